@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { runCommand } from './run-command.ts';
+import { DivergenceError } from '../solver/train.ts';
+
+/** Exit code for bad flags or arguments (as in BSD sysexits' spirit and common CLIs). */
+export const EXIT_USAGE = 2;
+
+/** Run the `mcomplete` command line with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('mcomplete')
+    .description('low-rank matrix completion with normalized penalties (L*/F) and adaptive optimizers')
+    .version(await packageVersion())
+    .showHelpAfterError(false)
+    .configureOutput({ outputError: (str, write) => write(`mcomplete: ${str.replace(/^error: /, '').trimEnd()}\n`) })
+    .exitOverride()
+    .addCommand(runCommand());
+  for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (err instanceof DivergenceError || err instanceof RangeError) {
+      process.stderr.write(`mcomplete: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+/** The version in package.json (recorded in results so a number can be traced to the code behind it). */
+export async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}

@@ -1,0 +1,2 @@
+export * from './observations.ts';
+export * from './synthetic.ts';

@@ -1,0 +1,99 @@
+import { gemm, zeros, type Matrix } from '../linalg/matrix.ts';
+import type { SVD } from '../linalg/svd.ts';
+
+/** The penalties R(W) on the end-to-end matrix (DESIGN 3.2). */
+export type PenaltyName = 'none' | 'nuclear' | 'frobenius' | 'ratio';
+
+/** Every penalty name, for flag validation. */
+export const PENALTY_NAMES: readonly PenaltyName[] = ['none', 'nuclear', 'frobenius', 'ratio'];
+
+/** Whether the penalty needs the SVD of W (nuclear and ratio do; none and frobenius do not). */
+export function penaltyNeedsSvd(name: PenaltyName): boolean {
+  return name === 'nuclear' || name === 'ratio';
+}
+
+/** Scratch space for penalty gradients of m×n matrices: reuse it across steps to avoid allocation. */
+export interface PenaltyWorkspace {
+  readonly scaledU: Matrix;
+  readonly coef: Float64Array;
+}
+
+/** A workspace for m×n matrices. */
+export function createPenaltyWorkspace(m: number, n: number): PenaltyWorkspace {
+  const k = Math.min(m, n);
+  return { scaledU: zeros(m, k), coef: new Float64Array(k) };
+}
+
+/**
+ * Below this Frobenius norm W is treated as zero: L∗/F is undefined at W = 0 (0/0), so there we return the value 1
+ * (its infimum) and a zero gradient. Training starts away from 0, so this only guards against a collapsed W.
+ */
+export const RATIO_ZERO_NORM = 1e-300;
+
+/**
+ * R(W) for the named penalty and, when `gradOut` is given, gradOut += gradScale·∇R(W). `svd` must be the thin SVD
+ * of W when penaltyNeedsSvd(name). With W = U diag(s) V^T, N = Σ s_i, F = sqrt(Σ s_i²):
+ *   none 0; frobenius F²/2 with ∇ = W; nuclear N with ∇ = U V^T (over s_i > 0);
+ *   ratio N/F with ∇ = (1/F)·U diag(1 − N·s_i/F²) V^T  (= U V^T/F − (N/F³)·W).
+ * Cost: O(mn) for frobenius; one m×n×k product (2mnk flops) for nuclear and ratio.
+ */
+export function penalty(
+  name: PenaltyName,
+  W: Matrix,
+  svd: SVD | null,
+  opts: { gradOut?: Matrix; gradScale?: number; workspace?: PenaltyWorkspace } = {},
+): number {
+  const { gradOut } = opts;
+  const gradScale = opts.gradScale ?? 1;
+  if (gradOut && (gradOut.rows !== W.rows || gradOut.cols !== W.cols)) {
+    throw new RangeError(`penalty: gradient output is ${gradOut.rows}×${gradOut.cols}, W is ${W.rows}×${W.cols}`);
+  }
+  switch (name) {
+    case 'none':
+      return 0;
+    case 'frobenius': {
+      let ss = 0;
+      const w = W.data;
+      for (let i = 0; i < w.length; i++) ss += w[i] * w[i];
+      if (gradOut) for (let i = 0; i < w.length; i++) gradOut.data[i] += gradScale * w[i];
+      return ss / 2;
+    }
+    case 'nuclear':
+    case 'ratio': {
+      if (!svd) throw new Error(`penalty '${name}' needs the SVD of W`);
+      const s = svd.s;
+      let N = 0;
+      let F2 = 0;
+      for (let i = 0; i < s.length; i++) {
+        N += s[i];
+        F2 += s[i] * s[i];
+      }
+      const F = Math.sqrt(F2);
+      if (name === 'ratio' && F < RATIO_ZERO_NORM) return 1;
+      if (gradOut) {
+        const ws = opts.workspace ?? createPenaltyWorkspace(W.rows, W.cols);
+        const coef = ws.coef;
+        for (let i = 0; i < s.length; i++) {
+          if (s[i] <= 0) coef[i] = 0;
+          else coef[i] = name === 'nuclear' ? gradScale : (gradScale * (1 - (N * s[i]) / F2)) / F;
+        }
+        addScaledProduct(svd.U, coef, svd.V, ws.scaledU, gradOut);
+      }
+      return name === 'nuclear' ? N : N / F;
+    }
+    default:
+      throw new RangeError(`unknown penalty '${name as string}' (allowed: ${PENALTY_NAMES.join(', ')})`);
+  }
+}
+
+/** out += U diag(coef) V^T, using `scaledU` (same shape as U) as scratch. Cost 2mnk flops. */
+function addScaledProduct(U: Matrix, coef: Float64Array, V: Matrix, scaledU: Matrix, out: Matrix): void {
+  const k = U.cols;
+  const u = U.data;
+  const su = scaledU.data;
+  for (let i = 0; i < U.rows; i++) {
+    const row = i * k;
+    for (let c = 0; c < k; c++) su[row + c] = u[row + c] * coef[c];
+  }
+  gemm(scaledU, V, { transB: true, beta: 1, out });
+}

@@ -1,0 +1,214 @@
+import { zeros, type Matrix } from '../linalg/matrix.ts';
+import { createSvdWorkspace, svdInto } from '../linalg/svd.ts';
+import type { Observations } from '../data/observations.ts';
+import { linearIndices } from '../data/observations.ts';
+import { createPenaltyWorkspace, penalty, penaltyNeedsSvd, type PenaltyName } from '../penalty/index.ts';
+import { backward, createDeepWorkspace, forward, initDeepModel, type DeepModel } from '../model/deep.ts';
+import { applyUpdates, makeOptimizer, type OptimizerName } from '../optim/index.ts';
+import { deriveRng } from '../random/index.ts';
+import { trainMSE } from '../metrics/index.ts';
+
+/** Why training stopped. */
+export type StopReason = 'max-iters' | 'tolerance' | 'stall' | 'interrupted';
+
+/** One progress report, emitted every `progressEvery` steps and at the end. `W` is a live view: copy to keep it. */
+export interface ProgressEvent {
+  step: number;
+  maxIters: number;
+  trainMSE: number;
+  objective: number;
+  penaltyValue: number;
+  elapsedSeconds: number;
+  W: Matrix;
+}
+
+/** Settings of the gradient solver: model, penalty, optimizer and stop rules. */
+export interface TrainOptions {
+  depth: number;
+  penalty: PenaltyName;
+  lambda: number;
+  optimizer: OptimizerName;
+  lr: number;
+  initScale: number;
+  /** Seed of the initialization (drawn from its own stream, so the data stays put when only the model changes). */
+  seed: number;
+  maxIters: number;
+  /** Stop when the train MSE is at or below this (0 turns the rule off). */
+  tol: number;
+  /** Stop when the objective improved by less than `stallTol` (relative) over the last `stallWindow` steps (0: off). */
+  stallWindow?: number;
+  stallTol?: number;
+  progressEvery?: number;
+  onProgress?: (event: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** The trained end-to-end matrix and how training went. */
+export interface TrainResult {
+  W: Matrix;
+  model: DeepModel;
+  /** Number of optimizer updates applied. */
+  iterations: number;
+  stopReason: StopReason;
+  seconds: number;
+  /** Train MSE of the returned W. */
+  trainMSE: number;
+  /** Objective at the last evaluated step. */
+  objective: number;
+}
+
+/** Training produced NaN or Inf: says what diverged, at which step, with which optimizer and learning rate. */
+export class DivergenceError extends Error {
+  constructor(what: string, step: number, optimizer: string, lr: number) {
+    super(
+      `training diverged: ${what} became non-finite at step ${step} (optimizer ${optimizer}, lr ${lr}); ` +
+        `try a lower learning rate (--lr ${lr / 10})`,
+    );
+    this.name = 'DivergenceError';
+  }
+}
+
+/** A training run that advances in chunks, so callers can yield to an event loop (Ctrl-C, a browser page). */
+export interface Trainer {
+  /** Take up to `steps` more steps; true once a stop rule has fired (then call result()). */
+  advance(steps: number): boolean;
+  /** The outcome so far (final once advance returned true). */
+  result(): TrainResult;
+}
+
+/**
+ * Minimize f(W) = (1/|Ω|) Σ_Ω (W_ij − M_ij)² + λ·R(W) over a depth-N product W = W_N ⋯ W_1 (DESIGN 3.1–3.4).
+ * Per step: forward product, sparse data gradient, SVD of W when the penalty needs it (warm-started from the last
+ * step), chain rule to the layers, optimizer transform. All buffers are allocated once, before the loop.
+ */
+export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
+  const [m, n] = obs.shape;
+  const count = obs.values.length;
+  if (count === 0) throw new RangeError('train: no observed entries');
+  if (!(opts.maxIters >= 1) || !Number.isInteger(opts.maxIters)) {
+    throw new RangeError(`max-iters must be a positive integer, got ${opts.maxIters}`);
+  }
+  if (!(opts.lambda >= 0) || !Number.isFinite(opts.lambda)) throw new RangeError(`lambda must be >= 0, got ${opts.lambda}`);
+  const model = initDeepModel(m, n, opts.depth, opts.initScale, deriveRng(opts.seed, 'init'));
+  const deepWs = createDeepWorkspace(model);
+  const optimizer = makeOptimizer(opts.optimizer, { lr: opts.lr });
+  const params = model.layers.map((L) => L.data);
+  const state = optimizer.init(params.map((p) => p.length));
+  const G = zeros(m, n);
+  const grads = opts.depth === 1 ? [G] : model.layers.map((L) => zeros(L.rows, L.cols));
+  const gradData = grads.map((g) => g.data);
+  const usePenalty = opts.penalty !== 'none' && opts.lambda > 0;
+  const needSvd = usePenalty && penaltyNeedsSvd(opts.penalty);
+  const svdWs = needSvd ? createSvdWorkspace(m, n) : null;
+  const penWs = needSvd ? createPenaltyWorkspace(m, n) : undefined;
+  const idx = linearIndices(obs);
+  const values = obs.values;
+  const g = G.data;
+  const dataScale = 2 / count;
+  const progressEvery = Math.max(1, opts.progressEvery ?? 100);
+  const stallWindow = opts.stallWindow ?? 0;
+  const stallTol = opts.stallTol ?? 0;
+  const stallRing = new Float64Array(Math.max(1, stallWindow));
+  const start = performance.now();
+
+  let stopReason: StopReason | null = null;
+  let mse = NaN;
+  let objective = NaN;
+  let penaltyValue = 0;
+  let updates = 0;
+  let W = forward(model, deepWs);
+  let finished: TrainResult | null = null;
+  const report = (step: number): void => {
+    opts.onProgress?.({
+      step,
+      maxIters: opts.maxIters,
+      trainMSE: mse,
+      objective,
+      penaltyValue,
+      elapsedSeconds: (performance.now() - start) / 1000,
+      W,
+    });
+  };
+
+  /** One evaluation and (unless a stop rule fires) one update; returns the stop reason or null. */
+  const step = (t: number): StopReason | null => {
+    W = forward(model, deepWs);
+    const w = W.data;
+    g.fill(0);
+    let sse = 0;
+    for (let k = 0; k < count; k++) {
+      const r = w[idx[k]] - values[k];
+      sse += r * r;
+      g[idx[k]] = dataScale * r;
+    }
+    mse = sse / count;
+    penaltyValue = 0;
+    if (usePenalty) {
+      const svd = svdWs ? svdInto(W, svdWs, { warmStart: t > 1 }) : null;
+      penaltyValue = penalty(opts.penalty, W, svd, { gradOut: G, gradScale: opts.lambda, workspace: penWs });
+    }
+    objective = mse + opts.lambda * penaltyValue;
+    if (!Number.isFinite(objective)) {
+      throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, opts.optimizer, opts.lr);
+    }
+    if (mse <= opts.tol) return 'tolerance';
+    if (stallWindow > 0) {
+      const slot = t % stallWindow;
+      if (t > stallWindow && stallRing[slot] - objective < stallTol * Math.abs(stallRing[slot])) return 'stall';
+      stallRing[slot] = objective;
+    }
+    if (opts.signal?.aborted) return 'interrupted';
+    backward(model, deepWs, G, grads);
+    optimizer.apply(gradData, state, t);
+    let updateSum = 0;
+    for (const u of gradData) for (let i = 0; i < u.length; i++) updateSum += u[i];
+    if (!Number.isFinite(updateSum)) throw new DivergenceError('the parameter update', t, opts.optimizer, opts.lr);
+    applyUpdates(params, gradData);
+    updates = t;
+    if (t % progressEvery === 0) report(t);
+    return t === opts.maxIters ? 'max-iters' : null;
+  };
+
+  const result = (): TrainResult => {
+    if (finished) return finished;
+    W = forward(model, deepWs);
+    const current: TrainResult = {
+      W,
+      model,
+      iterations: updates,
+      stopReason: stopReason ?? 'interrupted',
+      seconds: (performance.now() - start) / 1000,
+      trainMSE: trainMSE(W, obs),
+      objective,
+    };
+    if (stopReason) {
+      mse = current.trainMSE;
+      report(updates);
+      finished = current;
+    }
+    return current;
+  };
+
+  return {
+    advance(steps: number): boolean {
+      for (let i = 0; i < steps && stopReason === null; i++) stopReason = step(updates + 1);
+      if (stopReason === null && opts.signal?.aborted) stopReason = 'interrupted';
+      return stopReason !== null;
+    },
+    result,
+  };
+}
+
+/** Train to a stop rule in one synchronous call (see createTrainer). */
+export function train(obs: Observations, opts: TrainOptions): TrainResult {
+  const trainer = createTrainer(obs, opts);
+  trainer.advance(Infinity);
+  return trainer.result();
+}
+
+/** Train to a stop rule, yielding to the event loop every `chunk` steps so signals and timers can run. */
+export async function trainAsync(obs: Observations, opts: TrainOptions, chunk = 50): Promise<TrainResult> {
+  const trainer = createTrainer(obs, opts);
+  while (!trainer.advance(chunk)) await new Promise((resolve) => setTimeout(resolve, 0));
+  return trainer.result();
+}
