@@ -11,8 +11,9 @@ import { type Matrix, norm2, zeros } from './matrix.ts';
  */
 
 /**
- * In-place Householder QR of the len×nc matrix T stored as W = T^T (nc rows of length len), optionally with
- * column pivoting (largest remaining column norm first; piv receives the permutation). Cost ~2·len·nc·k − (len+nc)k²+2k³/3 flops, k = min(len, nc).
+ * In-place Householder QR of the len×nc matrix T stored as W = T^T (nc rows of length len), optionally with column
+ * pivoting (largest remaining column norm first; piv receives the permutation, partial and exact are scratch, all of
+ * length nc). Cost ~2k²(max(len, nc) − k/3) flops, k = min(len, nc).
  */
 export function householderQrRows(
   W: Float64Array,
@@ -86,6 +87,10 @@ export function householderQrRows(
   }
 }
 
+/** Smallest normal double divided by eps: below this, reciprocals of sums may overflow. */
+const SAFE_MIN = 2 ** -1022 / 2 ** -53;
+const INV_SAFE_MIN = 1 / SAFE_MIN;
+
 /**
  * Turns x = W[off .. off+n) into a Householder reflector (LAPACK dlarfg convention): afterwards W[off] = beta and
  * W[off+1 ..] holds v[1..] with v[0] = 1, such that (I − tau v v^T) x = beta e_1. Returns tau (0 when x[1..] = 0).
@@ -93,14 +98,26 @@ export function householderQrRows(
  */
 export function makeReflector(W: Float64Array, off: number, n: number): number {
   if (n <= 1) return 0;
-  const alpha = W[off];
-  const xnorm = norm2(W, off + 1, n - 1);
+  let alpha = W[off];
+  let xnorm = norm2(W, off + 1, n - 1);
   if (xnorm === 0) return 0;
-  const h = Math.hypot(alpha, xnorm);
-  const beta = alpha >= 0 ? -h : h;
+  let beta = -Math.sign(alpha || 1) * Math.hypot(alpha, xnorm);
+  // v = x/(alpha − beta) and tau are scale-invariant; scale tiny x up first so 1/(alpha − beta) cannot overflow.
+  let rescaled = 0;
+  while (Math.abs(beta) < SAFE_MIN && rescaled < 20) {
+    for (let i = off + 1; i < off + n; i++) W[i] *= INV_SAFE_MIN;
+    alpha *= INV_SAFE_MIN;
+    beta *= INV_SAFE_MIN;
+    rescaled++;
+  }
+  if (rescaled > 0) {
+    xnorm = norm2(W, off + 1, n - 1);
+    beta = -Math.sign(alpha || 1) * Math.hypot(alpha, xnorm);
+  }
   const tau = (beta - alpha) / beta;
   const inv = 1 / (alpha - beta);
   for (let i = off + 1; i < off + n; i++) W[i] *= inv;
+  for (let r = 0; r < rescaled; r++) beta *= SAFE_MIN;
   W[off] = beta;
   return tau;
 }
@@ -121,8 +138,8 @@ export function applyQ(W: Float64Array, len: number, k: number, tau: Float64Arra
   }
 }
 
-/** Swaps rows a and b (each of length len) of a row-major buffer. Cost O(len). */
-export function swapRows(W: Float64Array, len: number, a: number, b: number): void {
+/** Swaps rows a and b (each of length len) of a row-major buffer. */
+function swapRows(W: Float64Array, len: number, a: number, b: number): void {
   const oa = a * len;
   const ob = b * len;
   for (let i = 0; i < len; i++) {
@@ -133,8 +150,8 @@ export function swapRows(W: Float64Array, len: number, a: number, b: number): vo
 }
 
 /**
- * Thin Householder QR: A (m×n) = Q R, Q m×k with orthonormal columns, R k×n upper triangular (exact zeros below
- * the diagonal), k = min(m,n). Cost ~2mn²−2n³/3 flops for the factorization (m ≥ n) plus ~4mnk−2(m+n)k²+4k³/3 to form Q.
+ * Thin Householder QR: A (m×n) = Q R, Q m×k with orthonormal columns, R k×n upper triangular (exact zeros below the
+ * diagonal), k = min(m,n). Cost ~2mn²−2n³/3 flops (m >= n; else 2nm²−2m³/3) plus ~2mk²−2k³/3 to form Q.
  */
 export function qr(A: Matrix): { Q: Matrix; R: Matrix } {
   const m = A.rows;

@@ -1,7 +1,7 @@
 import { type Matrix, zeros } from './matrix.ts';
-import { applyQ, householderQrRows, swapRows } from './qr.ts';
+import { applyQ, householderQrRows } from './qr.ts';
 
-/** Thin SVD result: A = U diag(s) V^T with U m×k, V n×k (orthonormal columns), s descending and >= 0, k = min(m, n). */
+/** Thin SVD result: A = U diag(s) V^T, U m×k and V n×k with orthonormal columns, s descending, >= 0, k = min(m,n). */
 export interface SVD {
   U: Matrix;
   s: Float64Array;
@@ -15,24 +15,27 @@ export interface SvdWorkspace {
 }
 
 /*
- * Method: one-sided Jacobi (Hestenes). Let T be A when m >= n and A^T otherwise, so T is L×p with L >= p. The p
- * columns of T are stored as the rows of B (p×L), and plane rotations applied to pairs of rows of B (and to the
- * rows of VT, which accumulates the product of rotations) until all rows are mutually orthogonal. Then
- * T·V = B^T = U Σ with Σ = row norms.
+ * Method: one-sided Jacobi (Hestenes). Let T be A when m >= n and A^T otherwise, so T is L×p with L >= p = k.
+ * Working vectors b_1..b_p (columns of T times an orthogonal matrix) are stored as rows, each followed by its
+ * accumulator row v_j, and plane rotations are applied to pairs of these rows until the b_j are mutually orthogonal.
+ * Then b_j = σ_j u_j: the singular values are the norms, the left vectors the normalized b_j.
  *
- * Cold start (p >= 3): T·P = Q R with column pivoting, and Jacobi runs on X = R^T (rows of B = rows of R), as
- * proposed by Drmač & Veselić: R^T is much closer to having orthogonal columns than T, so fewer sweeps are needed,
- * and each costs O(p³) instead of O(L p²). With X = Ux Σ Vx^T we get T = (Q Vx) Σ (P Ux)^T.
- * Warm start: B = (T V_prev)^T, VT = V_prev^T, Jacobi directly on B.
+ * Cold start (k >= 3): T·P = Q R with column pivoting, and Jacobi runs on R^T (b_j = row j of R, length k), as
+ * proposed by Drmač & Veselić: R^T is closer to having orthogonal columns than T, so fewer sweeps are needed, and
+ * each costs O(k³) instead of O(L k²). With R^T = Ux Σ Vx^T we get T = (Q Vx) Σ (P Ux)^T.
+ * Warm start: b_j = T·v_j with v_j the previous right singular vectors; when L >= 2k, T = Q R first and b_j = R·v_j.
  */
 
 const EPS = 2.220446049250313e-16;
-/** Rows with squared norm below this (after scaling max |a_ij| into [0.5, 1)) count as zero: not rotated, and their
- *  singular vector is completed to an orthonormal set instead of normalized. Keeps all dot products clear of underflow. */
+/**
+ * Rows with squared norm below this (after scaling max |a_ij| to about 1) count as zero: not rotated, and their
+ * singular vector is completed to an orthonormal set. Keeps all dot products clear of underflow.
+ */
 const TINY_SQ = 1e-200;
 const MAX_SWEEPS = 60;
-/** Convergence threshold tol = TOL_FACTOR·eps·sqrt(Lb): a little above the rounding noise of a computed dot product. */
+/** Convergence threshold tol = TOL_FACTOR·eps·sqrt(Lb): a little above the rounding noise of a dot product. */
 const TOL_FACTOR = 4;
+const REORTH_EVERY = 8;
 
 class SvdWorkspaceImpl implements SvdWorkspace {
   readonly rows: number;
@@ -49,8 +52,8 @@ class SvdWorkspaceImpl implements SvdWorkspace {
   readonly W: Float64Array;
   readonly tau: Float64Array;
   readonly piv: Int32Array;
-  readonly pn: Float64Array;
-  readonly pnExact: Float64Array;
+  /** Column pivoting buffers for householderQrRows (permutation, partial and exact column norms). */
+  readonly pivoting: { piv: Int32Array; partial: Float64Array; exact: Float64Array };
   readonly norms: Float64Array;
   readonly sRaw: Float64Array;
   readonly perm: Int32Array;
@@ -58,6 +61,8 @@ class SvdWorkspaceImpl implements SvdWorkspace {
   readonly tmp: Float64Array;
   readonly result: SVD;
   hasPrev = false;
+  /** Warm starts left before V_prev is re-orthonormalized again (0: at the next one). */
+  untilReorth = 0;
   lastSweeps = 0;
 
   constructor(rows: number, cols: number) {
@@ -76,8 +81,7 @@ class SvdWorkspaceImpl implements SvdWorkspace {
     this.W = new Float64Array(p * L);
     this.tau = new Float64Array(p);
     this.piv = new Int32Array(p);
-    this.pn = new Float64Array(p);
-    this.pnExact = new Float64Array(p);
+    this.pivoting = { piv: this.piv, partial: new Float64Array(p), exact: new Float64Array(p) };
     this.norms = new Float64Array(p);
     this.sRaw = new Float64Array(p);
     this.perm = new Int32Array(p);
@@ -87,12 +91,12 @@ class SvdWorkspaceImpl implements SvdWorkspace {
   }
 }
 
-/** Allocates the buffers for svdInto on rows×cols matrices: ~(2·k·max(m,n) + 2k² + (m+n)k) doubles, k = min(m,n). */
+/** Allocates the buffers for svdInto on rows×cols matrices: ~2k·max(m,n) + 2k² + (m+n)k doubles, k = min(m,n). */
 export function createSvdWorkspace(rows: number, cols: number): SvdWorkspace {
   return new SvdWorkspaceImpl(rows, cols);
 }
 
-/** Thin SVD of any m×n matrix (m<n too, 1×n, n×1, 0 matrices, rank-deficient) by one-sided Jacobi; O(k²·max(m,n)) per sweep. */
+/** Thin SVD of any m×n matrix (m<n, vectors, zero, rank-deficient too) by one-sided Jacobi: O(k²·max(m,n))/sweep. */
 export function svd(A: Matrix): SVD {
   return svdInto(A, createSvdWorkspace(A.rows, A.cols));
 }
@@ -116,7 +120,7 @@ type Path = 'direct' | 'transposedR' | 'reducedR';
 
 /**
  * SVD of A using ws's buffers; the returned U, s, V are views owned by ws, overwritten by the next call. With
- * warmStart, Jacobi starts from the previous right singular vectors. Cost O(k²·max(m,n)) per sweep (~3–5 sweeps warm).
+ * warmStart, Jacobi starts from the previous right singular vectors. Cost O(k²·max(m,n)) per sweep (~5 sweeps warm).
  */
 export function svdInto(A: Matrix, ws: SvdWorkspace, opts?: { warmStart?: boolean }): SVD {
   const w = asImpl(ws);
@@ -129,7 +133,8 @@ export function svdInto(A: Matrix, ws: SvdWorkspace, opts?: { warmStart?: boolea
   w.lastSweeps = 0;
   if (p === 0) return out;
 
-  // Scale by a power of two (exact) so the largest |a_ij| lies in [0.5, 1): no overflow, no harmful underflow.
+  // Scale by a power of two (exact) so the largest |a_ij| lies in [0.5, 1) (or as near as a normal factor allows):
+  // no overflow, no harmful underflow.
   const a = A.data;
   let maxAbs = 0;
   for (let i = 0; i < a.length; i++) {
@@ -138,8 +143,8 @@ export function svdInto(A: Matrix, ws: SvdWorkspace, opts?: { warmStart?: boolea
     else if (!(v <= maxAbs)) throw new RangeError('svd: matrix has a NaN entry');
   }
   if (maxAbs === Infinity) throw new RangeError('svd: matrix has an infinite entry');
-  const expo = maxAbs === 0 ? 0 : Math.floor(Math.log2(maxAbs)) + 1;
-  const sc = pow2(-expo);
+  const expo = maxAbs === 0 ? 0 : Math.min(1000, Math.max(-1000, Math.floor(Math.log2(maxAbs)) + 1));
+  const sc = 2 ** -expo;
 
   const warm = (opts?.warmStart ?? false) && w.hasPrev && maxAbs !== 0;
   let path: Path;
@@ -148,8 +153,17 @@ export function svdInto(A: Matrix, ws: SvdWorkspace, opts?: { warmStart?: boolea
   const Lb = path === 'direct' ? L : p;
   const st = Lb + p;
   // Re-orthonormalizing V_prev (2k³ flops) keeps T·V_prev·V_prev^T = T to working accuracy, so rounding cannot
-  // build up over many warm-started calls and the result is as accurate as a cold start.
-  if (warm) orthonormalizeRows(Vprev, p, p);
+  // build up over many warm-started calls and the result is as accurate as a cold start. A warm-started call
+  // adds only ~eps to the departure from orthogonality, so doing it every REORTH_EVERY calls is enough.
+  if (warm) {
+    if (w.untilReorth === 0) {
+      orthonormalizeRows(Vprev, p, p);
+      w.untilReorth = REORTH_EVERY;
+    }
+    w.untilReorth--;
+  } else {
+    w.untilReorth = 0;
+  }
 
   if (path === 'direct') {
     if (maxAbs === 0) {
@@ -162,7 +176,7 @@ export function svdInto(A: Matrix, ws: SvdWorkspace, opts?: { warmStart?: boolea
   } else {
     loadT(a, m, n, wide, W, L, sc);
     if (path === 'transposedR') {
-      householderQrRows(W, p, L, tau, { piv: w.piv, partial: w.pn, exact: w.pnExact });
+      householderQrRows(W, p, L, tau, w.pivoting);
       // b_j = row j of R (upper triangular).
       for (let j = 0; j < p; j++) {
         const xj = j * st;
@@ -187,8 +201,9 @@ export function svdInto(A: Matrix, ws: SvdWorkspace, opts?: { warmStart?: boolea
   // Accumulator rows start at V_prev (warm) or I.
   for (let j = 0; j < p; j++) {
     const xv = j * st + Lb;
-    if (warm) X.set(Vprev.subarray(j * p, j * p + p), xv);
-    else {
+    if (warm) {
+      for (let i = 0; i < p; i++) X[xv + i] = Vprev[j * p + i];
+    } else {
       X.fill(0, xv, xv + p);
       X[xv + j] = 1;
     }
@@ -214,7 +229,7 @@ export function svdInto(A: Matrix, ws: SvdWorkspace, opts?: { warmStart?: boolea
       sRaw[j] = Math.sqrt(ss);
     } else {
       good[j] = 0;
-      sRaw[j] = ss === 0 ? 0 : scaledNorm(X, j * st, Lb);
+      sRaw[j] = scaledNorm(X, j * st, Lb);
     }
   }
   // Insertion sort of indices by descending s (near-linear when already sorted, as after warm starts).
@@ -230,7 +245,7 @@ export function svdInto(A: Matrix, ws: SvdWorkspace, opts?: { warmStart?: boolea
     perm[q + 1] = pj;
   }
   const s = out.s;
-  const unscale = pow2(expo);
+  const unscale = 2 ** expo;
   for (let c = 0; c < p; c++) s[c] = sRaw[perm[c]] * unscale;
 
   // Normalize the good working vectors; complete the rest to an orthonormal set.
@@ -307,12 +322,7 @@ function loadWarm(
     for (let r = 0; r < p; r++) {
       const vr = r * p;
       const xr = r * st;
-      for (let i = 0; i < m; i++) {
-        const ai = i * n;
-        let acc = 0;
-        for (let c = 0; c < n; c++) acc += Vp[vr + c] * a[ai + c];
-        X[xr + i] = acc * sc;
-      }
+      for (let i = 0; i < m; i++) X[xr + i] = dot(Vp, vr, a, i * n, n) * sc;
     }
   } else {
     // T = A^T (n×m, p = m): X[r][:] = Σ_c V[r][c] A[c][:]
@@ -413,10 +423,36 @@ function jacobi(X: Float64Array, norms: Float64Array, p: number, Lb: number, st:
   throw new Error(`svd: one-sided Jacobi did not converge in ${MAX_SWEEPS} sweeps`);
 }
 
+/** Swaps rows a and b (each of length len) of a row-major buffer. */
+function swapRows(X: Float64Array, len: number, a: number, b: number): void {
+  const oa = a * len;
+  const ob = b * len;
+  for (let i = 0; i < len; i++) {
+    const t = X[oa + i];
+    X[oa + i] = X[ob + i];
+    X[ob + i] = t;
+  }
+}
+
 function rowSq(X: Float64Array, o: number, n: number): number {
-  let ss = 0;
-  for (let t = 0; t < n; t++) ss += X[o + t] * X[o + t];
-  return ss;
+  return dot(X, o, X, o, n);
+}
+
+/** x[xo..xo+n)·y[yo..yo+n) with 4 partial sums (shorter dependency chains than one running sum). */
+function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, n: number): number {
+  let g0 = 0;
+  let g1 = 0;
+  let g2 = 0;
+  let g3 = 0;
+  let t = 0;
+  for (; t + 3 < n; t += 4) {
+    g0 += x[xo + t] * y[yo + t];
+    g1 += x[xo + t + 1] * y[yo + t + 1];
+    g2 += x[xo + t + 2] * y[yo + t + 2];
+    g3 += x[xo + t + 3] * y[yo + t + 3];
+  }
+  for (; t < n; t++) g0 += x[xo + t] * y[yo + t];
+  return g0 + g1 + (g2 + g3);
 }
 
 /** Euclidean norm with scaling, for rows so small that their squares underflow. */
@@ -434,25 +470,31 @@ function scaledNorm(X: Float64Array, o: number, n: number): number {
 
 /**
  * Replaces each working vector j (row j of X, stride st, length len) with good[j] = 0 by a unit vector orthogonal to
- * all good and already completed ones (the good ones are orthonormal): the first unit vector e_t whose projection
- * keeps more than 1/(2·len) of its squared length, Gram–Schmidt applied twice. One always does: those squared
- * lengths sum over t to the free dimension, which is >= 1.
+ * all good and already completed ones (the good ones are orthonormal). Candidates, Gram–Schmidt applied twice: the
+ * row's own direction (when nonzero), then unit vectors e_t; the first whose projection keeps more than 1/(2·len)
+ * of its squared length is taken. Some e_t always does: those squared lengths sum over t to the free dimension (>= 1).
  */
 function completeRows(X: Float64Array, st: number, good: Uint8Array, p: number, len: number): void {
   let cursor = 0;
   for (let j = 0; j < p; j++) {
     if (good[j]) continue;
     const oj = j * st;
+    const own = scaledNorm(X, oj, len);
     let done = false;
-    for (let tries = 0; tries < len && !done; tries++, cursor = (cursor + 1) % len) {
-      X.fill(0, oj, oj + len);
-      X[oj + cursor] = 1;
+    for (let tries = own > 0 ? -1 : 0; tries < len && !done; tries++) {
+      if (tries < 0) {
+        const inv = 1 / own;
+        for (let t = 0; t < len; t++) X[oj + t] *= inv;
+      } else {
+        X.fill(0, oj, oj + len);
+        X[oj + cursor] = 1;
+        cursor = (cursor + 1) % len;
+      }
       for (let pass = 0; pass < 2; pass++) {
         for (let q = 0; q < p; q++) {
           if (!good[q] || q === j) continue;
           const oq = q * st;
-          let d = 0;
-          for (let t = 0; t < len; t++) d += X[oj + t] * X[oq + t];
+          const d = dot(X, oj, X, oq, len);
           if (d === 0) continue;
           for (let t = 0; t < len; t++) X[oj + t] -= d * X[oq + t];
         }
@@ -475,18 +517,10 @@ function orthonormalizeRows(X: Float64Array, r: number, len: number): void {
     const oi = i * len;
     for (let q = 0; q < i; q++) {
       const oq = q * len;
-      let d = 0;
-      for (let t = 0; t < len; t++) d += X[oi + t] * X[oq + t];
+      const d = dot(X, oi, X, oq, len);
       for (let t = 0; t < len; t++) X[oi + t] -= d * X[oq + t];
     }
     const inv = 1 / Math.sqrt(rowSq(X, oi, len));
     for (let t = 0; t < len; t++) X[oi + t] *= inv;
   }
-}
-
-/** 2^e exactly, also for |e| > 1023 via two factors. */
-function pow2(e: number): number {
-  if (e > 1000) return 2 ** 1000 * 2 ** (e - 1000);
-  if (e < -1000) return 2 ** -1000 * 2 ** (e + 1000);
-  return 2 ** e;
 }
