@@ -58,6 +58,7 @@ export function lambdaPath(top: number, length: number, minRatio: number): Float
   if (!(minRatio > 0 && minRatio <= 1)) throw new RangeError(`lambda-min-ratio must be in (0, 1], got ${minRatio}`);
   const out = new Float64Array(length);
   for (let k = 0; k < length; k++) out[k] = length === 1 ? top : top * minRatio ** (k / (length - 1));
+  if (length > 1) out[length - 1] = top * minRatio;
   return out;
 }
 
