@@ -67,27 +67,34 @@ export function runCommand(): Command {
     .addOption(new Option('--depth <int>', '(gradient) number of layers of W = W_N⋯W_1').default(d.depth).argParser(intInRange(1, 10)))
     .addOption(new Option('--penalty <name>', '(gradient) penalty on W').default(d.penalty).choices(PENALTY_NAMES))
     .addOption(
-      new Option('--lambda <x>', '(gradient) penalty weight λ; (soft-impute) the last λ of the path, reported')
-        .default(undefined, `${d.lambda} for gradient; soft-impute: the path point closest to the truth (an oracle)`)
-        .argParser(positiveNumber(true)),
+      new Option(
+        '--lambda <x>',
+        `(gradient) penalty weight λ, default ${d.lambda}; (soft-impute) the last λ of the path, reported ` +
+          '(default: the path point closest to the truth, an oracle)',
+      ).argParser(positiveNumber(true)),
     )
     .addOption(new Option('--optimizer <name>', '(gradient) optimizer').default(d.optimizer).choices(OPTIMIZER_NAMES))
     .addOption(new Option('--lr <x>', '(gradient) learning rate').default(d.lr).argParser(positiveNumber()))
     .addOption(new Option('--init-scale <x>', '(gradient) initial ||W||_F ≈ s·sqrt(n)').default(d.initScale).argParser(positiveNumber()))
     .addOption(
-      new Option('--max-iters <int>', 'iteration cap')
-        .default(undefined, `${d.maxIters} (gradient), ${DEFAULT_NUCLEAR_MIN.maxIters} (nuclear-min), ${si.maxIters} per λ (soft-impute)`)
-        .argParser(intInRange(1)),
+      new Option(
+        '--max-iters <int>',
+        `iteration cap (default: ${d.maxIters} gradient, ${DEFAULT_NUCLEAR_MIN.maxIters} nuclear-min, ${si.maxIters} per λ soft-impute)`,
+      ).argParser(intInRange(1)),
     )
     .addOption(
-      new Option('--tol <x>', '(gradient) stop when train MSE <= tol (0: off); (nuclear-min) the box |X − M| <= tol on Ω')
-        .default(undefined, 'gradient: 1e-6 without a penalty, 0 with one; nuclear-min: 0, exact equality')
-        .argParser(positiveNumber(true)),
+      new Option(
+        '--tol <x>',
+        '(gradient) stop when train MSE <= tol, 0: off (default: 1e-6 without a penalty, 0 with one); ' +
+          '(nuclear-min) the box |X − M| <= tol on Ω (default: 0, exact equality)',
+      ).argParser(positiveNumber(true)),
     )
     .addOption(
-      new Option('--rel-tol <x>', '(nuclear-min) relative ADMM residuals; (soft-impute) relative change per λ')
-        .default(undefined, `${DEFAULT_NUCLEAR_MIN.relTol} (nuclear-min), ${si.relTol} (soft-impute)`)
-        .argParser(positiveNumber()),
+      new Option(
+        '--rel-tol <x>',
+        `(nuclear-min) relative ADMM residuals, default ${DEFAULT_NUCLEAR_MIN.relTol}; ` +
+          `(soft-impute) relative change per λ, default ${si.relTol}`,
+      ).argParser(positiveNumber()),
     )
     .addOption(new Option('--path-length <int>', '(soft-impute) number of λ values').default(si.pathLength).argParser(intInRange(1, 1000)))
     .addOption(
@@ -95,7 +102,7 @@ export function runCommand(): Command {
         .default(si.lambdaMinRatio)
         .argParser(unitFraction()),
     )
-    .addOption(new Option('--max-rank <int>', '(soft-impute) rank cap').default(undefined, 'none').argParser(intInRange(1)))
+    .addOption(new Option('--max-rank <int>', '(soft-impute) rank cap (default: none)').argParser(intInRange(1)))
     .option('--json', 'print exactly one JSON object on stdout', false)
     .option('--quiet', 'no progress on stderr', false)
     .action(async (flags: RunFlags, command: Command) => {
