@@ -8,3 +8,4 @@ export * from './optim/index.ts';
 export * from './solver/index.ts';
 export * from './metrics/index.ts';
 export * from './experiment/run.ts';
+export * from './experiment/baselines.ts';

@@ -41,8 +41,58 @@ test('same flags, same numbers (one seed fixes everything)', () => {
   assert.equal(a.nuclearNorm, b.nuclearNorm);
 });
 
+const SHARED_FIELDS = [
+  'relError',
+  'relErrorUnobserved',
+  'trainMSE',
+  'effectiveRank',
+  'nuclearNorm',
+  'ratio',
+  'iterations',
+  'seconds',
+  'stopReason',
+  'settings',
+];
+
+test('run --method nuclear-min --json prints one JSON object with the shared fields and its residuals', () => {
+  const r = runCli(['run', '--method', 'nuclear-min', '--n', '20', '--rank', '2', '--samples', '250', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 1);
+  const out = JSON.parse(lines[0]);
+  for (const key of [...SHARED_FIELDS, 'constraintResidual', 'dualityGap', 'rank']) assert.ok(key in out, `missing ${key}`);
+  assert.equal(out.stopReason, 'tolerance');
+  assert.ok(out.constraintResidual < 1e-5);
+  assert.ok(out.relError < 1e-4, `relError ${out.relError}`);
+  assert.equal(out.settings.method, 'nuclear-min');
+  assert.equal(out.settings.boxTol, 0);
+  assert.equal(out.settings.n, 20);
+  assert.ok(r.stderr.includes('nuclear-min'), 'progress goes to stderr');
+});
+
+test('run --method soft-impute --json reports the chosen λ, how it was chosen, and the path', () => {
+  const base = ['run', '--method', 'soft-impute', '--n', '20', '--rank', '2', '--samples', '250', '--path-length', '5', '--json', '--quiet'];
+  const oracle = JSON.parse(runCli(base).stdout);
+  for (const key of [...SHARED_FIELDS, 'lambda', 'lambdaMax', 'lambdaChoice', 'path']) assert.ok(key in oracle, `missing ${key}`);
+  assert.equal(oracle.lambdaChoice, 'oracle');
+  assert.equal(oracle.path.length, 5);
+  assert.equal(oracle.relError, Math.min(...oracle.path.map((p: { relError: number }) => p.relError)));
+  const given = JSON.parse(runCli([...base, '--lambda', '0.5', '--max-rank', '3']).stdout);
+  assert.equal(given.lambdaChoice, 'given');
+  assert.equal(given.lambda, 0.5);
+  assert.ok(given.effectiveRank <= 3);
+  assert.equal(given.settings.maxRank, 3);
+});
+
+test('run (gradient) records its method in the settings', () => {
+  const out = JSON.parse(runCli(['run', ...fast, '--max-iters', '5', '--json', '--quiet']).stdout);
+  assert.equal(out.settings.method, 'gradient');
+});
+
 for (const [flag, value, pattern] of [
-  ['--penalty', 'l1', /--penalty.*none, nuclear, frobenius, ratio/],
+  ['--method', 'svt', /--method.*gradient, nuclear-min, soft-impute/],
+  ['--rel-tol', '1e-3', /--rel-tol.*applies only to --method nuclear-min or soft-impute/],
+  ['--lambda-min-ratio', '2', /--lambda-min-ratio.*\(0, 1\]/],
   ['--optimizer', 'lbfgs', /--optimizer.*sgd, momentum, adam, rmsprop, adagrad, group-rmsprop/],
   ['--lr', '-1', /--lr.*> 0/],
   ['--n', 'ten', /--n.*integer/],
@@ -58,6 +108,14 @@ for (const [flag, value, pattern] of [
     assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/); // no stack trace
   });
 }
+
+test('a gradient-only flag with another method: one line naming the flag and the methods it applies to, exit 2', () => {
+  const r = runCli(['run', '--method', 'nuclear-min', '--optimizer', 'adam']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr.trim(), /^mcomplete: option '--optimizer' applies only to --method gradient, not nuclear-min$/);
+  assert.equal(runCli(['run', '--method', 'soft-impute', '--tol', '0.1']).code, 2);
+});
 
 test('an unknown flag is a usage error (exit 2), --help exits 0', () => {
   assert.equal(runCli(['run', '--bogus']).code, 2);

@@ -21,3 +21,12 @@ export function positiveNumber(allowZero = false) {
     return x;
   };
 }
+
+/** A commander parser for a number in (0, 1]. */
+export function unitFraction() {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x) || x <= 0 || x > 1) throw new InvalidArgumentError('expected a number in (0, 1].');
+    return x;
+  };
+}

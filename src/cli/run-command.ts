@@ -1,8 +1,19 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_RUN_SPEC, defaultTol, runSyntheticAsync, type RunResult, type RunSpec } from '../experiment/run.ts';
+import {
+  DEFAULT_NUCLEAR_MIN,
+  DEFAULT_SOFT_IMPUTE,
+  METHOD_NAMES,
+  runNuclearMin,
+  runSoftImpute,
+  type MethodName,
+  type NuclearMinRunResult,
+  type SoftImputeRunResult,
+} from '../experiment/baselines.ts';
+import type { SyntheticSpec } from '../data/synthetic.ts';
 import { PENALTY_NAMES, type PenaltyName } from '../penalty/index.ts';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.ts';
-import { intInRange, positiveNumber } from './parse.ts';
+import { intInRange, positiveNumber, unitFraction } from './parse.ts';
 import { createProgressReporter } from './progress.ts';
 
 interface RunFlags {
@@ -10,65 +21,172 @@ interface RunFlags {
   rank: number;
   samples: number;
   seed: number;
+  method: MethodName;
   depth: number;
   penalty: PenaltyName;
-  lambda: number;
+  lambda: number | undefined;
   optimizer: OptimizerName;
   lr: number;
   initScale: number;
-  maxIters: number;
+  maxIters: number | undefined;
   tol: number | undefined;
+  relTol: number | undefined;
+  pathLength: number;
+  lambdaMinRatio: number;
+  maxRank: number | undefined;
   json: boolean;
   quiet: boolean;
 }
 
+/** Which methods each method-specific flag applies to (flags not listed apply to all). */
+const FLAG_METHODS: Record<string, readonly MethodName[]> = {
+  depth: ['gradient'],
+  penalty: ['gradient'],
+  optimizer: ['gradient'],
+  lr: ['gradient'],
+  initScale: ['gradient'],
+  lambda: ['gradient', 'soft-impute'],
+  tol: ['gradient', 'nuclear-min'],
+  relTol: ['nuclear-min', 'soft-impute'],
+  pathLength: ['soft-impute'],
+  lambdaMinRatio: ['soft-impute'],
+  maxRank: ['soft-impute'],
+};
+
 /** The `mcomplete run` command: one synthetic completion experiment (DESIGN section 4), end to end. */
 export function runCommand(): Command {
   const d = DEFAULT_RUN_SPEC;
+  const si = DEFAULT_SOFT_IMPUTE;
   return new Command('run')
     .description('run one synthetic matrix-completion experiment and report its error')
     .addOption(new Option('--n <int>', 'matrix size (n×n)').default(d.n).argParser(intInRange(1, 5000)))
     .addOption(new Option('--rank <int>', 'rank of the ground truth').default(d.rank).argParser(intInRange(1)))
     .addOption(new Option('--samples <int>', 'number of observed entries').default(d.samples).argParser(intInRange(1)))
     .addOption(new Option('--seed <int>', 'seed of data, mask and initialization').default(d.seed).argParser(intInRange(0, 2 ** 32 - 1)))
-    .addOption(new Option('--depth <int>', 'number of layers of W = W_N⋯W_1').default(d.depth).argParser(intInRange(1, 10)))
-    .addOption(new Option('--penalty <name>', 'penalty on W').default(d.penalty).choices(PENALTY_NAMES))
-    .addOption(new Option('--lambda <x>', 'penalty weight λ').default(d.lambda).argParser(positiveNumber(true)))
-    .addOption(new Option('--optimizer <name>', 'optimizer').default(d.optimizer).choices(OPTIMIZER_NAMES))
-    .addOption(new Option('--lr <x>', 'learning rate').default(d.lr).argParser(positiveNumber()))
-    .addOption(new Option('--init-scale <x>', 'initial ||W||_F ≈ s·sqrt(n)').default(d.initScale).argParser(positiveNumber()))
-    .addOption(new Option('--max-iters <int>', 'iteration cap').default(d.maxIters).argParser(intInRange(1)))
+    .addOption(new Option('--method <name>', 'solver: gradient training, or a convex baseline').default('gradient').choices(METHOD_NAMES))
+    .addOption(new Option('--depth <int>', '(gradient) number of layers of W = W_N⋯W_1').default(d.depth).argParser(intInRange(1, 10)))
+    .addOption(new Option('--penalty <name>', '(gradient) penalty on W').default(d.penalty).choices(PENALTY_NAMES))
     .addOption(
-      new Option('--tol <x>', 'stop when train MSE <= tol (0: off)')
-        .default(undefined, '1e-6 without a penalty, 0 with one')
-        .argParser(positiveNumber(true)),
+      new Option(
+        '--lambda <x>',
+        `(gradient) penalty weight λ, default ${d.lambda}; (soft-impute) the last λ of the path, reported ` +
+          '(default: the path point closest to the truth, an oracle)',
+      ).argParser(positiveNumber(true)),
     )
+    .addOption(new Option('--optimizer <name>', '(gradient) optimizer').default(d.optimizer).choices(OPTIMIZER_NAMES))
+    .addOption(new Option('--lr <x>', '(gradient) learning rate').default(d.lr).argParser(positiveNumber()))
+    .addOption(new Option('--init-scale <x>', '(gradient) initial ||W||_F ≈ s·sqrt(n)').default(d.initScale).argParser(positiveNumber()))
+    .addOption(
+      new Option(
+        '--max-iters <int>',
+        `iteration cap (default: ${d.maxIters} gradient, ${DEFAULT_NUCLEAR_MIN.maxIters} nuclear-min, ${si.maxIters} per λ soft-impute)`,
+      ).argParser(intInRange(1)),
+    )
+    .addOption(
+      new Option(
+        '--tol <x>',
+        '(gradient) stop when train MSE <= tol, 0: off (default: 1e-6 without a penalty, 0 with one); ' +
+          '(nuclear-min) the box |X − M| <= tol on Ω (default: 0, exact equality)',
+      ).argParser(positiveNumber(true)),
+    )
+    .addOption(
+      new Option(
+        '--rel-tol <x>',
+        `(nuclear-min) relative ADMM residuals, default ${DEFAULT_NUCLEAR_MIN.relTol}; ` +
+          `(soft-impute) relative change per λ, default ${si.relTol}`,
+      ).argParser(positiveNumber()),
+    )
+    .addOption(new Option('--path-length <int>', '(soft-impute) number of λ values').default(si.pathLength).argParser(intInRange(1, 1000)))
+    .addOption(
+      new Option('--lambda-min-ratio <x>', '(soft-impute) smallest λ / λ_max when --lambda is not given')
+        .default(si.lambdaMinRatio)
+        .argParser(unitFraction()),
+    )
+    .addOption(new Option('--max-rank <int>', '(soft-impute) rank cap (default: none)').argParser(intInRange(1)))
     .option('--json', 'print exactly one JSON object on stdout', false)
     .option('--quiet', 'no progress on stderr', false)
     .action(async (flags: RunFlags, command: Command) => {
-      const { json, quiet, tol, ...rest } = flags;
-      const spec: RunSpec = { ...rest, tol: tol ?? defaultTol(rest.penalty) };
-      if (spec.rank > spec.n) command.error(`error: option '--rank' must be at most --n (${spec.n}), got ${spec.rank}`, { exitCode: 2 });
-      if (spec.samples > spec.n * spec.n) {
-        command.error(`error: option '--samples' must be at most n² (${spec.n * spec.n}), got ${spec.samples}`, { exitCode: 2 });
+      for (const [key, methods] of Object.entries(FLAG_METHODS)) {
+        if (command.getOptionValueSource(key) === 'cli' && !methods.includes(flags.method)) {
+          const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+          command.error(`error: option '${flag}' applies only to --method ${methods.join(' or ')}, not ${flags.method}`, {
+            exitCode: 2,
+          });
+        }
       }
-      const progress = createProgressReporter('training', { quiet });
-      const controller = new AbortController();
-      const onSigint = (): void => controller.abort();
-      process.once('SIGINT', onSigint);
-      let result: RunResult;
-      try {
-        result = await runSyntheticAsync(spec, {
-          signal: controller.signal,
-          progressEvery: 50,
-          onProgress: (e) =>
-            progress.update(e.step, e.maxIters, { mse: e.trainMSE.toExponential(2), obj: e.objective.toExponential(3) }),
+      const problem: SyntheticSpec = { n: flags.n, rank: flags.rank, samples: flags.samples, seed: flags.seed };
+      if (problem.rank > problem.n) {
+        command.error(`error: option '--rank' must be at most --n (${problem.n}), got ${problem.rank}`, { exitCode: 2 });
+      }
+      if (problem.samples > problem.n * problem.n) {
+        command.error(`error: option '--samples' must be at most n² (${problem.n * problem.n}), got ${problem.samples}`, {
+          exitCode: 2,
         });
-      } finally {
-        progress.stop();
-        process.removeListener('SIGINT', onSigint);
       }
-      process.stdout.write(json ? `${JSON.stringify(result)}\n` : formatResult(result));
+      let text: string;
+      let result: RunResult | NuclearMinRunResult | SoftImputeRunResult;
+      if (flags.method === 'gradient') {
+        const r = await runGradient(flags, problem);
+        result = r;
+        text = formatResult(r);
+      } else if (flags.method === 'nuclear-min') {
+        const progress = createProgressReporter('nuclear-min', { quiet: flags.quiet });
+        try {
+          result = runNuclearMin(
+            {
+              ...problem,
+              ...DEFAULT_NUCLEAR_MIN,
+              boxTol: flags.tol ?? DEFAULT_NUCLEAR_MIN.boxTol,
+              relTol: flags.relTol ?? DEFAULT_NUCLEAR_MIN.relTol,
+              maxIters: flags.maxIters ?? DEFAULT_NUCLEAR_MIN.maxIters,
+            },
+            {
+              progressEvery: 10,
+              onProgress: (e) =>
+                progress.update(e.iteration, e.maxIters, {
+                  primal: e.primalResidual.toExponential(1),
+                  dual: e.dualResidual.toExponential(1),
+                  rank: String(e.rank),
+                }),
+            },
+          );
+        } finally {
+          progress.stop();
+        }
+        if (!flags.quiet) {
+          process.stderr.write(`nuclear-min: ${result.stopReason} after ${result.iterations} iterations, ${result.seconds.toFixed(1)} s\n`);
+        }
+        text = formatNuclearMin(result);
+      } else {
+        const progress = createProgressReporter('soft-impute', { quiet: flags.quiet, intervalSeconds: 0 });
+        try {
+          result = runSoftImpute(
+            {
+              ...problem,
+              ...si,
+              lambda: flags.lambda ?? null,
+              pathLength: flags.pathLength,
+              lambdaMinRatio: flags.lambdaMinRatio,
+              maxRank: flags.maxRank ?? null,
+              relTol: flags.relTol ?? si.relTol,
+              maxIters: flags.maxIters ?? si.maxIters,
+            },
+            {
+              onLambda: (k, total, p) =>
+                progress.update(k, total, {
+                  λ: p.lambda.toExponential(2),
+                  rank: String(p.rank),
+                  iterations: String(p.iterations),
+                  relError: p.relError.toExponential(2),
+                }),
+            },
+          );
+        } finally {
+          progress.stop();
+        }
+        text = formatSoftImpute(result);
+      }
+      process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : text);
       if (result.stopReason === 'interrupted') {
         process.stderr.write('mcomplete: interrupted; the result above is for the last completed step\n');
         process.exitCode = 130;
@@ -76,12 +194,40 @@ export function runCommand(): Command {
     });
 }
 
-/** A short human-readable summary of a run. */
-function formatResult(r: RunResult): string {
-  const s = r.settings;
+/** The gradient solver, with Ctrl-C stopping training and still reporting the last step. */
+async function runGradient(flags: RunFlags, problem: SyntheticSpec): Promise<RunResult> {
+  const spec: RunSpec = {
+    ...problem,
+    method: 'gradient',
+    depth: flags.depth,
+    penalty: flags.penalty,
+    lambda: flags.lambda ?? DEFAULT_RUN_SPEC.lambda,
+    optimizer: flags.optimizer,
+    lr: flags.lr,
+    initScale: flags.initScale,
+    maxIters: flags.maxIters ?? DEFAULT_RUN_SPEC.maxIters,
+    tol: flags.tol ?? defaultTol(flags.penalty),
+  };
+  const progress = createProgressReporter('training', { quiet: flags.quiet });
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await runSyntheticAsync(spec, {
+      signal: controller.signal,
+      progressEvery: 50,
+      onProgress: (e) =>
+        progress.update(e.step, e.maxIters, { mse: e.trainMSE.toExponential(2), obj: e.objective.toExponential(3) }),
+    });
+  } finally {
+    progress.stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** The metric lines every method shares. */
+function metricLines(r: RunResult | NuclearMinRunResult | SoftImputeRunResult): string[] {
   return [
-    `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} depth=${s.depth} penalty=${s.penalty} lambda=${s.lambda} ` +
-      `optimizer=${s.optimizer} lr=${s.lr} init-scale=${s.initScale}`,
     `relError            ${r.relError.toExponential(3)}`,
     `relErrorUnobserved  ${r.relErrorUnobserved.toExponential(3)}`,
     `trainMSE            ${r.trainMSE.toExponential(3)}`,
@@ -89,6 +235,43 @@ function formatResult(r: RunResult): string {
     `nuclearNorm         ${r.nuclearNorm.toFixed(3)}`,
     `ratio (L*/F)        ${r.ratio.toFixed(4)}`,
     `iterations          ${r.iterations} (${r.stopReason}) in ${r.seconds.toFixed(1)} s`,
+  ];
+}
+
+/** A short human-readable summary of a gradient run. */
+function formatResult(r: RunResult): string {
+  const s = r.settings;
+  return [
+    `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} depth=${s.depth} penalty=${s.penalty} lambda=${s.lambda} ` +
+      `optimizer=${s.optimizer} lr=${s.lr} init-scale=${s.initScale}`,
+    ...metricLines(r),
+    '',
+  ].join('\n');
+}
+
+/** A short human-readable summary of a nuclear-min run. */
+function formatNuclearMin(r: NuclearMinRunResult): string {
+  const s = r.settings;
+  return [
+    `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} method=nuclear-min tol=${s.boxTol} rel-tol=${s.relTol}`,
+    ...metricLines(r),
+    `constraintResidual  ${r.constraintResidual.toExponential(3)} (max |X − M| on Ω ${r.maxAbsResidual.toExponential(2)})`,
+    `dualityGap          ${r.dualityGap.toExponential(3)}`,
+    `rank                ${r.rank}`,
+    '',
+  ].join('\n');
+}
+
+/** A short human-readable summary of a soft-impute run, with its path. */
+function formatSoftImpute(r: SoftImputeRunResult): string {
+  const s = r.settings;
+  return [
+    `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} method=soft-impute path-length=${s.pathLength} ` +
+      `rel-tol=${s.relTol} max-rank=${s.maxRank ?? 'none'}`,
+    ...metricLines(r),
+    `lambda              ${r.lambda.toExponential(3)} (${r.lambdaChoice === 'oracle' ? 'lowest relError on the path: an oracle choice' : 'given'}; λ_max ${r.lambdaMax.toExponential(3)})`,
+    'path: lambda relError rank iterations',
+    ...r.path.map((p) => `  ${p.lambda.toExponential(2)}  ${p.relError.toExponential(3)}  ${p.rank}  ${p.iterations} (${p.stopReason})`),
     '',
   ].join('\n');
 }

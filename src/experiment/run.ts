@@ -1,3 +1,4 @@
+import type { Matrix } from '../linalg/matrix.ts';
 import { svd } from '../linalg/svd.ts';
 import { syntheticProblem, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
 import {
@@ -14,13 +15,18 @@ import {
   ratioValue,
   relativeError,
   relativeErrorUnobserved,
+  trainMSE,
 } from '../metrics/index.ts';
 
 /** Everything that fixes one synthetic run: the problem (DESIGN section 4) and the solver's settings. */
-export type RunSpec = SyntheticSpec & Omit<TrainOptions, 'onProgress' | 'signal' | 'progressEvery'>;
+export type RunSpec = SyntheticSpec &
+  Omit<TrainOptions, 'onProgress' | 'signal' | 'progressEvery'> & {
+    /** The gradient solver (the other methods have their own specs, see baselines.ts). */
+    method?: 'gradient';
+  };
 
-/** The result of one run: metrics of the final W plus the settings that produced it (plain JSON). */
-export interface RunResult {
+/** The metrics every method reports for its completed matrix W (plain JSON). */
+export interface RunMetrics {
   relError: number;
   relErrorUnobserved: number;
   trainMSE: number;
@@ -30,6 +36,10 @@ export interface RunResult {
   iterations: number;
   seconds: number;
   stopReason: StopReason;
+}
+
+/** The result of one run: metrics of the final W plus the settings that produced it (plain JSON). */
+export interface RunResult extends RunMetrics {
   settings: RunSpec;
 }
 
@@ -78,17 +88,27 @@ export async function runSyntheticAsync(spec: RunSpec, hooks: RunHooks = {}): Pr
 
 /** The metrics of a trained W against the problem's truth. */
 function measure(problem: SyntheticProblem, result: TrainResult, spec: RunSpec): RunResult {
-  const { s } = svd(result.W);
   return {
-    relError: relativeError(result.W, problem.truth),
-    relErrorUnobserved: relativeErrorUnobserved(result.W, problem.truth, problem.observations),
-    trainMSE: result.trainMSE,
-    effectiveRank: effectiveRank(s),
-    nuclearNorm: nuclearNorm(s),
-    ratio: ratioValue(s),
+    ...measureMatrix(result.W, problem),
     iterations: result.iterations,
     seconds: result.seconds,
     stopReason: result.stopReason,
     settings: { ...spec },
+  };
+}
+
+/** The matrix metrics of RunMetrics (errors against the truth, train MSE, spectrum summaries) for W. Cost one SVD. */
+export function measureMatrix(
+  W: Matrix,
+  problem: SyntheticProblem,
+): Pick<RunMetrics, 'relError' | 'relErrorUnobserved' | 'trainMSE' | 'effectiveRank' | 'nuclearNorm' | 'ratio'> {
+  const { s } = svd(W);
+  return {
+    relError: relativeError(W, problem.truth),
+    relErrorUnobserved: relativeErrorUnobserved(W, problem.truth, problem.observations),
+    trainMSE: trainMSE(W, problem.observations),
+    effectiveRank: effectiveRank(s),
+    nuclearNorm: nuclearNorm(s),
+    ratio: ratioValue(s),
   };
 }
