@@ -10,7 +10,7 @@ import {
   relativeErrorUnobserved,
   trainMSE,
 } from '../src/metrics/index.ts';
-import { makeTarget, maxAbs, summarize } from '../web/snapshot.ts';
+import { colourScale, makeTarget, summarize } from '../web/snapshot.ts';
 import { createSession } from '../web/session.ts';
 import { DEFAULT_STATE, type PageState } from '../web/state.ts';
 import { appendRow, createHistory, makeRow, positiveColumn, toPoint, type HistoryRow, type RunPoint } from '../web/history.ts';
@@ -65,9 +65,12 @@ describe('snapshot summaries', () => {
     assert.throws(() => summarize(zeros(3, 3), target, new Float64Array(3)), /W is 3×3/);
   });
 
-  it('scale heatmaps by the largest |entry| (1 for zeros)', () => {
-    assert.equal(maxAbs([1, -3, 2]), 3);
-    assert.equal(maxAbs(new Float32Array(4)), 1);
+  it('scale heatmaps by 2.5 × the RMS, at most the largest |entry| (1 for zeros)', () => {
+    assert.equal(colourScale([1, -3, 2]), 3);
+    const spiky = new Float64Array(100).fill(1);
+    spiky[0] = 50;
+    assert.ok(Math.abs(colourScale(spiky) - 2.5 * Math.sqrt((2500 + 99) / 100)) < 1e-12);
+    assert.equal(colourScale(new Float32Array(4)), 1);
   });
 });
 

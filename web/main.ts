@@ -5,7 +5,7 @@ import type uPlot from 'uplot';
 import { decodeState, encodeState, sameTraining, type PageState } from './state.ts';
 import { fillChoices, readForm, writeForm } from './form.ts';
 import { appendRow, createHistory, makeRow, SV_KEEP, toPoint } from './history.ts';
-import { maxAbs } from './snapshot.ts';
+import { colourScale } from './snapshot.ts';
 import { drawHeatmap } from './heatmap.ts';
 import { createErrorChart, createRatioChart, createSvChart, errorData, ratioData, svData } from './charts.ts';
 import { buildResults, RUN_LABELS } from './results.ts';
@@ -71,7 +71,7 @@ function updateButtons(): void {
 
 function onProblem(msg: ProblemMessage): void {
   problem = msg;
-  scale = maxAbs(msg.truth);
+  scale = colourScale(msg.truth);
   drawHeatmap($<HTMLCanvasElement>('truth'), msg.truth, msg.n, scale);
   drawHeatmap($<HTMLCanvasElement>('mask'), msg.truth, msg.n, scale, msg.mask);
   $('mask-caption').textContent = `observed entries: ${msg.samples} of ${msg.n * msg.n} (grey: hidden)`;
@@ -100,31 +100,35 @@ function onSnapshot(runs: RunSnapshot[], workerRunning: boolean): void {
   scheduleCharts();
 }
 
-/** Redraw the charts within CHART_MS, in a frame of their own (so one frame never does all the drawing). */
+/** Redraw the charts within CHART_MS, one chart per animation frame (so no frame does all the drawing). */
 function scheduleCharts(): void {
   if (chartTimer !== null) return;
   chartTimer = setTimeout(
     () => {
       chartTimer = null;
-      requestAnimationFrame(() => {
-        lastChartDraw = performance.now();
-        perf.timeDraw(drawCharts);
-      });
+      lastChartDraw = performance.now();
+      drawChart(0);
     },
     Math.max(0, lastChartDraw + CHART_MS - performance.now()),
   );
 }
 
-/** Feed the history to the line charts. */
-function drawCharts(): void {
-  errorChart?.setData(errorData(record.rows));
-  ratioChart?.setData(ratioData(record.rows));
-  svCharts.forEach((c, i) => c.setData(svData(record.rows, i, svCount)));
+/** Feed the history to chart `i` (0: errors, 1: L∗/F and effective rank, 2 and 3: singular values), then the next. */
+function drawChart(i: number): void {
+  requestAnimationFrame(() => {
+    perf.timeDraw(() => {
+      const rows = record.rows;
+      if (i === 0) errorChart?.setData(errorData(rows));
+      else if (i === 1) ratioChart?.setData(ratioData(rows));
+      else svCharts[i - 2]?.setData(svData(rows, i - 2, svCount));
+    });
+    if (i < 3) drawChart(i + 1);
+  });
 }
 
 const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? x.toPrecision(digits) : String(x));
 
-/** Draw the latest snapshot: estimates and numbers (with drawCharts, the only work the main thread does). */
+/** Draw the latest snapshot: estimates and numbers (with drawChart, the only work the main thread does). */
 function draw(): void {
   if (!problem || latest.length === 0) return;
   const n = problem.n;

@@ -72,9 +72,17 @@ export function summarize(W: Matrix, target: Target, s: ArrayLike<number>): RunM
   };
 }
 
-/** The largest |entry| of a matrix's data (the heatmaps' colour scale); 1 for an all-zero matrix. */
-export function maxAbs(data: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < data.length; i++) m = Math.max(m, Math.abs(data[i]));
-  return m === 0 ? 1 : m;
+/**
+ * The heatmaps' colour scale for a matrix's entries: 2.5 × their RMS, at most the largest |entry| (so a few large
+ * entries do not wash the rest out); 1 for an all-zero matrix. Cost O(n²).
+ */
+export function colourScale(data: ArrayLike<number>): number {
+  let max = 0;
+  let ss = 0;
+  for (let i = 0; i < data.length; i++) {
+    max = Math.max(max, Math.abs(data[i]));
+    ss += data[i] * data[i];
+  }
+  if (max === 0) return 1;
+  return Math.min(max, 2.5 * Math.sqrt(ss / data.length));
 }
