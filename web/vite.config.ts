@@ -5,6 +5,7 @@ import { defineConfig } from 'vite';
 /** The page's source folder (this file's folder). */
 export const WEB_ROOT = fileURLToPath(new URL('.', import.meta.url));
 
+/** Root web/, base ./, build to site/, ES-module workers. */
 export default defineConfig({
   root: WEB_ROOT,
   base: './',
