@@ -111,10 +111,7 @@ export function factoredSpectrum(A: Matrix, B: Matrix, ws: FactoredWorkspace, op
 /**
  * R(A·B^T) for R = none, nuclear (Σ s_i) or ratio (L∗/F = Σ s_i / sqrt(Σ s_i²)), computed exactly from
  * factoredSpectrum, and, when gradA/gradB are given, gradA += scale·∇_W R·B and gradB += scale·∇_W R^T·A
- * (DESIGN 3.3). With ∇_W R = U diag(c) V^T (c_i = 1 for nuclear, (1 − N s_i/F²)/F for ratio, 0 where s_i = 0):
- *   ∇_W R·B = Q_A Uc diag(c) Vc^T R_B,   ∇_W R^T·A = Q_B Vc diag(c) Uc^T R_A,
- * since Q_B^T B = R_B and Q_A^T A = R_A. Cost ~6(m+n)k² + O(k³) flops.
- * At ||A·B^T||_F below RATIO_ZERO_NORM ratio is undefined (0/0): value 1, zero gradient.
+ * (see factoredPenalties for the formulas and cost).
  */
 export function factoredPenalty(
   name: FactoredPenaltyName,
@@ -127,6 +124,35 @@ export function factoredPenalty(
   if (name !== 'nuclear' && name !== 'ratio') {
     throw new RangeError(`factored model: unknown penalty '${name as string}' (allowed: none, nuclear, ratio)`);
   }
+  const scale = opts.scale ?? 1;
+  const value = factoredPenalties(name === 'ratio' ? { ratio: scale } : { nuclear: scale }, A, B, ws, opts);
+  return scale === 0 ? 0 : value / scale;
+}
+
+/** Weights of the penalties on W = A·B^T: λ_ratio·L∗/F(W) + λ_nuclear·||W||_*. */
+export interface PenaltyWeights {
+  ratio?: number;
+  nuclear?: number;
+}
+
+/**
+ * The weighted penalty P(W) = λ_r·N/F + λ_n·N of W = A·B^T (N = Σ s_i = ||W||_*, F = sqrt(Σ s_i²) = ||W||_F),
+ * exact from factoredSpectrum, and, when gradA/gradB are given, gradA += ∇_W P·B and gradB += ∇_W P^T·A
+ * (DESIGN 3.3). With ∇_W P = U diag(c) V^T, c_i = λ_r(1 − N s_i/F²)/F + λ_n (0 where s_i = 0):
+ *   ∇_W P·B = Q_A Uc diag(c) Vc^T R_B,   ∇_W P^T·A = Q_B Vc diag(c) Uc^T R_A,
+ * since Q_B^T B = R_B and Q_A^T A = R_A. Cost ~6(m+n)k² + O(k³) flops.
+ * Below ||W||_F = 1e-300 L∗/F is undefined (0/0): it counts as 1 with zero gradient.
+ */
+export function factoredPenalties(
+  weights: PenaltyWeights,
+  A: Matrix,
+  B: Matrix,
+  ws: FactoredWorkspace,
+  opts: { gradA?: Matrix; gradB?: Matrix; warmStart?: boolean } = {},
+): number {
+  const lr = weights.ratio ?? 0;
+  const ln = weights.nuclear ?? 0;
+  if (lr === 0 && ln === 0) return 0;
   const { s, Uc, Vc } = factoredSpectrum(A, B, ws, { warmStart: opts.warmStart });
   let N = 0;
   let F2 = 0;
@@ -135,14 +161,14 @@ export function factoredPenalty(
     F2 += s[i] * s[i];
   }
   const F = Math.sqrt(F2);
-  if (name === 'ratio' && F < 1e-300) return 1;
+  const ratioOn = lr !== 0 && F >= 1e-300;
+  const value = (ratioOn ? lr * (N / F) : lr) + ln * N;
   const { gradA, gradB } = opts;
   if (gradA || gradB) {
-    const scale = opts.scale ?? 1;
     const coef = ws.coef;
     for (let i = 0; i < s.length; i++) {
       if (s[i] <= 0) coef[i] = 0;
-      else coef[i] = name === 'nuclear' ? scale : (scale * (1 - (N * s[i]) / F2)) / F;
+      else coef[i] = (ratioOn ? (lr * (1 - (N * s[i]) / F2)) / F : 0) + ln;
     }
     if (gradA) {
       // kA = Uc diag(c) Vc^T R_B, then gradA += Q_A kA.
@@ -154,7 +180,7 @@ export function factoredPenalty(
       addExpanded(ws.qb, ws.tauB, ws.n, ws.k, ws.kB, gradB, ws.col);
     }
   }
-  return name === 'nuclear' ? N : N / F;
+  return value;
 }
 
 /**

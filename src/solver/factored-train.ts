@@ -2,23 +2,29 @@ import { zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Observations } from '../data/observations.ts';
 import {
   createFactoredWorkspace,
-  factoredPenalty,
+  factoredPenalties,
   initFactoredModel,
+  type PenaltyWeights,
   type FactoredModel,
   type FactoredPenaltyName,
 } from '../model/factored.ts';
-import { applyUpdates, makeOptimizer, type OptimizerName } from '../optim/index.ts';
+import { applyUpdates, makeOptimizer, type OptimizerName, type OptimizerOptions } from '../optim/index.ts';
 import { deriveRng } from '../random/index.ts';
 import { DivergenceError } from './train.ts';
 
 /** Settings of gradient training of the factored model W = A·B^T. */
 export interface FactoredTrainOptions {
   rank: number;
+  /** λ·R with R = ratio (L∗/F), nuclear or none. */
   penalty: FactoredPenaltyName;
   lambda: number;
+  /** An extra μ·||W||_* term (magnitude control for noisy data; 0 by default). */
+  nuclearWeight?: number;
   /** Default 'adam'. */
   optimizer?: OptimizerName;
   lr: number;
+  /** Adam's ε (default 1e-8) and the other optimizer settings, when not the defaults. */
+  optimizerOptions?: Omit<OptimizerOptions, 'lr'>;
   /** Number of optimizer steps (full-batch). */
   steps: number;
   /** Entries of the initial W have RMS ≈ initScale (see initFactoredModel). */
@@ -27,8 +33,8 @@ export interface FactoredTrainOptions {
   seed: number;
   /** Call onEvaluate every this many steps (and after the last); 0 or absent: only after the last. */
   evalEvery?: number;
-  /** Sees the live model after step `step` (copy A and B to keep them). */
-  onEvaluate?: (step: number, model: FactoredModel) => void;
+  /** Sees the live model after step `step` (copy A and B to keep them); returning true stops training there. */
+  onEvaluate?: (step: number, model: FactoredModel) => boolean | void;
   /** Called after every step with the train MSE at the start of that step. */
   onStep?: (step: number, trainMSE: number) => void;
 }
@@ -36,6 +42,7 @@ export interface FactoredTrainOptions {
 /** The trained factors and how training went. */
 export interface FactoredTrainResult {
   model: FactoredModel;
+  /** Steps taken (fewer than `steps` when onEvaluate stopped training). */
   iterations: number;
   /** Train MSE and objective at the start of the last step. */
   trainMSE: number;
@@ -95,24 +102,32 @@ export function trainFactored(obs: Observations, opts: FactoredTrainOptions): Fa
   const model = initFactoredModel(m, n, opts.rank, opts.initScale, deriveRng(opts.seed, 'init'));
   const { A, B } = model;
   const optimizerName = opts.optimizer ?? 'adam';
-  const optimizer = makeOptimizer(optimizerName, { lr: opts.lr });
+  const optimizer = makeOptimizer(optimizerName, { ...opts.optimizerOptions, lr: opts.lr });
   const params = [A.data, B.data];
   const state = optimizer.init(params.map((p) => p.length));
   const gradA = zeros(m, opts.rank);
   const gradB = zeros(n, opts.rank);
   const grads = [gradA.data, gradB.data];
-  const usePenalty = opts.penalty !== 'none' && opts.lambda > 0;
+  const nuclearWeight = opts.nuclearWeight ?? 0;
+  if (!(nuclearWeight >= 0) || !Number.isFinite(nuclearWeight)) throw new RangeError(`nuclear weight must be >= 0, got ${nuclearWeight}`);
+  const weights: PenaltyWeights = {
+    ratio: opts.penalty === 'ratio' ? opts.lambda : 0,
+    nuclear: (opts.penalty === 'nuclear' ? opts.lambda : 0) + nuclearWeight,
+  };
+  const usePenalty = weights.ratio !== 0 || weights.nuclear !== 0;
   const ws = usePenalty ? createFactoredWorkspace(m, n, opts.rank) : null;
   const evalEvery = opts.evalEvery ?? 0;
   const start = performance.now();
   let mse = NaN;
   let objective = NaN;
+  let iterations = 0;
   for (let t = 1; t <= opts.steps; t++) {
     gradA.data.fill(0);
     gradB.data.fill(0);
     mse = factoredDataTerm(A, B, obs, { gradA, gradB, scale: 2 / count }) / count;
-    const pen = ws ? factoredPenalty(opts.penalty, A, B, ws, { gradA, gradB, scale: opts.lambda, warmStart: t > 1 }) : 0;
-    objective = mse + opts.lambda * pen;
+    // Cold SVDs of the k×k core (O(k³), small next to the O((m+n)k²) QRs): warm-started Jacobi in linalg/svd.ts
+    // can fail to converge after a run of calls on strongly graded matrices, which a collapsing spectrum produces.
+    objective = mse + (ws ? factoredPenalties(weights, A, B, ws, { gradA, gradB }) : 0);
     if (!Number.isFinite(objective)) {
       throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, optimizerName, opts.lr);
     }
@@ -122,8 +137,9 @@ export function trainFactored(obs: Observations, opts: FactoredTrainOptions): Fa
     if (!Number.isFinite(updateSum)) throw new DivergenceError('the parameter update', t, optimizerName, opts.lr);
     applyUpdates(params, grads);
     opts.onStep?.(t, mse);
-    if ((evalEvery > 0 && t % evalEvery === 0) || t === opts.steps) opts.onEvaluate?.(t, model);
+    iterations = t;
+    if (((evalEvery > 0 && t % evalEvery === 0) || t === opts.steps) && opts.onEvaluate?.(t, model) === true) break;
   }
   if (opts.steps === 0) opts.onEvaluate?.(0, model);
-  return { model, iterations: opts.steps, trainMSE: mse, objective, seconds: (performance.now() - start) / 1000 };
+  return { model, iterations, trainMSE: mse, objective, seconds: (performance.now() - start) / 1000 };
 }
