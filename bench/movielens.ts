@@ -109,7 +109,7 @@ for (const r of rows) {
 }
 const outDir = `${root}results`;
 mkdirSync(outDir, { recursive: true });
-const outFile = `${outDir}/movielens-seed${seed}.json`;
+const outFile = `${outDir}/movielens-seed${seed}-${methods.join('+')}.json`;
 writeFileSync(outFile, `${JSON.stringify({ seed, data: dataPath, ratings: all.values.length, rows }, null, 2)}\n`);
 console.log(`\n(written to ${outFile}; node ${process.version}, seed ${seed})`);
 

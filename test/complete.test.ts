@@ -36,6 +36,15 @@ for (const method of ['ratio', 'soft-impute', 'auto'] as const) {
   });
 }
 
+test('on low-noise low-rank data ratio (L∗/F + Adam) is closer to the truth than soft-impute (the nuclear norm shrinks)', () => {
+  const errors = (['ratio', 'soft-impute'] as const).map((method) => {
+    const model = complete(observed, { method });
+    return rmseAgainstTruth(model.predictMany(query.rowIds, query.colIds).values);
+  });
+  // Measured: ratio 0.127, soft-impute 0.196 (seed 0 of complete, problem seed 5).
+  assert.ok(errors[0] < errors[1], `ratio ${errors[0]}, soft-impute ${errors[1]}`);
+});
+
 test('ids map back: predict by label equals predictAt by position, for sparse unordered ids', () => {
   const model = complete(observed, { method: 'soft-impute' });
   // Labels were sorted numerically (rows) and by code unit (columns): positions differ from generation order.
