@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { runCommand } from './run-command.ts';
+import { completeCommand } from './complete-command.ts';
+import { InputError } from '../data/input-error.ts';
 import { DivergenceError } from '../solver/train.ts';
 
 /** Exit code for bad flags or arguments (as in BSD sysexits' spirit and common CLIs). */
@@ -13,7 +15,8 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError(false)
     .configureOutput({ outputError: (str, write) => write(`mcomplete: ${str.replace(/^error: /, '').trimEnd()}\n`) })
     .exitOverride()
-    .addCommand(runCommand());
+    .addCommand(runCommand())
+    .addCommand(completeCommand());
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -23,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (err instanceof DivergenceError || err instanceof RangeError) {
+    if (err instanceof DivergenceError || err instanceof RangeError || err instanceof InputError) {
       process.stderr.write(`mcomplete: ${err.message}\n`);
       return 1;
     }

@@ -1,1 +1,2 @@
 export * from './deep.ts';
+export * from './factored.ts';

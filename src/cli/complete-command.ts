@@ -1,0 +1,240 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { InputError } from '../data/input-error.ts';
+import { DUPLICATE_POLICIES, labelIndex, type DuplicatePolicy, type LabeledObservations } from '../data/labels.ts';
+import { parseTriplets } from '../data/formats/triplets.ts';
+import { parseDense } from '../data/formats/dense.ts';
+import { parseMatrixMarket } from '../data/formats/matrix-market.ts';
+import { parseQuery, type QueryFile } from '../data/formats/query.ts';
+import { formatDenseMatrix, formatPredictions } from '../data/formats/write.ts';
+import { complete, METHOD_CHOICES, type CompleteProgress, type CompletionModel, type MethodChoice } from '../solver/complete.ts';
+import type { ManyPredictions } from '../solver/completion-model.ts';
+import { intInRange, positiveNumber } from './parse.ts';
+import { createProgressReporter, type ProgressReporter } from './progress.ts';
+import { checkWritable, readTextFile, writeFileAtomic } from './files.ts';
+import { formatSummary } from './complete-summary.ts';
+
+/** Largest matrix --out-matrix writes (cells); beyond it a dense file is unwieldy: use --query. */
+export const OUT_MATRIX_LIMIT = 2_000_000;
+
+/** The fallback rule for ids never observed, as the report and the README state it. */
+export const FALLBACK_RULE =
+  'unknown row id: global mean + column bias; unknown column id: global mean + row bias; both unknown: global mean (then clipped)';
+
+interface CompleteFlags {
+  query?: string;
+  out?: string;
+  outMatrix?: string;
+  columns?: [string, string, string];
+  dense: boolean;
+  header: boolean;
+  method: MethodChoice;
+  rank?: number[];
+  lambda?: number[];
+  validation: number;
+  seed: number;
+  maxSteps: number;
+  lr: number;
+  nuclearWeight: number;
+  center: boolean;
+  clip: boolean;
+  keepObserved: boolean;
+  duplicates: DuplicatePolicy;
+  report?: string;
+  quiet: boolean;
+}
+
+/** An observed file read, whatever its format: the labeled observations and the names used on output. */
+interface ObservedInput {
+  labeled: LabeledObservations;
+  format: 'triplets' | 'dense' | 'matrix-market';
+  /** Names of the row id, column id and value columns (from the header, or row, col, value). */
+  names: readonly [string, string, string];
+  denseHeader: boolean;
+}
+
+/** The `mcomplete complete` command: fill in a real matrix with hyperparameters chosen on a validation split. */
+export function completeCommand(): Command {
+  return new Command('complete')
+    .description('fill in the missing entries of a matrix (ratings triples, a dense grid with gaps, or Matrix Market)')
+    .argument('<observed>', 'observed entries: CSV with header row id,column id,value (or --dense grid, or .mtx)')
+    .option('--query <cells>', 'CSV of cells to predict: the id columns (others ignored)')
+    .option('--out <predictions.csv>', 'write the query cells with a value column (needs --query)')
+    .option('--out-matrix <dense.csv>', `write the whole completed matrix (at most ${OUT_MATRIX_LIMIT.toLocaleString('en')} cells)`)
+    .addOption(new Option('--columns <row,col,value>', 'pick the id and value columns by header name').argParser(parseColumns))
+    .option('--dense', 'the observed file is a dense CSV grid; empty, NaN or NA cells are gaps', false)
+    .option('--header', 'with --dense: the first line names the columns', false)
+    .addOption(new Option('--method <name>', 'completion method').default('auto').choices(METHOD_CHOICES))
+    .addOption(new Option('--rank <k,...>', 'candidate ranks (a cap for soft-impute and nuclear)').argParser(parseList(true)))
+    .addOption(new Option('--lambda <x,...>', 'candidate λ values for the chosen --method').argParser(parseList(false)))
+    .addOption(new Option('--validation <fraction>', 'share of observed entries held out to choose settings').default(0.1).argParser(fractionArg))
+    .addOption(new Option('--seed <int>', 'seed of the validation split and initializations').default(0).argParser(intInRange(0, 2 ** 32 - 1)))
+    .addOption(new Option('--max-steps <int>', 'ratio/nuclear: step cap (the steps are chosen on validation)').default(2000).argParser(intInRange(1)))
+    .addOption(new Option('--lr <x>', 'ratio/nuclear: Adam learning rate').default(1e-3).argParser(positiveNumber()))
+    .addOption(new Option('--nuclear-weight <x>', 'ratio: add μ·||W||_* (magnitude control)').default(0).argParser(positiveNumber(true)))
+    .option('--no-center', 'do not subtract the global mean and row/column biases first')
+    .option('--no-clip', 'do not clip predictions to the observed value range')
+    .option('--no-keep-observed', 'report the model value at observed cells too (default: their observed value)')
+    .addOption(new Option('--duplicates <policy>', 'a (row, col) pair observed twice').default('error').choices(DUPLICATE_POLICIES))
+    .option('--report <report.json>', 'write the settings tried, the choice and the timings as JSON')
+    .option('--quiet', 'no progress and no summary on stderr', false)
+    .action((observedPath: string, flags: CompleteFlags, command: Command) => {
+      const usage = (msg: string): never => command.error(`error: ${msg}`, { exitCode: 2 });
+      if (flags.query && !flags.out) usage("option '--query' needs '--out <predictions.csv>'");
+      if (flags.out && !flags.query) usage("option '--out' needs '--query <cells>'");
+      if (flags.columns && (flags.dense || /\.mtx$/i.test(observedPath))) usage("option '--columns' is for CSV triplet files, not --dense grids or .mtx");
+      if (flags.header && !flags.dense) usage("option '--header' goes with '--dense'");
+      if (flags.lambda && flags.method === 'auto') usage("option '--lambda' needs '--method ratio|soft-impute|nuclear' (λ means something different for each)");
+      for (const path of [flags.out, flags.outMatrix, flags.report]) if (path) checkWritable(path);
+
+      const started = performance.now();
+      const input = readObserved(observedPath, flags);
+      const query = flags.query ? parseQuery(readTextFile(flags.query), { file: flags.query, idNames: [input.names[0], input.names[1]], requireNames: !!flags.columns }) : null;
+      const [m, n] = input.labeled.observations.shape;
+      if (flags.outMatrix && m * n > OUT_MATRIX_LIMIT) {
+        throw new InputError(
+          { file: flags.outMatrix },
+          `a ${m}×${n} matrix has ${(m * n).toLocaleString('en')} cells, too many for --out-matrix (limit ${OUT_MATRIX_LIMIT.toLocaleString('en')}); use --query`,
+        );
+      }
+
+      const progress = phasedProgress(flags.quiet);
+      let model: CompletionModel;
+      try {
+        model = complete(input.labeled, {
+          method: flags.method,
+          center: flags.center,
+          clip: flags.clip,
+          validation: flags.validation,
+          seed: flags.seed,
+          ranks: flags.rank,
+          lambdas: flags.lambda,
+          maxSteps: flags.maxSteps,
+          lr: flags.lr,
+          nuclearWeight: flags.nuclearWeight,
+          onProgress: progress.update,
+        });
+      } finally {
+        progress.stop();
+      }
+
+      const observed = flags.keepObserved ? observedLookup(input.labeled) : null;
+      let predictions: ManyPredictions | null = null;
+      if (query) {
+        predictions = model.predictMany(query.rowIds, query.colIds);
+        if (observed) overrideObserved(predictions.values, query, input.labeled, observed);
+        writeFileAtomic(
+          flags.out as string,
+          formatPredictions([query.names[0], query.names[1], input.names[2]], query.rowIds, query.colIds, predictions.values),
+        );
+      }
+      if (flags.outMatrix) {
+        const { rowIds, colIds } = input.labeled;
+        const value = (i: number, j: number): number => observed?.get(i * n + j) ?? model.predictAt(i, j);
+        const layout = input.format === 'dense' ? { header: input.denseHeader } : input.format === 'matrix-market' ? {} : { corner: input.names[0] };
+        writeFileAtomic(flags.outMatrix, formatDenseMatrix(rowIds, colIds, value, layout));
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const full = {
+        ...model.report,
+        input: { file: observedPath, format: input.format, names: input.names, duplicates: flags.duplicates },
+        query: query && predictions ? querySummary(flags.query as string, predictions) : null,
+        fallbackRule: FALLBACK_RULE,
+        keepObserved: flags.keepObserved,
+        outputs: { predictions: flags.out ?? null, matrix: flags.outMatrix ?? null },
+        wallSeconds: seconds,
+      };
+      if (flags.report) writeFileAtomic(flags.report, `${JSON.stringify(full, null, 2)}\n`);
+      if (!flags.quiet) process.stderr.write(formatSummary(model.report, full.query, seconds));
+    });
+}
+
+/** Read the observed file in the format the flags and the extension say. */
+function readObserved(path: string, flags: CompleteFlags): ObservedInput {
+  const text = readTextFile(path);
+  if (flags.dense) {
+    const d = parseDense(text, { file: path, header: flags.header });
+    return { labeled: d, format: 'dense', names: ['row', 'col', 'value'], denseHeader: d.header };
+  }
+  if (/\.mtx$/i.test(path)) {
+    return { labeled: parseMatrixMarket(text, { file: path, duplicates: flags.duplicates }), format: 'matrix-market', names: ['row', 'col', 'value'], denseHeader: false };
+  }
+  const t = parseTriplets(text, { file: path, columns: flags.columns, duplicates: flags.duplicates });
+  return { labeled: t, format: 'triplets', names: t.names, denseHeader: false };
+}
+
+/** Observed values by position key i·n + j. */
+function observedLookup(labeled: LabeledObservations): Map<number, number> {
+  const { rows, cols, values, shape } = labeled.observations;
+  const map = new Map<number, number>();
+  for (let t = 0; t < values.length; t++) map.set(rows[t] * shape[1] + cols[t], values[t]);
+  return map;
+}
+
+/** Query cells that were observed get their observed value (--keep-observed). */
+function overrideObserved(values: Float64Array, query: QueryFile, labeled: LabeledObservations, observed: Map<number, number>): void {
+  const rowIndex = labelIndex(labeled.rowIds as string[]);
+  const colIndex = labelIndex(labeled.colIds as string[]);
+  const n = labeled.colIds.length;
+  for (let t = 0; t < values.length; t++) {
+    const i = rowIndex.get(query.rowIds[t]);
+    const j = colIndex.get(query.colIds[t]);
+    if (i === undefined || j === undefined) continue;
+    const v = observed.get(i * n + j);
+    if (v !== undefined) values[t] = v;
+  }
+}
+
+/** The query part of the report: how many cells, and how many fell back because an id was never observed. */
+function querySummary(file: string, p: ManyPredictions) {
+  return {
+    file,
+    cells: p.values.length,
+    unknownCells: p.unknownCells,
+    unknownRowCells: p.unknownRowCells,
+    unknownColCells: p.unknownColCells,
+    unknownRowIds: p.unknownRowIds,
+    unknownColIds: p.unknownColIds,
+  };
+}
+
+/** One progress reporter per phase (tuning, then fitting), switched when the phase changes. */
+function phasedProgress(quiet: boolean): { update: (e: CompleteProgress) => void; stop: () => void } {
+  let phase: string | null = null;
+  let reporter: ProgressReporter | null = null;
+  return {
+    update(e) {
+      if (e.phase !== phase) {
+        reporter?.stop();
+        phase = e.phase;
+        reporter = createProgressReporter(e.phase, { quiet });
+      }
+      reporter?.update(Math.round(e.done * 10) / 10, e.total, { now: e.info });
+    },
+    stop() {
+      reporter?.stop();
+    },
+  };
+}
+
+function parseColumns(value: string): [string, string, string] {
+  const parts = value.split(',').map((s) => s.trim());
+  if (parts.length !== 3 || parts.some((s) => s === '')) throw new InvalidArgumentError('expected three column names: row,col,value.');
+  if (new Set(parts).size !== 3) throw new InvalidArgumentError('expected three different column names.');
+  return parts as [string, string, string];
+}
+
+function parseList(integers: boolean) {
+  return (value: string): number[] => {
+    const parts = value.split(',').map((s) => s.trim());
+    const xs = parts.map(Number);
+    const ok = parts.every((s, i) => s !== '' && Number.isFinite(xs[i]) && (integers ? Number.isInteger(xs[i]) && xs[i] >= 1 : xs[i] >= 0));
+    if (!ok) throw new InvalidArgumentError(integers ? 'expected integers >= 1, separated by commas.' : 'expected numbers >= 0, separated by commas.');
+    return xs;
+  };
+}
+
+function fractionArg(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !(x > 0 && x <= 0.5)) throw new InvalidArgumentError('expected a fraction in (0, 0.5].');
+  return x;
+}

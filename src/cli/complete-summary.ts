@@ -1,0 +1,51 @@
+import type { CompletionReport, Trial } from '../solver/complete.ts';
+
+/** The query part of a completion report (cells asked for and how many fell back to biases). */
+export interface QuerySummary {
+  cells: number;
+  unknownCells: number;
+  unknownRowCells: number;
+  unknownColCells: number;
+  unknownRowIds: number;
+  unknownColIds: number;
+}
+
+/** The human-readable summary of a completion for stderr: data, every setting tried, the choice, the time. */
+export function formatSummary(r: CompletionReport, query: QuerySummary | null, wallSeconds: number): string {
+  const d = r.data;
+  const density = (100 * d.observed) / (d.rows * d.cols);
+  const lines = [
+    `data: ${d.rows} rows × ${d.cols} columns, ${d.observed} observed (${density.toPrecision(3)}%), values ${d.min}..${d.max}`,
+    `validation: ${r.validation.entries} entries held out (${r.validation.fraction}, seed ${r.validation.seed}); fits on ${r.validation.fitEntries}`,
+    `centering: ${r.centered ? `mean + row + column biases, ridge λ ${r.chosen.biasLambda} (chosen on validation)` : 'off'}; clip: ${r.clip ? `${r.clip[0]}..${r.clip[1]}` : 'off'}`,
+    `bias ridge λ tried: ${r.biasTrials.map((b) => `${b.lambda} → ${b.validationRMSE.toFixed(4)}`).join(', ')}`,
+    'settings tried (validation RMSE):',
+    `  ${'method'.padEnd(12)} ${'rank'.padStart(5)} ${'lambda'.padStart(10)} ${'steps/it'.padStart(8)} ${'val RMSE'.padStart(9)} ${'seconds'.padStart(8)}`,
+    ...r.tried.map((t) => `  ${trialLine(t)}${t === pick(r) ? '  <- chosen' : ''}`),
+    `chosen: ${r.method} rank ${r.chosen.rank} λ ${num(r.chosen.lambda)}${r.chosen.steps !== undefined ? ` steps ${r.chosen.steps}` : ''}, validation RMSE ${r.chosen.validationRMSE.toFixed(4)}`,
+    `refit on all ${d.observed} observed entries: λ ${num(r.refit.lambda)}${r.refit.steps !== undefined ? `, ${r.refit.steps} steps` : ''}` +
+      `${r.refit.iterations !== undefined ? `, ${r.refit.iterations} iterations, solution rank ${r.refit.solutionRank}` : ''}, train RMSE ${r.refit.trainRMSE.toFixed(4)}`,
+    ...r.notes.map((note) => `note: ${note}`),
+  ];
+  if (query) {
+    lines.push(
+      `query: ${query.cells} cells; ${query.unknownCells} with an id never observed (fallback to biases): ` +
+        `${query.unknownRowCells} cells of ${query.unknownRowIds} unknown row ids, ${query.unknownColCells} cells of ${query.unknownColIds} unknown column ids`,
+    );
+  }
+  lines.push(`time: tuning ${r.seconds.tuning.toFixed(1)} s, final fit ${r.seconds.fitting.toFixed(1)} s, total ${wallSeconds.toFixed(1)} s`);
+  return `${lines.join('\n')}\n`;
+}
+
+function pick(r: CompletionReport): Trial | undefined {
+  return r.tried.find((t) => t.method === r.chosen.method && t.rank === r.chosen.rank && t.lambda === r.chosen.lambda && t.validationRMSE === r.chosen.validationRMSE);
+}
+
+function trialLine(t: Trial): string {
+  const steps = t.steps ?? t.iterations;
+  return `${t.method.padEnd(12)} ${String(t.rank).padStart(5)} ${num(t.lambda).padStart(10)} ${(steps === undefined ? '' : String(steps)).padStart(8)} ${t.validationRMSE.toFixed(4).padStart(9)} ${t.seconds.toFixed(1).padStart(8)}`;
+}
+
+function num(x: number): string {
+  return Number(x.toPrecision(3)).toString();
+}

@@ -1,0 +1,45 @@
+import { stringify } from 'csv-stringify/sync';
+
+/** A number as written to output files: 7 significant digits, no trailing zeros ("3.5", "4.123457"). */
+export function formatValue(x: number): string {
+  return String(Number(x.toPrecision(7)));
+}
+
+/**
+ * CSV text of predictions: a header `names` (row id, column id, value), then one line per cell in the given
+ * order. Labels are quoted where CSV needs it (csv-stringify). Cost O(cells).
+ */
+export function formatPredictions(
+  names: readonly [string, string, string],
+  rowIds: readonly string[],
+  colIds: readonly string[],
+  values: ArrayLike<number>,
+): string {
+  const records: string[][] = [names.slice()];
+  for (let k = 0; k < values.length; k++) records.push([rowIds[k], colIds[k], formatValue(values[k])]);
+  return stringify(records);
+}
+
+/**
+ * CSV text of a dense m×n matrix given by `value(i, j)`: with `corner` set, a header line `corner,col ids...` and
+ * each line led by its row id; otherwise, with `header`, a header of column ids and bare rows; else bare rows.
+ * Cost O(mn).
+ */
+export function formatDenseMatrix(
+  rowIds: readonly string[],
+  colIds: readonly string[],
+  value: (i: number, j: number) => number,
+  opts: { corner?: string; header?: boolean },
+): string {
+  const out: string[] = [];
+  const labeled = opts.corner !== undefined;
+  if (labeled) out.push(stringify([[opts.corner as string, ...colIds]]));
+  else if (opts.header) out.push(stringify([colIds.slice()]));
+  const cells = new Array<string>(colIds.length);
+  for (let i = 0; i < rowIds.length; i++) {
+    for (let j = 0; j < colIds.length; j++) cells[j] = formatValue(value(i, j));
+    const line = cells.join(',');
+    out.push(labeled ? `${stringify([[rowIds[i]]]).trimEnd()},${line}\n` : `${line}\n`);
+  }
+  return out.join('');
+}

@@ -1,0 +1,184 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clone, frobeniusNorm, gemm, zeros, type Matrix } from '../src/linalg/matrix.ts';
+import { svd } from '../src/linalg/svd.ts';
+import { penalty } from '../src/penalty/index.ts';
+import {
+  createFactoredWorkspace,
+  expandLeft,
+  expandRight,
+  factoredPenalty,
+  factoredSpectrum,
+  type FactoredPenaltyName,
+} from '../src/model/factored.ts';
+import { factoredDataTerm, trainFactored } from '../src/solver/factored-train.ts';
+import { makeObservations, type Observations } from '../src/data/observations.ts';
+import { createRng } from '../src/random/index.ts';
+import { randomMatrix } from './helpers/random.ts';
+
+const product = (A: Matrix, B: Matrix): Matrix => gemm(A, B, { transB: true });
+
+test('factoredSpectrum gives the exact singular values and vectors of A·B^T without forming it', () => {
+  for (const [m, n, k] of [
+    [9, 7, 3],
+    [5, 12, 4],
+    [6, 6, 6],
+    [8, 5, 1],
+  ]) {
+    const A = randomMatrix(m, k, m + n);
+    const B = randomMatrix(n, k, 100 + k);
+    const ws = createFactoredWorkspace(m, n, k);
+    const { s, Uc, Vc } = factoredSpectrum(A, B, ws);
+    const ref = svd(product(A, B)).s;
+    for (let i = 0; i < k; i++) assert.ok(Math.abs(s[i] - ref[i]) < 1e-12 * ref[0], `s[${i}] ${s[i]} vs ${ref[i]}`);
+    // U diag(s) V^T reproduces W.
+    const U = expandLeft(ws, Uc);
+    const V = expandRight(ws, Vc);
+    const US = clone(U);
+    for (let i = 0; i < m; i++) for (let c = 0; c < k; c++) US.data[i * k + c] *= s[c];
+    const W = product(A, B);
+    const R = product(US, V);
+    let err = 0;
+    for (let i = 0; i < W.data.length; i++) err = Math.max(err, Math.abs(W.data[i] - R.data[i]));
+    assert.ok(err < 1e-12 * frobeniusNorm(W), `reconstruction error ${err}`);
+  }
+});
+
+test('a rank-deficient A (repeated column) still gives the exact spectrum', () => {
+  const A = randomMatrix(7, 3, 1);
+  for (let i = 0; i < 7; i++) A.data[i * 3 + 2] = 2 * A.data[i * 3];
+  const B = randomMatrix(6, 3, 2);
+  const { s } = factoredSpectrum(A, B, createFactoredWorkspace(7, 6, 3));
+  const ref = svd(product(A, B)).s;
+  assert.ok(Math.abs(s[0] - ref[0]) < 1e-12 * ref[0] && Math.abs(s[1] - ref[1]) < 1e-12 * ref[0]);
+  assert.ok(s[2] < 1e-12 * s[0]);
+});
+
+function penaltyValue(name: FactoredPenaltyName, A: Matrix, B: Matrix): number {
+  return factoredPenalty(name, A, B, createFactoredWorkspace(A.rows, B.rows, A.cols));
+}
+
+/** Central differences of f along every coordinate of X. */
+function numericGradient(X: Matrix, f: () => number, h = 1e-6): Matrix {
+  const G = zeros(X.rows, X.cols);
+  for (let i = 0; i < X.data.length; i++) {
+    const x0 = X.data[i];
+    X.data[i] = x0 + h;
+    const up = f();
+    X.data[i] = x0 - h;
+    const down = f();
+    X.data[i] = x0;
+    G.data[i] = (up - down) / (2 * h);
+  }
+  return G;
+}
+
+function relDiff(a: Matrix, b: Matrix): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    num += (a.data[i] - b.data[i]) ** 2;
+    den += b.data[i] ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-300));
+}
+
+for (const name of ['ratio', 'nuclear'] as const) {
+  for (const [m, n, k] of [
+    [8, 6, 3],
+    [5, 9, 2],
+    [6, 6, 4],
+  ]) {
+    test(`${name}: exact factored value matches the dense penalty, gradients match finite differences (${m}×${n}, k=${k})`, () => {
+      const A = randomMatrix(m, k, 7 * m + k);
+      const B = randomMatrix(n, k, 11 * n + k);
+      const W = product(A, B);
+      const dense = penalty(name, W, svd(W));
+      assert.ok(Math.abs(penaltyValue(name, A, B) - dense) < 1e-12 * dense);
+      const ws = createFactoredWorkspace(m, n, k);
+      const gA = zeros(m, k);
+      const gB = zeros(n, k);
+      factoredPenalty(name, A, B, ws, { gradA: gA, gradB: gB, scale: 0.7 });
+      const f = (): number => 0.7 * penaltyValue(name, A, B);
+      assert.ok(relDiff(gA, numericGradient(A, f)) < 1e-6, `dA relative error ${relDiff(gA, numericGradient(A, f))}`);
+      assert.ok(relDiff(gB, numericGradient(B, f)) < 1e-6, `dB relative error ${relDiff(gB, numericGradient(B, f))}`);
+      // Same as the dense chain rule: ∇_W R · B and ∇_W R^T · A.
+      const G = zeros(m, n);
+      penalty(name, W, svd(W), { gradOut: G, gradScale: 0.7 });
+      assert.ok(relDiff(gA, gemm(G, B)) < 1e-10);
+      assert.ok(relDiff(gB, gemm(G, A, { transA: true })) < 1e-10);
+    });
+  }
+}
+
+test('ratio is scale-invariant in the factors: <∂/∂A, A> + <∂/∂B, B> = 2<∇R, W> = 0', () => {
+  const A = randomMatrix(9, 4, 3);
+  const B = randomMatrix(7, 4, 4);
+  const gA = zeros(9, 4);
+  const gB = zeros(7, 4);
+  factoredPenalty('ratio', A, B, createFactoredWorkspace(9, 7, 4), { gradA: gA, gradB: gB });
+  let ip = 0;
+  for (let i = 0; i < A.data.length; i++) ip += gA.data[i] * A.data[i];
+  for (let i = 0; i < B.data.length; i++) ip += gB.data[i] * B.data[i];
+  assert.ok(Math.abs(ip) < 1e-12, `inner product ${ip}`);
+});
+
+function randomObservations(m: number, n: number, count: number, seed: number): Observations {
+  const rng = createRng(seed);
+  const seen = new Set<number>();
+  const rows: number[] = [];
+  const cols: number[] = [];
+  const values: number[] = [];
+  while (rows.length < count) {
+    const i = rng.int(m);
+    const j = rng.int(n);
+    if (seen.has(i * n + j)) continue;
+    seen.add(i * n + j);
+    rows.push(i);
+    cols.push(j);
+    values.push(rng.normal());
+  }
+  return makeObservations([m, n], rows, cols, values);
+}
+
+test('data term gradient (sparse G times the other factor) matches finite differences', () => {
+  const A = randomMatrix(6, 3, 5);
+  const B = randomMatrix(8, 3, 6);
+  const obs = randomObservations(6, 8, 20, 1);
+  const gA = zeros(6, 3);
+  const gB = zeros(8, 3);
+  factoredDataTerm(A, B, obs, { gradA: gA, gradB: gB });
+  const f = (): number => factoredDataTerm(A, B, obs) / obs.values.length;
+  assert.ok(relDiff(gA, numericGradient(A, f)) < 1e-7);
+  assert.ok(relDiff(gB, numericGradient(B, f)) < 1e-7);
+});
+
+test('Adam on the factored model with L∗/F fits a noiseless low-rank matrix', () => {
+  const m = 30;
+  const n = 25;
+  const U = randomMatrix(m, 2, 21);
+  const V = randomMatrix(n, 2, 22);
+  const truth = product(U, V);
+  const all = Array.from({ length: m * n }, (_, t) => t);
+  const rng = createRng(3);
+  for (let t = all.length - 1; t > 0; t--) {
+    const j = rng.int(t + 1);
+    [all[t], all[j]] = [all[j], all[t]];
+  }
+  const pick = all.slice(0, 400);
+  const obs = makeObservations(
+    [m, n],
+    pick.map((t) => Math.floor(t / n)),
+    pick.map((t) => t % n),
+    pick.map((t) => truth.data[t]),
+  );
+  const r = trainFactored(obs, { rank: 4, penalty: 'ratio', lambda: 1e-3, lr: 1e-2, steps: 1500, initScale: 1e-2, seed: 0 });
+  const W = product(r.model.A, r.model.B);
+  let num = 0;
+  let den = 0;
+  for (let t = 0; t < W.data.length; t++) {
+    num += (W.data[t] - truth.data[t]) ** 2;
+    den += truth.data[t] ** 2;
+  }
+  assert.ok(Math.sqrt(num / den) < 0.05, `relative error ${Math.sqrt(num / den)}, train MSE ${r.trainMSE}`);
+});
