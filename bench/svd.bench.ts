@@ -2,23 +2,7 @@
 // Cold: svd(A) from scratch. Warm: svdInto with warmStart on A_{t+1} = A_t + 1e-3·uniform(−1, 1), like a
 // training step.
 import { type Matrix, createSvdWorkspace, gemm, lastSweepCount, svd, svdInto, zeros } from '../src/linalg/index.ts';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randMatrix(m: number, n: number, rnd: () => number): Matrix {
-  const A = zeros(m, n);
-  for (let i = 0; i < A.data.length; i++) A.data[i] = 2 * rnd() - 1;
-  return A;
-}
+import { mulberry32, uniformMatrix as randMatrix } from '../test/helpers/random.ts';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

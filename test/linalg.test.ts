@@ -12,25 +12,11 @@ import {
   svdInto,
   zeros,
 } from '../src/linalg/index.ts';
+import { mulberry32, uniformMatrix } from './helpers/random.ts';
 
-// ---------- helpers (local deterministic generator: mulberry32) ----------
+// ---------- helpers ----------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randMatrix(m: number, n: number, rnd: () => number): Matrix {
-  const A = zeros(m, n);
-  for (let i = 0; i < A.data.length; i++) A.data[i] = 2 * rnd() - 1;
-  return A;
-}
+const randMatrix = uniformMatrix;
 
 function at(A: Matrix, i: number, j: number): number {
   return A.data[i * A.cols + j];

@@ -16,6 +16,7 @@ import {
   type OptimizerName,
   type OptimizerOptions,
 } from '../src/optim/index.ts';
+import { mulberry32 } from './helpers/random.ts';
 
 const TOL = 1e-12;
 
@@ -37,16 +38,10 @@ function updatesFor(opt: GradientTransform<any>, grads: number[][]): number[][] 
   });
 }
 
-/** Small deterministic PRNG (mulberry32) returning floats in [-1, 1). */
+/** Uniforms in [-1, 1) from mulberry32(seed). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const u = mulberry32(seed);
+  return () => u() * 2 - 1;
 }
 
 describe('hand-computed steps', () => {
