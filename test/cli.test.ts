@@ -117,6 +117,40 @@ test('a gradient-only flag with another method: one line naming the flag and the
   assert.equal(runCli(['run', '--method', 'soft-impute', '--tol', '0.1']).code, 2);
 });
 
+test('run --model factored --k 3 --json: the shared fields, the model and k in the settings', () => {
+  const r = runCli(['run', '--model', 'factored', '--k', '3', ...fast, '--max-iters', '20', '--json', '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  for (const key of SHARED_FIELDS) assert.ok(key in out, `missing ${key}`);
+  assert.equal(out.iterations, 20);
+  assert.equal(out.settings.model, 'factored');
+  assert.equal(out.settings.k, 3);
+  assert.ok(!('depth' in out.settings));
+  assert.ok(out.effectiveRank <= 3);
+  // The default model is still the deep one, without the new fields.
+  const deep = JSON.parse(runCli(['run', ...fast, '--max-iters', '5', '--json', '--quiet']).stdout);
+  assert.equal(deep.settings.depth, 1);
+  assert.ok(!('model' in deep.settings) && !('k' in deep.settings));
+});
+
+for (const [args, pattern] of [
+  [['--k', '5'], /^mcomplete: option '--k' applies only to --model factored, not deep$/],
+  [['--model', 'factored', '--depth', '2'], /^mcomplete: option '--depth' applies only to --model deep, not factored$/],
+  [['--model', 'factored', '--k', '21'], /^mcomplete: option '--k' must be at most --n \(20\), got 21$/],
+  [['--model', 'factored', '--penalty', 'frobenius'], /^mcomplete: option '--penalty' must be one of none, nuclear, ratio with --model factored/],
+  [['--model', 'tall'], /--model.*deep, factored/],
+  [['--model', 'factored', '--k', '0'], /--k.*integer/],
+  [['--method', 'soft-impute', '--model', 'factored'], /--model' applies only to --method gradient, not soft-impute/],
+] as const) {
+  test(`bad model flags ${args.join(' ')}: one line, exit 2, no output`, () => {
+    const r = runCli(['run', ...fast, ...args]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr.trim(), pattern);
+  });
+}
+
 test('an unknown flag is a usage error (exit 2), --help exits 0', () => {
   assert.equal(runCli(['run', '--bogus']).code, 2);
   const help = runCli(['run', '--help']);

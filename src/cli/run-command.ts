@@ -1,5 +1,12 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_RUN_SPEC, defaultTol, runSyntheticAsync, type RunResult, type RunSpec } from '../experiment/run.ts';
+import {
+  DEFAULT_RUN_SPEC,
+  defaultTol,
+  FACTORED_PENALTIES,
+  runSyntheticAsync,
+  type RunResult,
+  type RunSpec,
+} from '../experiment/run.ts';
 import {
   DEFAULT_NUCLEAR_MIN,
   DEFAULT_SOFT_IMPUTE,
@@ -22,7 +29,9 @@ interface RunFlags {
   samples: number;
   seed: number;
   method: MethodName;
+  model: ModelName;
   depth: number;
+  k: number | undefined;
   penalty: PenaltyName;
   lambda: number | undefined;
   optimizer: OptimizerName;
@@ -38,9 +47,18 @@ interface RunFlags {
   quiet: boolean;
 }
 
+/** The models of the gradient method. */
+const MODEL_NAMES = ['deep', 'factored'] as const;
+type ModelName = (typeof MODEL_NAMES)[number];
+
+/** Default rank k of the factored model (capped at n). */
+const DEFAULT_K = 20;
+
 /** Which methods each method-specific flag applies to (flags not listed apply to all). */
 const FLAG_METHODS: Record<string, readonly MethodName[]> = {
+  model: ['gradient'],
   depth: ['gradient'],
+  k: ['gradient'],
   penalty: ['gradient'],
   optimizer: ['gradient'],
   lr: ['gradient'],
@@ -53,6 +71,17 @@ const FLAG_METHODS: Record<string, readonly MethodName[]> = {
   maxRank: ['soft-impute'],
 };
 
+/** Which models each model-specific flag applies to. */
+const FLAG_MODELS: Record<string, readonly ModelName[]> = {
+  depth: ['deep'],
+  k: ['factored'],
+};
+
+/** `--some-flag` for the commander key someFlag. */
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 /** The `mcomplete run` command: one synthetic completion experiment (DESIGN section 4), end to end. */
 export function runCommand(): Command {
   const d = DEFAULT_RUN_SPEC;
@@ -64,7 +93,13 @@ export function runCommand(): Command {
     .addOption(new Option('--samples <int>', 'number of observed entries').default(d.samples).argParser(intInRange(1)))
     .addOption(new Option('--seed <int>', 'seed of data, mask and initialization').default(d.seed).argParser(intInRange(0, 2 ** 32 - 1)))
     .addOption(new Option('--method <name>', 'solver: gradient training, or a convex baseline').default('gradient').choices(METHOD_NAMES))
-    .addOption(new Option('--depth <int>', '(gradient) number of layers of W = W_N⋯W_1').default(d.depth).argParser(intInRange(1, 10)))
+    .addOption(
+      new Option('--model <name>', '(gradient) deep: W = W_N⋯W_1 (full width); factored: W = A·B^T of rank k, for large n')
+        .default('deep')
+        .choices(MODEL_NAMES),
+    )
+    .addOption(new Option('--depth <int>', '(deep) number of layers of W = W_N⋯W_1').default(d.depth).argParser(intInRange(1, 10)))
+    .addOption(new Option('--k <int>', `(factored) rank k of A·B^T (default: ${DEFAULT_K}, at most n)`).argParser(intInRange(1)))
     .addOption(new Option('--penalty <name>', '(gradient) penalty on W').default(d.penalty).choices(PENALTY_NAMES))
     .addOption(
       new Option(
@@ -108,11 +143,26 @@ export function runCommand(): Command {
     .action(async (flags: RunFlags, command: Command) => {
       for (const [key, methods] of Object.entries(FLAG_METHODS)) {
         if (command.getOptionValueSource(key) === 'cli' && !methods.includes(flags.method)) {
-          const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-          command.error(`error: option '${flag}' applies only to --method ${methods.join(' or ')}, not ${flags.method}`, {
+          command.error(`error: option '${flagName(key)}' applies only to --method ${methods.join(' or ')}, not ${flags.method}`, {
             exitCode: 2,
           });
         }
+      }
+      for (const [key, models] of Object.entries(FLAG_MODELS)) {
+        if (command.getOptionValueSource(key) === 'cli' && !models.includes(flags.model)) {
+          command.error(`error: option '${flagName(key)}' applies only to --model ${models.join(' or ')}, not ${flags.model}`, {
+            exitCode: 2,
+          });
+        }
+      }
+      if (flags.model === 'factored' && !(FACTORED_PENALTIES as readonly string[]).includes(flags.penalty)) {
+        command.error(
+          `error: option '--penalty' must be one of ${FACTORED_PENALTIES.join(', ')} with --model factored, got ${flags.penalty}`,
+          { exitCode: 2 },
+        );
+      }
+      if (flags.k !== undefined && flags.k > flags.n) {
+        command.error(`error: option '--k' must be at most --n (${flags.n}), got ${flags.k}`, { exitCode: 2 });
       }
       const problem: SyntheticSpec = { n: flags.n, rank: flags.rank, samples: flags.samples, seed: flags.seed };
       if (problem.rank > problem.n) {
@@ -196,10 +246,9 @@ export function runCommand(): Command {
 
 /** The gradient solver, with Ctrl-C stopping training and still reporting the last step. */
 async function runGradient(flags: RunFlags, problem: SyntheticSpec): Promise<RunResult> {
-  const spec: RunSpec = {
+  const shared = {
     ...problem,
-    method: 'gradient',
-    depth: flags.depth,
+    method: 'gradient' as const,
     penalty: flags.penalty,
     lambda: flags.lambda ?? DEFAULT_RUN_SPEC.lambda,
     optimizer: flags.optimizer,
@@ -208,6 +257,10 @@ async function runGradient(flags: RunFlags, problem: SyntheticSpec): Promise<Run
     maxIters: flags.maxIters ?? DEFAULT_RUN_SPEC.maxIters,
     tol: flags.tol ?? defaultTol(flags.penalty),
   };
+  const spec: RunSpec =
+    flags.model === 'factored'
+      ? { ...shared, model: 'factored', k: flags.k ?? Math.min(DEFAULT_K, problem.n) }
+      : { ...shared, depth: flags.depth };
   const progress = createProgressReporter('training', { quiet: flags.quiet });
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
@@ -242,7 +295,8 @@ function metricLines(r: RunResult | NuclearMinRunResult | SoftImputeRunResult): 
 function formatResult(r: RunResult): string {
   const s = r.settings;
   return [
-    `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} depth=${s.depth} penalty=${s.penalty} lambda=${s.lambda} ` +
+    `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} ${s.model === 'factored' ? `model=factored k=${s.k}` : `depth=${s.depth}`} ` +
+      `penalty=${s.penalty} lambda=${s.lambda} ` +
       `optimizer=${s.optimizer} lr=${s.lr} init-scale=${s.initScale}`,
     ...metricLines(r),
     '',

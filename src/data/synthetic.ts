@@ -27,14 +27,61 @@ export interface SyntheticProblem {
  */
 export function syntheticProblem(spec: SyntheticSpec): SyntheticProblem {
   const { n, rank, samples, seed } = spec;
+  checkSpec(spec);
+  const truth = lowRankTruth(n, n, rank, deriveRng(seed, 'data'));
+  const mask = sampleWithoutReplacement(n * n, samples, deriveRng(seed, 'mask'));
+  return { spec: { ...spec }, truth, observations: observeAt(truth, mask) };
+}
+
+/** The same problem with the truth kept as factors W* = U·V^T (U, V n×r): no n×n matrix is formed. */
+export interface SyntheticFactors {
+  readonly spec: SyntheticSpec;
+  /** n×r, already carrying the scale that makes ||U·V^T||_F = n. */
+  readonly U: Matrix;
+  /** n×r. */
+  readonly V: Matrix;
+  readonly observations: Observations;
+}
+
+/**
+ * syntheticProblem in factor form, for large n: the same random draws (so the same U, V and mask), the scale
+ * n/||U V^T||_F from r×r Gram matrices (||U V^T||_F² = Σ (U^T U)∘(V^T V)), and the observed values U_i·V_j.
+ * Equal to syntheticProblem up to rounding (~1e-15 relative). Cost O(n r² + |Ω| r) time, O(n r + |Ω|) memory.
+ */
+export function syntheticFactors(spec: SyntheticSpec): SyntheticFactors {
+  const { n, rank, samples, seed } = spec;
+  checkSpec(spec);
+  const rng = deriveRng(seed, 'data');
+  const U: Matrix = { rows: n, cols: rank, data: fillNormal(rng, new Float64Array(n * rank)) };
+  const V: Matrix = { rows: n, cols: rank, data: fillNormal(rng, new Float64Array(n * rank)) };
+  const GU = gemm(U, U, { transA: true });
+  const GV = gemm(V, V, { transA: true });
+  let f2 = 0;
+  for (let i = 0; i < GU.data.length; i++) f2 += GU.data[i] * GV.data[i];
+  const c = n / Math.sqrt(f2);
+  for (let i = 0; i < U.data.length; i++) U.data[i] *= c;
+  const mask = sampleWithoutReplacement(n * n, samples, deriveRng(seed, 'mask'));
+  const rows = new Int32Array(samples);
+  const cols = new Int32Array(samples);
+  const values = new Float64Array(samples);
+  for (let t = 0; t < samples; t++) {
+    const i = Math.floor(mask[t] / n);
+    const j = mask[t] - i * n;
+    rows[t] = i;
+    cols[t] = j;
+    let w = 0;
+    for (let p = 0; p < rank; p++) w += U.data[i * rank + p] * V.data[j * rank + p];
+    values[t] = w;
+  }
+  return { spec: { ...spec }, U, V, observations: { shape: [n, n], rows, cols, values } };
+}
+
+function checkSpec({ n, rank, samples }: SyntheticSpec): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be a positive integer, got ${n}`);
   if (!Number.isInteger(rank) || rank < 1 || rank > n) throw new RangeError(`rank must be an integer in 1..${n}, got ${rank}`);
   if (!Number.isInteger(samples) || samples < 1 || samples > n * n) {
     throw new RangeError(`samples must be an integer in 1..${n * n} (n²), got ${samples}`);
   }
-  const truth = lowRankTruth(n, n, rank, deriveRng(seed, 'data'));
-  const mask = sampleWithoutReplacement(n * n, samples, deriveRng(seed, 'mask'));
-  return { spec: { ...spec }, truth, observations: observeAt(truth, mask) };
 }
 
 /** A random rank-r m×n matrix U V^T (Gaussian factors), scaled to Frobenius norm sqrt(m·n) (entry RMS 1). */
@@ -50,10 +97,23 @@ export function lowRankTruth(m: number, n: number, rank: number, rng: Rng): Matr
 
 /**
  * `count` distinct integers from [0, total), uniformly without replacement (partial Fisher–Yates), sorted ascending
- * so that later passes over Ω walk memory in order. Cost O(total).
+ * so that later passes over Ω walk memory in order. Cost O(total) when count > total/8, else O(count log count)
+ * time and O(count) memory (the displaced pool entries kept in a Map); both branches draw the same numbers.
  */
 export function sampleWithoutReplacement(total: number, count: number, rng: Rng): Int32Array {
   if (count > total) throw new RangeError(`cannot draw ${count} distinct items from ${total}`);
+  if (count * 8 <= total) {
+    // The pool as a sparse map: slot j holds moved.get(j) ?? j.
+    const moved = new Map<number, number>();
+    const out = new Int32Array(count);
+    for (let k = 0; k < count; k++) {
+      const j = k + rng.int(total - k);
+      out[k] = moved.get(j) ?? j;
+      if (j !== k) moved.set(j, moved.get(k) ?? k);
+      moved.delete(k);
+    }
+    return out.sort();
+  }
   const pool = new Int32Array(total);
   for (let i = 0; i < total; i++) pool[i] = i;
   for (let k = 0; k < count; k++) {

@@ -1,6 +1,8 @@
 import type { Matrix } from '../linalg/matrix.ts';
 import { svd } from '../linalg/svd.ts';
-import { syntheticProblem, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
+import { syntheticFactors, syntheticProblem, type SyntheticFactors, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
+import { createFactoredWorkspace, factoredSpectrum, type FactoredPenaltyName } from '../model/factored.ts';
+import { createFactoredTrainer, type FactoredTrainerResult } from '../solver/factored-train.ts';
 import {
   train,
   trainAsync,
@@ -11,6 +13,7 @@ import {
 } from '../solver/train.ts';
 import {
   effectiveRank,
+  factoredErrors,
   nuclearNorm,
   ratioValue,
   relativeError,
@@ -18,12 +21,30 @@ import {
   trainMSE,
 } from '../metrics/index.ts';
 
-/** Everything that fixes one synthetic run: the problem (DESIGN section 4) and the solver's settings. */
-export type RunSpec = SyntheticSpec &
-  Omit<TrainOptions, 'onProgress' | 'signal' | 'progressEvery'> & {
+/** The settings every gradient run shares: the problem (DESIGN section 4), penalty, optimizer and stop rules. */
+export type GradientRunBase = SyntheticSpec &
+  Omit<TrainOptions, 'onProgress' | 'signal' | 'progressEvery' | 'depth'> & {
     /** The gradient solver (the other methods have their own specs, see baselines.ts). */
     method?: 'gradient';
   };
+
+/** A run of the full-width product W = W_N ⋯ W_1 (the default model). */
+export type DeepRunSpec = GradientRunBase & {
+  model?: 'deep';
+  depth: number;
+};
+
+/**
+ * A run of the factored model W = A·B^T of rank k (DESIGN 3.3), for large n: the truth stays in factor form and
+ * no n×n matrix is formed. `initScale` keeps its meaning, ||W_0||_F ≈ s·sqrt(n).
+ */
+export type FactoredRunSpec = GradientRunBase & {
+  model: 'factored';
+  k: number;
+};
+
+/** Everything that fixes one synthetic gradient run. */
+export type RunSpec = DeepRunSpec | FactoredRunSpec;
 
 /** The metrics every method reports for its completed matrix W (plain JSON). */
 export interface RunMetrics {
@@ -44,7 +65,7 @@ export interface RunResult extends RunMetrics {
 }
 
 /** Defaults of `mcomplete run` (issue 2): the headline method, depth-1 W + L∗/F + Adam, on n=100, rank 5, m=2000. */
-export const DEFAULT_RUN_SPEC: RunSpec = {
+export const DEFAULT_RUN_SPEC: DeepRunSpec = {
   n: 100,
   rank: 5,
   samples: 2000,
@@ -67,23 +88,83 @@ export function defaultTol(penalty: RunSpec['penalty']): number {
   return penalty === 'none' ? 1e-6 : 0;
 }
 
+/** The progress fields both models report (the deep model's events also carry its live W). */
+export type RunProgressEvent = Pick<ProgressEvent, 'step' | 'maxIters' | 'trainMSE' | 'objective' | 'elapsedSeconds'>;
+
 /** Progress, interruption and reporting hooks of a run (not part of its settings). */
 export interface RunHooks {
-  onProgress?: (event: ProgressEvent) => void;
+  onProgress?: (event: RunProgressEvent) => void;
   progressEvery?: number;
   signal?: AbortSignal;
 }
 
 /** Build the synthetic problem of `spec`, train on its observed entries, and measure the result against the truth. */
 export function runSynthetic(spec: RunSpec, hooks: RunHooks = {}): RunResult {
+  if (spec.model === 'factored') {
+    const { problem, trainer } = factoredRun(spec, hooks);
+    trainer.advance(Infinity);
+    return measureFactored(problem, trainer.result(), spec);
+  }
   const problem = syntheticProblem(spec);
   return measure(problem, train(problem.observations, { ...spec, ...hooks }), spec);
 }
 
 /** runSynthetic, yielding to the event loop during training so that Ctrl-C and timers work. */
 export async function runSyntheticAsync(spec: RunSpec, hooks: RunHooks = {}): Promise<RunResult> {
+  if (spec.model === 'factored') {
+    const { problem, trainer } = factoredRun(spec, hooks);
+    while (!trainer.advance(50)) await new Promise((resolve) => setTimeout(resolve, 0));
+    return measureFactored(problem, trainer.result(), spec);
+  }
   const problem = syntheticProblem(spec);
   return measure(problem, await trainAsync(problem.observations, { ...spec, ...hooks }), spec);
+}
+
+/** The penalties the factored model computes (DESIGN 3.3). */
+export const FACTORED_PENALTIES: readonly FactoredPenaltyName[] = ['none', 'nuclear', 'ratio'];
+
+/** The factor-form problem of a factored spec and a trainer on it (not yet advanced). */
+function factoredRun(spec: FactoredRunSpec, hooks: RunHooks) {
+  if (!(FACTORED_PENALTIES as readonly string[]).includes(spec.penalty)) {
+    throw new RangeError(`the factored model supports penalties ${FACTORED_PENALTIES.join(', ')}, not ${spec.penalty}`);
+  }
+  const problem = syntheticFactors(spec);
+  const trainer = createFactoredTrainer(problem.observations, {
+    rank: spec.k,
+    penalty: spec.penalty as FactoredPenaltyName,
+    lambda: spec.lambda,
+    optimizer: spec.optimizer,
+    lr: spec.lr,
+    // initFactoredModel takes the entry RMS; s/sqrt(n) gives ||W_0||_F ≈ s·sqrt(n) as for the deep model.
+    initScale: spec.initScale / Math.sqrt(spec.n),
+    seed: spec.seed,
+    maxIters: spec.maxIters,
+    tol: spec.tol,
+    progressEvery: hooks.progressEvery,
+    onProgress: hooks.onProgress,
+    signal: hooks.signal,
+  });
+  return { problem, trainer };
+}
+
+/**
+ * The metrics of trained factors A·B^T against the factored truth, never forming an n×n matrix: errors from Gram
+ * matrices (factoredErrors), spectrum summaries from the exact k×k core SVD (factoredSpectrum).
+ * Cost O(n(k+r)² + |Ω|(k+r) + k³).
+ */
+export function measureFactored(problem: SyntheticFactors, result: FactoredTrainerResult, spec: FactoredRunSpec): RunResult {
+  const { A, B } = result.model;
+  const { s } = factoredSpectrum(A, B, createFactoredWorkspace(A.rows, B.rows, A.cols));
+  return {
+    ...factoredErrors(A, B, problem.U, problem.V, problem.observations),
+    effectiveRank: effectiveRank(s),
+    nuclearNorm: nuclearNorm(s),
+    ratio: ratioValue(s),
+    iterations: result.iterations,
+    seconds: result.seconds,
+    stopReason: result.stopReason,
+    settings: { ...spec },
+  };
 }
 
 /** The metrics of a trained W against the problem's truth. */

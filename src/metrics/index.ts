@@ -1,4 +1,4 @@
-import { assertSameShape, type Matrix } from '../linalg/matrix.ts';
+import { assertSameShape, gemm, type Matrix } from '../linalg/matrix.ts';
 import type { Observations } from '../data/observations.ts';
 
 /** Relative error ||W − W*||_F / ||W*||_F over all entries (Arora et al.'s plotted test loss is its square). */
@@ -79,4 +79,64 @@ export function ratioValue(s: ArrayLike<number>): number {
     n2 += s[i] * s[i];
   }
   return n2 === 0 ? NaN : n1 / Math.sqrt(n2);
+}
+
+/** Errors of a factored W = A·B^T against a factored truth W* = U·V^T (see factoredErrors). */
+export interface FactoredErrors {
+  relError: number;
+  relErrorUnobserved: number;
+  trainMSE: number;
+}
+
+/**
+ * relativeError, relativeErrorUnobserved and trainMSE of W = A·B^T (A m×k, B n×k) against W* = U·V^T (U m×r,
+ * V n×r) without forming either: ||W||_F² = Σ (A^T A)∘(B^T B), ⟨W, W*⟩ = Σ (A^T U)∘(B^T V), ||W*||_F² =
+ * Σ (U^T U)∘(V^T V), so ||W − W*||_F² = ||W||² − 2⟨W, W*⟩ + ||W*||²; the unobserved parts subtract the sums over Ω.
+ * The squared error comes from a difference of squares, so relError is resolved down to about
+ * sqrt(ε·(k+r)) ≈ 1e-7, not to ε. Cost O((m+n)(k+r)² + |Ω|(k+r)) time, O((k+r)²) extra memory.
+ */
+export function factoredErrors(A: Matrix, B: Matrix, U: Matrix, V: Matrix, observed: Observations): FactoredErrors {
+  const k = A.cols;
+  const r = U.cols;
+  const [m, n] = observed.shape;
+  if (A.rows !== m || B.rows !== n || B.cols !== k || U.rows !== m || V.rows !== n || V.cols !== r) {
+    throw new RangeError(
+      `factoredErrors: A ${A.rows}×${A.cols}, B ${B.rows}×${B.cols}, U ${U.rows}×${U.cols}, V ${V.rows}×${V.cols} ` +
+        `do not fit a ${m}×${n} problem`,
+    );
+  }
+  const sumProduct = (X: Matrix, Y: Matrix): number => {
+    let s = 0;
+    for (let i = 0; i < X.data.length; i++) s += X.data[i] * Y.data[i];
+    return s;
+  };
+  const ww = sumProduct(gemm(A, A, { transA: true }), gemm(B, B, { transA: true }));
+  const cross = sumProduct(gemm(A, U, { transA: true }), gemm(B, V, { transA: true }));
+  const tt = sumProduct(gemm(U, U, { transA: true }), gemm(V, V, { transA: true }));
+  const a = A.data;
+  const b = B.data;
+  const u = U.data;
+  const v = V.data;
+  let obsErr = 0;
+  let obsTruth = 0;
+  let sse = 0;
+  for (let t = 0; t < observed.rows.length; t++) {
+    const i = observed.rows[t];
+    const j = observed.cols[t];
+    let w = 0;
+    for (let p = 0; p < k; p++) w += a[i * k + p] * b[j * k + p];
+    let x = 0;
+    for (let p = 0; p < r; p++) x += u[i * r + p] * v[j * r + p];
+    obsErr += (w - x) * (w - x);
+    obsTruth += x * x;
+    const d = w - observed.values[t];
+    sse += d * d;
+  }
+  const err = Math.max(0, ww - 2 * cross + tt);
+  const unobsTruth = tt - obsTruth;
+  return {
+    relError: Math.sqrt(err / tt),
+    relErrorUnobserved: observed.rows.length >= m * n || unobsTruth <= 0 ? 0 : Math.sqrt(Math.max(0, err - obsErr) / unobsTruth),
+    trainMSE: sse / observed.rows.length,
+  };
 }

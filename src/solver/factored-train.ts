@@ -7,10 +7,11 @@ import {
   type PenaltyWeights,
   type FactoredModel,
   type FactoredPenaltyName,
+  type FactoredWorkspace,
 } from '../model/factored.ts';
-import { applyUpdates, makeOptimizer, type OptimizerName, type OptimizerOptions } from '../optim/index.ts';
+import { applyUpdates, makeOptimizer, type GradientTransform, type OptimizerName, type OptimizerOptions } from '../optim/index.ts';
 import { deriveRng } from '../random/index.ts';
-import { DivergenceError } from './train.ts';
+import { DivergenceError, type StopReason } from './train.ts';
 
 /** Settings of gradient training of the factored model W = A·B^T. */
 export interface FactoredTrainOptions {
@@ -88,6 +89,47 @@ export function factoredDataTerm(
 }
 
 /**
+ * The full-batch objective f(A, B) = (1/|Ω|) Σ_Ω ((A·B^T)_ij − M_ij)² + P(A·B^T), P = λ_r·L∗/F + λ_n·||·||_*, with
+ * its gradient written over gradA and gradB (zeroed first). `ws` may be null when both weights are 0. Allocates no
+ * matrices. Cost ~6|Ω|k + ~8(m+n)k² + O(k³) flops.
+ */
+export function factoredObjective(
+  A: Matrix,
+  B: Matrix,
+  obs: Observations,
+  weights: PenaltyWeights,
+  ws: FactoredWorkspace | null,
+  gradA: Matrix,
+  gradB: Matrix,
+): { mse: number; objective: number } {
+  const count = obs.values.length;
+  gradA.data.fill(0);
+  gradB.data.fill(0);
+  const mse = factoredDataTerm(A, B, obs, { gradA, gradB, scale: 2 / count }) / count;
+  // Cold SVDs of the k×k core (O(k³), small next to the O((m+n)k²) QRs): warm-started Jacobi in linalg/svd.ts
+  // can fail to converge after a run of calls on strongly graded matrices, which a collapsing spectrum produces.
+  const objective = mse + (ws ? factoredPenalties(weights, A, B, ws, { gradA, gradB }) : 0);
+  return { mse, objective };
+}
+
+/** One optimizer update in place: grads become updates, checked finite, then added to params. */
+function optimizerStep(
+  optimizer: GradientTransform<unknown>,
+  params: Float64Array[],
+  grads: Float64Array[],
+  state: unknown,
+  t: number,
+  name: OptimizerName,
+  lr: number,
+): void {
+  optimizer.apply(grads, state, t);
+  let updateSum = 0;
+  for (const u of grads) for (let i = 0; i < u.length; i++) updateSum += u[i];
+  if (!Number.isFinite(updateSum)) throw new DivergenceError('the parameter update', t, name, lr);
+  applyUpdates(params, grads);
+}
+
+/**
  * Minimize f(A, B) = (1/|Ω|) Σ_Ω ((A·B^T)_ij − M_ij)² + λ·R(A·B^T) with R = ratio (L∗/F), nuclear or none, full
  * batch, by the named optimizer (Adam by default) on the parameter groups A and B (DESIGN 3.3: the penalty is exact,
  * from thin QRs of A and B and the SVD of the k×k core; W is never formed). Cost per step
@@ -122,24 +164,152 @@ export function trainFactored(obs: Observations, opts: FactoredTrainOptions): Fa
   let objective = NaN;
   let iterations = 0;
   for (let t = 1; t <= opts.steps; t++) {
-    gradA.data.fill(0);
-    gradB.data.fill(0);
-    mse = factoredDataTerm(A, B, obs, { gradA, gradB, scale: 2 / count }) / count;
-    // Cold SVDs of the k×k core (O(k³), small next to the O((m+n)k²) QRs): warm-started Jacobi in linalg/svd.ts
-    // can fail to converge after a run of calls on strongly graded matrices, which a collapsing spectrum produces.
-    objective = mse + (ws ? factoredPenalties(weights, A, B, ws, { gradA, gradB }) : 0);
+    ({ mse, objective } = factoredObjective(A, B, obs, weights, ws, gradA, gradB));
     if (!Number.isFinite(objective)) {
       throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, optimizerName, opts.lr);
     }
-    optimizer.apply(grads, state, t);
-    let updateSum = 0;
-    for (const u of grads) for (let i = 0; i < u.length; i++) updateSum += u[i];
-    if (!Number.isFinite(updateSum)) throw new DivergenceError('the parameter update', t, optimizerName, opts.lr);
-    applyUpdates(params, grads);
+    optimizerStep(optimizer, params, grads, state, t, optimizerName, opts.lr);
     opts.onStep?.(t, mse);
     iterations = t;
     if (((evalEvery > 0 && t % evalEvery === 0) || t === opts.steps) && opts.onEvaluate?.(t, model) === true) break;
   }
   if (opts.steps === 0) opts.onEvaluate?.(0, model);
   return { model, iterations, trainMSE: mse, objective, seconds: (performance.now() - start) / 1000 };
+}
+
+/** Settings of createFactoredTrainer: the model, penalty, optimizer and the stop rules of `mcomplete run`. */
+export interface FactoredTrainerOptions {
+  rank: number;
+  penalty: FactoredPenaltyName;
+  lambda: number;
+  optimizer: OptimizerName;
+  lr: number;
+  /** Entries of the initial W have RMS ≈ initScale (see initFactoredModel). */
+  initScale: number;
+  /** Seed of the initialization (its own stream, label 'init'). */
+  seed: number;
+  maxIters: number;
+  /** Stop when the train MSE is at or below this (0 turns the rule off). */
+  tol: number;
+  progressEvery?: number;
+  onProgress?: (event: FactoredProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** One progress report of createFactoredTrainer; `model` is live: copy A and B to keep them. */
+export interface FactoredProgressEvent {
+  step: number;
+  maxIters: number;
+  trainMSE: number;
+  objective: number;
+  elapsedSeconds: number;
+  model: FactoredModel;
+}
+
+/** The trained factors and how training went, as TrainResult says it for the deep model. */
+export interface FactoredTrainerResult {
+  model: FactoredModel;
+  /** Number of optimizer updates applied. */
+  iterations: number;
+  stopReason: StopReason;
+  seconds: number;
+  /** Train MSE of the returned factors. */
+  trainMSE: number;
+  /** Objective at the last evaluated step. */
+  objective: number;
+}
+
+/** A factored training run that advances in chunks (see Trainer in train.ts). */
+export interface FactoredTrainer {
+  /** Take up to `steps` more steps; true once a stop rule has fired (then call result()). */
+  advance(steps: number): boolean;
+  /** The outcome so far (final once advance returned true). */
+  result(): FactoredTrainerResult;
+}
+
+/**
+ * The factored model W = A·B^T trained like createTrainer trains the deep one (same stop rules: train MSE <= tol
+ * checked before each update, max-iters, interruption): per step factoredObjective then one optimizer update.
+ * All buffers (gradients, QR and SVD workspaces, optimizer state) are allocated once, before the loop; a step
+ * costs O(|Ω|k + (m+n)k² + k³) time and the run O((m+n)k + |Ω|) memory.
+ */
+export function createFactoredTrainer(obs: Observations, opts: FactoredTrainerOptions): FactoredTrainer {
+  const [m, n] = obs.shape;
+  const count = obs.values.length;
+  if (count === 0) throw new RangeError('train: no observed entries');
+  if (!(opts.maxIters >= 1) || !Number.isInteger(opts.maxIters)) {
+    throw new RangeError(`max-iters must be a positive integer, got ${opts.maxIters}`);
+  }
+  if (!(opts.lambda >= 0) || !Number.isFinite(opts.lambda)) throw new RangeError(`lambda must be >= 0, got ${opts.lambda}`);
+  const model = initFactoredModel(m, n, opts.rank, opts.initScale, deriveRng(opts.seed, 'init'));
+  const { A, B } = model;
+  const optimizer = makeOptimizer(opts.optimizer, { lr: opts.lr });
+  const params = [A.data, B.data];
+  const state = optimizer.init(params.map((p) => p.length));
+  const gradA = zeros(m, opts.rank);
+  const gradB = zeros(n, opts.rank);
+  const grads = [gradA.data, gradB.data];
+  const weights: PenaltyWeights = {
+    ratio: opts.penalty === 'ratio' ? opts.lambda : 0,
+    nuclear: opts.penalty === 'nuclear' ? opts.lambda : 0,
+  };
+  const usePenalty = weights.ratio !== 0 || weights.nuclear !== 0;
+  const ws = usePenalty ? createFactoredWorkspace(m, n, opts.rank) : null;
+  const progressEvery = Math.max(1, opts.progressEvery ?? 100);
+  const start = performance.now();
+  let stopReason: StopReason | null = null;
+  let mse = NaN;
+  let objective = NaN;
+  let updates = 0;
+  let finished: FactoredTrainerResult | null = null;
+  const report = (step: number): void => {
+    opts.onProgress?.({
+      step,
+      maxIters: opts.maxIters,
+      trainMSE: mse,
+      objective,
+      elapsedSeconds: (performance.now() - start) / 1000,
+      model,
+    });
+  };
+
+  const step = (t: number): StopReason | null => {
+    ({ mse, objective } = factoredObjective(A, B, obs, weights, ws, gradA, gradB));
+    if (!Number.isFinite(objective)) {
+      throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, opts.optimizer, opts.lr);
+    }
+    if (mse <= opts.tol) return 'tolerance';
+    if (opts.signal?.aborted) return 'interrupted';
+    optimizerStep(optimizer, params, grads, state, t, opts.optimizer, opts.lr);
+    updates = t;
+    if (t % progressEvery === 0) report(t);
+    return t === opts.maxIters ? 'max-iters' : null;
+  };
+
+  const result = (): FactoredTrainerResult => {
+    if (finished) return finished;
+    const current: FactoredTrainerResult = {
+      model,
+      iterations: updates,
+      stopReason: stopReason ?? 'interrupted',
+      seconds: (performance.now() - start) / 1000,
+      trainMSE: factoredDataTerm(A, B, obs) / count,
+      objective,
+    };
+    if (stopReason) {
+      mse = current.trainMSE;
+      report(updates);
+      finished = current;
+    }
+    return current;
+  };
+
+  return {
+    advance(steps: number): boolean {
+      for (let i = 0; i < steps && stopReason === null; i++) stopReason = step(updates + 1);
+      if (stopReason === null && opts.signal?.aborted) stopReason = 'interrupted';
+      return stopReason !== null;
+    },
+    result,
+  };
 }
