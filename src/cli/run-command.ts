@@ -243,7 +243,7 @@ function formatResult(r: RunResult): string {
   const s = r.settings;
   return [
     `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} depth=${s.depth} penalty=${s.penalty} lambda=${s.lambda} ` +
-      `optimizer=${s.optimizer} lr=${s.lr} init-scale=${s.initScale}`,
+      `optimizer=${s.optimizer} lr=${s.lr} init-scale=${s.initScale} backend=${s.backend}`,
     ...metricLines(r),
     '',
   ].join('\n');

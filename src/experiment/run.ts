@@ -20,7 +20,7 @@ import {
 
 /** Everything that fixes one synthetic run: the problem (DESIGN section 4) and the solver's settings. */
 export type RunSpec = SyntheticSpec &
-  Omit<TrainOptions, 'onProgress' | 'signal' | 'progressEvery'> & {
+  Omit<TrainOptions, 'onProgress' | 'signal' | 'progressEvery' | 'backend'> & {
     /** The gradient solver (the other methods have their own specs, see baselines.ts). */
     method?: 'gradient';
   };
@@ -40,7 +40,7 @@ export interface RunMetrics {
 
 /** The result of one run: metrics of the final W plus the settings that produced it (plain JSON). */
 export interface RunResult extends RunMetrics {
-  settings: RunSpec;
+  settings: RunSpec & { backend?: TrainResult['backend'] };
 }
 
 /** Defaults of `mcomplete run` (issue 2): the headline method, depth-1 W + L∗/F + Adam, on n=100, rank 5, m=2000. */
@@ -93,7 +93,7 @@ function measure(problem: SyntheticProblem, result: TrainResult, spec: RunSpec):
     iterations: result.iterations,
     seconds: result.seconds,
     stopReason: result.stopReason,
-    settings: { ...spec },
+    settings: { ...spec, backend: result.backend },
   };
 }
 
