@@ -77,7 +77,7 @@ const plan: Record<number, { steps: number; rounds: number; warmup: number; tsSt
   300: { steps: 40, rounds: 5, warmup: 10, tsSteps: 3, tsRounds: 2 },
   1000: { steps: 3, rounds: 3, warmup: 2, tsSteps: 1, tsRounds: 2 },
 };
-console.log('\n## one depth-1 adam + L*/F step (median ms/step over rounds; peak RSS of the process)');
+console.log('\n## one depth-1 adam + L*/F step (median ms/step over rounds, min–max in brackets; peak RSS of the process)');
 console.log('| n | ts ms/step | native ms/step | numpy ms/step | native/numpy | ts/numpy | RSS ts | RSS native | RSS numpy | ||W|| native vs numpy |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const n of sizes) {
@@ -109,8 +109,9 @@ for (const n of sizes) {
   const f = (x: number): string => (Number.isNaN(x) ? '–' : x.toFixed(x < 10 ? 2 : 0));
   const ratio = (a: number, b: number): string => (Number.isNaN(a) || Number.isNaN(b) ? '–' : `${(a / b).toFixed(2)}×`);
   const agree = natRes && refRes ? (Math.abs(natRes.normW - refRes.normW) / refRes.normW).toExponential(1) : '–';
+  const spread = (xs: number[]): string => (xs.length ? ` (${f(Math.min(...xs))}–${f(Math.max(...xs))})` : '');
   console.log(
-    `| ${n} | ${tsRes ? f(tsMs) : 'skipped'} | ${f(natMs)} | ${f(refMs)} | ${ratio(natMs, refMs)} | ${ratio(tsMs, refMs)} | ` +
+    `| ${n} | ${tsRes ? f(tsMs) : 'skipped'} | ${f(natMs)}${spread(nat)} | ${f(refMs)}${spread(ref)} | ${ratio(natMs, refMs)} | ${ratio(tsMs, refMs)} | ` +
       `${mb(tsRes?.maxRssKB)} | ${mb(natRes?.maxRssKB)} | ${mb(refRes?.maxRssKB)} | ${agree} (after ${natRes?.steps ?? '–'} steps) |`,
   );
 }

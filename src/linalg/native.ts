@@ -136,6 +136,7 @@ function makeNativeBackend(addon: Addon): Backend {
     return out;
   };
 
+  // QR is not on any hot path yet: the TypeScript kernel serves both backends.
   return { name: 'native', gemm, createSvdWorkspace, svdInto, qr };
 }
 
