@@ -88,6 +88,7 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
 
 typedef struct {
   lapack_int m, n, k, lwork;
+  int64_t bytes; /* reported to V8 with napi_adjust_external_memory, returned when freed */
   double *a;    /* copy of the input (dgesdd overwrites it) */
   double *vt;   /* V^T, k×n row-major */
   double *work;
@@ -95,9 +96,12 @@ typedef struct {
 } SvdWs;
 
 static void svd_ws_free(napi_env env, void *data, void *hint) {
-  (void)env;
   (void)hint;
   SvdWs *w = (SvdWs *)data;
+  if (w->bytes) {
+    int64_t adjusted;
+    napi_adjust_external_memory(env, -w->bytes, &adjusted);
+  }
   free(w->a);
   free(w->vt);
   free(w->work);
@@ -143,10 +147,10 @@ static napi_value svd_create(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "mcomplete native svdCreate: could not create the workspace object");
     return NULL;
   }
-  int64_t bytes = (int64_t)(sizeof(double) * ((size_t)m * n + (size_t)w->k * n + (size_t)w->lwork) +
-                            sizeof(lapack_int) * 8 * (size_t)w->k);
+  w->bytes = (int64_t)(sizeof(double) * ((size_t)m * n + (size_t)w->k * n + (size_t)w->lwork) +
+                       sizeof(lapack_int) * 8 * (size_t)w->k);
   int64_t adjusted;
-  napi_adjust_external_memory(env, bytes, &adjusted);
+  napi_adjust_external_memory(env, w->bytes, &adjusted);
   return ext;
 oom:
   if (w) svd_ws_free(env, w, NULL);
