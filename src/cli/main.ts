@@ -3,12 +3,21 @@ import { runCommand } from './run-command.ts';
 import { completeCommand } from './complete-command.ts';
 import { InputError } from '../data/input-error.ts';
 import { DivergenceError } from '../solver/train.ts';
+import { setBackend } from '../linalg/backend.ts';
+import { chooseBackend } from '../linalg/native.ts';
 
 /** Exit code for bad flags or arguments (as in BSD sysexits' spirit and common CLIs). */
 export const EXIT_USAGE = 2;
 
 /** Run the `mcomplete` command line with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // The native backend when its addon is built, else pure TypeScript; MCOMPLETE_BACKEND=ts|native forces one.
+  try {
+    setBackend(chooseBackend());
+  } catch (err) {
+    process.stderr.write(`mcomplete: ${(err as Error).message}\n`);
+    return EXIT_USAGE;
+  }
   const program = new Command('mcomplete')
     .description('low-rank matrix completion with normalized penalties (L*/F) and adaptive optimizers')
     .version(await packageVersion())

@@ -297,7 +297,7 @@ function formatResult(r: RunResult): string {
   return [
     `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} ${s.model === 'factored' ? `model=factored k=${s.k}` : `depth=${s.depth}`} ` +
       `penalty=${s.penalty} lambda=${s.lambda} ` +
-      `optimizer=${s.optimizer} lr=${s.lr} init-scale=${s.initScale}`,
+      `optimizer=${s.optimizer} lr=${s.lr} init-scale=${s.initScale}${s.backend ? ` backend=${s.backend}` : ''}`,
     ...metricLines(r),
     '',
   ].join('\n');

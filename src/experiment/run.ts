@@ -23,7 +23,7 @@ import {
 
 /** The settings every gradient run shares: the problem (DESIGN section 4), penalty, optimizer and stop rules. */
 export type GradientRunBase = SyntheticSpec &
-  Omit<TrainOptions, 'onProgress' | 'signal' | 'progressEvery' | 'depth'> & {
+  Omit<TrainOptions, 'onProgress' | 'signal' | 'progressEvery' | 'depth' | 'backend'> & {
     /** The gradient solver (the other methods have their own specs, see baselines.ts). */
     method?: 'gradient';
   };
@@ -61,7 +61,7 @@ export interface RunMetrics {
 
 /** The result of one run: metrics of the final W plus the settings that produced it (plain JSON). */
 export interface RunResult extends RunMetrics {
-  settings: RunSpec;
+  settings: RunSpec & { backend?: TrainResult['backend'] };
 }
 
 /** Defaults of `mcomplete run` (issue 2): the headline method, depth-1 W + L∗/F + Adam, on n=100, rank 5, m=2000. */
@@ -174,7 +174,7 @@ function measure(problem: SyntheticProblem, result: TrainResult, spec: RunSpec):
     iterations: result.iterations,
     seconds: result.seconds,
     stopReason: result.stopReason,
-    settings: { ...spec },
+    settings: { ...spec, backend: result.backend },
   };
 }
 

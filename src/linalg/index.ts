@@ -1,3 +1,4 @@
 export * from './matrix.ts';
 export * from './qr.ts';
 export * from './svd.ts';
+export * from './backend.ts';

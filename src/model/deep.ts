@@ -1,4 +1,5 @@
-import { gemm, zeros, type Matrix } from '../linalg/matrix.ts';
+import { zeros, type Matrix } from '../linalg/matrix.ts';
+import { getBackend, type Backend } from '../linalg/backend.ts';
 import { fillNormal, type Rng } from '../random/index.ts';
 
 /**
@@ -50,19 +51,26 @@ export function createDeepWorkspace(model: DeepModel): DeepWorkspace {
   return { prefix, suffix, tmpSquare: zeros(m, m) };
 }
 
-/** The end-to-end matrix W = W_N ⋯ W_1 (a view into the workspace). Cost 2(N−1)m²n flops. */
-export function forward(model: DeepModel, ws: DeepWorkspace): Matrix {
+/** The end-to-end matrix W = W_N ⋯ W_1 (a view into the workspace). Cost 2(N−1)m²n flops on `backend`. */
+export function forward(model: DeepModel, ws: DeepWorkspace, backend: Backend = getBackend()): Matrix {
   const { layers } = model;
-  for (let j = 1; j < layers.length; j++) gemm(layers[j], ws.prefix[j - 1], { out: ws.prefix[j] });
+  for (let j = 1; j < layers.length; j++) backend.gemm(layers[j], ws.prefix[j - 1], { out: ws.prefix[j] });
   return ws.prefix[layers.length - 1];
 }
 
 /**
  * Chain rule through the product: given G = ∇_W f at the last forward pass, write
  * ∂f/∂W_j = (W_N ⋯ W_{j+1})^T · G · (W_{j−1} ⋯ W_1)^T into grads[j−1]. Call forward first (uses its prefixes).
- * Cost about 4(N−1)m²n flops.
+ * Cost about 4(N−1)m²n flops on `backend`.
  */
-export function backward(model: DeepModel, ws: DeepWorkspace, G: Matrix, grads: Matrix[]): void {
+export function backward(
+  model: DeepModel,
+  ws: DeepWorkspace,
+  G: Matrix,
+  grads: Matrix[],
+  backend: Backend = getBackend(),
+): void {
+  const { gemm } = backend;
   const { layers } = model;
   const N = layers.length;
   if (N === 1) {

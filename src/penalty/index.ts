@@ -1,4 +1,5 @@
-import { gemm, zeros, type Matrix } from '../linalg/matrix.ts';
+import { zeros, type Matrix } from '../linalg/matrix.ts';
+import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { SVD } from '../linalg/svd.ts';
 
 /** The penalties R(W) on the end-to-end matrix (DESIGN 3.2). */
@@ -35,13 +36,13 @@ export const RATIO_ZERO_NORM = 1e-300;
  * of W when penaltyNeedsSvd(name). With W = U diag(s) V^T, N = Σ s_i, F = sqrt(Σ s_i²):
  *   none 0; frobenius F²/2 with ∇ = W; nuclear N with ∇ = U V^T (over s_i > 0);
  *   ratio N/F with ∇ = (1/F)·U diag(1 − N·s_i/F²) V^T  (= U V^T/F − (N/F³)·W).
- * Cost: O(mn) for frobenius; one m×n×k product (2mnk flops) for nuclear and ratio.
+ * Cost: O(mn) for frobenius; one m×n×k product (2mnk flops, on `backend`, default getBackend()) for nuclear and ratio.
  */
 export function penalty(
   name: PenaltyName,
   W: Matrix,
   svd: SVD | null,
-  opts: { gradOut?: Matrix; gradScale?: number; workspace?: PenaltyWorkspace } = {},
+  opts: { gradOut?: Matrix; gradScale?: number; workspace?: PenaltyWorkspace; backend?: Backend } = {},
 ): number {
   const { gradOut } = opts;
   const gradScale = opts.gradScale ?? 1;
@@ -77,7 +78,7 @@ export function penalty(
           if (s[i] <= 0) coef[i] = 0;
           else coef[i] = name === 'nuclear' ? gradScale : (gradScale * (1 - (N * s[i]) / F2)) / F;
         }
-        addScaledProduct(svd.U, coef, svd.V, ws.scaledU, gradOut);
+        addScaledProduct(svd.U, coef, svd.V, ws.scaledU, gradOut, opts.backend ?? getBackend());
       }
       return name === 'nuclear' ? N : N / F;
     }
@@ -87,7 +88,7 @@ export function penalty(
 }
 
 /** out += U diag(coef) V^T, using `scaledU` (same shape as U) as scratch. Cost 2mnk flops. */
-function addScaledProduct(U: Matrix, coef: Float64Array, V: Matrix, scaledU: Matrix, out: Matrix): void {
+function addScaledProduct(U: Matrix, coef: Float64Array, V: Matrix, scaledU: Matrix, out: Matrix, backend: Backend): void {
   const k = U.cols;
   const u = U.data;
   const su = scaledU.data;
@@ -95,5 +96,5 @@ function addScaledProduct(U: Matrix, coef: Float64Array, V: Matrix, scaledU: Mat
     const row = i * k;
     for (let c = 0; c < k; c++) su[row + c] = u[row + c] * coef[c];
   }
-  gemm(scaledU, V, { transB: true, beta: 1, out });
+  backend.gemm(scaledU, V, { transB: true, beta: 1, out });
 }

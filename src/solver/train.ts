@@ -1,5 +1,5 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
-import { createSvdWorkspace, svdInto } from '../linalg/svd.ts';
+import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 import { linearIndices } from '../data/observations.ts';
 import { createPenaltyWorkspace, penalty, penaltyNeedsSvd, type PenaltyName } from '../penalty/index.ts';
@@ -41,6 +41,8 @@ export interface TrainOptions {
   progressEvery?: number;
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
+  /** The dense kernels (gemm, SVD); default getBackend(), the process-wide choice. */
+  backend?: Backend;
 }
 
 /** The trained end-to-end matrix and how training went. */
@@ -55,6 +57,8 @@ export interface TrainResult {
   trainMSE: number;
   /** Objective at the last evaluated step. */
   objective: number;
+  /** Which backend did the gemms and SVDs. */
+  backend: Backend['name'];
 }
 
 /** Training produced NaN or Inf: says what diverged, at which step, with which optimizer and learning rate. */
@@ -79,7 +83,8 @@ export interface Trainer {
 /**
  * Minimize f(W) = (1/|Ω|) Σ_Ω (W_ij − M_ij)² + λ·R(W) over a depth-N product W = W_N ⋯ W_1 (DESIGN 3.1–3.4).
  * Per step: forward product, sparse data gradient, SVD of W when the penalty needs it (warm-started from the last
- * step), chain rule to the layers, optimizer transform. All buffers are allocated once, before the loop.
+ * step where the backend can), chain rule to the layers, optimizer transform. All buffers are allocated once, before the loop. Gemms and
+ * SVDs run on opts.backend (default getBackend()).
  */
 export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
   const [m, n] = obs.shape;
@@ -89,6 +94,7 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
     throw new RangeError(`max-iters must be a positive integer, got ${opts.maxIters}`);
   }
   if (!(opts.lambda >= 0) || !Number.isFinite(opts.lambda)) throw new RangeError(`lambda must be >= 0, got ${opts.lambda}`);
+  const backend = opts.backend ?? getBackend();
   const model = initDeepModel(m, n, opts.depth, opts.initScale, deriveRng(opts.seed, 'init'));
   const deepWs = createDeepWorkspace(model);
   const optimizer = makeOptimizer(opts.optimizer, { lr: opts.lr });
@@ -99,7 +105,7 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
   const gradData = grads.map((g) => g.data);
   const usePenalty = opts.penalty !== 'none' && opts.lambda > 0;
   const needSvd = usePenalty && penaltyNeedsSvd(opts.penalty);
-  const svdWs = needSvd ? createSvdWorkspace(m, n) : null;
+  const svdWs = needSvd ? backend.createSvdWorkspace(m, n) : null;
   const penWs = needSvd ? createPenaltyWorkspace(m, n) : undefined;
   const idx = linearIndices(obs);
   const values = obs.values;
@@ -116,7 +122,7 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
   let objective = NaN;
   let penaltyValue = 0;
   let updates = 0;
-  let W = forward(model, deepWs);
+  let W = forward(model, deepWs, backend);
   let finished: TrainResult | null = null;
   const report = (step: number): void => {
     opts.onProgress?.({
@@ -132,7 +138,7 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
 
   /** One evaluation and (unless a stop rule fires) one update; returns the stop reason or null. */
   const step = (t: number): StopReason | null => {
-    W = forward(model, deepWs);
+    W = forward(model, deepWs, backend);
     const w = W.data;
     g.fill(0);
     let sse = 0;
@@ -144,8 +150,13 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
     mse = sse / count;
     penaltyValue = 0;
     if (usePenalty) {
-      const svd = svdWs ? svdInto(W, svdWs, { warmStart: t > 1 }) : null;
-      penaltyValue = penalty(opts.penalty, W, svd, { gradOut: G, gradScale: opts.lambda, workspace: penWs });
+      const svd = svdWs ? backend.svdInto(W, svdWs, { warmStart: t > 1 }) : null;
+      penaltyValue = penalty(opts.penalty, W, svd, {
+        gradOut: G,
+        gradScale: opts.lambda,
+        workspace: penWs,
+        backend,
+      });
     }
     objective = mse + opts.lambda * penaltyValue;
     if (!Number.isFinite(objective)) {
@@ -158,7 +169,7 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
       stallRing[slot] = objective;
     }
     if (opts.signal?.aborted) return 'interrupted';
-    backward(model, deepWs, G, grads);
+    backward(model, deepWs, G, grads, backend);
     optimizer.apply(gradData, state, t);
     let updateSum = 0;
     for (const u of gradData) for (let i = 0; i < u.length; i++) updateSum += u[i];
@@ -171,7 +182,7 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
 
   const result = (): TrainResult => {
     if (finished) return finished;
-    W = forward(model, deepWs);
+    W = forward(model, deepWs, backend);
     const current: TrainResult = {
       W,
       model,
@@ -180,6 +191,7 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
       seconds: (performance.now() - start) / 1000,
       trainMSE: trainMSE(W, obs),
       objective,
+      backend: backend.name,
     };
     if (stopReason) {
       mse = current.trainMSE;

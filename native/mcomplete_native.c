@@ -1,0 +1,235 @@
+/*
+ * mcomplete's native linear algebra: an N-API addon over the system OpenBLAS (cblas_dgemm) and LAPACKE
+ * (dgesdd). Every matrix is a row-major Float64Array; the TypeScript wrapper (src/linalg/native.ts) checks shapes
+ * before calling, this file checks only what it needs for memory safety (buffer lengths).
+ *
+ * SVD workspaces hold every buffer dgesdd needs (input copy, work, iwork, V^T), sized once by a workspace query,
+ * so repeated calls allocate nothing. A row-major m×n matrix is the column-major n×m matrix A^T; dgesdd on A^T
+ * gives A^T = V S U^T, whose "VT" output (k×m column-major) is exactly U (m×k row-major), and whose "U" output
+ * (n×k column-major) is V^T (k×n row-major), transposed into V at the end.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <node_api.h>
+#include <cblas.h>
+#include <lapacke.h>
+
+#define CHECK(call)                                                                                                  \
+  do {                                                                                                               \
+    if ((call) != napi_ok) {                                                                                         \
+      napi_throw_error(env, NULL, "mcomplete native: N-API call failed: " #call);                                    \
+      return NULL;                                                                                                   \
+    }                                                                                                                \
+  } while (0)
+
+static int get_f64(napi_env env, napi_value v, double **data, size_t *len) {
+  napi_typedarray_type type;
+  void *ptr;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, v, &type, len, &ptr, &ab, &off) != napi_ok || type != napi_float64_array) {
+    napi_throw_type_error(env, NULL, "mcomplete native: expected a Float64Array");
+    return 0;
+  }
+  *data = (double *)ptr;
+  return 1;
+}
+
+static int get_i64(napi_env env, napi_value v, int64_t *out) {
+  if (napi_get_value_int64(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mcomplete native: expected an integer");
+    return 0;
+  }
+  return 1;
+}
+
+static int get_f(napi_env env, napi_value v, double *out) {
+  if (napi_get_value_double(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mcomplete native: expected a number");
+    return 0;
+  }
+  return 1;
+}
+
+/* gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc): C = alpha op(A) op(B) + beta C, row-major. */
+static napi_value gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value a[13];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc != 13) {
+    napi_throw_error(env, NULL, "mcomplete native gemm: expected 13 arguments");
+    return NULL;
+  }
+  bool ta, tb;
+  CHECK(napi_get_value_bool(env, a[0], &ta));
+  CHECK(napi_get_value_bool(env, a[1], &tb));
+  int64_t m, n, k, lda, ldb, ldc;
+  double alpha, beta, *A, *B, *C;
+  size_t la, lb, lc;
+  if (!get_i64(env, a[2], &m) || !get_i64(env, a[3], &n) || !get_i64(env, a[4], &k) || !get_f(env, a[5], &alpha) ||
+      !get_f64(env, a[6], &A, &la) || !get_i64(env, a[7], &lda) || !get_f64(env, a[8], &B, &lb) ||
+      !get_i64(env, a[9], &ldb) || !get_f(env, a[10], &beta) || !get_f64(env, a[11], &C, &lc) ||
+      !get_i64(env, a[12], &ldc))
+    return NULL;
+  /* Rows × leading dimension of each stored (untransposed) operand must fit its buffer. */
+  int64_t ar = ta ? k : m, br = tb ? n : k;
+  if (m <= 0 || n <= 0 || k <= 0 || (uint64_t)(ar * lda) > la || (uint64_t)(br * ldb) > lb ||
+      (uint64_t)(m * ldc) > lc || lda < (ta ? m : k) || ldb < (tb ? k : n) || ldc < n) {
+    napi_throw_range_error(env, NULL, "mcomplete native gemm: bad shape or buffer length");
+    return NULL;
+  }
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
+              (blasint)k, alpha, A, (blasint)lda, B, (blasint)ldb, beta, C, (blasint)ldc);
+  return NULL;
+}
+
+typedef struct {
+  lapack_int m, n, k, lwork;
+  int64_t bytes; /* reported to V8 with napi_adjust_external_memory, returned when freed */
+  double *a;    /* copy of the input (dgesdd overwrites it) */
+  double *vt;   /* V^T, k×n row-major */
+  double *work;
+  lapack_int *iwork;
+} SvdWs;
+
+static void svd_ws_free(napi_env env, void *data, void *hint) {
+  (void)hint;
+  SvdWs *w = (SvdWs *)data;
+  if (w->bytes) {
+    int64_t adjusted;
+    napi_adjust_external_memory(env, -w->bytes, &adjusted);
+  }
+  free(w->a);
+  free(w->vt);
+  free(w->work);
+  free(w->iwork);
+  free(w);
+}
+
+/* svdCreate(m, n): an external holding dgesdd's buffers for m×n matrices (m, n >= 1). */
+static napi_value svd_create(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int64_t m, n;
+  if (argc != 2 || !get_i64(env, a[0], &m) || !get_i64(env, a[1], &n)) return NULL;
+  if (m < 1 || n < 1 || m > 1000000 || n > 1000000) {
+    napi_throw_range_error(env, NULL, "mcomplete native svdCreate: shape must be positive");
+    return NULL;
+  }
+  SvdWs *w = calloc(1, sizeof(SvdWs));
+  if (!w) goto oom;
+  w->m = (lapack_int)m;
+  w->n = (lapack_int)n;
+  w->k = (lapack_int)(m < n ? m : n);
+  w->a = malloc(sizeof(double) * (size_t)m * (size_t)n);
+  w->vt = malloc(sizeof(double) * (size_t)w->k * (size_t)n);
+  w->iwork = malloc(sizeof(lapack_int) * 8 * (size_t)w->k);
+  if (!w->a || !w->vt || !w->iwork) goto oom;
+  /* Workspace query on the column-major n×m problem (A^T). */
+  double q = 0;
+  lapack_int info_q = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', w->n, w->m, w->a, w->n, NULL, w->vt, w->n, NULL,
+                                          w->k, &q, -1, w->iwork);
+  if (info_q != 0) {
+    svd_ws_free(env, w, NULL);
+    napi_throw_error(env, NULL, "mcomplete native svdCreate: dgesdd workspace query failed");
+    return NULL;
+  }
+  w->lwork = (lapack_int)q;
+  w->work = malloc(sizeof(double) * (size_t)(w->lwork > 1 ? w->lwork : 1));
+  if (!w->work) goto oom;
+  napi_value ext;
+  if (napi_create_external(env, w, svd_ws_free, NULL, &ext) != napi_ok) {
+    svd_ws_free(env, w, NULL);
+    napi_throw_error(env, NULL, "mcomplete native svdCreate: could not create the workspace object");
+    return NULL;
+  }
+  w->bytes = (int64_t)(sizeof(double) * ((size_t)m * n + (size_t)w->k * n + (size_t)w->lwork) +
+                       sizeof(lapack_int) * 8 * (size_t)w->k);
+  int64_t adjusted;
+  napi_adjust_external_memory(env, w->bytes, &adjusted);
+  return ext;
+oom:
+  if (w) svd_ws_free(env, w, NULL);
+  napi_throw_error(env, NULL, "mcomplete native svdCreate: out of memory");
+  return NULL;
+}
+
+/*
+ * svd(ws, A, U, s, V): thin SVD A = U diag(s) V^T of the m×n row-major A (U m×k, V n×k row-major, s length k,
+ * descending). Returns 0 on success, 1 if A has a NaN, 2 if it has an infinite entry, 3 + info if dgesdd failed.
+ */
+static napi_value svd(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value a[5];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  SvdWs *w;
+  double *A, *U, *s, *V;
+  size_t la, lu, ls, lv;
+  if (argc != 5) {
+    napi_throw_error(env, NULL, "mcomplete native svd: expected 5 arguments");
+    return NULL;
+  }
+  CHECK(napi_get_value_external(env, a[0], (void **)&w));
+  if (!get_f64(env, a[1], &A, &la) || !get_f64(env, a[2], &U, &lu) || !get_f64(env, a[3], &s, &ls) ||
+      !get_f64(env, a[4], &V, &lv))
+    return NULL;
+  const size_t m = (size_t)w->m, n = (size_t)w->n, k = (size_t)w->k;
+  if (la != m * n || lu != m * k || ls != k || lv != n * k) {
+    napi_throw_range_error(env, NULL, "mcomplete native svd: buffer lengths do not match the workspace");
+    return NULL;
+  }
+  int code = 0;
+  for (size_t i = 0; i < m * n; i++) {
+    const double x = A[i];
+    if (isnan(x)) {
+      code = 1;
+      break;
+    }
+    if (isinf(x)) code = 2;
+  }
+  if (code == 0) {
+    memcpy(w->a, A, sizeof(double) * m * n);
+    lapack_int inf = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', w->n, w->m, w->a, w->n, s, w->vt, w->n, U, w->k,
+                                         w->work, w->lwork, w->iwork);
+    if (inf != 0) {
+      code = 3 + (inf < 0 ? 0 : 1);
+    } else {
+      /* w->vt is column-major n×k with leading dimension n: V[j][r] = vt[j + r n]. */
+      for (size_t j = 0; j < n; j++)
+        for (size_t r = 0; r < k; r++) V[j * k + r] = w->vt[j + r * n];
+    }
+  }
+  napi_value out;
+  CHECK(napi_create_int32(env, code, &out));
+  return out;
+}
+
+/* threads(n): sets OpenBLAS's thread count when n >= 1; returns the current count. */
+static napi_value threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int64_t t = 0;
+  if (argc == 1 && !get_i64(env, a[0], &t)) return NULL;
+  if (t >= 1) openblas_set_num_threads((int)t);
+  napi_value out;
+  CHECK(napi_create_int32(env, openblas_get_num_threads(), &out));
+  return out;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"svdCreate", NULL, svd_create, NULL, NULL, NULL, napi_default, NULL},
+      {"svd", NULL, svd, NULL, NULL, NULL, napi_default, NULL},
+      {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,53 @@
+import { gemm as tsGemm, type Matrix } from './matrix.ts';
+import { qr as tsQr } from './qr.ts';
+import { createSvdWorkspace as tsCreateSvdWorkspace, svdInto as tsSvdInto, type SVD, type SvdWorkspace } from './svd.ts';
+
+/** Options of Backend.gemm: C = alpha·op(A)·op(B) + beta·C (BLAS dgemm semantics), written into `out` if given. */
+export interface GemmOptions {
+  transA?: boolean;
+  transB?: boolean;
+  alpha?: number;
+  beta?: number;
+  out?: Matrix;
+}
+
+/**
+ * The dense kernels that dominate training (DESIGN 5), behind one interface so a fast implementation can replace the
+ * pure-TypeScript one. Workspaces belong to the backend that made them. Results agree between backends to rounding
+ * (singular vectors up to sign and, for repeated singular values, rotation).
+ */
+export interface Backend {
+  /** 'ts' (pure TypeScript, runs everywhere, the oracle) or 'native' (N-API addon over OpenBLAS/LAPACKE). */
+  readonly name: 'ts' | 'native';
+  /** C = alpha·op(A)·op(B) + beta·C; the output must not alias an input. Cost 2mnk flops. */
+  gemm(A: Matrix, B: Matrix, opts?: GemmOptions): Matrix;
+  /** Buffers for repeated thin SVDs of rows×cols matrices (allocated once). */
+  createSvdWorkspace(rows: number, cols: number): SvdWorkspace;
+  /** Thin SVD A = U diag(s) V^T into ws's buffers (views overwritten by the next call); warmStart may be ignored. */
+  svdInto(A: Matrix, ws: SvdWorkspace, opts?: { warmStart?: boolean }): SVD;
+  /** Thin QR A = Q R: Q m×k with orthonormal columns, R k×n upper triangular, k = min(m,n). */
+  qr(A: Matrix): { Q: Matrix; R: Matrix };
+}
+
+/** The pure-TypeScript backend: one-sided Jacobi SVD with warm starts (svd.ts), loop-ordered gemm (matrix.ts). */
+export const tsBackend: Backend = {
+  name: 'ts',
+  gemm: tsGemm,
+  createSvdWorkspace: tsCreateSvdWorkspace,
+  svdInto: tsSvdInto,
+  qr: tsQr,
+};
+
+let active: Backend = tsBackend;
+
+/** The backend used when a caller passes none: tsBackend unless setBackend chose another (the CLI picks native). */
+export function getBackend(): Backend {
+  return active;
+}
+
+/** Makes `backend` the default for the whole process (see getBackend); returns the previous default. */
+export function setBackend(backend: Backend): Backend {
+  const previous = active;
+  active = backend;
+  return previous;
+}

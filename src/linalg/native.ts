@@ -1,0 +1,148 @@
+// The native backend: a Node-only loader for the optional N-API addon in native/ (OpenBLAS + LAPACKE). This is the
+// one file under src/ (besides src/cli) that uses Node APIs; the browser build never imports it.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tsBackend, type Backend, type GemmOptions } from './backend.ts';
+import { gemm as tsGemm, zeros, type Matrix } from './matrix.ts';
+import { qr } from './qr.ts';
+import type { SVD, SvdWorkspace } from './svd.ts';
+
+/** The addon's functions (native/mcomplete_native.c). */
+interface Addon {
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    A: Float64Array,
+    lda: number,
+    B: Float64Array,
+    ldb: number,
+    beta: number,
+    C: Float64Array,
+    ldc: number,
+  ): void;
+  svdCreate(m: number, n: number): object;
+  svd(ws: object, A: Float64Array, U: Float64Array, s: Float64Array, V: Float64Array): number;
+  threads(n: number): number;
+}
+
+/** How a user gets the native backend (one line, for messages). */
+export const NATIVE_HOW_TO =
+  'install libopenblas-dev and liblapacke-dev (Debian/Ubuntu) and run `npm run build:native`';
+
+/** Where the compiled addon lives, relative to this file (src/linalg or dist/linalg: both two levels down). */
+export function nativeAddonPath(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../native/build/Release/mcomplete_native.node');
+}
+
+let cached: { backend: Backend | null; reason: string } | null = null;
+
+/** The native backend when the addon is built and loads (loaded once per process), else null and why not. */
+export function loadNativeBackend(): { backend: Backend | null; reason: string } {
+  if (cached) return cached;
+  const file = nativeAddonPath();
+  if (!existsSync(file)) {
+    cached = { backend: null, reason: `the addon is not built (${file} is missing)` };
+    return cached;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(file) as Addon;
+    // One OpenBLAS thread unless the user set OPENBLAS_NUM_THREADS: training matrices are small, sweeps run one
+    // process per core, and on a shared machine spinning BLAS threads cost far more than they give.
+    if (!process.env.OPENBLAS_NUM_THREADS) addon.threads(1);
+    cached = { backend: makeNativeBackend(addon), reason: 'loaded' };
+  } catch (err) {
+    cached = { backend: null, reason: `the addon did not load: ${(err as Error).message.split('\n')[0]}` };
+  }
+  return cached;
+}
+
+/**
+ * The backend MCOMPLETE_BACKEND asks for: 'ts', 'native' (an Error saying how to get it when it is missing), or
+ * unset/empty: native when the addon loads, else ts.
+ */
+export function chooseBackend(setting: string | undefined = process.env.MCOMPLETE_BACKEND): Backend {
+  const want = (setting ?? '').trim();
+  if (want === 'ts') return tsBackend;
+  if (want !== '' && want !== 'native') {
+    throw new Error(`MCOMPLETE_BACKEND must be 'ts' or 'native' (or unset), got '${want}'`);
+  }
+  const { backend, reason } = loadNativeBackend();
+  if (backend) return backend;
+  if (want === 'native') {
+    throw new Error(`MCOMPLETE_BACKEND=native but the native backend is unavailable: ${reason}; to get it, ${NATIVE_HOW_TO}`);
+  }
+  return tsBackend;
+}
+
+/** Native SVD workspace: the addon's dgesdd buffers plus the result matrices (views handed to callers). */
+interface NativeSvdWorkspace extends SvdWorkspace {
+  readonly handle: object | null;
+  readonly result: SVD;
+}
+
+const NATIVE_WS = new WeakSet<object>();
+
+function makeNativeBackend(addon: Addon): Backend {
+  const gemm = (A: Matrix, B: Matrix, opts: GemmOptions = {}): Matrix => {
+    const transA = opts.transA ?? false;
+    const transB = opts.transB ?? false;
+    const m = transA ? A.cols : A.rows;
+    const k = transA ? A.rows : A.cols;
+    const n = transB ? B.rows : B.cols;
+    const kB = transB ? B.cols : B.rows;
+    // Degenerate shapes and all error messages: the TypeScript kernel (same checks, trivial cost).
+    if (m === 0 || n === 0 || k === 0 || k !== kB || (opts.out && (opts.out.rows !== m || opts.out.cols !== n))) {
+      return tsGemm(A, B, opts);
+    }
+    const C = opts.out ?? zeros(m, n);
+    if (C.data === A.data || C.data === B.data) throw new RangeError('gemm: output must not alias an input');
+    addon.gemm(transA, transB, m, n, k, opts.alpha ?? 1, A.data, A.cols, B.data, B.cols, opts.beta ?? 0, C.data, n);
+    return C;
+  };
+
+  const createSvdWorkspace = (rows: number, cols: number): SvdWorkspace => {
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+      throw new RangeError(`createSvdWorkspace: shape must be non-negative integers, got ${rows}×${cols}`);
+    }
+    const k = Math.min(rows, cols);
+    const ws: NativeSvdWorkspace = {
+      rows,
+      cols,
+      handle: k === 0 ? null : addon.svdCreate(rows, cols),
+      result: { U: zeros(rows, k), s: new Float64Array(k), V: zeros(cols, k) },
+    };
+    NATIVE_WS.add(ws);
+    return ws;
+  };
+
+  const svdInto = (A: Matrix, ws: SvdWorkspace): SVD => {
+    if (!NATIVE_WS.has(ws)) throw new TypeError('svdInto: workspace must come from the native backend');
+    const w = ws as NativeSvdWorkspace;
+    if (A.rows !== w.rows || A.cols !== w.cols) {
+      throw new RangeError(`svdInto: matrix is ${A.rows}×${A.cols} but the workspace is for ${w.rows}×${w.cols}`);
+    }
+    const out = w.result;
+    if (w.handle === null) return out;
+    const code = addon.svd(w.handle, A.data, out.U.data, out.s, out.V.data);
+    if (code === 1) throw new RangeError('svd: matrix has a NaN entry');
+    if (code === 2) throw new RangeError('svd: matrix has an infinite entry');
+    if (code !== 0) throw new Error('svd: LAPACK dgesdd did not converge');
+    return out;
+  };
+
+  // QR is not on any hot path yet: the TypeScript kernel serves both backends.
+  return { name: 'native', gemm, createSvdWorkspace, svdInto, qr };
+}
+
+/** Sets the number of OpenBLAS threads (n >= 1) and returns the count in effect; null without the addon. */
+export function nativeThreads(n = 0): number | null {
+  const { backend } = loadNativeBackend();
+  if (!backend) return null;
+  return (createRequire(import.meta.url)(nativeAddonPath()) as Addon).threads(n);
+}
