@@ -611,3 +611,19 @@ test('svdInto rejects a matrix of the wrong shape and a foreign workspace', () =
   assert.throws(() => svdInto(zeros(4, 3), { rows: 4, cols: 3 }), /createSvdWorkspace/);
   assert.throws(() => createSvdWorkspace(-1, 3), RangeError);
 });
+
+test('spectral: sums and gradient coefficients of N/F and N by hand, and Σ c_i s_i = 0 for N/F', async () => {
+  const { spectralSums, spectralGradientCoefficients } = await import('../src/linalg/spectral.ts');
+  const s = [4, 3, 0];
+  const { N, F2 } = spectralSums(s);
+  assert.equal(N, 7);
+  assert.equal(F2, 25);
+  const c = new Float64Array(3);
+  spectralGradientCoefficients(s, N, F2, 1, 0, c);
+  // c_i = (1 − N s_i/F²)/F with F = 5: (1 − 28/25)/5, (1 − 21/25)/5, and 0 where s_i = 0.
+  assert.ok(Math.abs(c[0] - -0.024) < 1e-15 && Math.abs(c[1] - 0.032) < 1e-15 && c[2] === 0);
+  // Scale invariance of N/F: its gradient is orthogonal to W, ⟨∇, W⟩ = Σ c_i s_i = 0.
+  assert.ok(Math.abs(c[0] * s[0] + c[1] * s[1]) < 1e-15);
+  spectralGradientCoefficients(s, N, F2, 0.5, 2, c);
+  assert.ok(Math.abs(c[0] - (-0.012 + 2)) < 1e-15 && Math.abs(c[1] - (0.016 + 2)) < 1e-15 && c[2] === 0);
+});

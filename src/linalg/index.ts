@@ -2,3 +2,4 @@ export * from './matrix.ts';
 export * from './qr.ts';
 export * from './svd.ts';
 export * from './backend.ts';
+export * from './spectral.ts';

@@ -1,6 +1,7 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import { applyQ, householderQrRows } from '../linalg/qr.ts';
 import { createSvdWorkspace, svdInto, type SvdWorkspace } from '../linalg/svd.ts';
+import { spectralGradientCoefficients, spectralSums } from '../linalg/spectral.ts';
 import { fillNormal, type Rng } from '../random/index.ts';
 
 /**
@@ -154,22 +155,14 @@ export function factoredPenalties(
   const ln = weights.nuclear ?? 0;
   if (lr === 0 && ln === 0) return 0;
   const { s, Uc, Vc } = factoredSpectrum(A, B, ws, { warmStart: opts.warmStart });
-  let N = 0;
-  let F2 = 0;
-  for (let i = 0; i < s.length; i++) {
-    N += s[i];
-    F2 += s[i] * s[i];
-  }
+  const { N, F2 } = spectralSums(s);
   const F = Math.sqrt(F2);
   const ratioOn = lr !== 0 && F >= 1e-300;
   const value = (ratioOn ? lr * (N / F) : lr) + ln * N;
   const { gradA, gradB } = opts;
   if (gradA || gradB) {
     const coef = ws.coef;
-    for (let i = 0; i < s.length; i++) {
-      if (s[i] <= 0) coef[i] = 0;
-      else coef[i] = (ratioOn ? (lr * (1 - (N * s[i]) / F2)) / F : 0) + ln;
-    }
+    spectralGradientCoefficients(s, N, F2, ratioOn ? lr : 0, ln, coef);
     if (gradA) {
       // kA = Uc diag(c) Vc^T R_B, then gradA += Q_A kA.
       coreProduct(Uc, coef, Vc, ws.qb, ws.n, ws.k, ws.kA);

@@ -1,6 +1,7 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { SVD } from '../linalg/svd.ts';
+import { spectralGradientCoefficients, spectralSums } from '../linalg/spectral.ts';
 
 /** The penalties R(W) on the end-to-end matrix (DESIGN 3.2). */
 export type PenaltyName = 'none' | 'nuclear' | 'frobenius' | 'ratio';
@@ -63,21 +64,14 @@ export function penalty(
     case 'ratio': {
       if (!svd) throw new Error(`penalty '${name}' needs the SVD of W`);
       const s = svd.s;
-      let N = 0;
-      let F2 = 0;
-      for (let i = 0; i < s.length; i++) {
-        N += s[i];
-        F2 += s[i] * s[i];
-      }
+      const { N, F2 } = spectralSums(s);
       const F = Math.sqrt(F2);
       if (name === 'ratio' && F < RATIO_ZERO_NORM) return 1;
       if (gradOut) {
         const ws = opts.workspace ?? createPenaltyWorkspace(W.rows, W.cols);
         const coef = ws.coef;
-        for (let i = 0; i < s.length; i++) {
-          if (s[i] <= 0) coef[i] = 0;
-          else coef[i] = name === 'nuclear' ? gradScale : (gradScale * (1 - (N * s[i]) / F2)) / F;
-        }
+        if (name === 'nuclear') spectralGradientCoefficients(s, N, F2, 0, gradScale, coef);
+        else spectralGradientCoefficients(s, N, F2, gradScale, 0, coef);
         addScaledProduct(svd.U, coef, svd.V, ws.scaledU, gradOut, opts.backend ?? getBackend());
       }
       return name === 'nuclear' ? N : N / F;
