@@ -15,9 +15,12 @@ export async function runSweepCli(
   const stream = process.stderr;
   const progress = createProgressReporter(`sweep ${spec.name}`, { quiet: opts.quiet, intervalSeconds: 10 });
   const controller = new AbortController();
+  let barStopped = false;
   const onSigint = (): void => {
     if (controller.signal.aborted) process.exit(130);
-    stream.write('\nmcomplete: stopping the sweep (finished runs are saved; Ctrl-C again to quit at once)\n');
+    progress.stop();
+    barStopped = true;
+    stream.write('mcomplete: stopping the sweep (finished runs are saved; Ctrl-C again to quit at once)\n');
     controller.abort();
   };
   process.on('SIGINT', onSigint);
@@ -43,11 +46,11 @@ export async function runSweepCli(
           const perRun = (Date.now() - start) / 1000 / (done - skipped);
           fields.eta = `${Math.round(perRun * (total - done))} s`;
         }
-        progress.update(done, total, fields);
+        if (!barStopped) progress.update(done, total, fields);
       },
     });
   } finally {
-    progress.stop();
+    if (!barStopped) progress.stop();
     process.removeListener('SIGINT', onSigint);
   }
 }
