@@ -49,6 +49,7 @@ export interface ClaimsPreset {
   config: ClaimsConfig;
 }
 
+/** The thresholds of the built-in claims (see ClaimThresholds). */
 export const DEFAULT_THRESHOLDS: ClaimThresholds = {
   falter: 0.1,
   recover: 0.01,

@@ -4,7 +4,7 @@ import { Piscina } from 'piscina';
 import { penaltyNeedsSvd } from '../penalty/index.ts';
 import type { RunRecord } from './execute.ts';
 import { openResults, readResults } from './results.ts';
-import { expandSweep, type RunSettings, type RunTask, type SweepSpec } from './spec.ts';
+import { expandSweep, type RunSettings, type SweepSpec } from './spec.ts';
 import { packageVersion } from './version.ts';
 
 /** How to run a sweep. */
@@ -59,28 +59,34 @@ export async function sweep(spec: SweepSpec, opts: SweepOptions): Promise<SweepS
   let completed = 0;
   let firstError: unknown = null;
   const stop = new AbortController();
-  setMaxListeners(Infinity, stop.signal); // one listener per queued run
+  setMaxListeners(Infinity, stop.signal); // piscina adds one listener per run in flight
   const onAbort = (): void => stop.abort();
   if (opts.signal?.aborted) stop.abort();
   opts.signal?.addEventListener('abort', onAbort);
-  const pool = pending.length > 0 ? createPool(opts.workers ?? availableParallelism(), pending.length) : null;
+  const threads = Math.min(opts.workers ?? availableParallelism(), pending.length);
+  const pool = pending.length > 0 ? createPool(threads) : null;
   const version = packageVersion();
+  let next = 0;
+  // One dispatcher per thread: each takes the next run only when its last one is done, so runs start in order
+  // (longest first) and stopping dispatch leaves nothing queued.
+  const dispatcher = async (): Promise<void> => {
+    while (next < pending.length && !stop.signal.aborted) {
+      const task = pending[next++];
+      try {
+        const record = (await pool!.run({ task, version, sweep: spec.name }, { signal: stop.signal })) as RunRecord;
+        writer.append(record);
+        records.push(record);
+        completed++;
+        opts.onRunDone?.(record, skipped + completed, tasks.length);
+      } catch (err) {
+        if (stop.signal.aborted && firstError === null) return;
+        firstError ??= err;
+        stop.abort();
+      }
+    }
+  };
   try {
-    await Promise.all(
-      pending.map(async (task) => {
-        try {
-          const record = (await pool!.run({ task, version, sweep: spec.name }, { signal: stop.signal })) as RunRecord;
-          writer.append(record);
-          records.push(record);
-          completed++;
-          opts.onRunDone?.(record, skipped + completed, tasks.length);
-        } catch (err) {
-          if (stop.signal.aborted && firstError === null) return;
-          firstError ??= err;
-          stop.abort();
-        }
-      }),
-    );
+    await Promise.all(Array.from({ length: threads }, dispatcher));
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     writer.close();
@@ -103,10 +109,9 @@ export async function sweep(spec: SweepSpec, opts: SweepOptions): Promise<SweepS
  * A pool whose workers load worker.ts/worker.js beside this module: the compiled JavaScript in dist/ in
  * production, the TypeScript source through tsx when this module itself runs from source (tests, tsx).
  */
-function createPool(workers: number, tasks: number): Piscina {
-  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, got ${workers}`);
+function createPool(threads: number): Piscina {
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`workers must be a positive integer, got ${threads}`);
   const fromSource = import.meta.url.endsWith('.ts');
-  const threads = Math.min(workers, tasks);
   return new Piscina({
     filename: new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href,
     minThreads: threads,
@@ -121,10 +126,4 @@ function estimatedCost(s: RunSettings): number {
   if (s.method === 'nuclear-min') return 0.01 * s.maxIters * n3;
   if (s.method === 'soft-impute') return 0.01 * s.pathLength * s.maxIters * n3;
   return s.maxIters * n3 * (penaltyNeedsSvd(s.penalty) ? 1 : 0.1 * s.depth);
-}
-
-/** The tasks of a spec that a results file does not hold yet. */
-export function pendingTasks(spec: SweepSpec, records: readonly RunRecord[]): RunTask[] {
-  const done = new Set(records.map((r) => r.key));
-  return expandSweep(spec).filter((t) => !done.has(t.key));
 }
