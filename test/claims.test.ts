@@ -9,9 +9,11 @@ import {
   evaluateClaims,
   meanStd,
   QUICK_CLAIMS,
+  FULL_CLAIMS,
+  claimsPresetFor,
   type ClaimsConfig,
 } from '../src/experiment/claims.ts';
-import { expandSweep } from '../src/experiment/spec.ts';
+import { expandSweep, validateSweepSpec } from '../src/experiment/spec.ts';
 import type { Checkpoint, RunRecord } from '../src/experiment/execute.ts';
 
 const config: ClaimsConfig = {
@@ -151,11 +153,19 @@ test('diverged SGD runs count as not recovering', () => {
   assert.match(c.evidence, /sgd all 3 runs diverged/);
 });
 
-test('the quick claims sweep runs every role of its config at the comparison m', () => {
-  const tasks = expandSweep(QUICK_CLAIMS.spec);
-  const c = QUICK_CLAIMS.config;
-  for (const name of [c.nuclear, c.adam, c.rmsprop, c.sgd, c.momentum, c.deep]) {
-    assert.ok(tasks.some((t) => t.name === name && t.settings.samples === c.compareAt), `${name} at m=${c.compareAt}`);
+test('the built-in claims sweeps run every role of their config at the comparison m', () => {
+  for (const preset of [QUICK_CLAIMS, FULL_CLAIMS]) {
+    const tasks = expandSweep(validateSweepSpec(preset.spec, preset.spec.name));
+    const c = preset.config;
+    for (const name of [c.nuclear, c.adam, c.rmsprop, c.sgd, c.momentum, c.deep]) {
+      assert.ok(tasks.some((t) => t.name === name && t.settings.samples === c.compareAt), `${name} at m=${c.compareAt}`);
+    }
+    assert.ok(preset.spec.recordSpectrumEvery > 0, 'claim 5 needs checkpoints');
+    assert.equal(claimsPresetFor(preset.spec.name), preset);
   }
-  assert.ok(QUICK_CLAIMS.spec.recordSpectrumEvery > 0, 'claim 5 needs checkpoints');
+  // The full protocol of DESIGN section 4.
+  assert.deepEqual(FULL_CLAIMS.spec.samples, [1000, 1500, 2000, 2500, 3000, 4000, 5000]);
+  assert.equal(FULL_CLAIMS.spec.n, 100);
+  assert.equal(FULL_CLAIMS.spec.rank, 5);
+  assert.equal(FULL_CLAIMS.spec.seeds.length, 3);
 });
