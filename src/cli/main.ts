@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { runCommand } from './run-command.ts';
 import { completeCommand } from './complete-command.ts';
+import { sweepCommand } from './sweep-command.ts';
+import { claimsCommand } from './claims-command.ts';
+import { reportCommand } from './report-command.ts';
 import { InputError } from '../data/input-error.ts';
 import { DivergenceError } from '../solver/train.ts';
 import { setBackend } from '../linalg/backend.ts';
@@ -25,7 +28,10 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ outputError: (str, write) => write(`mcomplete: ${str.replace(/^error: /, '').trimEnd()}\n`) })
     .exitOverride()
     .addCommand(runCommand())
-    .addCommand(completeCommand());
+    .addCommand(completeCommand())
+    .addCommand(sweepCommand())
+    .addCommand(claimsCommand())
+    .addCommand(reportCommand());
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv, { from: 'user' });

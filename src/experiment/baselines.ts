@@ -99,10 +99,18 @@ export interface SoftImputeRunResult extends RunMetrics {
  */
 export function runNuclearMin(
   spec: NuclearMinRunSpec,
-  hooks: { onProgress?: (e: NuclearMinProgress) => void; progressEvery?: number; signal?: AbortSignal } = {},
+  hooks: {
+    onProgress?: (e: NuclearMinProgress) => void;
+    progressEvery?: number;
+    signal?: AbortSignal;
+    /** Called once with the returned X (a sweep records its spectrum). */
+    onSolution?: (X: Matrix) => void;
+  } = {},
 ): NuclearMinRunResult {
   const problem = syntheticProblem(spec);
-  const r = nuclearMin(problem.observations, { boxTol: spec.boxTol, relTol: spec.relTol, maxIters: spec.maxIters, ...hooks });
+  const { onSolution, ...solverHooks } = hooks;
+  const r = nuclearMin(problem.observations, { boxTol: spec.boxTol, relTol: spec.relTol, maxIters: spec.maxIters, ...solverHooks });
+  onSolution?.(r.X);
   return {
     ...measureMatrix(r.X, problem),
     iterations: r.iterations,
@@ -126,7 +134,12 @@ export function runNuclearMin(
  */
 export function runSoftImpute(
   spec: SoftImputeRunSpec,
-  hooks: { onLambda?: (index: number, total: number, point: SoftImputePathSummary) => void; signal?: AbortSignal } = {},
+  hooks: {
+    onLambda?: (index: number, total: number, point: SoftImputePathSummary) => void;
+    signal?: AbortSignal;
+    /** Called once with the reported Z (a sweep records its spectrum). */
+    onSolution?: (Z: Matrix) => void;
+  } = {},
 ): SoftImputeRunResult {
   const start = performance.now();
   const problem = syntheticProblem(spec);
@@ -161,6 +174,7 @@ export function runSoftImpute(
   );
   const chosen = best as { Z: Matrix; relError: number; point: SoftImputePathPoint } | null;
   if (!chosen) throw new Error('soft-impute: the path is empty');
+  hooks.onSolution?.(chosen.Z);
   let stopReason: StopReason = points[points.length - 1].stopReason;
   if (stopReason !== 'interrupted' && points.some((p) => p.stopReason === 'max-iters')) stopReason = 'max-iters';
   return {

@@ -89,7 +89,10 @@ export function defaultTol(penalty: RunSpec['penalty']): number {
 }
 
 /** The progress fields both models report (the deep model's events also carry its live W). */
-export type RunProgressEvent = Pick<ProgressEvent, 'step' | 'maxIters' | 'trainMSE' | 'objective' | 'elapsedSeconds'>;
+export type RunProgressEvent = Pick<ProgressEvent, 'step' | 'maxIters' | 'trainMSE' | 'objective' | 'elapsedSeconds'> & {
+  /** The end-to-end matrix (deep model only; the factored model never forms it). */
+  W?: ProgressEvent['W'];
+};
 
 /** Progress, interruption and reporting hooks of a run (not part of its settings). */
 export interface RunHooks {

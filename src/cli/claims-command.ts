@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { evaluateClaims, formatClaims, FULL_CLAIMS, QUICK_CLAIMS } from '../experiment/claims.ts';
+import { writeReport } from '../report/html.ts';
+import { intInRange } from './parse.ts';
+import { formatSummary, interruptedMessage, runSweepCli } from './sweep-runner.ts';
+
+interface ClaimsFlags {
+  full: boolean;
+  out: string;
+  workers: number;
+  resume: boolean;
+  quiet: boolean;
+  json: boolean;
+}
+
+/** The `mcomplete claims` command: the built-in claims sweep, verdicts computed from its numbers, and a report. */
+export function claimsCommand(): Command {
+  return new Command('claims')
+    .description(
+      'run the built-in claims sweep (quick: n=30, rank 2, 3 seeds, a few minutes; --full: DESIGN section 4, hours), ' +
+        'print a verdict for each claim and write an HTML report',
+    )
+    .option('--full', 'the full protocol: n=100, rank 5, m from 1000 to 5000, 3 seeds', false)
+    .addOption(new Option('--out <dir>', 'folder for results.jsonl and index.html').default('report'))
+    .addOption(new Option('--workers <int>', 'worker threads').default(availableParallelism()).argParser(intInRange(1, 256)))
+    .option('--resume', 'continue an interrupted claims sweep in --out instead of starting afresh', false)
+    .option('--quiet', 'no progress on stderr', false)
+    .option('--json', 'print one JSON object (claims, summary, file names) on stdout instead of the table', false)
+    .action(async (flags: ClaimsFlags) => {
+      const preset = flags.full ? FULL_CLAIMS : QUICK_CLAIMS;
+      mkdirSync(flags.out, { recursive: true });
+      const results = join(flags.out, 'results.jsonl');
+      const summary = await runSweepCli(preset.spec, { out: results, workers: flags.workers, resume: flags.resume, quiet: flags.quiet });
+      if (summary.interrupted) {
+        const again = `mcomplete claims${flags.full ? ' --full' : ''}${flags.out !== 'report' ? ` --out ${flags.out}` : ''} --resume`;
+        process.stderr.write(interruptedMessage(summary, again));
+        process.exitCode = 130;
+        return;
+      }
+      const claims = evaluateClaims(summary.records, preset.config);
+      const size = `n=${preset.spec.n}, rank ${preset.spec.rank}, m ∈ {${preset.spec.samples.join(', ')}}, seeds ${preset.spec.seeds.join(', ')}`;
+      const report = await writeReport(summary.records, flags.out, {
+        title: `mcomplete claims (${flags.full ? 'full' : 'quick'}: ${size})`,
+        claims,
+        source: results,
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ sweep: preset.spec.name, claims, results, report, seconds: summary.seconds })}\n`);
+        return;
+      }
+      process.stdout.write(`Claims (${flags.full ? 'full' : 'quick'} sweep: ${size}; ${summary.total} runs, ${summary.seconds.toFixed(0)} s)\n\n`);
+      process.stdout.write(formatClaims(claims));
+      process.stdout.write(`\n${formatSummary(summary)}\nResults: ${results}\nReport:  ${report}\n`);
+    });
+}

@@ -1,0 +1,66 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Command, Option } from 'commander';
+import { parseSweepSpec, SpecError, type SweepSpec } from '../experiment/spec.ts';
+import { intInRange } from './parse.ts';
+import { formatSummary, interruptedMessage, runSweepCli } from './sweep-runner.ts';
+
+interface SweepFlags {
+  out: string;
+  workers: number;
+  resume: boolean;
+  force: boolean;
+  quiet: boolean;
+}
+
+/** The `mcomplete sweep <spec.json>` command: every (method, m, seed) of a spec on worker threads, to JSON Lines. */
+export function sweepCommand(): Command {
+  return new Command('sweep')
+    .description('run a sweep spec (methods × sample counts × seeds) on worker threads; one JSON line per finished run')
+    .argument('<spec.json>', 'the sweep spec (see README: n, rank, samples, seeds, methods)')
+    .addOption(new Option('--out <file>', 'results file (JSON Lines)').default('results.jsonl'))
+    .addOption(new Option('--workers <int>', 'worker threads').default(availableParallelism()).argParser(intInRange(1, 256)))
+    .option('--resume', 'keep the results file and skip the runs it already holds', false)
+    .option('--force', 'start the results file afresh even if it holds runs', false)
+    .option('--quiet', 'no progress on stderr', false)
+    .action(async (specFile: string, flags: SweepFlags, command: Command) => {
+      const spec = loadSpec(specFile, command);
+      if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
+      if (!flags.resume && !flags.force && existsSync(flags.out) && statSync(flags.out).size > 0) {
+        command.error(
+          `error: ${flags.out} already holds results; pass --resume to continue it or --force to start it afresh`,
+          { exitCode: 2 },
+        );
+      }
+      const summary = await runSweepCli(spec, { out: flags.out, workers: flags.workers, resume: flags.resume, quiet: flags.quiet });
+      process.stdout.write(formatSummary(summary));
+      if (summary.interrupted) {
+        process.stderr.write(interruptedMessage(summary, `mcomplete sweep ${specFile} --out ${flags.out} --resume`));
+        process.exitCode = 130;
+        return;
+      }
+      if (!flags.quiet) {
+        process.stderr.write(
+          `mcomplete: ${summary.completed} runs in ${summary.seconds.toFixed(1)} s (${summary.skipped} skipped, ${summary.failed} diverged); ` +
+            `results in ${summary.file}; figures: mcomplete report ${summary.file}\n`,
+        );
+      }
+    });
+}
+
+/** Read and validate a spec file; any problem is a usage error (exit 2) naming the file and the field. */
+function loadSpec(file: string, command: Command): SweepSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    return command.error(`error: ${file}: cannot read the spec (${reason})`, { exitCode: 2 });
+  }
+  try {
+    return parseSweepSpec(text, file);
+  } catch (err) {
+    if (err instanceof SpecError) return command.error(`error: ${err.message}`, { exitCode: 2 });
+    throw err;
+  }
+}

@@ -1,0 +1,75 @@
+import { sweep, type SweepSummary } from '../experiment/sweep.ts';
+import type { SweepSpec } from '../experiment/spec.ts';
+import { summarize } from '../report/data.ts';
+import { createProgressReporter } from './progress.ts';
+
+/**
+ * Run a sweep from the command line: a progress bar on a terminal (runs done/total, elapsed, ETA) or a plain line
+ * every few seconds otherwise, all on stderr; the first Ctrl-C stops dispatching and ends the runs in flight (the
+ * results file keeps every finished run), a second one exits at once.
+ */
+export async function runSweepCli(
+  spec: SweepSpec,
+  opts: { out: string; workers?: number; resume: boolean; quiet: boolean },
+): Promise<SweepSummary> {
+  const stream = process.stderr;
+  const progress = createProgressReporter(`sweep ${spec.name}`, { quiet: opts.quiet, intervalSeconds: 10 });
+  const controller = new AbortController();
+  let barStopped = false;
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    progress.stop();
+    barStopped = true;
+    stream.write('mcomplete: stopping the sweep (finished runs are saved; Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const start = Date.now();
+  let skipped = 0;
+  try {
+    return await sweep(spec, {
+      out: opts.out,
+      workers: opts.workers,
+      resume: opts.resume,
+      signal: controller.signal,
+      onStart: (info) => {
+        skipped = info.skipped;
+        if (opts.quiet) return;
+        if (info.partialBytes > 0) stream.write(`mcomplete: ignored and removed an unfinished last line (${info.partialBytes} bytes) of ${opts.out}\n`);
+        if (info.skipped > 0) stream.write(`mcomplete: ${info.skipped} of ${info.total} runs already in ${opts.out}, skipped\n`);
+        progress.update(info.skipped, info.total, stream.isTTY ? { last: '-' } : { eta: '-' });
+      },
+      onRunDone: (r, done, total) => {
+        const last = `${r.name} m=${r.samples} seed ${r.seed}: ${r.metrics ? `relError ${r.metrics.relError.toExponential(2)}` : 'diverged'}`;
+        const fields: Record<string, string> = { last };
+        if (!stream.isTTY) {
+          const perRun = (Date.now() - start) / 1000 / (done - skipped);
+          fields.eta = `${Math.round(perRun * (total - done))} s`;
+        }
+        if (!barStopped) progress.update(done, total, fields);
+      },
+    });
+  } finally {
+    if (!barStopped) progress.stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** The message after an interrupted sweep: what is saved and the command that resumes it. */
+export function interruptedMessage(summary: SweepSummary, resumeCommand: string): string {
+  return (
+    `mcomplete: interrupted: ${summary.skipped + summary.completed} of ${summary.total} runs are saved in ${summary.file}; ` +
+    `resume with: ${resumeCommand}\n`
+  );
+}
+
+/** A plain-text table of relError (mean ± std over seeds) per method and m. */
+export function formatSummary(summary: SweepSummary): string {
+  const rows = summarize(summary.records);
+  const lines = rows.map((r) => {
+    const rel = r.count ? `${r.relError.mean.toExponential(2)} ± ${r.relError.std.toExponential(1)}` : 'diverged';
+    const failed = r.failed ? ` (${r.failed} diverged)` : '';
+    return `${r.method.padEnd(26)} ${String(r.samples).padStart(6)}  ${rel.padEnd(20)} ${r.effectiveRank.mean.toFixed(2).padStart(6)}  ${r.seeds.join(',')}${failed}`;
+  });
+  return [`${'method'.padEnd(26)} ${'m'.padStart(6)}  ${'relError mean ± std'.padEnd(20)} ${'effRank'.padStart(6)}  seeds`, ...lines, ''].join('\n');
+}

@@ -1,0 +1,317 @@
+import { DEFAULT_RUN_SPEC, defaultTol, type RunSpec } from './run.ts';
+import {
+  DEFAULT_NUCLEAR_MIN,
+  DEFAULT_SOFT_IMPUTE,
+  METHOD_NAMES,
+  type MethodName,
+  type NuclearMinRunSpec,
+  type SoftImputeRunSpec,
+} from './baselines.ts';
+import { PENALTY_NAMES } from '../penalty/index.ts';
+import { OPTIMIZER_NAMES } from '../optim/index.ts';
+
+/** One method of a sweep as written in a spec file: a label, a solver and its settings (defaults fill the rest). */
+export interface MethodSpec {
+  /** Unique label (a curve in the figures, a row in the tables). */
+  name: string;
+  method: MethodName;
+  /** Gradient settings (see RunSpec); the baselines' own settings (see baselines.ts). */
+  depth?: number;
+  penalty?: RunSpec['penalty'];
+  lambda?: number | null;
+  optimizer?: RunSpec['optimizer'];
+  lr?: number;
+  initScale?: number;
+  maxIters?: number;
+  tol?: number;
+  boxTol?: number;
+  relTol?: number;
+  pathLength?: number;
+  lambdaMinRatio?: number;
+  maxRank?: number | null;
+  /** Run this method only at these sample counts (each must be in the sweep's list); default: all of them. */
+  samples?: number[];
+  /** Record the spectrum of W every K steps (gradient only; 0: off); overrides the sweep's value. */
+  recordSpectrumEvery?: number;
+}
+
+/** A sweep: methods × sample counts × seeds on the synthetic problem of DESIGN section 4 (n×n, rank r). */
+export interface SweepSpec {
+  /** A label recorded with every run (the claims use it to find their sweep). */
+  name: string;
+  n: number;
+  rank: number;
+  samples: number[];
+  seeds: number[];
+  methods: MethodSpec[];
+  /** Record the spectrum of W (and, for L∗/F, the invariance checks) every K steps of gradient runs; 0: off. */
+  recordSpectrumEvery: number;
+}
+
+/** The fully resolved settings of one run, whatever its method. */
+export type RunSettings = RunSpec | NuclearMinRunSpec | SoftImputeRunSpec;
+
+/** One run of a sweep: what to run and the key that identifies it in a results file. */
+export interface RunTask {
+  /** Canonical JSON of name, settings (problem + method + seed) and recordSpectrumEvery: equal keys, equal runs. */
+  key: string;
+  name: string;
+  settings: RunSettings;
+  recordSpectrumEvery: number;
+}
+
+/** A sweep spec that is not valid: the message names the file and the field (one line, no stack trace needed). */
+export class SpecError extends Error {
+  constructor(file: string, field: string, problem: string) {
+    super(field ? `${file}: ${field}: ${problem}` : `${file}: ${problem}`);
+    this.name = 'SpecError';
+  }
+}
+
+const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery'];
+const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'recordSpectrumEvery', 'maxIters'];
+const METHOD_FIELDS: Record<MethodName, string[]> = {
+  gradient: ['depth', 'penalty', 'lambda', 'optimizer', 'lr', 'initScale', 'tol'],
+  'nuclear-min': ['boxTol', 'relTol'],
+  'soft-impute': ['lambda', 'pathLength', 'lambdaMinRatio', 'maxRank', 'relTol'],
+};
+
+/** Parse and validate the JSON text of a sweep spec; `file` names it in errors. Throws SpecError. */
+export function parseSweepSpec(text: string, file: string): SweepSpec {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new SpecError(file, '', `not valid JSON (${jsonErrorWhere(text, err)})`);
+  }
+  return validateSweepSpec(raw, file);
+}
+
+/** Validate a sweep spec given as a plain object (kebab-case keys such as "max-iters" are accepted too). */
+export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
+  const top = asObject(raw, file, '(top level)');
+  checkFields(top, TOP_FIELDS, file, '');
+  const n = integer(top.n, file, 'n', 1, 5000, true) as number;
+  const rank = integer(top.rank, file, 'rank', 1, n, true) as number;
+  const samples = intList(top.samples, file, 'samples', 1, n * n, `n² = ${n * n}`);
+  const seeds = intList(top.seeds, file, 'seeds', 0, 2 ** 32 - 1, '2^32 − 1');
+  const recordSpectrumEvery = integer(top.recordSpectrumEvery, file, 'recordSpectrumEvery', 0, Number.MAX_SAFE_INTEGER, false) ?? 0;
+  const name = top.name === undefined ? 'sweep' : nonEmptyString(top.name, file, 'name');
+  if (!Array.isArray(top.methods) || top.methods.length === 0) {
+    throw new SpecError(file, 'methods', `expected a non-empty array of methods, got ${show(top.methods)}`);
+  }
+  const methods = top.methods.map((m: unknown, i: number) => validateMethod(m, file, `methods[${i}]`, samples));
+  const seen = new Set<string>();
+  methods.forEach((m, i) => {
+    if (seen.has(m.name)) throw new SpecError(file, `methods[${i}].name`, `duplicate method name ${show(m.name)}`);
+    seen.add(m.name);
+  });
+  return { name, n, rank, samples, seeds, methods, recordSpectrumEvery };
+}
+
+/** Validate one entry of "methods". */
+function validateMethod(raw: unknown, file: string, where: string, sweepSamples: number[]): MethodSpec {
+  const obj = asObject(raw, file, where);
+  const method = obj.method;
+  if (typeof method !== 'string' || !(METHOD_NAMES as readonly string[]).includes(method)) {
+    throw new SpecError(file, `${where}.method`, `expected one of ${METHOD_NAMES.join(', ')}, got ${show(method)}`);
+  }
+  const m = method as MethodName;
+  checkFields(obj, [...COMMON_METHOD_FIELDS, ...METHOD_FIELDS[m]], file, where, `for method ${m}`);
+  const f = (key: string): string => `${where}.${key}`;
+  const spec: MethodSpec = { name: nonEmptyString(obj.name, file, f('name')), method: m };
+  spec.maxIters = integer(obj.maxIters, file, f('maxIters'), 1, Number.MAX_SAFE_INTEGER, false);
+  spec.recordSpectrumEvery = integer(obj.recordSpectrumEvery, file, f('recordSpectrumEvery'), 0, Number.MAX_SAFE_INTEGER, false);
+  if (obj.samples !== undefined) {
+    spec.samples = intList(obj.samples, file, f('samples'), 1, Number.MAX_SAFE_INTEGER, '');
+    for (const [i, s] of spec.samples.entries()) {
+      if (!sweepSamples.includes(s)) {
+        throw new SpecError(file, `${f('samples')}[${i}]`, `${s} is not in the sweep's samples [${sweepSamples.join(', ')}]`);
+      }
+    }
+  }
+  if (m === 'gradient') {
+    spec.depth = integer(obj.depth, file, f('depth'), 1, 10, false);
+    spec.penalty = choice(obj.penalty, file, f('penalty'), PENALTY_NAMES);
+    spec.lambda = number(obj.lambda, file, f('lambda'), true);
+    spec.optimizer = choice(obj.optimizer, file, f('optimizer'), OPTIMIZER_NAMES);
+    spec.lr = number(obj.lr, file, f('lr'), false);
+    spec.initScale = number(obj.initScale, file, f('initScale'), false);
+    spec.tol = number(obj.tol, file, f('tol'), true);
+  } else if (m === 'nuclear-min') {
+    spec.boxTol = number(obj.boxTol, file, f('boxTol'), true);
+    spec.relTol = number(obj.relTol, file, f('relTol'), false);
+  } else {
+    spec.lambda = obj.lambda === null ? null : number(obj.lambda, file, f('lambda'), false);
+    spec.pathLength = integer(obj.pathLength, file, f('pathLength'), 1, 1000, false);
+    spec.lambdaMinRatio = number(obj.lambdaMinRatio, file, f('lambdaMinRatio'), false);
+    if (spec.lambdaMinRatio !== undefined && spec.lambdaMinRatio > 1) {
+      throw new SpecError(file, f('lambdaMinRatio'), `expected a number in (0, 1], got ${spec.lambdaMinRatio}`);
+    }
+    spec.maxRank = obj.maxRank === null ? null : integer(obj.maxRank, file, f('maxRank'), 1, Number.MAX_SAFE_INTEGER, false);
+    spec.relTol = number(obj.relTol, file, f('relTol'), false);
+  }
+  for (const key of Object.keys(spec) as (keyof MethodSpec)[]) if (spec[key] === undefined) delete spec[key];
+  return spec;
+}
+
+/** The runs of a sweep, methods in spec order, then sample counts, then seeds; defaults filled in. */
+export function expandSweep(spec: SweepSpec): RunTask[] {
+  const tasks: RunTask[] = [];
+  for (const m of spec.methods) {
+    const every = m.recordSpectrumEvery ?? spec.recordSpectrumEvery;
+    for (const samples of m.samples ?? spec.samples) {
+      for (const seed of spec.seeds) {
+        const settings = methodSettings(m, { n: spec.n, rank: spec.rank, samples, seed });
+        tasks.push({ key: runKey(m.name, settings, every), name: m.name, settings, recordSpectrumEvery: every });
+      }
+    }
+  }
+  return tasks;
+}
+
+/** The resolved settings of method `m` on one problem: the spec's values over each method's defaults. */
+export function methodSettings(m: MethodSpec, problem: { n: number; rank: number; samples: number; seed: number }): RunSettings {
+  if (m.method === 'gradient') {
+    const d = DEFAULT_RUN_SPEC;
+    const penalty = m.penalty ?? d.penalty;
+    return {
+      ...problem,
+      method: 'gradient',
+      depth: m.depth ?? d.depth,
+      penalty,
+      lambda: (m.lambda as number | undefined) ?? d.lambda,
+      optimizer: m.optimizer ?? d.optimizer,
+      lr: m.lr ?? d.lr,
+      initScale: m.initScale ?? d.initScale,
+      maxIters: m.maxIters ?? d.maxIters,
+      tol: m.tol ?? defaultTol(penalty),
+    };
+  }
+  if (m.method === 'nuclear-min') {
+    const d = DEFAULT_NUCLEAR_MIN;
+    return { ...problem, method: 'nuclear-min', boxTol: m.boxTol ?? d.boxTol, relTol: m.relTol ?? d.relTol, maxIters: m.maxIters ?? d.maxIters };
+  }
+  const d = DEFAULT_SOFT_IMPUTE;
+  return {
+    ...problem,
+    method: 'soft-impute',
+    lambda: m.lambda === undefined ? d.lambda : m.lambda,
+    pathLength: m.pathLength ?? d.pathLength,
+    lambdaMinRatio: m.lambdaMinRatio ?? d.lambdaMinRatio,
+    maxRank: m.maxRank === undefined ? d.maxRank : m.maxRank,
+    relTol: m.relTol ?? d.relTol,
+    maxIters: m.maxIters ?? d.maxIters,
+  };
+}
+
+/** The identity of a run: canonical JSON (sorted keys) of its name, settings and spectrum interval. */
+export function runKey(name: string, settings: RunSettings, recordSpectrumEvery: number): string {
+  return canonicalJson({ name, settings, recordSpectrumEvery });
+}
+
+/** JSON with object keys sorted at every level, so equal values give equal strings. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+// ---- field checks -------------------------------------------------------------------------------------------
+
+/** "max-iters" → "maxIters". */
+function camel(key: string): string {
+  return key.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** The value as a plain object with kebab-case keys turned into camelCase (both spellings at once is an error). */
+function asObject(raw: unknown, file: string, where: string): Record<string, unknown> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SpecError(file, where, `expected an object, got ${show(raw)}`);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const k = camel(key);
+    if (k in out) throw new SpecError(file, where, `field "${k}" is given twice (as "${k}" and "${key}")`);
+    out[k] = value;
+  }
+  return out;
+}
+
+/** Unknown fields are errors (a misspelt field must not be silently ignored). */
+function checkFields(obj: Record<string, unknown>, allowed: string[], file: string, where: string, context = ''): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) {
+      const field = where ? `${where}.${key}` : key;
+      throw new SpecError(file, field, `unknown field${context ? ` ${context}` : ''} (allowed: ${allowed.join(', ')})`);
+    }
+  }
+}
+
+/** An integer in [min, max]; undefined when absent and not required. */
+function integer(v: unknown, file: string, field: string, min: number, max: number, required: boolean): number | undefined {
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
+    throw new SpecError(file, field, `expected an integer ${range}, got ${show(v)}`);
+  }
+  return v;
+}
+
+/** A finite number > 0 (or >= 0 when allowZero); undefined when absent. */
+function number(v: unknown, file: string, field: string, allowZero: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
+    throw new SpecError(file, field, `expected a finite number ${allowZero ? '>= 0' : '> 0'}, got ${show(v)}`);
+  }
+  return v;
+}
+
+/** A non-empty array of distinct integers in [min, max]. */
+function intList(v: unknown, file: string, field: string, min: number, max: number, maxName: string): number[] {
+  if (!Array.isArray(v) || v.length === 0) throw new SpecError(file, field, `expected a non-empty array of integers, got ${show(v)}`);
+  const seen = new Set<number>();
+  return v.map((x: unknown, i: number) => {
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${maxName || max}`;
+      throw new SpecError(file, `${field}[${i}]`, `expected an integer ${range}, got ${show(x)}`);
+    }
+    if (seen.has(x)) throw new SpecError(file, `${field}[${i}]`, `duplicate value ${x}`);
+    seen.add(x);
+    return x;
+  });
+}
+
+/** One of `allowed`; undefined when absent. */
+function choice<T extends string>(v: unknown, file: string, field: string, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new SpecError(file, field, `expected one of ${allowed.join(', ')}, got ${show(v)}`);
+  }
+  return v as T;
+}
+
+/** A non-empty string. */
+function nonEmptyString(v: unknown, file: string, field: string): string {
+  if (typeof v !== 'string' || v.trim() === '') throw new SpecError(file, field, `expected a non-empty string, got ${show(v)}`);
+  return v;
+}
+
+/** A short rendering of a bad value for an error message. */
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+/** The reason of a JSON.parse error, prefixed with "line L, column C" when V8 reports a character position. */
+function jsonErrorWhere(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const pos = /position (\d+)/.exec(message);
+  if (!pos) return message;
+  const offset = Number(pos[1]);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return `line ${line}, column ${column}: ${message.replace(/ in JSON at position \d+.*$/, '')}`;
+}

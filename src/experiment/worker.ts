@@ -1,0 +1,13 @@
+// The worker-thread side of a sweep (piscina loads this file): one task in, its record out.
+import { executeTask, type RunRecord } from './execute.ts';
+import type { RunTask } from './spec.ts';
+import { setBackend } from '../linalg/backend.ts';
+import { chooseBackend } from '../linalg/native.ts';
+
+// Each worker thread picks its own kernels: the native backend when built (MCOMPLETE_BACKEND=ts|native forces one).
+setBackend(chooseBackend());
+
+/** Run one sweep task in this worker thread. */
+export default function runTask(input: { task: RunTask; version: string; sweep: string }): RunRecord {
+  return executeTask(input.task, { version: input.version, sweep: input.sweep });
+}

@@ -1,0 +1,171 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  allOf,
+  anyOf,
+  atLeast,
+  atMost,
+  DEFAULT_THRESHOLDS,
+  evaluateClaims,
+  meanStd,
+  QUICK_CLAIMS,
+  FULL_CLAIMS,
+  claimsPresetFor,
+  type ClaimsConfig,
+} from '../src/experiment/claims.ts';
+import { expandSweep, validateSweepSpec } from '../src/experiment/spec.ts';
+import type { Checkpoint, RunRecord } from '../src/experiment/execute.ts';
+
+const config: ClaimsConfig = {
+  nuclear: 'nm',
+  adam: 'adam',
+  rmsprop: 'rmsprop',
+  sgd: 'sgd',
+  momentum: 'momentum',
+  deep: 'deep',
+  compareAt: 200,
+  thresholds: DEFAULT_THRESHOLDS,
+};
+
+/** A result row with the given relError (null: diverged) and optional checkpoints. */
+function rec(name: string, samples: number, seed: number, relError: number | null, checkpoints?: Checkpoint[]): RunRecord {
+  return {
+    version: '0.0.0',
+    sweep: 'synthetic',
+    key: `${name}/${samples}/${seed}`,
+    name,
+    method: name === 'nm' ? 'nuclear-min' : 'gradient',
+    n: 20,
+    rank: 2,
+    samples,
+    seed,
+    settings: { n: 20, rank: 2, samples, seed, method: 'nuclear-min', boxTol: 0, relTol: 1e-6, maxIters: 10 },
+    recordSpectrumEvery: 0,
+    metrics:
+      relError === null
+        ? null
+        : { relError, relErrorUnobserved: relError, trainMSE: 0, effectiveRank: 2, nuclearNorm: 1, ratio: 1, iterations: 1, seconds: 0, stopReason: 'max-iters' },
+    ...(relError === null ? { error: 'training diverged' } : {}),
+    ...(checkpoints ? { checkpoints } : {}),
+    finishedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+/** Three seeds of `name` at `samples` with these errors. */
+function seeds(name: string, samples: number, errors: (number | null)[], cps?: Checkpoint[]): RunRecord[] {
+  return errors.map((e, seed) => rec(name, samples, seed, e, cps));
+}
+
+const cp = (scaleGap: number, gradCosine: number): Checkpoint[] => [{ step: 100, relError: 0.1, s: [2, 1], scaleGap, gradCosine }];
+
+/** Records in which every claim holds clearly. */
+function allHold(): RunRecord[] {
+  return [
+    ...seeds('nm', 200, [0.3, 0.35, 0.25]),
+    ...seeds('nm', 400, [1e-6, 2e-6, 1e-6]),
+    ...seeds('adam', 200, [1e-3, 2e-3, 1.5e-3], cp(1e-15, 1e-16)),
+    ...seeds('adam', 400, [1e-4, 2e-4, 1e-4]),
+    ...seeds('rmsprop', 200, [3e-3, 4e-3, 5e-3], cp(2e-15, 3e-16)),
+    ...seeds('sgd', 200, [0.6, 0.7, 0.65]),
+    ...seeds('momentum', 200, [0.5, 0.55, 0.6]),
+    ...seeds('deep', 200, [5e-3, 6e-3, 4e-3]),
+    ...seeds('deep', 400, [4e-3, 5e-3, 4e-3]),
+  ];
+}
+
+const verdicts = (records: RunRecord[]): string[] => evaluateClaims(records, config).map((c) => c.verdict);
+
+test('mean and sample standard deviation', () => {
+  assert.deepEqual(meanStd([1, 2, 3]), { mean: 2, std: 1 });
+  assert.deepEqual(meanStd([5]), { mean: 5, std: 0 });
+  assert.ok(Number.isNaN(meanStd([]).mean));
+});
+
+test('three-way comparisons: the whole interval, only the mean, or neither', () => {
+  const s = (mean: number, std: number) => ({ mean, std, count: 3, failed: 0 });
+  assert.equal(atMost(s(0.005, 0.002), 0.01), 'supported');
+  assert.equal(atMost(s(0.008, 0.004), 0.01), 'inconclusive');
+  assert.equal(atMost(s(0.02, 0.001), 0.01), 'not supported');
+  assert.equal(atLeast(s(0.5, 0.1), 0.3), 'supported');
+  assert.equal(atLeast(s(0.35, 0.1), 0.3), 'inconclusive');
+  assert.equal(atLeast(s(0.1, 0.01), 0.3), 'not supported');
+  assert.equal(atLeast(s(0.1, 0), 0.1, true), 'not supported');
+  assert.equal(atLeast({ mean: NaN, std: NaN, count: 0, failed: 3 }, 0.3), 'supported', 'all diverged: did not recover');
+  assert.equal(atMost(null, 0.01), 'inconclusive');
+  assert.equal(allOf(['supported', 'inconclusive']), 'inconclusive');
+  assert.equal(allOf(['supported', 'not supported', 'inconclusive']), 'not supported');
+  assert.equal(anyOf(['not supported', 'supported']), 'supported');
+});
+
+test('all six claims come out supported when the numbers say so, with the numbers in the evidence', () => {
+  const results = evaluateClaims(allHold(), config);
+  assert.deepEqual(results.map((c) => c.verdict), Array(6).fill('supported'));
+  assert.deepEqual(results.map((c) => c.id), [1, 2, 3, 4, 5, 6]);
+  assert.match(results[0].evidence, /m=200: 3\.0e-1 ± 5\.0e-2 \(3 seeds\)/);
+  assert.match(results[4].evidence, /6 checkpoints of 6 runs: max \|R\(cW\) − R\(W\)\| = 2\.0e-15/);
+});
+
+test('claim 3 is not supported when SGD recovers, and claim 4 when momentum does', () => {
+  const records = allHold().filter((r) => r.name !== 'sgd');
+  records.push(...seeds('sgd', 200, [2e-3, 3e-3, 2e-3]));
+  assert.deepEqual(verdicts(records), ['supported', 'supported', 'not supported', 'supported', 'supported', 'supported']);
+  const withMomentum = allHold().filter((r) => r.name !== 'momentum');
+  withMomentum.push(...seeds('momentum', 200, [2e-3, 3e-3, 2e-3]));
+  const v = verdicts(withMomentum);
+  assert.equal(v[2], 'not supported');
+  assert.equal(v[3], 'not supported');
+});
+
+test('claim 1 and 2: nuclear-min recovering at the smallest m, or Adam failing, is not support', () => {
+  const records = allHold().filter((r) => !(r.name === 'nm' && r.samples === 200));
+  records.push(...seeds('nm', 200, [0.02, 0.03, 0.01]));
+  const v = verdicts(records);
+  assert.equal(v[0], 'not supported');
+  assert.equal(v[1], 'not supported');
+  const adamFails = allHold().filter((r) => r.name !== 'adam');
+  adamFails.push(...seeds('adam', 200, [0.2, 0.3, 0.25]), ...seeds('adam', 400, [1e-4, 1e-4, 1e-4]));
+  const w = verdicts(adamFails);
+  assert.equal(w[1], 'not supported');
+  assert.equal(w[5], 'not supported', 'depth 3 beats a failing adam');
+});
+
+test('a spread that straddles the threshold is inconclusive; missing runs are inconclusive', () => {
+  const records = allHold().filter((r) => r.name !== 'sgd');
+  records.push(...seeds('sgd', 200, [0.1, 0.6, 0.35])); // mean 0.35 ≥ 0.3 but mean − std < 0.3
+  assert.equal(verdicts(records)[2], 'inconclusive');
+  const noDeep = allHold().filter((r) => r.name !== 'deep');
+  assert.equal(verdicts(noDeep)[5], 'inconclusive');
+  const noCheckpoints = allHold().map((r) => ({ ...r, checkpoints: undefined }));
+  assert.equal(verdicts(noCheckpoints)[4], 'inconclusive');
+});
+
+test('claim 5 is not supported when an invariance check is off at any checkpoint', () => {
+  const records = allHold();
+  records.push(rec('adam', 400, 7, 1e-4, cp(1e-15, 3e-9)));
+  assert.equal(verdicts(records)[4], 'not supported');
+});
+
+test('diverged SGD runs count as not recovering', () => {
+  const records = allHold().filter((r) => r.name !== 'sgd');
+  records.push(...seeds('sgd', 200, [null, null, null]));
+  const c = evaluateClaims(records, config)[2];
+  assert.equal(c.verdict, 'supported');
+  assert.match(c.evidence, /sgd all 3 runs diverged/);
+});
+
+test('the built-in claims sweeps run every role of their config at the comparison m', () => {
+  for (const preset of [QUICK_CLAIMS, FULL_CLAIMS]) {
+    const tasks = expandSweep(validateSweepSpec(preset.spec, preset.spec.name));
+    const c = preset.config;
+    for (const name of [c.nuclear, c.adam, c.rmsprop, c.sgd, c.momentum, c.deep]) {
+      assert.ok(tasks.some((t) => t.name === name && t.settings.samples === c.compareAt), `${name} at m=${c.compareAt}`);
+    }
+    assert.ok(preset.spec.recordSpectrumEvery > 0, 'claim 5 needs checkpoints');
+    assert.equal(claimsPresetFor(preset.spec.name), preset);
+  }
+  // The full protocol of DESIGN section 4.
+  assert.deepEqual(FULL_CLAIMS.spec.samples, [1000, 1500, 2000, 2500, 3000, 4000, 5000]);
+  assert.equal(FULL_CLAIMS.spec.n, 100);
+  assert.equal(FULL_CLAIMS.spec.rank, 5);
+  assert.equal(FULL_CLAIMS.spec.seeds.length, 3);
+});
