@@ -89,6 +89,16 @@ test('run (gradient) records its method in the settings', () => {
   assert.equal(out.settings.method, 'gradient');
 });
 
+test('run without a penalty defaults to the train-MSE stop and a 40,000-step cap; with one to 25,000 steps and no tol', () => {
+  const none = JSON.parse(runCli(['run', '--n', '12', '--rank', '1', '--samples', '60', '--penalty', 'none', '--lr', '1e-2', '--json', '--quiet']).stdout);
+  assert.equal(none.settings.maxIters, 40000);
+  assert.equal(none.settings.tol, 1e-6);
+  assert.equal(none.stopReason, 'tolerance');
+  assert.ok(none.iterations < 40000);
+  const help = runCli(['run', '--help']).stdout;
+  assert.match(help, /25000 gradient, 40000 without\s+a penalty/);
+});
+
 for (const [flag, value, pattern] of [
   ['--method', 'svt', /--method.*gradient, nuclear-min, soft-impute/],
   ['--rel-tol', '1e-3', /--rel-tol.*applies only to --method nuclear-min or soft-impute/],

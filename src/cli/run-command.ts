@@ -2,6 +2,8 @@ import { Command, Option } from 'commander';
 import {
   DEFAULT_RUN_SPEC,
   defaultTol,
+  defaultMaxIters,
+  UNPENALIZED_MAX_ITERS,
   FACTORED_PENALTIES,
   runSyntheticAsync,
   type RunResult,
@@ -114,7 +116,7 @@ export function runCommand(): Command {
     .addOption(
       new Option(
         '--max-iters <int>',
-        `iteration cap (default: ${d.maxIters} gradient, ${DEFAULT_NUCLEAR_MIN.maxIters} nuclear-min, ${si.maxIters} per λ soft-impute)`,
+        `iteration cap (default: ${d.maxIters} gradient, ${UNPENALIZED_MAX_ITERS} without a penalty, ${DEFAULT_NUCLEAR_MIN.maxIters} nuclear-min, ${si.maxIters} per λ soft-impute)`,
       ).argParser(intInRange(1)),
     )
     .addOption(
@@ -254,7 +256,7 @@ async function runGradient(flags: RunFlags, problem: SyntheticSpec): Promise<Run
     optimizer: flags.optimizer,
     lr: flags.lr,
     initScale: flags.initScale,
-    maxIters: flags.maxIters ?? DEFAULT_RUN_SPEC.maxIters,
+    maxIters: flags.maxIters ?? defaultMaxIters(flags.penalty),
     tol: flags.tol ?? defaultTol(flags.penalty),
   };
   const spec: RunSpec =

@@ -88,6 +88,17 @@ export function defaultTol(penalty: RunSpec['penalty']): number {
   return penalty === 'none' ? 1e-6 : 0;
 }
 
+/** Iteration cap when none is given without a penalty: the train-MSE rule stops those runs (depth 3 needs 25–35k steps). */
+export const UNPENALIZED_MAX_ITERS = 40000;
+
+/**
+ * The iteration cap's default: DEFAULT_RUN_SPEC.maxIters (25,000, past the plateau of penalized depth-1 runs) with a
+ * penalty, UNPENALIZED_MAX_ITERS without one, where train MSE ≤ 1e-6 is the stop rule (Arora et al.).
+ */
+export function defaultMaxIters(penalty: RunSpec['penalty']): number {
+  return penalty === 'none' ? UNPENALIZED_MAX_ITERS : DEFAULT_RUN_SPEC.maxIters;
+}
+
 /** The progress fields both models report (the deep model's events also carry its live W). */
 export type RunProgressEvent = Pick<ProgressEvent, 'step' | 'maxIters' | 'trainMSE' | 'objective' | 'elapsedSeconds'> & {
   /** The end-to-end matrix (deep model only; the factored model never forms it). */
