@@ -11,7 +11,7 @@ import {
 } from '../model/factored.ts';
 import { applyUpdates, makeOptimizer, type GradientTransform, type OptimizerName, type OptimizerOptions } from '../optim/index.ts';
 import { deriveRng } from '../random/index.ts';
-import { DivergenceError, type StopReason } from './train.ts';
+import { checkTrainSettings, DivergenceError, type StopReason } from './train.ts';
 
 /** Settings of gradient training of the factored model W = A·B^T. */
 export interface FactoredTrainOptions {
@@ -236,11 +236,7 @@ export interface FactoredTrainer {
 export function createFactoredTrainer(obs: Observations, opts: FactoredTrainerOptions): FactoredTrainer {
   const [m, n] = obs.shape;
   const count = obs.values.length;
-  if (count === 0) throw new RangeError('train: no observed entries');
-  if (!(opts.maxIters >= 1) || !Number.isInteger(opts.maxIters)) {
-    throw new RangeError(`max-iters must be a positive integer, got ${opts.maxIters}`);
-  }
-  if (!(opts.lambda >= 0) || !Number.isFinite(opts.lambda)) throw new RangeError(`lambda must be >= 0, got ${opts.lambda}`);
+  checkTrainSettings(count, opts.maxIters, opts.lambda);
   const model = initFactoredModel(m, n, opts.rank, opts.initScale, deriveRng(opts.seed, 'init'));
   const { A, B } = model;
   const optimizer = makeOptimizer(opts.optimizer, { lr: opts.lr });

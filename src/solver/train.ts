@@ -80,6 +80,13 @@ export interface Trainer {
   result(): TrainResult;
 }
 
+/** The checks both trainers make: some observations, a positive integer step cap, a finite λ >= 0. */
+export function checkTrainSettings(count: number, maxIters: number, lambda: number): void {
+  if (count === 0) throw new RangeError('train: no observed entries');
+  if (!(maxIters >= 1) || !Number.isInteger(maxIters)) throw new RangeError(`max-iters must be a positive integer, got ${maxIters}`);
+  if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new RangeError(`lambda must be >= 0, got ${lambda}`);
+}
+
 /**
  * Minimize f(W) = (1/|Ω|) Σ_Ω (W_ij − M_ij)² + λ·R(W) over a depth-N product W = W_N ⋯ W_1 (DESIGN 3.1–3.4).
  * Per step: forward product, sparse data gradient, SVD of W when the penalty needs it (warm-started from the last
@@ -89,11 +96,7 @@ export interface Trainer {
 export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
   const [m, n] = obs.shape;
   const count = obs.values.length;
-  if (count === 0) throw new RangeError('train: no observed entries');
-  if (!(opts.maxIters >= 1) || !Number.isInteger(opts.maxIters)) {
-    throw new RangeError(`max-iters must be a positive integer, got ${opts.maxIters}`);
-  }
-  if (!(opts.lambda >= 0) || !Number.isFinite(opts.lambda)) throw new RangeError(`lambda must be >= 0, got ${opts.lambda}`);
+  checkTrainSettings(count, opts.maxIters, opts.lambda);
   const backend = opts.backend ?? getBackend();
   const model = initDeepModel(m, n, opts.depth, opts.initScale, deriveRng(opts.seed, 'init'));
   const deepWs = createDeepWorkspace(model);
