@@ -11,7 +11,7 @@ import {
 } from '../model/factored.ts';
 import { applyUpdates, makeOptimizer, type GradientTransform, type OptimizerName, type OptimizerOptions } from '../optim/index.ts';
 import { deriveRng } from '../random/index.ts';
-import { checkTrainSettings, DivergenceError, type StopReason } from './train.ts';
+import { checkTrainSettings, DivergenceError, steppedRun, type StopReason } from './train.ts';
 
 /** Settings of gradient training of the factored model W = A·B^T. */
 export interface FactoredTrainOptions {
@@ -253,11 +253,9 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainerOp
   const ws = usePenalty ? createFactoredWorkspace(m, n, opts.rank) : null;
   const progressEvery = Math.max(1, opts.progressEvery ?? 100);
   const start = performance.now();
-  let stopReason: StopReason | null = null;
   let mse = NaN;
   let objective = NaN;
   let updates = 0;
-  let finished: FactoredTrainerResult | null = null;
   const report = (step: number): void => {
     opts.onProgress?.({
       step,
@@ -282,30 +280,20 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainerOp
     return t === opts.maxIters ? 'max-iters' : null;
   };
 
-  const result = (): FactoredTrainerResult => {
-    if (finished) return finished;
-    const current: FactoredTrainerResult = {
+  return steppedRun(
+    step,
+    (stopReason): FactoredTrainerResult => ({
       model,
       iterations: updates,
-      stopReason: stopReason ?? 'interrupted',
+      stopReason,
       seconds: (performance.now() - start) / 1000,
       trainMSE: factoredDataTerm(A, B, obs) / count,
       objective,
-    };
-    if (stopReason) {
-      mse = current.trainMSE;
+    }),
+    (final) => {
+      mse = final.trainMSE;
       report(updates);
-      finished = current;
-    }
-    return current;
-  };
-
-  return {
-    advance(steps: number): boolean {
-      for (let i = 0; i < steps && stopReason === null; i++) stopReason = step(updates + 1);
-      if (stopReason === null && opts.signal?.aborted) stopReason = 'interrupted';
-      return stopReason !== null;
     },
-    result,
-  };
+    opts.signal,
+  );
 }

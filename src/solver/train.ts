@@ -120,13 +120,11 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
   const stallRing = new Float64Array(Math.max(1, stallWindow));
   const start = performance.now();
 
-  let stopReason: StopReason | null = null;
   let mse = NaN;
   let objective = NaN;
   let penaltyValue = 0;
   let updates = 0;
   let W = forward(model, deepWs, backend);
-  let finished: TrainResult | null = null;
   const report = (step: number): void => {
     opts.onProgress?.({
       step,
@@ -183,34 +181,58 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
     return t === opts.maxIters ? 'max-iters' : null;
   };
 
-  const result = (): TrainResult => {
-    if (finished) return finished;
-    W = forward(model, deepWs, backend);
-    const current: TrainResult = {
-      W,
-      model,
-      iterations: updates,
-      stopReason: stopReason ?? 'interrupted',
-      seconds: (performance.now() - start) / 1000,
-      trainMSE: trainMSE(W, obs),
-      objective,
-      backend: backend.name,
-    };
-    if (stopReason) {
-      mse = current.trainMSE;
+  return steppedRun(
+    step,
+    (stopReason): TrainResult => {
+      W = forward(model, deepWs, backend);
+      return {
+        W,
+        model,
+        iterations: updates,
+        stopReason,
+        seconds: (performance.now() - start) / 1000,
+        trainMSE: trainMSE(W, obs),
+        objective,
+        backend: backend.name,
+      };
+    },
+    (final) => {
+      mse = final.trainMSE;
       report(updates);
-      finished = current;
-    }
-    return current;
-  };
+    },
+    opts.signal,
+  );
+}
 
+/**
+ * The chunked driver both trainers share: step(t) for t = 1, 2, … until it returns a stop reason, or until the
+ * signal is aborted (checked at the end of a chunk). result() snapshots the run ('interrupted' while none has
+ * fired); the first snapshot after a stop is final: onStop sees it once and later calls return it.
+ */
+export function steppedRun<R>(
+  step: (t: number) => StopReason | null,
+  snapshot: (stopReason: StopReason) => R,
+  onStop: (final: R) => void,
+  signal?: AbortSignal,
+): { advance(steps: number): boolean; result(): R } {
+  let t = 0;
+  let stopReason: StopReason | null = null;
+  let finished: R | null = null;
   return {
     advance(steps: number): boolean {
-      for (let i = 0; i < steps && stopReason === null; i++) stopReason = step(updates + 1);
-      if (stopReason === null && opts.signal?.aborted) stopReason = 'interrupted';
+      for (let i = 0; i < steps && stopReason === null; i++) stopReason = step(++t);
+      if (stopReason === null && signal?.aborted) stopReason = 'interrupted';
       return stopReason !== null;
     },
-    result,
+    result(): R {
+      if (finished) return finished;
+      const current = snapshot(stopReason ?? 'interrupted');
+      if (stopReason) {
+        onStop(current);
+        finished = current;
+      }
+      return current;
+    },
   };
 }
 
