@@ -15,6 +15,7 @@ import { factoredDataTerm, trainFactored } from '../src/solver/factored-train.ts
 import { makeObservations, type Observations } from '../src/data/observations.ts';
 import { createRng } from '../src/random/index.ts';
 import { randomMatrix } from './helpers/random.ts';
+import { numericGradient } from './helpers/gradient.ts';
 
 const product = (A: Matrix, B: Matrix): Matrix => gemm(A, B, { transB: true });
 
@@ -56,21 +57,6 @@ test('a rank-deficient A (repeated column) still gives the exact spectrum', () =
 
 function penaltyValue(name: FactoredPenaltyName, A: Matrix, B: Matrix): number {
   return factoredPenalty(name, A, B, createFactoredWorkspace(A.rows, B.rows, A.cols));
-}
-
-/** Central differences of f along every coordinate of X. */
-function numericGradient(X: Matrix, f: () => number, h = 1e-6): Matrix {
-  const G = zeros(X.rows, X.cols);
-  for (let i = 0; i < X.data.length; i++) {
-    const x0 = X.data[i];
-    X.data[i] = x0 + h;
-    const up = f();
-    X.data[i] = x0 - h;
-    const down = f();
-    X.data[i] = x0;
-    G.data[i] = (up - down) / (2 * h);
-  }
-  return G;
 }
 
 function relDiff(a: Matrix, b: Matrix): number {

@@ -4,6 +4,7 @@ import { backward, createDeepWorkspace, forward, initDeepModel, type DeepModel }
 import { gemm, zeros, frobeniusNorm, type Matrix } from '../src/linalg/matrix.ts';
 import { createRng } from '../src/random/index.ts';
 import { randomMatrix } from './helpers/random.ts';
+import { numericGradient } from './helpers/gradient.ts';
 
 /** L(W) = <C, W> + ½||W||², so ∇_W L = C + W: a smooth test loss touching every entry. */
 function loss(model: DeepModel, C: Matrix): number {
@@ -28,19 +29,9 @@ for (const depth of [1, 2, 3]) {
       for (let i = 0; i < G.data.length; i++) G.data[i] = C.data[i] + W.data[i];
       const grads = model.layers.map((L) => zeros(L.rows, L.cols));
       backward(model, ws, G, grads);
-      const h = 1e-6;
       for (let j = 0; j < depth; j++) {
         const p = model.layers[j].data;
-        const numeric = new Float64Array(p.length);
-        for (let i = 0; i < p.length; i++) {
-          const x0 = p[i];
-          p[i] = x0 + h;
-          const up = loss(model, C);
-          p[i] = x0 - h;
-          const down = loss(model, C);
-          p[i] = x0;
-          numeric[i] = (up - down) / (2 * h);
-        }
+        const numeric = numericGradient(model.layers[j], () => loss(model, C)).data;
         let err = 0;
         let ref = 0;
         for (let i = 0; i < p.length; i++) {

@@ -4,6 +4,7 @@ import { penalty, PENALTY_NAMES, penaltyNeedsSvd, type PenaltyName } from '../sr
 import { clone, dot, frobeniusNorm, gemm, scaleMatrix, zeros, type Matrix } from '../src/linalg/matrix.ts';
 import { svd } from '../src/linalg/svd.ts';
 import { randomMatrix } from './helpers/random.ts';
+import { numericGradient } from './helpers/gradient.ts';
 
 const value = (name: PenaltyName, W: Matrix): number => penalty(name, W, penaltyNeedsSvd(name) ? svd(W) : null);
 const gradient = (name: PenaltyName, W: Matrix): Matrix => {
@@ -13,19 +14,9 @@ const gradient = (name: PenaltyName, W: Matrix): Matrix => {
 };
 
 /** Central differences of the penalty along every coordinate. */
-function numericGradient(name: PenaltyName, W: Matrix, h = 1e-6): Matrix {
-  const G = zeros(W.rows, W.cols);
+function penaltyNumericGradient(name: PenaltyName, W: Matrix): Matrix {
   const X = clone(W);
-  for (let i = 0; i < X.data.length; i++) {
-    const x0 = X.data[i];
-    X.data[i] = x0 + h;
-    const up = value(name, X);
-    X.data[i] = x0 - h;
-    const down = value(name, X);
-    X.data[i] = x0;
-    G.data[i] = (up - down) / (2 * h);
-  }
-  return G;
+  return numericGradient(X, () => value(name, X));
 }
 
 for (const name of PENALTY_NAMES) {
@@ -37,7 +28,7 @@ for (const name of PENALTY_NAMES) {
     test(`${name}: gradient matches finite differences on a random ${m}×${n} W`, () => {
       const W = randomMatrix(m, n, 11 + m * n);
       const analytic = gradient(name, W);
-      const numeric = numericGradient(name, W);
+      const numeric = penaltyNumericGradient(name, W);
       const err = frobeniusNorm(diff(analytic, numeric));
       const ref = Math.max(frobeniusNorm(numeric), 1e-300);
       if (name === 'none') assert.equal(frobeniusNorm(analytic), 0);
