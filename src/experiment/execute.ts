@@ -1,5 +1,5 @@
 import { dot, frobeniusNorm, scaleMatrix, zeros, type Matrix } from '../linalg/matrix.ts';
-import { svd } from '../linalg/svd.ts';
+import { svd, type SVD } from '../linalg/svd.ts';
 import { syntheticProblem } from '../data/synthetic.ts';
 import { penalty } from '../penalty/index.ts';
 import { relativeError } from '../metrics/index.ts';
@@ -106,10 +106,11 @@ function runGradientRecorded(
       if (e.step === lastStep) return; // the final report repeats the last step when maxIters is a multiple
       lastStep = e.step;
       if (!e.W) return;
-      last = round6(svd(e.W).s);
+      const sv = svd(e.W);
+      last = round6(sv.s);
       if (!problem) return;
       const cp: Checkpoint = { step: e.step, relError: relativeError(e.W, problem.truth), s: last };
-      if (spec.penalty === 'ratio') Object.assign(cp, ratioInvariance(e.W));
+      if (spec.penalty === 'ratio') Object.assign(cp, ratioInvariance(e.W, sv));
       checkpoints.push(cp);
     },
   });
@@ -118,11 +119,12 @@ function runGradientRecorded(
 
 /**
  * The two invariances of R = L∗/F at W (DESIGN 3.2): scaleGap = max_c |R(cW) − R(W)| over INVARIANCE_SCALES, each
- * R(cW) from its own SVD of cW; gradCosine = |⟨∇R, W⟩|/(||∇R||_F ||W||_F). Cost: 1 + |scales| SVDs.
+ * R(cW) from its own SVD of cW; gradCosine = |⟨∇R, W⟩|/(||∇R||_F ||W||_F). Cost: |scales| SVDs, plus one for
+ * W unless its SVD is given.
  */
-export function ratioInvariance(W: Matrix): { scaleGap: number; gradCosine: number } {
+export function ratioInvariance(W: Matrix, svdW: SVD = svd(W)): { scaleGap: number; gradCosine: number } {
   const grad = zeros(W.rows, W.cols);
-  const r0 = penalty('ratio', W, svd(W), { gradOut: grad });
+  const r0 = penalty('ratio', W, svdW, { gradOut: grad });
   let scaleGap = 0;
   for (const c of INVARIANCE_SCALES) {
     const cW = scaleMatrix(W, c);

@@ -6,6 +6,7 @@ import { createFactoredTrainer, type FactoredTrainerResult } from '../solver/fac
 import {
   train,
   trainAsync,
+  finishAsync,
   type ProgressEvent,
   type StopReason,
   type TrainOptions,
@@ -127,8 +128,7 @@ export function runSynthetic(spec: RunSpec, hooks: RunHooks = {}): RunResult {
 export async function runSyntheticAsync(spec: RunSpec, hooks: RunHooks = {}): Promise<RunResult> {
   if (spec.model === 'factored') {
     const { problem, trainer } = factoredRun(spec, hooks);
-    while (!trainer.advance(50)) await new Promise((resolve) => setTimeout(resolve, 0));
-    return measureFactored(problem, trainer.result(), spec);
+    return measureFactored(problem, await finishAsync(trainer), spec);
   }
   const problem = syntheticProblem(spec);
   return measure(problem, await trainAsync(problem.observations, { ...spec, ...hooks }), spec);

@@ -11,7 +11,7 @@ import {
 } from '../model/factored.ts';
 import { applyUpdates, makeOptimizer, type GradientTransform, type OptimizerName, type OptimizerOptions } from '../optim/index.ts';
 import { deriveRng } from '../random/index.ts';
-import { checkTrainSettings, DivergenceError, steppedRun, type StopReason } from './train.ts';
+import { checkTrainSettings, DivergenceError, steppedRun, type SteppedRun, type StopReason } from './train.ts';
 
 /** Settings of gradient training of the factored model W = A·B^T. */
 export interface FactoredTrainOptions {
@@ -219,13 +219,8 @@ export interface FactoredTrainerResult {
   objective: number;
 }
 
-/** A factored training run that advances in chunks (see Trainer in train.ts). */
-export interface FactoredTrainer {
-  /** Take up to `steps` more steps; true once a stop rule has fired (then call result()). */
-  advance(steps: number): boolean;
-  /** The outcome so far (final once advance returned true). */
-  result(): FactoredTrainerResult;
-}
+/** A factored training run that advances in chunks (see SteppedRun in train.ts). */
+export type FactoredTrainer = SteppedRun<FactoredTrainerResult>;
 
 /**
  * The factored model W = A·B^T trained like createTrainer trains the deep one (same stop rules: train MSE <= tol

@@ -72,13 +72,16 @@ export class DivergenceError extends Error {
   }
 }
 
-/** A training run that advances in chunks, so callers can yield to an event loop (Ctrl-C, a browser page). */
-export interface Trainer {
+/** A run that advances in chunks, so callers can yield to an event loop (Ctrl-C, a browser page). */
+export interface SteppedRun<R> {
   /** Take up to `steps` more steps; true once a stop rule has fired (then call result()). */
   advance(steps: number): boolean;
   /** The outcome so far (final once advance returned true). */
-  result(): TrainResult;
+  result(): R;
 }
+
+/** A training run of the deep model that advances in chunks. */
+export type Trainer = SteppedRun<TrainResult>;
 
 /** The checks both trainers make: some observations, a positive integer step cap, a finite λ >= 0. */
 export function checkTrainSettings(count: number, maxIters: number, lambda: number): void {
@@ -214,7 +217,7 @@ export function steppedRun<R>(
   snapshot: (stopReason: StopReason) => R,
   onStop: (final: R) => void,
   signal?: AbortSignal,
-): { advance(steps: number): boolean; result(): R } {
+): SteppedRun<R> {
   let t = 0;
   let stopReason: StopReason | null = null;
   let finished: R | null = null;
@@ -245,7 +248,11 @@ export function train(obs: Observations, opts: TrainOptions): TrainResult {
 
 /** Train to a stop rule, yielding to the event loop every `chunk` steps so signals and timers can run. */
 export async function trainAsync(obs: Observations, opts: TrainOptions, chunk = 50): Promise<TrainResult> {
-  const trainer = createTrainer(obs, opts);
-  while (!trainer.advance(chunk)) await new Promise((resolve) => setTimeout(resolve, 0));
-  return trainer.result();
+  return finishAsync(createTrainer(obs, opts), chunk);
+}
+
+/** Advance a run to its stop rule `chunk` steps at a time, yielding to the event loop between chunks. */
+export async function finishAsync<R>(run: SteppedRun<R>, chunk = 50): Promise<R> {
+  while (!run.advance(chunk)) await new Promise((resolve) => setTimeout(resolve, 0));
+  return run.result();
 }
