@@ -8,6 +8,7 @@ import { InputError } from '../data/input-error.ts';
 import { DivergenceError } from '../solver/train.ts';
 import { setBackend } from '../linalg/backend.ts';
 import { chooseBackend } from '../linalg/native.ts';
+import { packageVersion } from '../experiment/version.ts';
 
 /** Exit code for bad flags or arguments (as in BSD sysexits' spirit and common CLIs). */
 export const EXIT_USAGE = 2;
@@ -23,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const program = new Command('mcomplete')
     .description('low-rank matrix completion with normalized penalties (L*/F) and adaptive optimizers')
-    .version(await packageVersion())
+    .version(packageVersion())
     .showHelpAfterError(false)
     .configureOutput({ outputError: (str, write) => write(`mcomplete: ${str.replace(/^error: /, '').trimEnd()}\n`) })
     .exitOverride()
@@ -49,9 +50,3 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The version in package.json (recorded in results so a number can be traced to the code behind it). */
-export async function packageVersion(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const text = await readFile(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
-}
