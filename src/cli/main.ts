@@ -49,4 +49,3 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
 }
-
