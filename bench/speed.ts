@@ -4,7 +4,10 @@
 //     problem, data, mask and initialization, same OpenBLAS thread count), the ratio ours/numpy, and peak RSS of
 //     each (every case runs in its own process);
 //  2. memory growth: RSS and V8 heap after 100 and after 1000 steps (native at n = 100, ts at n = 30);
-//  3. the full default `mcomplete run` (n = 100, m = 2000, 25,000 steps, seed 0): wall time, relError, peak RSS.
+//  3. the full default `mcomplete run` (n = 100, m = 2000, 25,000 steps, seed 0): wall time, relError, peak RSS;
+//     the same run with --stop-at-error 0.01 (the time to reach relError <= 0.01); and, for each, the time its SVDs
+//     and gemms took (timed around every backend call in bench/run-default.ts): the floor of any step that takes
+//     one SVD with this backend.
 // Each step figure is the median over rounds; cases of ours and numpy alternate so that load drifts hit both.
 // Usage: node --import tsx bench/speed.ts [--skip-default-run] [--skip-ts-1000] [--sizes 100,300,1000]
 // (MCOMPLETE_BENCH_QUICK=1 skips the default run and the slow TypeScript case at n = 1000.)
@@ -80,6 +83,7 @@ const plan: Record<number, { steps: number; rounds: number; warmup: number; tsSt
 console.log('\n## one depth-1 adam + L*/F step (median ms/step over rounds, min–max in brackets; peak RSS of the process)');
 console.log('| n | ts ms/step | native ms/step | numpy ms/step | native/numpy | ts/numpy | RSS ts | RSS native | RSS numpy | ||W|| native vs numpy |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
+const numpyMsAt = new Map<number, number>();
 for (const n of sizes) {
   const p = plan[n] ?? { steps: 10, rounds: 3, warmup: 2, tsSteps: 2, tsRounds: 2 };
   const file = path.join(tmp, `problem-${n}.bin`);
@@ -106,6 +110,7 @@ for (const n of sizes) {
   const tsMs = tsRes ? median(tsRes.msPerStep) : NaN;
   const natMs = nat.length ? median(nat) : NaN;
   const refMs = ref.length ? median(ref) : NaN;
+  numpyMsAt.set(n, refMs);
   const f = (x: number): string => (Number.isNaN(x) ? '–' : x.toFixed(x < 10 ? 2 : 0));
   const ratio = (a: number, b: number): string => (Number.isNaN(a) || Number.isNaN(b) ? '–' : `${(a / b).toFixed(2)}×`);
   const agree = natRes && refRes ? (Math.abs(natRes.normW - refRes.normW) / refRes.normW).toExponential(1) : '–';
@@ -135,15 +140,38 @@ console.log('\n## the default `mcomplete run` (n = 100, m = 2000, adam + L*/F, 2
 if (skipDefault) {
   console.log('skipped (--skip-default-run or MCOMPLETE_BENCH_QUICK=1)');
 } else {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run-default.ts'], { cwd: root, env, encoding: 'utf8' });
-  const wall = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`default run failed:\n${r.stderr}`);
-  const out = JSON.parse(r.stdout) as { relError: number; seconds: number; iterations: number; settings: { backend?: string } };
-  const rss = JSON.parse(r.stderr.trim().split('\n').pop() ?? '{}') as { maxRssKB: number };
-  console.log(
-    `backend ${out.settings.backend}: wall ${wall.toFixed(1)} s (training ${out.seconds.toFixed(1)} s), relError ${out.relError.toExponential(2)}, ` +
-      `${out.iterations} iterations, peak RSS ${mb(rss.maxRssKB)} (targets: relError ≤ 0.01 in ≤ 30 s)`,
-  );
+  const FULL = 25000;
+  let toTarget = NaN;
+  for (const extra of [[], ['--stop-at-error', '0.01']]) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run-default.ts', ...extra], { cwd: root, env, encoding: 'utf8' });
+    const wall = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`default run failed:\n${r.stderr}`);
+    const out = JSON.parse(r.stdout) as { relError: number; seconds: number; iterations: number; stopReason: string; settings: { backend?: string } };
+    const rss = JSON.parse(r.stderr.trim().split('\n').pop() ?? '{}') as {
+      maxRssKB: number;
+      kernelMs: { svd: number; gemm: number };
+      calls: { svd: number; gemm: number };
+    };
+    if (extra.length) toTarget = out.iterations;
+    const { svd, gemm } = rss.kernelMs;
+    console.log(
+      `${extra.length ? `mcomplete run ${extra.join(' ')}` : 'mcomplete run'} (backend ${out.settings.backend}): wall ${wall.toFixed(1)} s ` +
+        `(training ${out.seconds.toFixed(1)} s, ${((out.seconds / out.iterations) * 1000).toFixed(2)} ms/step), relError ` +
+        `${out.relError.toExponential(2)}, ${out.iterations} iterations (${out.stopReason}), peak RSS ${mb(rss.maxRssKB)}`,
+    );
+    console.log(
+      `  of the training time: SVDs ${(svd / 1000).toFixed(1)} s (${rss.calls.svd} calls, ${(svd / rss.calls.svd).toFixed(2)} ms each), ` +
+        `gemms ${(gemm / 1000).toFixed(1)} s, everything else ${(out.seconds - (svd + gemm) / 1000).toFixed(1)} s`,
+    );
+  }
+  console.log('(target: the default run to relError ≤ 0.01 in ≤ 30 s)');
+  const numpyMs = numpyMsAt.get(100);
+  if (numpyMs !== undefined && !Number.isNaN(numpyMs)) {
+    console.log(
+      `numpy's step (${numpyMs.toFixed(2)} ms at n = 100, above) would need ${((numpyMs * FULL) / 1000).toFixed(1)} s for ${FULL} steps ` +
+        `and ${((numpyMs * toTarget) / 1000).toFixed(1)} s for ${toTarget}`,
+    );
+  }
 }
 rmSync(tmp, { recursive: true, force: true });

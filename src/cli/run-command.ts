@@ -41,6 +41,7 @@ interface RunFlags {
   initScale: number;
   maxIters: number | undefined;
   tol: number | undefined;
+  stopAtError: number | undefined;
   relTol: number | undefined;
   pathLength: number;
   lambdaMinRatio: number;
@@ -67,6 +68,7 @@ const FLAG_METHODS: Record<string, readonly MethodName[]> = {
   initScale: ['gradient'],
   lambda: ['gradient', 'soft-impute'],
   tol: ['gradient', 'nuclear-min'],
+  stopAtError: ['gradient'],
   relTol: ['nuclear-min', 'soft-impute'],
   pathLength: ['soft-impute'],
   lambdaMinRatio: ['soft-impute'],
@@ -125,6 +127,13 @@ export function runCommand(): Command {
         '(gradient) stop when train MSE <= tol, 0: off (default: 1e-6 without a penalty, 0 with one); ' +
           '(nuclear-min) the box |X − M| <= tol on Ω (default: 0, exact equality)',
       ).argParser(positiveNumber(true)),
+    )
+    .addOption(
+      new Option(
+        '--stop-at-error <x>',
+        '(gradient) stop once relError (all entries, against the truth) <= x, checked every step: ' +
+          'the steps and seconds a run needs to reach that accuracy (default: off)',
+      ).argParser(positiveNumber()),
     )
     .addOption(
       new Option(
@@ -258,6 +267,7 @@ async function runGradient(flags: RunFlags, problem: SyntheticSpec): Promise<Run
     initScale: flags.initScale,
     maxIters: flags.maxIters ?? defaultMaxIters(flags.penalty),
     tol: flags.tol ?? defaultTol(flags.penalty),
+    ...(flags.stopAtError === undefined ? {} : { targetError: flags.stopAtError }),
   };
   const spec: RunSpec =
     flags.model === 'factored'
@@ -299,7 +309,8 @@ function formatResult(r: RunResult): string {
   return [
     `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} ${s.model === 'factored' ? `model=factored k=${s.k}` : `depth=${s.depth}`} ` +
       `penalty=${s.penalty} lambda=${s.lambda} ` +
-      `optimizer=${s.optimizer} lr=${s.lr} init-scale=${s.initScale}${s.backend ? ` backend=${s.backend}` : ''}`,
+      `optimizer=${s.optimizer} lr=${s.lr} init-scale=${s.initScale}` +
+      `${s.targetError === undefined ? '' : ` stop-at-error=${s.targetError}`}${s.backend ? ` backend=${s.backend}` : ''}`,
     ...metricLines(r),
     '',
   ].join('\n');

@@ -15,6 +15,7 @@ import {
 import {
   effectiveRank,
   factoredErrors,
+  factoredRelativeError,
   nuclearNorm,
   ratioValue,
   relativeError,
@@ -24,9 +25,14 @@ import {
 
 /** The settings every gradient run shares: the problem (DESIGN section 4), penalty, optimizer and stop rules. */
 export type GradientRunBase = SyntheticSpec &
-  Omit<TrainOptions, 'onProgress' | 'signal' | 'progressEvery' | 'depth' | 'backend'> & {
+  Omit<TrainOptions, 'onProgress' | 'signal' | 'progressEvery' | 'depth' | 'backend' | 'reachedTarget'> & {
     /** The gradient solver (the other methods have their own specs, see baselines.ts). */
     method?: 'gradient';
+    /**
+     * Stop once relError (all entries, against the truth) is at or below this, checked at the start of every step
+     * (stopReason 'target-error'): how many steps and seconds a run needs to reach an accuracy. Absent: off.
+     */
+    targetError?: number;
   };
 
 /** A run of the full-width product W = W_N ⋯ W_1 (the default model). */
@@ -115,23 +121,42 @@ export interface RunHooks {
 
 /** Build the synthetic problem of `spec`, train on its observed entries, and measure the result against the truth. */
 export function runSynthetic(spec: RunSpec, hooks: RunHooks = {}): RunResult {
+  checkTargetError(spec.targetError);
   if (spec.model === 'factored') {
     const { problem, trainer } = factoredRun(spec, hooks);
     trainer.advance(Infinity);
     return measureFactored(problem, trainer.result(), spec);
   }
   const problem = syntheticProblem(spec);
-  return measure(problem, train(problem.observations, { ...spec, ...hooks }), spec);
+  return measure(problem, train(problem.observations, deepTrainOptions(spec, problem, hooks)), spec);
 }
 
 /** runSynthetic, yielding to the event loop during training so that Ctrl-C and timers work. */
 export async function runSyntheticAsync(spec: RunSpec, hooks: RunHooks = {}): Promise<RunResult> {
+  checkTargetError(spec.targetError);
   if (spec.model === 'factored') {
     const { problem, trainer } = factoredRun(spec, hooks);
     return measureFactored(problem, await finishAsync(trainer), spec);
   }
   const problem = syntheticProblem(spec);
-  return measure(problem, await trainAsync(problem.observations, { ...spec, ...hooks }), spec);
+  return measure(problem, await trainAsync(problem.observations, deepTrainOptions(spec, problem, hooks)), spec);
+}
+
+/** A target error, when given, must be a finite number > 0. */
+function checkTargetError(target: number | undefined): void {
+  if (target !== undefined && !(target > 0 && Number.isFinite(target))) {
+    throw new RangeError(`targetError must be a finite number > 0, got ${target}`);
+  }
+}
+
+/** The trainer's options for a deep spec: its settings, the hooks, and the targetError stop (O(n²) per step). */
+function deepTrainOptions(spec: DeepRunSpec, problem: SyntheticProblem, hooks: RunHooks): TrainOptions {
+  const { targetError } = spec;
+  return {
+    ...spec,
+    ...hooks,
+    reachedTarget: targetError === undefined ? undefined : (W) => relativeError(W, problem.truth) <= targetError,
+  };
 }
 
 /** The penalties the factored model computes (DESIGN 3.3). */
@@ -154,6 +179,11 @@ function factoredRun(spec: FactoredRunSpec, hooks: RunHooks) {
     seed: spec.seed,
     maxIters: spec.maxIters,
     tol: spec.tol,
+    // O((m+n)(k+r)²) per step: at n = 2000, k = 20 about a tenth of a step.
+    reachedTarget:
+      spec.targetError === undefined
+        ? undefined
+        : (model) => factoredRelativeError(model.A, model.B, problem.U, problem.V) <= (spec.targetError as number),
     progressEvery: hooks.progressEvery,
     onProgress: hooks.onProgress,
     signal: hooks.signal,

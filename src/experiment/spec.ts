@@ -24,6 +24,8 @@ export interface MethodSpec {
   initScale?: number;
   maxIters?: number;
   tol?: number;
+  /** Gradient only: stop once relError <= targetError (see RunSpec); default off. */
+  targetError?: number;
   boxTol?: number;
   relTol?: number;
   pathLength?: number;
@@ -71,7 +73,7 @@ export class SpecError extends Error {
 const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery'];
 const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'recordSpectrumEvery', 'maxIters'];
 const METHOD_FIELDS: Record<MethodName, string[]> = {
-  gradient: ['depth', 'penalty', 'lambda', 'optimizer', 'lr', 'initScale', 'tol'],
+  gradient: ['depth', 'penalty', 'lambda', 'optimizer', 'lr', 'initScale', 'tol', 'targetError'],
   'nuclear-min': ['boxTol', 'relTol'],
   'soft-impute': ['lambda', 'pathLength', 'lambdaMinRatio', 'maxRank', 'relTol'],
 };
@@ -138,6 +140,7 @@ function validateMethod(raw: unknown, file: string, where: string, sweepSamples:
     spec.lr = number(obj.lr, file, f('lr'), false);
     spec.initScale = number(obj.initScale, file, f('initScale'), false);
     spec.tol = number(obj.tol, file, f('tol'), true);
+    spec.targetError = number(obj.targetError, file, f('targetError'), false);
   } else if (m === 'nuclear-min') {
     spec.boxTol = number(obj.boxTol, file, f('boxTol'), true);
     spec.relTol = number(obj.relTol, file, f('relTol'), false);
@@ -186,6 +189,7 @@ export function methodSettings(m: MethodSpec, problem: { n: number; rank: number
       initScale: m.initScale ?? d.initScale,
       maxIters: m.maxIters ?? d.maxIters,
       tol: m.tol ?? defaultTol(penalty),
+      ...(m.targetError === undefined ? {} : { targetError: m.targetError }),
     };
   }
   if (m.method === 'nuclear-min') {

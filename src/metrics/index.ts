@@ -88,6 +88,34 @@ export interface FactoredErrors {
   trainMSE: number;
 }
 
+/** ||A·B^T||_F², ⟨A·B^T, U·V^T⟩ and ||U·V^T||_F² from k×k, k×r and r×r Gram matrices. Cost O((m+n)(k+r)²). */
+function gramSums(A: Matrix, B: Matrix, U: Matrix, V: Matrix): { ww: number; cross: number; tt: number } {
+  const sumProduct = (X: Matrix, Y: Matrix): number => {
+    let s = 0;
+    for (let i = 0; i < X.data.length; i++) s += X.data[i] * Y.data[i];
+    return s;
+  };
+  return {
+    ww: sumProduct(gemm(A, A, { transA: true }), gemm(B, B, { transA: true })),
+    cross: sumProduct(gemm(A, U, { transA: true }), gemm(B, V, { transA: true })),
+    tt: sumProduct(gemm(U, U, { transA: true }), gemm(V, V, { transA: true })),
+  };
+}
+
+/**
+ * relativeError of W = A·B^T against W* = U·V^T without forming either (the relError of factoredErrors, without
+ * the sums over Ω). Cost O((m+n)(k+r)²).
+ */
+export function factoredRelativeError(A: Matrix, B: Matrix, U: Matrix, V: Matrix): number {
+  if (A.rows !== U.rows || B.rows !== V.rows || A.cols !== B.cols || U.cols !== V.cols) {
+    throw new RangeError(
+      `factoredRelativeError: A ${A.rows}×${A.cols}, B ${B.rows}×${B.cols}, U ${U.rows}×${U.cols}, V ${V.rows}×${V.cols} do not fit`,
+    );
+  }
+  const { ww, cross, tt } = gramSums(A, B, U, V);
+  return Math.sqrt(Math.max(0, ww - 2 * cross + tt) / tt);
+}
+
 /**
  * relativeError, relativeErrorUnobserved and trainMSE of W = A·B^T (A m×k, B n×k) against W* = U·V^T (U m×r,
  * V n×r) without forming either: ||W||_F² = Σ (A^T A)∘(B^T B), ⟨W, W*⟩ = Σ (A^T U)∘(B^T V), ||W*||_F² =
@@ -105,14 +133,7 @@ export function factoredErrors(A: Matrix, B: Matrix, U: Matrix, V: Matrix, obser
         `do not fit a ${m}×${n} problem`,
     );
   }
-  const sumProduct = (X: Matrix, Y: Matrix): number => {
-    let s = 0;
-    for (let i = 0; i < X.data.length; i++) s += X.data[i] * Y.data[i];
-    return s;
-  };
-  const ww = sumProduct(gemm(A, A, { transA: true }), gemm(B, B, { transA: true }));
-  const cross = sumProduct(gemm(A, U, { transA: true }), gemm(B, V, { transA: true }));
-  const tt = sumProduct(gemm(U, U, { transA: true }), gemm(V, V, { transA: true }));
+  const { ww, cross, tt } = gramSums(A, B, U, V);
   const a = A.data;
   const b = B.data;
   const u = U.data;

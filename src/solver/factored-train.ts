@@ -191,6 +191,8 @@ export interface FactoredTrainerOptions {
   maxIters: number;
   /** Stop when the train MSE is at or below this (0 turns the rule off). */
   tol: number;
+  /** Checked on the live model at the start of every step, before its update; true stops with 'target-error'. */
+  reachedTarget?: (model: FactoredModel) => boolean;
   progressEvery?: number;
   onProgress?: (event: FactoredProgressEvent) => void;
   signal?: AbortSignal;
@@ -268,6 +270,7 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainerOp
       throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, opts.optimizer, opts.lr);
     }
     if (mse <= opts.tol) return 'tolerance';
+    if (opts.reachedTarget?.(model)) return 'target-error';
     if (opts.signal?.aborted) return 'interrupted';
     optimizerStep(optimizer, params, grads, state, t, opts.optimizer, opts.lr);
     updates = t;

@@ -9,7 +9,7 @@ import { deriveRng } from '../random/index.ts';
 import { trainMSE } from '../metrics/index.ts';
 
 /** Why training stopped. */
-export type StopReason = 'max-iters' | 'tolerance' | 'stall' | 'interrupted';
+export type StopReason = 'max-iters' | 'tolerance' | 'stall' | 'interrupted' | 'target-error';
 
 /** One progress report, emitted every `progressEvery` steps and at the end. `W` is a live view: copy to keep it. */
 export interface ProgressEvent {
@@ -38,6 +38,11 @@ export interface TrainOptions {
   /** Stop when the objective improved by less than `stallTol` (relative) over the last `stallWindow` steps (0: off). */
   stallWindow?: number;
   stallTol?: number;
+  /**
+   * Checked on W at the start of every step, before its update (like `tol`); true stops training with stopReason
+   * 'target-error' (runSynthetic's `targetError`: relError against the truth at or below a target). Cost: the hook's.
+   */
+  reachedTarget?: (W: Matrix) => boolean;
   progressEvery?: number;
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
@@ -167,6 +172,7 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
       throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, opts.optimizer, opts.lr);
     }
     if (mse <= opts.tol) return 'tolerance';
+    if (opts.reachedTarget?.(W)) return 'target-error';
     if (stallWindow > 0) {
       const slot = t % stallWindow;
       if (t > stallWindow && stallRing[slot] - objective < stallTol * Math.abs(stallRing[slot])) return 'stall';
