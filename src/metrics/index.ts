@@ -1,4 +1,5 @@
-import { assertSameShape, gemm, type Matrix } from '../linalg/matrix.ts';
+import { assertSameShape, type Matrix } from '../linalg/matrix.ts';
+import { getBackend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 
 /** Relative error ||W − W*||_F / ||W*||_F over all entries (Arora et al.'s plotted test loss is its square). */
@@ -88,8 +89,12 @@ export interface FactoredErrors {
   trainMSE: number;
 }
 
-/** ||A·B^T||_F², ⟨A·B^T, U·V^T⟩ and ||U·V^T||_F² from k×k, k×r and r×r Gram matrices. Cost O((m+n)(k+r)²). */
+/**
+ * ||A·B^T||_F², ⟨A·B^T, U·V^T⟩ and ||U·V^T||_F² from k×k, k×r and r×r Gram matrices (gemms on the process-wide
+ * backend). Cost O((m+n)(k+r)²).
+ */
 function gramSums(A: Matrix, B: Matrix, U: Matrix, V: Matrix): { ww: number; cross: number; tt: number } {
+  const { gemm } = getBackend();
   const sumProduct = (X: Matrix, Y: Matrix): number => {
     let s = 0;
     for (let i = 0; i < X.data.length; i++) s += X.data[i] * Y.data[i];
