@@ -6,6 +6,11 @@ import { zeros } from '../src/linalg/matrix.ts';
 import { createFactoredWorkspace, factoredPenalties, initFactoredModel } from '../src/model/factored.ts';
 import { createFactoredTrainer, factoredDataTerm } from '../src/solver/factored-train.ts';
 import { deriveRng } from '../src/random/index.ts';
+import { getBackend, setBackend, tsBackend } from '../src/linalg/backend.ts';
+import { chooseBackend } from '../src/linalg/native.ts';
+
+// The backend the CLI would use (MCOMPLETE_BACKEND=ts|native forces one).
+setBackend(chooseBackend());
 
 const n = Number(process.argv[2] ?? 2000);
 const steps = Math.max(200, Number(process.argv[3] ?? 1000));
@@ -21,7 +26,7 @@ const rss = (): number => {
 
 let t0 = performance.now();
 const problem = syntheticFactors({ n, rank, samples, seed: 0 });
-console.log(`factored model: n=${n}, rank ${rank}, m=${samples} (${(100 * samples) / (n * n)}%), k=${k}, adam + L*/F`);
+console.log(`factored model: n=${n}, rank ${rank}, m=${samples} (${(100 * samples) / (n * n)}%), k=${k}, adam + L*/F, backend ${getBackend().name}`);
 console.log(`  problem in factor form: ${(performance.now() - t0).toFixed(0)} ms`);
 
 const trainer = createFactoredTrainer(problem.observations, {
@@ -56,13 +61,20 @@ const gA = zeros(n, k);
 const gB = zeros(n, k);
 const ws = createFactoredWorkspace(n, n, k);
 const reps = 50;
-t0 = performance.now();
-for (let i = 0; i < reps; i++) factoredDataTerm(model.A, model.B, problem.observations, { gradA: gA, gradB: gB });
-const tData = (performance.now() - t0) / reps;
+const timeDataTerm = (backend = getBackend()): number => {
+  const start = performance.now();
+  for (let i = 0; i < reps; i++) factoredDataTerm(model.A, model.B, problem.observations, { gradA: gA, gradB: gB, backend });
+  return (performance.now() - start) / reps;
+};
+const tData = timeDataTerm();
+const tDataTs = getBackend() === tsBackend ? tData : timeDataTerm(tsBackend);
 t0 = performance.now();
 for (let i = 0; i < reps; i++) factoredPenalties({ ratio: 1e-4 }, model.A, model.B, ws, { gradA: gA, gradB: gB });
 const tPen = (performance.now() - t0) / reps;
-console.log(`    data term on Ω (value + both gradients): ${tData.toFixed(1)} ms; L*/F from QRs + k×k SVD: ${tPen.toFixed(1)} ms`);
+console.log(
+  `    data term on Ω (value + both gradients): ${tData.toFixed(1)} ms (${tDataTs.toFixed(1)} ms with the ts backend); ` +
+    `L*/F from QRs + k×k SVD: ${tPen.toFixed(1)} ms`,
+);
 
 console.log(`  RSS after 100 steps ${mib(rss100)}, after ${steps} steps ${mib(rssEnd)} (growth ${mib(rssEnd - rss100)})` +
   `${gc ? '' : ' [run with --expose-gc for steadier figures]'}`);

@@ -1,7 +1,8 @@
 /*
  * mcomplete's native linear algebra: an N-API addon over the system OpenBLAS (cblas_dgemm) and LAPACKE
- * (dgesdd). Every matrix is a row-major Float64Array; the TypeScript wrapper (src/linalg/native.ts) checks shapes
- * before calling, this file checks only what it needs for memory safety (buffer lengths).
+ * (dgesdd), plus one hand-written loop that no library has (sampledResidual: the factored model's data term on the
+ * observed entries). Every matrix is a row-major Float64Array; the TypeScript wrapper (src/linalg/native.ts) checks
+ * shapes before calling, this file checks only what it needs for memory safety (buffer lengths, indices).
  *
  * SVD workspaces hold every buffer dgesdd needs (input copy, work, iwork, V^T), sized once by a workspace query,
  * so repeated calls allocate nothing. A row-major m×n matrix is the column-major n×m matrix A^T; dgesdd on A^T
@@ -208,6 +209,85 @@ static napi_value svd(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static int get_i32(napi_env env, napi_value v, int32_t **data, size_t *len) {
+  napi_typedarray_type type;
+  void *ptr;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, v, &type, len, &ptr, &ab, &off) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "mcomplete native: expected an Int32Array");
+    return 0;
+  }
+  *data = (int32_t *)ptr;
+  return 1;
+}
+
+/*
+ * sampledResidual(k, A, B, rows, cols, values, scale, gradA, gradB): Σ_t r_t² with r_t = A_i·B_j − v_t over the
+ * entries (i, j) = (rows[t], cols[t]) of the row-major A (·×k) and B (·×k), adding scale·r_t·B_j to gradA_i and
+ * scale·r_t·A_i to gradB_j when gradA and gradB are Float64Arrays (null: value only). The same loop, in the same order,
+ * as src/linalg/sampled.ts, built with -ffp-contract=off, so both give the same bits. Returns the sum, or throws a
+ * RangeError for an index outside A or B (checked before anything is written).
+ */
+static napi_value sampled_residual(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value a[9];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc != 9) {
+    napi_throw_error(env, NULL, "mcomplete native sampledResidual: expected 9 arguments");
+    return NULL;
+  }
+  int64_t k;
+  double *A, *B, *vals, scale, *GA = NULL, *GB = NULL;
+  int32_t *rows, *cols;
+  size_t la, lb, lr, lc, lv, lga = 0, lgb = 0;
+  if (!get_i64(env, a[0], &k) || !get_f64(env, a[1], &A, &la) || !get_f64(env, a[2], &B, &lb) ||
+      !get_i32(env, a[3], &rows, &lr) || !get_i32(env, a[4], &cols, &lc) || !get_f64(env, a[5], &vals, &lv) ||
+      !get_f(env, a[6], &scale))
+    return NULL;
+  napi_valuetype tga, tgb;
+  CHECK(napi_typeof(env, a[7], &tga));
+  CHECK(napi_typeof(env, a[8], &tgb));
+  const int grads = tga != napi_null && tga != napi_undefined;
+  if (grads != (tgb != napi_null && tgb != napi_undefined)) {
+    napi_throw_range_error(env, NULL, "mcomplete native sampledResidual: give both gradients or neither");
+    return NULL;
+  }
+  if (grads && (!get_f64(env, a[7], &GA, &lga) || !get_f64(env, a[8], &GB, &lgb))) return NULL;
+  if (k < 1 || la % (size_t)k != 0 || lb % (size_t)k != 0 || lr != lv || lc != lv || (grads && (lga != la || lgb != lb))) {
+    napi_throw_range_error(env, NULL, "mcomplete native sampledResidual: bad shape or buffer length");
+    return NULL;
+  }
+  const size_t m = la / (size_t)k, n = lb / (size_t)k, kk = (size_t)k;
+  for (size_t t = 0; t < lv; t++) {
+    if (rows[t] < 0 || (size_t)rows[t] >= m || cols[t] < 0 || (size_t)cols[t] >= n) {
+      napi_throw_range_error(env, NULL, "mcomplete native sampledResidual: an entry's index is outside A or B");
+      return NULL;
+    }
+  }
+  double sse = 0;
+  for (size_t t = 0; t < lv; t++) {
+    const double *restrict ai = A + (size_t)rows[t] * kk;
+    const double *restrict bj = B + (size_t)cols[t] * kk;
+    double w = 0;
+    for (size_t c = 0; c < kk; c++) w += ai[c] * bj[c];
+    const double r = w - vals[t];
+    sse += r * r;
+    if (grads) {
+      const double g = scale * r;
+      double *restrict gai = GA + (size_t)rows[t] * kk;
+      double *restrict gbj = GB + (size_t)cols[t] * kk;
+      for (size_t c = 0; c < kk; c++) {
+        gai[c] += g * bj[c];
+        gbj[c] += g * ai[c];
+      }
+    }
+  }
+  napi_value out;
+  CHECK(napi_create_double(env, sse, &out));
+  return out;
+}
+
 /* threads(n): sets OpenBLAS's thread count when n >= 1; returns the current count. */
 static napi_value threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -227,6 +307,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"svdCreate", NULL, svd_create, NULL, NULL, NULL, napi_default, NULL},
       {"svd", NULL, svd, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
+      {"sampledResidual", NULL, sampled_residual, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

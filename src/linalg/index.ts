@@ -3,3 +3,4 @@ export * from './qr.ts';
 export * from './svd.ts';
 export * from './backend.ts';
 export * from './spectral.ts';
+export * from './sampled.ts';

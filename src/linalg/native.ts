@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { tsBackend, type Backend, type GemmOptions } from './backend.ts';
 import { gemm as tsGemm, zeros, type Matrix } from './matrix.ts';
 import { qr } from './qr.ts';
+import { checkSampledShapes, sampledResidual as tsSampledResidual } from './sampled.ts';
 import type { SVD, SvdWorkspace } from './svd.ts';
 
 /** The addon's functions (native/mcomplete_native.c). */
@@ -29,6 +30,17 @@ interface Addon {
   svdCreate(m: number, n: number): object;
   svd(ws: object, A: Float64Array, U: Float64Array, s: Float64Array, V: Float64Array): number;
   threads(n: number): number;
+  sampledResidual(
+    k: number,
+    A: Float64Array,
+    B: Float64Array,
+    rows: Int32Array,
+    cols: Int32Array,
+    values: Float64Array,
+    scale: number,
+    gradA: Float64Array | null,
+    gradB: Float64Array | null,
+  ): number;
 }
 
 /** How a user gets the native backend (one line, for messages). */
@@ -136,8 +148,15 @@ function makeNativeBackend(addon: Addon): Backend {
     return out;
   };
 
+  const sampledResidual: Backend['sampledResidual'] = (A, B, entries, scale, gradA, gradB) => {
+    checkSampledShapes(A, B, entries, gradA, gradB);
+    if (A.cols === 0) return tsSampledResidual(A, B, entries, scale, gradA, gradB);
+    const { rows, cols, values } = entries;
+    return addon.sampledResidual(A.cols, A.data, B.data, rows, cols, values, scale, gradA?.data ?? null, gradB?.data ?? null);
+  };
+
   // QR is not on any hot path yet: the TypeScript kernel serves both backends.
-  return { name: 'native', gemm, createSvdWorkspace, svdInto, qr };
+  return { name: 'native', gemm, createSvdWorkspace, svdInto, qr, sampledResidual };
 }
 
 /** Sets the number of OpenBLAS threads (n >= 1) and returns the count in effect; null without the addon. */

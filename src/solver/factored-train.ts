@@ -1,4 +1,5 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
+import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 import {
   createFactoredWorkspace,
@@ -54,38 +55,17 @@ export interface FactoredTrainResult {
 /**
  * The data term (1/|Ω|) Σ_Ω (A_i·B_j − M_ij)² of the factored model: returns the sum of squared residuals and,
  * when gradA/gradB are given, adds ∂/∂A = G·B and ∂/∂B = G^T·A for the sparse G_ij = scale·(A_i·B_j − M_ij) on Ω
- * (scale = 2/|Ω| for the gradient of the mean). Cost ~6|Ω|k flops (2|Ω|k without gradients).
+ * (scale = 2/|Ω| for the gradient of the mean). Runs on `backend` (default getBackend(); both give the same bits).
+ * Cost ~6|Ω|k flops (2|Ω|k without gradients).
  */
 export function factoredDataTerm(
   A: Matrix,
   B: Matrix,
   obs: Observations,
-  opts: { gradA?: Matrix; gradB?: Matrix; scale?: number } = {},
+  opts: { gradA?: Matrix; gradB?: Matrix; scale?: number; backend?: Backend } = {},
 ): number {
-  const k = A.cols;
-  const a = A.data;
-  const b = B.data;
-  const { rows, cols, values } = obs;
-  const ga = opts.gradA?.data;
-  const gb = opts.gradB?.data;
-  const scale = opts.scale ?? 2 / values.length;
-  let sse = 0;
-  for (let t = 0; t < values.length; t++) {
-    const ai = rows[t] * k;
-    const bj = cols[t] * k;
-    let w = 0;
-    for (let c = 0; c < k; c++) w += a[ai + c] * b[bj + c];
-    const r = w - values[t];
-    sse += r * r;
-    if (ga && gb) {
-      const g = scale * r;
-      for (let c = 0; c < k; c++) {
-        ga[ai + c] += g * b[bj + c];
-        gb[bj + c] += g * a[ai + c];
-      }
-    }
-  }
-  return sse;
+  const backend = opts.backend ?? getBackend();
+  return backend.sampledResidual(A, B, obs, opts.scale ?? 2 / obs.values.length, opts.gradA ?? null, opts.gradB ?? null);
 }
 
 /**
