@@ -12,6 +12,8 @@ import type { Observations } from '../src/data/observations.ts';
 import { complete, type CompletionMethod, type MethodChoice } from '../src/solver/complete.ts';
 import { fitBiases, residualObservations } from '../src/solver/biases.ts';
 import { softImputeAls, softImputeAlsEntry, sparseSpectralNorm, type SoftImputeAlsState } from '../src/solver/soft-impute-als.ts';
+import { setBackend } from '../src/linalg/backend.ts';
+import { chooseBackend } from '../src/linalg/native.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataPath = fileURLToPath(new URL('../../shared/data/movielens-small/ratings.csv', import.meta.url));
@@ -39,6 +41,10 @@ console.log(
   `MovieLens latest-small: ${all.values.length} ratings, ${all.shape[0]} users × ${all.shape[1]} movies (read in ` +
     `${((performance.now() - t0) / 1000).toFixed(1)} s); split seed ${seed}: ${train.values.length} train, ${test.values.length} test`,
 );
+// The backend `mcomplete complete` uses (MCOMPLETE_BACKEND=ts|native forces one); it runs the factored data term.
+const backend = chooseBackend();
+setBackend(backend);
+console.log(`backend ${backend.name}`);
 
 // The methods see the training ratings as a user would: labeled triples (ids never in train are unknown to them).
 const labeledTrain = labelObservations(

@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gemm, zeros, type Matrix } from '../src/linalg/matrix.ts';
 import { sampledResidual, type SampledEntries } from '../src/linalg/sampled.ts';
-import { tsBackend } from '../src/linalg/backend.ts';
+import { setBackend, tsBackend, type Backend } from '../src/linalg/backend.ts';
+import { syntheticFactors } from '../src/data/synthetic.ts';
+import { createFactoredTrainer, factoredDataTerm } from '../src/solver/factored-train.ts';
+import { DEFAULT_RUN_SPEC, runSynthetic } from '../src/experiment/run.ts';
 import { loadNativeBackend } from '../src/linalg/native.ts';
 import { mulberry32, randomMatrix } from './helpers/random.ts';
 
@@ -89,4 +92,30 @@ test('native sampledResidual refuses an index outside A or B before writing anyt
   }
   assert.ok(gA.data.every((x) => x === 0) && gB.data.every((x) => x === 0));
   assert.throws(() => native!.sampledResidual(A, zeros(3, 1), { rows: Int32Array.of(0), cols: Int32Array.of(0), values: Float64Array.of(1) }, 1, null, null), /A is 4×2 but B is 3×1/);
+});
+
+test('factored training gives the same bits on both backends, and says which ran', { skip }, () => {
+  const problem = syntheticFactors({ n: 40, rank: 3, samples: 500, seed: 2 });
+  const opts = { rank: 8, penalty: 'ratio' as const, lambda: 1e-4, optimizer: 'adam' as const, lr: 1e-2, initScale: 1e-3, seed: 2, maxIters: 150, tol: 0 };
+  const runOn = (backend: Backend) => {
+    const trainer = createFactoredTrainer(problem.observations, { ...opts, backend });
+    trainer.advance(Infinity);
+    return trainer.result();
+  };
+  const ts = runOn(tsBackend);
+  const nat = runOn(native!);
+  assert.equal(ts.backend, 'ts');
+  assert.equal(nat.backend, 'native');
+  assert.deepEqual(nat.model.A.data, ts.model.A.data);
+  assert.deepEqual(nat.model.B.data, ts.model.B.data);
+  assert.equal(nat.trainMSE, ts.trainMSE);
+  assert.ok(ts.trainMSE < 0.5 * factoredDataTerm(zeros(40, 8), zeros(40, 8), problem.observations) / 500, 'the run moved');
+  // runSynthetic records the process-wide backend in its settings.
+  const previous = setBackend(native!);
+  try {
+    const r = runSynthetic({ ...DEFAULT_RUN_SPEC, n: 20, rank: 2, samples: 150, maxIters: 5, model: 'factored', k: 4 });
+    assert.equal(r.settings.backend, 'native');
+  } finally {
+    setBackend(previous);
+  }
 });

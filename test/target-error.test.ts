@@ -22,6 +22,7 @@ for (const [label, spec] of [
     assert.ok(stopped.iterations > 1 && stopped.iterations < spec.maxIters, `stopped after ${stopped.iterations} updates`);
     assert.ok(stopped.relError <= target, `relError ${stopped.relError}`);
     assert.equal(stopped.settings.targetError, target);
+    assert.equal(stopped.settings.backend, 'ts', 'the default backend is named in the settings');
     // The same run capped at that many updates ends on the same W; one update fewer is still above the target.
     const same = runSynthetic({ ...spec, maxIters: stopped.iterations });
     assert.equal(same.relError, stopped.relError);

@@ -207,7 +207,7 @@ export function measureFactored(problem: SyntheticFactors, result: FactoredTrain
     iterations: result.iterations,
     seconds: result.seconds,
     stopReason: result.stopReason,
-    settings: { ...spec },
+    settings: { ...spec, backend: result.backend },
   };
 }
 

@@ -70,8 +70,8 @@ export function factoredDataTerm(
 
 /**
  * The full-batch objective f(A, B) = (1/|Ω|) Σ_Ω ((A·B^T)_ij − M_ij)² + P(A·B^T), P = λ_r·L∗/F + λ_n·||·||_*, with
- * its gradient written over gradA and gradB (zeroed first). `ws` may be null when both weights are 0. Allocates no
- * matrices. Cost ~6|Ω|k + ~8(m+n)k² + O(k³) flops.
+ * its gradient written over gradA and gradB (zeroed first), the data term on `backend`. `ws` may be null when both
+ * weights are 0. Allocates no matrices. Cost ~6|Ω|k + ~8(m+n)k² + O(k³) flops.
  */
 export function factoredObjective(
   A: Matrix,
@@ -81,11 +81,12 @@ export function factoredObjective(
   ws: FactoredWorkspace | null,
   gradA: Matrix,
   gradB: Matrix,
+  backend: Backend = getBackend(),
 ): { mse: number; objective: number } {
   const count = obs.values.length;
   gradA.data.fill(0);
   gradB.data.fill(0);
-  const mse = factoredDataTerm(A, B, obs, { gradA, gradB, scale: 2 / count }) / count;
+  const mse = factoredDataTerm(A, B, obs, { gradA, gradB, scale: 2 / count, backend }) / count;
   // Cold SVDs of the k×k core (O(k³), small next to the O((m+n)k²) QRs): warm-started Jacobi in linalg/svd.ts
   // can fail to converge after a run of calls on strongly graded matrices, which a collapsing spectrum produces.
   const objective = mse + (ws ? factoredPenalties(weights, A, B, ws, { gradA, gradB }) : 0);
@@ -176,6 +177,8 @@ export interface FactoredTrainerOptions {
   progressEvery?: number;
   onProgress?: (event: FactoredProgressEvent) => void;
   signal?: AbortSignal;
+  /** Runs the data term on Ω (sampledResidual); default getBackend(), the process-wide choice. */
+  backend?: Backend;
 }
 
 /** One progress report of createFactoredTrainer; `model` is live: copy A and B to keep them. */
@@ -199,6 +202,8 @@ export interface FactoredTrainerResult {
   trainMSE: number;
   /** Objective at the last evaluated step. */
   objective: number;
+  /** Which backend ran the data term. */
+  backend: Backend['name'];
 }
 
 /** A factored training run that advances in chunks (see SteppedRun in train.ts). */
@@ -228,6 +233,7 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainerOp
   };
   const usePenalty = weights.ratio !== 0 || weights.nuclear !== 0;
   const ws = usePenalty ? createFactoredWorkspace(m, n, opts.rank) : null;
+  const backend = opts.backend ?? getBackend();
   const progressEvery = Math.max(1, opts.progressEvery ?? 100);
   const start = performance.now();
   let mse = NaN;
@@ -245,7 +251,7 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainerOp
   };
 
   const step = (t: number): StopReason | null => {
-    ({ mse, objective } = factoredObjective(A, B, obs, weights, ws, gradA, gradB));
+    ({ mse, objective } = factoredObjective(A, B, obs, weights, ws, gradA, gradB, backend));
     if (!Number.isFinite(objective)) {
       throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, opts.optimizer, opts.lr);
     }
@@ -265,8 +271,9 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainerOp
       iterations: updates,
       stopReason,
       seconds: (performance.now() - start) / 1000,
-      trainMSE: factoredDataTerm(A, B, obs) / count,
+      trainMSE: factoredDataTerm(A, B, obs, { backend }) / count,
       objective,
+      backend: backend.name,
     }),
     (final) => {
       mse = final.trainMSE;
