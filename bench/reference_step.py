@@ -5,8 +5,11 @@ Reads the problem bench/speed.ts wrote (so both sides train on the same data, ma
 (2/|Omega|)(W - M) on Omega, thin SVD (numpy.linalg.svd -> LAPACK dgesdd), ratio gradient
 lambda*((U V^T)/F - (N/F^3) W), Adam (beta1 0.9, beta2 0.999, eps 1e-8, bias-corrected), W -= lr * update.
 Prints one JSON line: ms per step of each round, peak RSS (getrusage), RSS after 100 and after 1000 steps (when
-reached), and ||W||_F at the end (to check that both implementations computed the same thing).
-Usage: python3 bench/reference_step.py PROBLEM_FILE STEPS ROUNDS WARMUP
+reached), and ||W||_F at the end (to check that both implementations computed the same thing). With TARGET, also
+relError = ||W - W*||_F / ||W*||_F after every step (W* from the problem file), the first step after which it is
+<= TARGET and the seconds to get there (the reference of `mcomplete run --stop-at-error TARGET`), and the final
+relError.
+Usage: python3 bench/reference_step.py PROBLEM_FILE STEPS ROUNDS WARMUP [TARGET]
 """
 import json
 import resource
@@ -26,12 +29,16 @@ def rss_kb():
 
 def main():
     path, steps, rounds, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    target = float(sys.argv[5]) if len(sys.argv) > 5 else None
     with open(path, 'rb') as f:
         n, count = (int(x) for x in np.frombuffer(f.read(8), dtype=np.int32))
         lam, lr = np.frombuffer(f.read(16), dtype=np.float64)
         idx = np.frombuffer(f.read(4 * count), dtype=np.int32).astype(np.intp)
         vals = np.frombuffer(f.read(8 * count), dtype=np.float64).copy()
         W = np.frombuffer(f.read(8 * n * n), dtype=np.float64).copy().reshape(n, n)
+        truth = np.frombuffer(f.read(8 * n * n), dtype=np.float64).copy().reshape(n, n) if target is not None else None
+    truth_norm = np.linalg.norm(truth) if truth is not None else None
+    hit = {}
     b1, b2, eps = 0.9, 0.999, 1e-8
     m1 = np.zeros_like(W)
     v2 = np.zeros_like(W)
@@ -60,8 +67,12 @@ def main():
         W -= lr * mhat / (np.sqrt(vhat) + eps)
         if t in (100, 1000):
             marks[t] = rss_kb()
+        if target is not None and 'step' not in hit and np.linalg.norm(W - truth) / truth_norm <= target:
+            hit['step'] = t
+            hit['seconds'] = time.perf_counter() - start
 
     t = 0
+    start = time.perf_counter()
     for _ in range(warmup):
         t += 1
         step(t)
@@ -80,6 +91,8 @@ def main():
         'normW': float(np.linalg.norm(W)),
         'steps': t,
         'numpy': np.__version__,
+        **({'relError': float(np.linalg.norm(W - truth) / truth_norm), 'seconds': time.perf_counter() - start,
+            'targetStep': hit.get('step'), 'targetSeconds': hit.get('seconds')} if target is not None else {}),
     }))
 
 

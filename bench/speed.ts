@@ -7,12 +7,13 @@
 //  3. the full default `mcomplete run` (n = 100, m = 2000, 25,000 steps, seed 0): wall time, relError, peak RSS;
 //     the same run with --stop-at-error 0.01 (the time to reach relError <= 0.01); and, for each, the time its SVDs
 //     and gemms took (timed around every backend call in bench/run-default.ts): the floor of any step that takes
-//     one SVD with this backend.
+//     one SVD with this backend; then the same 25,000 steps in numpy (bench/reference_step.py, relError after every
+//     step) and the ratios ours/numpy for the whole run and to relError <= 0.01.
 // Each step figure is the median over rounds; cases of ours and numpy alternate so that load drifts hit both.
 // Usage: node --import tsx bench/speed.ts [--skip-default-run] [--skip-ts-1000] [--sizes 100,300,1000]
 // (MCOMPLETE_BENCH_QUICK=1 skips the default run and the slow TypeScript case at n = 1000.)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -141,7 +142,7 @@ if (skipDefault) {
   console.log('skipped (--skip-default-run or MCOMPLETE_BENCH_QUICK=1)');
 } else {
   const FULL = 25000;
-  let toTarget = NaN;
+  const ours: { full?: number; target?: number } = {};
   for (const extra of [[], ['--stop-at-error', '0.01']]) {
     const t0 = performance.now();
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run-default.ts', ...extra], { cwd: root, env, encoding: 'utf8' });
@@ -153,7 +154,8 @@ if (skipDefault) {
       kernelMs: { svd: number; gemm: number };
       calls: { svd: number; gemm: number };
     };
-    if (extra.length) toTarget = out.iterations;
+    if (extra.length) ours.target = wall;
+    else ours.full = wall;
     const { svd, gemm } = rss.kernelMs;
     console.log(
       `${extra.length ? `mcomplete run ${extra.join(' ')}` : 'mcomplete run'} (backend ${out.settings.backend}): wall ${wall.toFixed(1)} s ` +
@@ -166,11 +168,28 @@ if (skipDefault) {
     );
   }
   console.log('(target: the default run to relError ≤ 0.01 in ≤ 30 s)');
-  const numpyMs = numpyMsAt.get(100);
-  if (numpyMs !== undefined && !Number.isNaN(numpyMs)) {
+  if (havePython) {
+    // The same 25,000 steps in numpy, on the same problem and initialization (bench/step-case.ts writes them, the
+    // truth included), with relError after every step for the time to 0.01.
+    const file = path.join(tmp, 'problem-100.bin');
+    if (!existsSync(file)) nodeCase('ts', 100, 1, 1, 0, file);
+    const t0 = performance.now();
+    const ref = runJson('python3', ['bench/reference_step.py', file, String(FULL), '1', '0', '0.01']) as CaseResult & {
+      relError: number;
+      seconds: number;
+      targetStep: number | null;
+      targetSeconds: number | null;
+    };
+    const wall = (performance.now() - t0) / 1000;
+    const ratio = (a: number | undefined, b: number | null): string => (a === undefined || b === null ? '–' : `${(a / b).toFixed(2)}×`);
     console.log(
-      `numpy's step (${numpyMs.toFixed(2)} ms at n = 100, above) would need ${((numpyMs * FULL) / 1000).toFixed(1)} s for ${FULL} steps ` +
-        `and ${((numpyMs * toTarget) / 1000).toFixed(1)} s for ${toTarget}`,
+      `numpy reference (bench/reference_step.py, same problem and initialization): wall ${wall.toFixed(1)} s ` +
+        `(training ${ref.seconds.toFixed(1)} s), relError ${ref.relError.toExponential(2)} after ${FULL} steps, ` +
+        `≤ 0.01 from step ${ref.targetStep ?? 'never'} (${ref.targetSeconds === null ? '–' : `${ref.targetSeconds.toFixed(1)} s`} in), peak RSS ${mb(ref.maxRssKB)}`,
+    );
+    console.log(
+      `ours/numpy: the whole run ${ratio(ours.full, wall)} (wall), to relError ≤ 0.01 ${ratio(ours.target, ref.targetSeconds)} ` +
+        '(our wall, process start included, against numpy\'s training seconds)',
     );
   }
 }

@@ -36,7 +36,8 @@ const opts: TrainOptions = {
 };
 
 if (problemFile) {
-  // int32 n, count; float64 lambda, lr; int32 idx[count]; float64 values[count]; float64 W0[n·n] (the trainer's init).
+  // int32 n, count; float64 lambda, lr; int32 idx[count]; float64 values[count]; float64 W0[n·n] (the trainer's init);
+  // float64 truth[n·n] (W*, for the reference's relError).
   const idx = linearIndices(problem.observations);
   const W0 = initDeepModel(n, n, 1, opts.initScale, deriveRng(opts.seed, 'init')).layers[0];
   const count = idx.length;
@@ -50,6 +51,7 @@ if (problemFile) {
       Buffer.from(Int32Array.from(idx).buffer),
       Buffer.from(Float64Array.from(problem.observations.values).buffer),
       Buffer.from(W0.data.buffer),
+      Buffer.from(problem.truth.data.buffer),
     ]),
   );
 }
