@@ -9,25 +9,24 @@ import { tsBackend, type Backend } from '../src/linalg/backend.ts';
 
 const kernelMs = { svd: 0, gemm: 0 };
 const calls = { svd: 0, gemm: 0 };
+
+/** fn, adding its time to kernelMs[name] and counting the call. */
+function timed<F extends (...args: never[]) => unknown>(name: keyof typeof kernelMs, fn: F): F {
+  return ((...args: Parameters<F>) => {
+    const t0 = performance.now();
+    const out = fn(...args);
+    kernelMs[name] += performance.now() - t0;
+    calls[name]++;
+    return out;
+  }) as F;
+}
+
 // main() picks the native backend (a cached object) or tsBackend: time the kernels of whichever it picks.
 for (const backend of [loadNativeBackend().backend, tsBackend]) {
   if (!backend) continue;
   const b = backend as { -readonly [K in keyof Backend]: Backend[K] };
-  const { svdInto, gemm } = b;
-  b.svdInto = (...args) => {
-    const t0 = performance.now();
-    const out = svdInto(...args);
-    kernelMs.svd += performance.now() - t0;
-    calls.svd++;
-    return out;
-  };
-  b.gemm = (...args) => {
-    const t0 = performance.now();
-    const out = gemm(...args);
-    kernelMs.gemm += performance.now() - t0;
-    calls.gemm++;
-    return out;
-  };
+  b.svdInto = timed('svd', b.svdInto);
+  b.gemm = timed('gemm', b.gemm);
 }
 const code = await main(['run', '--json', ...process.argv.slice(2)]);
 process.stderr.write(`${JSON.stringify({ maxRssKB: process.resourceUsage().maxRSS, kernelMs, calls })}\n`);

@@ -26,17 +26,31 @@
     }                                                                                                                \
   } while (0)
 
-static int get_f64(napi_env env, napi_value v, double **data, size_t *len) {
+/* The call's arguments into napi_value a[count]; throws and returns NULL unless exactly `count` were given. */
+#define GET_ARGS(count, name)                                                                                        \
+  size_t argc = count;                                                                                               \
+  napi_value a[count];                                                                                               \
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));                                                          \
+  if (argc != count) {                                                                                               \
+    napi_throw_error(env, NULL, "mcomplete native " name ": expected " #count " arguments");                         \
+    return NULL;                                                                                                     \
+  }
+
+/* The data of a typed array of the wanted type (Float64Array or Int32Array) and its length; 0 (thrown) otherwise. */
+static int get_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
   napi_typedarray_type type;
-  void *ptr;
   napi_value ab;
   size_t off;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, &ab, &off) != napi_ok || type != napi_float64_array) {
-    napi_throw_type_error(env, NULL, "mcomplete native: expected a Float64Array");
+  if (napi_get_typedarray_info(env, v, &type, len, data, &ab, &off) != napi_ok || type != want) {
+    napi_throw_type_error(env, NULL, want == napi_float64_array ? "mcomplete native: expected a Float64Array"
+                                                                : "mcomplete native: expected an Int32Array");
     return 0;
   }
-  *data = (double *)ptr;
   return 1;
+}
+
+static int get_f64(napi_env env, napi_value v, double **data, size_t *len) {
+  return get_typed(env, v, napi_float64_array, (void **)data, len);
 }
 
 static int get_i64(napi_env env, napi_value v, int64_t *out) {
@@ -57,13 +71,7 @@ static int get_f(napi_env env, napi_value v, double *out) {
 
 /* gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc): C = alpha op(A) op(B) + beta C, row-major. */
 static napi_value gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value a[13];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 13) {
-    napi_throw_error(env, NULL, "mcomplete native gemm: expected 13 arguments");
-    return NULL;
-  }
+  GET_ARGS(13, "gemm")
   bool ta, tb;
   CHECK(napi_get_value_bool(env, a[0], &ta));
   CHECK(napi_get_value_bool(env, a[1], &tb));
@@ -164,16 +172,10 @@ oom:
  * descending). Returns 0 on success, 1 if A has a NaN, 2 if it has an infinite entry, 3 + info if dgesdd failed.
  */
 static napi_value svd(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value a[5];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  GET_ARGS(5, "svd")
   SvdWs *w;
   double *A, *U, *s, *V;
   size_t la, lu, ls, lv;
-  if (argc != 5) {
-    napi_throw_error(env, NULL, "mcomplete native svd: expected 5 arguments");
-    return NULL;
-  }
   CHECK(napi_get_value_external(env, a[0], (void **)&w));
   if (!get_f64(env, a[1], &A, &la) || !get_f64(env, a[2], &U, &lu) || !get_f64(env, a[3], &s, &ls) ||
       !get_f64(env, a[4], &V, &lv))
@@ -210,16 +212,7 @@ static napi_value svd(napi_env env, napi_callback_info info) {
 }
 
 static int get_i32(napi_env env, napi_value v, int32_t **data, size_t *len) {
-  napi_typedarray_type type;
-  void *ptr;
-  napi_value ab;
-  size_t off;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, &ab, &off) != napi_ok || type != napi_int32_array) {
-    napi_throw_type_error(env, NULL, "mcomplete native: expected an Int32Array");
-    return 0;
-  }
-  *data = (int32_t *)ptr;
-  return 1;
+  return get_typed(env, v, napi_int32_array, (void **)data, len);
 }
 
 /*
@@ -230,13 +223,7 @@ static int get_i32(napi_env env, napi_value v, int32_t **data, size_t *len) {
  * RangeError for an index outside A or B (checked before anything is written).
  */
 static napi_value sampled_residual(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value a[9];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 9) {
-    napi_throw_error(env, NULL, "mcomplete native sampledResidual: expected 9 arguments");
-    return NULL;
-  }
+  GET_ARGS(9, "sampledResidual")
   int64_t k;
   double *A, *B, *vals, scale, *GA = NULL, *GB = NULL;
   int32_t *rows, *cols;
