@@ -12,7 +12,7 @@ import {
 } from '../model/factored.ts';
 import { applyUpdates, makeOptimizer, type GradientTransform, type OptimizerName, type OptimizerOptions } from '../optim/index.ts';
 import { deriveRng } from '../random/index.ts';
-import { checkTrainSettings, DivergenceError, steppedRun, type SteppedRun, type StopReason } from './train.ts';
+import { checkTrainSettings, DivergenceError, steppedRun, type SteppedRun, type StopReason, type TrainerSettings } from './train.ts';
 
 /** Settings of gradient training of the factored model W = A·B^T. */
 export interface FactoredTrainOptions {
@@ -158,27 +158,10 @@ export function trainFactored(obs: Observations, opts: FactoredTrainOptions): Fa
   return { model, iterations, trainMSE: mse, objective, seconds: (performance.now() - start) / 1000 };
 }
 
-/** Settings of createFactoredTrainer: the model, penalty, optimizer and the stop rules of `mcomplete run`. */
-export interface FactoredTrainerOptions {
+/** Settings of createFactoredTrainer: rank, penalty, and the trainer settings it shares with createTrainer. */
+export interface FactoredTrainerOptions extends TrainerSettings<FactoredModel, FactoredProgressEvent> {
   rank: number;
   penalty: FactoredPenaltyName;
-  lambda: number;
-  optimizer: OptimizerName;
-  lr: number;
-  /** Entries of the initial W have RMS ≈ initScale (see initFactoredModel). */
-  initScale: number;
-  /** Seed of the initialization (its own stream, label 'init'). */
-  seed: number;
-  maxIters: number;
-  /** Stop when the train MSE is at or below this (0 turns the rule off). */
-  tol: number;
-  /** Checked on the live model at the start of every step, before its update; true stops with 'target-error'. */
-  reachedTarget?: (model: FactoredModel) => boolean;
-  progressEvery?: number;
-  onProgress?: (event: FactoredProgressEvent) => void;
-  signal?: AbortSignal;
-  /** Runs the data term on Ω (sampledResidual); default getBackend(), the process-wide choice. */
-  backend?: Backend;
 }
 
 /** One progress report of createFactoredTrainer; `model` is live: copy A and B to keep them. */

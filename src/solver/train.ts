@@ -22,32 +22,42 @@ export interface ProgressEvent {
   W: Matrix;
 }
 
-/** Settings of the gradient solver: model, penalty, optimizer and stop rules. */
-export interface TrainOptions {
-  depth: number;
-  penalty: PenaltyName;
+/**
+ * The settings both trainers share (createTrainer for the deep model, createFactoredTrainer for W = A·B^T):
+ * optimizer, initialization, stop rules, hooks and backend. `Model` is what the target check sees, `Event` what
+ * progress reports carry.
+ */
+export interface TrainerSettings<Model, Event> {
   lambda: number;
   optimizer: OptimizerName;
   lr: number;
+  /** Scale of the initialization as each model reads it: initDeepModel ||W_0||_F ≈ s·sqrt(n), initFactoredModel entry RMS. */
   initScale: number;
   /** Seed of the initialization (drawn from its own stream, so the data stays put when only the model changes). */
   seed: number;
   maxIters: number;
   /** Stop when the train MSE is at or below this (0 turns the rule off). */
   tol: number;
+  /**
+   * Checked on the live model at the start of every step, before its update (like `tol`); true stops training with
+   * stopReason 'target-error' (runSynthetic's `targetError`: relError against the truth at or below a target).
+   * Cost: the hook's.
+   */
+  reachedTarget?: (model: Model) => boolean;
+  progressEvery?: number;
+  onProgress?: (event: Event) => void;
+  signal?: AbortSignal;
+  /** The kernels (gemm, SVD, the sampled data term); default getBackend(), the process-wide choice. */
+  backend?: Backend;
+}
+
+/** Settings of the gradient solver of the deep model: depth, penalty, and the shared trainer settings. */
+export interface TrainOptions extends TrainerSettings<Matrix, ProgressEvent> {
+  depth: number;
+  penalty: PenaltyName;
   /** Stop when the objective improved by less than `stallTol` (relative) over the last `stallWindow` steps (0: off). */
   stallWindow?: number;
   stallTol?: number;
-  /**
-   * Checked on W at the start of every step, before its update (like `tol`); true stops training with stopReason
-   * 'target-error' (runSynthetic's `targetError`: relError against the truth at or below a target). Cost: the hook's.
-   */
-  reachedTarget?: (W: Matrix) => boolean;
-  progressEvery?: number;
-  onProgress?: (event: ProgressEvent) => void;
-  signal?: AbortSignal;
-  /** The dense kernels (gemm, SVD); default getBackend(), the process-wide choice. */
-  backend?: Backend;
 }
 
 /** The trained end-to-end matrix and how training went. */
