@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunRecord } from '../experiment/execute.ts';
-import { methodNames, summarize } from './data.ts';
+import { methodNames, summarize, type SummaryRow } from './data.ts';
 
 /** A figure: its title, its Vega-Lite spec, and a caption (what is plotted and which runs it comes from). */
 export interface Figure {
@@ -27,6 +27,14 @@ function methodColor(methods: string[]): { field: string; type: 'nominal'; title
   return { field: 'method', type: 'nominal', title: 'method', scale: { domain: methods } };
 }
 
+/** The x axis of the figures against m. */
+const SAMPLES_X = { field: 'm', type: 'quantitative', title: 'observed entries m', scale: { zero: false } } as const;
+
+/** One point of a mean ± std figure: method, m, the mean over seeds and the band [max(mean − std, floor), mean + std]. */
+function meanStdBand(r: SummaryRow, stat: { mean: number; std: number }, floor = -Infinity) {
+  return { method: r.method, m: r.samples, mean: stat.mean, lo: Math.max(stat.mean - stat.std, floor), hi: stat.mean + stat.std };
+}
+
 /**
  * Relative error against the number of observed entries: one curve per method (the mean over seeds), error bars
  * mean ± std (clipped below at the lowest seed, the y axis being logarithmic), and each seed as a faint dot.
@@ -34,16 +42,8 @@ function methodColor(methods: string[]): { field: string; type: 'nominal'; title
 export function errorVsSamples(records: readonly RunRecord[]): Figure {
   const methods = methodNames(records);
   const rows = summarize(records).filter((r) => r.count > 0);
-  const means = rows.map((r) => ({
-    method: r.method,
-    m: r.samples,
-    mean: r.relError.mean,
-    lo: Math.max(r.relError.mean - r.relError.std, r.relError.min),
-    hi: r.relError.mean + r.relError.std,
-    seeds: r.count,
-  }));
+  const means = rows.map((r) => ({ ...meanStdBand(r, r.relError, r.relError.min), seeds: r.count }));
   const seeds = records.filter((r) => r.metrics).map((r) => ({ method: r.name, m: r.samples, relError: r.metrics!.relError, seed: r.seed }));
-  const x = { field: 'm', type: 'quantitative', title: 'observed entries m', scale: { zero: false } } as const;
   const y = { type: 'quantitative', scale: { type: 'log' }, axis: LOG_AXIS, title: 'relative error ‖W − W*‖_F / ‖W*‖_F (log scale)' } as const;
   const color = methodColor(methods);
   return {
@@ -59,12 +59,12 @@ export function errorVsSamples(records: readonly RunRecord[]): Figure {
       width: WIDTH,
       height: HEIGHT,
       layer: [
-        { data: { values: seeds }, mark: { type: 'point', opacity: 0.35, size: 20 }, encoding: { x, y: { ...y, field: 'relError' }, color } },
-        { data: { values: means }, mark: { type: 'rule' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
+        { data: { values: seeds }, mark: { type: 'point', opacity: 0.35, size: 20 }, encoding: { x: SAMPLES_X, y: { ...y, field: 'relError' }, color } },
+        { data: { values: means }, mark: { type: 'rule' }, encoding: { x: SAMPLES_X, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
         {
           data: { values: means },
           mark: { type: 'line', point: true },
-          encoding: { x, y: { ...y, field: 'mean' }, color },
+          encoding: { x: SAMPLES_X, y: { ...y, field: 'mean' }, color },
         },
       ],
     },
@@ -75,15 +75,8 @@ export function errorVsSamples(records: readonly RunRecord[]): Figure {
 export function rankVsSamples(records: readonly RunRecord[]): Figure {
   const methods = methodNames(records);
   const rows = summarize(records).filter((r) => r.count > 0);
-  const means = rows.map((r) => ({
-    method: r.method,
-    m: r.samples,
-    mean: r.effectiveRank.mean,
-    lo: r.effectiveRank.mean - r.effectiveRank.std,
-    hi: r.effectiveRank.mean + r.effectiveRank.std,
-  }));
+  const means = rows.map((r) => meanStdBand(r, r.effectiveRank));
   const ranks = [...new Set(records.map((r) => r.rank))].map((rank) => ({ rank }));
-  const x = { field: 'm', type: 'quantitative', title: 'observed entries m', scale: { zero: false } } as const;
   const y = { type: 'quantitative', title: 'effective rank exp(−Σ p_i log p_i), p_i = σ_i/Σσ' } as const;
   const color = methodColor(methods);
   return {
@@ -100,8 +93,8 @@ export function rankVsSamples(records: readonly RunRecord[]): Figure {
       height: HEIGHT,
       layer: [
         { data: { values: ranks }, mark: { type: 'rule', strokeDash: [6, 4], color: 'gray' }, encoding: { y: { field: 'rank', type: 'quantitative' } } },
-        { data: { values: means }, mark: { type: 'rule' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
-        { data: { values: means }, mark: { type: 'line', point: true }, encoding: { x, y: { ...y, field: 'mean' }, color } },
+        { data: { values: means }, mark: { type: 'rule' }, encoding: { x: SAMPLES_X, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
+        { data: { values: means }, mark: { type: 'line', point: true }, encoding: { x: SAMPLES_X, y: { ...y, field: 'mean' }, color } },
       ],
     },
   };
