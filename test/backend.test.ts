@@ -7,6 +7,7 @@ import { chooseBackend, loadNativeBackend } from '../src/linalg/native.ts';
 import { gemm, maxAbsDiff, zeros, type Matrix } from '../src/linalg/matrix.ts';
 import { syntheticProblem } from '../src/data/synthetic.ts';
 import { train, type TrainOptions } from '../src/solver/train.ts';
+import { DEFAULT_RUN_SPEC } from '../src/experiment/run.ts';
 import { relativeError } from '../src/metrics/index.ts';
 import { randomMatrix } from './helpers/random.ts';
 
@@ -135,16 +136,10 @@ test('native gemm equals the TypeScript gemm for every transpose, alpha and beta
   assert.throws(() => b.gemm(A, randomMatrix(3, 3, 6), { out: A }), /alias/);
 });
 
+// The default run's method (depth 1, adam + L∗/F, λ 1e-4, lr 1e-3), 200 steps.
 const trainOpts = (backend: Backend, extra: Partial<TrainOptions> = {}): TrainOptions => ({
-  depth: 1,
-  penalty: 'ratio',
-  lambda: 1e-4,
-  optimizer: 'adam',
-  lr: 1e-3,
-  initScale: 1e-3,
-  seed: 0,
+  ...DEFAULT_RUN_SPEC,
   maxIters: 200,
-  tol: 0,
   backend,
   ...extra,
 });

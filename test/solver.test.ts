@@ -1,24 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTrainer, DivergenceError, train, type TrainOptions } from '../src/solver/train.ts';
-import { runSynthetic, type RunSpec } from '../src/experiment/run.ts';
+import { DEFAULT_RUN_SPEC, runSynthetic, type RunSpec } from '../src/experiment/run.ts';
 import { syntheticProblem } from '../src/data/synthetic.ts';
 
 // A small, fast version of the protocol (n = 30, rank 2) with the same pattern as the headline claims.
-const small: RunSpec = {
-  n: 30,
-  rank: 2,
-  samples: 270,
-  seed: 0,
-  depth: 1,
-  penalty: 'ratio',
-  lambda: 1e-4,
-  optimizer: 'adam',
-  lr: 1e-3,
-  initScale: 1e-3,
-  maxIters: 3000,
-  tol: 0,
-};
+const small: RunSpec = { ...DEFAULT_RUN_SPEC, n: 30, rank: 2, samples: 270, maxIters: 3000 };
 
 test('depth 1 + L*/F + Adam recovers a small low-rank matrix from few entries', () => {
   // Like the full protocol, the error sits on a plateau (≈ 0.2 at 10k steps here) and then drops sharply.
