@@ -19,6 +19,9 @@ const CONFIG = {
   title: { fontSize: 14 },
 };
 
+/** What every figure's Vega-Lite spec starts with: the schema and the shared look. */
+const FRAME = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: CONFIG } as const;
+
 /** Log axes: labels as 1e-3, and only at powers of ten. */
 const LOG_AXIS = { format: '.0e', tickCount: 8 } as const;
 
@@ -54,8 +57,7 @@ export function errorVsSamples(records: readonly RunRecord[]): Figure {
       'entries m. Lines join the means over seeds; bars show mean ± one standard deviation (clipped below at the lowest ' +
       'seed, since the axis is logarithmic); dots are single seeds. Diverged runs are left out and counted in the table.',
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      config: CONFIG,
+      ...FRAME,
       width: WIDTH,
       height: HEIGHT,
       layer: [
@@ -87,8 +89,7 @@ export function rankVsSamples(records: readonly RunRecord[]): Figure {
       'ground truth. A method that recovers the matrix sits near it; one that fills unobserved entries with zeros ' +
       'or noise sits far above it.',
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      config: CONFIG,
+      ...FRAME,
       width: WIDTH,
       height: HEIGHT,
       layer: [
@@ -118,8 +119,7 @@ export function ablation(records: readonly RunRecord[], samples: number): Figure
       'seeds. With the same penalty (L*/F) and the same number of steps, the optimizers differ only in how the ' +
       'gradient is turned into a step.',
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      config: CONFIG,
+      ...FRAME,
       width: WIDTH,
       height: { step: 34 },
       layer: [
@@ -153,8 +153,7 @@ export function spectraOverTraining(runs: readonly RunRecord[], top = 8): Figure
       'lowest seed at the ablation m). A rank-r recovery shows r values rising to the truth\'s and the rest ' +
       'falling; the convex baselines have no training trajectory and are shown in the next figure.',
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      config: CONFIG,
+      ...FRAME,
       data: { values },
       facet: { field: 'method', type: 'nominal', title: null, sort: runs.map((r) => `${r.name} (m=${r.samples}, seed ${r.seed})`) },
       columns: 2,
@@ -188,8 +187,7 @@ export function finalSpectra(runs: readonly RunRecord[], top = 12): Figure {
       'ablation m, see the legend), on a log scale: the number of values that stand above the rest is the rank ' +
       'the method found. Values below 1e-12 σ1 (round-off) are not drawn.',
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      config: CONFIG,
+      ...FRAME,
       width: WIDTH,
       height: HEIGHT,
       data: { values },
