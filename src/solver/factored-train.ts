@@ -12,7 +12,7 @@ import {
 } from '../model/factored.ts';
 import { applyUpdates, makeOptimizer, type GradientTransform, type OptimizerName, type OptimizerOptions } from '../optim/index.ts';
 import { deriveRng } from '../random/index.ts';
-import { checkTrainSettings, DivergenceError, steppedRun, type SteppedRun, type StopReason, type TrainerSettings } from './train.ts';
+import { checkTrainSettings, DivergenceError, steppedRun, type SteppedRun, type StopReason, type TrainerOutcome, type TrainerSettings } from './train.ts';
 
 /** Settings of gradient training of the factored model W = A·B^T. */
 export interface FactoredTrainOptions {
@@ -175,18 +175,8 @@ export interface FactoredProgressEvent {
 }
 
 /** The trained factors and how training went, as TrainResult says it for the deep model. */
-export interface FactoredTrainerResult {
+export interface FactoredTrainerResult extends TrainerOutcome {
   model: FactoredModel;
-  /** Number of optimizer updates applied. */
-  iterations: number;
-  stopReason: StopReason;
-  seconds: number;
-  /** Train MSE of the returned factors. */
-  trainMSE: number;
-  /** Objective at the last evaluated step. */
-  objective: number;
-  /** Which backend ran the data term. */
-  backend: Backend['name'];
 }
 
 /** A factored training run that advances in chunks (see SteppedRun in train.ts). */

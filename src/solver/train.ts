@@ -60,20 +60,24 @@ export interface TrainOptions extends TrainerSettings<Matrix, ProgressEvent> {
   stallTol?: number;
 }
 
-/** The trained end-to-end matrix and how training went. */
-export interface TrainResult {
-  W: Matrix;
-  model: DeepModel;
+/** How a training run went, as both trainers report it. */
+export interface TrainerOutcome {
   /** Number of optimizer updates applied. */
   iterations: number;
   stopReason: StopReason;
   seconds: number;
-  /** Train MSE of the returned W. */
+  /** Train MSE of the returned model. */
   trainMSE: number;
   /** Objective at the last evaluated step. */
   objective: number;
-  /** Which backend did the gemms and SVDs. */
+  /** Which backend ran the kernels. */
   backend: Backend['name'];
+}
+
+/** The trained end-to-end matrix and how training went. */
+export interface TrainResult extends TrainerOutcome {
+  W: Matrix;
+  model: DeepModel;
 }
 
 /** Training produced NaN or Inf: says what diverged, at which step, with which optimizer and learning rate. */
