@@ -10,9 +10,19 @@ import {
   type FactoredPenaltyName,
   type FactoredWorkspace,
 } from '../model/factored.ts';
-import { applyUpdates, makeOptimizer, type GradientTransform, type OptimizerName, type OptimizerOptions } from '../optim/index.ts';
+import { makeOptimizer, type OptimizerName, type OptimizerOptions } from '../optim/index.ts';
 import { deriveRng } from '../random/index.ts';
-import { checkTrainSettings, DivergenceError, steppedRun, type SteppedRun, type StopReason, type TrainerOutcome, type TrainerSettings } from './train.ts';
+import {
+  checkTrainSettings,
+  DivergenceError,
+  evaluationStop,
+  optimizerStep,
+  steppedRun,
+  type SteppedRun,
+  type StopReason,
+  type TrainerOutcome,
+  type TrainerSettings,
+} from './train.ts';
 
 /** Settings of gradient training of the factored model W = A·B^T. */
 export interface FactoredTrainOptions {
@@ -91,23 +101,6 @@ export function factoredObjective(
   // can fail to converge after a run of calls on strongly graded matrices, which a collapsing spectrum produces.
   const objective = mse + (ws ? factoredPenalties(weights, A, B, ws, { gradA, gradB }) : 0);
   return { mse, objective };
-}
-
-/** One optimizer update in place: grads become updates, checked finite, then added to params. */
-function optimizerStep(
-  optimizer: GradientTransform<unknown>,
-  params: Float64Array[],
-  grads: Float64Array[],
-  state: unknown,
-  t: number,
-  name: OptimizerName,
-  lr: number,
-): void {
-  optimizer.apply(grads, state, t);
-  let updateSum = 0;
-  for (const u of grads) for (let i = 0; i < u.length; i++) updateSum += u[i];
-  if (!Number.isFinite(updateSum)) throw new DivergenceError('the parameter update', t, name, lr);
-  applyUpdates(params, grads);
 }
 
 /**
@@ -225,11 +218,8 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainerOp
 
   const step = (t: number): StopReason | null => {
     ({ mse, objective } = factoredObjective(A, B, obs, weights, ws, gradA, gradB, backend));
-    if (!Number.isFinite(objective)) {
-      throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, opts.optimizer, opts.lr);
-    }
-    if (mse <= opts.tol) return 'tolerance';
-    if (opts.reachedTarget?.(model)) return 'target-error';
+    const stop = evaluationStop(t, mse, objective, usePenalty, opts, model);
+    if (stop) return stop;
     if (opts.signal?.aborted) return 'interrupted';
     optimizerStep(optimizer, params, grads, state, t, opts.optimizer, opts.lr);
     updates = t;

@@ -4,7 +4,7 @@ import type { Observations } from '../data/observations.ts';
 import { linearIndices } from '../data/observations.ts';
 import { createPenaltyWorkspace, penalty, penaltyNeedsSvd, type PenaltyName } from '../penalty/index.ts';
 import { backward, createDeepWorkspace, forward, initDeepModel, type DeepModel } from '../model/deep.ts';
-import { applyUpdates, makeOptimizer, type OptimizerName } from '../optim/index.ts';
+import { applyUpdates, makeOptimizer, type GradientTransform, type OptimizerName } from '../optim/index.ts';
 import { deriveRng } from '../random/index.ts';
 import { trainMSE } from '../metrics/index.ts';
 
@@ -110,6 +110,43 @@ export function checkTrainSettings(count: number, maxIters: number, lambda: numb
 }
 
 /**
+ * The stop rules both trainers check right after evaluating step t, before its update: a non-finite objective
+ * throws a DivergenceError; then train MSE <= tol gives 'tolerance' and the target check 'target-error'; else null.
+ */
+export function evaluationStop<M>(
+  t: number,
+  mse: number,
+  objective: number,
+  usePenalty: boolean,
+  opts: Pick<TrainerSettings<M, never>, 'tol' | 'reachedTarget' | 'optimizer' | 'lr'>,
+  model: M,
+): StopReason | null {
+  if (!Number.isFinite(objective)) {
+    throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, opts.optimizer, opts.lr);
+  }
+  if (mse <= opts.tol) return 'tolerance';
+  if (opts.reachedTarget?.(model)) return 'target-error';
+  return null;
+}
+
+/** One optimizer update in place: grads become updates, checked finite (else a DivergenceError), then added to params. */
+export function optimizerStep(
+  optimizer: GradientTransform<unknown>,
+  params: Float64Array[],
+  grads: Float64Array[],
+  state: unknown,
+  t: number,
+  name: OptimizerName,
+  lr: number,
+): void {
+  optimizer.apply(grads, state, t);
+  let updateSum = 0;
+  for (const u of grads) for (let i = 0; i < u.length; i++) updateSum += u[i];
+  if (!Number.isFinite(updateSum)) throw new DivergenceError('the parameter update', t, name, lr);
+  applyUpdates(params, grads);
+}
+
+/**
  * Minimize f(W) = (1/|Ω|) Σ_Ω (W_ij − M_ij)² + λ·R(W) over a depth-N product W = W_N ⋯ W_1 (DESIGN 3.1–3.4).
  * Per step: forward product, sparse data gradient, SVD of W when the penalty needs it (warm-started from the last
  * step where the backend can), chain rule to the layers, optimizer transform. All buffers are allocated once, before the loop. Gemms and
@@ -182,11 +219,8 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
       });
     }
     objective = mse + opts.lambda * penaltyValue;
-    if (!Number.isFinite(objective)) {
-      throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, opts.optimizer, opts.lr);
-    }
-    if (mse <= opts.tol) return 'tolerance';
-    if (opts.reachedTarget?.(W)) return 'target-error';
+    const stop = evaluationStop(t, mse, objective, usePenalty, opts, W);
+    if (stop) return stop;
     if (stallWindow > 0) {
       const slot = t % stallWindow;
       if (t > stallWindow && stallRing[slot] - objective < stallTol * Math.abs(stallRing[slot])) return 'stall';
@@ -194,11 +228,7 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
     }
     if (opts.signal?.aborted) return 'interrupted';
     backward(model, deepWs, G, grads, backend);
-    optimizer.apply(gradData, state, t);
-    let updateSum = 0;
-    for (const u of gradData) for (let i = 0; i < u.length; i++) updateSum += u[i];
-    if (!Number.isFinite(updateSum)) throw new DivergenceError('the parameter update', t, opts.optimizer, opts.lr);
-    applyUpdates(params, gradData);
+    optimizerStep(optimizer, params, gradData, state, t, opts.optimizer, opts.lr);
     updates = t;
     if (t % progressEvery === 0) report(t);
     return t === opts.maxIters ? 'max-iters' : null;
