@@ -12,9 +12,9 @@ import {
   FULL_CLAIMS,
   claimsPresetFor,
   type ClaimsConfig,
-} from '../src/experiment/claims.ts';
-import { expandSweep, validateSweepSpec } from '../src/experiment/spec.ts';
-import type { Checkpoint, RunRecord } from '../src/experiment/execute.ts';
+} from '../../src/experiment/claims.ts';
+import { expandSweep, validateSweepSpec } from '../../src/experiment/spec.ts';
+import type { Checkpoint, RunRecord } from '../../src/experiment/execute.ts';
 
 const config: ClaimsConfig = {
   nuclear: 'nm',

@@ -7,12 +7,12 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeState, encodeState } from '../web/state.ts';
-import type { ResultsJson } from '../web/results.ts';
-import { serveStatic } from './helpers/static-server.ts';
-import { traceMainThread, type MainThreadTasks } from './helpers/trace.ts';
+import { decodeState, encodeState } from '../../web/state.ts';
+import type { ResultsJson } from '../../web/results.ts';
+import { serveStatic } from '../helpers/static-server.ts';
+import { traceMainThread, type MainThreadTasks } from '../helpers/trace.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const artifacts = join(root, 'test-artifacts');
 
 /** Chromium to drive: $CHROMIUM_PATH when set, else Debian's /usr/bin/chromium or `chromium` on the PATH. */

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lambdaMax, lambdaPath, softImpute, softImputePath } from '../src/solver/soft-impute.ts';
-import { shrinkInto } from '../src/solver/shrink.ts';
-import { syntheticProblem } from '../src/data/synthetic.ts';
-import { observeAt, type Observations } from '../src/data/observations.ts';
-import { frobeniusNorm, gemm, maxAbsDiff, zeros, type Matrix } from '../src/linalg/matrix.ts';
-import { svd } from '../src/linalg/svd.ts';
-import { relativeError } from '../src/metrics/index.ts';
-import { randomMatrix } from './helpers/random.ts';
+import { lambdaMax, lambdaPath, softImpute, softImputePath } from '../../src/solver/soft-impute.ts';
+import { shrinkInto } from '../../src/solver/shrink.ts';
+import { syntheticProblem } from '../../src/data/synthetic.ts';
+import { observeAt, type Observations } from '../../src/data/observations.ts';
+import { frobeniusNorm, gemm, maxAbsDiff, zeros, type Matrix } from '../../src/linalg/matrix.ts';
+import { svd } from '../../src/linalg/svd.ts';
+import { relativeError } from '../../src/metrics/index.ts';
+import { randomMatrix } from '../helpers/random.ts';
 
 const all = (M: Matrix): Observations => observeAt(M, Array.from({ length: M.rows * M.cols }, (_, i) => i));
 

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gemm, zeros } from '../src/linalg/matrix.ts';
-import { svd } from '../src/linalg/svd.ts';
-import { makeObservations, type Observations } from '../src/data/observations.ts';
-import { createRng } from '../src/random/index.ts';
-import { softImputeAls, softImputeAlsEntry, sparseSpectralNorm } from '../src/solver/soft-impute-als.ts';
-import { randomMatrix } from './helpers/random.ts';
+import { gemm, zeros } from '../../src/linalg/matrix.ts';
+import { svd } from '../../src/linalg/svd.ts';
+import { makeObservations, type Observations } from '../../src/data/observations.ts';
+import { createRng } from '../../src/random/index.ts';
+import { softImputeAls, softImputeAlsEntry, sparseSpectralNorm } from '../../src/solver/soft-impute-als.ts';
+import { randomMatrix } from '../helpers/random.ts';
 
 /** A noisy rank-2 m×n matrix observed on about `p` of its entries. */
 function problem(m: number, n: number, p: number, seed: number): { obs: Observations; truth: Float64Array } {

@@ -2,20 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { tsBackend, getBackend, setBackend, type Backend } from '../src/linalg/backend.ts';
-import { chooseBackend, loadNativeBackend } from '../src/linalg/native.ts';
-import { gemm, maxAbsDiff, zeros, type Matrix } from '../src/linalg/matrix.ts';
-import { syntheticProblem } from '../src/data/synthetic.ts';
-import { train, type TrainOptions } from '../src/solver/train.ts';
-import { DEFAULT_RUN_SPEC } from '../src/experiment/run.ts';
-import { relativeError } from '../src/metrics/index.ts';
-import { randomMatrix } from './helpers/random.ts';
+import { tsBackend, getBackend, setBackend, type Backend } from '../../src/linalg/backend.ts';
+import { chooseBackend, loadNativeBackend } from '../../src/linalg/native.ts';
+import { gemm, maxAbsDiff, zeros, type Matrix } from '../../src/linalg/matrix.ts';
+import { syntheticProblem } from '../../src/data/synthetic.ts';
+import { train, type TrainOptions } from '../../src/solver/train.ts';
+import { DEFAULT_RUN_SPEC } from '../../src/experiment/run.ts';
+import { relativeError } from '../../src/metrics/index.ts';
+import { randomMatrix } from '../helpers/random.ts';
 
 const loaded = loadNativeBackend();
 const native = loaded.backend;
 /** node:test's skip reason when the addon is not built (the tests then say why, and how to build it). */
 const skip = native ? false : `native backend not built (${loaded.reason}); run \`npm run build:native\``;
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function maxAbs(A: Matrix): number {
   let m = 0;

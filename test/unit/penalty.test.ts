@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { penalty, PENALTY_NAMES, penaltyNeedsSvd, type PenaltyName } from '../src/penalty/index.ts';
-import { clone, dot, frobeniusNorm, gemm, scaleMatrix, zeros, type Matrix } from '../src/linalg/matrix.ts';
-import { svd } from '../src/linalg/svd.ts';
-import { randomMatrix } from './helpers/random.ts';
-import { numericGradient } from './helpers/gradient.ts';
+import { penalty, PENALTY_NAMES, penaltyNeedsSvd, type PenaltyName } from '../../src/penalty/index.ts';
+import { clone, dot, frobeniusNorm, gemm, scaleMatrix, zeros, type Matrix } from '../../src/linalg/matrix.ts';
+import { svd } from '../../src/linalg/svd.ts';
+import { randomMatrix } from '../helpers/random.ts';
+import { numericGradient } from '../helpers/gradient.ts';
 
 const value = (name: PenaltyName, W: Matrix): number => penalty(name, W, penaltyNeedsSvd(name) ? svd(W) : null);
 const gradient = (name: PenaltyName, W: Matrix): Matrix => {

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backward, createDeepWorkspace, forward, initDeepModel, type DeepModel } from '../src/model/deep.ts';
-import { gemm, zeros, frobeniusNorm, type Matrix } from '../src/linalg/matrix.ts';
-import { createRng } from '../src/random/index.ts';
-import { randomMatrix } from './helpers/random.ts';
-import { numericGradient } from './helpers/gradient.ts';
+import { backward, createDeepWorkspace, forward, initDeepModel, type DeepModel } from '../../src/model/deep.ts';
+import { gemm, zeros, frobeniusNorm, type Matrix } from '../../src/linalg/matrix.ts';
+import { createRng } from '../../src/random/index.ts';
+import { randomMatrix } from '../helpers/random.ts';
+import { numericGradient } from '../helpers/gradient.ts';
 
 /** L(W) = <C, W> + ½||W||², so ∇_W L = C + W: a smooth test loss touching every entry. */
 function loss(model: DeepModel, C: Matrix): number {

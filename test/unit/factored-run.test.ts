@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gemm, zeros, type Matrix } from '../src/linalg/matrix.ts';
-import { sampleWithoutReplacement, syntheticFactors, syntheticProblem } from '../src/data/synthetic.ts';
-import { makeObservations, type Observations } from '../src/data/observations.ts';
-import { factoredErrors, relativeError, relativeErrorUnobserved, trainMSE } from '../src/metrics/index.ts';
-import { createFactoredWorkspace } from '../src/model/factored.ts';
-import { factoredObjective } from '../src/solver/factored-train.ts';
-import { runSynthetic, type FactoredRunSpec } from '../src/experiment/run.ts';
-import { createRng } from '../src/random/index.ts';
-import { randomMatrix } from './helpers/random.ts';
-import { numericGradient } from './helpers/gradient.ts';
+import { gemm, zeros, type Matrix } from '../../src/linalg/matrix.ts';
+import { sampleWithoutReplacement, syntheticFactors, syntheticProblem } from '../../src/data/synthetic.ts';
+import { makeObservations, type Observations } from '../../src/data/observations.ts';
+import { factoredErrors, relativeError, relativeErrorUnobserved, trainMSE } from '../../src/metrics/index.ts';
+import { createFactoredWorkspace } from '../../src/model/factored.ts';
+import { factoredObjective } from '../../src/solver/factored-train.ts';
+import { runSynthetic, type FactoredRunSpec } from '../../src/experiment/run.ts';
+import { createRng } from '../../src/random/index.ts';
+import { randomMatrix } from '../helpers/random.ts';
+import { numericGradient } from '../helpers/gradient.ts';
 
 const product = (A: Matrix, B: Matrix): Matrix => gemm(A, B, { transB: true });
 

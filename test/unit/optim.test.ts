@@ -15,8 +15,8 @@ import {
   type GradientTransform,
   type OptimizerName,
   type OptimizerOptions,
-} from '../src/optim/index.ts';
-import { mulberry32 } from './helpers/random.ts';
+} from '../../src/optim/index.ts';
+import { mulberry32 } from '../helpers/random.ts';
 
 const TOL = 1e-12;
 

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gemm, zeros, type Matrix } from '../src/linalg/matrix.ts';
-import { sampledResidual, type SampledEntries } from '../src/linalg/sampled.ts';
-import { setBackend, tsBackend, type Backend } from '../src/linalg/backend.ts';
-import { syntheticFactors } from '../src/data/synthetic.ts';
-import { createFactoredTrainer, factoredDataTerm } from '../src/solver/factored-train.ts';
-import { DEFAULT_RUN_SPEC, runSynthetic } from '../src/experiment/run.ts';
-import { loadNativeBackend } from '../src/linalg/native.ts';
-import { mulberry32, randomMatrix } from './helpers/random.ts';
+import { gemm, zeros, type Matrix } from '../../src/linalg/matrix.ts';
+import { sampledResidual, type SampledEntries } from '../../src/linalg/sampled.ts';
+import { setBackend, tsBackend, type Backend } from '../../src/linalg/backend.ts';
+import { syntheticFactors } from '../../src/data/synthetic.ts';
+import { createFactoredTrainer, factoredDataTerm } from '../../src/solver/factored-train.ts';
+import { DEFAULT_RUN_SPEC, runSynthetic } from '../../src/experiment/run.ts';
+import { loadNativeBackend } from '../../src/linalg/native.ts';
+import { mulberry32, randomMatrix } from '../helpers/random.ts';
 
 const loaded = loadNativeBackend();
 const native = loaded.backend;

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gemm } from '../src/linalg/matrix.ts';
-import { syntheticProblem } from '../src/data/synthetic.ts';
-import { factoredErrors, factoredRelativeError, relativeError } from '../src/metrics/index.ts';
-import { runSynthetic, DEFAULT_RUN_SPEC, type RunSpec } from '../src/experiment/run.ts';
-import { expandSweep, parseSweepSpec } from '../src/experiment/spec.ts';
-import { randomMatrix } from './helpers/random.ts';
-import { runCli } from './helpers/cli.ts';
+import { gemm } from '../../src/linalg/matrix.ts';
+import { syntheticProblem } from '../../src/data/synthetic.ts';
+import { factoredErrors, factoredRelativeError, relativeError } from '../../src/metrics/index.ts';
+import { runSynthetic, DEFAULT_RUN_SPEC, type RunSpec } from '../../src/experiment/run.ts';
+import { expandSweep, parseSweepSpec } from '../../src/experiment/spec.ts';
+import { randomMatrix } from '../helpers/random.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const deep: RunSpec = { ...DEFAULT_RUN_SPEC, n: 20, rank: 2, samples: 250, seed: 1, lr: 1e-2, maxIters: 3000 };
 const factored: RunSpec = { ...deep, model: 'factored', k: 6 };

@@ -11,8 +11,8 @@ import {
   svd,
   svdInto,
   zeros,
-} from '../src/linalg/index.ts';
-import { mulberry32, uniformMatrix } from './helpers/random.ts';
+} from '../../src/linalg/index.ts';
+import { mulberry32, uniformMatrix } from '../helpers/random.ts';
 
 // ---------- helpers ----------
 
@@ -613,7 +613,7 @@ test('svdInto rejects a matrix of the wrong shape and a foreign workspace', () =
 });
 
 test('spectral: sums and gradient coefficients of N/F and N by hand, and Σ c_i s_i = 0 for N/F', async () => {
-  const { spectralSums, spectralGradientCoefficients } = await import('../src/linalg/spectral.ts');
+  const { spectralSums, spectralGradientCoefficients } = await import('../../src/linalg/spectral.ts');
   const s = [4, 3, 0];
   const { N, F2 } = spectralSums(s);
   assert.equal(N, 7);

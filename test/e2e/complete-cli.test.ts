@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './helpers/cli.ts';
-import { ratingsProblem } from './helpers/ratings.ts';
+import { runCli } from '../helpers/cli.ts';
+import { ratingsProblem } from '../helpers/ratings.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mcomplete-complete-'));
 const file = (name: string, text?: string): string => {

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandSweep, parseSweepSpec, SpecError, validateSweepSpec, type SweepSpec } from '../src/experiment/spec.ts';
-import { sweep } from '../src/experiment/sweep.ts';
-import { readResults } from '../src/experiment/results.ts';
-import { InputError } from '../src/data/input-error.ts';
-import { runCli } from './helpers/cli.ts';
+import { expandSweep, parseSweepSpec, SpecError, validateSweepSpec, type SweepSpec } from '../../src/experiment/spec.ts';
+import { sweep } from '../../src/experiment/sweep.ts';
+import { readResults } from '../../src/experiment/results.ts';
+import { InputError } from '../../src/data/input-error.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mcomplete-sweep-'));
 
@@ -85,7 +85,7 @@ test('a sweep on 2 workers writes one JSON line per run, with version, settings,
   const lines = readFileSync(out, 'utf8').split('\n');
   assert.equal(lines.pop(), '');
   assert.equal(lines.length, 8);
-  const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+  const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
   for (const line of lines) {
     const r = JSON.parse(line);
     assert.equal(r.version, version);

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { complete, supportedRank } from '../src/solver/complete.ts';
-import { parseTriplets } from '../src/data/formats/triplets.ts';
-import { parseQuery } from '../src/data/formats/query.ts';
-import { labelObservations } from '../src/data/labels.ts';
-import { makeObservations } from '../src/data/observations.ts';
-import * as lib from '../src/index.ts';
-import { ratingsProblem } from './helpers/ratings.ts';
+import { complete, supportedRank } from '../../src/solver/complete.ts';
+import { parseTriplets } from '../../src/data/formats/triplets.ts';
+import { parseQuery } from '../../src/data/formats/query.ts';
+import { labelObservations } from '../../src/data/labels.ts';
+import { makeObservations } from '../../src/data/observations.ts';
+import * as lib from '../../src/index.ts';
+import { ratingsProblem } from '../helpers/ratings.ts';
 
 const NOISE = 0.1;
 const problem = ratingsProblem({ m: 40, n: 30, rank: 2, p: 0.6, noise: NOISE, seed: 5, offset: 3 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng, deriveRng, fillNormal } from '../src/random/index.ts';
+import { createRng, deriveRng, fillNormal } from '../../src/random/index.ts';
 
 test('same seed gives the same stream, another seed another', () => {
   const a = createRng(42);

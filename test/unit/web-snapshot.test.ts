@@ -1,22 +1,22 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { syntheticProblem } from '../src/data/synthetic.ts';
-import { svd } from '../src/linalg/svd.ts';
-import { zeros } from '../src/linalg/matrix.ts';
+import { syntheticProblem } from '../../src/data/synthetic.ts';
+import { svd } from '../../src/linalg/svd.ts';
+import { zeros } from '../../src/linalg/matrix.ts';
 import {
   effectiveRank,
   ratioValue,
   relativeError,
   relativeErrorUnobserved,
   trainMSE,
-} from '../src/metrics/index.ts';
-import { colourScale, makeTarget, summarize } from '../web/snapshot.ts';
-import { createSession } from '../web/session.ts';
-import { DEFAULT_STATE, type PageState } from '../web/state.ts';
-import { appendRow, createHistory, makeRow, positiveColumn, toPoint, type HistoryRow, type RunPoint } from '../web/history.ts';
-import { divergingColor } from '../web/heatmap.ts';
-import { buildResults } from '../web/results.ts';
-import { randomMatrix } from './helpers/random.ts';
+} from '../../src/metrics/index.ts';
+import { colourScale, makeTarget, summarize } from '../../web/snapshot.ts';
+import { createSession } from '../../web/session.ts';
+import { DEFAULT_STATE, type PageState } from '../../web/state.ts';
+import { appendRow, createHistory, makeRow, positiveColumn, toPoint, type HistoryRow, type RunPoint } from '../../web/history.ts';
+import { divergingColor } from '../../web/heatmap.ts';
+import { buildResults } from '../../web/results.ts';
+import { randomMatrix } from '../helpers/random.ts';
 
 const close = (a: number, b: number, tol = 1e-12): boolean => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 

@@ -8,9 +8,9 @@ import {
   relativeErrorUnobserved,
   rmse,
   trainMSE,
-} from '../src/metrics/index.ts';
-import { fromRows } from '../src/linalg/matrix.ts';
-import { makeObservations } from '../src/data/observations.ts';
+} from '../../src/metrics/index.ts';
+import { fromRows } from '../../src/linalg/matrix.ts';
+import { makeObservations } from '../../src/data/observations.ts';
 
 test('relative errors: zero at the truth, known values elsewhere', () => {
   const T = fromRows([

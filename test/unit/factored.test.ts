@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clone, frobeniusNorm, gemm, zeros, type Matrix } from '../src/linalg/matrix.ts';
-import { svd } from '../src/linalg/svd.ts';
-import { penalty } from '../src/penalty/index.ts';
+import { clone, frobeniusNorm, gemm, zeros, type Matrix } from '../../src/linalg/matrix.ts';
+import { svd } from '../../src/linalg/svd.ts';
+import { penalty } from '../../src/penalty/index.ts';
 import {
   createFactoredWorkspace,
   expandLeft,
@@ -10,12 +10,12 @@ import {
   factoredPenalty,
   factoredSpectrum,
   type FactoredPenaltyName,
-} from '../src/model/factored.ts';
-import { factoredDataTerm, trainFactored } from '../src/solver/factored-train.ts';
-import { makeObservations, type Observations } from '../src/data/observations.ts';
-import { createRng } from '../src/random/index.ts';
-import { randomMatrix } from './helpers/random.ts';
-import { numericGradient } from './helpers/gradient.ts';
+} from '../../src/model/factored.ts';
+import { factoredDataTerm, trainFactored } from '../../src/solver/factored-train.ts';
+import { makeObservations, type Observations } from '../../src/data/observations.ts';
+import { createRng } from '../../src/random/index.ts';
+import { randomMatrix } from '../helpers/random.ts';
+import { numericGradient } from '../helpers/gradient.ts';
 
 const product = (A: Matrix, B: Matrix): Matrix => gemm(A, B, { transB: true });
 

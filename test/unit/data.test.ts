@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { syntheticProblem, sampleWithoutReplacement } from '../src/data/synthetic.ts';
-import { makeObservations, linearIndices } from '../src/data/observations.ts';
-import { frobeniusNorm } from '../src/linalg/matrix.ts';
-import { svd } from '../src/linalg/svd.ts';
-import { createRng } from '../src/random/index.ts';
+import { syntheticProblem, sampleWithoutReplacement } from '../../src/data/synthetic.ts';
+import { makeObservations, linearIndices } from '../../src/data/observations.ts';
+import { frobeniusNorm } from '../../src/linalg/matrix.ts';
+import { svd } from '../../src/linalg/svd.ts';
+import { createRng } from '../../src/random/index.ts';
 
 test('synthetic truth has ||W*||_F = n and exactly `rank` nonzero singular values', () => {
   const p = syntheticProblem({ n: 40, rank: 3, samples: 300, seed: 1 });

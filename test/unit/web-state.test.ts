@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng } from '../src/random/index.ts';
-import { PENALTY_NAMES } from '../src/penalty/index.ts';
-import { OPTIMIZER_NAMES } from '../src/optim/index.ts';
-import { decodeState, DEFAULT_STATE, encodeState, MAX_N, sameTraining, sampleCount, type PageState } from '../web/state.ts';
+import { createRng } from '../../src/random/index.ts';
+import { PENALTY_NAMES } from '../../src/penalty/index.ts';
+import { OPTIMIZER_NAMES } from '../../src/optim/index.ts';
+import { decodeState, DEFAULT_STATE, encodeState, MAX_N, sameTraining, sampleCount, type PageState } from '../../web/state.ts';
 
 /** A random valid state (numbers of every magnitude the page accepts). */
 function randomState(seed: number): PageState {

@@ -1,18 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTrainer, DivergenceError, train, type TrainOptions } from '../src/solver/train.ts';
-import { DEFAULT_RUN_SPEC, runSynthetic, type RunSpec } from '../src/experiment/run.ts';
-import { syntheticProblem } from '../src/data/synthetic.ts';
+import { createTrainer, DivergenceError, train, type TrainOptions } from '../../src/solver/train.ts';
+import { DEFAULT_RUN_SPEC, runSynthetic, type RunSpec } from '../../src/experiment/run.ts';
+import { syntheticProblem } from '../../src/data/synthetic.ts';
 
 // A small, fast version of the protocol (n = 30, rank 2) with the same pattern as the headline claims.
 const small: RunSpec = { ...DEFAULT_RUN_SPEC, n: 30, rank: 2, samples: 270, maxIters: 3000 };
-
-test('depth 1 + L*/F + Adam recovers a small low-rank matrix from few entries', () => {
-  // Like the full protocol, the error sits on a plateau (≈ 0.2 at 10k steps here) and then drops sharply.
-  const r = runSynthetic({ ...small, maxIters: 15000 });
-  assert.ok(r.relError < 0.01, `relError ${r.relError}`);
-  assert.ok(r.effectiveRank < 2.5, `effective rank ${r.effectiveRank}`);
-});
 
 test('without a penalty a depth-1 W never moves off Ω: relError ≈ sqrt(1 − m/n²)', () => {
   const r = runSynthetic({ ...small, penalty: 'none', maxIters: 3000 });
@@ -34,14 +27,6 @@ test('the train-MSE tolerance stops the run and says so', () => {
   const r = runSynthetic({ ...small, penalty: 'none', tol: 1e-4, maxIters: 20000 });
   assert.equal(r.stopReason, 'tolerance');
   assert.ok(r.trainMSE <= 1.01e-4 && r.iterations < 20000);
-});
-
-test('the stall rule stops a run whose objective no longer improves', () => {
-  const p = syntheticProblem(small);
-  const opts: TrainOptions = { ...small, penalty: 'none', maxIters: 50000, stallWindow: 200, stallTol: 1e-3 };
-  const r = train(p.observations, opts);
-  assert.equal(r.stopReason, 'stall');
-  assert.ok(r.iterations < 50000);
 });
 
 test('NaN/Inf stops the run with a message naming the optimizer and learning rate', () => {
@@ -72,9 +57,4 @@ test('an aborted signal interrupts training cleanly; progress events arrive in o
   assert.equal(r.stopReason, 'interrupted');
   assert.equal(r.iterations, 50);
   assert.deepEqual(steps, [10, 20, 30, 40, 50, 50]);
-});
-
-test('depth 3 with group-rmsprop and no penalty (deep matrix factorization) recovers too', () => {
-  const r = runSynthetic({ ...small, depth: 3, penalty: 'none', optimizer: 'group-rmsprop', maxIters: 16000, tol: 1e-6 });
-  assert.ok(r.relError < 0.02, `relError ${r.relError}`);
 });

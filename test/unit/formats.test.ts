@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTriplets } from '../src/data/formats/triplets.ts';
-import { parseDense } from '../src/data/formats/dense.ts';
-import { parseMatrixMarket } from '../src/data/formats/matrix-market.ts';
-import { parseQuery } from '../src/data/formats/query.ts';
-import { formatDenseMatrix, formatPredictions } from '../src/data/formats/write.ts';
-import { InputError } from '../src/data/input-error.ts';
-import { labelObservations, sortedLabels } from '../src/data/labels.ts';
-import { splitObservations } from '../src/data/split.ts';
-import { makeObservations } from '../src/data/observations.ts';
+import { parseTriplets } from '../../src/data/formats/triplets.ts';
+import { parseDense } from '../../src/data/formats/dense.ts';
+import { parseMatrixMarket } from '../../src/data/formats/matrix-market.ts';
+import { parseQuery } from '../../src/data/formats/query.ts';
+import { formatDenseMatrix, formatPredictions } from '../../src/data/formats/write.ts';
+import { InputError } from '../../src/data/input-error.ts';
+import { labelObservations, sortedLabels } from '../../src/data/labels.ts';
+import { splitObservations } from '../../src/data/split.ts';
+import { makeObservations } from '../../src/data/observations.ts';
 
 /** The triplets as (row label, column label, value), for comparing regardless of positions. */
 function entries(f: { observations: { rows: Int32Array; cols: Int32Array; values: Float64Array }; rowIds: readonly string[]; colIds: readonly string[] }) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runCli } from './helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const fast = ['--n', '20', '--rank', '2', '--samples', '150', '--max-iters', '200'];
 
@@ -175,8 +175,8 @@ test('divergence is reported without a stack trace and exits 1', () => {
   assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/);
 });
 
-const bin = fileURLToPath(new URL('../bin/mcomplete.js', import.meta.url));
-const built = existsSync(fileURLToPath(new URL('../dist/cli/entry.js', import.meta.url)));
+const bin = fileURLToPath(new URL('../../bin/mcomplete.js', import.meta.url));
+const built = existsSync(fileURLToPath(new URL('../../dist/cli/entry.js', import.meta.url)));
 test('the installed bin (npx mcomplete) answers --help', { skip: built ? false : 'dist/ not built (npm ci builds it)' }, () => {
   const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
