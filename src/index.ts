@@ -2,15 +2,12 @@
 // graph uses Node's built-ins, so bundlers can ship it to a page or a worker. The pure-TypeScript backend is the
 // default; `mcomplete/node` (src/node.ts) adds the native backend, files, sweeps, claims and reports.
 
-// Data: observed entries, labels, synthetic problems, text parsers.
+// Data: observed entries, labels, synthetic problems. (The file parsers are in mcomplete/node: csv-parse, which
+// they use, needs Node's Buffer.)
 export { makeObservations, type Observations } from './data/observations.ts';
 export { labelObservations, type LabeledObservations } from './data/labels.ts';
 export { splitObservations } from './data/split.ts';
 export { syntheticProblem, type SyntheticProblem, type SyntheticSpec } from './data/synthetic.ts';
-export { parseTriplets } from './data/formats/triplets.ts';
-export { parseDense } from './data/formats/dense.ts';
-export { parseMatrixMarket } from './data/formats/matrix-market.ts';
-export { InputError } from './data/input-error.ts';
 
 // Dense matrices and the SVD.
 export { fromRows, type Matrix } from './linalg/matrix.ts';

@@ -63,10 +63,39 @@ test('the import scanner finds static, side-effect, dynamic and re-export specif
   assert.deepEqual(specifiers(source).sort(), ['../b.ts', './a.ts', './c.ts', './lazy.ts', 'node:fs', 'side-effect'].sort());
 });
 
-test("mcomplete's import graph (src/index.ts) has no Node built-in anywhere", () => {
+/**
+ * Packages that mcomplete's graph may import: each was checked to run in a browser as it is (pure-rand: integer
+ * arithmetic only). csv-parse/sync, for one, is not: it calls Node's global Buffer when loaded.
+ */
+const BROWSER_SAFE_PACKAGES = new Set(['pure-rand']);
+
+/** Code without comments and string literals, to look for uses of Node's globals. */
+function codeOnly(source: string): string {
+  return source
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
+    .replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g, "''");
+}
+
+test("mcomplete's import graph (src/index.ts) has no Node built-in, no Node global and only browser-safe packages", () => {
   const graph = importGraph('src/index.ts');
   assert.ok(graph.files.includes('src/solver/complete.ts'), 'the walk reached the solvers');
   assert.deepEqual(nodeImports(graph), []);
+  const packages = graph.external.filter(({ specifier }) => !BROWSER_SAFE_PACKAGES.has(specifier));
+  assert.deepEqual(packages.map(({ specifier, from }) => `${from} imports '${specifier}'`), []);
+  const globals: string[] = [];
+  for (const file of graph.files) {
+    const uses = codeOnly(readFileSync(resolve(root, file), 'utf8')).match(/\b(?:process|Buffer|__dirname|__filename)\b|\brequire\s*\(/g);
+    if (uses) globals.push(`${file} uses ${[...new Set(uses)].join(', ')}`);
+  }
+  assert.deepEqual(globals, []);
+});
+
+test('the Node-globals scan sees code and skips comments and strings', () => {
+  const uses = (src: string): string[] => codeOnly(src).match(/\b(?:process|Buffer)\b/g) ?? [];
+  assert.deepEqual(uses('const b = Buffer.from([1]);'), ['Buffer']);
+  assert.deepEqual(uses('const v = process.env.X; // Buffer'), ['process']);
+  assert.deepEqual(uses("/** process */ const s = 'Buffer'; const t = `process`;"), []);
 });
 
 test("mcomplete/node's import graph (src/node.ts) does reach Node's built-ins (the scan sees them)", () => {
