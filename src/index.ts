@@ -1,28 +1,59 @@
-// mcomplete's library API: the numeric core and the experiment runner. The numeric core (linalg to solver) uses no
-// Node APIs except the optional native backend's loader src/linalg/native.ts (which the browser build never imports);
-// sweeps (worker threads, results files) and reports (files) do.
-import { setBackend } from './linalg/backend.ts';
-import { chooseBackend } from './linalg/native.ts';
+// `mcomplete`: the library's curated, browser-safe API. Importing it has no side effect and nothing in its import
+// graph uses Node's built-ins, so bundlers can ship it to a page or a worker. The pure-TypeScript backend is the
+// default; `mcomplete/node` (src/node.ts) adds the native backend, files, sweeps, claims and reports.
 
-export * from './linalg/index.ts';
-export * from './random/index.ts';
-export * from './data/index.ts';
-export * from './penalty/index.ts';
-export * from './model/index.ts';
-export * from './optim/index.ts';
-export * from './solver/index.ts';
-export * from './metrics/index.ts';
-export * from './experiment/run.ts';
-export * from './experiment/baselines.ts';
-export * from './experiment/spec.ts';
-export * from './experiment/execute.ts';
-export * from './experiment/results.ts';
-export * from './experiment/sweep.ts';
-export * from './experiment/claims.ts';
-export { renderReport, writeReport, reportFigures, type ReportOptions } from './report/html.ts';
+// Data: observed entries, labels, synthetic problems. (The file parsers are in mcomplete/node: csv-parse, which
+// they use, needs Node's Buffer.)
+export { makeObservations, type Observations } from './data/observations.ts';
+export { labelObservations, type LabeledObservations } from './data/labels.ts';
+export { splitObservations } from './data/split.ts';
+export { syntheticProblem, type SyntheticProblem, type SyntheticSpec } from './data/synthetic.ts';
 
-export { chooseBackend, loadNativeBackend, nativeThreads, NATIVE_HOW_TO } from './linalg/native.ts';
+// Dense matrices and the SVD.
+export { fromRows, type Matrix } from './linalg/matrix.ts';
+export { createSvdWorkspace, svd, svdInto, type SvdWorkspace } from './linalg/svd.ts';
 
-// Node users of the library get the native backend automatically when it is built (MCOMPLETE_BACKEND=ts|native
-// forces one; forcing a missing native backend throws here, saying how to build it).
-setBackend(chooseBackend());
+// The linear-algebra backend (gemm and SVD): TypeScript by default.
+export { getBackend, setBackend, tsBackend, type Backend } from './linalg/backend.ts';
+
+// Penalties R(W) on the end-to-end matrix.
+export { penalty, PENALTY_NAMES, type PenaltyName } from './penalty/index.ts';
+
+// Models.
+export { forward, initDeepModel, type DeepModel } from './model/deep.ts';
+
+// Optimizers: chains of gradient transforms.
+export { chain, type GradientTransform } from './optim/transform.ts';
+export {
+  heavyBall,
+  scale,
+  scaleByGroupRms,
+  scaleByRms,
+  scaleBySchedule,
+  scaleBySumOfSquares,
+  traceMomentum,
+} from './optim/transforms.ts';
+export { applyUpdates, makeOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optim/optimizers.ts';
+
+// Solvers.
+export {
+  createTrainer,
+  DivergenceError,
+  train,
+  type Trainer,
+  type TrainOptions,
+  type TrainResult,
+} from './solver/train.ts';
+export { trainFactored } from './solver/factored-train.ts';
+export { nuclearMin } from './solver/nuclear-min.ts';
+export { softImpute } from './solver/soft-impute.ts';
+
+// Completion of real data (ratings): tune, refit, predict.
+export { complete, type CompleteOptions, type CompletionModel } from './solver/complete.ts';
+
+// Synthetic experiments.
+export { DEFAULT_RUN_SPEC, defaultTol, runSynthetic, type RunResult, type RunSpec } from './experiment/run.ts';
+export { runNuclearMin, runSoftImpute } from './experiment/baselines.ts';
+
+// Metrics.
+export { effectiveRank, ratioValue, relativeError, rmse, trainMSE } from './metrics/index.ts';

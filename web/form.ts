@@ -1,6 +1,5 @@
 // The controls form: its input names are the URL keys, so the form, the URL and the state share one encoding.
-import { PENALTY_NAMES } from '../src/penalty/index.ts';
-import { OPTIMIZER_NAMES } from '../src/optim/index.ts';
+import { OPTIMIZER_NAMES, PENALTY_NAMES } from '../src/index.ts';
 import { decodeState, encodeState, MAX_DEPTH, type DecodedState, type PageState } from './state.ts';
 
 /** Speeds offered (steps per second of each run; 0 = as fast as possible). */

@@ -1,8 +1,14 @@
 // Two training runs on one synthetic problem, advanced in lockstep: the worker's engine, free of worker APIs.
-import { syntheticProblem, type SyntheticProblem } from '../src/data/synthetic.ts';
-import { createSvdWorkspace, svdInto, type SvdWorkspace } from '../src/linalg/svd.ts';
-import { createTrainer, type Trainer } from '../src/solver/train.ts';
-import { defaultTol } from '../src/experiment/run.ts';
+import {
+  createSvdWorkspace,
+  createTrainer,
+  defaultTol,
+  svdInto,
+  syntheticProblem,
+  type SvdWorkspace,
+  type SyntheticProblem,
+  type Trainer,
+} from '../src/index.ts';
 import { makeTarget, summarize, type Target } from './snapshot.ts';
 import { sampleCount, type PageState, type RunConfig } from './state.ts';
 import type { RunSnapshot, RunStatus } from './protocol.ts';

@@ -1,7 +1,5 @@
 // Summaries of a training snapshot: errors against the truth, split by observed/unobserved, and spectrum measures.
-import type { Matrix } from '../src/linalg/matrix.ts';
-import type { SyntheticProblem } from '../src/data/synthetic.ts';
-import { effectiveRank, ratioValue } from '../src/metrics/index.ts';
+import { effectiveRank, ratioValue, type Matrix, type SyntheticProblem } from '../src/index.ts';
 
 /** What a snapshot is measured against: the truth, the mask of Ω and the truth's squared norms on and off Ω. */
 export interface Target {

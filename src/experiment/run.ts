@@ -71,7 +71,7 @@ export interface RunResult extends RunMetrics {
   settings: RunSpec & { backend?: TrainResult['backend'] };
 }
 
-/** Defaults of `mcomplete run` (issue 2): the headline method, depth-1 W + L∗/F + Adam, on n=100, rank 5, m=2000. */
+/** Defaults of `mcomplete run`: the headline method, depth-1 W + L∗/F + Adam, on n=100, rank 5, m=2000. */
 export const DEFAULT_RUN_SPEC: DeepRunSpec = {
   n: 100,
   rank: 5,

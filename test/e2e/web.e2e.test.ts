@@ -1,36 +1,22 @@
 // End to end: build the live page, serve it from a sub-path, drive it in Debian's headless Chromium.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeState, encodeState } from '../../web/state.ts';
 import type { ResultsJson } from '../../web/results.ts';
+import { CHROMIUM_ARGS, chromiumSkip, findChromium } from '../helpers/chromium.ts';
 import { serveStatic } from '../helpers/static-server.ts';
 import { traceMainThread, type MainThreadTasks } from '../helpers/trace.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const artifacts = join(root, 'test-artifacts');
 
-/** Chromium to drive: $CHROMIUM_PATH when set, else Debian's /usr/bin/chromium or `chromium` on the PATH. */
-function findChromium(): { path: string } | { missing: string } {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  if (fromEnv) return existsSync(fromEnv) ? { path: fromEnv } : { missing: `CHROMIUM_PATH=${fromEnv} does not exist` };
-  if (existsSync('/usr/bin/chromium')) return { path: '/usr/bin/chromium' };
-  const found = spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' });
-  if (found.status === 0 && found.stdout.trim()) return { path: found.stdout.trim() };
-  return { missing: 'no Chromium found' };
-}
-
 const chromium = findChromium();
 const chromiumPath = 'path' in chromium ? chromium.path : '';
-const skip =
-  'missing' in chromium
-    ? `${chromium.missing}: install Chromium (Debian: apt-get install -y chromium) or set CHROMIUM_PATH to run the web page tests`
-    : false;
+const skip = chromiumSkip(chromium);
 if (skip) console.log(`web page end-to-end tests skipped: ${skip}`);
 
 // adam + L∗/F on a small matrix with a higher lr than the library's default, so the error falls within 3000 steps
@@ -42,22 +28,12 @@ const settings = decodeState(
     '&b.depth=1&b.pen=ratio&b.lam=0.0001&b.opt=sgd&b.lr=100',
 ).state;
 
-/** Chromium's flags for this closed network: no background connections, no sandbox (root), no GPU. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 /** Print what the trace says about the main thread. */
 function reportTasks(what: string, t: MainThreadTasks): void {
   console.log(
-    `${what}: ${t.tasks} main-thread tasks; longest ${t.longestWallMs.toFixed(1)} ms wall, ` +
-      `${t.longestCpuMs.toFixed(1)} ms CPU; ${t.overFiftyWallMs} over 50 ms wall`,
+    `${what}: ${t.tasks} main-thread tasks (${t.cpuTimedTasks} with CPU time); longest ${t.longestWallMs.toFixed(1)} ms wall, ` +
+      `${t.longestCpuMs.toFixed(1)} ms CPU; ${t.overFiftyWallMs} over 50 ms wall; ${t.animationFrames} animation frames, ` +
+      `longest ${t.longestAnimationFrameCpuMs.toFixed(1)} ms CPU`,
   );
 }
 
@@ -124,6 +100,7 @@ describe('live page in headless Chromium', { skip, timeout: 180_000 }, () => {
       seconds = (performance.now() - t0) / 1000;
     });
     reportTasks('n = 20', tasks);
+    // A lower bound: the speed limit can only make the run slower, so a busy machine cannot break this check.
     assert.ok(seconds > 2.5, `3000 steps at 1000 steps/s took only ${seconds.toFixed(2)} s`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     const results = JSON.parse(await readFile(await download.path(), 'utf8')) as ResultsJson;
@@ -189,11 +166,22 @@ describe('live page in headless Chromium', { skip, timeout: 180_000 }, () => {
     assert.equal(new URL(page.url()).search.slice(1), expected);
   });
 
-  /** Our own drawing is short, and no main-thread task needed 50 ms of CPU (wall time also counts a busy machine). */
+  /**
+   * Our own drawing is short, and no main-thread task needed 50 ms of CPU. Both are measured in the main thread's
+   * CPU time from the trace (the page draws in animation-frame callbacks), not in wall time, which also counts the
+   * time a busy machine keeps the thread waiting; the page's own wall-clock draw times are only printed.
+   */
   async function checkPerf(tasks: MainThreadTasks): Promise<void> {
-    const perf = await page.$eval('#perf', (el) => ({ longestDraw: (el as HTMLElement).dataset.longestDraw, text: el.textContent }));
-    console.log(perf.text);
-    assert.ok(Number(perf.longestDraw) < 50, `a draw took ${perf.longestDraw} ms`);
+    console.log(await page.$eval('#perf', (el) => el.textContent));
+    assert.ok(tasks.tasks > 0 && tasks.animationFrames > 0, `the trace saw ${tasks.tasks} tasks, ${tasks.animationFrames} frames`);
+    if (tasks.cpuTimedTasks === 0) {
+      // This platform's traces carry no thread CPU time: fall back to wall time, which a loaded machine inflates.
+      console.log('the trace has no thread CPU time: checking wall time instead');
+      assert.ok(tasks.longestWallMs < 50, `a main-thread task took ${tasks.longestWallMs.toFixed(1)} ms`);
+      return;
+    }
+    assert.equal(tasks.cpuTimedAnimationFrames, tasks.animationFrames, 'every animation frame carries its CPU time');
+    assert.ok(tasks.longestAnimationFrameCpuMs < 50, `a draw used ${tasks.longestAnimationFrameCpuMs.toFixed(1)} ms of CPU`);
     assert.ok(tasks.longestCpuMs < 50, `a main-thread task used ${tasks.longestCpuMs.toFixed(1)} ms of CPU`);
   }
 

@@ -1,0 +1,44 @@
+// `mcomplete/node`: everything in `mcomplete` (src/index.ts) plus what needs Node: the native backend (OpenBLAS and
+// LAPACKE through an addon), file parsers, results files, sweeps on worker threads, claims and HTML reports.
+// Importing it has no side effect either: call useFastestBackend() to switch to the native backend.
+import { setBackend, type Backend } from './linalg/backend.ts';
+import { chooseBackend } from './linalg/native.ts';
+
+export * from './index.ts';
+
+// The native backend.
+export { chooseBackend, loadNativeBackend, NATIVE_HOW_TO, nativeThreads } from './linalg/native.ts';
+
+/** Make the fastest backend the default and return it: native when built, else TypeScript (see chooseBackend). */
+export function useFastestBackend(): Backend {
+  const backend = chooseBackend();
+  setBackend(backend);
+  return backend;
+}
+
+// Parsers of ratings and matrix files (text in, labeled observations out; problems are InputErrors).
+export { parseTriplets } from './data/formats/triplets.ts';
+export { parseDense } from './data/formats/dense.ts';
+export { parseMatrixMarket } from './data/formats/matrix-market.ts';
+export { InputError } from './data/input-error.ts';
+
+// Results files (JSON Lines, one record per run).
+export { openResults, readResults, type ResultsFile, type ResultsWriter } from './experiment/results.ts';
+
+// Sweeps: a JSON spec of methods × sample counts × seeds, run on worker threads.
+export { parseSweepSpec, SpecError, type SweepSpec } from './experiment/spec.ts';
+export { sweep, type SweepOptions, type SweepSummary } from './experiment/sweep.ts';
+export { type RunRecord } from './experiment/execute.ts';
+
+// Claims: the paper's claims checked against a sweep's records.
+export {
+  evaluateClaims,
+  formatClaims,
+  FULL_CLAIMS,
+  QUICK_CLAIMS,
+  type ClaimResult,
+  type ClaimsPreset,
+} from './experiment/claims.ts';
+
+// Reports: figures of a sweep as one HTML page.
+export { renderReport, writeReport, type ReportOptions } from './report/html.ts';

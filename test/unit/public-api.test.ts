@@ -1,0 +1,194 @@
+// The two public entries: `mcomplete` (src/index.ts) is browser-safe and side-effect free, `mcomplete/node`
+// (src/node.ts) adds the Node-only parts; every exported name is documented.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const BUILTINS = new Set(builtinModules);
+
+/** The specifiers of a module's static imports, re-exports and dynamic imports (comments stripped first). */
+function specifiers(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+  const found: string[] = [];
+  const patterns = [
+    /\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g, // import … from 'x', export … from 'x'
+    /\bimport\s*['"]([^'"]+)['"]/g, // import 'x' (side effect only)
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, // import('x')
+  ];
+  for (const re of patterns) for (const m of code.matchAll(re)) found.push(m[1]);
+  return found;
+}
+
+/** Every file reachable from `entry` through relative specifiers, and each non-relative specifier with its importer. */
+function importGraph(entry: string): { files: string[]; external: { specifier: string; from: string }[] } {
+  const seen = new Set<string>();
+  const external: { specifier: string; from: string }[] = [];
+  const stack = [resolve(root, entry)];
+  while (stack.length > 0) {
+    const file = stack.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+      if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec));
+      else external.push({ specifier: spec, from: relative(root, file) });
+    }
+  }
+  return { files: [...seen].map((f) => relative(root, f)).sort(), external };
+}
+
+/** Imports of Node's built-ins: any `node:` specifier, or a bare built-in name ('fs', 'path', 'fs/promises'). */
+function nodeImports(graph: ReturnType<typeof importGraph>): string[] {
+  return graph.external
+    .filter(({ specifier }) => specifier.startsWith('node:') || BUILTINS.has(specifier) || BUILTINS.has(specifier.split('/')[0]))
+    .map(({ specifier, from }) => `${from} imports '${specifier}'`);
+}
+
+test('the import scanner finds static, side-effect, dynamic and re-export specifiers, not those in comments', () => {
+  const source = [
+    "import { a } from './a.ts';",
+    "import type {\n  B,\n} from '../b.ts';",
+    "export { c } from './c.ts';",
+    "export * from 'node:fs';",
+    "import 'side-effect';",
+    "const m = await import('./lazy.ts');",
+    "// import { x } from 'node:os';",
+    "/* export * from 'path'; */",
+  ].join('\n');
+  assert.deepEqual(specifiers(source).sort(), ['../b.ts', './a.ts', './c.ts', './lazy.ts', 'node:fs', 'side-effect'].sort());
+});
+
+/**
+ * Packages that mcomplete's graph may import: each was checked to run in a browser as it is (pure-rand: integer
+ * arithmetic only). csv-parse/sync, for one, is not: it calls Node's global Buffer when loaded.
+ */
+const BROWSER_SAFE_PACKAGES = new Set(['pure-rand']);
+
+/** Code without comments and string literals, to look for uses of Node's globals. */
+function codeOnly(source: string): string {
+  return source
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
+    .replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g, "''");
+}
+
+test("mcomplete's import graph (src/index.ts) has no Node built-in, no Node global and only browser-safe packages", () => {
+  const graph = importGraph('src/index.ts');
+  assert.ok(graph.files.includes('src/solver/complete.ts'), 'the walk reached the solvers');
+  assert.deepEqual(nodeImports(graph), []);
+  const packages = graph.external.filter(({ specifier }) => !BROWSER_SAFE_PACKAGES.has(specifier));
+  assert.deepEqual(packages.map(({ specifier, from }) => `${from} imports '${specifier}'`), []);
+  const globals: string[] = [];
+  for (const file of graph.files) {
+    const uses = codeOnly(readFileSync(resolve(root, file), 'utf8')).match(/\b(?:process|Buffer|__dirname|__filename)\b|\brequire\s*\(/g);
+    if (uses) globals.push(`${file} uses ${[...new Set(uses)].join(', ')}`);
+  }
+  assert.deepEqual(globals, []);
+});
+
+test('the Node-globals scan sees code and skips comments and strings', () => {
+  const uses = (src: string): string[] => codeOnly(src).match(/\b(?:process|Buffer)\b/g) ?? [];
+  assert.deepEqual(uses('const b = Buffer.from([1]);'), ['Buffer']);
+  assert.deepEqual(uses('const v = process.env.X; // Buffer'), ['process']);
+  assert.deepEqual(uses("/** process */ const s = 'Buffer'; const t = `process`;"), []);
+});
+
+test("mcomplete/node's import graph (src/node.ts) does reach Node's built-ins (the scan sees them)", () => {
+  const found = nodeImports(importGraph('src/node.ts'));
+  assert.ok(found.some((f) => f.startsWith('src/linalg/native.ts')), found.join('\n'));
+  assert.ok(found.some((f) => f.startsWith('src/report/html.ts')), found.join('\n'));
+});
+
+test('the web page imports the library through the curated entry only', () => {
+  const web = resolve(root, 'web');
+  const deep: string[] = [];
+  for (const name of readdirSync(web).filter((f) => f.endsWith('.ts'))) {
+    for (const spec of specifiers(readFileSync(resolve(web, name), 'utf8'))) {
+      if (spec.startsWith('../src/') && spec !== '../src/index.ts') deep.push(`web/${name} imports '${spec}'`);
+    }
+  }
+  assert.deepEqual(deep, []);
+});
+
+test('src/index.ts lists its exports by name (no export *)', () => {
+  const code = readFileSync(resolve(root, 'src/index.ts'), 'utf8');
+  assert.doesNotMatch(code, /export\s*\*/);
+});
+
+/** The exported names of each entry and, for each, whether its declaration carries a JSDoc comment. */
+function exportedNames(entries: readonly string[]): Map<string, { name: string; documented: boolean; where: string }[]> {
+  const files = entries.map((e) => resolve(root, e));
+  // No lib files: only the declarations behind each export are looked at, never their types (about 2 s).
+  const program = ts.createProgram(files, {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    allowImportingTsExtensions: true,
+    noEmit: true,
+    noLib: true,
+    types: [],
+  });
+  const checker = program.getTypeChecker();
+  const result = new Map<string, { name: string; documented: boolean; where: string }[]>();
+  for (const [i, file] of files.entries()) {
+    const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+    const names = checker.getExportsOfModule(moduleSymbol).map((exported) => {
+      const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      const declarations = symbol.declarations ?? [];
+      const documented = declarations.some(
+        (d) => ts.getJSDocCommentsAndTags(ts.isVariableDeclaration(d) ? d.parent.parent : d).length > 0,
+      );
+      const where = declarations[0] ? relative(root, declarations[0].getSourceFile().fileName) : '?';
+      return { name: exported.name, documented, where };
+    });
+    result.set(entries[i], names);
+  }
+  return result;
+}
+
+test('every name either entry exports has a doc comment at its definition; mcomplete stays about 60 names', () => {
+  const names = exportedNames(['src/index.ts', 'src/node.ts']);
+  const core = names.get('src/index.ts')!;
+  const node = names.get('src/node.ts')!;
+  const missing = [...core, ...node].filter((e) => !e.documented).map((e) => `${e.name} (${e.where})`);
+  assert.deepEqual([...new Set(missing)], []);
+  assert.ok(core.length >= 40 && core.length <= 66, `mcomplete exports ${core.length} names`);
+  const nodeNames = new Set(node.map((e) => e.name));
+  assert.deepEqual(core.filter((e) => !nodeNames.has(e.name)).map((e) => e.name), [], 'mcomplete/node re-exports all of mcomplete');
+  for (const name of ['useFastestBackend', 'chooseBackend', 'loadNativeBackend', 'sweep', 'evaluateClaims', 'writeReport']) {
+    assert.ok(nodeNames.has(name), `mcomplete/node exports ${name}`);
+  }
+});
+
+test('importing either entry has no side effect: a bad MCOMPLETE_BACKEND only fails when the backend is chosen', () => {
+  const url = (entry: string): string => JSON.stringify(new URL(entry, new URL(`file://${root}/`)).href);
+  // One fresh process: import both entries under a bad setting, then choose (chooseBackend reads the variable then).
+  const script = [
+    `const core = await import(${url('src/index.ts')});`,
+    `const node = await import(${url('src/node.ts')});`,
+    'const atImport = [core.getBackend().name, node.getBackend().name];',
+    'let refused = "";',
+    'try { node.useFastestBackend(); } catch (err) { refused = err.message; }',
+    'core.setBackend({ ...core.tsBackend, name: "stand-in" });',
+    'process.env.MCOMPLETE_BACKEND = "ts";',
+    'const forced = node.useFastestBackend().name;',
+    'const after = core.getBackend() === core.tsBackend ? "ts" : core.getBackend().name;',
+    'console.log(JSON.stringify({ atImport, refused, forced, after }));',
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, MCOMPLETE_BACKEND: 'no-such-backend' },
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { atImport: string[]; refused: string; forced: string; after: string };
+  assert.deepEqual(out.atImport, ['ts', 'ts'], 'both entries keep the TypeScript backend at import');
+  assert.match(out.refused, /MCOMPLETE_BACKEND must be 'ts' or 'native'.*'no-such-backend'/);
+  assert.equal(out.forced, 'ts');
+  assert.equal(out.after, 'ts', 'useFastestBackend set the default that mcomplete sees');
+});
