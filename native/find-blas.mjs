@@ -3,9 +3,9 @@
 // so a test can check what it picks on machines it does not run on. native/build.mjs gives it the real probes.
 //
 // Order: MCOMPLETE_OPENBLAS_DIR (a prefix with include/ and lib/) when set; then pkg-config (openblas + lapacke,
-// Debian's openblas-flavoured blas/lapack modules, or openblas alone when it bundles LAPACKE); then the directories
-// distributions and Homebrew install into (Debian/Ubuntu multiarch for x86_64 and arm64, Fedora/RHEL, Arch,
-// Homebrew on Apple silicon and Intel, /opt/OpenBLAS from a source build).
+// Debian's openblas-flavoured blas/lapack modules for their directories, or openblas alone when it bundles LAPACKE);
+// then the directories distributions and Homebrew install into (Debian/Ubuntu multiarch for x86_64 and arm64,
+// Fedora/RHEL, Arch, Homebrew on Apple silicon and Intel, /opt/OpenBLAS from a source build).
 import path from 'node:path';
 
 /** Debian multiarch triplets of Node's architectures. */
@@ -192,6 +192,13 @@ export function findBlas({ platform, arch, env = {}, exists, pkgConfig, root = '
     const searched = [...includeDirs, ...sys.inc.map(under)];
     const cblasDir = dirWith(searched, OPENBLAS_CBLAS, exists);
     if (!cblasDir || !dirWith(searched, ['lapacke.h'], exists)) continue;
+    if (!set.includes('openblas')) {
+      // Debian's libblas/liblapack from OpenBLAS lack openblas_set_num_threads: link libopenblas itself (which has
+      // BLAS and LAPACK too) from the same directories, as the openblas module would.
+      if (!libDirWith([...libraryDirs, ...sys.lib.map(under)], 'openblas', platform, exists)) continue;
+      const generic = new Set(['-lblas', '-llapack', '-lblas-openblas', '-llapack-openblas']);
+      libraries.splice(0, libraries.length, '-lopenblas', ...libraries.filter((l) => !generic.has(l)));
+    }
     const inc = [...new Set(includeDirs)].filter((d) => !isSystem(d, sys.inc));
     const libs = [...new Set(libraryDirs)];
     return {

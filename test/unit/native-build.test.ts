@@ -117,7 +117,7 @@ test('findBlas: a pkg-config hit wins over the directories, and its flags are sp
   assert.match(r.summary, /pkg-config \(openblas lapacke\)/);
 });
 
-test("findBlas: Debian's openblas-flavoured blas/lapack modules are used, a reference BLAS's are not", () => {
+test("findBlas: Debian's openblas-flavoured blas/lapack modules give the directories, libopenblas is linked", () => {
   const list = (impl: string) => ({
     '--list-all': `blas  ${impl}-blas - BLAS\nlapack  ${impl}-lapack - LAPACK\nlapacke  LAPACKE - C\n`,
     '--cflags --libs blas lapack lapacke':
@@ -128,11 +128,16 @@ test("findBlas: Debian's openblas-flavoured blas/lapack modules are used, a refe
     '/usr/include/x86_64-linux-gnu/openblas_config.h',
     '/usr/include/lapacke.h',
   ];
-  const r = found(machine('linux', 'x64', files, list('openblas')));
+  const lib = '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so';
+  const r = found(machine('linux', 'x64', [...files, lib], list('openblas')));
   assert.deepEqual(r.modules, ['blas', 'lapack', 'lapacke']);
-  assert.deepEqual(r.libraries, ['-lblas', '-llapack', '-llapacke']);
+  // OpenBLAS's libblas has no openblas_set_num_threads: libopenblas replaces -lblas -llapack.
+  assert.deepEqual(r.libraries, ['-lopenblas', '-llapacke']);
+  assert.deepEqual(r.libraryDirs, ['/usr/lib/x86_64-linux-gnu/openblas-pthread']);
   assert.deepEqual(r.includeDirs, []); // a system directory: not passed
-  assert.equal(findBlas(machine('linux', 'x64', files, list('netlib'))).ok, false);
+  assert.equal(findBlas(machine('linux', 'x64', files, list('openblas'))).ok, false); // no libopenblas anywhere
+  // A reference BLAS's modules are not used: the directory search finds libopenblas instead.
+  assert.equal(found(machine('linux', 'x64', [...files, lib], list('netlib'))).source, 'the known directories');
 });
 
 test('findBlas: pkg-config modules whose headers are missing fall through to the directories', () => {
