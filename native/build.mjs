@@ -2,13 +2,14 @@
 // OpenBLAS and LAPACKE that native/find-blas.mjs finds (pkg-config first, then the known directories). Run by
 // `npm install` / `npm ci` (the root package's install script) and `npm run build:native`. It never fails: it prints
 // one line, saying which libraries it built against and where it found them, or why the fast path is off and how to
-// get it, and exits 0 (the pure-TypeScript backend then does everything).
+// get it, and exits 0 (the pure-TypeScript backend then does everything). A fresh addon must pass a smoke test (load,
+// one gemm, one SVD, in a child process) or it is removed, so a library missing a symbol never reaches the loader.
 //
 // Environment: MCOMPLETE_BUILD_NATIVE=0 skips the build; MCOMPLETE_OPENBLAS_DIR=/prefix uses that prefix's include/
 // and lib/. Arguments: --dry-run prints the line without compiling; --verbose shows node-gyp's output; --root=DIR
 // looks for everything (pkg-config included) under DIR as if it were / (what a machine without the libraries gets).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,7 +91,9 @@ if (!gyp) {
 
 /** A word list as one gyp variable: gyp splits it the way sh would, so quote what sh would split or expand. */
 const gypWords = (ws) => ws.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
-const ldflags = found.rpath.map((d) => `-Wl,-rpath,${d}`);
+// -z now: every symbol is bound when the addon loads, so a library without LAPACKE fails the load (and the smoke
+// test below), not a later call.
+const ldflags = [...found.rpath.map((d) => `-Wl,-rpath,${d}`), ...(process.platform === 'linux' ? ['-Wl,-z,now'] : [])];
 const vars = {
   mcomplete_include_dirs: found.includeDirs,
   mcomplete_cflags: found.cflags,
@@ -114,5 +117,22 @@ const r = spawnSync(process.execPath, cmd, { cwd: here, encoding: 'utf8', stdio:
 if (r.status !== 0) {
   const detail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').filter((l) => /error/i.test(l))[0] ?? '';
   off(`compilation against ${found.summary} failed${detail ? `: ${detail.trim().slice(0, 160)}` : ''}`, HOW_BUILD);
+}
+// Smoke test in a child process (a missing symbol can abort it): load the addon, one gemm, one SVD.
+const addon = path.join(here, 'build', 'Release', 'mcomplete_native.node');
+const smoke = `const a = require(${JSON.stringify(addon)}); a.threads(1);
+const C = new Float64Array(1); a.gemm(false, false, 1, 1, 1, 1, Float64Array.of(2), 1, Float64Array.of(3), 1, 0, C, 1);
+const s = new Float64Array(2);
+const code = a.svd(a.svdCreate(2, 2), Float64Array.of(3, 0, 0, 4), new Float64Array(4), s, new Float64Array(4));
+if (C[0] !== 6 || code !== 0 || Math.abs(s[0] - 4) > 1e-12) throw new Error('wrong results: ' + C[0] + ', ' + code + ', ' + s);`;
+const check = spawnSync(process.execPath, ['-e', smoke], { encoding: 'utf8', timeout: 60_000 });
+if (check.status !== 0) {
+  rmSync(addon, { force: true });
+  const detail = `${check.stderr ?? ''}`.split('\n').find((l) => /error|symbol|wrong/i.test(l)) ?? `exit ${check.status}`;
+  const how = found.libraries.includes('-llapacke')
+    ? HOW_BUILD
+    : 'install LAPACKE (liblapacke-dev, lapack-devel or brew install lapack), which this libopenblas lacks, then run ' +
+      '`npm run build:native`';
+  off(`built against ${found.summary}, but the addon failed its smoke test and was removed: ${detail.trim().slice(0, 160)}`, how);
 }
 console.log(`mcomplete: native fast path built against ${found.summary}: native/build/Release/mcomplete_native.node`);
