@@ -11,6 +11,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,26 @@ static int get_f(napi_env env, napi_value v, double *out) {
   return 1;
 }
 
+/* The largest BLAS and LAPACK integers: 32-bit unless OpenBLAS/LAPACKE were built for 64-bit indices (ILP64). */
+#define BLASINT_MAX (sizeof(blasint) == 4 ? (int64_t)INT32_MAX : INT64_MAX)
+#define LAPACKINT_MAX (sizeof(lapack_int) == 4 ? (int64_t)INT32_MAX : INT64_MAX)
+
+/* 1 when v <= max; else throws a RangeError naming the function and the dimension (v is never cast down) and 0. */
+static int fits(napi_env env, const char *fn, const char *name, int64_t v, int64_t max, size_t bytes) {
+  if (v <= max) return 1;
+  char msg[256];
+  snprintf(msg, sizeof msg,
+           "mcomplete native %s: %s = %lld is larger than the largest %d-bit BLAS/LAPACK integer (%lld)", fn, name,
+           (long long)v, (int)(8 * bytes), (long long)max);
+  napi_throw_range_error(env, NULL, msg);
+  return 0;
+}
+
+/* 1 when a·b <= limit for a, b >= 0, without overflowing. */
+static int product_le(int64_t a, int64_t b, uint64_t limit) {
+  return a == 0 || (uint64_t)b <= limit / (uint64_t)a;
+}
+
 /* gemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc): C = alpha op(A) op(B) + beta C, row-major. */
 static napi_value gemm(napi_env env, napi_callback_info info) {
   GET_ARGS(13, "gemm")
@@ -83,10 +104,20 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
       !get_i64(env, a[9], &ldb) || !get_f(env, a[10], &beta) || !get_f64(env, a[11], &C, &lc) ||
       !get_i64(env, a[12], &ldc))
     return NULL;
+  if (m <= 0 || n <= 0 || k <= 0) {
+    napi_throw_range_error(env, NULL, "mcomplete native gemm: bad shape or buffer length");
+    return NULL;
+  }
+  /* Every dimension must fit a BLAS int before anything is cast or multiplied (a cast would wrap around). */
+  const size_t bi = sizeof(blasint);
+  if (!fits(env, "gemm", "m", m, BLASINT_MAX, bi) || !fits(env, "gemm", "n", n, BLASINT_MAX, bi) ||
+      !fits(env, "gemm", "k", k, BLASINT_MAX, bi) || !fits(env, "gemm", "lda", lda, BLASINT_MAX, bi) ||
+      !fits(env, "gemm", "ldb", ldb, BLASINT_MAX, bi) || !fits(env, "gemm", "ldc", ldc, BLASINT_MAX, bi))
+    return NULL;
   /* Rows × leading dimension of each stored (untransposed) operand must fit its buffer. */
   int64_t ar = ta ? k : m, br = tb ? n : k;
-  if (m <= 0 || n <= 0 || k <= 0 || (uint64_t)(ar * lda) > la || (uint64_t)(br * ldb) > lb ||
-      (uint64_t)(m * ldc) > lc || lda < (ta ? m : k) || ldb < (tb ? k : n) || ldc < n) {
+  if (lda < (ta ? m : k) || ldb < (tb ? k : n) || ldc < n || !product_le(ar, lda, la) || !product_le(br, ldb, lb) ||
+      !product_le(m, ldc, lc)) {
     napi_throw_range_error(env, NULL, "mcomplete native gemm: bad shape or buffer length");
     return NULL;
   }
@@ -97,6 +128,7 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
 
 typedef struct {
   lapack_int m, n, k, lwork;
+  lapack_int info; /* dgesdd's INFO from the last svd call that reached it (svdInfo reads it) */
   int64_t bytes; /* reported to V8 with napi_adjust_external_memory, returned when freed */
   double *a;    /* copy of the input (dgesdd overwrites it) */
   double *vt;   /* V^T, k×n row-major */
@@ -125,8 +157,23 @@ static napi_value svd_create(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   int64_t m, n;
   if (argc != 2 || !get_i64(env, a[0], &m) || !get_i64(env, a[1], &n)) return NULL;
-  if (m < 1 || n < 1 || m > 1000000 || n > 1000000) {
+  if (m < 1 || n < 1) {
     napi_throw_range_error(env, NULL, "mcomplete native svdCreate: shape must be positive");
+    return NULL;
+  }
+  const size_t li = sizeof(lapack_int);
+  if (!fits(env, "svdCreate", "m", m, LAPACKINT_MAX, li) || !fits(env, "svdCreate", "n", n, LAPACKINT_MAX, li))
+    return NULL;
+  /* dgesdd (JOBZ = 'S') needs LWORK >= 4 mn² + 7 mn and 8 mn IWORK entries, mn = min(m, n): both must be
+     LAPACK ints, checked in double (exact far beyond the limit) before anything is allocated. */
+  const double mn = (double)(m < n ? m : n);
+  if (4 * mn * mn + 7 * mn > (double)LAPACKINT_MAX) {
+    char msg[256];
+    snprintf(msg, sizeof msg,
+             "mcomplete native svdCreate: a %lld×%lld SVD needs a dgesdd workspace of %.0f doubles, more than the "
+             "largest %d-bit LAPACK integer (%lld)",
+             (long long)m, (long long)n, 4 * mn * mn + 7 * mn, (int)(8 * li), (long long)LAPACKINT_MAX);
+    napi_throw_range_error(env, NULL, msg);
     return NULL;
   }
   SvdWs *w = calloc(1, sizeof(SvdWs));
@@ -142,9 +189,12 @@ static napi_value svd_create(napi_env env, napi_callback_info info) {
   double q = 0;
   lapack_int info_q = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', w->n, w->m, w->a, w->n, NULL, w->vt, w->n, NULL,
                                           w->k, &q, -1, w->iwork);
-  if (info_q != 0) {
+  if (info_q != 0 || !(q >= 1) || q > (double)LAPACKINT_MAX) {
     svd_ws_free(env, w, NULL);
-    napi_throw_error(env, NULL, "mcomplete native svdCreate: dgesdd workspace query failed");
+    char msg[200];
+    snprintf(msg, sizeof msg, "mcomplete native svdCreate: dgesdd workspace query failed (info = %lld, lwork = %.0f)",
+             (long long)info_q, q);
+    napi_throw_error(env, NULL, msg);
     return NULL;
   }
   w->lwork = (lapack_int)q;
@@ -163,13 +213,20 @@ static napi_value svd_create(napi_env env, napi_callback_info info) {
   return ext;
 oom:
   if (w) svd_ws_free(env, w, NULL);
-  napi_throw_error(env, NULL, "mcomplete native svdCreate: out of memory");
+  {
+    char msg[200];
+    snprintf(msg, sizeof msg, "mcomplete native svdCreate: could not allocate the SVD workspace for a %lld×%lld matrix",
+             (long long)m, (long long)n);
+    napi_throw_error(env, NULL, msg);
+  }
   return NULL;
 }
 
 /*
  * svd(ws, A, U, s, V): thin SVD A = U diag(s) V^T of the m×n row-major A (U m×k, V n×k row-major, s length k,
- * descending). Returns 0 on success, 1 if A has a NaN, 2 if it has an infinite entry, 3 + info if dgesdd failed.
+ * descending). Returns 0 on success, 1 if A has a NaN, 2 if it has an infinite entry, and when dgesdd fails: 3 (an
+ * argument had an illegal value, INFO < 0), 4 (DBDSDC did not converge, INFO > 0) or 5 (LAPACKE could not allocate
+ * its work memory); svdInfo(ws) then gives INFO.
  */
 static napi_value svd(napi_env env, napi_callback_info info) {
   GET_ARGS(5, "svd")
@@ -198,8 +255,11 @@ static napi_value svd(napi_env env, napi_callback_info info) {
     memcpy(w->a, A, sizeof(double) * m * n);
     lapack_int inf = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, 'S', w->n, w->m, w->a, w->n, s, w->vt, w->n, U, w->k,
                                          w->work, w->lwork, w->iwork);
-    if (inf != 0) {
-      code = 3 + (inf < 0 ? 0 : 1);
+    w->info = inf;
+    if (inf == LAPACK_WORK_MEMORY_ERROR || inf == LAPACK_TRANSPOSE_MEMORY_ERROR) {
+      code = 5;
+    } else if (inf != 0) {
+      code = inf < 0 ? 3 : 4;
     } else {
       /* w->vt is column-major n×k with leading dimension n: V[j][r] = vt[j + r n]. */
       for (size_t j = 0; j < n; j++)
@@ -208,6 +268,16 @@ static napi_value svd(napi_env env, napi_callback_info info) {
   }
   napi_value out;
   CHECK(napi_create_int32(env, code, &out));
+  return out;
+}
+
+/* svdInfo(ws): dgesdd's INFO from the workspace's last svd call (0 after a success). */
+static napi_value svd_info(napi_env env, napi_callback_info info) {
+  GET_ARGS(1, "svdInfo")
+  SvdWs *w;
+  CHECK(napi_get_value_external(env, a[0], (void **)&w));
+  napi_value out;
+  CHECK(napi_create_int32(env, (int32_t)w->info, &out));
   return out;
 }
 
@@ -282,6 +352,7 @@ static napi_value threads(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   int64_t t = 0;
   if (argc == 1 && !get_i64(env, a[0], &t)) return NULL;
+  if (!fits(env, "threads", "n", t, INT32_MAX, sizeof(int))) return NULL;
   if (t >= 1) openblas_set_num_threads((int)t);
   napi_value out;
   CHECK(napi_create_int32(env, openblas_get_num_threads(), &out));
@@ -293,6 +364,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
       {"svdCreate", NULL, svd_create, NULL, NULL, NULL, napi_default, NULL},
       {"svd", NULL, svd, NULL, NULL, NULL, napi_default, NULL},
+      {"svdInfo", NULL, svd_info, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
       {"sampledResidual", NULL, sampled_residual, NULL, NULL, NULL, napi_default, NULL},
   };

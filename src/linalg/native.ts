@@ -29,6 +29,8 @@ interface Addon {
   ): void;
   svdCreate(m: number, n: number): object;
   svd(ws: object, A: Float64Array, U: Float64Array, s: Float64Array, V: Float64Array): number;
+  /** dgesdd's INFO from the workspace's last svd call; absent from addons built before it existed. */
+  svdInfo?(ws: object): number;
   threads(n: number): number;
   sampledResidual(
     k: number,
@@ -45,7 +47,8 @@ interface Addon {
 
 /** How a user gets the native backend (one line, for messages). */
 export const NATIVE_HOW_TO =
-  'install libopenblas-dev and liblapacke-dev (Debian/Ubuntu) and run `npm run build:native`';
+  'install OpenBLAS and LAPACKE (Debian/Ubuntu: libopenblas-dev liblapacke-dev; Fedora/RHEL: openblas-devel ' +
+  'lapack-devel; macOS: brew install openblas lapack) and run `npm run build:native`, which says what it found';
 
 /** Where the compiled addon lives, relative to this file (src/linalg or dist/linalg: both two levels down). */
 export function nativeAddonPath(): string {
@@ -92,6 +95,34 @@ export function chooseBackend(setting: string | undefined = process.env.MCOMPLET
   return tsBackend;
 }
 
+/** dgesdd's arguments in order (LAPACK numbers them from 1; INFO = -i means argument i was illegal). */
+const DGESDD_ARGUMENTS = ['JOBZ', 'M', 'N', 'A', 'LDA', 'S', 'U', 'LDU', 'VT', 'LDVT', 'WORK', 'LWORK', 'IWORK', 'INFO'];
+
+/**
+ * The error for a failed native svd call: `code` is what the addon's svd returned (1 NaN, 2 infinity, 3 an illegal
+ * dgesdd argument, 4 no convergence, 5 LAPACKE out of work memory), `info` dgesdd's INFO when the addon reports it.
+ */
+export function nativeSvdError(code: number, info: number | null): Error {
+  const infoText = info === null ? '' : ` (INFO = ${info})`;
+  switch (code) {
+    case 1:
+      return new RangeError('svd: matrix has a NaN entry');
+    case 2:
+      return new RangeError('svd: matrix has an infinite entry');
+    case 3: {
+      const arg = info === null ? 'an argument' : `argument ${-info} (${DGESDD_ARGUMENTS[-info - 1] ?? 'unknown'})`;
+      const bug = "a bug in mcomplete's call, please report it";
+      return new Error(`svd: LAPACK dgesdd says ${arg} had an illegal value${infoText}: ${bug}`);
+    }
+    case 4:
+      return new Error(`svd: LAPACK dgesdd did not converge: its divide-and-conquer step DBDSDC failed${infoText}`);
+    case 5:
+      return new Error(`svd: LAPACKE could not allocate dgesdd's work memory${infoText}: out of memory`);
+    default:
+      return new Error(`svd: the native addon returned an unknown status ${code}`);
+  }
+}
+
 /** Native SVD workspace: the addon's dgesdd buffers plus the result matrices (views handed to callers). */
 interface NativeSvdWorkspace extends SvdWorkspace {
   readonly handle: object | null;
@@ -123,10 +154,12 @@ function makeNativeBackend(addon: Addon): Backend {
       throw new RangeError(`createSvdWorkspace: shape must be non-negative integers, got ${rows}×${cols}`);
     }
     const k = Math.min(rows, cols);
+    // The addon checks the shape (32-bit LAPACK ints, workspace size) before the result matrices are allocated.
+    const handle = k === 0 ? null : addon.svdCreate(rows, cols);
     const ws: NativeSvdWorkspace = {
       rows,
       cols,
-      handle: k === 0 ? null : addon.svdCreate(rows, cols),
+      handle,
       result: { U: zeros(rows, k), s: new Float64Array(k), V: zeros(cols, k) },
     };
     NATIVE_WS.add(ws);
@@ -142,9 +175,7 @@ function makeNativeBackend(addon: Addon): Backend {
     const out = w.result;
     if (w.handle === null) return out;
     const code = addon.svd(w.handle, A.data, out.U.data, out.s, out.V.data);
-    if (code === 1) throw new RangeError('svd: matrix has a NaN entry');
-    if (code === 2) throw new RangeError('svd: matrix has an infinite entry');
-    if (code !== 0) throw new Error('svd: LAPACK dgesdd did not converge');
+    if (code !== 0) throw nativeSvdError(code, code >= 3 && addon.svdInfo ? addon.svdInfo(w.handle) : null);
     return out;
   };
 
