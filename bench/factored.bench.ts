@@ -6,6 +6,7 @@ import { zeros } from '../src/linalg/matrix.ts';
 import { createFactoredWorkspace, factoredPenalties, initFactoredModel } from '../src/model/factored.ts';
 import { createFactoredTrainer, factoredDataTerm } from '../src/solver/factored-train.ts';
 import { deriveRng } from '../src/random/index.ts';
+import { chain, scale, scaleByAdam } from '../src/optim/index.ts';
 import { getBackend, setBackend, tsBackend } from '../src/linalg/backend.ts';
 import { chooseBackend } from '../src/linalg/native.ts';
 
@@ -33,8 +34,7 @@ const trainer = createFactoredTrainer(problem.observations, {
   rank: k,
   penalty: 'ratio',
   lambda: 1e-4,
-  optimizer: 'adam',
-  lr: 1e-3,
+  optimizer: chain(scaleByAdam(), scale(-1e-3)),
   initScale: 1e-3 / Math.sqrt(n),
   seed: 0,
   maxIters: steps,

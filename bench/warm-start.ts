@@ -22,7 +22,7 @@ const kept: Matrix[] = [];
 const t0 = performance.now();
 runSynthetic(
   { ...DEFAULT_RUN_SPEC, seed, maxIters: at + 1 },
-  { progressEvery: 1, onProgress: (e) => (e.step === at || e.step === at + 1) && e.W && kept.push(clone(e.W)) },
+  { progressEvery: 1, onProgress: (e) => e.method === 'gradient' && (e.step === at || e.step === at + 1) && e.W && kept.push(clone(e.W)) },
 );
 const [W0, W1] = kept;
 const a = svd(W0);

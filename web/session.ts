@@ -1,8 +1,8 @@
 // Two training runs on one synthetic problem, advanced in lockstep: the worker's engine, free of worker APIs.
 import { syntheticProblem, type SyntheticProblem } from '../src/data/synthetic.ts';
 import { createSvdWorkspace, svdInto, type SvdWorkspace } from '../src/linalg/svd.ts';
-import { createTrainer, type Trainer } from '../src/solver/train.ts';
-import { defaultTol } from '../src/experiment/run.ts';
+import { startSynthetic, type RunResult, type SyntheticRun } from '../src/experiment/run.ts';
+import { defaultTol } from '../src/defaults.ts';
 import { makeTarget, summarize, type Target } from './snapshot.ts';
 import { sampleCount, type PageState, type RunConfig } from './state.ts';
 import type { RunSnapshot, RunStatus } from './protocol.ts';
@@ -10,7 +10,7 @@ import type { RunSnapshot, RunStatus } from './protocol.ts';
 /** One run of a session. */
 interface RunSession {
   readonly config: RunConfig;
-  readonly trainer: Trainer;
+  readonly run: SyntheticRun<RunResult>;
   readonly svdWs: SvdWorkspace;
   status: RunStatus;
   stopReason: string | null;
@@ -32,20 +32,27 @@ export interface Session {
   snapshot(now: number): RunSnapshot[];
 }
 
-/** Build the problem of `state` and a trainer per run (same data, mask and initialization seed for both). */
+/**
+ * Build the problem of `state` and a synthetic run per method (runSynthetic's stepped form, startSynthetic: same
+ * data, mask and initialization seed for both).
+ */
 export function createSession(state: PageState): Session {
-  const problem = syntheticProblem({ n: state.n, rank: state.rank, samples: sampleCount(state), seed: state.seed });
+  const spec = { n: state.n, rank: state.rank, samples: sampleCount(state), seed: state.seed };
+  const problem = syntheticProblem(spec);
   const target = makeTarget(problem);
   const runs: RunSession[] = state.runs.map((config) => ({
     config,
-    trainer: createTrainer(problem.observations, {
-      ...config,
-      initScale: state.initScale,
-      seed: state.seed,
-      maxIters: state.maxSteps,
-      tol: defaultTol(config.penalty),
-      progressEvery: Number.MAX_SAFE_INTEGER,
-    }),
+    run: startSynthetic(
+      {
+        ...spec,
+        method: 'gradient',
+        ...config,
+        initScale: state.initScale,
+        maxIters: state.maxSteps,
+        tol: defaultTol(config.penalty),
+      },
+      { progressEvery: Number.MAX_SAFE_INTEGER },
+    ),
     svdWs: createSvdWorkspace(state.n, state.n),
     status: 'active',
     stopReason: null,
@@ -63,9 +70,9 @@ export function createSession(state: PageState): Session {
       for (const run of runs) {
         if (run.status !== 'active') continue;
         try {
-          if (run.trainer.advance(1)) {
+          if (run.run.advance(1)) {
             run.status = 'done';
-            run.stopReason = run.trainer.result().stopReason;
+            run.stopReason = run.run.status().stopReason;
             changed = true;
           }
         } catch (e) {
@@ -83,8 +90,8 @@ export function createSession(state: PageState): Session {
     snapshot(now: number): RunSnapshot[] {
       svdCalls++;
       return runs.map((run) => {
-        const result = run.trainer.result();
-        const W = result.W;
+        const result = run.run.status();
+        const W = result.W!;
         const s = finite(W.data) ? svdInto(W, run.svdWs, { warmStart: svdCalls > 1 }).s : new Float64Array(state.n).fill(NaN);
         const step = result.iterations;
         const dt = (now - run.lastTime) / 1000;

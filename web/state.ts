@@ -1,6 +1,7 @@
 // The page's settings and their URL form: pure functions, no DOM, so they run (and are tested) in Node too.
 import { PENALTY_NAMES, type PenaltyName } from '../src/penalty/index.ts';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../src/optim/index.ts';
+import { RUN_DEFAULTS, WEB_DEFAULTS } from '../src/defaults.ts';
 
 /** The method of one of the two side-by-side runs. */
 export interface RunConfig {
@@ -32,19 +33,28 @@ export const MAX_N = 100;
 /** The largest depth the page offers. */
 export const MAX_DEPTH = 4;
 
-/** The page's defaults: the headline method (Adam + L∗/F) against gradient descent with the same penalty and data. */
+/** The headline method of RUN_DEFAULTS (depth-1 W, Adam + L∗/F), as a run of the page. */
+const HEADLINE: RunConfig = {
+  depth: RUN_DEFAULTS.depth,
+  penalty: RUN_DEFAULTS.penalty,
+  lambda: RUN_DEFAULTS.lambda,
+  optimizer: RUN_DEFAULTS.optimizer,
+  lr: RUN_DEFAULTS.lr,
+};
+
+/**
+ * The page's defaults (src/defaults.ts): the headline method (Adam + L∗/F) against gradient descent with the same
+ * penalty and data, on the page's small problem.
+ */
 export const DEFAULT_STATE: PageState = {
-  n: 30,
-  rank: 2,
-  fraction: 0.3,
-  seed: 0,
-  initScale: 1e-3,
-  maxSteps: 20000,
+  n: WEB_DEFAULTS.n,
+  rank: WEB_DEFAULTS.rank,
+  fraction: WEB_DEFAULTS.fraction,
+  seed: RUN_DEFAULTS.seed,
+  initScale: RUN_DEFAULTS.initScale,
+  maxSteps: WEB_DEFAULTS.maxSteps,
   speed: 0,
-  runs: [
-    { depth: 1, penalty: 'ratio', lambda: 1e-4, optimizer: 'adam', lr: 1e-3 },
-    { depth: 1, penalty: 'ratio', lambda: 1e-4, optimizer: 'sgd', lr: 100 },
-  ],
+  runs: [HEADLINE, { ...HEADLINE, optimizer: 'sgd', lr: WEB_DEFAULTS.sgdLr }],
 };
 
 /** Number of observed entries for a state: round(fraction·n²), clamped to 1…n². */
