@@ -9,8 +9,10 @@ import { createTrainer, finishAsync, type SteppedRun, type TrainOptions, type Tr
 import { namedOptimizer, type GradientTransform, type OptimizerName } from '../optim/index.ts';
 import type { PenaltyName } from '../penalty/index.ts';
 import { effectiveRank, factoredErrors, factoredRelativeError, nuclearNorm, ratioValue, relativeError } from '../metrics/index.ts';
-import { defaultMaxIters, defaultTol, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
+import { defaultMaxIters, defaultTol, FACTORED_RANK, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
 import {
+  DEFAULT_NUCLEAR_MIN,
+  DEFAULT_SOFT_IMPUTE,
   runNuclearMin,
   runSoftImpute,
   type NuclearMinRunResult,
@@ -74,10 +76,29 @@ export interface RunResult extends RunMetrics {
   settings: RunSpec & { backend?: TrainResult['backend'] };
 }
 
+/**
+ * What runSynthetic accepts: the settings of one method, any of them omitted (src/defaults.ts fills them in;
+ * `method` absent means 'gradient', `model` absent means 'deep').
+ */
+export type RunInput =
+  | Partial<DeepRunSpec>
+  | (Partial<FactoredRunSpec> & { model: 'factored' })
+  | (Partial<NuclearMinRunSpec> & { method: 'nuclear-min' })
+  | (Partial<SoftImputeRunSpec> & { method: 'soft-impute' });
+
+/** The resolved settings of an input of type S. */
+export type SettingsOf<S> = S extends { method: 'nuclear-min' }
+  ? NuclearMinRunSpec
+  : S extends { method: 'soft-impute' }
+    ? SoftImputeRunSpec
+    : S extends { model: 'factored' }
+      ? FactoredRunSpec
+      : RunSpec;
+
 /** The result of runSynthetic for settings of type S: RunMetrics and the settings, plus the method's extras. */
-export type ResultOf<S extends RunSettings> = S extends NuclearMinRunSpec
+export type ResultOf<S> = S extends { method: 'nuclear-min' }
   ? NuclearMinRunResult
-  : S extends SoftImputeRunSpec
+  : S extends { method: 'soft-impute' }
     ? SoftImputeRunResult
     : RunResult;
 
@@ -87,11 +108,27 @@ export type SyntheticResult = ResultOf<RunSettings>;
 /** The default gradient run (RUN_DEFAULTS of src/defaults.ts): depth-1 W + L∗/F + Adam on n=100, rank 5, m=2000. */
 export const DEFAULT_RUN_SPEC: DeepRunSpec = { ...RUN_DEFAULTS };
 
-/** One method of the registry: how to start a run of it. */
+/** One method of the registry: its defaults and how to start a run of it. */
 export interface SyntheticMethod<S extends RunSettings> {
   /** One line for help texts. */
   readonly description: string;
+  /** The settings `input` leaves out, from src/defaults.ts (they may depend on the ones given, e.g. the penalty). */
+  defaults(input: Partial<S>): S;
   start(settings: S, hooks: RunHooks): SyntheticRun<ResultOf<S>>;
+}
+
+/** The synthetic problem's defaults (DESIGN section 4). */
+const PROBLEM_DEFAULTS: SyntheticSpec = { n: RUN_DEFAULTS.n, rank: RUN_DEFAULTS.rank, samples: RUN_DEFAULTS.samples, seed: RUN_DEFAULTS.seed };
+
+/** A gradient run's defaults: RUN_DEFAULTS, the caps and tolerance of the penalty given, k for the factored model. */
+function gradientDefaults(input: Partial<RunSpec>): RunSpec {
+  const penalty = input.penalty ?? RUN_DEFAULTS.penalty;
+  const shared = { ...RUN_DEFAULTS, penalty, maxIters: defaultMaxIters(penalty), tol: defaultTol(penalty) };
+  if (input.model === 'factored') {
+    const { depth: _depth, ...rest } = shared;
+    return { ...rest, model: 'factored', k: Math.min(FACTORED_RANK, input.n ?? RUN_DEFAULTS.n) };
+  }
+  return shared;
 }
 
 /**
@@ -101,14 +138,17 @@ export interface SyntheticMethod<S extends RunSettings> {
 export const METHODS = Object.freeze({
   gradient: {
     description: 'gradient training of W (deep product or factored A·B^T) with a penalty and a named optimizer',
+    defaults: gradientDefaults,
     start: startGradient,
   } satisfies SyntheticMethod<RunSpec>,
   'nuclear-min': {
     description: 'nuclear-norm minimization subject to the observations (ADMM)',
+    defaults: () => ({ ...PROBLEM_DEFAULTS, ...DEFAULT_NUCLEAR_MIN }),
     start: (settings, hooks) => runWhole(() => runNuclearMin(settings, hooks)),
   } satisfies SyntheticMethod<NuclearMinRunSpec>,
   'soft-impute': {
     description: 'soft-impute along a decreasing λ path with warm starts',
+    defaults: () => ({ ...PROBLEM_DEFAULTS, ...DEFAULT_SOFT_IMPUTE }),
     start: (settings, hooks) => runWhole(() => runSoftImpute(settings, hooks)),
   } satisfies SyntheticMethod<SoftImputeRunSpec>,
 });
@@ -119,25 +159,44 @@ export type MethodName = keyof typeof METHODS;
 /** Every method name, for flag and spec validation. */
 export const METHOD_NAMES: readonly MethodName[] = Object.freeze(Object.keys(METHODS) as MethodName[]);
 
-/** Start the run of `settings` (method settings.method, default 'gradient') without advancing it. */
-export function startSynthetic<S extends RunSettings>(settings: S, hooks: RunHooks = {}): SyntheticRun<ResultOf<S>> {
-  const name = settings.method ?? 'gradient';
+/** The registry entry of `input.method` (absent: 'gradient'); an unknown name is a RangeError listing the names. */
+function methodOf(input: RunInput): SyntheticMethod<RunSettings> {
+  const name: string = input.method ?? 'gradient';
   if (!Object.hasOwn(METHODS, name)) {
     throw new RangeError(`method must be one of ${METHOD_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
   }
-  const method = METHODS[name] as SyntheticMethod<RunSettings>;
-  return method.start(settings, hooks) as SyntheticRun<ResultOf<S>>;
+  return METHODS[name as MethodName] as unknown as SyntheticMethod<RunSettings>;
 }
 
-/** Build the synthetic problem of `settings`, run its method to a stop rule, and measure the result against the truth. */
-export function runSynthetic<S extends RunSettings>(settings: S, hooks: RunHooks = {}): ResultOf<S> {
+/**
+ * The full settings of `input`: every field it omits (or leaves undefined) from its method's defaults
+ * (src/defaults.ts), after the fields it gives, which keep their order.
+ */
+export function resolveSettings<S extends RunInput>(input: S): SettingsOf<S> {
+  const out: Record<string, unknown> = { ...input };
+  for (const [key, value] of Object.entries(methodOf(input).defaults(input as Partial<RunSettings>))) {
+    if (out[key] === undefined) out[key] = value;
+  }
+  return out as unknown as SettingsOf<S>;
+}
+
+/** Start the run of `settings` (omitted fields from the defaults, see resolveSettings) without advancing it. */
+export function startSynthetic<S extends RunInput>(settings: S, hooks: RunHooks = {}): SyntheticRun<ResultOf<S>> {
+  return methodOf(settings).start(resolveSettings(settings), hooks) as SyntheticRun<ResultOf<S>>;
+}
+
+/**
+ * Build the synthetic problem of `settings` (omitted fields from the defaults), run its method to a stop rule, and
+ * measure the result against the truth: runSynthetic({ method: 'gradient', seed: 1 }) is the default run on seed 1.
+ */
+export function runSynthetic<S extends RunInput>(settings: S, hooks: RunHooks = {}): ResultOf<S> {
   const run = startSynthetic(settings, hooks);
   run.advance(Infinity);
   return run.result();
 }
 
 /** runSynthetic, yielding to the event loop between chunks of steps so that Ctrl-C and timers work. */
-export async function runSyntheticAsync<S extends RunSettings>(settings: S, hooks: RunHooks = {}): Promise<ResultOf<S>> {
+export async function runSyntheticAsync<S extends RunInput>(settings: S, hooks: RunHooks = {}): Promise<ResultOf<S>> {
   return finishAsync(startSynthetic(settings, hooks));
 }
 
