@@ -22,6 +22,7 @@ import { PENALTY_NAMES, type PenaltyName } from '../penalty/index.ts';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.ts';
 import { intInRange, positiveNumber, unitFraction } from './parse.ts';
 import { createProgressReporter } from './progress.ts';
+import { DivergenceError } from '../solver/train.ts';
 
 interface RunFlags {
   n: number;
@@ -275,6 +276,10 @@ async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<
       progressEvery: method === 'gradient' ? 50 : 10,
       onProgress: (e) => progress.update(e.step, e.maxIters, progressFields(e)),
     });
+  } catch (err) {
+    // The library names the chain; the CLI knows the flag that fixes it.
+    if (err instanceof DivergenceError) err.message += ` (--lr ${flags.lr / 10})`;
+    throw err;
   } finally {
     progress.stop();
     process.removeListener('SIGINT', onSigint);

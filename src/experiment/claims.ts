@@ -236,7 +236,7 @@ function samplesOf(records: readonly RunRecord[], name: string): number[] {
   return [...new Set(records.filter((r) => r.name === name).map((r) => r.samples))].sort((a, b) => a - b);
 }
 
-/** Evaluate the six claims of the method (issue 5) on the records of a claims sweep. Pure: numbers in, verdicts out. */
+/** Evaluate the six claims of the method on the records of a claims sweep. Pure: numbers in, verdicts out. */
 export function evaluateClaims(records: readonly RunRecord[], config: ClaimsConfig): ClaimResult[] {
   const t = config.thresholds;
   const g = (name: string, m: number): GroupStats | null => groupStats(records, name, m);
