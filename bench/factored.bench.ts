@@ -1,4 +1,4 @@
-// The factored model W = A·B^T at n = 2000 (rank 10, m = 5% of the entries = 200,000, k = 20; DESIGN 3.3, issue 4):
+// The factored model W = A·B^T at n = 2000 (rank 10, m = 5% of the entries = 200,000, k = 20; DESIGN 3.3):
 // milliseconds per adam + L*/F training step (target <= 50 ms), where they go, peak RSS, and RSS after 100 vs 1000
 // steps (no per-step allocation: no growth). Runs alone: node --expose-gc --import tsx bench/factored.bench.ts [n] [steps]
 import { syntheticFactors } from '../src/data/synthetic.ts';
@@ -6,6 +6,7 @@ import { zeros } from '../src/linalg/matrix.ts';
 import { createFactoredWorkspace, factoredPenalties, initFactoredModel } from '../src/model/factored.ts';
 import { createFactoredTrainer, factoredDataTerm } from '../src/solver/factored-train.ts';
 import { deriveRng } from '../src/random/index.ts';
+import { chain, scale, scaleByAdam } from '../src/optim/index.ts';
 import { getBackend, setBackend, tsBackend } from '../src/linalg/backend.ts';
 import { chooseBackend } from '../src/linalg/native.ts';
 
@@ -33,8 +34,7 @@ const trainer = createFactoredTrainer(problem.observations, {
   rank: k,
   penalty: 'ratio',
   lambda: 1e-4,
-  optimizer: 'adam',
-  lr: 1e-3,
+  optimizer: chain(scaleByAdam(), scale(-1e-3)),
   initScale: 1e-3 / Math.sqrt(n),
   seed: 0,
   maxIters: steps,

@@ -1,4 +1,4 @@
-// MovieLens latest-small benchmark of `complete` (issue 6): held-out RMSE and time of ratio, soft-impute and auto
+// MovieLens latest-small benchmark of `complete`: held-out RMSE and time of ratio, soft-impute and auto
 // on a seeded 90/10 random split, next to the reference bar (soft-impute with plain row/column centering and its λ
 // chosen on the test set itself). Run: npm run bench [-- --seed 0 --methods ratio,soft-impute,auto --nuclear].
 // Hyperparameters of the methods are chosen on a validation split of the 90% only; the 10% is touched once, to score.

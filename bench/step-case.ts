@@ -9,6 +9,7 @@ import { linearIndices } from '../src/data/observations.ts';
 import { initDeepModel } from '../src/model/deep.ts';
 import { deriveRng } from '../src/random/index.ts';
 import { createTrainer, type TrainOptions } from '../src/solver/train.ts';
+import { chain, scale, scaleByAdam } from '../src/optim/index.ts';
 import { chooseBackend } from '../src/linalg/native.ts';
 import { frobeniusNorm } from '../src/linalg/matrix.ts';
 
@@ -26,8 +27,7 @@ const opts: TrainOptions = {
   depth: 1,
   penalty: 'ratio',
   lambda,
-  optimizer: 'adam',
-  lr,
+  optimizer: chain(scaleByAdam(), scale(-lr)),
   initScale: 1e-3,
   seed: 0,
   maxIters: 1e9,

@@ -5,7 +5,7 @@ import { linearIndices } from '../src/data/observations.ts';
 import { createSvdWorkspace, svdInto } from '../src/linalg/svd.ts';
 import { zeros } from '../src/linalg/matrix.ts';
 import { createPenaltyWorkspace, penalty } from '../src/penalty/index.ts';
-import { applyUpdates, makeOptimizer } from '../src/optim/index.ts';
+import { applyUpdates, chain, scale, scaleByAdam } from '../src/optim/index.ts';
 import { initDeepModel } from '../src/model/deep.ts';
 import { deriveRng } from '../src/random/index.ts';
 
@@ -18,7 +18,7 @@ const idx = linearIndices(p.observations);
 const vals = p.observations.values;
 const svdWs = createSvdWorkspace(n, n);
 const penWs = createPenaltyWorkspace(n, n);
-const opt = makeOptimizer('adam', { lr: 1e-3 });
+const opt = chain(scaleByAdam(), scale(-1e-3));
 const state = opt.init([n * n]);
 const t = { data: 0, svd: 0, penalty: 0, optimizer: 0 };
 for (let step = 1; step <= steps; step++) {
@@ -33,7 +33,7 @@ for (let step = 1; step <= steps; step++) {
   penalty('ratio', W, svd, { gradOut: G, gradScale: 1e-4, workspace: penWs });
   t1 = performance.now();
   t.penalty += t1 - t0;
-  opt.apply([G.data], state, step);
+  opt.apply([G.data], state);
   applyUpdates([W.data], [G.data]);
   t.optimizer += performance.now() - t1;
 }

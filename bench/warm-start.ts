@@ -1,4 +1,4 @@
-// Why warm-starting the SVD from the previous step cannot make the default run cheaper (issue 4): how far one Adam
+// Why warm-starting the SVD from the previous step cannot make the default run cheaper: how far one Adam
 // step moves W compared with the tail of its spectrum, and how much the tail's singular vectors turn in that step.
 // Trains the default run (n = 100, m = 2000, adam + L∗/F, seed 0) to step `--at` (default 20,000), keeps W_t and
 // W_{t+1}, and prints ||W_{t+1} − W_t||_F, the spectrum, and for the tail (singular vectors r+1…n, r = 5):
@@ -22,7 +22,7 @@ const kept: Matrix[] = [];
 const t0 = performance.now();
 runSynthetic(
   { ...DEFAULT_RUN_SPEC, seed, maxIters: at + 1 },
-  { progressEvery: 1, onProgress: (e) => (e.step === at || e.step === at + 1) && e.W && kept.push(clone(e.W)) },
+  { progressEvery: 1, onProgress: (e) => e.method === 'gradient' && (e.step === at || e.step === at + 1) && e.W && kept.push(clone(e.W)) },
 );
 const [W0, W1] = kept;
 const a = svd(W0);

@@ -9,9 +9,9 @@ export { labelObservations, type LabeledObservations } from './data/labels.ts';
 export { splitObservations } from './data/split.ts';
 export { syntheticProblem, type SyntheticProblem, type SyntheticSpec } from './data/synthetic.ts';
 
-// Dense matrices and the SVD.
+// Dense matrices and the SVD (on the TypeScript backend; getBackend().svdInto for the chosen one).
 export { fromRows, type Matrix } from './linalg/matrix.ts';
-export { createSvdWorkspace, svd, svdInto, type SvdWorkspace } from './linalg/svd.ts';
+export { svd } from './linalg/svd.ts';
 
 // The linear-algebra backend (gemm and SVD): TypeScript by default.
 export { getBackend, setBackend, tsBackend, type Backend } from './linalg/backend.ts';
@@ -22,18 +22,18 @@ export { penalty, PENALTY_NAMES, type PenaltyName } from './penalty/index.ts';
 // Models.
 export { forward, initDeepModel, type DeepModel } from './model/deep.ts';
 
-// Optimizers: chains of gradient transforms.
-export { chain, type GradientTransform } from './optim/transform.ts';
+// Optimizers: chains of gradient transforms (optax style); names are looked up in one table.
+export { applyUpdates, chain, type GradientTransform } from './optim/transform.ts';
 export {
-  heavyBall,
   scale,
+  scaleByAdam,
   scaleByGroupRms,
   scaleByRms,
   scaleBySchedule,
   scaleBySumOfSquares,
-  traceMomentum,
+  trace,
 } from './optim/transforms.ts';
-export { applyUpdates, makeOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optim/optimizers.ts';
+export { namedOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optim/named.ts';
 
 // Solvers.
 export {
@@ -51,9 +51,19 @@ export { softImpute } from './solver/soft-impute.ts';
 // Completion of real data (ratings): tune, refit, predict.
 export { complete, type CompleteOptions, type CompletionModel } from './solver/complete.ts';
 
-// Synthetic experiments.
-export { DEFAULT_RUN_SPEC, defaultTol, runSynthetic, type RunResult, type RunSpec } from './experiment/run.ts';
-export { runNuclearMin, runSoftImpute } from './experiment/baselines.ts';
+// Synthetic experiments: every method through one runSynthetic.
+export {
+  DEFAULT_RUN_SPEC,
+  runSynthetic,
+  startSynthetic,
+  type RunInput,
+  type RunResult,
+  type RunSpec,
+  type SyntheticRun,
+} from './experiment/run.ts';
+
+// The one defaults table.
+export { DEFAULTS, defaultTol } from './defaults.ts';
 
 // Metrics.
 export { effectiveRank, ratioValue, relativeError, rmse, trainMSE } from './metrics/index.ts';

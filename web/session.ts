@@ -1,13 +1,13 @@
 // Two training runs on one synthetic problem, advanced in lockstep: the worker's engine, free of worker APIs.
 import {
-  createSvdWorkspace,
-  createTrainer,
   defaultTol,
-  svdInto,
+  getBackend,
+  startSynthetic,
   syntheticProblem,
-  type SvdWorkspace,
+  type Backend,
+  type RunResult,
   type SyntheticProblem,
-  type Trainer,
+  type SyntheticRun,
 } from '../src/index.ts';
 import { makeTarget, summarize, type Target } from './snapshot.ts';
 import { sampleCount, type PageState, type RunConfig } from './state.ts';
@@ -16,8 +16,8 @@ import type { RunSnapshot, RunStatus } from './protocol.ts';
 /** One run of a session. */
 interface RunSession {
   readonly config: RunConfig;
-  readonly trainer: Trainer;
-  readonly svdWs: SvdWorkspace;
+  readonly run: SyntheticRun<RunResult>;
+  readonly svdWs: ReturnType<Backend['createSvdWorkspace']>;
   status: RunStatus;
   stopReason: string | null;
   error: string | null;
@@ -38,21 +38,28 @@ export interface Session {
   snapshot(now: number): RunSnapshot[];
 }
 
-/** Build the problem of `state` and a trainer per run (same data, mask and initialization seed for both). */
+/**
+ * Build the problem of `state` and a synthetic run per method (runSynthetic's stepped form, startSynthetic: same
+ * data, mask and initialization seed for both).
+ */
 export function createSession(state: PageState): Session {
-  const problem = syntheticProblem({ n: state.n, rank: state.rank, samples: sampleCount(state), seed: state.seed });
+  const spec = { n: state.n, rank: state.rank, samples: sampleCount(state), seed: state.seed };
+  const problem = syntheticProblem(spec);
   const target = makeTarget(problem);
   const runs: RunSession[] = state.runs.map((config) => ({
     config,
-    trainer: createTrainer(problem.observations, {
-      ...config,
-      initScale: state.initScale,
-      seed: state.seed,
-      maxIters: state.maxSteps,
-      tol: defaultTol(config.penalty),
-      progressEvery: Number.MAX_SAFE_INTEGER,
-    }),
-    svdWs: createSvdWorkspace(state.n, state.n),
+    run: startSynthetic(
+      {
+        ...spec,
+        method: 'gradient',
+        ...config,
+        initScale: state.initScale,
+        maxIters: state.maxSteps,
+        tol: defaultTol(config.penalty),
+      },
+      { progressEvery: Number.MAX_SAFE_INTEGER },
+    ),
+    svdWs: getBackend().createSvdWorkspace(state.n, state.n),
     status: 'active',
     stopReason: null,
     error: null,
@@ -69,9 +76,9 @@ export function createSession(state: PageState): Session {
       for (const run of runs) {
         if (run.status !== 'active') continue;
         try {
-          if (run.trainer.advance(1)) {
+          if (run.run.advance(1)) {
             run.status = 'done';
-            run.stopReason = run.trainer.result().stopReason;
+            run.stopReason = run.run.status().stopReason;
             changed = true;
           }
         } catch (e) {
@@ -89,9 +96,9 @@ export function createSession(state: PageState): Session {
     snapshot(now: number): RunSnapshot[] {
       svdCalls++;
       return runs.map((run) => {
-        const result = run.trainer.result();
-        const W = result.W;
-        const s = finite(W.data) ? svdInto(W, run.svdWs, { warmStart: svdCalls > 1 }).s : new Float64Array(state.n).fill(NaN);
+        const result = run.run.status();
+        const W = result.W!;
+        const s = finite(W.data) ? getBackend().svdInto(W, run.svdWs, { warmStart: svdCalls > 1 }).s : new Float64Array(state.n).fill(NaN);
         const step = result.iterations;
         const dt = (now - run.lastTime) / 1000;
         const stepsPerSecond = dt > 0 ? (step - run.lastStep) / dt : 0;

@@ -1,5 +1,11 @@
 // The page's settings and their URL form: pure functions, no DOM, so they run (and are tested) in Node too.
-import { OPTIMIZER_NAMES, PENALTY_NAMES, type OptimizerName, type PenaltyName } from '../src/index.ts';
+import {
+  DEFAULTS,
+  OPTIMIZER_NAMES,
+  PENALTY_NAMES,
+  type OptimizerName,
+  type PenaltyName,
+} from '../src/index.ts';
 
 /** The method of one of the two side-by-side runs. */
 export interface RunConfig {
@@ -31,19 +37,28 @@ export const MAX_N = 100;
 /** The largest depth the page offers. */
 export const MAX_DEPTH = 4;
 
-/** The page's defaults: the headline method (Adam + L∗/F) against gradient descent with the same penalty and data. */
+/** The headline method of DEFAULTS.run (depth-1 W, Adam + L∗/F), as a run of the page. */
+const HEADLINE: RunConfig = {
+  depth: DEFAULTS.run.depth,
+  penalty: DEFAULTS.run.penalty,
+  lambda: DEFAULTS.run.lambda,
+  optimizer: DEFAULTS.run.optimizer,
+  lr: DEFAULTS.run.lr,
+};
+
+/**
+ * The page's defaults (src/defaults.ts): the headline method (Adam + L∗/F) against gradient descent with the same
+ * penalty and data, on the page's small problem.
+ */
 export const DEFAULT_STATE: PageState = {
-  n: 30,
-  rank: 2,
-  fraction: 0.3,
-  seed: 0,
-  initScale: 1e-3,
-  maxSteps: 20000,
+  n: DEFAULTS.web.n,
+  rank: DEFAULTS.web.rank,
+  fraction: DEFAULTS.web.fraction,
+  seed: DEFAULTS.run.seed,
+  initScale: DEFAULTS.run.initScale,
+  maxSteps: DEFAULTS.web.maxSteps,
   speed: 0,
-  runs: [
-    { depth: 1, penalty: 'ratio', lambda: 1e-4, optimizer: 'adam', lr: 1e-3 },
-    { depth: 1, penalty: 'ratio', lambda: 1e-4, optimizer: 'sgd', lr: 100 },
-  ],
+  runs: [HEADLINE, { ...HEADLINE, optimizer: 'sgd', lr: DEFAULTS.web.sgdLr }],
 };
 
 /** Number of observed entries for a state: round(fraction·n²), clamped to 1…n². */

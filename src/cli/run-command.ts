@@ -1,29 +1,28 @@
 import { Command, Option } from 'commander';
 import {
-  DEFAULT_RUN_SPEC,
-  defaultTol,
-  defaultMaxIters,
-  UNPENALIZED_MAX_ITERS,
   FACTORED_PENALTIES,
+  METHOD_NAMES,
   runSyntheticAsync,
+  type MethodName,
+  type RunProgressEvent,
   type RunResult,
+  type RunSettings,
   type RunSpec,
+  type SyntheticResult,
 } from '../experiment/run.ts';
 import {
   DEFAULT_NUCLEAR_MIN,
   DEFAULT_SOFT_IMPUTE,
-  METHOD_NAMES,
-  runNuclearMin,
-  runSoftImpute,
-  type MethodName,
   type NuclearMinRunResult,
   type SoftImputeRunResult,
 } from '../experiment/baselines.ts';
+import { defaultMaxIters, defaultTol, FACTORED_RANK, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
 import { PENALTY_NAMES, type PenaltyName } from '../penalty/index.ts';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.ts';
 import { intInRange, positiveNumber, unitFraction } from './parse.ts';
 import { createProgressReporter } from './progress.ts';
+import { DivergenceError } from '../solver/train.ts';
 
 interface RunFlags {
   n: number;
@@ -53,9 +52,6 @@ interface RunFlags {
 /** The models of the gradient method. */
 const MODEL_NAMES = ['deep', 'factored'] as const;
 type ModelName = (typeof MODEL_NAMES)[number];
-
-/** Default rank k of the factored model (capped at n). */
-const DEFAULT_K = 20;
 
 /** Which methods each method-specific flag applies to (flags not listed apply to all). */
 const FLAG_METHODS: Record<string, readonly MethodName[]> = {
@@ -88,7 +84,7 @@ function flagName(key: string): string {
 
 /** The `mcomplete run` command: one synthetic completion experiment (DESIGN section 4), end to end. */
 export function runCommand(): Command {
-  const d = DEFAULT_RUN_SPEC;
+  const d = RUN_DEFAULTS;
   const si = DEFAULT_SOFT_IMPUTE;
   return new Command('run')
     .description('run one synthetic matrix-completion experiment and report its error')
@@ -103,7 +99,7 @@ export function runCommand(): Command {
         .choices(MODEL_NAMES),
     )
     .addOption(new Option('--depth <int>', '(deep) number of layers of W = W_N⋯W_1').default(d.depth).argParser(intInRange(1, 10)))
-    .addOption(new Option('--k <int>', `(factored) rank k of A·B^T (default: ${DEFAULT_K}, at most n)`).argParser(intInRange(1)))
+    .addOption(new Option('--k <int>', `(factored) rank k of A·B^T (default: ${FACTORED_RANK}, at most n)`).argParser(intInRange(1)))
     .addOption(new Option('--penalty <name>', '(gradient) penalty on W').default(d.penalty).choices(PENALTY_NAMES))
     .addOption(
       new Option(
@@ -184,69 +180,17 @@ export function runCommand(): Command {
           exitCode: 2,
         });
       }
-      let text: string;
-      let result: RunResult | NuclearMinRunResult | SoftImputeRunResult;
-      if (flags.method === 'gradient') {
-        const r = await runGradient(flags, problem);
-        result = r;
-        text = formatResult(r);
-      } else if (flags.method === 'nuclear-min') {
-        const progress = createProgressReporter('nuclear-min', { quiet: flags.quiet });
-        try {
-          result = runNuclearMin(
-            {
-              ...problem,
-              ...DEFAULT_NUCLEAR_MIN,
-              boxTol: flags.tol ?? DEFAULT_NUCLEAR_MIN.boxTol,
-              relTol: flags.relTol ?? DEFAULT_NUCLEAR_MIN.relTol,
-              maxIters: flags.maxIters ?? DEFAULT_NUCLEAR_MIN.maxIters,
-            },
-            {
-              progressEvery: 10,
-              onProgress: (e) =>
-                progress.update(e.iteration, e.maxIters, {
-                  primal: e.primalResidual.toExponential(1),
-                  dual: e.dualResidual.toExponential(1),
-                  rank: String(e.rank),
-                }),
-            },
-          );
-        } finally {
-          progress.stop();
-        }
-        if (!flags.quiet) {
-          process.stderr.write(`nuclear-min: ${result.stopReason} after ${result.iterations} iterations, ${result.seconds.toFixed(1)} s\n`);
-        }
-        text = formatNuclearMin(result);
-      } else {
-        const progress = createProgressReporter('soft-impute', { quiet: flags.quiet, intervalSeconds: 0 });
-        try {
-          result = runSoftImpute(
-            {
-              ...problem,
-              ...si,
-              lambda: flags.lambda ?? null,
-              pathLength: flags.pathLength,
-              lambdaMinRatio: flags.lambdaMinRatio,
-              maxRank: flags.maxRank ?? null,
-              relTol: flags.relTol ?? si.relTol,
-              maxIters: flags.maxIters ?? si.maxIters,
-            },
-            {
-              onLambda: (k, total, p) =>
-                progress.update(k, total, {
-                  λ: p.lambda.toExponential(2),
-                  rank: String(p.rank),
-                  iterations: String(p.iterations),
-                  relError: p.relError.toExponential(2),
-                }),
-            },
-          );
-        } finally {
-          progress.stop();
-        }
-        text = formatSoftImpute(result);
+      const settings = runSettings(flags, problem);
+      const result = await runWithProgress(settings, flags);
+      if (flags.method === 'nuclear-min' && !flags.quiet) {
+        process.stderr.write(`nuclear-min: ${result.stopReason} after ${result.iterations} iterations, ${result.seconds.toFixed(1)} s\n`);
       }
+      const text =
+        flags.method === 'nuclear-min'
+          ? formatNuclearMin(result as NuclearMinRunResult)
+          : flags.method === 'soft-impute'
+            ? formatSoftImpute(result as SoftImputeRunResult)
+            : formatResult(result as RunResult);
       process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : text);
       if (result.stopReason === 'interrupted') {
         process.stderr.write('mcomplete: interrupted; the result above is for the last completed step\n');
@@ -255,13 +199,35 @@ export function runCommand(): Command {
     });
 }
 
-/** The gradient solver, with Ctrl-C stopping training and still reporting the last step. */
-async function runGradient(flags: RunFlags, problem: SyntheticSpec): Promise<RunResult> {
+/** The settings of the run the flags describe: each method's defaults (src/defaults.ts) under the flags given. */
+function runSettings(flags: RunFlags, problem: SyntheticSpec): RunSettings {
+  if (flags.method === 'nuclear-min') {
+    return {
+      ...problem,
+      ...DEFAULT_NUCLEAR_MIN,
+      boxTol: flags.tol ?? DEFAULT_NUCLEAR_MIN.boxTol,
+      relTol: flags.relTol ?? DEFAULT_NUCLEAR_MIN.relTol,
+      maxIters: flags.maxIters ?? DEFAULT_NUCLEAR_MIN.maxIters,
+    };
+  }
+  if (flags.method === 'soft-impute') {
+    const si = DEFAULT_SOFT_IMPUTE;
+    return {
+      ...problem,
+      ...si,
+      lambda: flags.lambda ?? null,
+      pathLength: flags.pathLength,
+      lambdaMinRatio: flags.lambdaMinRatio,
+      maxRank: flags.maxRank ?? null,
+      relTol: flags.relTol ?? si.relTol,
+      maxIters: flags.maxIters ?? si.maxIters,
+    };
+  }
   const shared = {
     ...problem,
     method: 'gradient' as const,
     penalty: flags.penalty,
-    lambda: flags.lambda ?? DEFAULT_RUN_SPEC.lambda,
+    lambda: flags.lambda ?? RUN_DEFAULTS.lambda,
     optimizer: flags.optimizer,
     lr: flags.lr,
     initScale: flags.initScale,
@@ -271,19 +237,49 @@ async function runGradient(flags: RunFlags, problem: SyntheticSpec): Promise<Run
   };
   const spec: RunSpec =
     flags.model === 'factored'
-      ? { ...shared, model: 'factored', k: flags.k ?? Math.min(DEFAULT_K, problem.n) }
+      ? { ...shared, model: 'factored', k: flags.k ?? Math.min(FACTORED_RANK, problem.n) }
       : { ...shared, depth: flags.depth };
-  const progress = createProgressReporter('training', { quiet: flags.quiet });
+  return spec;
+}
+
+/** A progress line's label and numbers for one event. */
+function progressFields(e: RunProgressEvent): Record<string, string> {
+  switch (e.method) {
+    case 'gradient':
+      return { mse: e.trainMSE.toExponential(2), obj: e.objective.toExponential(3) };
+    case 'nuclear-min':
+      return { primal: e.primalResidual.toExponential(1), dual: e.dualResidual.toExponential(1), rank: String(e.rank) };
+    case 'soft-impute':
+      return {
+        λ: e.point.lambda.toExponential(2),
+        rank: String(e.point.rank),
+        iterations: String(e.point.iterations),
+        relError: e.point.relError.toExponential(2),
+      };
+  }
+}
+
+/**
+ * Run `settings` through runSynthetic with a progress bar on stderr; Ctrl-C stops a gradient run, which still
+ * reports its last step (the baselines run in one go).
+ */
+async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<SyntheticResult> {
+  const method = flags.method;
+  const label = method === 'gradient' ? 'training' : method;
+  const progress = createProgressReporter(label, { quiet: flags.quiet, ...(method === 'soft-impute' ? { intervalSeconds: 0 } : {}) });
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
+  if (method === 'gradient') process.once('SIGINT', onSigint);
   try {
-    return await runSyntheticAsync(spec, {
-      signal: controller.signal,
-      progressEvery: 50,
-      onProgress: (e) =>
-        progress.update(e.step, e.maxIters, { mse: e.trainMSE.toExponential(2), obj: e.objective.toExponential(3) }),
+    return await runSyntheticAsync(settings, {
+      signal: method === 'gradient' ? controller.signal : undefined,
+      progressEvery: method === 'gradient' ? 50 : 10,
+      onProgress: (e) => progress.update(e.step, e.maxIters, progressFields(e)),
     });
+  } catch (err) {
+    // The library names the chain; the CLI knows the flag that fixes it.
+    if (err instanceof DivergenceError) err.message += ` (--lr ${flags.lr / 10})`;
+    throw err;
   } finally {
     progress.stop();
     process.removeListener('SIGINT', onSigint);

@@ -4,13 +4,10 @@ import { relativeError } from '../metrics/index.ts';
 import { nuclearMin, type NuclearMinProgress } from '../solver/nuclear-min.ts';
 import { lambdaMax, lambdaPath, softImputePath, type SoftImputePathPoint } from '../solver/soft-impute.ts';
 import type { StopReason } from '../solver/train.ts';
-import { measureMatrix, type RunMetrics } from './run.ts';
+import { NUCLEAR_MIN_DEFAULTS, SOFT_IMPUTE_DEFAULTS } from '../defaults.ts';
+import { measureMatrix, type RunHooks, type RunMetrics, type SoftImputePathSummary } from './method.ts';
 
-/** The methods of `mcomplete run`: the gradient solver and the two convex baselines (DESIGN 3.5). */
-export type MethodName = 'gradient' | 'nuclear-min' | 'soft-impute';
-
-/** Every method name, for flag validation. */
-export const METHOD_NAMES: readonly MethodName[] = ['gradient', 'nuclear-min', 'soft-impute'];
+export type { SoftImputePathSummary };
 
 /** A synthetic problem solved by nuclear-norm minimization (ADMM, see solver/nuclear-min.ts). */
 export interface NuclearMinRunSpec extends SyntheticSpec {
@@ -38,25 +35,11 @@ export interface SoftImputeRunSpec extends SyntheticSpec {
   maxIters: number;
 }
 
-/** Defaults of `mcomplete run --method nuclear-min` (the problem fields as in DEFAULT_RUN_SPEC). */
-export const DEFAULT_NUCLEAR_MIN: Omit<NuclearMinRunSpec, keyof SyntheticSpec> = {
-  method: 'nuclear-min',
-  boxTol: 0,
-  relTol: 1e-6,
-  // Near the recovery threshold (m = 2500 on the protocol) ADMM needs up to ~6400 iterations for 1e-6.
-  maxIters: 10000,
-};
+/** Defaults of `mcomplete run --method nuclear-min` (NUCLEAR_MIN_DEFAULTS of src/defaults.ts, with the method). */
+export const DEFAULT_NUCLEAR_MIN: Omit<NuclearMinRunSpec, keyof SyntheticSpec> = { method: 'nuclear-min', ...NUCLEAR_MIN_DEFAULTS };
 
-/** Defaults of `mcomplete run --method soft-impute` (the problem fields as in DEFAULT_RUN_SPEC). */
-export const DEFAULT_SOFT_IMPUTE: Omit<SoftImputeRunSpec, keyof SyntheticSpec> = {
-  method: 'soft-impute',
-  lambda: null,
-  pathLength: 12,
-  lambdaMinRatio: 1e-5,
-  maxRank: null,
-  relTol: 1e-6,
-  maxIters: 1000,
-};
+/** Defaults of `mcomplete run --method soft-impute` (SOFT_IMPUTE_DEFAULTS of src/defaults.ts, with the method). */
+export const DEFAULT_SOFT_IMPUTE: Omit<SoftImputeRunSpec, keyof SyntheticSpec> = { method: 'soft-impute', ...SOFT_IMPUTE_DEFAULTS };
 
 /** Nuclear-min's result: the shared metrics plus the solver's certificate of convergence. */
 export interface NuclearMinRunResult extends RunMetrics {
@@ -73,15 +56,6 @@ export interface NuclearMinRunResult extends RunMetrics {
   settings: NuclearMinRunSpec;
 }
 
-/** One point of a soft-impute path, measured against the truth. */
-export interface SoftImputePathSummary {
-  lambda: number;
-  relError: number;
-  rank: number;
-  iterations: number;
-  stopReason: StopReason;
-}
-
 /** Soft-impute's result: the shared metrics at the reported λ, which λ that is and why, and the whole path. */
 export interface SoftImputeRunResult extends RunMetrics {
   /** The reported λ. */
@@ -95,22 +69,20 @@ export interface SoftImputeRunResult extends RunMetrics {
 
 /**
  * Build the synthetic problem of `spec`, solve min ||X||_* s.t. |X − M| ≤ δ on Ω, and measure X against the truth.
- * `iterations` counts ADMM iterations (one SVD each).
+ * `iterations` counts ADMM iterations (one SVD each). Usually reached through runSynthetic.
  */
-export function runNuclearMin(
-  spec: NuclearMinRunSpec,
-  hooks: {
-    onProgress?: (e: NuclearMinProgress) => void;
-    progressEvery?: number;
-    signal?: AbortSignal;
-    /** Called once with the returned X (a sweep records its spectrum). */
-    onSolution?: (X: Matrix) => void;
-  } = {},
-): NuclearMinRunResult {
+export function runNuclearMin(spec: NuclearMinRunSpec, hooks: RunHooks = {}): NuclearMinRunResult {
   const problem = syntheticProblem(spec);
-  const { onSolution, ...solverHooks } = hooks;
-  const r = nuclearMin(problem.observations, { boxTol: spec.boxTol, relTol: spec.relTol, maxIters: spec.maxIters, ...solverHooks });
-  onSolution?.(r.X);
+  const { onProgress } = hooks;
+  const r = nuclearMin(problem.observations, {
+    boxTol: spec.boxTol,
+    relTol: spec.relTol,
+    maxIters: spec.maxIters,
+    progressEvery: hooks.progressEvery,
+    signal: hooks.signal,
+    onProgress: onProgress && ((e: NuclearMinProgress) => onProgress({ method: 'nuclear-min', step: e.iteration, ...e })),
+  });
+  hooks.onSolution?.(r.X);
   return {
     ...measureMatrix(r.X, problem),
     iterations: r.iterations,
@@ -130,17 +102,9 @@ export function runNuclearMin(
  * Build the synthetic problem of `spec`, run soft-impute along a geometric λ path from λ_max (warm starts), and
  * report the solution at spec.lambda, or (lambda null) the path point closest to the truth: an oracle choice, fair
  * only as a best case in synthetic comparisons. `iterations` and `seconds` cover the whole path; `stopReason` is
- * 'max-iters' when any λ hit its cap, else the last λ's.
+ * 'max-iters' when any λ hit its cap, else the last λ's. Usually reached through runSynthetic.
  */
-export function runSoftImpute(
-  spec: SoftImputeRunSpec,
-  hooks: {
-    onLambda?: (index: number, total: number, point: SoftImputePathSummary) => void;
-    signal?: AbortSignal;
-    /** Called once with the reported Z (a sweep records its spectrum). */
-    onSolution?: (Z: Matrix) => void;
-  } = {},
-): SoftImputeRunResult {
+export function runSoftImpute(spec: SoftImputeRunSpec, hooks: RunHooks = {}): SoftImputeRunResult {
   const start = performance.now();
   const problem = syntheticProblem(spec);
   const top = lambdaMax(problem.observations);
@@ -167,7 +131,7 @@ export function runSoftImpute(
         stopReason: point.stopReason,
       };
       path.push(summary);
-      hooks.onLambda?.(path.length, lambdas.length, summary);
+      hooks.onProgress?.({ method: 'soft-impute', step: path.length, maxIters: lambdas.length, point: summary });
       // Given λ: the last point; oracle: the lowest error so far.
       if (given || best === null || summary.relError < best.relError) best = { Z: clone(Z), relError: summary.relError, point };
     },

@@ -1,3 +1,4 @@
+import { defaultTol, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
 import type { RunRecord } from './execute.ts';
 import type { MethodSpec, SweepSpec } from './spec.ts';
 
@@ -81,7 +82,9 @@ function claimsMethods(p: {
   adamSamples?: number[];
   compareAt: number;
 }): MethodSpec[] {
-  const ratio = { method: 'gradient', depth: 1, penalty: 'ratio', lambda: p.lambda, initScale: 1e-3, maxIters: p.iters, tol: 0 } as const;
+  // Every iteration cap is explicit, so the claims' runs do not move when a default does.
+  const d = RUN_DEFAULTS;
+  const ratio = { method: 'gradient', depth: 1, penalty: 'ratio', lambda: p.lambda, initScale: d.initScale, maxIters: p.iters, tol: defaultTol('ratio') } as const;
   const at = [p.compareAt];
   return [
     { name: NAMES.nuclear, method: 'nuclear-min' },
@@ -97,9 +100,9 @@ function claimsMethods(p: {
       lambda: 0,
       optimizer: 'group-rmsprop',
       lr: p.deepLr,
-      initScale: 1e-3,
+      initScale: d.initScale,
       maxIters: p.deepIters,
-      tol: 1e-6,
+      tol: defaultTol('none'),
     },
   ];
 }
@@ -148,13 +151,13 @@ export const FULL_CLAIMS: ClaimsPreset = {
     seeds: [0, 1, 2],
     recordSpectrumEvery: 1000,
     methods: claimsMethods({
-      lambda: 1e-4,
-      adamLr: 1e-3,
+      lambda: RUN_DEFAULTS.lambda,
+      adamLr: RUN_DEFAULTS.lr,
       sgdLr: 500,
       momentumLr: 50,
-      iters: 25000,
+      iters: RUN_DEFAULTS.maxIters,
       deepLr: 1e-3,
-      deepIters: 40000,
+      deepIters: UNPENALIZED_MAX_ITERS,
       compareAt: 2000,
     }),
   },

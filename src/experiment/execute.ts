@@ -1,12 +1,12 @@
 import { dot, frobeniusNorm, scaleMatrix, zeros, type Matrix } from '../linalg/matrix.ts';
-import { svd, type SVD } from '../linalg/svd.ts';
+import { getBackend, type Backend } from '../linalg/backend.ts';
+import type { SVD } from '../linalg/svd.ts';
 import { syntheticProblem } from '../data/synthetic.ts';
 import { penalty } from '../penalty/index.ts';
 import { relativeError } from '../metrics/index.ts';
 import { DivergenceError } from '../solver/train.ts';
-import { runSynthetic, type RunMetrics, type RunSpec } from './run.ts';
-import { runNuclearMin, runSoftImpute, type MethodName } from './baselines.ts';
-import type { RunSettings, RunTask } from './spec.ts';
+import { runSynthetic, singularValues, svdOn, type MethodName, type RunHooks, type RunMetrics, type RunSettings } from './run.ts';
+import type { RunTask } from './spec.ts';
 
 /** The state of W at one recorded step of a gradient run. */
 export interface Checkpoint {
@@ -54,15 +54,21 @@ export interface RunRecord {
 /** The scales c of the invariance check R(cW) = R(W). */
 export const INVARIANCE_SCALES = [1e-3, 0.5, 7, 1e3] as const;
 
-/** Run one task of a sweep in this thread and return its record (a diverged run is a record with `error`). */
+/**
+ * Run one task of a sweep in this thread through runSynthetic and return its record (a diverged run is a record
+ * with `error`). A gradient run records a Checkpoint every recordSpectrumEvery steps (when > 0) and, as its final
+ * spectrum, that of the W of its last progress report; the baselines record the spectrum of their solution. Every
+ * SVD runs on getBackend().
+ */
 export function executeTask(task: RunTask, context: { version: string; sweep: string }): RunRecord {
   const { settings } = task;
+  const method: MethodName = settings.method ?? 'gradient';
   const base = {
     version: context.version,
     sweep: context.sweep,
     key: task.key,
     name: task.name,
-    method: (settings.method ?? 'gradient') as MethodName,
+    method,
     n: settings.n,
     rank: settings.rank,
     samples: settings.samples,
@@ -70,65 +76,67 @@ export function executeTask(task: RunTask, context: { version: string; sweep: st
     settings,
     recordSpectrumEvery: task.recordSpectrumEvery,
   };
-  let finalSpectrum: number[] | undefined;
-  const keepSpectrum = (X: Matrix): void => {
-    finalSpectrum = round6(svd(X).s);
-  };
+  const backend = getBackend();
+  const recorder = method === 'gradient' ? checkpointRecorder(settings, task.recordSpectrumEvery, backend) : null;
+  let solutionSpectrum: number[] | undefined;
+  const hooks: RunHooks = recorder
+    ? recorder.hooks
+    : { onSolution: (X: Matrix) => void (solutionSpectrum = round6(singularValues(X, backend))) };
   try {
-    if (settings.method === 'nuclear-min') {
-      const { settings: _s, ...metrics } = runNuclearMin(settings, { onSolution: keepSpectrum });
-      return { ...base, metrics, finalSpectrum, finishedAt: new Date().toISOString() };
-    }
-    if (settings.method === 'soft-impute') {
-      const { settings: _s, ...metrics } = runSoftImpute(settings, { onSolution: keepSpectrum });
-      return { ...base, metrics, finalSpectrum, finishedAt: new Date().toISOString() };
-    }
-    const { metrics, checkpoints, finalSpectrum: s, backend } = runGradientRecorded(settings, task.recordSpectrumEvery);
-    return { ...base, metrics, checkpoints, finalSpectrum: s, backend, finishedAt: new Date().toISOString() };
+    const { settings: runSettings, ...metrics } = runSynthetic(settings, hooks);
+    const backendName = 'backend' in runSettings ? runSettings.backend : undefined;
+    const finishedAt = new Date().toISOString();
+    if (!recorder) return { ...base, metrics, finalSpectrum: solutionSpectrum, finishedAt };
+    return { ...base, metrics, checkpoints: recorder.checkpoints(), finalSpectrum: recorder.last(), backend: backendName, finishedAt };
   } catch (err) {
     if (err instanceof DivergenceError) return { ...base, metrics: null, error: err.message, finishedAt: new Date().toISOString() };
     throw err;
   }
 }
 
-/** A gradient run that records a Checkpoint every `every` steps and at the end (every > 0), and its final spectrum. */
-function runGradientRecorded(
-  spec: RunSpec,
+/**
+ * Hooks that record a Checkpoint of a gradient run every `every` steps and at the end (every > 0; else only the
+ * spectrum of the final report), with the SVDs on `backend`.
+ */
+function checkpointRecorder(
+  spec: RunSettings,
   every: number,
-): { metrics: RunMetrics; checkpoints?: Checkpoint[]; finalSpectrum: number[]; backend?: string } {
+  backend: Backend,
+): { hooks: RunHooks; checkpoints: () => Checkpoint[] | undefined; last: () => number[] } {
   const problem = every > 0 ? syntheticProblem(spec) : null;
   const checkpoints: Checkpoint[] = [];
   let lastStep = -1;
   let last: number[] = [];
-  const { settings: runSettings, ...metrics } = runSynthetic(spec, {
+  const hooks: RunHooks = {
     progressEvery: every > 0 ? every : spec.maxIters,
     onProgress: (e) => {
+      if (e.method !== 'gradient') return;
       if (e.step === lastStep) return; // the final report repeats the last step when maxIters is a multiple
       lastStep = e.step;
       if (!e.W) return;
-      const sv = svd(e.W);
+      const sv = svdOn(e.W, backend);
       last = round6(sv.s);
       if (!problem) return;
       const cp: Checkpoint = { step: e.step, relError: relativeError(e.W, problem.truth), s: last };
-      if (spec.penalty === 'ratio') Object.assign(cp, ratioInvariance(e.W, sv));
+      if ('penalty' in spec && spec.penalty === 'ratio') Object.assign(cp, ratioInvariance(e.W, sv, backend));
       checkpoints.push(cp);
     },
-  });
-  return { metrics, checkpoints: problem ? checkpoints : undefined, finalSpectrum: last, backend: runSettings.backend };
+  };
+  return { hooks, checkpoints: () => (problem ? checkpoints : undefined), last: () => last };
 }
 
 /**
  * The two invariances of R = L∗/F at W (DESIGN 3.2): scaleGap = max_c |R(cW) − R(W)| over INVARIANCE_SCALES, each
- * R(cW) from its own SVD of cW; gradCosine = |⟨∇R, W⟩|/(||∇R||_F ||W||_F). Cost: |scales| SVDs, plus one for
- * W unless its SVD is given.
+ * R(cW) from its own SVD of cW; gradCosine = |⟨∇R, W⟩|/(||∇R||_F ||W||_F). Cost: |scales| SVDs on `backend`
+ * (default getBackend()), plus one for W unless its SVD is given.
  */
-export function ratioInvariance(W: Matrix, svdW: SVD = svd(W)): { scaleGap: number; gradCosine: number } {
+export function ratioInvariance(W: Matrix, svdW?: SVD, backend: Backend = getBackend()): { scaleGap: number; gradCosine: number } {
   const grad = zeros(W.rows, W.cols);
-  const r0 = penalty('ratio', W, svdW, { gradOut: grad });
+  const r0 = penalty('ratio', W, svdW ?? svdOn(W, backend), { gradOut: grad });
   let scaleGap = 0;
   for (const c of INVARIANCE_SCALES) {
     const cW = scaleMatrix(W, c);
-    scaleGap = Math.max(scaleGap, Math.abs(penalty('ratio', cW, svd(cW)) - r0));
+    scaleGap = Math.max(scaleGap, Math.abs(penalty('ratio', cW, svdOn(cW, backend)) - r0));
   }
   const denom = frobeniusNorm(grad) * frobeniusNorm(W);
   return { scaleGap, gradCosine: denom === 0 ? 0 : Math.abs(dot(grad, W)) / denom };

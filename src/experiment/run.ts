@@ -1,39 +1,54 @@
-import type { Matrix } from '../linalg/matrix.ts';
-import { svd } from '../linalg/svd.ts';
+// One entry point for every synthetic method: runSynthetic(settings) looks the method up in METHODS (gradient
+// training of the deep or factored model, nuclear-min, soft-impute), runs it on the synthetic problem of DESIGN
+// section 4, and measures the result against the truth. The CLI's `run`, sweeps and the web page all go through it.
+import { getBackend, type Backend } from '../linalg/backend.ts';
 import { syntheticFactors, syntheticProblem, type SyntheticFactors, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
 import { createFactoredWorkspace, factoredSpectrum, type FactoredPenaltyName } from '../model/factored.ts';
-import { createFactoredTrainer, type FactoredTrainerResult } from '../solver/factored-train.ts';
+import { createFactoredTrainer, type FactoredTrainResult } from '../solver/factored-train.ts';
+import { createTrainer, finishAsync, type SteppedRun, type TrainOptions, type TrainResult } from '../solver/train.ts';
+import { namedOptimizer, type GradientTransform, type OptimizerName } from '../optim/index.ts';
+import type { PenaltyName } from '../penalty/index.ts';
+import { effectiveRank, factoredErrors, factoredRelativeError, nuclearNorm, ratioValue, relativeError } from '../metrics/index.ts';
+import { defaultMaxIters, defaultTol, FACTORED_RANK, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
 import {
-  train,
-  trainAsync,
-  finishAsync,
-  type ProgressEvent,
-  type StopReason,
-  type TrainOptions,
-  type TrainResult,
-} from '../solver/train.ts';
-import {
-  effectiveRank,
-  factoredErrors,
-  factoredRelativeError,
-  nuclearNorm,
-  ratioValue,
-  relativeError,
-  relativeErrorUnobserved,
-  trainMSE,
-} from '../metrics/index.ts';
+  DEFAULT_NUCLEAR_MIN,
+  DEFAULT_SOFT_IMPUTE,
+  runNuclearMin,
+  runSoftImpute,
+  type NuclearMinRunResult,
+  type NuclearMinRunSpec,
+  type SoftImputeRunResult,
+  type SoftImputeRunSpec,
+} from './baselines.ts';
+import { measureMatrix, type RunHooks, type RunMetrics, type RunStatus, type SyntheticRun } from './method.ts';
 
-/** The settings every gradient run shares: the problem (DESIGN section 4), penalty, optimizer and stop rules. */
-export type GradientRunBase = SyntheticSpec &
-  Omit<TrainOptions, 'onProgress' | 'signal' | 'progressEvery' | 'depth' | 'backend' | 'reachedTarget'> & {
-    /** The gradient solver (the other methods have their own specs, see baselines.ts). */
-    method?: 'gradient';
-    /**
-     * Stop once relError (all entries, against the truth) is at or below this, checked at the start of every step
-     * (stopReason 'target-error'): how many steps and seconds a run needs to reach an accuracy. Absent: off.
-     */
-    targetError?: number;
-  };
+export { defaultMaxIters, defaultTol, UNPENALIZED_MAX_ITERS };
+export type { GradientProgressEvent, RunHooks, RunMetrics, RunProgressEvent, RunStatus, SyntheticRun } from './method.ts';
+export { measureMatrix, singularValues, svdOn } from './method.ts';
+
+/** The settings every gradient run shares: the problem (DESIGN section 4), penalty, optimizer (by name) and stop rules. */
+export type GradientRunBase = SyntheticSpec & {
+  /** The gradient solver (the default method; the others have their own settings, see baselines.ts). */
+  method?: 'gradient';
+  penalty: PenaltyName;
+  lambda: number;
+  /** A name of the optimizer table (optim/named.ts); runSynthetic builds the chain with `lr`. */
+  optimizer: OptimizerName;
+  lr: number;
+  /** Scale of the initialization: ||W_0||_F ≈ initScale·sqrt(n). */
+  initScale: number;
+  maxIters: number;
+  /** Stop when the train MSE is at or below this (0: off). */
+  tol: number;
+  /** Deep model only: the trainer's stall rule (see TrainOptions). */
+  stallWindow?: number;
+  stallTol?: number;
+  /**
+   * Stop once relError (all entries, against the truth) is at or below this, checked at the start of every step
+   * (stopReason 'target-error'): how many steps and seconds a run needs to reach an accuracy. Absent: off.
+   */
+  targetError?: number;
+};
 
 /** A run of the full-width product W = W_N ⋯ W_1 (the default model). */
 export type DeepRunSpec = GradientRunBase & {
@@ -53,93 +68,147 @@ export type FactoredRunSpec = GradientRunBase & {
 /** Everything that fixes one synthetic gradient run. */
 export type RunSpec = DeepRunSpec | FactoredRunSpec;
 
-/** The metrics every method reports for its completed matrix W (plain JSON). */
-export interface RunMetrics {
-  relError: number;
-  relErrorUnobserved: number;
-  trainMSE: number;
-  effectiveRank: number;
-  nuclearNorm: number;
-  ratio: number;
-  iterations: number;
-  seconds: number;
-  stopReason: StopReason;
-}
+/** The fully resolved settings of one synthetic run, whatever its method (plain JSON). */
+export type RunSettings = RunSpec | NuclearMinRunSpec | SoftImputeRunSpec;
 
-/** The result of one run: metrics of the final W plus the settings that produced it (plain JSON). */
+/** The result of one gradient run: metrics of the final W plus the settings that produced it (plain JSON). */
 export interface RunResult extends RunMetrics {
   settings: RunSpec & { backend?: TrainResult['backend'] };
 }
 
-/** Defaults of `mcomplete run`: the headline method, depth-1 W + L∗/F + Adam, on n=100, rank 5, m=2000. */
-export const DEFAULT_RUN_SPEC: DeepRunSpec = {
-  n: 100,
-  rank: 5,
-  samples: 2000,
-  seed: 0,
-  depth: 1,
-  penalty: 'ratio',
-  lambda: 1e-4,
-  optimizer: 'adam',
-  lr: 1e-3,
-  initScale: 1e-3,
-  maxIters: 25000,
-  tol: 0,
-};
+/**
+ * What runSynthetic accepts: the settings of one method, any of them omitted (src/defaults.ts fills them in;
+ * `method` absent means 'gradient', `model` absent means 'deep').
+ */
+export type RunInput =
+  | Partial<DeepRunSpec>
+  | (Partial<FactoredRunSpec> & { model: 'factored' })
+  | (Partial<NuclearMinRunSpec> & { method: 'nuclear-min' })
+  | (Partial<SoftImputeRunSpec> & { method: 'soft-impute' });
+
+/** The resolved settings of an input of type S. */
+export type SettingsOf<S> = S extends { method: 'nuclear-min' }
+  ? NuclearMinRunSpec
+  : S extends { method: 'soft-impute' }
+    ? SoftImputeRunSpec
+    : S extends { model: 'factored' }
+      ? FactoredRunSpec
+      : RunSpec;
+
+/** The result of runSynthetic for settings of type S: RunMetrics and the settings, plus the method's extras. */
+export type ResultOf<S> = S extends { method: 'nuclear-min' }
+  ? NuclearMinRunResult
+  : S extends { method: 'soft-impute' }
+    ? SoftImputeRunResult
+    : RunResult;
+
+/** Any method's result. */
+export type SyntheticResult = ResultOf<RunSettings>;
+
+/** The default gradient run (RUN_DEFAULTS of src/defaults.ts): depth-1 W + L∗/F + Adam on n=100, rank 5, m=2000. */
+export const DEFAULT_RUN_SPEC: DeepRunSpec = { ...RUN_DEFAULTS };
+
+/** One method of the registry: its defaults and how to start a run of it. */
+export interface SyntheticMethod<S extends RunSettings> {
+  /** One line for help texts. */
+  readonly description: string;
+  /** The settings `input` leaves out, from src/defaults.ts (they may depend on the ones given, e.g. the penalty). */
+  defaults(input: Partial<S>): S;
+  start(settings: S, hooks: RunHooks): SyntheticRun<ResultOf<S>>;
+}
+
+/** The synthetic problem's defaults (DESIGN section 4). */
+const PROBLEM_DEFAULTS: SyntheticSpec = { n: RUN_DEFAULTS.n, rank: RUN_DEFAULTS.rank, samples: RUN_DEFAULTS.samples, seed: RUN_DEFAULTS.seed };
+
+/** A gradient run's defaults: RUN_DEFAULTS, the caps and tolerance of the penalty given, k for the factored model. */
+function gradientDefaults(input: Partial<RunSpec>): RunSpec {
+  const penalty = input.penalty ?? RUN_DEFAULTS.penalty;
+  const shared = { ...RUN_DEFAULTS, penalty, maxIters: defaultMaxIters(penalty), tol: defaultTol(penalty) };
+  if (input.model === 'factored') {
+    const { depth: _depth, ...rest } = shared;
+    return { ...rest, model: 'factored', k: Math.min(FACTORED_RANK, input.n ?? RUN_DEFAULTS.n) };
+  }
+  return shared;
+}
 
 /**
- * The train-MSE stop rule's default: Arora et al.'s 1e-6 without a penalty; off (0) with one, because a penalized
- * depth-1 run fits Ω (train MSE ≈ 1e-8 at 8k steps on the default problem) long before it leaves its plateau.
+ * The registry of synthetic methods: a new method is one entry here (its settings type joins RunSettings, its
+ * spec fields go to spec.ts, its flags to the CLI).
  */
-export function defaultTol(penalty: RunSpec['penalty']): number {
-  return penalty === 'none' ? 1e-6 : 0;
-}
+export const METHODS = Object.freeze({
+  gradient: {
+    description: 'gradient training of W (deep product or factored A·B^T) with a penalty and a named optimizer',
+    defaults: gradientDefaults,
+    start: startGradient,
+  } satisfies SyntheticMethod<RunSpec>,
+  'nuclear-min': {
+    description: 'nuclear-norm minimization subject to the observations (ADMM)',
+    defaults: () => ({ ...PROBLEM_DEFAULTS, ...DEFAULT_NUCLEAR_MIN }),
+    start: (settings, hooks) => runWhole(() => runNuclearMin(settings, hooks)),
+  } satisfies SyntheticMethod<NuclearMinRunSpec>,
+  'soft-impute': {
+    description: 'soft-impute along a decreasing λ path with warm starts',
+    defaults: () => ({ ...PROBLEM_DEFAULTS, ...DEFAULT_SOFT_IMPUTE }),
+    start: (settings, hooks) => runWhole(() => runSoftImpute(settings, hooks)),
+  } satisfies SyntheticMethod<SoftImputeRunSpec>,
+});
 
-/** Iteration cap when none is given without a penalty: the train-MSE rule stops those runs (depth 3 needs 25–35k steps). */
-export const UNPENALIZED_MAX_ITERS = 40000;
+/** The names of the synthetic methods (`settings.method`; absent means 'gradient'). */
+export type MethodName = keyof typeof METHODS;
+
+/** Every method name, for flag and spec validation. */
+export const METHOD_NAMES: readonly MethodName[] = Object.freeze(Object.keys(METHODS) as MethodName[]);
+
+/** The registry entry of `input.method` (absent: 'gradient'); an unknown name is a RangeError listing the names. */
+function methodOf(input: RunInput): SyntheticMethod<RunSettings> {
+  const name: string = input.method ?? 'gradient';
+  if (!Object.hasOwn(METHODS, name)) {
+    throw new RangeError(`method must be one of ${METHOD_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+  }
+  return METHODS[name as MethodName] as unknown as SyntheticMethod<RunSettings>;
+}
 
 /**
- * The iteration cap's default: DEFAULT_RUN_SPEC.maxIters (25,000, past the plateau of penalized depth-1 runs) with a
- * penalty, UNPENALIZED_MAX_ITERS without one, where train MSE ≤ 1e-6 is the stop rule (Arora et al.).
+ * The full settings of `input`: every field it omits (or leaves undefined) from its method's defaults
+ * (src/defaults.ts), after the fields it gives, which keep their order.
  */
-export function defaultMaxIters(penalty: RunSpec['penalty']): number {
-  return penalty === 'none' ? UNPENALIZED_MAX_ITERS : DEFAULT_RUN_SPEC.maxIters;
-}
-
-/** The progress fields both models report (the deep model's events also carry its live W). */
-export type RunProgressEvent = Pick<ProgressEvent, 'step' | 'maxIters' | 'trainMSE' | 'objective' | 'elapsedSeconds'> & {
-  /** The end-to-end matrix (deep model only; the factored model never forms it). */
-  W?: ProgressEvent['W'];
-};
-
-/** Progress, interruption and reporting hooks of a run (not part of its settings). */
-export interface RunHooks {
-  onProgress?: (event: RunProgressEvent) => void;
-  progressEvery?: number;
-  signal?: AbortSignal;
-}
-
-/** Build the synthetic problem of `spec`, train on its observed entries, and measure the result against the truth. */
-export function runSynthetic(spec: RunSpec, hooks: RunHooks = {}): RunResult {
-  checkTargetError(spec.targetError);
-  if (spec.model === 'factored') {
-    const { problem, trainer } = factoredRun(spec, hooks);
-    trainer.advance(Infinity);
-    return measureFactored(problem, trainer.result(), spec);
+export function resolveSettings<S extends RunInput>(input: S): SettingsOf<S> {
+  const out: Record<string, unknown> = { ...input };
+  for (const [key, value] of Object.entries(methodOf(input).defaults(input as Partial<RunSettings>))) {
+    if (out[key] === undefined) out[key] = value;
   }
-  const problem = syntheticProblem(spec);
-  return measure(problem, train(problem.observations, deepTrainOptions(spec, problem, hooks)), spec);
+  return out as unknown as SettingsOf<S>;
 }
 
-/** runSynthetic, yielding to the event loop during training so that Ctrl-C and timers work. */
-export async function runSyntheticAsync(spec: RunSpec, hooks: RunHooks = {}): Promise<RunResult> {
-  checkTargetError(spec.targetError);
-  if (spec.model === 'factored') {
-    const { problem, trainer } = factoredRun(spec, hooks);
-    return measureFactored(problem, await finishAsync(trainer), spec);
-  }
-  const problem = syntheticProblem(spec);
-  return measure(problem, await trainAsync(problem.observations, deepTrainOptions(spec, problem, hooks)), spec);
+/** Start the run of `settings` (omitted fields from the defaults, see resolveSettings) without advancing it. */
+export function startSynthetic<S extends RunInput>(settings: S, hooks: RunHooks = {}): SyntheticRun<ResultOf<S>> {
+  return methodOf(settings).start(resolveSettings(settings), hooks) as SyntheticRun<ResultOf<S>>;
+}
+
+/**
+ * Build the synthetic problem of `settings` (omitted fields from the defaults), run its method to a stop rule, and
+ * measure the result against the truth: runSynthetic({ method: 'gradient', seed: 1 }) is the default run on seed 1.
+ */
+export function runSynthetic<S extends RunInput>(settings: S, hooks: RunHooks = {}): ResultOf<S> {
+  const run = startSynthetic(settings, hooks);
+  run.advance(Infinity);
+  return run.result();
+}
+
+/** runSynthetic, yielding to the event loop between chunks of steps so that Ctrl-C and timers work. */
+export async function runSyntheticAsync<S extends RunInput>(settings: S, hooks: RunHooks = {}): Promise<ResultOf<S>> {
+  return finishAsync(startSynthetic(settings, hooks));
+}
+
+/** A method that runs in one go (the convex baselines), as a SyntheticRun: the first advance runs it whole. */
+function runWhole<R extends RunMetrics>(run: () => R): SyntheticRun<R> {
+  let result: R | null = null;
+  const finish = (): R => (result ??= run());
+  return {
+    advance: () => (finish(), true),
+    result: finish,
+    status: () => ({ iterations: result?.iterations ?? 0, stopReason: result?.stopReason ?? null, W: null }),
+  };
 }
 
 /** A target error, when given, must be a finite number > 0. */
@@ -149,13 +218,72 @@ function checkTargetError(target: number | undefined): void {
   }
 }
 
-/** The trainer's options for a deep spec: its settings, the hooks, and the targetError stop (O(n²) per step). */
-function deepTrainOptions(spec: DeepRunSpec, problem: SyntheticProblem, hooks: RunHooks): TrainOptions {
-  const { targetError } = spec;
+/** A gradient run: the deep or the factored trainer on the spec's problem, with the named optimizer's chain. */
+function startGradient(spec: RunSpec, hooks: RunHooks): SyntheticRun<RunResult> {
+  checkTargetError(spec.targetError);
+  const optimizer = namedOptimizer(spec.optimizer, { lr: spec.lr });
+  const backend = getBackend();
+  if (spec.model === 'factored') {
+    const { problem, trainer } = factoredRun(spec, optimizer, backend, hooks);
+    return steppedGradientRun(trainer, () => null, (r) => measureFactored(problem, r, spec));
+  }
+  const problem = syntheticProblem(spec);
+  const trainer = createTrainer(problem.observations, deepTrainOptions(spec, optimizer, backend, problem, hooks));
+  let solutionSeen = false;
+  return steppedGradientRun(
+    trainer,
+    (r) => r.W,
+    (r) => {
+      if (!solutionSeen) hooks.onSolution?.(r.W);
+      solutionSeen = true;
+      return measure(problem, r, spec, backend);
+    },
+  );
+}
+
+/** A trainer as a SyntheticRun: advance passes through, result() measures the trainer's result. */
+function steppedGradientRun<T extends TrainResult | FactoredTrainResult>(
+  trainer: SteppedRun<T>,
+  liveW: (r: T) => TrainResult['W'] | null,
+  measureResult: (r: T) => RunResult,
+): SyntheticRun<RunResult> {
+  let stopped = false;
   return {
-    ...spec,
-    ...hooks,
+    advance: (steps) => (stopped = trainer.advance(steps)),
+    result: () => measureResult(trainer.result()),
+    status: (): RunStatus => {
+      const r = trainer.result();
+      return { iterations: r.iterations, stopReason: stopped ? r.stopReason : null, W: liveW(r) };
+    },
+  };
+}
+
+/** The trainer's options for a deep spec: its settings, the hooks, and the targetError stop (O(n²) per step). */
+function deepTrainOptions(
+  spec: DeepRunSpec,
+  optimizer: GradientTransform<unknown>,
+  backend: Backend,
+  problem: SyntheticProblem,
+  hooks: RunHooks,
+): TrainOptions {
+  const { targetError } = spec;
+  const { onProgress } = hooks;
+  return {
+    depth: spec.depth,
+    penalty: spec.penalty,
+    lambda: spec.lambda,
+    optimizer,
+    initScale: spec.initScale,
+    seed: spec.seed,
+    maxIters: spec.maxIters,
+    tol: spec.tol,
+    stallWindow: spec.stallWindow,
+    stallTol: spec.stallTol,
     reachedTarget: targetError === undefined ? undefined : (W) => relativeError(W, problem.truth) <= targetError,
+    progressEvery: hooks.progressEvery,
+    onProgress: onProgress && ((e) => onProgress({ method: 'gradient', ...e })),
+    signal: hooks.signal,
+    backend,
   };
 }
 
@@ -163,17 +291,17 @@ function deepTrainOptions(spec: DeepRunSpec, problem: SyntheticProblem, hooks: R
 export const FACTORED_PENALTIES: readonly FactoredPenaltyName[] = ['none', 'nuclear', 'ratio'];
 
 /** The factor-form problem of a factored spec and a trainer on it (not yet advanced). */
-function factoredRun(spec: FactoredRunSpec, hooks: RunHooks) {
+function factoredRun(spec: FactoredRunSpec, optimizer: GradientTransform<unknown>, backend: Backend, hooks: RunHooks) {
   if (!(FACTORED_PENALTIES as readonly string[]).includes(spec.penalty)) {
     throw new RangeError(`the factored model supports penalties ${FACTORED_PENALTIES.join(', ')}, not ${spec.penalty}`);
   }
   const problem = syntheticFactors(spec);
+  const { onProgress } = hooks;
   const trainer = createFactoredTrainer(problem.observations, {
     rank: spec.k,
     penalty: spec.penalty as FactoredPenaltyName,
     lambda: spec.lambda,
-    optimizer: spec.optimizer,
-    lr: spec.lr,
+    optimizer,
     // initFactoredModel takes the entry RMS; s/sqrt(n) gives ||W_0||_F ≈ s·sqrt(n) as for the deep model.
     initScale: spec.initScale / Math.sqrt(spec.n),
     seed: spec.seed,
@@ -185,8 +313,12 @@ function factoredRun(spec: FactoredRunSpec, hooks: RunHooks) {
         ? undefined
         : (model) => factoredRelativeError(model.A, model.B, problem.U, problem.V) <= (spec.targetError as number),
     progressEvery: hooks.progressEvery,
-    onProgress: hooks.onProgress,
+    onProgress:
+      onProgress &&
+      (({ step, maxIters, trainMSE, objective, elapsedSeconds }) =>
+        onProgress({ method: 'gradient', step, maxIters, trainMSE, objective, elapsedSeconds })),
     signal: hooks.signal,
+    backend,
   });
   return { problem, trainer };
 }
@@ -196,7 +328,7 @@ function factoredRun(spec: FactoredRunSpec, hooks: RunHooks) {
  * matrices (factoredErrors), spectrum summaries from the exact k×k core SVD (factoredSpectrum).
  * Cost O(n(k+r)² + |Ω|(k+r) + k³).
  */
-export function measureFactored(problem: SyntheticFactors, result: FactoredTrainerResult, spec: FactoredRunSpec): RunResult {
+export function measureFactored(problem: SyntheticFactors, result: FactoredTrainResult, spec: FactoredRunSpec): RunResult {
   const { A, B } = result.model;
   const { s } = factoredSpectrum(A, B, createFactoredWorkspace(A.rows, B.rows, A.cols));
   return {
@@ -211,29 +343,13 @@ export function measureFactored(problem: SyntheticFactors, result: FactoredTrain
   };
 }
 
-/** The metrics of a trained W against the problem's truth. */
-function measure(problem: SyntheticProblem, result: TrainResult, spec: RunSpec): RunResult {
+/** The metrics of a trained W against the problem's truth (the SVD on the run's backend). */
+function measure(problem: SyntheticProblem, result: TrainResult, spec: RunSpec, backend: Backend): RunResult {
   return {
-    ...measureMatrix(result.W, problem),
+    ...measureMatrix(result.W, problem, backend),
     iterations: result.iterations,
     seconds: result.seconds,
     stopReason: result.stopReason,
     settings: { ...spec, backend: result.backend },
-  };
-}
-
-/** The matrix metrics of RunMetrics (errors against the truth, train MSE, spectrum summaries) for W. Cost one SVD. */
-export function measureMatrix(
-  W: Matrix,
-  problem: SyntheticProblem,
-): Pick<RunMetrics, 'relError' | 'relErrorUnobserved' | 'trainMSE' | 'effectiveRank' | 'nuclearNorm' | 'ratio'> {
-  const { s } = svd(W);
-  return {
-    relError: relativeError(W, problem.truth),
-    relErrorUnobserved: relativeErrorUnobserved(W, problem.truth, problem.observations),
-    trainMSE: trainMSE(W, problem.observations),
-    effectiveRank: effectiveRank(s),
-    nuclearNorm: nuclearNorm(s),
-    ratio: ratioValue(s),
   };
 }

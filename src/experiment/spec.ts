@@ -1,14 +1,10 @@
-import { DEFAULT_RUN_SPEC, defaultTol, type RunSpec } from './run.ts';
-import {
-  DEFAULT_NUCLEAR_MIN,
-  DEFAULT_SOFT_IMPUTE,
-  METHOD_NAMES,
-  type MethodName,
-  type NuclearMinRunSpec,
-  type SoftImputeRunSpec,
-} from './baselines.ts';
+import { defaultMaxIters, defaultTol, RUN_DEFAULTS } from '../defaults.ts';
+import { METHOD_NAMES, type MethodName, type RunSettings, type RunSpec } from './run.ts';
+import { DEFAULT_NUCLEAR_MIN, DEFAULT_SOFT_IMPUTE } from './baselines.ts';
 import { PENALTY_NAMES } from '../penalty/index.ts';
 import { OPTIMIZER_NAMES } from '../optim/index.ts';
+
+export type { RunSettings };
 
 /** One method of a sweep as written in a spec file: a label, a solver and its settings (defaults fill the rest). */
 export interface MethodSpec {
@@ -49,9 +45,6 @@ export interface SweepSpec {
   /** Record the spectrum of W (and, for L∗/F, the invariance checks) every K steps of gradient runs; 0: off. */
   recordSpectrumEvery: number;
 }
-
-/** The fully resolved settings of one run, whatever its method. */
-export type RunSettings = RunSpec | NuclearMinRunSpec | SoftImputeRunSpec;
 
 /** One run of a sweep: what to run and the key that identifies it in a results file. */
 export interface RunTask {
@@ -173,10 +166,13 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
   return tasks;
 }
 
-/** The resolved settings of method `m` on one problem: the spec's values over each method's defaults. */
+/**
+ * The resolved settings of method `m` on one problem: the spec's values over each method's defaults (src/defaults.ts;
+ * a gradient run's iteration cap is defaultMaxIters(penalty), as for `mcomplete run`).
+ */
 export function methodSettings(m: MethodSpec, problem: { n: number; rank: number; samples: number; seed: number }): RunSettings {
   if (m.method === 'gradient') {
-    const d = DEFAULT_RUN_SPEC;
+    const d = RUN_DEFAULTS;
     const penalty = m.penalty ?? d.penalty;
     return {
       ...problem,
@@ -187,7 +183,7 @@ export function methodSettings(m: MethodSpec, problem: { n: number; rank: number
       optimizer: m.optimizer ?? d.optimizer,
       lr: m.lr ?? d.lr,
       initScale: m.initScale ?? d.initScale,
-      maxIters: m.maxIters ?? d.maxIters,
+      maxIters: m.maxIters ?? defaultMaxIters(penalty),
       tol: m.tol ?? defaultTol(penalty),
       ...(m.targetError === undefined ? {} : { targetError: m.targetError }),
     };

@@ -1,20 +1,17 @@
-// Optimizers as chains of small gradient transforms (optax style): (gradient, state) -> (update, state).
-// Dependency-free: plain Float64Array groups in, updates written in place, state preallocated by init.
-export { chain, type ChainState, type GradientTransform } from './transform.ts';
+// Optimizers as chains of small gradient transforms (optax style): (updates, state) -> (updates, state), in place.
+// Dependency-free: plain Float64Array groups in, updates written in place, state (step counts included) from init.
+export { applyUpdates, chain, renamed, type ChainState, type GradientTransform } from './transform.ts';
 export {
-  heavyBall,
   scale,
+  scaleByAdam,
   scaleByGroupRms,
   scaleByRms,
   scaleBySchedule,
   scaleBySumOfSquares,
-  traceMomentum,
+  trace,
+  type AdamState,
+  type GroupRmsState,
+  type RmsState,
+  type ScheduleState,
 } from './transforms.ts';
-export {
-  applyUpdates,
-  makeOptimizer,
-  OPTIMIZER_DEFAULTS,
-  OPTIMIZER_NAMES,
-  type OptimizerName,
-  type OptimizerOptions,
-} from './optimizers.ts';
+export { namedOptimizer, OPTIMIZER_DEFAULTS, OPTIMIZER_NAMES, type OptimizerName, type OptimizerOptions } from './named.ts';

@@ -1,32 +1,27 @@
-import { checkShapes, show, zeros } from './validate.ts';
+import { show } from './validate.ts';
 
 /**
- * One composable step: turns gradients into updates in place (optax GradientTransformation).
- *
- * Raw-gradient design: `apply` takes an optional fourth argument `grads`, the raw gradients as they
- * were before the enclosing chain's first transform ran. Second-moment statistics (scaleByRms,
- * scaleBySumOfSquares, scaleByGroupRms) accumulate from `grads` and divide the incoming `updates`;
- * everything else works on `updates` alone. `chain` copies the raw gradients into a buffer
- * preallocated by its init before the first transform runs and passes that copy to every transform,
- * so chain(traceMomentum(b1), scaleByRms(b2, eps)) is exactly Adam (m from g, v from g, u = m̂/(√v̂+ε)).
- * When `grads` is omitted (a transform used on its own, or first in a chain) it defaults to `updates`,
- * which are then still the raw gradients.
+ * One composable step of an optimizer (optax's GradientTransformation): `init` allocates the state for parameter
+ * groups of the given lengths, `apply` turns the incoming updates into outgoing ones in place and advances the
+ * state. Whatever a transform needs to remember, the step count included, lives in its state, so one transform
+ * object can drive any number of independent runs (one state each).
  */
 export interface GradientTransform<S = unknown> {
+  /** A readable description, shown in error messages (e.g. `chain(scaleByAdam(…), scale(-0.001))`). */
   readonly name: string;
-  /** Allocate the state for parameter groups of the given lengths. */
+  /** Allocate the state for parameter groups of the given lengths (all buffers, once). */
   init(sizes: readonly number[]): S;
-  /** Turn `updates` into the step's updates in place; step t = 1, 2, ...; `grads` = raw gradients (see above). */
-  apply(updates: Float64Array[], state: S, step: number, grads?: readonly Float64Array[]): void;
+  /** Turn `updates` (on entry the gradients, or the previous transform's output) into this step's updates, in place. */
+  apply(updates: Float64Array[], state: S): void;
 }
 
-/** State of a chain: the inner transforms' states in order, plus the preallocated raw-gradient copy. */
-export type ChainState = unknown[] & {
-  /** Copy of the raw gradients taken before the first transform runs; null for chains of < 2 transforms. */
-  readonly raw: Float64Array[] | null;
-};
+/** The state of a chain: its transforms' states, in order. */
+export type ChainState = unknown[];
 
-/** Compose transforms left to right into one transform (optax.chain); copies raw grads for later transforms. */
+/**
+ * Compose transforms left to right into one (optax.chain): each sees the previous one's output. The state is the
+ * list of their states. Cost: the sum of theirs.
+ */
 export function chain(...transforms: GradientTransform<any>[]): GradientTransform<ChainState> {
   for (let i = 0; i < transforms.length; i++) {
     const t = transforms[i] as unknown;
@@ -35,24 +30,31 @@ export function chain(...transforms: GradientTransform<any>[]): GradientTransfor
     }
   }
   const list = transforms.slice();
-  const name = `chain(${list.map((t) => t.name).join(', ')})`;
   return {
-    name,
-    init(sizes) {
-      const states = list.map((t) => t.init(sizes));
-      // Only a later transform can see modified updates, so a single transform needs no copy.
-      const raw = list.length >= 2 ? zeros('chain', sizes) : null;
-      return Object.assign(states, { raw });
-    },
-    apply(updates, state, step, grads) {
-      let rawGrads = grads;
-      if (rawGrads === undefined && state.raw !== null) {
-        const raw = state.raw;
-        checkShapes('chain', updates, raw);
-        for (let g = 0; g < raw.length; g++) raw[g].set(updates[g]);
-        rawGrads = raw;
-      }
-      for (let i = 0; i < list.length; i++) list[i].apply(updates, state[i], step, rawGrads);
+    name: `chain(${list.map((t) => t.name).join(', ')})`,
+    init: (sizes) => list.map((t) => t.init(sizes)),
+    apply(updates, state) {
+      for (let i = 0; i < list.length; i++) list[i].apply(updates, state[i]);
     },
   };
+}
+
+/** The same transform under another name (a named optimizer reads `sgd(lr 0.1)` rather than its chain). */
+export function renamed<S>(transform: GradientTransform<S>, name: string): GradientTransform<S> {
+  return { name, init: (sizes) => transform.init(sizes), apply: (updates, state) => transform.apply(updates, state) };
+}
+
+/** params[g][i] += updates[g][i] (optax.apply_updates; shapes must match). Cost one add per parameter. */
+export function applyUpdates(params: Float64Array[], updates: Float64Array[]): void {
+  if (params.length !== updates.length) {
+    throw new RangeError(`applyUpdates: ${params.length} parameter groups but ${updates.length} update groups`);
+  }
+  for (let g = 0; g < params.length; g++) {
+    const pg = params[g];
+    const ug = updates[g];
+    if (pg.length !== ug.length) {
+      throw new RangeError(`applyUpdates: group ${g} has ${pg.length} parameters but ${ug.length} updates`);
+    }
+    for (let i = 0; i < pg.length; i++) pg[i] += ug[i];
+  }
 }

@@ -1,52 +1,75 @@
+// The gradient transforms (optax style). Each one is pure arithmetic on Float64Array groups, in place, with its
+// state preallocated by init; the comments give each one's paper, formula and cost per step (P = parameters).
+import { OPTIMIZER_DEFAULTS } from '../defaults.ts';
 import type { GradientTransform } from './transform.ts';
-import {
-  checkFinite,
-  checkNonNegative,
-  checkShapes,
-  checkStep,
-  checkUnitInterval,
-  zeros,
-} from './validate.ts';
+import { checkFinite, checkNonNegative, checkShapes, checkUnitInterval, zeros } from './validate.ts';
 
-/** Adam's bias-corrected first moment: m <- b1*m + (1-b1)*u, u <- m / (1 - b1^t). */
-export function traceMomentum(beta1: number): GradientTransform<Float64Array[]> {
-  checkUnitInterval('traceMomentum: beta1', beta1);
-  const name = `traceMomentum(${beta1})`;
+/** State of scaleByAdam: the step count and the first and second moments, one array per group. */
+export interface AdamState {
+  count: number;
+  mu: Float64Array[];
+  nu: Float64Array[];
+}
+
+/**
+ * Adam's step direction (Kingma & Ba 2015, Algorithm 1), optax's scale_by_adam: from the incoming g,
+ * m ← b1·m + (1−b1)·g and v ← b2·v + (1−b2)·g², then u ← m̂ / (sqrt(v̂) + eps) with the bias corrections
+ * m̂ = m/(1 − b1^t), v̂ = v/(1 − b2^t) at step t = 1, 2, … (kept in the state). End the chain with scale(-lr).
+ * Defaults b1 0.9, b2 0.999, eps 1e-8. Cost ~10 flops and one sqrt per parameter; state 2P.
+ */
+export function scaleByAdam(opts: { b1?: number; b2?: number; eps?: number } = {}): GradientTransform<AdamState> {
+  const d = OPTIMIZER_DEFAULTS.adam;
+  const b1 = opts.b1 ?? d.beta1;
+  const b2 = opts.b2 ?? d.beta2;
+  const eps = opts.eps ?? d.eps;
+  checkUnitInterval('scaleByAdam: b1', b1);
+  checkUnitInterval('scaleByAdam: b2', b2);
+  checkNonNegative('scaleByAdam: eps', eps);
+  const name = `scaleByAdam(${b1}, ${b2}, ${eps})`;
   return {
     name,
-    init: (sizes) => zeros(name, sizes),
-    apply(updates, m, step) {
-      checkStep(name, step);
-      checkShapes(name, updates, m);
-      const c = 1 - beta1;
-      const correction = 1 - Math.pow(beta1, step);
-      for (let g = 0; g < m.length; g++) {
-        const mg = m[g];
+    init: (sizes) => ({ count: 0, mu: zeros(name, sizes), nu: zeros(name, sizes) }),
+    apply(updates, state) {
+      checkShapes(name, updates, state.mu);
+      const t = ++state.count;
+      const c1 = 1 - b1;
+      const c2 = 1 - b2;
+      const correction1 = 1 - Math.pow(b1, t);
+      const correction2 = 1 - Math.pow(b2, t);
+      for (let g = 0; g < updates.length; g++) {
+        const mg = state.mu[g];
+        const vg = state.nu[g];
         const ug = updates[g];
-        for (let i = 0; i < mg.length; i++) {
-          const mi = beta1 * mg[i] + c * ug[i];
+        for (let i = 0; i < ug.length; i++) {
+          const gi = ug[i];
+          const mi = b1 * mg[i] + c1 * gi;
+          const vi = b2 * vg[i] + c2 * gi * gi;
           mg[i] = mi;
-          ug[i] = mi / correction;
+          vg[i] = vi;
+          ug[i] = mi / correction1 / (Math.sqrt(vi / correction2) + eps);
         }
       }
     },
   };
 }
 
-/** Heavy-ball (Polyak) momentum: m <- mu*m + u, u <- m. */
-export function heavyBall(mu: number): GradientTransform<Float64Array[]> {
-  checkUnitInterval('heavyBall: mu', mu);
-  const name = `heavyBall(${mu})`;
+/**
+ * Heavy-ball momentum (Polyak 1964), optax's trace: m ← decay·m + g, u ← m. With scale(-lr) the effective step
+ * on a constant gradient is lr/(1 − decay). Default decay 0.9. Cost 2 flops per parameter; state P.
+ */
+export function trace(decay: number = OPTIMIZER_DEFAULTS.momentum.momentum): GradientTransform<Float64Array[]> {
+  checkUnitInterval('trace: decay', decay);
+  const name = `trace(${decay})`;
   return {
     name,
     init: (sizes) => zeros(name, sizes),
-    apply(updates, m, _step) {
+    apply(updates, m) {
       checkShapes(name, updates, m);
       for (let g = 0; g < m.length; g++) {
         const mg = m[g];
         const ug = updates[g];
         for (let i = 0; i < mg.length; i++) {
-          const mi = mu * mg[i] + ug[i];
+          const mi = decay * mg[i] + ug[i];
           mg[i] = mi;
           ug[i] = mi;
         }
@@ -55,36 +78,55 @@ export function heavyBall(mu: number): GradientTransform<Float64Array[]> {
   };
 }
 
-/** Adam's denominator: v <- b2*v + (1-b2)*g^2 from the RAW gradient, u <- u / (sqrt(v / (1 - b2^t)) + eps). */
-export function scaleByRms(beta2: number, eps: number): GradientTransform<Float64Array[]> {
-  checkUnitInterval('scaleByRms: beta2', beta2);
+/** State of scaleByRms: the step count and the second moment, one array per group. */
+export interface RmsState {
+  count: number;
+  nu: Float64Array[];
+}
+
+/**
+ * RMSProp (Tieleman & Hinton 2012) as Adam's denominator alone: v ← decay·v + (1−decay)·g², u ← g / (sqrt(v̂) + eps)
+ * with v̂ = v/(1 − decay^t). This is optax's scale_by_rms with a bias correction and eps outside the sqrt (optax:
+ * g / sqrt(v + eps), no correction), so that chain(scaleByRms(), scale(-lr)) is Adam with b1 = 0 exactly.
+ * Defaults decay 0.999, eps 1e-8 (Adam's). Cost ~6 flops and one sqrt per parameter; state P.
+ */
+export function scaleByRms(opts: { decay?: number; eps?: number } = {}): GradientTransform<RmsState> {
+  const d = OPTIMIZER_DEFAULTS.rmsprop;
+  const decay = opts.decay ?? d.beta2;
+  const eps = opts.eps ?? d.eps;
+  checkUnitInterval('scaleByRms: decay', decay);
   checkNonNegative('scaleByRms: eps', eps);
-  const name = `scaleByRms(${beta2}, ${eps})`;
+  const name = `scaleByRms(${decay}, ${eps})`;
   return {
     name,
-    init: (sizes) => zeros(name, sizes),
-    apply(updates, v, step, grads = updates) {
-      checkStep(name, step);
-      checkShapes(name, updates, v);
-      const c = 1 - beta2;
-      const correction = 1 - Math.pow(beta2, step);
-      for (let g = 0; g < v.length; g++) {
-        const vg = v[g];
+    init: (sizes) => ({ count: 0, nu: zeros(name, sizes) }),
+    apply(updates, state) {
+      checkShapes(name, updates, state.nu);
+      const t = ++state.count;
+      const c = 1 - decay;
+      const correction = 1 - Math.pow(decay, t);
+      for (let g = 0; g < updates.length; g++) {
+        const vg = state.nu[g];
         const ug = updates[g];
-        const gg = grads[g];
-        for (let i = 0; i < vg.length; i++) {
-          const gi = gg[i];
-          const vi = beta2 * vg[i] + c * gi * gi;
+        for (let i = 0; i < ug.length; i++) {
+          const gi = ug[i];
+          const vi = decay * vg[i] + c * gi * gi;
           vg[i] = vi;
-          ug[i] = ug[i] / (Math.sqrt(vi / correction) + eps);
+          ug[i] = gi / (Math.sqrt(vi / correction) + eps);
         }
       }
     },
   };
 }
 
-/** Adagrad: a <- a + g^2 from the RAW gradient (a starts at initialAccumulator, default 0), u <- u / (sqrt(a) + eps). */
-export function scaleBySumOfSquares(eps: number, initialAccumulator = 0): GradientTransform<Float64Array[]> {
+/**
+ * Adagrad (Duchi, Hazan & Singer 2011), like optax's scale_by_rss but with eps outside the sqrt: a ← a + g²,
+ * u ← g / (sqrt(a) + eps), a starting at initialAccumulator. Defaults eps 1e-10, initialAccumulator 0.
+ * Cost ~4 flops and one sqrt per parameter; state P.
+ */
+export function scaleBySumOfSquares(opts: { eps?: number; initialAccumulator?: number } = {}): GradientTransform<Float64Array[]> {
+  const eps = opts.eps ?? OPTIMIZER_DEFAULTS.adagrad.eps;
+  const initialAccumulator = opts.initialAccumulator ?? 0;
   checkNonNegative('scaleBySumOfSquares: eps', eps);
   checkNonNegative('scaleBySumOfSquares: initialAccumulator', initialAccumulator);
   const name = `scaleBySumOfSquares(${eps}, ${initialAccumulator})`;
@@ -95,55 +137,60 @@ export function scaleBySumOfSquares(eps: number, initialAccumulator = 0): Gradie
       if (initialAccumulator !== 0) for (const ag of a) ag.fill(initialAccumulator);
       return a;
     },
-    apply(updates, a, _step, grads = updates) {
+    apply(updates, a) {
       checkShapes(name, updates, a);
       for (let g = 0; g < a.length; g++) {
         const ag = a[g];
         const ug = updates[g];
-        const gg = grads[g];
         for (let i = 0; i < ag.length; i++) {
-          const gi = gg[i];
+          const gi = ug[i];
           const ai = ag[i] + gi * gi;
           ag[i] = ai;
-          ug[i] = ug[i] / (Math.sqrt(ai) + eps);
+          ug[i] = gi / (Math.sqrt(ai) + eps);
         }
       }
     },
   };
 }
 
+/** State of scaleByGroupRms: the step count and the one shared second moment (a length-1 array). */
+export interface GroupRmsState {
+  count: number;
+  nu: Float64Array;
+}
+
 /**
- * One RMS scalar shared by all groups (Arora et al. 2019's default): v <- alpha*v + (1-alpha)*sum_groups ||g||^2
- * from the RAW gradient, u <- u / (sqrt(v / (1 - alpha^t)) + eps). State is a length-1 Float64Array holding v.
+ * One RMS scalar for all groups together (Arora, Cohen, Hu & Luo 2019, the default optimizer of their deep matrix
+ * factorization): v ← decay·v + (1−decay)·Σ_groups ||g||², u ← g / (sqrt(v/(1 − decay^t)) + eps). The update keeps
+ * the gradient's direction and adapts its length. Defaults decay 0.99, eps 1e-4. Cost ~3 flops per parameter; state 1.
  */
-export function scaleByGroupRms(alpha: number, eps: number): GradientTransform<Float64Array> {
-  checkUnitInterval('scaleByGroupRms: alpha', alpha);
+export function scaleByGroupRms(opts: { decay?: number; eps?: number } = {}): GradientTransform<GroupRmsState> {
+  const d = OPTIMIZER_DEFAULTS['group-rmsprop'];
+  const decay = opts.decay ?? d.alpha;
+  const eps = opts.eps ?? d.eps;
+  checkUnitInterval('scaleByGroupRms: decay', decay);
   checkNonNegative('scaleByGroupRms: eps', eps);
-  const name = `scaleByGroupRms(${alpha}, ${eps})`;
+  const name = `scaleByGroupRms(${decay}, ${eps})`;
   return {
     name,
     init(sizes) {
-      // No per-coordinate state: validate the sizes, keep one scalar.
       for (let g = 0; g < sizes.length; g++) {
         if (!Number.isInteger(sizes[g]) || sizes[g] < 0) {
           throw new RangeError(`${name}: sizes[${g}] must be an integer >= 0, got ${String(sizes[g])}`);
         }
       }
-      return new Float64Array(1);
+      return { count: 0, nu: new Float64Array(1) };
     },
-    apply(updates, v, step, grads = updates) {
-      checkStep(name, step);
-      if (grads.length !== updates.length) {
-        throw new RangeError(`${name}: got ${updates.length} update groups but ${grads.length} gradient groups`);
-      }
+    apply(updates, state) {
+      const t = ++state.count;
       let sumSq = 0;
-      for (let g = 0; g < grads.length; g++) {
-        const gg = grads[g];
-        for (let i = 0; i < gg.length; i++) sumSq += gg[i] * gg[i];
+      for (let g = 0; g < updates.length; g++) {
+        const ug = updates[g];
+        for (let i = 0; i < ug.length; i++) sumSq += ug[i] * ug[i];
       }
-      const vNew = alpha * v[0] + (1 - alpha) * sumSq;
-      v[0] = vNew;
-      const c = 1 / (Math.sqrt(vNew / (1 - Math.pow(alpha, step))) + eps);
+      const v = decay * state.nu[0] + (1 - decay) * sumSq;
+      state.nu[0] = v;
+      const c = 1 / (Math.sqrt(v / (1 - Math.pow(decay, t))) + eps);
       for (let g = 0; g < updates.length; g++) {
         const ug = updates[g];
         for (let i = 0; i < ug.length; i++) ug[i] *= c;
@@ -152,7 +199,7 @@ export function scaleByGroupRms(alpha: number, eps: number): GradientTransform<F
   };
 }
 
-/** Multiply updates by a constant: u <- factor*u (end a chain with scale(-lr)). */
+/** Multiply the updates by a constant, u ← factor·u (optax.scale; end a chain with scale(-lr)). Cost 1 flop per parameter. */
 export function scale(factor: number): GradientTransform<null> {
   checkFinite('scale: factor', factor);
   return {
@@ -167,19 +214,28 @@ export function scale(factor: number): GradientTransform<null> {
   };
 }
 
-/** Multiply updates by schedule(t) at step t; throws if the schedule returns a non-finite value. */
-export function scaleBySchedule(schedule: (t: number) => number): GradientTransform<null> {
+/** State of scaleBySchedule: the number of steps taken. */
+export interface ScheduleState {
+  count: number;
+}
+
+/**
+ * Multiply the updates by schedule(t) at step t = 1, 2, … (optax.scale_by_schedule, which passes the 0-based count
+ * instead); throws if the schedule gives a non-finite value. Cost 1 flop per parameter plus the schedule's.
+ */
+export function scaleBySchedule(schedule: (t: number) => number): GradientTransform<ScheduleState> {
   if (typeof schedule !== 'function') {
     throw new TypeError(`scaleBySchedule: schedule must be a function (t) => number, got ${typeof schedule}`);
   }
   const name = `scaleBySchedule(${schedule.name || 'anonymous'})`;
   return {
     name,
-    init: () => null,
-    apply(updates, _state, step) {
-      const factor = schedule(step);
+    init: () => ({ count: 0 }),
+    apply(updates, state) {
+      const t = ++state.count;
+      const factor = schedule(t);
       if (typeof factor !== 'number' || !Number.isFinite(factor)) {
-        throw new RangeError(`${name}: schedule(${step}) must be a finite number, got ${String(factor)}`);
+        throw new RangeError(`${name}: schedule(${t}) must be a finite number, got ${String(factor)}`);
       }
       for (let g = 0; g < updates.length; g++) {
         const ug = updates[g];

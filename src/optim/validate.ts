@@ -1,4 +1,4 @@
-// Internal argument checks shared by the transforms and makeOptimizer (not re-exported).
+// Internal argument checks shared by the transforms and namedOptimizer (not re-exported).
 
 /** Render a bad value for an error message (numbers as-is, anything else JSON-ish). */
 export function show(value: unknown): string {
@@ -11,7 +11,7 @@ export function show(value: unknown): string {
   }
 }
 
-/** Throw unless value is a number in [0, 1); `label` names the option, e.g. 'traceMomentum: beta1'. */
+/** Throw unless value is a number in [0, 1); `label` names the option, e.g. 'scaleByAdam: b1'. */
 export function checkUnitInterval(label: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
     throw new RangeError(`${label} must be a number in [0, 1), got ${show(value)}`);
@@ -36,13 +36,6 @@ export function checkPositive(label: string, value: unknown): asserts value is n
 export function checkFinite(label: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new RangeError(`${label} must be a finite number, got ${show(value)}`);
-  }
-}
-
-/** Throw unless step is an integer >= 1 (bias corrections divide by 1 - beta^step). */
-export function checkStep(label: string, step: number): void {
-  if (!Number.isInteger(step) || step < 1) {
-    throw new RangeError(`${label}: step must be an integer >= 1, got ${show(step)}`);
   }
 }
 

@@ -4,6 +4,7 @@ import type { LabeledObservations } from '../data/labels.ts';
 import { splitObservations } from '../data/split.ts';
 import { fitBiases, residualObservations, zeroBiases, type Biases } from './biases.ts';
 import { trainFactored } from './factored-train.ts';
+import { chain, scale, scaleByAdam } from '../optim/index.ts';
 import { softImputeAls, sparseSpectralNorm, type SoftImputeAlsState } from './soft-impute-als.ts';
 import { makePredictor, type CompletionParts, type Predictor } from './completion-model.ts';
 
@@ -300,8 +301,8 @@ export function complete(input: Observations | LabeledObservations, options: Com
           penalty: mth,
           lambda,
           nuclearWeight: mth === 'ratio' ? nuclearWeight : 0,
-          lr,
-          steps: maxSteps,
+          optimizer: chain(scaleByAdam(), scale(-lr)),
+          maxIters: maxSteps,
           initScale,
           seed,
           evalEvery,
@@ -367,8 +368,8 @@ export function complete(input: Observations | LabeledObservations, options: Com
       penalty: chosen.method,
       lambda,
       nuclearWeight: chosen.method === 'ratio' ? nuclearWeight / grow : 0,
-      lr,
-      steps,
+      optimizer: chain(scaleByAdam(), scale(-lr)),
+      maxIters: steps,
       initScale,
       seed,
       onStep: (step, mse) => progress({ phase: 'fitting', done: step, total: steps, info: `${chosen.method} rank ${chosen.rank}, train RMSE ${Math.sqrt(mse).toFixed(4)}` }),

@@ -4,12 +4,12 @@ import type { Observations } from '../data/observations.ts';
 import { linearIndices } from '../data/observations.ts';
 import { createPenaltyWorkspace, penalty, penaltyNeedsSvd, type PenaltyName } from '../penalty/index.ts';
 import { backward, createDeepWorkspace, forward, initDeepModel, type DeepModel } from '../model/deep.ts';
-import { applyUpdates, makeOptimizer, type GradientTransform, type OptimizerName } from '../optim/index.ts';
+import { applyUpdates, type GradientTransform } from '../optim/index.ts';
 import { deriveRng } from '../random/index.ts';
 import { trainMSE } from '../metrics/index.ts';
 
 /** Why training stopped. */
-export type StopReason = 'max-iters' | 'tolerance' | 'stall' | 'interrupted' | 'target-error';
+export type StopReason = 'max-iters' | 'tolerance' | 'stall' | 'interrupted' | 'target-error' | 'early-stop';
 
 /** One progress report, emitted every `progressEvery` steps and at the end. `W` is a live view: copy to keep it. */
 export interface ProgressEvent {
@@ -29,15 +29,18 @@ export interface ProgressEvent {
  */
 export interface TrainerSettings<Model, Event> {
   lambda: number;
-  optimizer: OptimizerName;
-  lr: number;
+  /**
+   * The optimizer: a chain of gradient transforms ending with the step size, e.g. chain(scaleByAdam(), scale(-1e-3))
+   * (namedOptimizer builds the CLI's named ones). It turns the gradients into the updates added to the parameters.
+   */
+  optimizer: GradientTransform<any>;
   /** Scale of the initialization as each model reads it: initDeepModel ||W_0||_F ≈ s·sqrt(n), initFactoredModel entry RMS. */
   initScale: number;
   /** Seed of the initialization (drawn from its own stream, so the data stays put when only the model changes). */
   seed: number;
   maxIters: number;
-  /** Stop when the train MSE is at or below this (0 turns the rule off). */
-  tol: number;
+  /** Stop when the train MSE is at or below this (default 0: only an exact fit stops). */
+  tol?: number;
   /**
    * Checked on the live model at the start of every step, before its update (like `tol`); true stops training with
    * stopReason 'target-error' (runSynthetic's `targetError`: relError against the truth at or below a target).
@@ -80,13 +83,10 @@ export interface TrainResult extends TrainerOutcome {
   model: DeepModel;
 }
 
-/** Training produced NaN or Inf: says what diverged, at which step, with which optimizer and learning rate. */
+/** Training produced NaN or Inf: says what diverged, at which step, and with which optimizer (its chain's name). */
 export class DivergenceError extends Error {
-  constructor(what: string, step: number, optimizer: string, lr: number) {
-    super(
-      `training diverged: ${what} became non-finite at step ${step} (optimizer ${optimizer}, lr ${lr}); ` +
-        `try a lower learning rate (--lr ${lr / 10})`,
-    );
+  constructor(what: string, step: number, optimizer: string) {
+    super(`training diverged: ${what} became non-finite at step ${step} (optimizer ${optimizer}); try a lower learning rate`);
     this.name = 'DivergenceError';
   }
 }
@@ -118,32 +118,43 @@ export function evaluationStop<M>(
   mse: number,
   objective: number,
   usePenalty: boolean,
-  opts: Pick<TrainerSettings<M, never>, 'tol' | 'reachedTarget' | 'optimizer' | 'lr'>,
+  opts: Pick<TrainerSettings<M, never>, 'tol' | 'reachedTarget' | 'optimizer'>,
   model: M,
 ): StopReason | null {
   if (!Number.isFinite(objective)) {
-    throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, opts.optimizer, opts.lr);
+    throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, opts.optimizer.name);
   }
-  if (mse <= opts.tol) return 'tolerance';
+  if (mse <= (opts.tol ?? 0)) return 'tolerance';
   if (opts.reachedTarget?.(model)) return 'target-error';
   return null;
 }
 
-/** One optimizer update in place: grads become updates, checked finite (else a DivergenceError), then added to params. */
+/**
+ * One optimizer update of step t in place: grads become updates, checked finite (else a DivergenceError), then
+ * added to params. Cost: the optimizer's plus 2 flops per parameter.
+ */
 export function optimizerStep(
-  optimizer: GradientTransform<unknown>,
+  optimizer: GradientTransform<any>,
   params: Float64Array[],
   grads: Float64Array[],
   state: unknown,
   t: number,
-  name: OptimizerName,
-  lr: number,
 ): void {
-  optimizer.apply(grads, state, t);
+  optimizer.apply(grads, state);
   let updateSum = 0;
   for (const u of grads) for (let i = 0; i < u.length; i++) updateSum += u[i];
-  if (!Number.isFinite(updateSum)) throw new DivergenceError('the parameter update', t, name, lr);
+  if (!Number.isFinite(updateSum)) throw new DivergenceError('the parameter update', t, optimizer.name);
   applyUpdates(params, grads);
+}
+
+/** Throw unless `optimizer` looks like a GradientTransform (a chain): the message names the option. */
+export function checkOptimizer(optimizer: unknown): void {
+  const o = optimizer as GradientTransform | null;
+  if (o === null || typeof o !== 'object' || typeof o.init !== 'function' || typeof o.apply !== 'function') {
+    throw new TypeError(
+      `optimizer must be a GradientTransform such as chain(scaleByAdam(), scale(-1e-3)), got ${typeof optimizer === 'string' ? JSON.stringify(optimizer) : typeof optimizer}`,
+    );
+  }
 }
 
 /**
@@ -156,10 +167,11 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
   const [m, n] = obs.shape;
   const count = obs.values.length;
   checkTrainSettings(count, opts.maxIters, opts.lambda);
+  checkOptimizer(opts.optimizer);
   const backend = opts.backend ?? getBackend();
   const model = initDeepModel(m, n, opts.depth, opts.initScale, deriveRng(opts.seed, 'init'));
   const deepWs = createDeepWorkspace(model);
-  const optimizer = makeOptimizer(opts.optimizer, { lr: opts.lr });
+  const optimizer = opts.optimizer;
   const params = model.layers.map((L) => L.data);
   const state = optimizer.init(params.map((p) => p.length));
   const G = zeros(m, n);
@@ -228,7 +240,7 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
     }
     if (opts.signal?.aborted) return 'interrupted';
     backward(model, deepWs, G, grads, backend);
-    optimizerStep(optimizer, params, gradData, state, t, opts.optimizer, opts.lr);
+    optimizerStep(optimizer, params, gradData, state, t);
     updates = t;
     if (t % progressEvery === 0) report(t);
     return t === opts.maxIters ? 'max-iters' : null;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createTrainer, DivergenceError, train, type TrainOptions } from '../../src/solver/train.ts';
 import { DEFAULT_RUN_SPEC, runSynthetic, type RunSpec } from '../../src/experiment/run.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
+import { namedOptimizer } from '../../src/optim/index.ts';
 
 // A small, fast version of the protocol (n = 30, rank 2) with the same pattern as the headline claims.
 const small: RunSpec = { ...DEFAULT_RUN_SPEC, n: 30, rank: 2, samples: 270, maxIters: 3000 };
@@ -16,7 +17,7 @@ test('depth 1 + L*/F + Adam recovers a small low-rank matrix from few entries', 
 
 test('the stall rule stops a run whose objective no longer improves', () => {
   const p = syntheticProblem(small);
-  const opts: TrainOptions = { ...small, penalty: 'none', maxIters: 50000, stallWindow: 200, stallTol: 1e-3 };
+  const opts: TrainOptions = { ...small, optimizer: namedOptimizer(small.optimizer, { lr: small.lr }), penalty: 'none', maxIters: 50000, stallWindow: 200, stallTol: 1e-3 };
   const r = train(p.observations, opts);
   assert.equal(r.stopReason, 'stall');
   assert.ok(r.iterations < 50000);

@@ -8,6 +8,7 @@ import { gemm, maxAbsDiff, zeros, type Matrix } from '../../src/linalg/matrix.ts
 import { syntheticProblem } from '../../src/data/synthetic.ts';
 import { train, type TrainOptions } from '../../src/solver/train.ts';
 import { DEFAULT_RUN_SPEC } from '../../src/experiment/run.ts';
+import { namedOptimizer } from '../../src/optim/index.ts';
 import { relativeError } from '../../src/metrics/index.ts';
 import { randomMatrix } from '../helpers/random.ts';
 
@@ -137,12 +138,10 @@ test('native gemm equals the TypeScript gemm for every transpose, alpha and beta
 });
 
 // The default run's method (depth 1, adam + L∗/F, λ 1e-4, lr 1e-3), 200 steps.
-const trainOpts = (backend: Backend, extra: Partial<TrainOptions> = {}): TrainOptions => ({
-  ...DEFAULT_RUN_SPEC,
-  maxIters: 200,
-  backend,
-  ...extra,
-});
+const trainOpts = (backend: Backend, extra: Partial<typeof DEFAULT_RUN_SPEC> = {}): TrainOptions => {
+  const spec = { ...DEFAULT_RUN_SPEC, maxIters: 200, ...extra };
+  return { ...spec, optimizer: namedOptimizer(spec.optimizer, { lr: spec.lr }), backend };
+};
 
 test('training agrees between backends: depth 1, adam + L∗/F, 200 steps at n = 30', { skip }, () => {
   const p = syntheticProblem({ n: 30, rank: 2, samples: 300, seed: 0 });

@@ -14,6 +14,7 @@ import {
 import { factoredDataTerm, trainFactored } from '../../src/solver/factored-train.ts';
 import { makeObservations, type Observations } from '../../src/data/observations.ts';
 import { createRng } from '../../src/random/index.ts';
+import { chain, scale, scaleByAdam } from '../../src/optim/index.ts';
 import { randomMatrix } from '../helpers/random.ts';
 import { numericGradient } from '../helpers/gradient.ts';
 
@@ -158,7 +159,7 @@ test('Adam on the factored model with L∗/F fits a noiseless low-rank matrix', 
     pick.map((t) => t % n),
     pick.map((t) => truth.data[t]),
   );
-  const r = trainFactored(obs, { rank: 4, penalty: 'ratio', lambda: 1e-3, lr: 1e-2, steps: 1500, initScale: 1e-2, seed: 0 });
+  const r = trainFactored(obs, { rank: 4, penalty: 'ratio', lambda: 1e-3, optimizer: chain(scaleByAdam(), scale(-1e-2)), maxIters: 1500, initScale: 1e-2, seed: 0 });
   const W = product(r.model.A, r.model.B);
   let num = 0;
   let den = 0;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createTrainer, DivergenceError, train, type TrainOptions } from '../../src/solver/train.ts';
 import { DEFAULT_RUN_SPEC, runSynthetic, type RunSpec } from '../../src/experiment/run.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
+import { namedOptimizer } from '../../src/optim/index.ts';
 
 // A small, fast version of the protocol (n = 30, rank 2) with the same pattern as the headline claims.
 const small: RunSpec = { ...DEFAULT_RUN_SPEC, n: 30, rank: 2, samples: 270, maxIters: 3000 };
@@ -32,7 +33,7 @@ test('the train-MSE tolerance stops the run and says so', () => {
 test('NaN/Inf stops the run with a message naming the optimizer and learning rate', () => {
   const p = syntheticProblem(small);
   assert.throws(
-    () => train(p.observations, { ...small, optimizer: 'sgd', lr: 1e6, penalty: 'none', maxIters: 5000 }),
+    () => train(p.observations, { ...small, optimizer: namedOptimizer('sgd', { lr: 1e6 }), penalty: 'none', maxIters: 5000 }),
     (err: unknown) =>
       err instanceof DivergenceError && /sgd/.test(err.message) && /lr 1000000/.test(err.message) && /lower learning rate/.test(err.message),
   );
@@ -44,6 +45,7 @@ test('an aborted signal interrupts training cleanly; progress events arrive in o
   const steps: number[] = [];
   const trainer = createTrainer(p.observations, {
     ...small,
+    optimizer: namedOptimizer(small.optimizer, { lr: small.lr }),
     maxIters: 10000,
     progressEvery: 10,
     signal: controller.signal,

@@ -1,0 +1,107 @@
+// The one table of defaults: `mcomplete run`, `sweep`, `claims`, the optimizer table and the web page read their
+// defaults here, so that no two places can disagree. Plain values and two pure rules; imports only types.
+import type { PenaltyName } from './penalty/index.ts';
+
+// ---- synthetic runs (`mcomplete run`, sweeps, the web page) -------------------------------------------------
+
+/**
+ * The default synthetic run: the headline method, depth-1 W + L∗/F + Adam, on the protocol's problem (n = 100,
+ * rank 5, m = 2000; DESIGN section 4).
+ */
+export const RUN_DEFAULTS = Object.freeze({
+  n: 100,
+  rank: 5,
+  samples: 2000,
+  seed: 0,
+  depth: 1,
+  penalty: 'ratio',
+  lambda: 1e-4,
+  optimizer: 'adam',
+  lr: 1e-3,
+  initScale: 1e-3,
+  /** The iteration cap with a penalty: past the plateau of penalized depth-1 runs. */
+  maxIters: 25000,
+  tol: 0,
+} as const);
+
+/** Rank k of the factored model W = A·B^T when none is given (capped at n). */
+export const FACTORED_RANK = 20;
+
+/** The iteration cap without a penalty, where train MSE ≤ 1e-6 stops the run (depth 3 needs 25–35k steps). */
+export const UNPENALIZED_MAX_ITERS = 40000;
+
+/**
+ * The train-MSE stop rule's default: Arora et al.'s 1e-6 without a penalty; off (0) with one, because a penalized
+ * depth-1 run fits Ω (train MSE ≈ 1e-8 at 8k steps on the default problem) long before it leaves its plateau.
+ */
+export function defaultTol(penalty: PenaltyName): number {
+  return penalty === 'none' ? 1e-6 : 0;
+}
+
+/** The iteration cap's default: RUN_DEFAULTS.maxIters (25,000) with a penalty, UNPENALIZED_MAX_ITERS (40,000) without. */
+export function defaultMaxIters(penalty: PenaltyName): number {
+  return penalty === 'none' ? UNPENALIZED_MAX_ITERS : RUN_DEFAULTS.maxIters;
+}
+
+/** Settings of nuclear-norm minimization (ADMM) as a synthetic method. */
+export const NUCLEAR_MIN_DEFAULTS = Object.freeze({
+  /** Box half-width δ: |X_ij − M_ij| ≤ δ on Ω (0: exact equality; Arora et al. used 1e-3). */
+  boxTol: 0,
+  relTol: 1e-6,
+  /** Near the recovery threshold (m = 2500 on the protocol) ADMM needs up to ~6400 iterations for 1e-6. */
+  maxIters: 10000,
+});
+
+/** Settings of soft-impute along a λ path as a synthetic method (lambda null: the oracle choice on the path). */
+export const SOFT_IMPUTE_DEFAULTS = Object.freeze({
+  lambda: null,
+  pathLength: 12,
+  lambdaMinRatio: 1e-5,
+  maxRank: null,
+  relTol: 1e-6,
+  /** Iteration cap for each λ. */
+  maxIters: 1000,
+});
+
+// ---- optimizers ---------------------------------------------------------------------------------------------
+
+/**
+ * Hyperparameters of the named optimizers (only those each one uses; the learning rate has no default here, it
+ * belongs to the run). rmsprop is Adam without its numerator: the same beta2 and eps, so the ablation differs only
+ * by the numerator. group-rmsprop is Arora et al.'s default.
+ */
+export const OPTIMIZER_DEFAULTS = Object.freeze({
+  sgd: Object.freeze({}),
+  momentum: Object.freeze({ momentum: 0.9 }),
+  adam: Object.freeze({ beta1: 0.9, beta2: 0.999, eps: 1e-8 }),
+  rmsprop: Object.freeze({ beta2: 0.999, eps: 1e-8 }),
+  adagrad: Object.freeze({ eps: 1e-10 }),
+  'group-rmsprop': Object.freeze({ alpha: 0.99, eps: 1e-4 }),
+});
+
+// ---- the web page -------------------------------------------------------------------------------------------
+
+/** The page's own problem and cap (small enough to train live in a browser); its methods start from RUN_DEFAULTS. */
+export const WEB_DEFAULTS = Object.freeze({
+  n: 30,
+  rank: 2,
+  /** Fraction of the n² entries observed. */
+  fraction: 0.3,
+  maxSteps: 20000,
+  /** The second run: gradient descent with the same penalty, at the learning rate that works best for it. */
+  sgdLr: 100,
+});
+
+// ---- real-data completion (`complete()`, `mcomplete complete`) ---------------------------------------------
+// COMPLETE_DEFAULTS (exported by src/complete/) is folded in here at merge.
+
+/** Every default of the project in one table: runs, baselines, optimizers, the web page and real-data completion. */
+export const DEFAULTS = Object.freeze({
+  run: RUN_DEFAULTS,
+  factoredRank: FACTORED_RANK,
+  unpenalizedMaxIters: UNPENALIZED_MAX_ITERS,
+  nuclearMin: NUCLEAR_MIN_DEFAULTS,
+  softImpute: SOFT_IMPUTE_DEFAULTS,
+  optimizers: OPTIMIZER_DEFAULTS,
+  web: WEB_DEFAULTS,
+});
