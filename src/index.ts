@@ -11,6 +11,7 @@ export * from './penalty/index.ts';
 export * from './model/index.ts';
 export * from './optim/index.ts';
 export * from './solver/index.ts';
+export * from './complete/index.ts';
 export * from './metrics/index.ts';
 export * from './experiment/run.ts';
 export * from './experiment/baselines.ts';

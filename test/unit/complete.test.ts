@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { complete, supportedRank } from '../../src/solver/complete.ts';
+import { complete, supportedRank } from '../../src/complete/index.ts';
 import { parseTriplets } from '../../src/data/formats/triplets.ts';
 import { parseQuery } from '../../src/data/formats/query.ts';
 import { labelObservations } from '../../src/data/labels.ts';
