@@ -1,7 +1,7 @@
 import type { Matrix } from '../linalg/matrix.ts';
 import { svd } from '../linalg/svd.ts';
 import { syntheticFactors, syntheticProblem, type SyntheticFactors, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
-import { createFactoredWorkspace, factoredSpectrum, type FactoredPenaltyName } from '../model/factored.ts';
+import { createFactoredWorkspace, factoredSpectrum, type FactoredPenaltyName } from '../penalty/factored.ts';
 import { createFactoredTrainer, type FactoredTrainerResult } from '../solver/factored-train.ts';
 import {
   train,

@@ -1,15 +1,14 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
+import { initFactoredModel, type FactoredModel } from '../model/factored.ts';
 import {
   createFactoredWorkspace,
   factoredPenalties,
-  initFactoredModel,
   type PenaltyWeights,
-  type FactoredModel,
   type FactoredPenaltyName,
   type FactoredWorkspace,
-} from '../model/factored.ts';
+} from '../penalty/factored.ts';
 import { makeOptimizer, type OptimizerName, type OptimizerOptions } from '../optim/index.ts';
 import { deriveRng } from '../random/index.ts';
 import {
