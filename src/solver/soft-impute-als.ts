@@ -290,8 +290,7 @@ function addScaledAndShrink(X: Matrix, P: Matrix, d: Float64Array, lambda: numbe
  * Returns σ. Cost O(len·r² + other·r²).
  */
 function rotateBySvd(backend: Backend, X: Matrix, ws: SvdWorkspace, into: Matrix, rotate: Matrix, tmp: Matrix): { d: Float64Array } {
-  // Cold start on purpose: warm-started Jacobi (linalg/svd.ts) can fail to converge after a run of calls on the
-  // strongly graded matrices that dying components produce.
+  // Cold start: X is len×r, typically len ≫ r, so the SVD costs about its O(len·r²) QR, which a warm start keeps.
   const { U: P, s, V: Q } = backend.svdInto(X, ws);
   into.data.set(P.data);
   const r = s.length;
