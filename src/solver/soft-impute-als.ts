@@ -290,7 +290,8 @@ function addScaledAndShrink(X: Matrix, P: Matrix, d: Float64Array, lambda: numbe
  * Returns σ. Cost O(len·r² + other·r²).
  */
 function rotateBySvd(backend: Backend, X: Matrix, ws: SvdWorkspace, into: Matrix, rotate: Matrix, tmp: Matrix): { d: Float64Array } {
-  // Cold start: X is len×r, typically len ≫ r, so the SVD costs about its O(len·r²) QR, which a warm start keeps.
+  // Cold start: X is len×r, typically len ≫ r, and the SVD's cost is then its O(len·r²) QR, which warm and cold
+  // starts both pay.
   const { U: P, s, V: Q } = backend.svdInto(X, ws);
   into.data.set(P.data);
   const r = s.length;
