@@ -2,11 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clone, frobeniusNorm, gemm, zeros, type Matrix } from '../../src/linalg/matrix.ts';
 import { svd } from '../../src/linalg/svd.ts';
+import { tsBackend, type Backend } from '../../src/linalg/backend.ts';
+import { loadNativeBackend } from '../../src/linalg/native.ts';
 import { isZeroNorm, penalty, RATIO_ZERO_NORM } from '../../src/penalty/index.ts';
 import {
   createFactoredWorkspace,
   expandLeft,
   expandRight,
+  factoredPenalties,
   factoredPenalty,
   factoredSpectrum,
   type FactoredPenaltyName,
@@ -195,4 +198,26 @@ test('dense and factored L∗/F share one zero-norm guard: 1 with zero gradient 
     }
   }
   assert.ok(isZeroNorm(0) && !isZeroNorm(RATIO_ZERO_NORM));
+});
+
+test('the core SVD runs on the workspace backend (same bits as ts), and on native gives the same penalty to rounding', () => {
+  const A = randomMatrix(9, 4, 41);
+  const B = randomMatrix(7, 4, 42);
+  let calls = 0;
+  const spy: Backend = { ...tsBackend, svdInto: (M, ws, o) => (calls++, tsBackend.svdInto(M, ws, o)) };
+  const grads = () => ({ gradA: zeros(9, 4), gradB: zeros(7, 4) });
+  const g0 = grads();
+  const g1 = grads();
+  const base = factoredPenalties({ ratio: 0.3, nuclear: 0.2 }, A, B, createFactoredWorkspace(9, 7, 4, tsBackend), g0);
+  const viaSpy = factoredPenalties({ ratio: 0.3, nuclear: 0.2 }, A, B, createFactoredWorkspace(9, 7, 4, spy), g1);
+  assert.equal(calls, 1);
+  assert.equal(viaSpy, base);
+  assert.deepEqual([g1.gradA.data, g1.gradB.data], [g0.gradA.data, g0.gradB.data]);
+  const native = loadNativeBackend().backend;
+  if (native) {
+    const g2 = grads();
+    const viaNative = factoredPenalties({ ratio: 0.3, nuclear: 0.2 }, A, B, createFactoredWorkspace(9, 7, 4, native), g2);
+    assert.ok(Math.abs(viaNative - base) < 1e-13 * base);
+    assert.ok(relDiff(g2.gradA, g0.gradA) < 1e-12 && relDiff(g2.gradB, g0.gradB) < 1e-12);
+  }
 });
