@@ -1,13 +1,12 @@
 import type { Observations } from '../data/observations.ts';
 import type { LabeledObservations } from '../data/labels.ts';
 import { splitObservations } from '../data/split.ts';
-import { sparseSpectralNorm } from '../solver/soft-impute-als.ts';
 import { fitBiases, residualObservations, zeroBiases } from './biases.ts';
 import { COMPLETE_DEFAULTS } from './defaults.ts';
-import { candidateRanks, gradientLambdas, softImputeLambdas, type CompletionMethod } from './grid.ts';
+import { candidateRanks, type CompletionMethod, type RankContext } from './grid.ts';
 import { makePredictor, type CompletionParts, type Predictor } from './predictor.ts';
 import { refit, type RefitSummary } from './refit.ts';
-import { makeEvaluator, tuneBiases, tuneGradient, tuneSoftImpute, type CompleteProgress, type SoftImputeBest, type Trial, type TuningTally } from './tune.ts';
+import { makeEvaluator, tuneBiases, tuneMethods, type CompleteProgress, type Trial } from './tune.ts';
 
 /** A method, or `auto`: the methods of AUTO_METHODS compared on the validation split. */
 export type MethodChoice = CompletionMethod | 'auto';
@@ -88,6 +87,59 @@ export function complete(input: Observations | LabeledObservations, options: Com
   const { observations: obs, rowIds, colIds } = asLabeled(input);
   const [m, n] = obs.shape;
   const count = obs.values.length;
+  const s = resolveOptions(options, count);
+  const { train: fit, heldOut: val } = splitObservations(obs, s.fraction, s.seed, 'validation');
+  const fitCount = fit.values.length;
+  const plan = planRanks(s.methods, { m, n, count, fitCount, ranks: options.ranks, nuclearWeight: s.nuclearWeight, auto: s.method === 'auto' });
+  const notes = plan.notes;
+
+  // Clip range and biases, tuned on the validation split; then every method's candidates.
+  const clip: [number, number] | null = s.clipOn ? valueRange(fit.values) : null;
+  const bias = tuneBiases(fit, val, options.biasLambdas ?? COMPLETE_DEFAULTS.biasLambdas, clip);
+  const biasLambda = bias.best.lambda;
+  const fitBias = s.center ? bias.best.b : zeroBiases(m, n);
+  const fitResid = residualObservations(fit, fitBias);
+  const tuning = tuneMethods(fitResid, plan.ranks, options.lambdas, {
+    ...s,
+    evaluate: makeEvaluator(fit, val, fitBias, clip),
+    progress: s.progress,
+  });
+  if (tuning.tried.length === 0) throw new RangeError(`no method could be tuned: ${notes.join('; ')}`);
+  const chosen = tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
+  const tuned = performance.now();
+
+  // Refit the chosen setting on every observed entry.
+  const allBias = fitBiases(obs, biasLambda);
+  const biases = s.center ? allBias : zeroBiases(m, n);
+  const siState = tuning.softImpute?.trial === chosen ? tuning.softImpute.state : null;
+  const final = refit(residualObservations(obs, biases), chosen, siState, fitCount, s, s.progress);
+  notes.push(...final.notes);
+  const allRange = valueRange(obs.values);
+  const parts: CompletionParts = { rowIds, colIds, biases, fallback: allBias, L: final.L, R: final.R, clip: s.clipOn ? allRange : null };
+  const predictor = makePredictor(parts, obs);
+  let sse = 0;
+  for (let t = 0; t < count; t++) sse += (predictor.predictAt(obs.rows[t], obs.cols[t]) - obs.values[t]) ** 2;
+  const summary = final.summary;
+  summary.trainRMSE = Math.sqrt(sse / count);
+  const finished = performance.now();
+  const report: CompletionReport = {
+    method: chosen.method,
+    chosen: { ...chosen, biasLambda, ...(chosen.method === 'ratio' && s.nuclearWeight > 0 ? { nuclearWeight: s.nuclearWeight } : {}) },
+    refit: summary,
+    tried: tuning.tried,
+    biasTrials: bias.trials.map(({ lambda, validationRMSE: v }) => ({ lambda, validationRMSE: v })),
+    validation: { fraction: s.fraction, seed: s.seed, entries: val.values.length, fitEntries: fitCount },
+    data: { rows: m, cols: n, observed: count, min: allRange[0], max: allRange[1] },
+    centered: s.center,
+    clip: parts.clip ? [parts.clip[0], parts.clip[1]] : null,
+    seconds: { tuning: (tuned - started) / 1000, fitting: (finished - tuned) / 1000, total: (finished - started) / 1000 },
+    notes,
+  };
+  return { ...predictor, method: chosen.method, report, parts };
+}
+
+/** complete()'s options with the defaults filled in and checked (method, λ with auto, validation split size). */
+function resolveOptions(options: CompleteOptions, count: number) {
   const D = COMPLETE_DEFAULTS;
   const method = options.method ?? D.method;
   if (!METHOD_CHOICES.includes(method)) throw new RangeError(`unknown method '${method as string}' (allowed: ${METHOD_CHOICES.join(', ')})`);
@@ -106,91 +158,42 @@ export function complete(input: Observations | LabeledObservations, options: Com
       `too few observed entries (${count}) to hold out a validation split of ${fraction}: need at least ${Math.ceil(0.5 / fraction) + 1}`,
     );
   }
-  const lr = options.lr ?? D.lr;
-  const initScale = options.initScale ?? D.initScale;
-  const maxSteps = options.maxSteps ?? D.maxSteps;
-  const evalEvery = options.evalEvery ?? D.evalEvery;
-  const patience = options.patience ?? D.patience;
-  const nuclearWeight = options.nuclearWeight ?? D.nuclearWeight;
-  const progress = options.onProgress ?? (() => {});
-  const notes: string[] = [];
-
-  const { train: fit, heldOut: val } = splitObservations(obs, fraction, seed, 'validation');
-  const fitCount = fit.values.length;
-  const rankContext = { m, n, count, fitCount, ranks: options.ranks, nuclearWeight, auto: method === 'auto' };
-  const ranks = new Map(methods.map((mth) => [mth, candidateRanks(mth, rankContext)]));
-  for (const mth of methods) {
-    if (ranks.get(mth)?.length === 0) {
-      const need = m + n - 1;
-      if (method !== 'auto') {
-        throw new RangeError(
-          `${mth}: even rank 1 on a ${m}×${n} matrix needs at least m+n−1 = ${need} observed entries to fit, but the fit sees ${fitCount}`,
-        );
-      }
-      notes.push(`${mth} skipped: even rank 1 needs ${need} observed entries, the fit sees ${fitCount}`);
-    }
-  }
-
-  // Clip range and biases, tuned on the validation split.
-  const clip: [number, number] | null = clipOn ? valueRange(fit.values) : null;
-  const bias = tuneBiases(fit, val, options.biasLambdas ?? D.biasLambdas, clip);
-  const biasLambda = bias.best.lambda;
-  const fitBias = center ? bias.best.b : zeroBiases(m, n);
-  const fitResid = residualObservations(fit, fitBias);
-  const evaluate = makeEvaluator(fit, val, fitBias, clip);
-
-  // The candidates of every method, then the tuning runs.
-  const lambdaMaxFit = methods.includes('soft-impute') || methods.includes('nuclear') ? sparseSpectralNorm(fitResid, { seed }) : 0;
-  const lambdasOf = (mth: CompletionMethod): number[] =>
-    mth === 'soft-impute' ? softImputeLambdas(options.lambdas, lambdaMaxFit) : gradientLambdas(mth, options.lambdas, lambdaMaxFit, fitCount);
-  let total = 0;
-  for (const mth of methods) total += (ranks.get(mth) ?? []).length * lambdasOf(mth).length;
-  const tally: TuningTally = { done: 0, total, report: progress };
-  const tried: Trial[] = [];
-  let siBest: SoftImputeBest | null = null;
-  for (const mth of methods) {
-    const ks = ranks.get(mth) ?? [];
-    if (mth === 'soft-impute') {
-      const r = tuneSoftImpute(fitResid, ks, lambdasOf(mth), lambdaMaxFit, { seed, stopEarly: !options.lambdas, evaluate, tally });
-      tried.push(...r.trials);
-      siBest = r.best;
-    } else {
-      tried.push(...tuneGradient(mth, fitResid, ks, lambdasOf(mth), { seed, lr, initScale, nuclearWeight, maxSteps, evalEvery, patience }, { evaluate, tally }));
-    }
-  }
-  if (tried.length === 0) throw new RangeError(`no method could be tuned: ${notes.join('; ')}`);
-  const chosen = tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
-  const tuned = performance.now();
-
-  // Refit the chosen setting on every observed entry.
-  const allBias = fitBiases(obs, biasLambda);
-  const biases = center ? allBias : zeroBiases(m, n);
-  const resid = residualObservations(obs, biases);
-  const siState = siBest?.trial === chosen ? siBest.state : null;
-  const final = refit(resid, chosen, siState, fitCount, { seed, lr, initScale, nuclearWeight }, progress);
-  notes.push(...final.notes);
-  const allRange = valueRange(obs.values);
-  const parts: CompletionParts = { rowIds, colIds, biases, fallback: allBias, L: final.L, R: final.R, clip: clipOn ? allRange : null };
-  const predictor = makePredictor(parts, obs);
-  let sse = 0;
-  for (let t = 0; t < count; t++) sse += (predictor.predictAt(obs.rows[t], obs.cols[t]) - obs.values[t]) ** 2;
-  const summary = final.summary;
-  summary.trainRMSE = Math.sqrt(sse / count);
-  const finished = performance.now();
-  const report: CompletionReport = {
-    method: chosen.method,
-    chosen: { ...chosen, biasLambda, ...(chosen.method === 'ratio' && nuclearWeight > 0 ? { nuclearWeight } : {}) },
-    refit: summary,
-    tried,
-    biasTrials: bias.trials.map(({ lambda, validationRMSE: v }) => ({ lambda, validationRMSE: v })),
-    validation: { fraction, seed, entries: val.values.length, fitEntries: fitCount },
-    data: { rows: m, cols: n, observed: count, min: allRange[0], max: allRange[1] },
-    centered: center,
-    clip: parts.clip ? [parts.clip[0], parts.clip[1]] : null,
-    seconds: { tuning: (tuned - started) / 1000, fitting: (finished - tuned) / 1000, total: (finished - started) / 1000 },
-    notes,
+  return {
+    method,
+    methods,
+    center,
+    clipOn,
+    fraction,
+    seed,
+    lr: options.lr ?? D.lr,
+    initScale: options.initScale ?? D.initScale,
+    maxSteps: options.maxSteps ?? D.maxSteps,
+    evalEvery: options.evalEvery ?? D.evalEvery,
+    patience: options.patience ?? D.patience,
+    nuclearWeight: options.nuclearWeight ?? D.nuclearWeight,
+    progress: options.onProgress ?? ((): void => {}),
   };
-  return { ...predictor, method: chosen.method, report, parts };
+}
+
+/**
+ * The candidate ranks of each method (candidateRanks). A method no rank fits is an error when it was asked for, and
+ * skipped with a note under `auto`.
+ */
+function planRanks(methods: readonly CompletionMethod[], ctx: RankContext): { ranks: Map<CompletionMethod, number[]>; notes: string[] } {
+  const { m, n, fitCount } = ctx;
+  const ranks = new Map(methods.map((mth) => [mth, candidateRanks(mth, ctx)]));
+  const notes: string[] = [];
+  for (const mth of methods) {
+    if (ranks.get(mth)?.length !== 0) continue;
+    const need = m + n - 1;
+    if (!ctx.auto) {
+      throw new RangeError(
+        `${mth}: even rank 1 on a ${m}×${n} matrix needs at least m+n−1 = ${need} observed entries to fit, but the fit sees ${fitCount}`,
+      );
+    }
+    notes.push(`${mth} skipped: even rank 1 needs ${need} observed entries, the fit sees ${fitCount}`);
+  }
+  return { ranks, notes };
 }
 
 /** Labeled observations as given, or positions as labels ("0".."m−1") for plain Observations; checks entries. */

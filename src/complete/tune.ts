@@ -1,9 +1,9 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Observations } from '../data/observations.ts';
-import { softImputeAls, type SoftImputeAlsState } from '../solver/soft-impute-als.ts';
+import { softImputeAls, sparseSpectralNorm, type SoftImputeAlsState } from '../solver/soft-impute-als.ts';
 import { fitBiases, type Biases } from './biases.ts';
 import { fitGradient, type GradientSetting } from './factored-fit.ts';
-import type { CompletionMethod } from './grid.ts';
+import { gradientLambdas, softImputeLambdas, type CompletionMethod } from './grid.ts';
 
 /** One setting tried on the validation split. */
 export interface Trial {
@@ -208,6 +208,48 @@ export function tuneGradient(
     }
   }
   return trials;
+}
+
+/** What tuneMethods needs besides the data: the gradient settings, the seed, the scorer and where progress goes. */
+export interface TuningSettings extends GradientTuning {
+  methods: readonly CompletionMethod[];
+  evaluate: Evaluator;
+  progress: (event: CompleteProgress) => void;
+}
+
+/**
+ * Every method's candidates on the fit's residual `resid`, scored on validation: soft-impute along its λ path
+ * (softImputeLambdas), the gradient methods over rank × λ (gradientLambdas); λ_max = ||P_Ω(resid)||_2 by power
+ * iteration when soft-impute or nuclear is tuned. Returns every trial in order, and soft-impute's best with its state.
+ * Cost: the sum of the fits tried.
+ */
+export function tuneMethods(
+  resid: Observations,
+  ranks: ReadonlyMap<CompletionMethod, readonly number[]>,
+  lambdas: readonly number[] | undefined,
+  settings: TuningSettings,
+): { tried: Trial[]; softImpute: SoftImputeBest | null } {
+  const { methods, seed, evaluate } = settings;
+  const fitCount = resid.values.length;
+  const lambdaMax = methods.includes('soft-impute') || methods.includes('nuclear') ? sparseSpectralNorm(resid, { seed }) : 0;
+  const lambdasOf = (mth: CompletionMethod): number[] =>
+    mth === 'soft-impute' ? softImputeLambdas(lambdas, lambdaMax) : gradientLambdas(mth, lambdas, lambdaMax, fitCount);
+  let total = 0;
+  for (const mth of methods) total += (ranks.get(mth) ?? []).length * lambdasOf(mth).length;
+  const tally: TuningTally = { done: 0, total, report: settings.progress };
+  const tried: Trial[] = [];
+  let softImpute: SoftImputeBest | null = null;
+  for (const mth of methods) {
+    const ks = ranks.get(mth) ?? [];
+    if (mth === 'soft-impute') {
+      const r = tuneSoftImpute(resid, ks, lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, evaluate, tally });
+      tried.push(...r.trials);
+      softImpute = r.best;
+    } else {
+      tried.push(...tuneGradient(mth, resid, ks, lambdasOf(mth), settings, { evaluate, tally }));
+    }
+  }
+  return { tried, softImpute };
 }
 
 /**
