@@ -65,7 +65,8 @@ export function makePredictor(parts: CompletionParts, observed?: Observations): 
   const colIndex = labelIndex(parts.colIds as string[]);
   const n = parts.colIds.length;
   if (observed && (observed.shape[0] !== parts.rowIds.length || observed.shape[1] !== n)) {
-    throw new RangeError(`makePredictor: observed entries of a ${observed.shape[0]}×${observed.shape[1]} matrix for ${parts.rowIds.length} row ids and ${n} column ids`);
+    const [om, on] = observed.shape;
+    throw new RangeError(`makePredictor: observed entries of a ${om}×${on} matrix for ${parts.rowIds.length} row ids and ${n} column ids`);
   }
   let observedAt: Map<number, number> | null = null;
   const observedLookup = (opts: PredictOptions | undefined): Map<number, number> | null => {
