@@ -3,7 +3,8 @@
 // steps (no per-step allocation: no growth). Runs alone: node --expose-gc --import tsx bench/factored.bench.ts [n] [steps]
 import { syntheticFactors } from '../src/data/synthetic.ts';
 import { zeros } from '../src/linalg/matrix.ts';
-import { createFactoredWorkspace, factoredPenalties, initFactoredModel } from '../src/model/factored.ts';
+import { initFactoredModel } from '../src/model/factored.ts';
+import { createFactoredWorkspace, factoredPenalties } from '../src/penalty/factored.ts';
 import { createFactoredTrainer, factoredDataTerm } from '../src/solver/factored-train.ts';
 import { deriveRng } from '../src/random/index.ts';
 import { chain, scale, scaleByAdam } from '../src/optim/index.ts';

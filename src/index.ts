@@ -49,7 +49,7 @@ export { nuclearMin } from './solver/nuclear-min.ts';
 export { softImpute } from './solver/soft-impute.ts';
 
 // Completion of real data (ratings): tune, refit, predict.
-export { complete, type CompleteOptions, type CompletionModel } from './solver/complete.ts';
+export { complete, type CompleteOptions, type CompletionModel } from './complete/index.ts';
 
 // Synthetic experiments: every method through one runSynthetic.
 export {

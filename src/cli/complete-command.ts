@@ -1,13 +1,21 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { InputError } from '../data/input-error.ts';
-import { DUPLICATE_POLICIES, labelIndex, type DuplicatePolicy, type LabeledObservations } from '../data/labels.ts';
+import { DUPLICATE_POLICIES, type DuplicatePolicy, type LabeledObservations } from '../data/labels.ts';
 import { parseTriplets } from '../data/formats/triplets.ts';
 import { parseDense } from '../data/formats/dense.ts';
 import { parseMatrixMarket } from '../data/formats/matrix-market.ts';
-import { parseQuery, type QueryFile } from '../data/formats/query.ts';
+import { parseQuery } from '../data/formats/query.ts';
 import { formatDenseMatrix, formatPredictions } from '../data/formats/write.ts';
-import { complete, METHOD_CHOICES, type CompleteProgress, type CompletionModel, type MethodChoice } from '../solver/complete.ts';
-import type { ManyPredictions } from '../solver/completion-model.ts';
+import {
+  complete,
+  COMPLETE_DEFAULTS,
+  FALLBACK_RULE,
+  METHOD_CHOICES,
+  type CompleteProgress,
+  type CompletionModel,
+  type ManyPredictions,
+  type MethodChoice,
+} from '../complete/index.ts';
 import { intInRange, positiveNumber } from './parse.ts';
 import { createProgressReporter, type ProgressReporter } from './progress.ts';
 import { checkWritable, readTextFile, writeFileAtomic } from './files.ts';
@@ -15,10 +23,6 @@ import { formatSummary } from './complete-summary.ts';
 
 /** Largest matrix --out-matrix writes (cells); beyond it a dense file is unwieldy: use --query. */
 export const OUT_MATRIX_LIMIT = 2_000_000;
-
-/** The fallback rule for ids never observed, as the report and the README state it. */
-export const FALLBACK_RULE =
-  'unknown row id: global mean + column bias; unknown column id: global mean + row bias; both unknown: global mean (then clipped)';
 
 interface CompleteFlags {
   query?: string;
@@ -63,14 +67,14 @@ export function completeCommand(): Command {
     .addOption(new Option('--columns <row,col,value>', 'pick the id and value columns by header name').argParser(parseColumns))
     .option('--dense', 'the observed file is a dense CSV grid; empty, NaN or NA cells are gaps', false)
     .option('--header', 'with --dense: the first line names the columns', false)
-    .addOption(new Option('--method <name>', 'completion method').default('auto').choices(METHOD_CHOICES))
+    .addOption(new Option('--method <name>', 'completion method').default(COMPLETE_DEFAULTS.method).choices(METHOD_CHOICES))
     .addOption(new Option('--rank <k,...>', 'candidate ranks (a cap for soft-impute and nuclear)').argParser(parseList(true)))
     .addOption(new Option('--lambda <x,...>', 'candidate λ values for the chosen --method').argParser(parseList(false)))
-    .addOption(new Option('--validation <fraction>', 'share of observed entries held out to choose settings').default(0.1).argParser(fractionArg))
-    .addOption(new Option('--seed <int>', 'seed of the validation split and initializations').default(0).argParser(intInRange(0, 2 ** 32 - 1)))
-    .addOption(new Option('--max-steps <int>', 'ratio/nuclear: step cap (the steps are chosen on validation)').default(2000).argParser(intInRange(1)))
-    .addOption(new Option('--lr <x>', 'ratio/nuclear: Adam learning rate').default(1e-3).argParser(positiveNumber()))
-    .addOption(new Option('--nuclear-weight <x>', 'ratio: add μ·||W||_* (magnitude control)').default(0).argParser(positiveNumber(true)))
+    .addOption(new Option('--validation <fraction>', 'share of observed entries held out to choose settings').default(COMPLETE_DEFAULTS.validation).argParser(fractionArg))
+    .addOption(new Option('--seed <int>', 'seed of the validation split and initializations').default(COMPLETE_DEFAULTS.seed).argParser(intInRange(0, 2 ** 32 - 1)))
+    .addOption(new Option('--max-steps <int>', 'ratio/nuclear: step cap (the steps are chosen on validation)').default(COMPLETE_DEFAULTS.maxSteps).argParser(intInRange(1)))
+    .addOption(new Option('--lr <x>', 'ratio/nuclear: Adam learning rate').default(COMPLETE_DEFAULTS.lr).argParser(positiveNumber()))
+    .addOption(new Option('--nuclear-weight <x>', 'ratio: add μ·||W||_* (magnitude control)').default(COMPLETE_DEFAULTS.nuclearWeight).argParser(positiveNumber(true)))
     .option('--no-center', 'do not subtract the global mean and row/column biases first')
     .option('--no-clip', 'do not clip predictions to the observed value range')
     .option('--no-keep-observed', 'report the model value at observed cells too (default: their observed value)')
@@ -117,11 +121,10 @@ export function completeCommand(): Command {
         progress.stop();
       }
 
-      const observed = flags.keepObserved ? observedLookup(input.labeled) : null;
+      const keep = { keepObserved: flags.keepObserved };
       let predictions: ManyPredictions | null = null;
       if (query) {
-        predictions = model.predictMany(query.rowIds, query.colIds);
-        if (observed) overrideObserved(predictions.values, query, input.labeled, observed);
+        predictions = model.predictMany(query.rowIds, query.colIds, keep);
         writeFileAtomic(
           flags.out as string,
           formatPredictions([query.names[0], query.names[1], input.names[2]], query.rowIds, query.colIds, predictions.values),
@@ -129,7 +132,7 @@ export function completeCommand(): Command {
       }
       if (flags.outMatrix) {
         const { rowIds, colIds } = input.labeled;
-        const value = (i: number, j: number): number => observed?.get(i * n + j) ?? model.predictAt(i, j);
+        const value = (i: number, j: number): number => model.predictAt(i, j, keep);
         const layout = input.format === 'dense' ? { header: input.denseHeader } : input.format === 'matrix-market' ? {} : { corner: input.names[0] };
         writeFileAtomic(flags.outMatrix, formatDenseMatrix(rowIds, colIds, value, layout));
       }
@@ -160,28 +163,6 @@ function readObserved(path: string, flags: CompleteFlags): ObservedInput {
   }
   const t = parseTriplets(text, { file: path, columns: flags.columns, duplicates: flags.duplicates });
   return { labeled: t, format: 'triplets', names: t.names, denseHeader: false };
-}
-
-/** Observed values by position key i·n + j. */
-function observedLookup(labeled: LabeledObservations): Map<number, number> {
-  const { rows, cols, values, shape } = labeled.observations;
-  const map = new Map<number, number>();
-  for (let t = 0; t < values.length; t++) map.set(rows[t] * shape[1] + cols[t], values[t]);
-  return map;
-}
-
-/** Query cells that were observed get their observed value (--keep-observed). */
-function overrideObserved(values: Float64Array, query: QueryFile, labeled: LabeledObservations, observed: Map<number, number>): void {
-  const rowIndex = labelIndex(labeled.rowIds as string[]);
-  const colIndex = labelIndex(labeled.colIds as string[]);
-  const n = labeled.colIds.length;
-  for (let t = 0; t < values.length; t++) {
-    const i = rowIndex.get(query.rowIds[t]);
-    const j = colIndex.get(query.colIds[t]);
-    if (i === undefined || j === undefined) continue;
-    const v = observed.get(i * n + j);
-    if (v !== undefined) values[t] = v;
-  }
 }
 
 /** The query part of the report: how many cells, and how many fell back because an id was never observed. */

@@ -1,4 +1,4 @@
-import type { CompletionReport, Trial } from '../solver/complete.ts';
+import type { CompletionReport, Trial } from '../complete/index.ts';
 
 /** The query part of a completion report (cells asked for and how many fell back to biases). */
 export interface QuerySummary {

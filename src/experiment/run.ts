@@ -3,7 +3,7 @@
 // section 4, and measures the result against the truth. The CLI's `run`, sweeps and the web page all go through it.
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import { syntheticFactors, syntheticProblem, type SyntheticFactors, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
-import { createFactoredWorkspace, factoredSpectrum, type FactoredPenaltyName } from '../model/factored.ts';
+import { createFactoredWorkspace, factoredSpectrum, type FactoredPenaltyName } from '../penalty/factored.ts';
 import { createFactoredTrainer, type FactoredTrainResult } from '../solver/factored-train.ts';
 import { createTrainer, finishAsync, type SteppedRun, type TrainOptions, type TrainResult } from '../solver/train.ts';
 import { namedOptimizer, type GradientTransform, type OptimizerName } from '../optim/index.ts';

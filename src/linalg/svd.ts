@@ -118,11 +118,25 @@ function asImpl(ws: SvdWorkspace): SvdWorkspaceImpl {
  */
 type Path = 'direct' | 'transposedR' | 'reducedR';
 
+/** Options of svdInto. */
+export interface SvdOptions {
+  /** Start Jacobi from the previous call's right singular vectors (default false; ignored on the first call). */
+  warmStart?: boolean;
+  /**
+   * Sweeps a warm start may take (default 60, the cap of a cold start) before the call starts over cold: a warm start can cost
+   * time, never the result, which is then exactly the cold one.
+   */
+  warmSweeps?: number;
+}
+
 /**
  * SVD of A using ws's buffers; the returned U, s, V are views owned by ws, overwritten by the next call. With
- * warmStart, Jacobi starts from the previous right singular vectors. Cost O(k²·max(m,n)) per sweep (~5 sweeps warm).
+ * warmStart, Jacobi starts from the previous right singular vectors, and falls back to a cold start when it has not
+ * converged after warmSweeps sweeps. Cost O(k²·max(m,n)) per sweep (~5 sweeps warm).
  */
-export function svdInto(A: Matrix, ws: SvdWorkspace, opts?: { warmStart?: boolean }): SVD {
+export function svdInto(A: Matrix, ws: SvdWorkspace, opts?: SvdOptions): SVD {
+  const warmSweeps = opts?.warmSweeps ?? MAX_SWEEPS;
+  if (!Number.isInteger(warmSweeps) || warmSweeps < 1) throw new RangeError(`svdInto: warmSweeps must be an integer >= 1, got ${warmSweeps}`);
   const w = asImpl(ws);
   const m = A.rows;
   const n = A.cols;
@@ -210,7 +224,15 @@ export function svdInto(A: Matrix, ws: SvdWorkspace, opts?: { warmStart?: boolea
   }
 
   if (maxAbs !== 0) {
-    w.lastSweeps = jacobi(X, w.norms, p, Lb, st);
+    const sweeps = jacobi(X, w.norms, p, Lb, st, warm ? warmSweeps : MAX_SWEEPS);
+    if (sweeps < 0) {
+      if (!warm) throw new Error(`svd: one-sided Jacobi did not converge in ${MAX_SWEEPS} sweeps`);
+      // The warm start did not pay off: start over cold (which sees nothing of this attempt but its cost).
+      const cold = svdInto(A, ws);
+      w.lastSweeps += warmSweeps;
+      return cold;
+    }
+    w.lastSweeps = sweeps;
     // Rounding in c and s makes each rotation scale by 1 + O(eps) with a bias, which adds up over many rotations
     // (and warm-started calls). b_j = T·v_j holds regardless, so rescaling both by 1/|v_j| removes the drift.
     for (let j = 0; j < p; j++) {
@@ -343,11 +365,12 @@ function loadWarm(
 /**
  * One-sided Jacobi with de Rijk pivoting on the p rows of X (stride st): rotates pairs of working vectors
  * b_i = X[i·st .. i·st+Lb) and, with them, the accumulator rows that follow. A pair is rotated when
- * |b_i·b_j| > tol·|b_i||b_j|; stops after the first sweep without rotations. Returns the number of sweeps.
+ * |b_i·b_j| > tol·|b_i||b_j|; stops after the first sweep without rotations. Returns the number of sweeps, or −1
+ * when maxSweeps sweeps still rotated.
  */
-function jacobi(X: Float64Array, norms: Float64Array, p: number, Lb: number, st: number): number {
+function jacobi(X: Float64Array, norms: Float64Array, p: number, Lb: number, st: number, maxSweeps: number): number {
   const tol = TOL_FACTOR * EPS * Math.sqrt(Lb);
-  for (let sweep = 1; sweep <= MAX_SWEEPS; sweep++) {
+  for (let sweep = 1; sweep <= maxSweeps; sweep++) {
     for (let j = 0; j < p; j++) norms[j] = rowSq(X, j * st, Lb);
     let rotated = 0;
     for (let i = 0; i < p - 1; i++) {
@@ -420,7 +443,7 @@ function jacobi(X: Float64Array, norms: Float64Array, p: number, Lb: number, st:
     }
     if (rotated === 0) return sweep;
   }
-  throw new Error(`svd: one-sided Jacobi did not converge in ${MAX_SWEEPS} sweeps`);
+  return -1;
 }
 
 /** Swaps rows a and b (each of length len) of a row-major buffer. */

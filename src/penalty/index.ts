@@ -2,6 +2,10 @@ import { zeros, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { SVD } from '../linalg/svd.ts';
 import { spectralGradientCoefficients, spectralSums } from '../linalg/spectral.ts';
+import { isZeroNorm } from './zero-norm.ts';
+
+export { isZeroNorm, RATIO_ZERO_NORM } from './zero-norm.ts';
+export * from './factored.ts';
 
 /** The penalties R(W) on the end-to-end matrix (DESIGN 3.2). */
 export type PenaltyName = 'none' | 'nuclear' | 'frobenius' | 'ratio';
@@ -26,11 +30,6 @@ export function createPenaltyWorkspace(m: number, n: number): PenaltyWorkspace {
   return { scaledU: zeros(m, k), coef: new Float64Array(k) };
 }
 
-/**
- * Below this Frobenius norm W is treated as zero: L∗/F is undefined at W = 0 (0/0), so there we return the value 1
- * (its infimum) and a zero gradient. Training starts away from 0, so this only guards against a collapsed W.
- */
-export const RATIO_ZERO_NORM = 1e-300;
 
 /**
  * R(W) for the named penalty and, when `gradOut` is given, gradOut += gradScale·∇R(W). `svd` must be the thin SVD
@@ -66,7 +65,7 @@ export function penalty(
       const s = svd.s;
       const { N, F2 } = spectralSums(s);
       const F = Math.sqrt(F2);
-      if (name === 'ratio' && F < RATIO_ZERO_NORM) return 1;
+      if (name === 'ratio' && isZeroNorm(F)) return 1;
       if (gradOut) {
         const ws = opts.workspace ?? createPenaltyWorkspace(W.rows, W.cols);
         const coef = ws.coef;

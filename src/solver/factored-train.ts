@@ -1,15 +1,14 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
+import { initFactoredModel, type FactoredModel } from '../model/factored.ts';
 import {
   createFactoredWorkspace,
   factoredPenalties,
-  initFactoredModel,
   type PenaltyWeights,
-  type FactoredModel,
   type FactoredPenaltyName,
   type FactoredWorkspace,
-} from '../model/factored.ts';
+} from '../penalty/factored.ts';
 import { deriveRng } from '../random/index.ts';
 import {
   checkOptimizer,
@@ -57,8 +56,7 @@ export function factoredObjective(
   gradA.data.fill(0);
   gradB.data.fill(0);
   const mse = factoredDataTerm(A, B, obs, { gradA, gradB, scale: 2 / count, backend }) / count;
-  // Cold SVDs of the k×k core (O(k³), small next to the O((m+n)k²) QRs): warm-started Jacobi in linalg/svd.ts
-  // can fail to converge after a run of calls on strongly graded matrices, which a collapsing spectrum produces.
+  // Cold SVDs of the k×k core: O(k³), small next to the O((m+n)k²) QRs, so a warm start would save little.
   const objective = mse + (ws ? factoredPenalties(weights, A, B, ws, { gradA, gradB }) : 0);
   return { mse, objective };
 }
@@ -132,8 +130,8 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOpti
     nuclear: (opts.penalty === 'nuclear' ? opts.lambda : 0) + nuclearWeight,
   };
   const usePenalty = weights.ratio !== 0 || weights.nuclear !== 0;
-  const ws = usePenalty ? createFactoredWorkspace(m, n, opts.rank) : null;
   const backend = opts.backend ?? getBackend();
+  const ws = usePenalty ? createFactoredWorkspace(m, n, opts.rank, backend) : null;
   const progressEvery = Math.max(1, opts.progressEvery ?? 100);
   const evalEvery = opts.evalEvery ?? 0;
   const start = performance.now();

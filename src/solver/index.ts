@@ -2,8 +2,5 @@ export * from './train.ts';
 export * from './shrink.ts';
 export * from './nuclear-min.ts';
 export * from './soft-impute.ts';
-export * from './biases.ts';
 export * from './factored-train.ts';
 export * from './soft-impute-als.ts';
-export * from './completion-model.ts';
-export * from './complete.ts';

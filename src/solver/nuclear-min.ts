@@ -1,5 +1,5 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
-import { createSvdWorkspace, svdInto } from '../linalg/svd.ts';
+import { getBackend, type Backend } from '../linalg/backend.ts';
 import { linearIndices, type Observations } from '../data/observations.ts';
 import { shrinkInto } from './shrink.ts';
 import type { StopReason } from './train.ts';
@@ -17,6 +17,8 @@ export interface NuclearMinOptions {
   relaxation?: number;
   /** Warm-start each SVD from the previous right singular vectors (default true; false only to measure the gain). */
   warmStart?: boolean;
+  /** Backend of the SVDs (default getBackend(); the native one ignores warmStart). */
+  backend?: Backend;
   progressEvery?: number;
   onProgress?: (event: NuclearMinProgress) => void;
   signal?: AbortSignal;
@@ -94,7 +96,8 @@ export function nuclearMin(obs: Observations, opts: NuclearMinOptions): NuclearM
   for (let k = 0; k < count; k++) mask[idx[k]] = 1;
   const X = zeros(m, n);
   const A = zeros(m, n);
-  const svdWs = createSvdWorkspace(m, n);
+  const backend = opts.backend ?? getBackend();
+  const svdWs = backend.createSvdWorkspace(m, n);
   const work = new Float64Array(n * Math.min(m, n));
   const u = new Float64Array(count);
   const zd = new Float64Array(m * n);
@@ -107,7 +110,7 @@ export function nuclearMin(obs: Observations, opts: NuclearMinOptions): NuclearM
   let rho = opts.rho ?? 0;
   if (!(rho > 0)) {
     for (let k = 0; k < count; k++) A.data[idx[k]] = M[k];
-    const top = svdInto(A, svdWs).s[0];
+    const top = backend.svdInto(A, svdWs).s[0];
     rho = top > 0 ? 10 / top : 1;
   }
   // Z_0 = Π_C(0), U_0 = 0.
@@ -134,7 +137,7 @@ export function nuclearMin(obs: Observations, opts: NuclearMinOptions): NuclearM
     // A = Z − U (U is zero off Ω).
     a.set(zd);
     for (let k = 0; k < count; k++) a[idx[k]] -= u[k];
-    const svd = svdInto(A, svdWs, { warmStart: warmStart && t > 1 });
+    const svd = backend.svdInto(A, svdWs, { warmStart: warmStart && t > 1 });
     rank = shrinkInto(svd, 1 / rho, X, { work });
     for (let c = 0; c < rank; c++) sx[c] = svd.s[c] - 1 / rho;
     // Over-relaxed X̂ = αX + (1−α)Z_prev; off Ω, Z = X̂ (no constraint, U = 0 there).
@@ -210,7 +213,7 @@ export function nuclearMin(obs: Observations, opts: NuclearMinOptions): NuclearM
   }
   a.fill(0);
   for (let k = 0; k < count; k++) a[idx[k]] = Y[k];
-  const ySpectral = svdInto(A, svdWs).s[0] ?? 0;
+  const ySpectral = backend.svdInto(A, svdWs).s[0] ?? 0;
   const yScale = Math.max(1, ySpectral);
   const dualBound = (dualInner - delta * dualL1) / yScale;
   let nuclear = 0;

@@ -1,5 +1,6 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
-import { createSvdWorkspace, svdInto, type SvdWorkspace } from '../linalg/svd.ts';
+import { getBackend, type Backend } from '../linalg/backend.ts';
+import type { SvdWorkspace } from '../linalg/svd.ts';
 import type { Observations } from '../data/observations.ts';
 import { deriveRng, fillNormal } from '../random/index.ts';
 import { qr } from '../linalg/qr.ts';
@@ -31,6 +32,8 @@ export interface SoftImputeAlsOptions {
   warmStart?: SoftImputeAlsState;
   /** Called after every iteration with the relative change of the iterate (progress, monitoring). */
   onIteration?: (iteration: number, change: number) => void;
+  /** Backend of the (m or n)×r SVDs (default getBackend()). */
+  backend?: Backend;
 }
 
 /** The solution Z = U diag(s) V^T at one λ, with s the soft-thresholded singular values (s_i = max(σ_i − λ, 0)). */
@@ -84,8 +87,9 @@ export function softImputeAls(obs: Observations, lambda: number, opts: SoftImput
   const S = new Float64Array(obs.values.length);
   const X = zeros(n, r);
   const Y = zeros(m, r);
-  const wsN = createSvdWorkspace(n, r);
-  const wsM = createSvdWorkspace(m, r);
+  const backend = opts.backend ?? getBackend();
+  const wsN = backend.createSvdWorkspace(n, r);
+  const wsM = backend.createSvdWorkspace(m, r);
   const Uold = zeros(m, r);
   const Vold = zeros(n, r);
   const dOld = new Float64Array(r);
@@ -102,13 +106,13 @@ export function softImputeAls(obs: Observations, lambda: number, opts: SoftImput
     residualsOnOmega(obs, U, d, V, S);
     sparseTransposeTimes(obs, S, U, X);
     addScaledAndShrink(X, V, d, lambda);
-    ({ d } = rotateBySvd(X, wsN, V, U, tmpM));
+    ({ d } = rotateBySvd(backend, X, wsN, V, U, tmpM));
     dropNegligible(d);
     // V step: U, d from the SVD of X* V diag(d/(d+λ)); rotate V.
     residualsOnOmega(obs, U, d, V, S);
     sparseTimes(obs, S, V, Y);
     addScaledAndShrink(Y, U, d, lambda);
-    ({ d } = rotateBySvd(Y, wsM, U, V, tmpN));
+    ({ d } = rotateBySvd(backend, Y, wsM, U, V, tmpN));
     dropNegligible(d);
     const change = relativeChange(Uold, dOld, Vold, U, d, V);
     opts.onIteration?.(iterations, change);
@@ -122,7 +126,7 @@ export function softImputeAls(obs: Observations, lambda: number, opts: SoftImput
   residualsOnOmega(obs, U, d, V, S);
   sparseTimes(obs, S, V, Y);
   addScaledAndShrink(Y, U, d, 0);
-  ({ d } = rotateBySvd(Y, wsM, U, V, tmpN));
+  ({ d } = rotateBySvd(backend, Y, wsM, U, V, tmpN));
   const s = new Float64Array(r);
   let rank = 0;
   for (let c = 0; c < r; c++) {
@@ -285,10 +289,10 @@ function addScaledAndShrink(X: Matrix, P: Matrix, d: Float64Array, lambda: numbe
  * SVD X = P diag(σ) Q^T (X len×r); then `into` ← P and `rotate` ← rotate·Q (using `tmp`, same shape as rotate).
  * Returns σ. Cost O(len·r² + other·r²).
  */
-function rotateBySvd(X: Matrix, ws: SvdWorkspace, into: Matrix, rotate: Matrix, tmp: Matrix): { d: Float64Array } {
-  // Cold start on purpose: warm-started Jacobi (linalg/svd.ts) can fail to converge after a run of calls on the
-  // strongly graded matrices that dying components produce.
-  const { U: P, s, V: Q } = svdInto(X, ws);
+function rotateBySvd(backend: Backend, X: Matrix, ws: SvdWorkspace, into: Matrix, rotate: Matrix, tmp: Matrix): { d: Float64Array } {
+  // Cold start: X is len×r, typically len ≫ r, and the SVD's cost is then its O(len·r²) QR, which warm and cold
+  // starts both pay.
+  const { U: P, s, V: Q } = backend.svdInto(X, ws);
   into.data.set(P.data);
   const r = s.length;
   const a = rotate.data;

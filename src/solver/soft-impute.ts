@@ -1,5 +1,6 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
-import { createSvdWorkspace, svdInto, type SvdWorkspace } from '../linalg/svd.ts';
+import { getBackend, type Backend } from '../linalg/backend.ts';
+import type { SvdWorkspace } from '../linalg/svd.ts';
 import { linearIndices, type Observations } from '../data/observations.ts';
 import { shrinkInto } from './shrink.ts';
 import type { StopReason } from './train.ts';
@@ -15,6 +16,8 @@ export interface SoftImputeOptions {
   /** Called after every iteration with the objective at the new iterate (for monitoring and tests). */
   onIteration?: (event: SoftImputeIteration) => void;
   signal?: AbortSignal;
+  /** Backend of the SVDs (default getBackend(); the native one ignores warm starts). */
+  backend?: Backend;
 }
 
 /** One soft-impute iteration: the objective ½||P_Ω(M − Z)||_F² + λ||Z||_* at the new Z. */
@@ -42,14 +45,15 @@ export interface SoftImputeResult {
 
 /**
  * λ_max = ||P_Ω(M)||_2, the smallest λ whose soft-impute solution is Z = 0 (0 is optimal iff P_Ω(M) ∈ λ·∂||0||_*,
- * i.e. iff ||P_Ω(M)||_2 ≤ λ). Cost one SVD of an m×n matrix.
+ * i.e. iff ||P_Ω(M)||_2 ≤ λ). Cost one SVD of an m×n matrix, on `backend` (default getBackend()).
  */
-export function lambdaMax(obs: Observations, ws?: SvdWorkspace): number {
+export function lambdaMax(obs: Observations, opts: { backend?: Backend } = {}): number {
   const [m, n] = obs.shape;
   const A = zeros(m, n);
   const idx = linearIndices(obs);
   for (let k = 0; k < idx.length; k++) A.data[idx[k]] = obs.values[k];
-  return svdInto(A, ws ?? createSvdWorkspace(m, n)).s[0] ?? 0;
+  const backend = opts.backend ?? getBackend();
+  return backend.svdInto(A, backend.createSvdWorkspace(m, n)).s[0] ?? 0;
 }
 
 /** A geometric path of `length` values from `top` down to top·minRatio (just `top` when length is 1). Cost O(length). */
@@ -69,7 +73,7 @@ export function lambdaPath(top: number, length: number, minRatio: number): Float
  * Starts from `init` (warm start) or 0. Cost per iteration one m×n SVD plus O(m·n·rank).
  */
 export function softImpute(obs: Observations, lambda: number, opts: SoftImputeOptions, init?: Matrix): SoftImputeResult {
-  const state = createState(obs);
+  const state = createState(obs, opts.backend ?? getBackend());
   if (init) state.Z.data.set(checkShape(init, obs).data);
   const point = solveLambda(state, lambda, opts);
   return { ...point, Z: state.Z };
@@ -92,7 +96,7 @@ export function softImputePath(
   for (let k = 1; k < lambdas.length; k++) {
     if (!(lambdas[k] <= lambdas[k - 1])) throw new RangeError('soft-impute: the λ path must be non-increasing');
   }
-  const state = createState(obs);
+  const state = createState(obs, opts.backend ?? getBackend());
   const points: SoftImputePathPoint[] = [];
   for (let k = 0; k < lambdas.length; k++) {
     const point = solveLambda(state, lambdas[k], opts);
@@ -110,12 +114,13 @@ interface State {
   readonly Z: Matrix;
   readonly A: Matrix;
   readonly zOmega: Float64Array;
+  readonly backend: Backend;
   readonly svdWs: SvdWorkspace;
   readonly work: Float64Array;
   svdCalls: number;
 }
 
-function createState(obs: Observations): State {
+function createState(obs: Observations, backend: Backend): State {
   const [m, n] = obs.shape;
   const idx = linearIndices(obs);
   const mask = new Uint8Array(m * n);
@@ -127,7 +132,8 @@ function createState(obs: Observations): State {
     Z: zeros(m, n),
     A: zeros(m, n),
     zOmega: new Float64Array(idx.length),
-    svdWs: createSvdWorkspace(m, n),
+    backend,
+    svdWs: backend.createSvdWorkspace(m, n),
     work: new Float64Array(n * Math.min(m, n)),
     svdCalls: 0,
   };
@@ -171,7 +177,7 @@ function solveLambda(state: State, lambda: number, opts: SoftImputeOptions): Sof
       zOmega[k] = z[idx[k]];
       a[idx[k]] = M[k];
     }
-    const svd = svdInto(A, svdWs, { warmStart: state.svdCalls > 0 });
+    const svd = state.backend.svdInto(A, svdWs, { warmStart: state.svdCalls > 0 });
     state.svdCalls++;
     rank = shrinkInto(svd, lambda, Z, { maxRank, work });
     let nuclear = 0;
@@ -222,7 +228,7 @@ function evaluate(state: State, lambda: number): number {
   const M = state.obs.values;
   let sse = 0;
   for (let k = 0; k < idx.length; k++) sse += (Z.data[idx[k]] - M[k]) ** 2;
-  const { s } = svdInto({ rows: Z.rows, cols: Z.cols, data: Z.data.slice() }, state.svdWs);
+  const { s } = state.backend.svdInto({ rows: Z.rows, cols: Z.cols, data: Z.data.slice() }, state.svdWs);
   let nuclear = 0;
   for (let i = 0; i < s.length; i++) nuclear += s[i];
   return 0.5 * sse + lambda * nuclear;

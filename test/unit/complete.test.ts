@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { complete, supportedRank } from '../../src/solver/complete.ts';
+import { complete, makePredictor, supportedRank } from '../../src/complete/index.ts';
 import { parseTriplets } from '../../src/data/formats/triplets.ts';
 import { parseQuery } from '../../src/data/formats/query.ts';
 import { labelObservations } from '../../src/data/labels.ts';
@@ -117,4 +117,47 @@ test('settings are checked up front', () => {
   assert.throws(() => complete(observed, { lambdas: [1] }), /λ candidates need one method/);
   assert.throws(() => complete(observed, { validation: 0.7 }), /validation fraction must be in \(0, 0\.5\]/);
   assert.throws(() => complete(observed, { method: 'svd' as 'ratio' }), /unknown method 'svd'/);
+});
+
+test('keepObserved: observed cells answer with their observed value, the others with the model, counts unchanged', () => {
+  const model = complete(observed, { method: 'soft-impute' });
+  const obs = observed.observations;
+  const rowIds: string[] = [];
+  const colIds: string[] = [];
+  for (let t = 0; t < 5; t++) {
+    rowIds.push(observed.rowIds[obs.rows[t]]);
+    colIds.push(observed.colIds[obs.cols[t]]);
+  }
+  rowIds.push(query.rowIds[0], 'nobody');
+  colIds.push(query.colIds[0], 'm0');
+  const plain = model.predictMany(rowIds, colIds);
+  const kept = model.predictMany(rowIds, colIds, { keepObserved: true });
+  for (let t = 0; t < 5; t++) {
+    assert.equal(kept.values[t], obs.values[t]);
+    assert.notEqual(plain.values[t], obs.values[t]);
+    assert.equal(model.predict(rowIds[t], colIds[t], { keepObserved: true }), obs.values[t]);
+    assert.equal(model.predictAt(obs.rows[t], obs.cols[t], { keepObserved: true }), obs.values[t]);
+  }
+  assert.equal(kept.values[5], plain.values[5]);
+  assert.equal(kept.values[6], plain.values[6]);
+  assert.deepEqual({ ...kept, values: null }, { ...plain, values: null });
+});
+
+test('keepObserved needs the observed entries: a predictor made without them says so', () => {
+  const model = complete(observed, { method: 'soft-impute' });
+  const bare = makePredictor(model.parts);
+  assert.equal(bare.predict('1000', 'm0'), model.predict('1000', 'm0'));
+  assert.throws(() => bare.predict('1000', 'm0', { keepObserved: true }), /keepObserved: this predictor was made without the observed entries/);
+});
+
+test('COMPLETE_DEFAULTS are the settings complete() uses when none are given', () => {
+  const d = lib.DEFAULTS.complete;
+  const small = labelObservations(['a', 'a', 'b', 'b', 'c', 'c', 'd', 'd'], ['x', 'y', 'x', 'z', 'y', 'z', 'x', 'y'], [1, 5, 1, 5, 1, 5, 3, 2]);
+  const implicit = complete(small, { method: 'soft-impute' }).report;
+  const explicit = complete(small, { ...d, method: 'soft-impute' }).report;
+  assert.deepEqual(explicit.tried.map((t) => t.validationRMSE), implicit.tried.map((t) => t.validationRMSE));
+  assert.deepEqual(explicit.biasTrials, implicit.biasTrials);
+  assert.equal(implicit.validation.fraction, d.validation);
+  assert.equal(implicit.validation.seed, d.seed);
+  assert.deepEqual(implicit.biasTrials.map((b) => b.lambda), [...d.biasLambdas]);
 });

@@ -4,7 +4,7 @@ import { gemm, zeros, type Matrix } from '../../src/linalg/matrix.ts';
 import { sampleWithoutReplacement, syntheticFactors, syntheticProblem } from '../../src/data/synthetic.ts';
 import { makeObservations, type Observations } from '../../src/data/observations.ts';
 import { factoredErrors, relativeError, relativeErrorUnobserved, trainMSE } from '../../src/metrics/index.ts';
-import { createFactoredWorkspace } from '../../src/model/factored.ts';
+import { createFactoredWorkspace } from '../../src/penalty/factored.ts';
 import { factoredObjective } from '../../src/solver/factored-train.ts';
 import { runSynthetic, type FactoredRunSpec } from '../../src/experiment/run.ts';
 import { createRng } from '../../src/random/index.ts';

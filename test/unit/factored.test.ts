@@ -2,15 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clone, frobeniusNorm, gemm, zeros, type Matrix } from '../../src/linalg/matrix.ts';
 import { svd } from '../../src/linalg/svd.ts';
-import { penalty } from '../../src/penalty/index.ts';
+import { tsBackend, type Backend } from '../../src/linalg/backend.ts';
+import { loadNativeBackend } from '../../src/linalg/native.ts';
+import { isZeroNorm, penalty, RATIO_ZERO_NORM } from '../../src/penalty/index.ts';
 import {
   createFactoredWorkspace,
   expandLeft,
   expandRight,
+  factoredPenalties,
   factoredPenalty,
   factoredSpectrum,
   type FactoredPenaltyName,
-} from '../../src/model/factored.ts';
+} from '../../src/penalty/factored.ts';
 import { factoredDataTerm, trainFactored } from '../../src/solver/factored-train.ts';
 import { makeObservations, type Observations } from '../../src/data/observations.ts';
 import { createRng } from '../../src/random/index.ts';
@@ -168,4 +171,54 @@ test('Adam on the factored model with L∗/F fits a noiseless low-rank matrix', 
     den += truth.data[t] ** 2;
   }
   assert.ok(Math.sqrt(num / den) < 0.05, `relative error ${Math.sqrt(num / den)}, train MSE ${r.trainMSE}`);
+});
+
+test('dense and factored L∗/F share one zero-norm guard: 1 with zero gradient below RATIO_ZERO_NORM, N/F above', () => {
+  // (F comes from Σ s_i², which underflows to 0 below s ~ 1e-154: then W counts as zero too.)
+  for (const scale of [0, 1e-160, 1e-70, 1]) {
+    const A = randomMatrix(6, 3, 21);
+    const B = randomMatrix(5, 3, 22);
+    for (let i = 0; i < A.data.length; i++) A.data[i] *= scale;
+    for (let i = 0; i < B.data.length; i++) B.data[i] *= scale;
+    const W = product(A, B);
+    const F = frobeniusNorm(W);
+    const gA = zeros(6, 3);
+    const gB = zeros(5, 3);
+    const factored = factoredPenalty('ratio', A, B, createFactoredWorkspace(6, 5, 3), { gradA: gA, gradB: gB });
+    const G = zeros(6, 5);
+    const dense = penalty('ratio', W, svd(W), { gradOut: G });
+    if (isZeroNorm(F)) {
+      assert.ok(F < RATIO_ZERO_NORM);
+      assert.equal(factored, 1);
+      assert.equal(dense, 1);
+      assert.ok([...gA.data, ...gB.data, ...G.data].every((g) => g === 0), `scale ${scale}: a zero gradient`);
+    } else {
+      // Rank 3 of a 6×5 product: 1 < N/F <= sqrt(3).
+      assert.ok(dense > 1 && dense <= Math.sqrt(3) + 1e-12, `scale ${scale}: dense ${dense}`);
+      assert.ok(Math.abs(factored - dense) < 1e-12 * dense, `scale ${scale}: factored ${factored} vs dense ${dense}`);
+    }
+  }
+  assert.ok(isZeroNorm(0) && !isZeroNorm(RATIO_ZERO_NORM));
+});
+
+test('the core SVD runs on the workspace backend (same bits as ts), and on native gives the same penalty to rounding', () => {
+  const A = randomMatrix(9, 4, 41);
+  const B = randomMatrix(7, 4, 42);
+  let calls = 0;
+  const spy: Backend = { ...tsBackend, svdInto: (M, ws, o) => (calls++, tsBackend.svdInto(M, ws, o)) };
+  const grads = () => ({ gradA: zeros(9, 4), gradB: zeros(7, 4) });
+  const g0 = grads();
+  const g1 = grads();
+  const base = factoredPenalties({ ratio: 0.3, nuclear: 0.2 }, A, B, createFactoredWorkspace(9, 7, 4, tsBackend), g0);
+  const viaSpy = factoredPenalties({ ratio: 0.3, nuclear: 0.2 }, A, B, createFactoredWorkspace(9, 7, 4, spy), g1);
+  assert.equal(calls, 1);
+  assert.equal(viaSpy, base);
+  assert.deepEqual([g1.gradA.data, g1.gradB.data], [g0.gradA.data, g0.gradB.data]);
+  const native = loadNativeBackend().backend;
+  if (native) {
+    const g2 = grads();
+    const viaNative = factoredPenalties({ ratio: 0.3, nuclear: 0.2 }, A, B, createFactoredWorkspace(9, 7, 4, native), g2);
+    assert.ok(Math.abs(viaNative - base) < 1e-13 * base);
+    assert.ok(relDiff(g2.gradA, g0.gradA) < 1e-12 && relDiff(g2.gradB, g0.gradB) < 1e-12);
+  }
 });

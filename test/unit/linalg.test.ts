@@ -627,3 +627,59 @@ test('spectral: sums and gradient coefficients of N/F and N by hand, and Σ c_i 
   spectralGradientCoefficients(s, N, F2, 0.5, 2, c);
   assert.ok(Math.abs(c[0] - (-0.012 + 2)) < 1e-15 && Math.abs(c[1] - (0.016 + 2)) < 1e-15 && c[2] === 0);
 });
+
+// ---------- warm starts cannot fail ----------
+
+/** A copy of an SVD's views (the next svdInto call overwrites them). */
+function copySvd(r: { U: Matrix; s: Float64Array; V: Matrix }): { U: Float64Array; s: Float64Array; V: Float64Array } {
+  return { U: r.U.data.slice(), s: r.s.slice(), V: r.V.data.slice() };
+}
+
+test('a warm start that has not converged within warmSweeps starts over cold: the result is the cold one, bit for bit', () => {
+  const rnd = mulberry32(31);
+  for (const [m, n] of [
+    [9, 9],
+    [14, 9],
+    [30, 8],
+    [8, 21],
+  ]) {
+    const ws = createSvdWorkspace(m, n);
+    // The previous call's vectors are a poor start for an unrelated matrix: one sweep cannot orthogonalize it.
+    svdInto(randMatrix(m, n, rnd), ws);
+    const A = randMatrix(m, n, rnd);
+    const warm = copySvd(checkSvd(A, svdInto(A, ws, { warmStart: true, warmSweeps: 1 })));
+    assert.ok(lastSweepCount(ws) > 1, `${m}×${n}: the sweeps count the failed warm attempt too`);
+    const cold = copySvd(svdInto(A, createSvdWorkspace(m, n)));
+    assert.deepEqual(warm, cold, `${m}×${n}: the fallback gives the cold result`);
+  }
+  assert.throws(() => svdInto(zeros(2, 2), createSvdWorkspace(2, 2), { warmSweeps: 0 }), /warmSweeps must be an integer >= 1, got 0/);
+});
+
+test('warm-started sequences stay exact decompositions where warm starts are hardest: crossing, repeated, rank-deficient, graded', () => {
+  const rnd = mulberry32(32);
+  for (const [m, n] of [
+    [6, 6],
+    [10, 7],
+    [24, 6],
+    [5, 13],
+  ]) {
+    const k = Math.min(m, n);
+    const Q1 = randOrthonormal(m, k, rnd);
+    const Q2 = randOrthonormal(n, k, rnd);
+    const spectra: ((t: number) => number[])[] = [
+      // s_1 and s_2 cross at t = 0.5: the previous vectors come in the wrong order.
+      (t) => Array.from({ length: k }, (_, i) => (i === 0 ? 1 : i === 1 ? 1.5 - t : 0.1 / i)),
+      // Repeated values (the vectors of a repeated value are any rotation) and exact zeros (rank k − 2).
+      (t) => Array.from({ length: k }, (_, i) => (i < 2 ? 1 : i < k - 2 ? 0.5 + 1e-15 * t : 0)),
+      // A collapsing spectrum: graded over up to 200 orders of magnitude.
+      (t) => Array.from({ length: k }, (_, i) => 10 ** (-200 * t * (i / (k - 1)))),
+    ];
+    for (const spectrum of spectra) {
+      const ws = createSvdWorkspace(m, n);
+      for (let step = 0; step <= 20; step++) {
+        const A = withSingularValues(Q1, spectrum(step / 20), Q2);
+        checkSvd(A, svdInto(A, ws, { warmStart: step > 0 }));
+      }
+    }
+  }
+});

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { nuclearMin } from '../../src/solver/nuclear-min.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
 import { linearIndices, observeAt, type Observations } from '../../src/data/observations.ts';
-import { gemm, zeros, type Matrix } from '../../src/linalg/matrix.ts';
+import { frobeniusNorm, gemm, maxAbsDiff, zeros, type Matrix } from '../../src/linalg/matrix.ts';
+import { tsBackend, type Backend } from '../../src/linalg/backend.ts';
+import { loadNativeBackend } from '../../src/linalg/native.ts';
 import { svd } from '../../src/linalg/svd.ts';
 import { relativeError } from '../../src/metrics/index.ts';
 import { randomMatrix } from '../helpers/random.ts';
@@ -40,4 +42,19 @@ test('stops at the iteration cap or on an aborted signal, and says so', () => {
   assert.equal(r.iterations, 7);
   assert.throws(() => nuclearMin(p.observations, { relTol: 0, maxIters: 5 }), RangeError);
   assert.throws(() => nuclearMin(p.observations, { relTol: 1e-6, maxIters: 5, boxTol: -1 }), RangeError);
+});
+
+test('the SVDs run on the backend passed (same bits as the default ts backend), and on native agree to rounding', () => {
+  const p = syntheticProblem({ n: 14, rank: 2, samples: 120, seed: 8 });
+  let calls = 0;
+  const spy: Backend = { ...tsBackend, svdInto: (A, ws, o) => (calls++, tsBackend.svdInto(A, ws, o)) };
+  const base = nuclearMin(p.observations, { relTol: 1e-8, maxIters: 400 });
+  const viaSpy = nuclearMin(p.observations, { relTol: 1e-8, maxIters: 400, backend: spy });
+  assert.equal(calls, viaSpy.iterations + 2, 'one SVD per iteration, plus the initial ρ and the dual bound');
+  assert.deepEqual(viaSpy.X.data, base.X.data);
+  const native = loadNativeBackend().backend;
+  if (native) {
+    const viaNative = nuclearMin(p.observations, { relTol: 1e-8, maxIters: 400, backend: native });
+    assert.ok(maxAbsDiff(viaNative.X, base.X) < 1e-8 * frobeniusNorm(base.X), 'native and ts solutions agree');
+  }
 });

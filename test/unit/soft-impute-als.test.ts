@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gemm, zeros } from '../../src/linalg/matrix.ts';
 import { svd } from '../../src/linalg/svd.ts';
+import { tsBackend, type Backend } from '../../src/linalg/backend.ts';
+import { loadNativeBackend } from '../../src/linalg/native.ts';
 import { makeObservations, type Observations } from '../../src/data/observations.ts';
 import { createRng } from '../../src/random/index.ts';
 import { softImputeAls, softImputeAlsEntry, sparseSpectralNorm } from '../../src/solver/soft-impute-als.ts';
@@ -72,4 +74,21 @@ test('a λ path with warm starts and a generous rank cap recovers a noisy low-ra
     best = Math.min(best, Math.sqrt(se / 1200));
   }
   assert.ok(best < 0.15, `best RMSE against the truth along the path ${best} (noise 0.1)`);
+});
+
+test('the SVDs run on the backend passed (same bits as the default ts backend), and on native agree to rounding', () => {
+  const { obs } = problem(30, 24, 0.5, 11);
+  let calls = 0;
+  const spy: Backend = { ...tsBackend, svdInto: (A, ws, o) => (calls++, tsBackend.svdInto(A, ws, o)) };
+  const opts = { rank: 5, maxIters: 200, tol: 1e-10, seed: 0 };
+  const lambda = 0.2 * sparseSpectralNorm(obs, { seed: 0 });
+  const base = softImputeAls(obs, lambda, opts);
+  const viaSpy = softImputeAls(obs, lambda, { ...opts, backend: spy });
+  assert.equal(calls, 2 * viaSpy.iterations + 1, 'two SVDs per iteration and one final');
+  assert.deepEqual([viaSpy.s, viaSpy.U.data, viaSpy.V.data], [base.s, base.U.data, base.V.data]);
+  const native = loadNativeBackend().backend;
+  if (native) {
+    const viaNative = softImputeAls(obs, lambda, { ...opts, backend: native });
+    for (let c = 0; c < base.s.length; c++) assert.ok(Math.abs(viaNative.s[c] - base.s[c]) < 1e-8 * base.s[0], `s[${c}]`);
+  }
 });

@@ -6,6 +6,8 @@ import { syntheticProblem } from '../../src/data/synthetic.ts';
 import { observeAt, type Observations } from '../../src/data/observations.ts';
 import { frobeniusNorm, gemm, maxAbsDiff, zeros, type Matrix } from '../../src/linalg/matrix.ts';
 import { svd } from '../../src/linalg/svd.ts';
+import { tsBackend, type Backend } from '../../src/linalg/backend.ts';
+import { loadNativeBackend } from '../../src/linalg/native.ts';
 import { relativeError } from '../../src/metrics/index.ts';
 import { randomMatrix } from '../helpers/random.ts';
 
@@ -112,4 +114,22 @@ test('the path: decreasing λ, warm starts, rank grows, a small λ recovers an e
   assert.ok(Math.min(...errors) < 1e-3, `best relError ${Math.min(...errors)}`);
   assert.throws(() => softImputePath(p.observations, [1, 2], { relTol: 1e-6, maxIters: 10 }), RangeError);
   assert.throws(() => lambdaPath(1, 0, 0.1), RangeError);
+});
+
+test('the SVDs run on the backend passed (same bits as the default ts backend), and on native agree to rounding', () => {
+  const p = syntheticProblem({ n: 14, rank: 2, samples: 120, seed: 9 });
+  let calls = 0;
+  const spy: Backend = { ...tsBackend, svdInto: (A, ws, o) => (calls++, tsBackend.svdInto(A, ws, o)) };
+  assert.equal(lambdaMax(p.observations, { backend: spy }), lambdaMax(p.observations));
+  assert.equal(calls, 1);
+  const lambda = 0.1 * lambdaMax(p.observations);
+  const base = softImpute(p.observations, lambda, { relTol: 1e-9, maxIters: 300 });
+  const viaSpy = softImpute(p.observations, lambda, { relTol: 1e-9, maxIters: 300, backend: spy });
+  assert.equal(calls, 1 + viaSpy.iterations, 'one SVD per iteration');
+  assert.deepEqual(viaSpy.Z.data, base.Z.data);
+  const native = loadNativeBackend().backend;
+  if (native) {
+    const viaNative = softImpute(p.observations, lambda, { relTol: 1e-9, maxIters: 300, backend: native });
+    assert.ok(maxAbsDiff(viaNative.Z, base.Z) < 1e-7 * frobeniusNorm(base.Z), 'native and ts solutions agree');
+  }
 });

@@ -1,6 +1,17 @@
 import type { Matrix } from '../linalg/matrix.ts';
 import { labelIndex } from '../data/labels.ts';
+import type { Observations } from '../data/observations.ts';
 import type { Biases } from './biases.ts';
+
+/** The fallback rule for ids never observed, as the report and the README state it. */
+export const FALLBACK_RULE =
+  'unknown row id: global mean + column bias; unknown column id: global mean + row bias; both unknown: global mean (then clipped)';
+
+/** Options of a prediction. */
+export interface PredictOptions {
+  /** Answer an observed cell with its observed value instead of the model's (default false; needs the observations). */
+  keepObserved?: boolean;
+}
 
 /** Predictions for many cells, with how many of them had an id the model never saw (they get the fallback). */
 export interface ManyPredictions {
@@ -34,21 +45,36 @@ export interface Predictor {
   readonly rowIds: readonly string[];
   readonly colIds: readonly string[];
   /** The prediction at positions (i, j) (0-based, in rowIds/colIds order). Cost O(k). */
-  predictAt(i: number, j: number): number;
+  predictAt(i: number, j: number, opts?: PredictOptions): number;
   /**
    * The prediction for labeled cell (rowId, colId). An id never observed gets the fallback: unknown row →
    * mean + column bias, unknown column → mean + row bias, both → the global mean (then clipped). Cost O(k).
    */
-  predict(rowId: string | number, colId: string | number): number;
+  predict(rowId: string | number, colId: string | number, opts?: PredictOptions): number;
   /** predict for each cell of two parallel id lists, counting unknown ids. Cost O(cells·k). */
-  predictMany(rowIds: ArrayLike<string | number>, colIds: ArrayLike<string | number>): ManyPredictions;
+  predictMany(rowIds: ArrayLike<string | number>, colIds: ArrayLike<string | number>, opts?: PredictOptions): ManyPredictions;
 }
 
-/** A Predictor over the given parts. Cost O(m + n) to index the labels. */
-export function makePredictor(parts: CompletionParts): Predictor {
+/**
+ * A Predictor over the given parts; `observed` (positions in rowIds/colIds order) serves keepObserved. Cost O(m + n)
+ * to index the labels, and O(|Ω|) once, at the first keepObserved prediction, to index the observed cells.
+ */
+export function makePredictor(parts: CompletionParts, observed?: Observations): Predictor {
   const { biases, fallback, L, R, clip } = parts;
   const rowIndex = labelIndex(parts.rowIds as string[]);
   const colIndex = labelIndex(parts.colIds as string[]);
+  const n = parts.colIds.length;
+  if (observed && (observed.shape[0] !== parts.rowIds.length || observed.shape[1] !== n)) {
+    const [om, on] = observed.shape;
+    throw new RangeError(`makePredictor: observed entries of a ${om}×${on} matrix for ${parts.rowIds.length} row ids and ${n} column ids`);
+  }
+  let observedAt: Map<number, number> | null = null;
+  const observedLookup = (opts: PredictOptions | undefined): Map<number, number> | null => {
+    if (!opts?.keepObserved) return null;
+    if (!observed) throw new RangeError('keepObserved: this predictor was made without the observed entries (pass them to makePredictor)');
+    if (!observedAt) observedAt = observedCells(observed, n);
+    return observedAt;
+  };
   const k = L.cols;
   const l = L.data;
   const r = R.data;
@@ -71,18 +97,28 @@ export function makePredictor(parts: CompletionParts): Predictor {
     if (j !== undefined) z += fallback.col[j];
     return { value: clamp(z), row: i !== undefined, col: j !== undefined };
   };
+  const observedValue = (cells: Map<number, number> | null, rowId: string | number, colId: string | number): number | undefined => {
+    if (!cells) return undefined;
+    const i = rowIndex.get(String(rowId));
+    const j = colIndex.get(String(colId));
+    return i === undefined || j === undefined ? undefined : cells.get(i * n + j);
+  };
   return {
     rowIds: parts.rowIds,
     colIds: parts.colIds,
-    predictAt(i, j) {
+    predictAt(i, j, opts) {
       if (!Number.isInteger(i) || i < 0 || i >= parts.rowIds.length || !Number.isInteger(j) || j < 0 || j >= parts.colIds.length) {
         throw new RangeError(`predictAt: (${i}, ${j}) is outside the ${parts.rowIds.length}×${parts.colIds.length} matrix`);
       }
-      return at(i, j);
+      return observedLookup(opts)?.get(i * n + j) ?? at(i, j);
     },
-    predict: (rowId, colId) => one(rowId, colId).value,
-    predictMany(rowIds, colIds) {
+    predict(rowId, colId, opts) {
+      const kept = observedValue(observedLookup(opts), rowId, colId);
+      return kept ?? one(rowId, colId).value;
+    },
+    predictMany(rowIds, colIds, opts) {
       if (rowIds.length !== colIds.length) throw new RangeError(`predictMany: ${rowIds.length} row ids but ${colIds.length} column ids`);
+      const kept = observedLookup(opts);
       const values = new Float64Array(rowIds.length);
       const badRows = new Set<string>();
       const badCols = new Set<string>();
@@ -101,8 +137,17 @@ export function makePredictor(parts: CompletionParts): Predictor {
           badCols.add(String(colIds[t]));
         }
         if (!p.row || !p.col) unknownCells++;
+        else if (kept) values[t] = observedValue(kept, rowIds[t], colIds[t]) ?? values[t];
       }
       return { values, unknownRowCells, unknownColCells, unknownCells, unknownRowIds: badRows.size, unknownColIds: badCols.size };
     },
   };
+}
+
+/** Observed values by position key i·n + j. Cost O(|Ω|). */
+function observedCells(obs: Observations, n: number): Map<number, number> {
+  const { rows, cols, values } = obs;
+  const map = new Map<number, number>();
+  for (let t = 0; t < values.length; t++) map.set(rows[t] * n + cols[t], values[t]);
+  return map;
 }

@@ -1,0 +1,24 @@
+// Real-data completion: complete() tunes on a validation split (tune.ts over the grid of grid.ts), refits the choice
+// (refit.ts) and answers through a Predictor (predictor.ts) on top of the biases (biases.ts).
+export {
+  complete,
+  AUTO_METHODS,
+  METHOD_CHOICES,
+  type CompleteOptions,
+  type CompletionModel,
+  type CompletionReport,
+  type MethodChoice,
+} from './complete.ts';
+export { COMPLETE_DEFAULTS } from '../defaults.ts';
+export { DEFAULT_RANK_CAP, RATIO_LAMBDAS, RATIO_RANKS, supportedRank, type CompletionMethod } from './grid.ts';
+export type { CompleteProgress, Trial } from './tune.ts';
+export type { RefitSummary } from './refit.ts';
+export {
+  FALLBACK_RULE,
+  makePredictor,
+  type CompletionParts,
+  type ManyPredictions,
+  type PredictOptions,
+  type Predictor,
+} from './predictor.ts';
+export { fitBiases, residualObservations, zeroBiases, type Biases } from './biases.ts';

@@ -1,0 +1,79 @@
+import { zeros, type Matrix } from '../linalg/matrix.ts';
+import type { Observations } from '../data/observations.ts';
+import { softImputeAls, type SoftImputeAlsState } from '../solver/soft-impute-als.ts';
+import { fitGradient } from './factored-fit.ts';
+import { fmt, scaleColumns, type CompleteProgress, type Trial } from './tune.ts';
+
+/** The final fit on all observed entries: λ as rescaled for the larger data set, and its train RMSE. */
+export interface RefitSummary {
+  lambda: number;
+  steps?: number;
+  iterations?: number;
+  solutionRank?: number;
+  trainRMSE: number;
+}
+
+/** Settings of the refit the tuning did not choose: those of the gradient methods, and the seed. */
+export interface RefitSettings {
+  seed: number;
+  lr: number;
+  initScale: number;
+  /** ratio: μ of the extra μ·||W||_* term, as tuned (the refit rescales it). */
+  nuclearWeight: number;
+}
+
+/**
+ * Refits the chosen setting on the residual of all observed entries (`resid`, |Ω| = count; tuning saw fitCount):
+ * returns the low-rank part L·R^T (k may be 0) and the refit's summary, its trainRMSE left NaN for the caller.
+ * λ is rescaled for the larger set: soft-impute's λ of ½||P_Ω(M − Z)||² + λ||Z||_* grows like sqrt(|Ω|) at a fixed
+ * noise level, the mean-squared-error form of the nuclear one shrinks like 1/sqrt(|Ω|), and L∗/F is scale-free.
+ * soft-impute starts from the tuning's ALS state. Cost: one softImputeAls or one fitGradient.
+ */
+export function refit(
+  resid: Observations,
+  chosen: Trial,
+  softImputeState: SoftImputeAlsState | null,
+  fitCount: number,
+  settings: RefitSettings,
+  progress: (event: CompleteProgress) => void,
+): { L: Matrix; R: Matrix; summary: RefitSummary; notes: string[] } {
+  const [m, n] = resid.shape;
+  const grow = Math.sqrt(resid.values.length / fitCount);
+  const notes: string[] = [];
+  if (chosen.method === 'soft-impute') {
+    const lambda = chosen.lambda * grow;
+    if (chosen.solutionRank === 0 || softImputeState === null) {
+      return { L: zeros(m, 0), R: zeros(n, 0), summary: { lambda, iterations: 0, solutionRank: 0, trainRMSE: NaN }, notes };
+    }
+    const r = softImputeAls(resid, lambda, {
+      rank: chosen.rank,
+      maxIters: 200,
+      tol: 1e-5,
+      seed: settings.seed,
+      warmStart: softImputeState,
+      onIteration: (it, change) => progress({ phase: 'fitting', done: it, total: 200, info: `soft-impute λ ${fmt(lambda)}, change ${change.toExponential(1)}` }),
+    });
+    if (r.rank === chosen.rank) notes.push(`soft-impute: the solution uses the whole rank cap ${chosen.rank}; a larger rank might do better`);
+    return { L: scaleColumns(r.U, r.s), R: r.V, summary: { lambda, iterations: r.iterations, solutionRank: r.rank, trainRMSE: NaN }, notes };
+  }
+  const method = chosen.method;
+  const lambda = method === 'nuclear' ? chosen.lambda / grow : chosen.lambda;
+  const steps = chosen.steps ?? 0;
+  const r = fitGradient(
+    resid,
+    {
+      method,
+      rank: chosen.rank,
+      lambda,
+      nuclearWeight: method === 'ratio' ? settings.nuclearWeight / grow : 0,
+      lr: settings.lr,
+      initScale: settings.initScale,
+      seed: settings.seed,
+      steps,
+    },
+    {
+      onStep: (step, mse) => progress({ phase: 'fitting', done: step, total: steps, info: `${method} rank ${chosen.rank}, train RMSE ${Math.sqrt(mse).toFixed(4)}` }),
+    },
+  );
+  return { L: r.model.A, R: r.model.B, summary: { lambda, steps, trainRMSE: NaN }, notes };
+}

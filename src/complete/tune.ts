@@ -1,0 +1,296 @@
+import { zeros, type Matrix } from '../linalg/matrix.ts';
+import type { Observations } from '../data/observations.ts';
+import { softImputeAls, sparseSpectralNorm, type SoftImputeAlsState } from '../solver/soft-impute-als.ts';
+import { fitBiases, type Biases } from './biases.ts';
+import { fitGradient, type GradientSetting } from './factored-fit.ts';
+import { gradientLambdas, softImputeLambdas, type CompletionMethod } from './grid.ts';
+
+/** One setting tried on the validation split. */
+export interface Trial {
+  method: CompletionMethod;
+  rank: number;
+  lambda: number;
+  /** Gradient methods: the step with the lowest validation RMSE (the steps chosen for this setting). */
+  steps?: number;
+  /** soft-impute: ALS iterations run, and the rank of the solution. */
+  iterations?: number;
+  solutionRank?: number;
+  validationRMSE: number;
+  seconds: number;
+}
+
+/** One progress report: `done` of `total` units of a phase, and what is running. */
+export interface CompleteProgress {
+  phase: 'tuning' | 'fitting';
+  done: number;
+  total: number;
+  info: string;
+}
+
+/** Tuning progress: units done (one per setting) of the planned total, and where to report it. */
+export interface TuningTally {
+  done: number;
+  readonly total: number;
+  readonly report: (event: CompleteProgress) => void;
+}
+
+/** Validation RMSE of the fitted baseline plus a low-rank part L·R^T (null: the baseline alone). */
+export type Evaluator = (L: Matrix | null, R: Matrix | null) => number;
+
+/** A bias ridge weight tried on validation, with the biases it fitted. */
+export interface BiasTrial {
+  lambda: number;
+  validationRMSE: number;
+  b: Biases;
+}
+
+/** Fits the biases for each ridge weight on `fit` and scores them on `val` (ties keep the first). Cost O(weights·|Ω|). */
+export function tuneBiases(
+  fit: Observations,
+  val: Observations,
+  lambdas: readonly number[],
+  clip: readonly [number, number] | null,
+): { trials: BiasTrial[]; best: BiasTrial } {
+  const trials = lambdas.map((lambda) => {
+    const b = fitBiases(fit, lambda);
+    return { lambda, validationRMSE: validationRMSE(val, b, null, null, clip), b };
+  });
+  const best = trials.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
+  return { trials, best };
+}
+
+/**
+ * The evaluator of a fit: validation RMSE of clip(b + L_i·R_j), the low-rank term only for rows and columns the fit
+ * has seen (as unknown ids would get the baseline alone). Cost O(|fit|) once, then O(|val|·k) per call.
+ */
+export function makeEvaluator(fit: Observations, val: Observations, b: Biases, clip: readonly [number, number] | null): Evaluator {
+  const [m, n] = fit.shape;
+  const seenRow = new Uint8Array(m);
+  const seenCol = new Uint8Array(n);
+  for (let t = 0; t < fit.values.length; t++) {
+    seenRow[fit.rows[t]] = 1;
+    seenCol[fit.cols[t]] = 1;
+  }
+  return (L, R) => validationRMSE(val, b, L, R, clip, seenRow, seenCol);
+}
+
+/** The best soft-impute trial so far and its ALS state (a warm start for the refit; null on the λ >= λ_max side). */
+export interface SoftImputeBest {
+  trial: Trial;
+  state: SoftImputeAlsState | null;
+}
+
+/**
+ * soft-impute (ALS) along the decreasing λ path for each rank cap, each solve warm-started from the previous one;
+ * with the default path a rank stops once validation RMSE rose twice (after the fourth λ). λ >= λ_max has the zero
+ * solution and is scored without a fit. Returns every trial and the best one. Cost: one softImputeAls per λ.
+ */
+export function tuneSoftImpute(
+  resid: Observations,
+  ranks: readonly number[],
+  path: readonly number[],
+  lambdaMax: number,
+  ctx: { seed: number; stopEarly: boolean; evaluate: Evaluator; tally: TuningTally },
+): { trials: Trial[]; best: SoftImputeBest | null } {
+  const { seed, evaluate, tally } = ctx;
+  const trials: Trial[] = [];
+  let best: SoftImputeBest | null = null;
+  for (const rank of ranks) {
+    let warm: SoftImputeAlsState | undefined;
+    let bestHere = Infinity;
+    let worse = 0;
+    for (let q = 0; q < path.length; q++) {
+      const lambda = path[q];
+      const t0 = performance.now();
+      const info = `soft-impute rank≤${rank} λ ${fmt(lambda)}`;
+      tally.report({ phase: 'tuning', done: tally.done, total: tally.total, info });
+      let trial: Trial;
+      let state: SoftImputeAlsState | null = null;
+      if (lambda >= lambdaMax) {
+        trial = { method: 'soft-impute', rank, lambda, iterations: 0, solutionRank: 0, validationRMSE: evaluate(null, null), seconds: 0 };
+      } else {
+        const r = softImputeAls(resid, lambda, {
+          rank,
+          maxIters: 100,
+          tol: 1e-5,
+          seed,
+          warmStart: warm,
+          onIteration: (it) =>
+            tally.report({ phase: 'tuning', done: tally.done + Math.min(it / 100, 0.99), total: tally.total, info: `${info}, iteration ${it}` }),
+        });
+        warm = r.state;
+        state = r.state;
+        trial = {
+          method: 'soft-impute',
+          rank,
+          lambda,
+          iterations: r.iterations,
+          solutionRank: r.rank,
+          validationRMSE: evaluate(scaleColumns(r.U, r.s), r.V),
+          seconds: (performance.now() - t0) / 1000,
+        };
+      }
+      trials.push(trial);
+      tally.done++;
+      if (!best || trial.validationRMSE < best.trial.validationRMSE) best = { trial, state };
+      if (trial.validationRMSE < bestHere) {
+        bestHere = trial.validationRMSE;
+        worse = 0;
+      } else if (ctx.stopEarly && q >= 3 && ++worse >= 2) {
+        tally.done += path.length - q - 1;
+        break;
+      }
+    }
+  }
+  return { trials, best };
+}
+
+/** Settings of a gradient method's tuning: everything of a GradientSetting but rank and λ, plus early stopping. */
+export interface GradientTuning extends Omit<GradientSetting, 'method' | 'rank' | 'lambda' | 'steps'> {
+  maxSteps: number;
+  evalEvery: number;
+  patience: number;
+}
+
+/**
+ * A gradient method (ratio or nuclear) for each rank and λ: train up to maxSteps, score on validation every
+ * evalEvery steps, stop after `patience` scores without a gain; the trial keeps the best step. Cost: one
+ * fitGradient per setting.
+ */
+export function tuneGradient(
+  method: 'ratio' | 'nuclear',
+  resid: Observations,
+  ranks: readonly number[],
+  lambdas: readonly number[],
+  settings: GradientTuning,
+  ctx: { evaluate: Evaluator; tally: TuningTally },
+): Trial[] {
+  const { evaluate, tally } = ctx;
+  const { maxSteps, patience } = settings;
+  const trials: Trial[] = [];
+  for (const rank of ranks) {
+    for (const lambda of lambdas) {
+      const t0 = performance.now();
+      const info = `${method} rank ${rank} λ ${fmt(lambda)}`;
+      let best = Infinity;
+      let bestStep = 0;
+      let since = 0;
+      const setting: GradientSetting = {
+        method,
+        rank,
+        lambda,
+        nuclearWeight: method === 'ratio' ? settings.nuclearWeight : 0,
+        lr: settings.lr,
+        initScale: settings.initScale,
+        seed: settings.seed,
+        steps: maxSteps,
+      };
+      fitGradient(resid, setting, {
+        evalEvery: settings.evalEvery,
+        onEvaluate: (step, model) => {
+          const rmse = evaluate(model.A, model.B);
+          if (rmse < best) {
+            best = rmse;
+            bestStep = step;
+            since = 0;
+          } else since++;
+          tally.report({
+            phase: 'tuning',
+            done: tally.done + Math.min(step / maxSteps, 0.99),
+            total: tally.total,
+            info: `${info}, step ${step}, val RMSE ${rmse.toFixed(4)}`,
+          });
+          return since >= patience;
+        },
+      });
+      trials.push({ method, rank, lambda, steps: bestStep, validationRMSE: best, seconds: (performance.now() - t0) / 1000 });
+      tally.done++;
+    }
+  }
+  return trials;
+}
+
+/** What tuneMethods needs besides the data: the gradient settings, the seed, the scorer and where progress goes. */
+export interface TuningSettings extends GradientTuning {
+  methods: readonly CompletionMethod[];
+  evaluate: Evaluator;
+  progress: (event: CompleteProgress) => void;
+}
+
+/**
+ * Every method's candidates on the fit's residual `resid`, scored on validation: soft-impute along its λ path
+ * (softImputeLambdas), the gradient methods over rank × λ (gradientLambdas); λ_max = ||P_Ω(resid)||_2 by power
+ * iteration when soft-impute or nuclear is tuned. Returns every trial in order, and soft-impute's best with its state.
+ * Cost: the sum of the fits tried.
+ */
+export function tuneMethods(
+  resid: Observations,
+  ranks: ReadonlyMap<CompletionMethod, readonly number[]>,
+  lambdas: readonly number[] | undefined,
+  settings: TuningSettings,
+): { tried: Trial[]; softImpute: SoftImputeBest | null } {
+  const { methods, seed, evaluate } = settings;
+  const fitCount = resid.values.length;
+  const lambdaMax = methods.includes('soft-impute') || methods.includes('nuclear') ? sparseSpectralNorm(resid, { seed }) : 0;
+  const lambdasOf = (mth: CompletionMethod): number[] =>
+    mth === 'soft-impute' ? softImputeLambdas(lambdas, lambdaMax) : gradientLambdas(mth, lambdas, lambdaMax, fitCount);
+  let total = 0;
+  for (const mth of methods) total += (ranks.get(mth) ?? []).length * lambdasOf(mth).length;
+  const tally: TuningTally = { done: 0, total, report: settings.progress };
+  const tried: Trial[] = [];
+  let softImpute: SoftImputeBest | null = null;
+  for (const mth of methods) {
+    const ks = ranks.get(mth) ?? [];
+    if (mth === 'soft-impute') {
+      const r = tuneSoftImpute(resid, ks, lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, evaluate, tally });
+      tried.push(...r.trials);
+      softImpute = r.best;
+    } else {
+      tried.push(...tuneGradient(mth, resid, ks, lambdasOf(mth), settings, { evaluate, tally }));
+    }
+  }
+  return { tried, softImpute };
+}
+
+/**
+ * RMSE on held-out entries of clip(b + L_i·R_j), where the low-rank term counts only for rows and columns seen in
+ * the fit (others get the baseline alone, as unknown ids would). Cost O(|held out|·k).
+ */
+function validationRMSE(
+  val: Observations,
+  b: Biases,
+  L: Matrix | null,
+  R: Matrix | null,
+  clip: readonly [number, number] | null,
+  seenRow?: Uint8Array,
+  seenCol?: Uint8Array,
+): number {
+  const k = L ? L.cols : 0;
+  const l = L?.data;
+  const r = R?.data;
+  const lo = clip ? clip[0] : -Infinity;
+  const hi = clip ? clip[1] : Infinity;
+  let sse = 0;
+  for (let t = 0; t < val.values.length; t++) {
+    const i = val.rows[t];
+    const j = val.cols[t];
+    let z = b.mean + b.row[i] + b.col[j];
+    if (l && r && (!seenRow || (seenRow[i] && seenCol?.[j]))) for (let c = 0; c < k; c++) z += l[i * k + c] * r[j * k + c];
+    z = z < lo ? lo : z > hi ? hi : z;
+    sse += (z - val.values[t]) ** 2;
+  }
+  return Math.sqrt(sse / val.values.length);
+}
+
+/** U·diag(s) as a new matrix. Cost O(rows·k). */
+export function scaleColumns(U: Matrix, s: Float64Array): Matrix {
+  const out = zeros(U.rows, U.cols);
+  const k = U.cols;
+  for (let i = 0; i < U.rows; i++) for (let c = 0; c < k; c++) out.data[i * k + c] = U.data[i * k + c] * s[c];
+  return out;
+}
+
+/** A number for progress lines: 3 significant digits. */
+export function fmt(x: number): string {
+  return Number(x.toPrecision(3)).toString();
+}

@@ -1,0 +1,229 @@
+// The penalties of the factored model W = A·B^T, exactly and without forming W (DESIGN 3.3): thin QRs of A and B,
+// then the SVD of the k×k core R_A·R_B^T on the workspace's Backend. The dense penalties of W itself are in index.ts.
+import { zeros, type Matrix } from '../linalg/matrix.ts';
+import { getBackend, type Backend } from '../linalg/backend.ts';
+import { applyQ, householderQrRows } from '../linalg/qr.ts';
+import type { SvdWorkspace } from '../linalg/svd.ts';
+import { spectralGradientCoefficients, spectralSums } from '../linalg/spectral.ts';
+import { isZeroNorm } from './zero-norm.ts';
+
+/** The penalties the factored model computes exactly (a subset of PenaltyName). */
+export type FactoredPenaltyName = 'none' | 'nuclear' | 'ratio';
+
+/** Buffers for the exact spectrum and penalty gradients of A·B^T (one shape): nothing is allocated per step. */
+export interface FactoredWorkspace {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  /** Householder QR of A (stored as A^T, k×m, with reflectors) and of B (k×n). */
+  readonly qa: Float64Array;
+  readonly tauA: Float64Array;
+  readonly qb: Float64Array;
+  readonly tauB: Float64Array;
+  /** The k×k core R_A·R_B^T, and its SVD workspace on `backend` (which owns it). */
+  readonly core: Matrix;
+  readonly backend: Backend;
+  readonly coreSvd: SvdWorkspace;
+  /** k×k scratch products and a column buffer of length max(m, n). */
+  readonly kA: Matrix;
+  readonly kB: Matrix;
+  readonly coef: Float64Array;
+  readonly col: Float64Array;
+}
+
+/** A workspace for m×n models of rank k, its core SVDs on `backend` (default getBackend()): about 2(m+n)k + 5k² doubles. */
+export function createFactoredWorkspace(m: number, n: number, k: number, backend: Backend = getBackend()): FactoredWorkspace {
+  checkFactoredShape(m, n, k);
+  return {
+    m,
+    n,
+    k,
+    qa: new Float64Array(k * m),
+    tauA: new Float64Array(k),
+    qb: new Float64Array(k * n),
+    tauB: new Float64Array(k),
+    core: zeros(k, k),
+    backend,
+    coreSvd: backend.createSvdWorkspace(k, k),
+    kA: zeros(k, k),
+    kB: zeros(k, k),
+    coef: new Float64Array(k),
+    col: new Float64Array(Math.max(m, n)),
+  };
+}
+
+/** The SVD of W = A·B^T in factored form: W = (Q_A·Uc) diag(s) (Q_B·Vc)^T; Uc, Vc are k×k views into the workspace. */
+export interface FactoredSpectrum {
+  readonly s: Float64Array;
+  readonly Uc: Matrix;
+  readonly Vc: Matrix;
+}
+
+/**
+ * The exact singular values of W = A·B^T without forming W: thin QRs A = Q_A R_A, B = Q_B R_B (Householder), then
+ * the SVD of the k×k core R_A R_B^T = Uc diag(s) Vc^T, so W = Q_A Uc diag(s) Vc^T Q_B^T. The QR factors stay in
+ * `ws` for factoredPenalty and expandLeft/expandRight. Cost ~2(m+n)k² + O(k³) flops.
+ */
+export function factoredSpectrum(A: Matrix, B: Matrix, ws: FactoredWorkspace, opts?: { warmStart?: boolean }): FactoredSpectrum {
+  const { m, n, k } = ws;
+  if (A.rows !== m || A.cols !== k || B.rows !== n || B.cols !== k) {
+    throw new RangeError(`factoredSpectrum: A is ${A.rows}×${A.cols}, B is ${B.rows}×${B.cols}; workspace is for ${m}×${k} and ${n}×${k}`);
+  }
+  loadTransposed(A, ws.qa);
+  householderQrRows(ws.qa, k, m, ws.tauA);
+  loadTransposed(B, ws.qb);
+  householderQrRows(ws.qb, k, n, ws.tauB);
+  // core[i][l] = Σ_p R_A[i][p] R_B[l][p], R[j][c] = q[c·len + j] for j <= c.
+  const c = ws.core.data;
+  const qa = ws.qa;
+  const qb = ws.qb;
+  for (let i = 0; i < k; i++) {
+    for (let l = 0; l < k; l++) {
+      let s = 0;
+      for (let p = Math.max(i, l); p < k; p++) s += qa[p * m + i] * qb[p * n + l];
+      c[i * k + l] = s;
+    }
+  }
+  const { U, s, V } = ws.backend.svdInto(ws.core, ws.coreSvd, { warmStart: opts?.warmStart ?? false });
+  return { s, Uc: U, Vc: V };
+}
+
+/**
+ * R(A·B^T) for R = none, nuclear (Σ s_i) or ratio (L∗/F = Σ s_i / sqrt(Σ s_i²)), computed exactly from
+ * factoredSpectrum, and, when gradA/gradB are given, gradA += scale·∇_W R·B and gradB += scale·∇_W R^T·A
+ * (see factoredPenalties for the formulas and cost).
+ */
+export function factoredPenalty(
+  name: FactoredPenaltyName,
+  A: Matrix,
+  B: Matrix,
+  ws: FactoredWorkspace,
+  opts: { gradA?: Matrix; gradB?: Matrix; scale?: number; warmStart?: boolean } = {},
+): number {
+  if (name === 'none') return 0;
+  if (name !== 'nuclear' && name !== 'ratio') {
+    throw new RangeError(`factored model: unknown penalty '${name as string}' (allowed: none, nuclear, ratio)`);
+  }
+  const scale = opts.scale ?? 1;
+  const value = factoredPenalties(name === 'ratio' ? { ratio: scale } : { nuclear: scale }, A, B, ws, opts);
+  return scale === 0 ? 0 : value / scale;
+}
+
+/** Weights of the penalties on W = A·B^T: λ_ratio·L∗/F(W) + λ_nuclear·||W||_*. */
+export interface PenaltyWeights {
+  ratio?: number;
+  nuclear?: number;
+}
+
+/**
+ * The weighted penalty P(W) = λ_r·N/F + λ_n·N of W = A·B^T (N = Σ s_i = ||W||_*, F = sqrt(Σ s_i²) = ||W||_F),
+ * exact from factoredSpectrum, and, when gradA/gradB are given, gradA += ∇_W P·B and gradB += ∇_W P^T·A
+ * (DESIGN 3.3). With ∇_W P = U diag(c) V^T, c_i = λ_r(1 − N s_i/F²)/F + λ_n (0 where s_i = 0):
+ *   ∇_W P·B = Q_A Uc diag(c) Vc^T R_B,   ∇_W P^T·A = Q_B Vc diag(c) Uc^T R_A,
+ * since Q_B^T B = R_B and Q_A^T A = R_A. Cost ~6(m+n)k² + O(k³) flops.
+ * Where W counts as zero (isZeroNorm) L∗/F is undefined (0/0): it counts as 1 with zero gradient.
+ */
+export function factoredPenalties(
+  weights: PenaltyWeights,
+  A: Matrix,
+  B: Matrix,
+  ws: FactoredWorkspace,
+  opts: { gradA?: Matrix; gradB?: Matrix; warmStart?: boolean } = {},
+): number {
+  const lr = weights.ratio ?? 0;
+  const ln = weights.nuclear ?? 0;
+  if (lr === 0 && ln === 0) return 0;
+  const { s, Uc, Vc } = factoredSpectrum(A, B, ws, { warmStart: opts.warmStart });
+  const { N, F2 } = spectralSums(s);
+  const F = Math.sqrt(F2);
+  const ratioOn = lr !== 0 && !isZeroNorm(F);
+  const value = (ratioOn ? lr * (N / F) : lr) + ln * N;
+  const { gradA, gradB } = opts;
+  if (gradA || gradB) {
+    const coef = ws.coef;
+    spectralGradientCoefficients(s, N, F2, ratioOn ? lr : 0, ln, coef);
+    if (gradA) {
+      // kA = Uc diag(c) Vc^T R_B, then gradA += Q_A kA.
+      coreProduct(Uc, coef, Vc, ws.qb, ws.n, ws.k, ws.kA);
+      addExpanded(ws.qa, ws.tauA, ws.m, ws.k, ws.kA, gradA, ws.col);
+    }
+    if (gradB) {
+      coreProduct(Vc, coef, Uc, ws.qa, ws.m, ws.k, ws.kB);
+      addExpanded(ws.qb, ws.tauB, ws.n, ws.k, ws.kB, gradB, ws.col);
+    }
+  }
+  return value;
+}
+
+/**
+ * out = X diag(c) Y^T R, with R the upper-triangular factor held in q (stored as R[j][col] = q[col·len + j]).
+ * All k×k. Cost ~2k³ flops.
+ */
+function coreProduct(X: Matrix, c: Float64Array, Y: Matrix, q: Float64Array, len: number, k: number, out: Matrix): void {
+  const x = X.data;
+  const y = Y.data;
+  const o = out.data;
+  // T = X diag(c) Y^T into out, then multiply by R in place row by row (backwards over columns, since R is upper).
+  for (let i = 0; i < k; i++) {
+    for (let l = 0; l < k; l++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += x[i * k + p] * c[p] * y[l * k + p];
+      o[i * k + l] = s;
+    }
+  }
+  for (let i = 0; i < k; i++) {
+    const row = i * k;
+    for (let col = k - 1; col >= 0; col--) {
+      let s = 0;
+      for (let j = 0; j <= col; j++) s += o[row + j] * q[col * len + j];
+      o[row + col] = s;
+    }
+  }
+}
+
+/** out (len×k, row-major) += Q·[K; 0], Q = H_0⋯H_{k−1} from householderQrRows in q. Cost ~4·len·k² flops. */
+function addExpanded(q: Float64Array, tau: Float64Array, len: number, k: number, K: Matrix, out: Matrix, col: Float64Array): void {
+  const o = out.data;
+  for (let c = 0; c < k; c++) {
+    for (let j = 0; j < k; j++) col[j] = K.data[j * k + c];
+    col.fill(0, k, len);
+    applyQ(q, len, k, tau, col, 0);
+    for (let i = 0; i < len; i++) o[i * k + c] += col[i];
+  }
+}
+
+/**
+ * The left singular vectors U = Q_A·Uc (m×k) of the last factoredSpectrum call on ws, as a new matrix.
+ * Cost ~4mk² flops.
+ */
+export function expandLeft(ws: FactoredWorkspace, Uc: Matrix): Matrix {
+  const out = zeros(ws.m, ws.k);
+  addExpanded(ws.qa, ws.tauA, ws.m, ws.k, Uc, out, ws.col);
+  return out;
+}
+
+/** The right singular vectors V = Q_B·Vc (n×k) of the last factoredSpectrum call on ws, as a new matrix. Cost ~4nk². */
+export function expandRight(ws: FactoredWorkspace, Vc: Matrix): Matrix {
+  const out = zeros(ws.n, ws.k);
+  addExpanded(ws.qb, ws.tauB, ws.n, ws.k, Vc, out, ws.col);
+  return out;
+}
+
+/** dst (k×len) = X^T for X len×k row-major: the "column rows" layout householderQrRows factors. Cost O(len·k). */
+function loadTransposed(X: Matrix, dst: Float64Array): void {
+  const { rows: len, cols: k, data: x } = X;
+  for (let i = 0; i < len; i++) {
+    const xi = i * k;
+    for (let c = 0; c < k; c++) dst[c * len + i] = x[xi + c];
+  }
+}
+
+/** Throws unless m, n are positive integers and the rank k is an integer in 1..min(m, n). */
+export function checkFactoredShape(m: number, n: number, k: number): void {
+  if (!Number.isInteger(m) || !Number.isInteger(n) || m < 1 || n < 1) {
+    throw new RangeError(`factored model: shape must be positive integers, got ${m}×${n}`);
+  }
+  if (!Number.isInteger(k) || k < 1 || k > Math.min(m, n)) {
+    throw new RangeError(`factored model: rank must be an integer in 1..${Math.min(m, n)} (min(m, n)), got ${k}`);
+  }
+}
