@@ -6,7 +6,7 @@ import type { PenaltyName } from './penalty/index.ts';
 
 /**
  * The default synthetic run: the headline method, depth-1 W + L∗/F + Adam, on the protocol's problem (n = 100,
- * rank 5, m = 2000; DESIGN section 4).
+ * rank 5, m = 2000; docs/design.md section 4).
  */
 export const RUN_DEFAULTS = Object.freeze({
   n: 100,

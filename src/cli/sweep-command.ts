@@ -17,7 +17,7 @@ interface SweepFlags {
 export function sweepCommand(): Command {
   return new Command('sweep')
     .description('run a sweep spec (methods × sample counts × seeds) on worker threads; one JSON line per finished run')
-    .argument('<spec.json>', 'the sweep spec (see README: n, rank, samples, seeds, methods)')
+    .argument('<spec.json>', 'the sweep spec (see docs/cli.md: n, rank, samples, seeds, methods)')
     .addOption(new Option('--out <file>', 'results file (JSON Lines)').default('results.jsonl'))
     .addOption(new Option('--workers <int>', 'worker threads').default(availableParallelism()).argParser(intInRange(1, 256)))
     .option('--resume', 'keep the results file and skip the runs it already holds', false)

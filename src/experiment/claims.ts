@@ -138,8 +138,8 @@ export const QUICK_CLAIMS: ClaimsPreset = {
 };
 
 /**
- * The full protocol of DESIGN section 4: n = 100, rank 5, m from 1000 to 5000, 3 seeds, Adam lr 1e-3 with λ 1e-4 for
- * 25,000 steps (the reference settings), the ablation at m = 2000 (sgd lr 500 as in DESIGN), depth-3 deep matrix
+ * The full protocol of docs/design.md section 4: n = 100, rank 5, m from 1000 to 5000, 3 seeds, Adam lr 1e-3 with λ 1e-4 for
+ * 25,000 steps (the reference settings), the ablation at m = 2000 (sgd lr 500 as in docs/design.md), depth-3 deep matrix
  * factorization with group-rmsprop lr 1e-3 to train MSE 1e-6 (at most 40,000 steps). Hours on 2 cores.
  */
 export const FULL_CLAIMS: ClaimsPreset = {

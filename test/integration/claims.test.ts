@@ -163,7 +163,7 @@ test('the built-in claims sweeps run every role of their config at the compariso
     assert.ok(preset.spec.recordSpectrumEvery > 0, 'claim 5 needs checkpoints');
     assert.equal(claimsPresetFor(preset.spec.name), preset);
   }
-  // The full protocol of DESIGN section 4.
+  // The full protocol of docs/design.md section 4.
   assert.deepEqual(FULL_CLAIMS.spec.samples, [1000, 1500, 2000, 2500, 3000, 4000, 5000]);
   assert.equal(FULL_CLAIMS.spec.n, 100);
   assert.equal(FULL_CLAIMS.spec.rank, 5);
