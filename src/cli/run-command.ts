@@ -223,6 +223,11 @@ function runSettings(flags: RunFlags, problem: SyntheticSpec): RunSettings {
       maxIters: flags.maxIters ?? si.maxIters,
     };
   }
+  if (flags.method !== 'gradient') {
+    // A method added to METHODS (experiment/run.ts) must map its flags here.
+    const unhandled: never = flags.method;
+    throw new Error(`run: no flags for method ${String(unhandled)}`);
+  }
   const shared = {
     ...problem,
     method: 'gradient' as const,

@@ -1,5 +1,5 @@
 import { defaultMaxIters, defaultTol, RUN_DEFAULTS } from '../defaults.ts';
-import { METHOD_NAMES, type MethodName, type RunSettings, type RunSpec } from './run.ts';
+import { METHOD_NAMES, resolveSettings, type MethodName, type RunInput, type RunSettings, type RunSpec } from './run.ts';
 import { DEFAULT_NUCLEAR_MIN, DEFAULT_SOFT_IMPUTE } from './baselines.ts';
 import { PENALTY_NAMES } from '../penalty/index.ts';
 import { OPTIMIZER_NAMES } from '../optim/index.ts';
@@ -137,7 +137,7 @@ function validateMethod(raw: unknown, file: string, where: string, sweepSamples:
   } else if (m === 'nuclear-min') {
     spec.boxTol = number(obj.boxTol, file, f('boxTol'), true);
     spec.relTol = number(obj.relTol, file, f('relTol'), false);
-  } else {
+  } else if (m === 'soft-impute') {
     spec.lambda = obj.lambda === null ? null : number(obj.lambda, file, f('lambda'), false);
     spec.pathLength = integer(obj.pathLength, file, f('pathLength'), 1, 1000, false);
     spec.lambdaMinRatio = number(obj.lambdaMinRatio, file, f('lambdaMinRatio'), false);
@@ -146,6 +146,10 @@ function validateMethod(raw: unknown, file: string, where: string, sweepSamples:
     }
     spec.maxRank = obj.maxRank === null ? null : integer(obj.maxRank, file, f('maxRank'), 1, Number.MAX_SAFE_INTEGER, false);
     spec.relTol = number(obj.relTol, file, f('relTol'), false);
+  } else {
+    // A method added to METHODS (run.ts) must say here which of its fields a spec may set.
+    const unhandled: never = m;
+    throw new SpecError(file, `${where}.method`, `method ${show(unhandled)} has no spec fields`);
   }
   for (const key of Object.keys(spec) as (keyof MethodSpec)[]) if (spec[key] === undefined) delete spec[key];
   return spec;
@@ -167,42 +171,13 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
 }
 
 /**
- * The resolved settings of method `m` on one problem: the spec's values over each method's defaults (src/defaults.ts;
- * a gradient run's iteration cap is defaultMaxIters(penalty), as for `mcomplete run`).
+ * The resolved settings of method `m` on one problem: the spec's values, and every field it leaves out from the
+ * method's defaults through runSynthetic's own resolveSettings (src/defaults.ts; a gradient run's iteration cap is
+ * defaultMaxIters(penalty), as for `mcomplete run`), so a sweep and a run can never disagree on a default.
  */
 export function methodSettings(m: MethodSpec, problem: { n: number; rank: number; samples: number; seed: number }): RunSettings {
-  if (m.method === 'gradient') {
-    const d = RUN_DEFAULTS;
-    const penalty = m.penalty ?? d.penalty;
-    return {
-      ...problem,
-      method: 'gradient',
-      depth: m.depth ?? d.depth,
-      penalty,
-      lambda: (m.lambda as number | undefined) ?? d.lambda,
-      optimizer: m.optimizer ?? d.optimizer,
-      lr: m.lr ?? d.lr,
-      initScale: m.initScale ?? d.initScale,
-      maxIters: m.maxIters ?? defaultMaxIters(penalty),
-      tol: m.tol ?? defaultTol(penalty),
-      ...(m.targetError === undefined ? {} : { targetError: m.targetError }),
-    };
-  }
-  if (m.method === 'nuclear-min') {
-    const d = DEFAULT_NUCLEAR_MIN;
-    return { ...problem, method: 'nuclear-min', boxTol: m.boxTol ?? d.boxTol, relTol: m.relTol ?? d.relTol, maxIters: m.maxIters ?? d.maxIters };
-  }
-  const d = DEFAULT_SOFT_IMPUTE;
-  return {
-    ...problem,
-    method: 'soft-impute',
-    lambda: m.lambda === undefined ? d.lambda : m.lambda,
-    pathLength: m.pathLength ?? d.pathLength,
-    lambdaMinRatio: m.lambdaMinRatio ?? d.lambdaMinRatio,
-    maxRank: m.maxRank === undefined ? d.maxRank : m.maxRank,
-    relTol: m.relTol ?? d.relTol,
-    maxIters: m.maxIters ?? d.maxIters,
-  };
+  const { name: _name, samples: _samples, recordSpectrumEvery: _every, method, ...given } = m;
+  return resolveSettings({ ...problem, method, ...given } as RunInput) as RunSettings;
 }
 
 /** The identity of a run: canonical JSON (sorted keys) of its name, settings and spectrum interval. */
