@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_RUN_SPEC, getBackend, runSynthetic, tsBackend, type RunSpec } from '../../src/index.ts';
+import { complete, DEFAULT_RUN_SPEC, getBackend, parseTriplets, runSynthetic, tsBackend, type RunSpec } from '../../src/index.ts';
 import { CHROMIUM_ARGS, chromiumSkip, findChromium } from '../helpers/chromium.ts';
 import { serveStatic } from '../helpers/static-server.ts';
 
@@ -37,6 +37,23 @@ function buildDist(): void {
 // A small synthetic problem that the default method (depth 1, L∗/F, Adam) solves in about a second.
 const SMALL: RunSpec = { ...DEFAULT_RUN_SPEC, n: 10, rank: 1, samples: 50 };
 
+// A small ratings CSV (quoted ids, a BOM, a blank line, spaces around fields: what csv-parse handles for us) and one
+// that is malformed (an unclosed quote), parsed and completed in the page and in Node.
+const RATINGS_CSV = [
+  '\ufeffuser,item,rating',
+  '"a, b",x,1',
+  'a2,y , 5',
+  '',
+  '"a, b",z,2',
+  'c,x,4',
+  'c,y,5',
+  'd,z,1',
+  'd,x,2',
+  '',
+].join('\n');
+const BAD_CSV = 'user,item,rating\na,x,1\n"b,y,2\n';
+const PAGE_COMPLETE = { method: 'soft-impute', validation: 0.25 } as const;
+
 const chromium = findChromium();
 const browserSkip = chromiumSkip(chromium);
 if (browserSkip) console.log(`bundled-page test skipped: ${browserSkip}`);
@@ -57,7 +74,7 @@ describe('a page that imports mcomplete, bundled by Vite, in headless Chromium',
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('bundles without Node built-ins and completes a 10×10 matrix in the browser, as in Node', async () => {
+  it('bundles without Node built-ins, completes a 10×10 matrix and parses and completes a ratings CSV in the browser, as in Node', async () => {
     const { build, createLogger } = await import('vite');
     const { chromium: browserType } = await import('playwright-core');
     // The page resolves `mcomplete` by name, through the package's `exports`, like any application would.
@@ -67,11 +84,18 @@ describe('a page that imports mcomplete, bundled by Vite, in headless Chromium',
     await writeFile(
       join(dir, 'main.js'),
       [
-        "import { DEFAULT_RUN_SPEC, getBackend, runSynthetic } from 'mcomplete';",
+        "import { complete, DEFAULT_RUN_SPEC, getBackend, InputError, parseTriplets, runSynthetic } from 'mcomplete';",
         "const out = document.getElementById('result');",
         'try {',
         `  const r = runSynthetic({ ...DEFAULT_RUN_SPEC, ...${JSON.stringify({ n: SMALL.n, rank: SMALL.rank, samples: SMALL.samples })} });`,
-        '  out.textContent = JSON.stringify({ relError: r.relError, iterations: r.iterations, backend: getBackend().name });',
+        `  const data = parseTriplets(${JSON.stringify(RATINGS_CSV)}, { file: 'ratings.csv' });`,
+        `  const model = complete(data, ${JSON.stringify(PAGE_COMPLETE)});`,
+        '  const predictions = [];',
+        '  for (const row of model.rowIds) for (const col of model.colIds) predictions.push(model.predict(row, col));',
+        "  let bad = '';",
+        `  try { parseTriplets(${JSON.stringify(BAD_CSV)}, { file: 'bad.csv' }); } catch (err) { bad = (err instanceof InputError ? 'InputError: ' : 'other: ') + err.message; }`,
+        '  const parsed = { rowIds: data.rowIds, colIds: data.colIds, names: data.names, rows: [...data.observations.rows], cols: [...data.observations.cols], values: [...data.observations.values] };',
+        '  out.textContent = JSON.stringify({ relError: r.relError, iterations: r.iterations, backend: getBackend().name, parsed, predictions, bad });',
         '} catch (err) {',
         '  out.textContent = JSON.stringify({ error: String((err && err.stack) || err) });',
         '}',
@@ -105,7 +129,16 @@ describe('a page that imports mcomplete, bundled by Vite, in headless Chromium',
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(site.url);
     await page.waitForSelector('#result[data-done]', { timeout: 60_000 });
-    const got = JSON.parse((await page.textContent('#result')) ?? '{}') as { relError?: number; iterations?: number; backend?: string; error?: string };
+    type Parsed = { rowIds: string[]; colIds: string[]; names: string[]; rows: number[]; cols: number[]; values: number[] };
+    const got = JSON.parse((await page.textContent('#result')) ?? '{}') as {
+      relError?: number;
+      iterations?: number;
+      backend?: string;
+      parsed?: Parsed;
+      predictions?: number[];
+      bad?: string;
+      error?: string;
+    };
     assert.equal(got.error, undefined, got.error);
     assert.deepEqual(errors, []);
     assert.equal(got.backend, 'ts');
@@ -119,6 +152,38 @@ describe('a page that imports mcomplete, bundled by Vite, in headless Chromium',
     console.log(`relative error: ${got.relError} in Chromium, ${inNode.relError} in Node`);
     assert.equal(got.iterations, inNode.iterations);
     assert.ok(inNode.relError < 0.05 && Math.abs(Math.log(got.relError! / inNode.relError)) < Math.log(2));
+
+    // The CSV: the page's parser (csv-parse's browser build) reads exactly what Node's (its Node build) reads, and
+    // reports the same InputError for malformed text. Soft-impute's predictions agree to rounding (no transcendental
+    // functions drive it, only sums, products, square roots and the SVD).
+    const data = parseTriplets(RATINGS_CSV, { file: 'ratings.csv' });
+    const parsedInNode: Parsed = {
+      rowIds: [...data.rowIds],
+      colIds: [...data.colIds],
+      names: [...data.names],
+      rows: [...data.observations.rows],
+      cols: [...data.observations.cols],
+      values: [...data.observations.values],
+    };
+    assert.deepEqual(got.parsed, parsedInNode);
+    assert.deepEqual(parsedInNode.rowIds, ['a, b', 'a2', 'c', 'd'], 'quoted ids keep their comma');
+    assert.deepEqual(parsedInNode.names, ['user', 'item', 'rating'], 'the BOM is dropped from the header');
+    let badInNode = '';
+    try {
+      parseTriplets(BAD_CSV, { file: 'bad.csv' });
+    } catch (err) {
+      badInNode = (err as Error).message;
+    }
+    assert.match(badInNode, /^bad\.csv, line \d+: not valid CSV/);
+    assert.equal(got.bad, `InputError: ${badInNode}`);
+    const model = complete(data, PAGE_COMPLETE);
+    const predictionsInNode: number[] = [];
+    for (const row of model.rowIds) for (const col of model.colIds) predictionsInNode.push(model.predict(row, col));
+    assert.equal(got.predictions?.length, 4 * 3);
+    for (const [k, p] of predictionsInNode.entries()) {
+      assert.ok(p >= 1 && p <= 5, `prediction ${p} in the observed range`);
+      assert.ok(Math.abs(got.predictions![k] - p) <= 1e-9 * Math.abs(p), `prediction ${k}: ${got.predictions![k]} in Chromium, ${p} in Node`);
+    }
   });
 });
 
