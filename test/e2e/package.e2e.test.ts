@@ -243,7 +243,7 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
     await writeFile(
       join(app, 'check.ts'),
       [
-        "import { complete, labelObservations, runSynthetic, DEFAULT_RUN_SPEC, type CompletionModel, type RunResult } from 'mcomplete';",
+        "import { complete, labelObservations, parseTriplets, runSynthetic, DEFAULT_RUN_SPEC, type CompletionModel, type RunResult } from 'mcomplete';",
         "import { useFastestBackend, sweep, writeReport, type Backend, type SweepOptions } from 'mcomplete/node';",
         "// @ts-expect-error: internals stay out of the curated entry",
         "import { shrinkInto } from 'mcomplete';",
@@ -251,13 +251,14 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
         "import { svd } from 'mcomplete/dist/linalg/svd.js';",
         "const obs = labelObservations(['a', 'b'], ['x', 'y'], [1, 2]);",
         "const model: CompletionModel = complete(obs, { method: 'soft-impute' });",
+        "const names: readonly [string, string, string] = parseTriplets('u,i,r\\na,x,1\\n', { file: 'r.csv' }).names;",
         'const result: RunResult = runSynthetic({ ...DEFAULT_RUN_SPEC, n: 10 });',
         'const error: number = result.relError;',
         '// @ts-expect-error: the types are real, not any',
         'const wrong: string = result.relError;',
         'const backend: Backend = useFastestBackend();',
         "const options: SweepOptions = { out: 'x.jsonl' };",
-        'export { model, error, wrong, backend, options, sweep, writeReport, shrinkInto, svd };',
+        'export { model, names, error, wrong, backend, options, sweep, writeReport, shrinkInto, svd };',
         '',
       ].join('\n'),
     );
@@ -266,9 +267,11 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
     await writeFile(
       join(app, 'run.mjs'),
       [
-        "import { complete, getBackend, labelObservations } from 'mcomplete';",
+        "import { complete, getBackend, labelObservations, parseTriplets } from 'mcomplete';",
         "import * as node from 'mcomplete/node';",
         "const obs = labelObservations(['a', 'a', 'b', 'b', 'c', 'c', 'd'], ['x', 'y', 'x', 'z', 'y', 'z', 'x'], [1, 5, 1, 5, 1, 5, 3]);",
+        "const fromCsv = parseTriplets('user,item,rating\\na,x,1\\na,y,5\\nb,x,1\\nb,z,5\\nc,y,1\\nc,z,5\\nd,x,3\\n', { file: 'ratings.csv' });",
+        'const parsedSame = JSON.stringify([fromCsv.rowIds, fromCsv.colIds, [...fromCsv.observations.rows], [...fromCsv.observations.cols], [...fromCsv.observations.values]]) === JSON.stringify([obs.rowIds, obs.colIds, [...obs.observations.rows], [...obs.observations.cols], [...obs.observations.values]]);',
         "const model = complete(obs, { method: 'soft-impute', validation: 0.2 });",
         'const predictions = [];',
         'for (const r of model.rowIds) for (const c of model.colIds) predictions.push(model.predict(r, c));',
@@ -276,7 +279,8 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
         'const chosen = node.useFastestBackend().name;',
         'let deep = "imported";',
         "try { await import('mcomplete/dist/index.js'); } catch (err) { deep = err.code; }",
-        'console.log(JSON.stringify({ predictions, atImport, chosen, same: node.complete === complete, deep }));',
+        'const sameParser = node.parseTriplets === parseTriplets;',
+        'console.log(JSON.stringify({ predictions, atImport, chosen, same: node.complete === complete, deep, parsedSame, sameParser }));',
         '',
       ].join('\n'),
     );
@@ -286,6 +290,8 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
       chosen: string;
       same: boolean;
       deep: string;
+      parsedSame: boolean;
+      sameParser: boolean;
     };
     assert.equal(out.predictions.length, 4 * 3);
     for (const p of out.predictions) assert.ok(Number.isFinite(p) && p >= 1 && p <= 5, `prediction ${p}`);
@@ -293,6 +299,8 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
     assert.ok(['ts', 'native'].includes(out.chosen), out.chosen);
     assert.ok(out.same, 'mcomplete/node re-exports the same complete');
     assert.equal(out.deep, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
+    assert.ok(out.parsedSame, "the installed package's parseTriplets (csv-parse through #csv-parse-sync) reads the CSV of the same entries");
+    assert.ok(out.sameParser, 'mcomplete/node re-exports the same parseTriplets');
 
     // The installed command line runs too.
     const cli = join(app, 'node_modules', 'mcomplete', 'bin', 'mcomplete.js');
