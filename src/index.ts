@@ -1,13 +1,19 @@
 // `mcomplete`: the library's curated, browser-safe API. Importing it has no side effect and nothing in its import
 // graph uses Node's built-ins, so bundlers can ship it to a page or a worker. The pure-TypeScript backend is the
-// default; `mcomplete/node` (src/node.ts) adds the native backend, files, sweeps, claims and reports.
+// default; `mcomplete/node` (src/node.ts) adds the native backend, results files, sweeps, claims and reports.
 
-// Data: observed entries, labels, synthetic problems. (The file parsers are in mcomplete/node: csv-parse, which
-// they use, needs Node's Buffer.)
+// Data: observed entries, labels, synthetic problems.
 export { makeObservations, type Observations } from './data/observations.ts';
 export { labelObservations, type LabeledObservations } from './data/labels.ts';
 export { splitObservations } from './data/split.ts';
 export { syntheticProblem, type SyntheticProblem, type SyntheticSpec } from './data/synthetic.ts';
+
+// Parsers of ratings, matrix and query files: text in, labeled observations (or cells) out; problems are InputErrors.
+export { parseTriplets } from './data/formats/triplets.ts';
+export { parseDense } from './data/formats/dense.ts';
+export { parseMatrixMarket } from './data/formats/matrix-market.ts';
+export { parseQuery } from './data/formats/query.ts';
+export { InputError } from './data/input-error.ts';
 
 // Dense matrices and the SVD (on the TypeScript backend; getBackend().svdInto for the chosen one).
 export { fromRows, type Matrix } from './linalg/matrix.ts';
@@ -23,7 +29,7 @@ export { penalty, PENALTY_NAMES, type PenaltyName } from './penalty/index.ts';
 export { forward, initDeepModel, type DeepModel } from './model/deep.ts';
 
 // Optimizers: chains of gradient transforms (optax style); names are looked up in one table.
-export { applyUpdates, chain, type GradientTransform } from './optim/transform.ts';
+export { chain, type GradientTransform } from './optim/transform.ts';
 export {
   scale,
   scaleByAdam,

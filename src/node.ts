@@ -1,5 +1,6 @@
 // `mcomplete/node`: everything in `mcomplete` (src/index.ts) plus what needs Node: the native backend (OpenBLAS and
-// LAPACKE through an addon), file parsers, results files, sweeps on worker threads, claims and HTML reports.
+// LAPACKE through an addon), results files, sweeps on worker threads, claims and HTML reports. (The file parsers are
+// in `mcomplete` itself.)
 // Importing it has no side effect either: call useFastestBackend() to switch to the native backend.
 import { setBackend, type Backend } from './linalg/backend.ts';
 import { chooseBackend } from './linalg/native.ts';
@@ -15,12 +16,6 @@ export function useFastestBackend(): Backend {
   setBackend(backend);
   return backend;
 }
-
-// Parsers of ratings and matrix files (text in, labeled observations out; problems are InputErrors).
-export { parseTriplets } from './data/formats/triplets.ts';
-export { parseDense } from './data/formats/dense.ts';
-export { parseMatrixMarket } from './data/formats/matrix-market.ts';
-export { InputError } from './data/input-error.ts';
 
 // Results files (JSON Lines, one record per run).
 export { openResults, readResults, type ResultsFile, type ResultsWriter } from './experiment/results.ts';

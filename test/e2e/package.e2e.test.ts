@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_RUN_SPEC, getBackend, runSynthetic, tsBackend, type RunSpec } from '../../src/index.ts';
+import { complete, DEFAULT_RUN_SPEC, getBackend, parseTriplets, runSynthetic, tsBackend, type RunSpec } from '../../src/index.ts';
 import { CHROMIUM_ARGS, chromiumSkip, findChromium } from '../helpers/chromium.ts';
 import { serveStatic } from '../helpers/static-server.ts';
 
@@ -37,6 +37,23 @@ function buildDist(): void {
 // A small synthetic problem that the default method (depth 1, L∗/F, Adam) solves in about a second.
 const SMALL: RunSpec = { ...DEFAULT_RUN_SPEC, n: 10, rank: 1, samples: 50 };
 
+// A small ratings CSV (quoted ids, a BOM, a blank line, spaces around fields: what csv-parse handles for us) and one
+// that is malformed (an unclosed quote), parsed and completed in the page and in Node.
+const RATINGS_CSV = [
+  '\ufeffuser,item,rating',
+  '"a, b",x,1',
+  'a2,y , 5',
+  '',
+  '"a, b",z,2',
+  'c,x,4',
+  'c,y,5',
+  'd,z,1',
+  'd,x,2',
+  '',
+].join('\n');
+const BAD_CSV = 'user,item,rating\na,x,1\n"b,y,2\n';
+const PAGE_COMPLETE = { method: 'soft-impute', validation: 0.25 } as const;
+
 const chromium = findChromium();
 const browserSkip = chromiumSkip(chromium);
 if (browserSkip) console.log(`bundled-page test skipped: ${browserSkip}`);
@@ -57,7 +74,7 @@ describe('a page that imports mcomplete, bundled by Vite, in headless Chromium',
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('bundles without Node built-ins and completes a 10×10 matrix in the browser, as in Node', async () => {
+  it('bundles without Node built-ins, completes a 10×10 matrix and parses and completes a ratings CSV in the browser, as in Node', async () => {
     const { build, createLogger } = await import('vite');
     const { chromium: browserType } = await import('playwright-core');
     // The page resolves `mcomplete` by name, through the package's `exports`, like any application would.
@@ -67,11 +84,18 @@ describe('a page that imports mcomplete, bundled by Vite, in headless Chromium',
     await writeFile(
       join(dir, 'main.js'),
       [
-        "import { DEFAULT_RUN_SPEC, getBackend, runSynthetic } from 'mcomplete';",
+        "import { complete, DEFAULT_RUN_SPEC, getBackend, InputError, parseTriplets, runSynthetic } from 'mcomplete';",
         "const out = document.getElementById('result');",
         'try {',
         `  const r = runSynthetic({ ...DEFAULT_RUN_SPEC, ...${JSON.stringify({ n: SMALL.n, rank: SMALL.rank, samples: SMALL.samples })} });`,
-        '  out.textContent = JSON.stringify({ relError: r.relError, iterations: r.iterations, backend: getBackend().name });',
+        `  const data = parseTriplets(${JSON.stringify(RATINGS_CSV)}, { file: 'ratings.csv' });`,
+        `  const model = complete(data, ${JSON.stringify(PAGE_COMPLETE)});`,
+        '  const predictions = [];',
+        '  for (const row of model.rowIds) for (const col of model.colIds) predictions.push(model.predict(row, col));',
+        "  let bad = '';",
+        `  try { parseTriplets(${JSON.stringify(BAD_CSV)}, { file: 'bad.csv' }); } catch (err) { bad = (err instanceof InputError ? 'InputError: ' : 'other: ') + err.message; }`,
+        '  const parsed = { rowIds: data.rowIds, colIds: data.colIds, names: data.names, rows: [...data.observations.rows], cols: [...data.observations.cols], values: [...data.observations.values] };',
+        '  out.textContent = JSON.stringify({ relError: r.relError, iterations: r.iterations, backend: getBackend().name, parsed, predictions, bad });',
         '} catch (err) {',
         '  out.textContent = JSON.stringify({ error: String((err && err.stack) || err) });',
         '}',
@@ -105,7 +129,16 @@ describe('a page that imports mcomplete, bundled by Vite, in headless Chromium',
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(site.url);
     await page.waitForSelector('#result[data-done]', { timeout: 60_000 });
-    const got = JSON.parse((await page.textContent('#result')) ?? '{}') as { relError?: number; iterations?: number; backend?: string; error?: string };
+    type Parsed = { rowIds: string[]; colIds: string[]; names: string[]; rows: number[]; cols: number[]; values: number[] };
+    const got = JSON.parse((await page.textContent('#result')) ?? '{}') as {
+      relError?: number;
+      iterations?: number;
+      backend?: string;
+      parsed?: Parsed;
+      predictions?: number[];
+      bad?: string;
+      error?: string;
+    };
     assert.equal(got.error, undefined, got.error);
     assert.deepEqual(errors, []);
     assert.equal(got.backend, 'ts');
@@ -119,6 +152,38 @@ describe('a page that imports mcomplete, bundled by Vite, in headless Chromium',
     console.log(`relative error: ${got.relError} in Chromium, ${inNode.relError} in Node`);
     assert.equal(got.iterations, inNode.iterations);
     assert.ok(inNode.relError < 0.05 && Math.abs(Math.log(got.relError! / inNode.relError)) < Math.log(2));
+
+    // The CSV: the page's parser (csv-parse's browser build) reads exactly what Node's (its Node build) reads, and
+    // reports the same InputError for malformed text. Soft-impute's predictions agree to rounding (no transcendental
+    // functions drive it, only sums, products, square roots and the SVD).
+    const data = parseTriplets(RATINGS_CSV, { file: 'ratings.csv' });
+    const parsedInNode: Parsed = {
+      rowIds: [...data.rowIds],
+      colIds: [...data.colIds],
+      names: [...data.names],
+      rows: [...data.observations.rows],
+      cols: [...data.observations.cols],
+      values: [...data.observations.values],
+    };
+    assert.deepEqual(got.parsed, parsedInNode);
+    assert.deepEqual(parsedInNode.rowIds, ['a, b', 'a2', 'c', 'd'], 'quoted ids keep their comma');
+    assert.deepEqual(parsedInNode.names, ['user', 'item', 'rating'], 'the BOM is dropped from the header');
+    let badInNode = '';
+    try {
+      parseTriplets(BAD_CSV, { file: 'bad.csv' });
+    } catch (err) {
+      badInNode = (err as Error).message;
+    }
+    assert.match(badInNode, /^bad\.csv, line \d+: not valid CSV/);
+    assert.equal(got.bad, `InputError: ${badInNode}`);
+    const model = complete(data, PAGE_COMPLETE);
+    const predictionsInNode: number[] = [];
+    for (const row of model.rowIds) for (const col of model.colIds) predictionsInNode.push(model.predict(row, col));
+    assert.equal(got.predictions?.length, 4 * 3);
+    for (const [k, p] of predictionsInNode.entries()) {
+      assert.ok(p >= 1 && p <= 5, `prediction ${p} in the observed range`);
+      assert.ok(Math.abs(got.predictions![k] - p) <= 1e-9 * Math.abs(p), `prediction ${k}: ${got.predictions![k]} in Chromium, ${p} in Node`);
+    }
   });
 });
 
@@ -178,7 +243,7 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
     await writeFile(
       join(app, 'check.ts'),
       [
-        "import { complete, labelObservations, runSynthetic, DEFAULT_RUN_SPEC, type CompletionModel, type RunResult } from 'mcomplete';",
+        "import { complete, labelObservations, parseTriplets, runSynthetic, DEFAULT_RUN_SPEC, type CompletionModel, type RunResult } from 'mcomplete';",
         "import { useFastestBackend, sweep, writeReport, type Backend, type SweepOptions } from 'mcomplete/node';",
         "// @ts-expect-error: internals stay out of the curated entry",
         "import { shrinkInto } from 'mcomplete';",
@@ -186,13 +251,14 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
         "import { svd } from 'mcomplete/dist/linalg/svd.js';",
         "const obs = labelObservations(['a', 'b'], ['x', 'y'], [1, 2]);",
         "const model: CompletionModel = complete(obs, { method: 'soft-impute' });",
+        "const names: readonly [string, string, string] = parseTriplets('u,i,r\\na,x,1\\n', { file: 'r.csv' }).names;",
         'const result: RunResult = runSynthetic({ ...DEFAULT_RUN_SPEC, n: 10 });',
         'const error: number = result.relError;',
         '// @ts-expect-error: the types are real, not any',
         'const wrong: string = result.relError;',
         'const backend: Backend = useFastestBackend();',
         "const options: SweepOptions = { out: 'x.jsonl' };",
-        'export { model, error, wrong, backend, options, sweep, writeReport, shrinkInto, svd };',
+        'export { model, names, error, wrong, backend, options, sweep, writeReport, shrinkInto, svd };',
         '',
       ].join('\n'),
     );
@@ -201,9 +267,11 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
     await writeFile(
       join(app, 'run.mjs'),
       [
-        "import { complete, getBackend, labelObservations } from 'mcomplete';",
+        "import { complete, getBackend, labelObservations, parseTriplets } from 'mcomplete';",
         "import * as node from 'mcomplete/node';",
         "const obs = labelObservations(['a', 'a', 'b', 'b', 'c', 'c', 'd'], ['x', 'y', 'x', 'z', 'y', 'z', 'x'], [1, 5, 1, 5, 1, 5, 3]);",
+        "const fromCsv = parseTriplets('user,item,rating\\na,x,1\\na,y,5\\nb,x,1\\nb,z,5\\nc,y,1\\nc,z,5\\nd,x,3\\n', { file: 'ratings.csv' });",
+        'const parsedSame = JSON.stringify([fromCsv.rowIds, fromCsv.colIds, [...fromCsv.observations.rows], [...fromCsv.observations.cols], [...fromCsv.observations.values]]) === JSON.stringify([obs.rowIds, obs.colIds, [...obs.observations.rows], [...obs.observations.cols], [...obs.observations.values]]);',
         "const model = complete(obs, { method: 'soft-impute', validation: 0.2 });",
         'const predictions = [];',
         'for (const r of model.rowIds) for (const c of model.colIds) predictions.push(model.predict(r, c));',
@@ -211,7 +279,8 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
         'const chosen = node.useFastestBackend().name;',
         'let deep = "imported";',
         "try { await import('mcomplete/dist/index.js'); } catch (err) { deep = err.code; }",
-        'console.log(JSON.stringify({ predictions, atImport, chosen, same: node.complete === complete, deep }));',
+        'const sameParser = node.parseTriplets === parseTriplets;',
+        'console.log(JSON.stringify({ predictions, atImport, chosen, same: node.complete === complete, deep, parsedSame, sameParser }));',
         '',
       ].join('\n'),
     );
@@ -221,6 +290,8 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
       chosen: string;
       same: boolean;
       deep: string;
+      parsedSame: boolean;
+      sameParser: boolean;
     };
     assert.equal(out.predictions.length, 4 * 3);
     for (const p of out.predictions) assert.ok(Number.isFinite(p) && p >= 1 && p <= 5, `prediction ${p}`);
@@ -228,6 +299,8 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
     assert.ok(['ts', 'native'].includes(out.chosen), out.chosen);
     assert.ok(out.same, 'mcomplete/node re-exports the same complete');
     assert.equal(out.deep, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
+    assert.ok(out.parsedSame, "the installed package's parseTriplets (csv-parse through #csv-parse-sync) reads the CSV of the same entries");
+    assert.ok(out.sameParser, 'mcomplete/node re-exports the same parseTriplets');
 
     // The installed command line runs too.
     const cli = join(app, 'node_modules', 'mcomplete', 'bin', 'mcomplete.js');

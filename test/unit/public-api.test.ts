@@ -25,7 +25,33 @@ function specifiers(source: string): string[] {
   return found;
 }
 
-/** Every file reachable from `entry` through relative specifiers, and each non-relative specifier with its importer. */
+/** The conditions a bundler resolves for a page (Vite's, for the client): "browser" among them, never "node". */
+const BROWSER_CONDITIONS = new Set(['browser', 'import', 'module', 'default']);
+
+/** The package's own "imports" map (package.json), which maps `#name` specifiers to targets per condition. */
+type ImportsMap = Record<string, unknown>;
+const IMPORTS = (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { imports?: ImportsMap }).imports ?? {};
+
+/**
+ * The target of a `#name` specifier under `conditions`, as Node and bundlers pick it: in a conditions object the
+ * first key, in the object's order, that is one of the conditions. Throws when the map has no entry or no match.
+ */
+function resolveImportsEntry(spec: string, imports: ImportsMap, conditions: ReadonlySet<string>): string {
+  let target = imports[spec];
+  while (target !== null && typeof target === 'object') {
+    const key = Object.keys(target).find((k) => conditions.has(k));
+    if (key === undefined) throw new Error(`"imports" of ${spec} matches none of ${[...conditions].join(', ')}`);
+    target = (target as Record<string, unknown>)[key];
+  }
+  if (typeof target !== 'string') throw new Error(`${spec} is not in package.json "imports"`);
+  return target;
+}
+
+/**
+ * Every file reachable from `entry` through relative specifiers, and each non-relative specifier with its importer.
+ * `#name` specifiers are followed through package.json "imports" under the browser's conditions: a local target is
+ * walked into, a package target is listed as external (with the `#name` it came from).
+ */
 function importGraph(entry: string): { files: string[]; external: { specifier: string; from: string }[] } {
   const seen = new Set<string>();
   const external: { specifier: string; from: string }[] = [];
@@ -35,8 +61,11 @@ function importGraph(entry: string): { files: string[]; external: { specifier: s
     if (seen.has(file)) continue;
     seen.add(file);
     for (const spec of specifiers(readFileSync(file, 'utf8'))) {
-      if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec));
-      else external.push({ specifier: spec, from: relative(root, file) });
+      const target = spec.startsWith('#') ? resolveImportsEntry(spec, IMPORTS, BROWSER_CONDITIONS) : spec;
+      const from = relative(root, file) + (target === spec ? '' : ` (through ${spec})`);
+      if (target.startsWith('./') && spec.startsWith('#')) stack.push(resolve(root, target));
+      else if (target.startsWith('.')) stack.push(resolve(dirname(file), target));
+      else external.push({ specifier: target, from });
     }
   }
   return { files: [...seen].map((f) => relative(root, f)).sort(), external };
@@ -63,11 +92,38 @@ test('the import scanner finds static, side-effect, dynamic and re-export specif
   assert.deepEqual(specifiers(source).sort(), ['../b.ts', './a.ts', './c.ts', './lazy.ts', 'node:fs', 'side-effect'].sort());
 });
 
+test('"imports" entries resolve by condition, in the order the map lists them', () => {
+  const imports: ImportsMap = {
+    '#both': { browser: 'pkg/browser', default: 'pkg/node' },
+    '#nested': { browser: { import: './web.js', default: './web.cjs' }, default: './node.js' },
+    '#plain': 'pkg/only',
+    '#node-only': { node: 'pkg/node' },
+  };
+  const node = new Set(['node', 'import', 'default']);
+  assert.equal(resolveImportsEntry('#both', imports, BROWSER_CONDITIONS), 'pkg/browser');
+  assert.equal(resolveImportsEntry('#both', imports, node), 'pkg/node');
+  assert.equal(resolveImportsEntry('#nested', imports, BROWSER_CONDITIONS), './web.js');
+  assert.equal(resolveImportsEntry('#plain', imports, BROWSER_CONDITIONS), 'pkg/only');
+  assert.throws(() => resolveImportsEntry('#node-only', imports, BROWSER_CONDITIONS), /matches none/);
+  assert.throws(() => resolveImportsEntry('#missing', imports, BROWSER_CONDITIONS), /not in package.json/);
+});
+
 /**
  * Packages that mcomplete's graph may import: each was checked to run in a browser as it is (pure-rand: integer
- * arithmetic only). csv-parse/sync, for one, is not: it calls Node's global Buffer when loaded.
+ * arithmetic only; csv-parse/browser/esm/sync: one self-contained file with its own Buffer, checked below).
+ * csv-parse/sync, for one, is not: it calls Node's global Buffer when loaded.
  */
-const BROWSER_SAFE_PACKAGES = new Set(['pure-rand']);
+const BROWSER_SAFE_PACKAGES = new Set(['pure-rand', 'csv-parse/browser/esm/sync']);
+
+test("csv-parse's browser build is one file that imports nothing, defines its own Buffer and reads no Node global", () => {
+  const source = readFileSync(fileURLToPath(import.meta.resolve('csv-parse/browser/esm/sync')), 'utf8');
+  assert.deepEqual(specifiers(source), []);
+  assert.match(source, /\bfunction Buffer\s*\(/);
+  assert.deepEqual(codeOnly(source).match(/\b(?:process|__dirname|__filename)\b|\brequire\s*\(/g), null);
+  // The Node build is the one the browser condition steers around: it does read the global Buffer.
+  const nodeBuild = readFileSync(fileURLToPath(new URL('api/index.js', import.meta.resolve('csv-parse/sync'))), 'utf8');
+  assert.match(codeOnly(nodeBuild), /\bBuffer\.from\(/);
+});
 
 /** Code without comments and string literals, to look for uses of Node's globals. */
 function codeOnly(source: string): string {
@@ -80,6 +136,11 @@ function codeOnly(source: string): string {
 test("mcomplete's import graph (src/index.ts) has no Node built-in, no Node global and only browser-safe packages", () => {
   const graph = importGraph('src/index.ts');
   assert.ok(graph.files.includes('src/complete/complete.ts') && graph.files.includes('src/solver/train.ts'), 'the walk reached the solvers and complete()');
+  assert.ok(graph.files.includes('src/data/formats/csv.ts'), 'the walk reached the CSV reader of the parsers');
+  assert.ok(
+    graph.external.some(({ specifier, from }) => specifier === 'csv-parse/browser/esm/sync' && from.includes('#csv-parse-sync')),
+    'the CSV reader takes csv-parse through #csv-parse-sync, whose browser target is the browser build',
+  );
   assert.deepEqual(nodeImports(graph), []);
   const packages = graph.external.filter(({ specifier }) => !BROWSER_SAFE_PACKAGES.has(specifier));
   assert.deepEqual(packages.map(({ specifier, from }) => `${from} imports '${specifier}'`), []);
@@ -160,6 +221,11 @@ test('every name either entry exports has a doc comment at its definition; mcomp
   const nodeNames = new Set(node.map((e) => e.name));
   assert.deepEqual(core.filter((e) => !nodeNames.has(e.name)).map((e) => e.name), [], 'mcomplete/node re-exports all of mcomplete');
   for (const name of ['useFastestBackend', 'chooseBackend', 'loadNativeBackend', 'sweep', 'evaluateClaims', 'writeReport']) {
+    assert.ok(nodeNames.has(name), `mcomplete/node exports ${name}`);
+  }
+  const coreNames = new Set(core.map((e) => e.name));
+  for (const name of ['parseTriplets', 'parseDense', 'parseMatrixMarket', 'parseQuery', 'InputError']) {
+    assert.ok(coreNames.has(name), `mcomplete exports ${name}`);
     assert.ok(nodeNames.has(name), `mcomplete/node exports ${name}`);
   }
 });
