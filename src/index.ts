@@ -12,7 +12,6 @@ export { syntheticProblem, type SyntheticProblem, type SyntheticSpec } from './d
 export { parseTriplets } from './data/formats/triplets.ts';
 export { parseDense } from './data/formats/dense.ts';
 export { parseMatrixMarket } from './data/formats/matrix-market.ts';
-export { parseQuery } from './data/formats/query.ts';
 export { InputError } from './data/input-error.ts';
 
 // Dense matrices and the SVD (on the TypeScript backend; getBackend().svdInto for the chosen one).
@@ -29,7 +28,7 @@ export { penalty, PENALTY_NAMES, type PenaltyName } from './penalty/index.ts';
 export { forward, initDeepModel, type DeepModel } from './model/deep.ts';
 
 // Optimizers: chains of gradient transforms (optax style); names are looked up in one table.
-export { chain, type GradientTransform } from './optim/transform.ts';
+export { applyUpdates, chain, type GradientTransform } from './optim/transform.ts';
 export {
   scale,
   scaleByAdam,
