@@ -1,8 +1,8 @@
 // What every synthetic method shares: the metrics of a result, the hooks of a run, its progress events, the
 // stepped-run shape the registry in run.ts hands out, and the measurement of a completed matrix.
-import type { Matrix } from '../linalg/matrix.ts';
+import { clone, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
-import type { SVD } from '../linalg/svd.ts';
+import type { SVD, SvdWorkspace } from '../linalg/svd.ts';
 import type { SyntheticProblem } from '../data/synthetic.ts';
 import type { NuclearMinProgress } from '../solver/nuclear-min.ts';
 import type { SteppedRun, StopReason } from '../solver/train.ts';
@@ -86,9 +86,21 @@ export interface SyntheticRun<R> extends SteppedRun<R> {
   status(): RunStatus;
 }
 
+/** One SVD workspace per backend and shape, reused by svdOn (a native workspace is about 4mn² doubles). */
+const svdWorkspaces = new WeakMap<Backend, Map<string, SvdWorkspace>>();
+
 /** The thin SVD of W from a cold start on `backend` (default getBackend()), in buffers of its own. Cost one SVD. */
 export function svdOn(W: Matrix, backend: Backend = getBackend()): SVD {
-  return backend.svdInto(W, backend.createSvdWorkspace(W.rows, W.cols));
+  // Reusing the workspace keeps a sweep's thousands of checkpoint SVDs from each allocating one (peak RSS of the
+  // quick claims on the native backend: 203 MB with a new workspace per call, see docs/results.md); the result is
+  // copied out (O(mn), small next to the SVD's O(mn·min(m, n))), since the next call overwrites the workspace.
+  let byShape = svdWorkspaces.get(backend);
+  if (!byShape) svdWorkspaces.set(backend, (byShape = new Map()));
+  const key = `${W.rows}x${W.cols}`;
+  let ws = byShape.get(key);
+  if (!ws) byShape.set(key, (ws = backend.createSvdWorkspace(W.rows, W.cols)));
+  const r = backend.svdInto(W, ws);
+  return { U: clone(r.U), s: r.s.slice(), V: clone(r.V) };
 }
 
 /** The singular values of W, largest first (svdOn). Cost one SVD. */
