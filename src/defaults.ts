@@ -121,6 +121,24 @@ export const COMPLETE_DEFAULTS = {
   patience: 8,
 } as const;
 
+/** The soft-impute-ALS inner loop of complete(): iteration caps while tuning and when refitting, and its stop rule. */
+export const COMPLETE_SOFT_IMPUTE_ALS = Object.freeze({
+  /** Iteration cap for each λ of the tuning path (warm-started from the previous λ). */
+  tuneMaxIters: 100,
+  /** Iteration cap of the refit on all observed entries. */
+  refitMaxIters: 200,
+  /** Stop when the relative change of the iterate falls below this. */
+  tol: 1e-5,
+});
+
+/** Defaults of `mcomplete complete` that the library call does not have (they concern files, not the model). */
+export const COMPLETE_COMMAND_DEFAULTS = Object.freeze({
+  /** Observed cells keep their observed value in the outputs (the library's predictor: `{ keepObserved: true }`). */
+  keepObserved: true,
+  /** A (row, col) pair observed twice is an error (`--duplicates mean|last` to combine them). */
+  duplicates: 'error',
+} as const);
+
 /** Every default of the project in one table: runs, baselines, optimizers, the web page and real-data completion. */
 export const DEFAULTS = Object.freeze({
   run: RUN_DEFAULTS,
@@ -131,4 +149,6 @@ export const DEFAULTS = Object.freeze({
   optimizers: OPTIMIZER_DEFAULTS,
   web: WEB_DEFAULTS,
   complete: COMPLETE_DEFAULTS,
+  completeSoftImputeAls: COMPLETE_SOFT_IMPUTE_ALS,
+  completeCommand: COMPLETE_COMMAND_DEFAULTS,
 });

@@ -16,6 +16,7 @@ import {
   type ManyPredictions,
   type MethodChoice,
 } from '../complete/index.ts';
+import { COMPLETE_COMMAND_DEFAULTS } from '../defaults.ts';
 import { intInRange, positiveNumber } from './parse.ts';
 import { createProgressReporter, type ProgressReporter } from './progress.ts';
 import { checkWritable, readTextFile, writeFileAtomic } from './files.ts';
@@ -77,8 +78,9 @@ export function completeCommand(): Command {
     .addOption(new Option('--nuclear-weight <x>', 'ratio: add μ·||W||_* (magnitude control)').default(COMPLETE_DEFAULTS.nuclearWeight).argParser(positiveNumber(true)))
     .option('--no-center', 'do not subtract the global mean and row/column biases first')
     .option('--no-clip', 'do not clip predictions to the observed value range')
+    // A negated flag defaults to true in commander, which is COMPLETE_COMMAND_DEFAULTS.keepObserved.
     .option('--no-keep-observed', 'report the model value at observed cells too (default: their observed value)')
-    .addOption(new Option('--duplicates <policy>', 'a (row, col) pair observed twice').default('error').choices(DUPLICATE_POLICIES))
+    .addOption(new Option('--duplicates <policy>', 'a (row, col) pair observed twice').default(COMPLETE_COMMAND_DEFAULTS.duplicates).choices(DUPLICATE_POLICIES))
     .option('--report <report.json>', 'write the settings tried, the choice and the timings as JSON')
     .option('--quiet', 'no progress and no summary on stderr', false)
     .action((observedPath: string, flags: CompleteFlags, command: Command) => {

@@ -1,6 +1,7 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Observations } from '../data/observations.ts';
 import { softImputeAls, type SoftImputeAlsState } from '../solver/soft-impute-als.ts';
+import { COMPLETE_SOFT_IMPUTE_ALS } from '../defaults.ts';
 import { fitGradient } from './factored-fit.ts';
 import { fmt, scaleColumns, type CompleteProgress, type Trial } from './tune.ts';
 
@@ -47,11 +48,11 @@ export function refit(
     }
     const r = softImputeAls(resid, lambda, {
       rank: chosen.rank,
-      maxIters: 200,
-      tol: 1e-5,
+      maxIters: COMPLETE_SOFT_IMPUTE_ALS.refitMaxIters,
+      tol: COMPLETE_SOFT_IMPUTE_ALS.tol,
       seed: settings.seed,
       warmStart: softImputeState,
-      onIteration: (it, change) => progress({ phase: 'fitting', done: it, total: 200, info: `soft-impute λ ${fmt(lambda)}, change ${change.toExponential(1)}` }),
+      onIteration: (it, change) => progress({ phase: 'fitting', done: it, total: COMPLETE_SOFT_IMPUTE_ALS.refitMaxIters, info: `soft-impute λ ${fmt(lambda)}, change ${change.toExponential(1)}` }),
     });
     if (r.rank === chosen.rank) notes.push(`soft-impute: the solution uses the whole rank cap ${chosen.rank}; a larger rank might do better`);
     return { L: scaleColumns(r.U, r.s), R: r.V, summary: { lambda, iterations: r.iterations, solutionRank: r.rank, trainRMSE: NaN }, notes };

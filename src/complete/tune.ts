@@ -1,6 +1,7 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Observations } from '../data/observations.ts';
 import { softImputeAls, sparseSpectralNorm, type SoftImputeAlsState } from '../solver/soft-impute-als.ts';
+import { COMPLETE_SOFT_IMPUTE_ALS } from '../defaults.ts';
 import { fitBiases, type Biases } from './biases.ts';
 import { fitGradient, type GradientSetting } from './factored-fit.ts';
 import { gradientLambdas, softImputeLambdas, type CompletionMethod } from './grid.ts';
@@ -111,12 +112,12 @@ export function tuneSoftImpute(
       } else {
         const r = softImputeAls(resid, lambda, {
           rank,
-          maxIters: 100,
-          tol: 1e-5,
+          maxIters: COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters,
+          tol: COMPLETE_SOFT_IMPUTE_ALS.tol,
           seed,
           warmStart: warm,
           onIteration: (it) =>
-            tally.report({ phase: 'tuning', done: tally.done + Math.min(it / 100, 0.99), total: tally.total, info: `${info}, iteration ${it}` }),
+            tally.report({ phase: 'tuning', done: tally.done + Math.min(it / COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters, 0.99), total: tally.total, info: `${info}, iteration ${it}` }),
         });
         warm = r.state;
         state = r.state;
