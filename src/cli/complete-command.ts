@@ -76,10 +76,13 @@ export function completeCommand(): Command {
     .addOption(new Option('--max-steps <int>', 'ratio/nuclear: step cap (the steps are chosen on validation)').default(COMPLETE_DEFAULTS.maxSteps).argParser(intInRange(1)))
     .addOption(new Option('--lr <x>', 'ratio/nuclear: Adam learning rate').default(COMPLETE_DEFAULTS.lr).argParser(positiveNumber()))
     .addOption(new Option('--nuclear-weight <x>', 'ratio: add μ·||W||_* (magnitude control)').default(COMPLETE_DEFAULTS.nuclearWeight).argParser(positiveNumber(true)))
-    .option('--no-center', 'do not subtract the global mean and row/column biases first')
-    .option('--no-clip', 'do not clip predictions to the observed value range')
-    // A negated flag defaults to true in commander, which is COMPLETE_COMMAND_DEFAULTS.keepObserved.
-    .option('--no-keep-observed', 'report the model value at observed cells too (default: their observed value)')
+    .addOption(new Option('--no-center', 'do not subtract the global mean and row/column biases first').default(COMPLETE_DEFAULTS.center))
+    .addOption(new Option('--no-clip', 'do not clip predictions to the observed value range').default(COMPLETE_DEFAULTS.clip))
+    .addOption(
+      new Option('--no-keep-observed', 'report the model value at observed cells too (default: their observed value)').default(
+        COMPLETE_COMMAND_DEFAULTS.keepObserved,
+      ),
+    )
     .addOption(new Option('--duplicates <policy>', 'a (row, col) pair observed twice').default(COMPLETE_COMMAND_DEFAULTS.duplicates).choices(DUPLICATE_POLICIES))
     .option('--report <report.json>', 'write the settings tried, the choice and the timings as JSON')
     .option('--quiet', 'no progress and no summary on stderr', false)

@@ -2,12 +2,12 @@ import { Command, Option } from 'commander';
 import {
   FACTORED_PENALTIES,
   METHOD_NAMES,
+  resolveSettings,
   runSyntheticAsync,
   type MethodName,
   type RunProgressEvent,
   type RunResult,
   type RunSettings,
-  type RunSpec,
   type SyntheticResult,
 } from '../experiment/run.ts';
 import {
@@ -16,7 +16,7 @@ import {
   type NuclearMinRunResult,
   type SoftImputeRunResult,
 } from '../experiment/baselines.ts';
-import { defaultMaxIters, defaultTol, FACTORED_RANK, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
+import { defaultTol, FACTORED_RANK, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
 import { PENALTY_NAMES, type PenaltyName } from '../penalty/index.ts';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.ts';
@@ -120,8 +120,8 @@ export function runCommand(): Command {
     .addOption(
       new Option(
         '--tol <x>',
-        '(gradient) stop when train MSE <= tol, 0: off (default: 1e-6 without a penalty, 0 with one); ' +
-          '(nuclear-min) the box |X − M| <= tol on Ω (default: 0, exact equality)',
+        `(gradient) stop when train MSE <= tol, 0: off (default: ${defaultTol('none').toExponential(0)} without a penalty, ${defaultTol('ratio')} with one); ` +
+          `(nuclear-min) the box |X − M| <= tol on Ω (default: ${DEFAULT_NUCLEAR_MIN.boxTol}, exact equality)`,
       ).argParser(positiveNumber(true)),
     )
     .addOption(
@@ -199,29 +199,25 @@ export function runCommand(): Command {
     });
 }
 
-/** The settings of the run the flags describe: each method's defaults (src/defaults.ts) under the flags given. */
+/**
+ * The settings of the run the flags describe: the flags given, each one left out (undefined) filled from its
+ * method's defaults (src/defaults.ts) by runSynthetic's resolveSettings, so the command restates no default.
+ */
 function runSettings(flags: RunFlags, problem: SyntheticSpec): RunSettings {
   if (flags.method === 'nuclear-min') {
-    return {
-      ...problem,
-      ...DEFAULT_NUCLEAR_MIN,
-      boxTol: flags.tol ?? DEFAULT_NUCLEAR_MIN.boxTol,
-      relTol: flags.relTol ?? DEFAULT_NUCLEAR_MIN.relTol,
-      maxIters: flags.maxIters ?? DEFAULT_NUCLEAR_MIN.maxIters,
-    };
+    return resolveSettings({ ...problem, method: 'nuclear-min', boxTol: flags.tol, relTol: flags.relTol, maxIters: flags.maxIters });
   }
   if (flags.method === 'soft-impute') {
-    const si = DEFAULT_SOFT_IMPUTE;
-    return {
+    return resolveSettings({
       ...problem,
-      ...si,
+      method: 'soft-impute',
       lambda: flags.lambda ?? null,
       pathLength: flags.pathLength,
       lambdaMinRatio: flags.lambdaMinRatio,
       maxRank: flags.maxRank ?? null,
-      relTol: flags.relTol ?? si.relTol,
-      maxIters: flags.maxIters ?? si.maxIters,
-    };
+      relTol: flags.relTol,
+      maxIters: flags.maxIters,
+    });
   }
   if (flags.method !== 'gradient') {
     // A method added to METHODS (experiment/run.ts) must map its flags here.
@@ -232,19 +228,17 @@ function runSettings(flags: RunFlags, problem: SyntheticSpec): RunSettings {
     ...problem,
     method: 'gradient' as const,
     penalty: flags.penalty,
-    lambda: flags.lambda ?? RUN_DEFAULTS.lambda,
+    lambda: flags.lambda,
     optimizer: flags.optimizer,
     lr: flags.lr,
     initScale: flags.initScale,
-    maxIters: flags.maxIters ?? defaultMaxIters(flags.penalty),
-    tol: flags.tol ?? defaultTol(flags.penalty),
+    maxIters: flags.maxIters,
+    tol: flags.tol,
     ...(flags.stopAtError === undefined ? {} : { targetError: flags.stopAtError }),
   };
-  const spec: RunSpec =
-    flags.model === 'factored'
-      ? { ...shared, model: 'factored', k: flags.k ?? Math.min(FACTORED_RANK, problem.n) }
-      : { ...shared, depth: flags.depth };
-  return spec;
+  return flags.model === 'factored'
+    ? resolveSettings({ ...shared, model: 'factored', k: flags.k })
+    : resolveSettings({ ...shared, depth: flags.depth });
 }
 
 /** A progress line's label and numbers for one event. */

@@ -1,6 +1,4 @@
-import { defaultMaxIters, defaultTol, RUN_DEFAULTS } from '../defaults.ts';
 import { METHOD_NAMES, resolveSettings, type MethodName, type RunInput, type RunSettings, type RunSpec } from './run.ts';
-import { DEFAULT_NUCLEAR_MIN, DEFAULT_SOFT_IMPUTE } from './baselines.ts';
 import { PENALTY_NAMES } from '../penalty/index.ts';
 import { OPTIMIZER_NAMES } from '../optim/index.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTrainer, DivergenceError, train, type TrainOptions } from '../../src/solver/train.ts';
+import { train, type TrainOptions } from '../../src/solver/train.ts';
 import { DEFAULT_RUN_SPEC, runSynthetic, type RunSpec } from '../../src/experiment/run.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
 import { namedOptimizer } from '../../src/optim/index.ts';

@@ -2,13 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nuclearMin } from '../../src/solver/nuclear-min.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
-import { linearIndices, observeAt, type Observations } from '../../src/data/observations.ts';
+import { linearIndices, type Observations } from '../../src/data/observations.ts';
 import { gemm, zeros, type Matrix } from '../../src/linalg/matrix.ts';
 import { svd } from '../../src/linalg/svd.ts';
 import { relativeError } from '../../src/metrics/index.ts';
-import { randomMatrix } from '../helpers/random.ts';
-
-const all = (M: Matrix): Observations => observeAt(M, Array.from({ length: M.rows * M.cols }, (_, i) => i));
 
 
 /** The dense m×n matrix with `values` at the observed positions and zeros elsewhere. */

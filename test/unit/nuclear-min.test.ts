@@ -2,11 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nuclearMin } from '../../src/solver/nuclear-min.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
-import { linearIndices, observeAt, type Observations } from '../../src/data/observations.ts';
-import { frobeniusNorm, gemm, maxAbsDiff, zeros, type Matrix } from '../../src/linalg/matrix.ts';
+import { observeAt, type Observations } from '../../src/data/observations.ts';
+import { frobeniusNorm, maxAbsDiff, type Matrix } from '../../src/linalg/matrix.ts';
 import { tsBackend, type Backend } from '../../src/linalg/backend.ts';
 import { loadNativeBackend } from '../../src/linalg/native.ts';
-import { svd } from '../../src/linalg/svd.ts';
 import { relativeError } from '../../src/metrics/index.ts';
 import { randomMatrix } from '../helpers/random.ts';
 
