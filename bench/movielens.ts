@@ -119,7 +119,7 @@ writeFileSync(outFile, `${JSON.stringify({ seed, data: dataPath, ratings: all.va
 console.log(`\n(written to ${outFile}; node ${process.version}, seed ${seed})`);
 
 /**
- * The bar from the issue: soft-impute (same ALS, rank cap 20) after plain row/column centering (bias ridge λ = 0),
+ * The reference bar set for this benchmark: soft-impute (same ALS, rank cap 20) after plain row/column centering (bias ridge λ = 0),
  * with λ chosen on the test set itself along the path λ_max·0.8^q: optimistic by construction.
  */
 function referenceBar(trainObs: Observations, testObs: Observations): Row {

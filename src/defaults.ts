@@ -1,5 +1,6 @@
 // The one table of defaults: `mcomplete run`, `sweep`, `claims`, `complete`, the optimizer table and the web page read their
-// defaults here, so that no two places can disagree. Plain values and two pure rules; imports only types.
+// defaults here, so that no two places can disagree. Plain values and two pure rules; imports only types. (The
+// candidate grid of complete()'s tuning is in src/complete/grid.ts, next to the code that walks it.)
 import type { PenaltyName } from './penalty/index.ts';
 
 // ---- synthetic runs (`mcomplete run`, sweeps, the web page) -------------------------------------------------

@@ -3,7 +3,7 @@ import { labelIndex } from '../data/labels.ts';
 import type { Observations } from '../data/observations.ts';
 import type { Biases } from './biases.ts';
 
-/** The fallback rule for ids never observed, as the report and the README state it. */
+/** The fallback rule for ids never observed, as the report and docs/complete.md state it. */
 export const FALLBACK_RULE =
   'unknown row id: global mean + column bias; unknown column id: global mean + row bias; both unknown: global mean (then clipped)';
 
