@@ -1,6 +1,6 @@
 // Optimizers as chains of small gradient transforms (optax style): (updates, state) -> (updates, state), in place.
 // Dependency-free: plain Float64Array groups in, updates written in place, state (step counts included) from init.
-export { applyUpdates, chain, renamed, type ChainState, type GradientTransform } from './transform.ts';
+export { applyUpdates, chain, isGradientTransform, renamed, type ChainState, type GradientTransform } from './transform.ts';
 export {
   scale,
   scaleByAdam,

@@ -15,6 +15,12 @@ export interface GradientTransform<S = unknown> {
   apply(updates: Float64Array[], state: S): void;
 }
 
+/** Whether `value` has the shape of a GradientTransform (an object with init and apply functions). */
+export function isGradientTransform(value: unknown): value is GradientTransform {
+  const t = value as GradientTransform | null;
+  return t !== null && typeof t === 'object' && typeof t.init === 'function' && typeof t.apply === 'function';
+}
+
 /** The state of a chain: its transforms' states, in order. */
 export type ChainState = unknown[];
 
@@ -24,9 +30,8 @@ export type ChainState = unknown[];
  */
 export function chain(...transforms: GradientTransform<any>[]): GradientTransform<ChainState> {
   for (let i = 0; i < transforms.length; i++) {
-    const t = transforms[i] as unknown;
-    if (t === null || typeof t !== 'object' || typeof (t as GradientTransform).apply !== 'function') {
-      throw new TypeError(`chain: argument ${i} is not a GradientTransform, got ${show(t)}`);
+    if (!isGradientTransform(transforms[i])) {
+      throw new TypeError(`chain: argument ${i} is not a GradientTransform, got ${show(transforms[i])}`);
     }
   }
   const list = transforms.slice();

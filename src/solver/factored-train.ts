@@ -11,7 +11,7 @@ import {
 } from '../penalty/factored.ts';
 import { deriveRng } from '../random/index.ts';
 import {
-  checkOptimizer,
+  checkTrainSettings,
   evaluationStop,
   optimizerStep,
   steppedRun,
@@ -109,12 +109,7 @@ export type FactoredTrainer = SteppedRun<FactoredTrainResult>;
 export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOptions): FactoredTrainer {
   const [m, n] = obs.shape;
   const count = obs.values.length;
-  if (count === 0) throw new RangeError('train: no observed entries');
-  if (!(opts.maxIters >= 0) || !Number.isInteger(opts.maxIters)) {
-    throw new RangeError(`max-iters must be an integer >= 0, got ${opts.maxIters}`);
-  }
-  if (!(opts.lambda >= 0) || !Number.isFinite(opts.lambda)) throw new RangeError(`lambda must be >= 0, got ${opts.lambda}`);
-  checkOptimizer(opts.optimizer);
+  checkTrainSettings(count, opts, 0);
   const nuclearWeight = opts.nuclearWeight ?? 0;
   if (!(nuclearWeight >= 0) || !Number.isFinite(nuclearWeight)) throw new RangeError(`nuclear weight must be >= 0, got ${nuclearWeight}`);
   const model = initFactoredModel(m, n, opts.rank, opts.initScale, deriveRng(opts.seed, 'init'));

@@ -4,7 +4,7 @@ import type { Observations } from '../data/observations.ts';
 import { linearIndices } from '../data/observations.ts';
 import { createPenaltyWorkspace, penalty, penaltyNeedsSvd, type PenaltyName } from '../penalty/index.ts';
 import { backward, createDeepWorkspace, forward, initDeepModel, type DeepModel } from '../model/deep.ts';
-import { applyUpdates, type GradientTransform } from '../optim/index.ts';
+import { applyUpdates, isGradientTransform, type GradientTransform } from '../optim/index.ts';
 import { deriveRng } from '../random/index.ts';
 import { trainMSE } from '../metrics/index.ts';
 
@@ -102,11 +102,27 @@ export interface SteppedRun<R> {
 /** A training run of the deep model that advances in chunks. */
 export type Trainer = SteppedRun<TrainResult>;
 
-/** The checks both trainers make: some observations, a positive integer step cap, a finite λ >= 0. */
-export function checkTrainSettings(count: number, maxIters: number, lambda: number): void {
+/**
+ * The checks both trainers make: some observations, an integer step cap >= minIters (1 for the deep trainer; 0 for
+ * the factored one, which then returns its initial model), a finite λ >= 0, and an optimizer that is a
+ * GradientTransform.
+ */
+export function checkTrainSettings(
+  count: number,
+  opts: Pick<TrainerSettings<unknown, never>, 'maxIters' | 'lambda' | 'optimizer'>,
+  minIters: 0 | 1 = 1,
+): void {
+  const { maxIters, lambda, optimizer } = opts;
   if (count === 0) throw new RangeError('train: no observed entries');
-  if (!(maxIters >= 1) || !Number.isInteger(maxIters)) throw new RangeError(`max-iters must be a positive integer, got ${maxIters}`);
+  if (!(maxIters >= minIters) || !Number.isInteger(maxIters)) {
+    throw new RangeError(`max-iters must be ${minIters === 1 ? 'a positive integer' : 'an integer >= 0'}, got ${maxIters}`);
+  }
   if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new RangeError(`lambda must be >= 0, got ${lambda}`);
+  if (!isGradientTransform(optimizer)) {
+    throw new TypeError(
+      `optimizer must be a GradientTransform such as chain(scaleByAdam(), scale(-1e-3)), got ${typeof optimizer === 'string' ? JSON.stringify(optimizer) : typeof optimizer}`,
+    );
+  }
 }
 
 /**
@@ -147,16 +163,6 @@ export function optimizerStep(
   applyUpdates(params, grads);
 }
 
-/** Throw unless `optimizer` looks like a GradientTransform (a chain): the message names the option. */
-export function checkOptimizer(optimizer: unknown): void {
-  const o = optimizer as GradientTransform | null;
-  if (o === null || typeof o !== 'object' || typeof o.init !== 'function' || typeof o.apply !== 'function') {
-    throw new TypeError(
-      `optimizer must be a GradientTransform such as chain(scaleByAdam(), scale(-1e-3)), got ${typeof optimizer === 'string' ? JSON.stringify(optimizer) : typeof optimizer}`,
-    );
-  }
-}
-
 /**
  * Minimize f(W) = (1/|Ω|) Σ_Ω (W_ij − M_ij)² + λ·R(W) over a depth-N product W = W_N ⋯ W_1 (docs/design.md 3.1–3.4).
  * Per step: forward product, sparse data gradient, SVD of W when the penalty needs it (warm-started from the last
@@ -166,8 +172,7 @@ export function checkOptimizer(optimizer: unknown): void {
 export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
   const [m, n] = obs.shape;
   const count = obs.values.length;
-  checkTrainSettings(count, opts.maxIters, opts.lambda);
-  checkOptimizer(opts.optimizer);
+  checkTrainSettings(count, opts);
   const backend = opts.backend ?? getBackend();
   const model = initDeepModel(m, n, opts.depth, opts.initScale, deriveRng(opts.seed, 'init'));
   const deepWs = createDeepWorkspace(model);
