@@ -7,25 +7,27 @@ import { runCli } from '../helpers/cli.ts';
 
 const fast = ['--n', '20', '--rank', '2', '--samples', '150', '--max-iters', '200'];
 
+/** The fields every method's `run --json` object has. */
+const SHARED_FIELDS = [
+  'relError',
+  'relErrorUnobserved',
+  'trainMSE',
+  'effectiveRank',
+  'nuclearNorm',
+  'ratio',
+  'iterations',
+  'seconds',
+  'stopReason',
+  'settings',
+];
+
 test('run --json prints exactly one JSON object with the metrics and the settings', () => {
   const r = runCli(['run', ...fast, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1);
   const out = JSON.parse(lines[0]);
-  for (const key of [
-    'relError',
-    'relErrorUnobserved',
-    'trainMSE',
-    'effectiveRank',
-    'nuclearNorm',
-    'ratio',
-    'iterations',
-    'seconds',
-    'stopReason',
-  ]) {
-    assert.ok(key in out, `missing ${key}`);
-  }
+  for (const key of SHARED_FIELDS) assert.ok(key in out, `missing ${key}`);
   assert.equal(out.iterations, 200);
   assert.equal(out.settings.n, 20);
   assert.equal(out.settings.penalty, 'ratio');
@@ -40,19 +42,6 @@ test('same flags, same numbers (one seed fixes everything)', () => {
   assert.equal(a.relError, b.relError);
   assert.equal(a.nuclearNorm, b.nuclearNorm);
 });
-
-const SHARED_FIELDS = [
-  'relError',
-  'relErrorUnobserved',
-  'trainMSE',
-  'effectiveRank',
-  'nuclearNorm',
-  'ratio',
-  'iterations',
-  'seconds',
-  'stopReason',
-  'settings',
-];
 
 test('run --method nuclear-min --json prints one JSON object with the shared fields and its residuals', () => {
   const r = runCli(['run', '--method', 'nuclear-min', '--n', '20', '--rank', '2', '--samples', '250', '--json']);
