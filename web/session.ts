@@ -46,6 +46,7 @@ export function createSession(state: PageState): Session {
   const spec = { n: state.n, rank: state.rank, samples: sampleCount(state), seed: state.seed };
   const problem = syntheticProblem(spec);
   const target = makeTarget(problem);
+  const backend = getBackend();
   const runs: RunSession[] = state.runs.map((config) => ({
     config,
     run: startSynthetic(
@@ -59,7 +60,7 @@ export function createSession(state: PageState): Session {
       },
       { progressEvery: Number.MAX_SAFE_INTEGER },
     ),
-    svdWs: getBackend().createSvdWorkspace(state.n, state.n),
+    svdWs: backend.createSvdWorkspace(state.n, state.n),
     status: 'active',
     stopReason: null,
     error: null,
@@ -98,7 +99,7 @@ export function createSession(state: PageState): Session {
       return runs.map((run) => {
         const result = run.run.status();
         const W = result.W!;
-        const s = finite(W.data) ? getBackend().svdInto(W, run.svdWs, { warmStart: svdCalls > 1 }).s : new Float64Array(state.n).fill(NaN);
+        const s = finite(W.data) ? backend.svdInto(W, run.svdWs, { warmStart: svdCalls > 1 }).s : new Float64Array(state.n).fill(NaN);
         const step = result.iterations;
         const dt = (now - run.lastTime) / 1000;
         const stepsPerSecond = dt > 0 ? (step - run.lastStep) / dt : 0;
