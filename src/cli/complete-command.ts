@@ -97,7 +97,12 @@ export function completeCommand(): Command {
 
       const started = performance.now();
       const input = readObserved(observedPath, flags);
-      const query = flags.query ? parseQuery(readTextFile(flags.query), { file: flags.query, idNames: [input.names[0], input.names[1]], requireNames: !!flags.columns }) : null;
+      const query = flags.query ? parseQuery(readTextFile(flags.query), {
+            file: flags.query,
+            idNames: [input.names[0], input.names[1]],
+            requireNames: !!flags.columns,
+            knownIds: input.labeled,
+          }) : null;
       const [m, n] = input.labeled.observations.shape;
       if (flags.outMatrix && m * n > OUT_MATRIX_LIMIT) {
         throw new InputError(

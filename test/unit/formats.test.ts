@@ -118,7 +118,7 @@ test('query: id columns by the observed names (extra columns ignored), else its 
 });
 
 test('writers: predictions keep the given order and quote labels; dense output has the requested layout', () => {
-  assert.equal(formatPredictions(['u', 'i', 'r'], ['b,1', '2'], ['x', 'y'], [3.25, 1 / 3]), 'u,i,r\n"b,1",x,3.25\n2,y,0.3333333\n');
+  assert.equal(formatPredictions(['u', 'i', 'r'], ['b,1', '2'], ['x', 'y'], [3.25, 1 / 3]), 'u,i,r\n"b,1",x,3.25\n2,y,0.3333333333333333\n');
   const v = (i: number, j: number): number => 10 * i + j;
   assert.equal(formatDenseMatrix(['1', '2'], ['a', 'b'], v, { corner: 'user' }), 'user,a,b\n1,0,1\n2,10,11\n');
   assert.equal(formatDenseMatrix(['1', '2'], ['a', 'b'], v, { header: true }), 'a,b\n0,1\n10,11\n');

@@ -4,6 +4,12 @@
 import { parse, CsvError } from '#csv-parse-sync';
 import { InputError } from '../input-error.ts';
 
+/**
+ * Longest line (or CSV record, quoted line breaks included) the readers accept, in characters: a longer one is an
+ * InputError naming its line, so an unclosed quote or a file without line breaks fails fast with a clear message.
+ */
+export const MAX_LINE_CHARS = 1_000_000;
+
 /** One CSV record: its trimmed fields and the 1-based line it ends on. */
 export interface CsvRecord {
   readonly fields: string[];
@@ -18,13 +24,16 @@ export interface CsvRecord {
 export function readCsvRecords(text: string, file: string): CsvRecord[] {
   let parsed: { record: string[]; info: { lines: number } }[];
   try {
-    parsed = parse(text, { info: true, skip_empty_lines: true, relax_column_count: true, trim: true, bom: true }) as unknown as {
+    parsed = parse(text, { info: true, skip_empty_lines: true, relax_column_count: true, trim: true, bom: true, max_record_size: MAX_LINE_CHARS }) as unknown as {
       record: string[];
       info: { lines: number };
     }[];
   } catch (err) {
     if (err instanceof CsvError) {
       const line = (err as CsvError & { lines?: number }).lines;
+      if (err.code === 'CSV_MAX_RECORD_SIZE') {
+        throw new InputError({ file, line }, `a line longer than ${MAX_LINE_CHARS.toLocaleString('en')} characters (an unclosed quote?)`);
+      }
       throw new InputError({ file, line }, `not valid CSV (${err.message.replace(/\s*at line \d+/, '')})`);
     }
     throw err;
@@ -54,4 +63,21 @@ export function isInfToken(field: string): boolean {
 /** Short quoted rendering of a field for an error message (long fields cut). */
 export function quoteField(field: string): string {
   return JSON.stringify(field.length > 40 ? `${field.slice(0, 37)}...` : field);
+}
+
+/**
+ * Throws an InputError naming `file`, the header's `line` and the column when a non-empty header name repeats an
+ * earlier one: two columns of one name would make a pick by name ambiguous (empty names, as left by trailing
+ * commas, may repeat: they cannot be picked).
+ */
+export function checkHeaderNames(names: readonly string[], line: number, file: string): void {
+  const seen = new Map<string, number>();
+  names.forEach((name, c) => {
+    if (name === '') return;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw new InputError({ file, line, column: c + 1 }, `column name ${quoteField(name)} repeats column ${first + 1}; header names must differ`);
+    }
+    seen.set(name, c);
+  });
 }

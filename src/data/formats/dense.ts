@@ -16,6 +16,8 @@ export interface DenseFile extends LabeledObservations {
 /**
  * Parse a dense CSV grid with gaps (empty, NaN or NA cells are missing). Rows are labeled by their 1-based
  * position among the data lines; columns by their 1-based position, or by the first line when `header` is set.
+ * With `header`, a first line of numbers at least one of which is not a plain integer ("3.5", "-1", "1e3") is
+ * refused as data, not names (integer names such as years are accepted as labels).
  * Every line must have the same number of cells, and every row and column needs at least one value.
  * Problems are InputErrors naming `file`, line and column. Cost O(size of text).
  */
@@ -37,6 +39,9 @@ export function parseDense(text: string, opts: { file: string; header?: boolean 
       }
       seen.set(name, c);
     });
+    if (colIds.every((name) => parseDecimal(name) !== null) && colIds.some((name) => !/^\d+$/.test(name))) {
+      throw new InputError({ file, line: first.line }, 'with --header the first line names the columns, but this one looks like data (numbers); drop --header');
+    }
     if (records.length === 1) throw new InputError({ file, line: first.line }, 'has a header but no data lines');
   } else {
     colIds = Array.from({ length: width }, (_, c) => String(c + 1));

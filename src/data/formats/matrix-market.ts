@@ -1,7 +1,7 @@
 import { InputError } from '../input-error.ts';
 import type { DuplicatePolicy, LabeledObservations } from '../labels.ts';
 import { labelObservations } from '../labels.ts';
-import { parseDecimal, quoteField } from './csv.ts';
+import { MAX_LINE_CHARS, parseDecimal, quoteField } from './csv.ts';
 
 /**
  * Parse a Matrix Market coordinate file (`%%MatrixMarket matrix coordinate real|integer general|symmetric`):
@@ -12,6 +12,8 @@ import { parseDecimal, quoteField } from './csv.ts';
 export function parseMatrixMarket(text: string, opts: { file: string; duplicates?: DuplicatePolicy }): LabeledObservations {
   const { file } = opts;
   const lines = text.split(/\r?\n/);
+  const long = lines.findIndex((l) => l.length > MAX_LINE_CHARS);
+  if (long >= 0) throw new InputError({ file, line: long + 1 }, `a line longer than ${MAX_LINE_CHARS.toLocaleString('en')} characters`);
   if (lines.every((l) => l.trim() === '')) throw new InputError({ file }, 'file is empty');
   const banner = lines[0].trim().toLowerCase().split(/\s+/);
   if (banner[0] !== '%%matrixmarket' || banner[1] !== 'matrix') {
@@ -31,9 +33,10 @@ export function parseMatrixMarket(text: string, opts: { file: string; duplicates
   let t = 1;
   while (t < lines.length && (lines[t].trim() === '' || lines[t].trimStart().startsWith('%'))) t++;
   if (t >= lines.length) throw new InputError({ file }, 'no size line (m n nnz) after the header');
-  const size = lines[t].trim().split(/\s+/).map(Number);
+  const sizeFields = lines[t].trim().split(/\s+/);
+  const size = sizeFields.map(Number);
   const sizeLine = t + 1;
-  if (size.length !== 3 || !size.every((x) => Number.isInteger(x) && x >= 0)) {
+  if (size.length !== 3 || !sizeFields.every(isIndex) || !size.every(Number.isSafeInteger)) {
     throw new InputError({ file, line: sizeLine }, `size line must be three non-negative integers "m n nnz", got ${quoteField(lines[t].trim())}`);
   }
   const [m, n, nnz] = size;
@@ -52,8 +55,8 @@ export function parseMatrixMarket(text: string, opts: { file: string; duplicates
     if (read === nnz) throw new InputError({ file, line }, `more entries than the ${nnz} the size line declares`);
     const parts = raw.split(/\s+/);
     if (parts.length !== 3) throw new InputError({ file, line }, `expected "i j value", got ${quoteField(raw)}`);
-    const i = Number(parts[0]);
-    const j = Number(parts[1]);
+    const i = isIndex(parts[0]) ? Number(parts[0]) : NaN;
+    const j = isIndex(parts[1]) ? Number(parts[1]) : NaN;
     if (!Number.isInteger(i) || i < 1 || i > m) throw new InputError({ file, line, column: 1 }, `row index ${quoteField(parts[0])} is not an integer in 1..${m}`);
     if (!Number.isInteger(j) || j < 1 || j > n) throw new InputError({ file, line, column: 2 }, `column index ${quoteField(parts[1])} is not an integer in 1..${n}`);
     const x = parseDecimal(parts[2]);
@@ -84,4 +87,9 @@ export function parseMatrixMarket(text: string, opts: { file: string; duplicates
     for (let j = 1; j <= n; j++) if (!seenCols.has(String(j))) throw new InputError({ file }, `column ${j} has no entries: nothing to complete it from`);
   }
   return labeled;
+}
+
+/** Whether a Matrix Market index or size field is written as plain decimal digits (not "0x1", "1e0" or "1.0"). */
+function isIndex(field: string): boolean {
+  return /^\d+$/.test(field);
 }

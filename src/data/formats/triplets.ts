@@ -1,6 +1,6 @@
 import { InputError } from '../input-error.ts';
 import { labelObservations, type DuplicatePolicy, type LabeledObservations } from '../labels.ts';
-import { isInfToken, isNaNToken, parseDecimal, quoteField, readCsvRecords } from './csv.ts';
+import { checkHeaderNames, isInfToken, isNaNToken, parseDecimal, quoteField, readCsvRecords } from './csv.ts';
 
 /** A triplet file read: the observations plus the header names of its id and value columns. */
 export interface TripletFile extends LabeledObservations {
@@ -10,9 +10,12 @@ export interface TripletFile extends LabeledObservations {
 
 /**
  * Parse a CSV of observed entries with a header: by default its first three columns are row id, column id and
- * value; `columns` picks three columns by header name instead (other columns are ignored). Ids are labels
- * (any non-empty text); values must be finite decimals. Every problem is an InputError naming `file`, line and
- * column. Cost O(size of text).
+ * value; `columns` picks three columns by header name instead (other columns are ignored). Header names must
+ * differ. Without `columns`, a first line whose value field is a number is refused as data rather than a header,
+ * and a data line with more fields than the header is refused (a decimal comma: `1,1,4,5`); with `columns`, fields
+ * are taken at the named columns' positions and any beyond the header are ignored. Ids are labels (any non-empty
+ * text); values must be finite decimals. Every problem is an InputError naming `file`, line and column.
+ * Cost O(size of text).
  */
 export function parseTriplets(
   text: string,
@@ -24,6 +27,14 @@ export function parseTriplets(
   const header = records[0];
   const positions = pickColumns(header.fields, header.line, file, opts.columns, 3) as [number, number, number];
   const names = positions.map((p) => header.fields[p]) as [string, string, string];
+  if (!opts.columns && parseDecimal(names[2]) !== null) {
+    throw new InputError(
+      { file, line: header.line },
+      `this looks like data, not a header (its value column is the number ${quoteField(names[2])}): add a first line naming the columns, such as row,col,value`,
+    );
+  }
+  checkHeaderNames(header.fields, header.line, file);
+  const width = opts.columns ? Infinity : header.fields.length;
   if (records.length === 1) throw new InputError({ file, line: header.line }, 'has a header but no data lines');
   const count = records.length - 1;
   const rowLabels: string[] = new Array(count);
@@ -33,6 +44,7 @@ export function parseTriplets(
   for (let k = 0; k < count; k++) {
     const { fields, line } = records[k + 1];
     lines[k] = line;
+    if (fields.length > width) throw new InputError({ file, line }, tooManyFields(fields.length, header.fields.length, header.line));
     for (let c = 0; c < 3; c++) {
       const p = positions[c];
       const where = { file, line, column: p + 1, columnName: names[c] };
@@ -62,6 +74,11 @@ export function parseTriplets(
     },
   });
   return { ...labeled, names };
+}
+
+/** The message for a data line longer than its header: which counts, and the likely cause. */
+export function tooManyFields(count: number, width: number, headerLine: number): string {
+  return `line has ${count} fields but the header (line ${headerLine}) has ${width}; a decimal comma? quote such a field or write the value with a point`;
 }
 
 /**

@@ -1,8 +1,11 @@
 import { stringify } from 'csv-stringify/sync';
 
-/** A number as written to output files: 7 significant digits, no trailing zeros ("3.5", "4.123457"). */
+/**
+ * A number as written to output files: the shortest decimal that reads back as the same float64 (ECMAScript's
+ * Number-to-String, "3.5", "0.30000000000000004", "1e-7"), so observed cells keep their value exactly (-0 too, as "-0").
+ */
 export function formatValue(x: number): string {
-  return String(Number(x.toPrecision(7)));
+  return Object.is(x, -0) ? '-0' : String(x);
 }
 
 /**
