@@ -31,7 +31,6 @@ export function parseQuery(
   const records = readCsvRecords(text, file);
   if (records.length === 0) throw new InputError({ file }, `file is empty (expected a header such as ${idNames.join(',')} and one line per cell to predict)`);
   const header = records[0];
-  checkHeaderNames(header.fields, header.line, file);
   const present = idNames.map((name) => header.fields.includes(name));
   const hasNames = present[0] && present[1];
   if (!opts.requireNames && present[0] !== present[1]) {
@@ -51,6 +50,7 @@ export function parseQuery(
       );
     }
   }
+  checkHeaderNames(header.fields, header.line, file);
   const positions = pickColumns(header.fields, header.line, file, hasNames || opts.requireNames ? opts.idNames : undefined, 2);
   const names = [header.fields[positions[0]], header.fields[positions[1]]] as [string, string];
   if (records.length === 1) throw new InputError({ file, line: header.line }, 'has a header but no data lines');
