@@ -111,3 +111,17 @@ test('written values are the shortest text that reads back as the same float64 (
   const dense = formatDenseMatrix(['1', '2'], ['1', '2'], (i, j) => grid[i][j], {});
   assert.deepEqual(Array.from(parseDense(dense, { file: 'g.csv' }).observations.values), grid.flat());
 });
+
+test('dense: a blank line between rows is an error (skipping it would renumber the rows after it)', () => {
+  throwsInput(() => parseDense('1,2\n\n3,4\n', { file: 'g.csv' }), /^g\.csv, line 2: blank line between rows/);
+  throwsInput(() => parseDense('a,b\r\n1,2\r\n\r\n3,4\r\n', { file: 'g.csv', header: true }), /^g\.csv, line 3: blank line between rows/);
+  // Blank lines before the first row or after the last renumber nothing.
+  const d = parseDense('\n1,2\n3,4\n\n\n', { file: 'g.csv' });
+  assert.deepEqual(d.observations.shape, [2, 2]);
+});
+
+test('a decimal beyond the float64 range is "out of range", not "not a number"', () => {
+  throwsInput(() => parseTriplets('u,i,r\n1,2,1e400\n', { file: 'r.csv' }), /line 2, column 3 \(r\): value "1e400" is out of range/);
+  throwsInput(() => parseDense('1,-1e999\n3,4\n', { file: 'g.csv' }), /line 1, column 2: value "-1e999" is out of range/);
+  throwsInput(() => parseMatrixMarket('%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 1e400\n', { file: 'a.mtx' }), /line 3, column 3: value "1e400" is out of range/);
+});

@@ -50,6 +50,16 @@ export function parseDecimal(field: string): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
+/** Whether a field is written as a decimal number too large for a float64 ("1e400", "-1e999"). */
+export function isOutOfRange(field: string): boolean {
+  return DECIMAL.test(field) && !Number.isFinite(Number(field));
+}
+
+/** The message for a decimal too large for a float64: what was read and the range. */
+export function outOfRange(field: string): string {
+  return `value ${quoteField(field)} is out of range (a float64 holds magnitudes up to about 1.8e308)`;
+}
+
 /** Whether a field spells NaN (any case, optional sign). */
 export function isNaNToken(field: string): boolean {
   return /^[+-]?nan$/i.test(field);

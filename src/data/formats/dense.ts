@@ -1,6 +1,6 @@
 import { InputError } from '../input-error.ts';
 import type { LabeledObservations } from '../labels.ts';
-import { isInfToken, isNaNToken, parseDecimal, quoteField, readCsvRecords } from './csv.ts';
+import { isInfToken, isNaNToken, isOutOfRange, outOfRange, parseDecimal, quoteField, readCsvRecords } from './csv.ts';
 
 /** Cells that mark a gap in a dense grid: empty, NaN or NA (any case). */
 export function isGapCell(field: string): boolean {
@@ -18,7 +18,8 @@ export interface DenseFile extends LabeledObservations {
  * position among the data lines; columns by their 1-based position, or by the first line when `header` is set.
  * With `header`, a first line of numbers at least one of which is not a plain integer ("3.5", "-1", "1e3") is
  * refused as data, not names (integer names such as years are accepted as labels).
- * Every line must have the same number of cells, and every row and column needs at least one value.
+ * Every line must have the same number of cells, and every row and column needs at least one value; a blank line
+ * between rows is an error (skipping it would renumber the rows after it).
  * Problems are InputErrors naming `file`, line and column. Cost O(size of text).
  */
 export function parseDense(text: string, opts: { file: string; header?: boolean }): DenseFile {
@@ -54,6 +55,16 @@ export function parseDense(text: string, opts: { file: string; header?: boolean 
   const colCount = new Int32Array(width);
   for (let i = 0; i < m; i++) {
     const { fields, line } = data[i];
+    if (i > 0) {
+      // The line this record starts on: its end line less the line breaks inside its (quoted) fields.
+      const start = line - fields.reduce((sum, f) => sum + (f.match(/\n/g)?.length ?? 0), 0);
+      if (start > data[i - 1].line + 1) {
+        throw new InputError(
+          { file, line: data[i - 1].line + 1 },
+          'blank line between rows: rows of a dense grid are numbered by position, so write a row of gaps (empty, NaN or NA cells) or delete the line',
+        );
+      }
+    }
     if (fields.length !== width) {
       throw new InputError(
         { file, line },
@@ -67,6 +78,7 @@ export function parseDense(text: string, opts: { file: string; header?: boolean 
       const x = parseDecimal(field);
       if (x === null) {
         const where = { file, line, column: c + 1, columnName: header ? colIds[c] : undefined };
+        if (isOutOfRange(field)) throw new InputError(where, outOfRange(field));
         if (isInfToken(field)) throw new InputError(where, `value ${quoteField(field)} is not finite`);
         const hint = i === 0 && !header ? ' (if the first line names the columns, pass --header)' : '';
         throw new InputError(where, `value ${quoteField(field)} is not a number; gaps are empty, NaN or NA${hint}`);

@@ -1,6 +1,6 @@
 import { InputError } from '../input-error.ts';
 import { labelObservations, type DuplicatePolicy, type LabeledObservations } from '../labels.ts';
-import { checkHeaderNames, isInfToken, isNaNToken, parseDecimal, quoteField, readCsvRecords } from './csv.ts';
+import { checkHeaderNames, isInfToken, isNaNToken, isOutOfRange, outOfRange, parseDecimal, quoteField, readCsvRecords } from './csv.ts';
 
 /** A triplet file read: the observations plus the header names of its id and value columns. */
 export interface TripletFile extends LabeledObservations {
@@ -58,6 +58,7 @@ export function parseTriplets(
       }
       const x = parseDecimal(field);
       if (x === null) {
+        if (isOutOfRange(field)) throw new InputError(where, outOfRange(field));
         if (isNaNToken(field) || isInfToken(field) || field === '') {
           throw new InputError(where, `value ${quoteField(field)} is not a finite number (list only observed entries; leave missing ones out)`);
         }
