@@ -86,9 +86,9 @@ function claimsTable(claims: readonly ClaimResult[]): string {
 function summaryTable(records: readonly RunRecord[]): string {
   const rows = summarize(records).map(
     (r) =>
-      `<tr><td>${esc(r.method)}</td><td>${r.samples}</td><td>${r.seeds.join(', ')}</td>` +
+      `<tr><td>${esc(r.method)}</td><td>${esc(String(r.samples))}</td><td>${esc(r.seeds.join(', '))}</td>` +
       `<td>${r.count ? `${fmt(r.relError.mean)} ± ${fmt(r.relError.std)}` : '–'}</td>` +
-      `<td>${r.count ? `${r.effectiveRank.mean.toFixed(2)} ± ${r.effectiveRank.std.toFixed(2)}` : '–'}</td><td>${r.failed || ''}</td></tr>`,
+      `<td>${r.count ? `${r.effectiveRank.mean.toFixed(2)} ± ${r.effectiveRank.std.toFixed(2)}` : '–'}</td><td>${esc(String(r.failed || ''))}</td></tr>`,
   );
   return [
     '<h2>Results</h2>',
@@ -106,8 +106,8 @@ function methodsTable(records: readonly RunRecord[]): string {
     const every = runs[0].recordSpectrumEvery;
     return (
       `<tr><td>${esc(name)}</td><td><code>${esc(JSON.stringify(settings))}</code></td>` +
-      `<td>${[...new Set(runs.map((r) => r.samples))].sort((a, b) => a - b).join(', ')}</td>` +
-      `<td>${[...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b).join(', ')}</td><td>${every || '–'}</td><td>${esc(versions)}</td></tr>`
+      `<td>${esc([...new Set(runs.map((r) => r.samples))].sort((a, b) => a - b).join(', '))}</td>` +
+      `<td>${esc([...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b).join(', '))}</td><td>${esc(String(every || '–'))}</td><td>${esc(versions)}</td></tr>`
     );
   });
   return [
