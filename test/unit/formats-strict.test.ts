@@ -125,3 +125,11 @@ test('a decimal beyond the float64 range is "out of range", not "not a number"',
   throwsInput(() => parseDense('1,-1e999\n3,4\n', { file: 'g.csv' }), /line 1, column 2: value "-1e999" is out of range/);
   throwsInput(() => parseMatrixMarket('%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 1e400\n', { file: 'a.mtx' }), /line 3, column 3: value "1e400" is out of range/);
 });
+
+test('labels with white space at either end are written quoted, so they come back as the same ids', () => {
+  const text = formatPredictions(['u', 'i', 'r'], [' x ', 'x'], ['\ty', 'y'], [1, 2]);
+  assert.equal(text, 'u,i,r\n" x ","\ty",1\nx,y,2\n');
+  const f = parseTriplets(text, { file: 'p.csv' });
+  assert.deepEqual([f.rowIds, f.colIds], [[' x ', 'x'], ['\ty', 'y']]);
+  assert.equal(formatDenseMatrix([' a'], ['b '], () => 3, { corner: ' id' }), '" id","b "\n" a",3\n');
+});

@@ -1,6 +1,12 @@
 import { stringify } from 'csv-stringify/sync';
 
 /**
+ * csv-stringify quotes fields with commas, quotes and line breaks; a label with leading or trailing white space is
+ * quoted too, since the readers trim unquoted fields (" x " would come back as "x", another id).
+ */
+const QUOTING = { quoted_match: /^\s|\s$/ };
+
+/**
  * A number as written to output files: the shortest decimal that reads back as the same float64 (ECMAScript's
  * Number-to-String, "3.5", "0.30000000000000004", "1e-7"), so observed cells keep their value exactly (-0 too, as "-0").
  */
@@ -20,7 +26,7 @@ export function formatPredictions(
 ): string {
   const records: string[][] = [names.slice()];
   for (let k = 0; k < values.length; k++) records.push([rowIds[k], colIds[k], formatValue(values[k])]);
-  return stringify(records);
+  return stringify(records, QUOTING);
 }
 
 /**
@@ -36,13 +42,13 @@ export function formatDenseMatrix(
 ): string {
   const out: string[] = [];
   const labeled = opts.corner !== undefined;
-  if (labeled) out.push(stringify([[opts.corner as string, ...colIds]]));
-  else if (opts.header) out.push(stringify([colIds.slice()]));
+  if (labeled) out.push(stringify([[opts.corner as string, ...colIds]], QUOTING));
+  else if (opts.header) out.push(stringify([colIds.slice()], QUOTING));
   const cells = new Array<string>(colIds.length);
   for (let i = 0; i < rowIds.length; i++) {
     for (let j = 0; j < colIds.length; j++) cells[j] = formatValue(value(i, j));
     const line = cells.join(',');
-    out.push(labeled ? `${stringify([[rowIds[i]]]).trimEnd()},${line}\n` : `${line}\n`);
+    out.push(labeled ? `${stringify([[rowIds[i]]], QUOTING).trimEnd()},${line}\n` : `${line}\n`);
   }
   return out.join('');
 }
