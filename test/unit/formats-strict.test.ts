@@ -58,6 +58,7 @@ test('a query without a header is refused rather than losing its first cell', ()
   // Text ids: recognized as a cell when both are observed ids.
   const knownIds = { rowIds: ['alice', 'bob'], colIds: ['dune', 'up'] };
   throwsInput(() => parseQuery('alice,up\nbob,dune\n', { file: 'q.csv', idNames: ['user', 'film'], knownIds }), /line 1: this looks like a cell \("alice", "up"\)/);
+  throwsInput(() => parseQuery('up,alice\ndune,bob\n', { file: 'q.csv', idNames: ['user', 'film'], knownIds }), /line 1: this looks like a cell \("up", "alice"\)/);
   // A header of other names still selects the first two columns.
   const q = parseQuery('who,what\nbob,dune\n', { file: 'q.csv', idNames: ['user', 'film'], knownIds });
   assert.deepEqual([q.rowIds, q.colIds], [['bob'], ['dune']]);

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { parseTriplets } from '../../src/data/formats/triplets.ts';
 import { parseDense } from '../../src/data/formats/dense.ts';
 import { parseMatrixMarket } from '../../src/data/formats/matrix-market.ts';
+import { parseQuery } from '../../src/data/formats/query.ts';
 import { formatValue } from '../../src/data/formats/write.ts';
 import { InputError } from '../../src/data/input-error.ts';
 import type { LabeledObservations } from '../../src/data/labels.ts';
@@ -313,5 +314,75 @@ test(`Matrix Market: ${CASES} corrupted files give the same entries, an InputErr
           return;
       }
     }),
+  );
+});
+
+test(`query: ${CASES} corrupted query files give the same cells, an InputError at the line, or differ only where cut or touched`, () => {
+  run(
+    fc.property(
+      fc.integer({ min: 1, max: 12 }),
+      fc.constantFrom('named', 'swapped', 'positional'),
+      corruption,
+      (count, layout, c: Corruption) => {
+        // Line k asks for cell (r<k>, c<k>): a cell read with ids of two different lines, or swapped, shows.
+        const header = { named: 'user,item', swapped: 'item,user,rating', positional: 'a,b' }[layout];
+        const line = (k: number): string => (layout === 'swapped' ? `c${k},r${k},3.5` : `r${k},c${k}`);
+        const lines = Array.from({ length: count }, (_, k) => line(k));
+        const text = `${header}\n${lines.join('\n')}\n`;
+        const knownIds = { rowIds: lines.map((_, k) => `r${k}`), colIds: lines.map((_, k) => `c${k}`) };
+        const L = 1 + (c.line % count);
+        const read = (t: string): ReturnType<typeof parseQuery> | InputError =>
+          attempt(() => parseQuery(t, { file: 'q.csv', idNames: ['user', 'item'], knownIds }));
+        const wrong = (q: ReturnType<typeof parseQuery>): number =>
+          q.rowIds.filter((r, k) => !(/^r\d+$/.test(r) && q.colIds[k] === `c${r.slice(1)}` && Number(r.slice(1)) < count)).length;
+        const exact = (r: ReturnType<typeof read>): void => {
+          assert.ok(!(r instanceof InputError), r instanceof InputError ? r.message : '');
+          assert.deepEqual([r.rowIds, r.colIds], [knownIds.rowIds, knownIds.colIds]);
+        };
+        switch (c.kind) {
+          case 'bom':
+            return exact(read(`\uFEFF${text}`));
+          case 'crlf':
+            return exact(read(text.replace(/\n/g, '\r\n')));
+          case 'bom-crlf':
+          case 'blank-line':
+            return exact(read(`\uFEFF${editLine(text, L, (l) => `\n${l}`).replace(/\n/g, '\r\n')}`));
+          case 'extra': {
+            const r = read(editLine(text, L, (l) => `${l},9`));
+            // Read by name, other fields are ignored; read by position, a line longer than the header is an error.
+            return layout === 'positional' ? assertErrorAt(r, 'q.csv', L + 1) : exact(r);
+          }
+          case 'missing': {
+            const r = read(editLine(text, L, (l) => l.slice(0, l.lastIndexOf(','))));
+            return layout === 'swapped' ? exact(r) : assertErrorAt(r, 'q.csv', L + 1);
+          }
+          case 'bad-value':
+            // Ids are labels: any text is an id (an unknown one gets the fallback later), so no error here.
+            return;
+          case 'huge-id':
+            // Here: the header dropped. The first line is then a cell of known ids, refused, never read as names.
+            return assertErrorAt(read(text.slice(text.indexOf('\n') + 1)), 'q.csv', 1);
+          case 'dup-header':
+            return assertErrorAt(read(editLine(text, 0, (h) => `${h},${h.split(',')[0]}`)), 'q.csv', 1);
+          case 'truncate': {
+            const r = read(text.slice(0, c.at % text.length));
+            if (r instanceof InputError) return;
+            assert.ok(r.rowIds.length <= count && wrong(r) <= 1);
+            return;
+          }
+          case 'garbage': {
+            const at = c.at % (text.length + 1);
+            const r = read(text.slice(0, at) + c.garbage + text.slice(at));
+            if (r instanceof InputError) return;
+            assert.ok(wrong(r) <= 1 + breaks(c.garbage), `garbage ${JSON.stringify(c.garbage)} at ${at}: ${JSON.stringify(r)}`);
+            return;
+          }
+          case 'binary':
+            read(asUtf8(c.binary));
+            read(c.binary);
+            return;
+        }
+      },
+    ),
   );
 });

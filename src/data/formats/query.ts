@@ -14,7 +14,7 @@ export interface QueryFile {
  * columns, such as held-out values, are ignored); when it has neither, unless `requireNames`, its first two columns,
  * and then no data line may have more fields than the header. A header naming one id column but not the other is
  * refused (positions could swap rows and columns), and so is a first line that looks like a cell rather than a
- * header: two numbers, or a row id and a column id of `knownIds` (the observed ids), so no cell is ever dropped.
+ * header: two numbers, or an observed row id and column id (`knownIds`, in either order), so no cell is dropped.
  * Header names must differ. Problems are InputErrors naming `file`, line and column. Cost O(size of text).
  */
 export function parseQuery(
@@ -42,7 +42,8 @@ export function parseQuery(
   }
   if (!hasNames && !opts.requireNames && header.fields.length >= 2) {
     const [a, b] = header.fields;
-    const known = opts.knownIds && opts.knownIds.rowIds.includes(a) && opts.knownIds.colIds.includes(b);
+    const ids = opts.knownIds;
+    const known = ids && ((ids.rowIds.includes(a) && ids.colIds.includes(b)) || (ids.colIds.includes(a) && ids.rowIds.includes(b)));
     if ((parseDecimal(a) !== null && parseDecimal(b) !== null) || known) {
       throw new InputError(
         { file, line: header.line },
