@@ -98,9 +98,15 @@ const asUtf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
 
 test(`triplets: ${CASES} corrupted files give the same reading, an InputError at the line, or differ only where cut or touched`, () => {
   run(
-    fc.property(cellSet, fc.boolean(), corruption, ({ cells, keys }, withTs, c: Corruption) => {
-      const header = withTs ? 'user,item,rating,ts' : 'user,item,rating';
-      const lines = cells.map(([i, j]) => `u${i},m${j},${formatValue(value(i, j))}${withTs ? ',7' : ''}`);
+    fc.property(cellSet, fc.constantFrom('plain', 'ts', 'named'), corruption, ({ cells, keys }, layout, c: Corruption) => {
+      // plain: user,item,rating; ts: an ignored fourth column; named: columns in another order, picked by name.
+      const header = { plain: 'user,item,rating', ts: 'user,item,rating,ts', named: 'ts,rating,user,item' }[layout];
+      const [rowAt, valueAt] = layout === 'named' ? [2, 1] : [0, 2];
+      const lines = cells.map(([i, j]) => {
+        const x = formatValue(value(i, j));
+        return layout === 'named' ? `7,${x},u${i},m${j}` : `u${i},m${j},${x}${layout === 'ts' ? ',7' : ''}`;
+      });
+      const columns = layout === 'named' ? (['user', 'item', 'rating'] as const) : undefined;
       const text = `${header}\n${lines.join('\n')}\n`;
       const L = 1 + (c.line % lines.length); // index of a data line in text.split('\n')
       const labelCell = (r: string, col: string): [number, number] | null => {
@@ -108,7 +114,7 @@ test(`triplets: ${CASES} corrupted files give the same reading, an InputError at
         const b = /^m(\d+)$/.exec(col);
         return a && b ? [Number(a[1]), Number(b[1])] : null;
       };
-      const read = (t: string): TripletsRead => attempt(() => parseTriplets(t, { file: 't.csv' }));
+      const read = (t: string): TripletsRead => attempt(() => parseTriplets(t, { file: 't.csv', columns }));
       const exact = (r: TripletsRead, map: (label: string) => string = (s) => s): void => {
         assert.ok(!(r instanceof InputError), r instanceof InputError ? r.message : '');
         const got = entriesOf(r).map(([a, b, v]) => [map(a), b, v] as [string, string, number]);
@@ -122,22 +128,27 @@ test(`triplets: ${CASES} corrupted files give the same reading, an InputError at
           return exact(read(text.replace(/\n/g, '\r\n')));
         case 'bom-crlf':
           return exact(read(`\uFEFF${text.replace(/\n/g, '\r\n')}`));
-        case 'extra':
-          return assertErrorAt(read(editLine(text, L, (l) => `${l},9`)), 't.csv', L + 1);
+        case 'extra': {
+          // Read by position, a line longer than the header is an error; with columns picked by name, the fields
+          // beyond the header are ignored (docs/complete.md).
+          const r = read(editLine(text, L, (l) => `${l},9`));
+          return layout === 'named' ? exact(r) : assertErrorAt(r, 't.csv', L + 1);
+        }
         case 'missing': {
           const r = read(editLine(text, L, (l) => l.slice(0, l.lastIndexOf(','))));
-          // Without the ignored ts column a line is still complete; without the rating it is an error.
-          return withTs ? exact(r) : assertErrorAt(r, 't.csv', L + 1);
+          // Without the ignored ts column a line is still complete; without the rating or the item it is an error.
+          return layout === 'ts' ? exact(r) : assertErrorAt(r, 't.csv', L + 1);
         }
         case 'bad-value':
-          return assertErrorAt(read(editLine(text, L, (l) => l.split(',').map((f, k) => (k === 2 ? c.token : f)).join(','))), 't.csv', L + 1);
+          return assertErrorAt(read(editLine(text, L, (l) => l.split(',').map((f, k) => (k === valueAt ? c.token : f)).join(','))), 't.csv', L + 1);
         case 'dup-header':
-          return assertErrorAt(read(editLine(text, 0, () => (withTs ? 'user,item,rating,user' : 'user,user,rating'))), 't.csv', 1);
+          return assertErrorAt(read(editLine(text, 0, (h) => (layout === 'plain' ? 'user,user,rating' : `${h},user`))), 't.csv', 1);
         case 'huge-id': {
           // Ids are labels: a 25-digit id is read as that text, exactly.
           const huge = `${'9'.repeat(24)}${c.line % 10}`;
           const target = `u${cells[c.line % cells.length][0]}`;
-          const t = text.split('\n').map((l) => (l.startsWith(`${target},`) ? huge + l.slice(target.length) : l)).join('\n');
+          const swap = (l: string): string => l.split(',').map((f, k) => (k === rowAt && f === target ? huge : f)).join(',');
+          const t = text.split('\n').map((l, k) => (k === 0 ? l : swap(l))).join('\n');
           return exact(read(t), (s) => (s === huge ? target : s));
         }
         case 'blank-line':
