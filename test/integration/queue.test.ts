@@ -1,0 +1,207 @@
+// Distributed sweeps on a real Redis (BullMQ): real collector and `mcomplete worker` processes against a
+// redis-server of the test's own on a loopback port. Skipped, saying so, only when no redis-server binary exists.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { validateSweepSpec, expandSweep, type SweepSpec } from '../../src/experiment/spec.ts';
+import { sweep } from '../../src/experiment/sweep.ts';
+import { readResults } from '../../src/experiment/results.ts';
+import type { RunRecord } from '../../src/experiment/execute.ts';
+import { bullQueueName, QueueError, redactUrl, redisTarget } from '../../src/experiment/queue.ts';
+import { packageVersion } from '../../src/experiment/version.ts';
+import { freePort, haveRedisServer, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { startCli, type CliProcess } from '../helpers/cli-process.ts';
+import { runCli } from '../helpers/cli.ts';
+
+const PASSWORD = 'pw-Zq81x';
+const dir = mkdtempSync(join(tmpdir(), 'mcomplete-queue-'));
+const skip = haveRedisServer() ? false : 'no redis-server binary on the PATH (Debian: apt-get install redis-server)';
+
+// n = 20, 2 methods × 2 sample counts × 5 seeds = 20 runs; the gradient runs take a few tenths of a second each.
+const small: SweepSpec = validateSweepSpec(
+  {
+    name: 'queue-small',
+    n: 20,
+    rank: 2,
+    samples: [100, 140],
+    seeds: [0, 1, 2, 3, 4],
+    recordSpectrumEvery: 1000,
+    methods: [
+      { name: 'adam', method: 'gradient', lambda: 1e-3, lr: 3e-3, maxIters: 2500 },
+      { name: 'nm', method: 'nuclear-min', maxIters: 300 },
+    ],
+  },
+  'small.json',
+);
+const smallFile = join(dir, 'small.json');
+writeFileSync(smallFile, JSON.stringify(small));
+
+/** Records by key without their timing fields (finishedAt, metrics.seconds), for comparing two sweeps. */
+function byKey(records: RunRecord[]): Map<string, unknown> {
+  return new Map(
+    records.map(({ finishedAt: _t, metrics, ...r }) => {
+      const { seconds: _s, ...untimed } = metrics ?? {};
+      return [r.key, { ...r, metrics: metrics ? untimed : null }];
+    }),
+  );
+}
+
+/** Assert that `file` holds every run of `spec` exactly once, equal field for field (but timing) to `expected`. */
+function assertExactlyOnce(file: string, expected: RunRecord[]): void {
+  const { records, partialBytes } = readResults(file);
+  assert.equal(partialBytes, 0);
+  const keys = records.map((r) => r.key);
+  assert.equal(keys.length, expected.length, `expected ${expected.length} records, got ${keys.length}`);
+  assert.equal(new Set(keys).size, keys.length, 'a run is in the file twice');
+  assert.deepEqual(byKey(records), byKey(expected));
+}
+
+describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
+  let redis: TestRedis;
+  let url: string;
+  let local: RunRecord[];
+  const env = { MCOMPLETE_REDIS_PASSWORD: PASSWORD };
+  const started: CliProcess[] = [];
+  const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): CliProcess => {
+    const p = startCli(args, { ...env, ...extraEnv });
+    started.push(p);
+    return p;
+  };
+  const worker = (queueName: string, extra: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): CliProcess =>
+    cli(['worker', '--queue', url, '--queue-name', queueName, '--lock-seconds', '2', ...extra], extraEnv);
+
+  before(async () => {
+    redis = await startRedis({ password: PASSWORD });
+    url = redis.url;
+    const out = join(dir, 'local.jsonl');
+    local = (await sweep(small, { out, workers: 2 })).records;
+    assert.equal(local.length, 20);
+  });
+
+  after(async () => {
+    for (const p of started) p.kill('SIGKILL');
+    await Promise.all(started.map((p) => p.exited));
+    await redis?.stop();
+  });
+
+  test('URLs: password from the URL or MCOMPLETE_REDIS_PASSWORD, rediss:// is TLS, the password is redacted', () => {
+    const a = redisTarget('redis://:se%40cret@example.org:6390/3', {});
+    assert.equal(a.options.password, 'se@cret');
+    assert.equal(a.options.port, 6390);
+    assert.equal(a.options.db, 3);
+    assert.equal(a.options.tls, undefined);
+    assert.equal(a.shown, 'redis://:***@example.org:6390/3');
+    const b = redisTarget('rediss://alice@cache.example.org', { MCOMPLETE_REDIS_PASSWORD: 'envpw' });
+    assert.equal(b.options.password, 'envpw');
+    assert.equal(b.options.username, 'alice');
+    assert.equal(b.options.port, 6379);
+    assert.deepEqual(b.options.tls, { servername: 'cache.example.org' });
+    assert.ok(!b.shown.includes('envpw'));
+    assert.equal(redactUrl('rediss://bob:hunter2@h:1'), 'rediss://bob:***@h:1');
+    assert.throws(() => redisTarget('redis://:pw@h/99', {}), (e: unknown) => e instanceof QueueError && /0\.\.15/.test(e.message) && !e.message.includes(':pw@'));
+  });
+
+  test('unreachable Redis, a wrong or missing password: one line on stderr, exit 1, no password shown, no results file', async () => {
+    const closed = await freePort();
+    const out = join(dir, 'never.jsonl');
+    const t0 = Date.now();
+    const unreachable = runCli(['sweep', smallFile, '--queue', `redis://:${PASSWORD}@127.0.0.1:${closed}`, '--out', out, '--quiet']);
+    assert.ok(Date.now() - t0 < 20_000);
+    assert.equal(unreachable.code, 1);
+    assert.equal(unreachable.stderr, `mcomplete: cannot reach Redis at redis://:***@127.0.0.1:${closed}: connection refused\n`);
+    const wrong = runCli(['worker', '--queue', `redis://:wrong-${PASSWORD}@127.0.0.1:${redis.port}`]);
+    assert.equal(wrong.code, 1);
+    assert.equal(wrong.stderr, `mcomplete: Redis at redis://:***@127.0.0.1:${redis.port} refused the password\n`);
+    const none = runCli(['sweep', smallFile, '--queue', url, '--out', out, '--quiet']);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^mcomplete: Redis at redis:\/\/127\.0\.0\.1:\d+ needs a password \(put it in the URL or in MCOMPLETE_REDIS_PASSWORD\)\n$/);
+    assert.equal(existsSync(out), false);
+    const bad = runCli(['worker', '--queue', 'http://127.0.0.1:1']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--queue <url>.*expected redis:\/\/host:port/);
+  });
+
+  test('a collector and two worker processes: every run once, the same records as a local --workers 2 sweep', async () => {
+    const w1 = worker('clean');
+    const w2 = worker('clean');
+    const out = join(dir, 'clean.jsonl');
+    const collector = cli(['sweep', smallFile, '--queue', url, '--queue-name', 'clean', '--out', out]);
+    assert.equal(await collector.exited, 0, collector.stderr());
+    assert.match(collector.stderr(), /20 runs in .* s \(0 skipped, 0 diverged\)/);
+    assert.match(collector.stdout(), /^method +m +relError/);
+    assertExactlyOnce(out, local);
+    // Both workers took runs, and SIGTERM lets each finish and exit 0.
+    for (const w of [w1, w2]) {
+      assert.match(w.stderr(), /finished /);
+      w.kill('SIGTERM');
+      assert.equal(await w.exited, 0, w.stderr());
+      assert.match(w.stderr(), /stopped after \d+ runs/);
+    }
+    for (const p of [collector, w1, w2]) assert.ok(!(p.stderr() + p.stdout()).includes(PASSWORD));
+  });
+
+  test('SIGKILL a worker mid-run and the collector mid-sweep: the run is retried elsewhere, the file holds every run once', async () => {
+    const w1 = worker('kill');
+    const w2 = worker('kill');
+    await Promise.all([w1.waitForStderr(/waiting for runs/), w2.waitForStderr(/waiting for runs/)]);
+    const out = join(dir, 'kill.jsonl');
+    const c1 = cli(['sweep', smallFile, '--queue', url, '--queue-name', 'kill', '--out', out, '--quiet']);
+    // w1 is in the middle of its second run when it is killed.
+    await w1.waitForStderr(/started[^\n]*\n[\s\S]*started ([^\n]*)\n/);
+    w1.kill('SIGKILL');
+    assert.equal(await w1.exited, 'SIGKILL');
+    const startedRuns = [...w1.stderr().matchAll(/started ([^\n]*)\n/g)].map((m) => m[1]);
+    const lostRun = startedRuns.find((r) => !w1.stderr().includes(`finished ${r} in`));
+    assert.ok(lostRun, `w1 had no run in progress:\n${w1.stderr()}`);
+    // The collector is killed after a few records; w2 keeps working meanwhile.
+    while (readResults(out).records.length < 4) await new Promise((r) => setTimeout(r, 25));
+    c1.kill('SIGKILL');
+    assert.equal(await c1.exited, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 500));
+    const c2 = cli(['sweep', smallFile, '--queue', url, '--queue-name', 'kill', '--out', out, '--resume']);
+    assert.equal(await c2.exited, 0, c2.stderr());
+    assert.match(c2.stderr(), /runs already in .*kill\.jsonl, skipped/);
+    assertExactlyOnce(out, local);
+    // The run w1 lost went back to the queue (stalled-job check, lock 2 s) and w2 finished it.
+    assert.match(w2.stderr(), new RegExp(`finished ${lostRun.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in`));
+    w2.kill('SIGTERM');
+    assert.equal(await w2.exited, 0);
+  });
+
+  test('a worker of another version is refused and leaves the runs queued; a queue of another sweep is refused', async () => {
+    const tiny = { ...small, name: 'queue-tiny', seeds: [0, 1], samples: [100], methods: [small.methods[1]] };
+    const tinyFile = join(dir, 'tiny.json');
+    writeFileSync(tinyFile, JSON.stringify(tiny));
+    const other = { MCOMPLETE_TEST_VERSION: '0.0.0-other' };
+    // This one waits before any collector claimed the queue, takes a job, sees its version and puts it back.
+    const early = worker('ver', [], other);
+    await early.waitForStderr(/waiting for runs/);
+    const out = join(dir, 'ver.jsonl');
+    const collector = cli(['sweep', tinyFile, '--queue', url, '--queue-name', 'ver', '--out', out]);
+    const refusal = `queue "ver" holds runs of mcomplete ${packageVersion()} (sweep "queue-tiny") but this worker is mcomplete 0.0.0-other`;
+    assert.equal(await early.exited, 1);
+    assert.ok(early.stderr().includes(`mcomplete: ${refusal}`), early.stderr());
+    // This one is refused at once: the queue's owner says which version its runs need.
+    const late = worker('ver', [], other);
+    assert.equal(await late.exited, 1);
+    assert.ok(late.stderr().endsWith(`mcomplete: ${refusal}; start workers of version ${packageVersion()} (records of two versions are not mixed)\n`), late.stderr());
+    const queue = new Queue(bullQueueName('ver'), { connection: { ...redisTarget(url, env).options } });
+    const { waiting, active, completed, failed } = await queue.getJobCounts('waiting', 'active', 'completed', 'failed');
+    await queue.close();
+    assert.deepEqual({ waiting, active, completed, failed }, { waiting: 2, active: 0, completed: 0, failed: 0 });
+    // Another sweep on the same queue name is refused while this one has runs there.
+    const clash = runCli(['sweep', smallFile, '--queue', url.replace('//', `//:${PASSWORD}@`), '--queue-name', 'ver', '--out', join(dir, 'clash.jsonl')]);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, /^mcomplete: queue "ver" \(mcomplete-ver\) on redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ holds 2 jobs of another sweep \("queue-tiny", mcomplete [^)]+\); let its collector finish, or pass --queue-name to use another queue\n$/);
+    // A worker of the right version finishes the sweep.
+    const good = worker('ver');
+    assert.equal(await collector.exited, 0, collector.stderr());
+    const expected = expandSweep(tiny);
+    assert.deepEqual(readResults(out).records.map((r) => r.key).sort(), expected.map((t) => t.key).sort());
+    good.kill('SIGTERM');
+    assert.equal(await good.exited, 0);
+  });
+});
