@@ -20,7 +20,8 @@ const PASSWORD = 'pw-Zq81x';
 const dir = mkdtempSync(join(tmpdir(), 'mcomplete-queue-'));
 const skip = haveRedisServer() ? false : 'no redis-server binary on the PATH (Debian: apt-get install redis-server)';
 
-// n = 20, 2 methods × 2 sample counts × 5 seeds = 20 runs; the gradient runs take a few tenths of a second each.
+// n = 20: 2 methods × 2 sample counts × 5 seeds + 5 diverging runs = 25 runs; the Adam runs take a few tenths of a
+// second each.
 const small: SweepSpec = validateSweepSpec(
   {
     name: 'queue-small',
@@ -32,12 +33,19 @@ const small: SweepSpec = validateSweepSpec(
     methods: [
       { name: 'adam', method: 'gradient', lambda: 1e-3, lr: 3e-3, maxIters: 2500 },
       { name: 'nm', method: 'nuclear-min', maxIters: 300 },
+      // Diverges within a few hundred steps: a record with `error`, like in a local sweep.
+      { name: 'sgd-diverges', method: 'gradient', optimizer: 'sgd', lr: 1e4, maxIters: 300, samples: [100] },
     ],
   },
   'small.json',
 );
 const smallFile = join(dir, 'small.json');
 writeFileSync(smallFile, JSON.stringify(small));
+
+// Two quick nuclear-min runs.
+const tiny: SweepSpec = { ...small, name: 'queue-tiny', seeds: [0, 1], samples: [100], methods: [small.methods[1]] };
+const tinyFile = join(dir, 'tiny.json');
+writeFileSync(tinyFile, JSON.stringify(tiny));
 
 /** Records by key without their timing fields (finishedAt, metrics.seconds), for comparing two sweeps. */
 function byKey(records: RunRecord[]): Map<string, unknown> {
@@ -78,7 +86,8 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
     url = redis.url;
     const out = join(dir, 'local.jsonl');
     local = (await sweep(small, { out, workers: 2 })).records;
-    assert.equal(local.length, 20);
+    assert.equal(local.length, 25);
+    assert.equal(local.filter((r) => r.error !== undefined && r.name === 'sgd-diverges').length, 5);
   });
 
   after(async () => {
@@ -107,19 +116,26 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
   test('unreachable Redis, a wrong or missing password: one line on stderr, exit 1, no password shown, no results file', async () => {
     const closed = await freePort();
     const out = join(dir, 'never.jsonl');
+    // The four commands run at once (each would otherwise wait for the others' start-up).
     const t0 = Date.now();
-    const unreachable = runCli(['sweep', smallFile, '--queue', `redis://:${PASSWORD}@127.0.0.1:${closed}`, '--out', out, '--quiet']);
-    assert.ok(Date.now() - t0 < 20_000);
+    const run = async (args: string[]): Promise<{ code: number | string; stderr: string }> => {
+      const p = startCli(args, { MCOMPLETE_REDIS_PASSWORD: '' });
+      return { code: await p.exited, stderr: p.stderr() };
+    };
+    const [unreachable, wrong, none, bad] = await Promise.all([
+      run(['sweep', smallFile, '--queue', `redis://:${PASSWORD}@127.0.0.1:${closed}`, '--out', out, '--quiet']),
+      run(['worker', '--queue', `redis://:wrong-${PASSWORD}@127.0.0.1:${redis.port}`]),
+      run(['sweep', smallFile, '--queue', url, '--out', out, '--quiet']),
+      run(['worker', '--queue', 'http://127.0.0.1:1']),
+    ]);
+    assert.ok(Date.now() - t0 < 30_000);
     assert.equal(unreachable.code, 1);
     assert.equal(unreachable.stderr, `mcomplete: cannot reach Redis at redis://:***@127.0.0.1:${closed}: connection refused\n`);
-    const wrong = runCli(['worker', '--queue', `redis://:wrong-${PASSWORD}@127.0.0.1:${redis.port}`]);
     assert.equal(wrong.code, 1);
     assert.equal(wrong.stderr, `mcomplete: Redis at redis://:***@127.0.0.1:${redis.port} refused the password\n`);
-    const none = runCli(['sweep', smallFile, '--queue', url, '--out', out, '--quiet']);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /^mcomplete: Redis at redis:\/\/127\.0\.0\.1:\d+ needs a password \(put it in the URL or in MCOMPLETE_REDIS_PASSWORD\)\n$/);
     assert.equal(existsSync(out), false);
-    const bad = runCli(['worker', '--queue', 'http://127.0.0.1:1']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--queue <url>.*expected redis:\/\/host:port/);
   });
@@ -130,7 +146,7 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
     const out = join(dir, 'clean.jsonl');
     const collector = cli(['sweep', smallFile, '--queue', url, '--queue-name', 'clean', '--out', out]);
     assert.equal(await collector.exited, 0, collector.stderr());
-    assert.match(collector.stderr(), /20 runs in .* s \(0 skipped, 0 diverged\)/);
+    assert.match(collector.stderr(), /25 runs in .* s \(0 skipped, 5 diverged\)/);
     assert.match(collector.stdout(), /^method +m +relError/);
     assertExactlyOnce(out, local);
     // Both workers took runs, and SIGTERM lets each finish and exit 0.
@@ -172,9 +188,6 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
   });
 
   test('a worker of another version is refused and leaves the runs queued; a queue of another sweep is refused', async () => {
-    const tiny = { ...small, name: 'queue-tiny', seeds: [0, 1], samples: [100], methods: [small.methods[1]] };
-    const tinyFile = join(dir, 'tiny.json');
-    writeFileSync(tinyFile, JSON.stringify(tiny));
     const other = { MCOMPLETE_TEST_VERSION: '0.0.0-other' };
     // This one waits before any collector claimed the queue, takes a job, sees its version and puts it back.
     const early = worker('ver', [], other);
@@ -203,5 +216,36 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
     assert.deepEqual(readResults(out).records.map((r) => r.key).sort(), expected.map((t) => t.key).sort());
     good.kill('SIGTERM');
     assert.equal(await good.exited, 0);
+  });
+
+  test('Ctrl-C on the collector pauses the queue and keeps its runs; rerunning with --resume finishes the sweep', async () => {
+    const out = join(dir, 'pause.jsonl');
+    const target = `redis://:${PASSWORD}@127.0.0.1:${redis.port}`;
+    const collector = cli(['sweep', tinyFile, '--queue', target, '--queue-name', 'pause', '--out', out]);
+    const queue = new Queue(bullQueueName('pause'), { connection: { ...redisTarget(url, env).options } });
+    try {
+      while ((await queue.getJobCounts('waiting')).waiting < 2) await new Promise((r) => setTimeout(r, 50));
+      collector.kill('SIGINT');
+      assert.equal(await collector.exited, 130);
+      assert.match(collector.stderr(), /mcomplete: pausing the queue/);
+      assert.ok(
+        collector.stderr().includes(`resume with: mcomplete sweep ${tinyFile} --queue redis://:***@127.0.0.1:${redis.port} --queue-name pause --out ${out} --resume\n`),
+        collector.stderr(),
+      );
+      assert.ok(!collector.stderr().includes(PASSWORD));
+      assert.equal(await queue.isPaused(), true);
+      const held = await queue.getJobCounts('waiting', 'paused', 'active', 'completed');
+      assert.equal(held.waiting + held.paused, 2);
+      assert.equal(held.active + held.completed, 0);
+      const w = worker('pause');
+      const again = cli(['sweep', tinyFile, '--queue', url, '--queue-name', 'pause', '--out', out, '--resume']);
+      assert.equal(await again.exited, 0, again.stderr());
+      assert.equal(readResults(out).records.length, 2);
+      assert.equal(await queue.isPaused(), false);
+      w.kill('SIGTERM');
+      assert.equal(await w.exited, 0);
+    } finally {
+      await queue.close();
+    }
   });
 });
