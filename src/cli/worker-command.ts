@@ -66,6 +66,7 @@ export function workerCommand(): Command {
           onReady: (i) =>
             say(`waiting for runs on ${redis.shown} queue ${flags.queueName} (mcomplete ${i.version}, ${i.concurrency} at a time, lock ${i.lockSeconds} s)`),
           onRunStart: (t) => say(`started ${t.name} m=${t.settings.samples} seed ${t.settings.seed}`),
+          onConnectionError: (m) => stream.write(`mcomplete worker: Redis at ${redis.shown}: ${m} (reconnecting)\n`),
           onRunDone: (r, s) =>
             say(`finished ${r.name} m=${r.samples} seed ${r.seed} in ${s.toFixed(1)} s: ${r.metrics ? `relError ${r.metrics.relError.toExponential(2)}` : 'diverged'}`),
         });

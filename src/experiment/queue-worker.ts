@@ -34,6 +34,8 @@ export interface QueueWorkerOptions {
   onReady?: (info: { queue: string; version: string; concurrency: number; lockSeconds: number }) => void;
   onRunStart?: (task: RunTask) => void;
   onRunDone?: (record: RunRecord, seconds: number) => void;
+  /** Called with each new connection error while the worker tries to reconnect. */
+  onConnectionError?: (message: string) => void;
 }
 
 /**
@@ -70,7 +72,7 @@ export async function runQueueWorker(opts: QueueWorkerOptions): Promise<{ runs: 
     if (refused !== null || data.version !== version) {
       refused ??= refusal(data.version, data.sweep);
       await job.moveToWait(token); // untouched, for a worker of the right version
-      setImmediate(() => void worker.close());
+      setImmediate(onAbort);
       throw new WaitingError();
     }
     opts.onRunStart?.(data.task);
@@ -88,19 +90,28 @@ export async function runQueueWorker(opts: QueueWorkerOptions): Promise<{ runs: 
     maxStalledCount: MAX_STALLED_COUNT,
     autorun: false,
   });
+  let stopping = false;
+  let lastError = '';
   worker.on('error', (err) => {
-    // ioredis has given up reconnecting (about half a minute): nothing more can be done here.
-    if (/Connection is closed/i.test(err.message) && fatal === null) {
-      fatal = new QueueError(`lost the connection to Redis at ${opts.redis.shown}: ${oneLine(err.message)}`);
-      void worker.close(true);
-    }
+    // Reconnection attempts (about half a minute, then ioredis gives up: see the 'end' handler below).
+    if (err.message !== lastError) opts.onConnectionError?.(oneLine(err.message));
+    lastError = err.message;
   });
-  const onAbort = (): void => void worker.close();
+  const onAbort = (): void => {
+    stopping = true;
+    void worker.close();
+  };
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort);
   try {
     const running = worker.run();
     await worker.waitUntilReady();
+    (await worker.client).on('end', () => {
+      if (stopping || refused !== null) return;
+      fatal = new QueueError(`lost the connection to Redis at ${opts.redis.shown} (gave up reconnecting)`);
+      stopping = true;
+      void worker.close(true);
+    });
     opts.onReady?.({ queue: bullQueueName(name), version, concurrency, lockSeconds });
     await running;
   } finally {

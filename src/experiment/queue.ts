@@ -1,6 +1,7 @@
 // What the collector (queue-sweep.ts) and the workers (queue-worker.ts) of a distributed sweep share: the Redis
 // connection (URL, password, TLS, bounded timeouts, redaction), the queue's name, its owner record and the job data.
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { Queue, type RedisOptions } from 'bullmq';
 import type { RunTask, SweepSpec } from './spec.ts';
 import { canonicalJson } from './spec.ts';
@@ -54,7 +55,7 @@ export function redisTarget(url: string, env: NodeJS.ProcessEnv = process.env): 
     db,
     username: u.username !== '' ? decodeURIComponent(u.username) : undefined,
     password,
-    tls: u.protocol === 'rediss:' ? { servername: host } : undefined,
+    tls: u.protocol === 'rediss:' ? (isIP(host) ? {} : { servername: host }) : undefined,
     connectTimeout: CONNECT_TIMEOUT_MS,
     // Reconnect after a lost connection for about half a minute, then give up (ioredis retries for ever by default).
     retryStrategy: (times: number) => (times > 12 ? null : Math.min(500 * times, 3000)),
@@ -139,7 +140,7 @@ export async function readOwner(queue: Queue): Promise<QueueOwner | null> {
  * within a few seconds.
  */
 export async function openQueue(target: RedisTarget, name: string): Promise<Queue> {
-  await probe(target);
+  await probe(target, name);
   const queue = new Queue(bullQueueName(name), { connection: { ...target.options } });
   queue.on('error', () => {}); // connection errors surface through the awaited calls
   await queue.waitUntilReady();
@@ -147,8 +148,8 @@ export async function openQueue(target: RedisTarget, name: string): Promise<Queu
 }
 
 /** Connect once without retries (fail fast) and read one key; throws QueueError saying what went wrong. */
-async function probe(target: RedisTarget): Promise<void> {
-  const probeQueue = new Queue('mcomplete-probe', {
+async function probe(target: RedisTarget, name: string): Promise<void> {
+  const probeQueue = new Queue(bullQueueName(name), {
     connection: { ...target.options, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false },
   });
   probeQueue.on('error', () => {});
@@ -171,6 +172,10 @@ export function connectionError(err: unknown, target: RedisTarget): QueueError {
   if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) return new QueueError(`${at} refused the password`);
   if (/NOAUTH/i.test(message)) return new QueueError(`${at} needs a password (put it in the URL or in ${REDIS_PASSWORD_ENV})`);
   if (code === 'ECONNREFUSED') return new QueueError(`cannot reach ${at}: connection refused`);
+  if (code === 'ECONNRESET') return new QueueError(`cannot reach ${at}: the server closed the connection (if it speaks only TLS, use rediss://)`);
+  if (/certificate|CERT_|self.signed/i.test(message) || /CERT|SELF_SIGNED/.test(code ?? '')) {
+    return new QueueError(`${at}: TLS certificate not trusted (${oneLine(message)}; for a private CA set NODE_EXTRA_CA_CERTS=ca.pem)`);
+  }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new QueueError(`cannot reach ${at}: unknown host`);
   if (code === 'ETIMEDOUT' || /timed? ?out/i.test(message)) return new QueueError(`cannot reach ${at}: timed out after ${CONNECT_TIMEOUT_MS / 1000} s`);
   if (/Protocol error|wrong version number|ssl|tls/i.test(message)) return new QueueError(`${at} does not speak the Redis protocol (${oneLine(message)})`);

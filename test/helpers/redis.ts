@@ -17,6 +17,20 @@ export function haveRedisServer(): boolean {
   return spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
 }
 
+/**
+ * A self-signed certificate for 127.0.0.1 in `dir` (cert.pem, key.pem) made by openssl, or null without openssl.
+ */
+export function selfSignedCertificate(dir: string): { cert: string; key: string } | null {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const r = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+    { encoding: 'utf8' },
+  );
+  return r.status === 0 ? { cert, key } : null;
+}
+
 /** A free TCP port on 127.0.0.1 (listen on 0, read the port, close). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,10 +47,13 @@ export async function freePort(): Promise<number> {
  * Start `redis-server` on a free loopback port with a temporary folder and no persistence (optionally with a
  * password); resolves once it accepts connections. stop() ends it and removes the folder.
  */
-export async function startRedis(opts: { password?: string } = {}): Promise<TestRedis> {
+export async function startRedis(opts: { password?: string; tls?: { cert: string; key: string } } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mcomplete-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
+  const listen = opts.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.cert, '--tls-key-file', opts.tls.key, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const args = [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
   if (opts.password) args.push('--requirepass', opts.password);
   const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
   const deadline = Date.now() + 10_000;
@@ -49,7 +66,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
   }
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

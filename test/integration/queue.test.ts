@@ -12,7 +12,7 @@ import { readResults } from '../../src/experiment/results.ts';
 import type { RunRecord } from '../../src/experiment/execute.ts';
 import { bullQueueName, QueueError, redactUrl, redisTarget } from '../../src/experiment/queue.ts';
 import { packageVersion } from '../../src/experiment/version.ts';
-import { freePort, haveRedisServer, startRedis, type TestRedis } from '../helpers/redis.ts';
+import { freePort, haveRedisServer, selfSignedCertificate, startRedis, type TestRedis } from '../helpers/redis.ts';
 import { startCli, type CliProcess } from '../helpers/cli-process.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -246,6 +246,36 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
       assert.equal(await w.exited, 0);
     } finally {
       await queue.close();
+    }
+  });
+
+  test('rediss:// (TLS): a sweep through a TLS-only redis-server; an untrusted certificate is a one-line error', async (t) => {
+    const certs = selfSignedCertificate(dir);
+    if (!certs) return t.skip('no openssl to make a certificate');
+    let tls: TestRedis;
+    try {
+      tls = await startRedis({ password: PASSWORD, tls: certs });
+    } catch {
+      return t.skip('this redis-server has no TLS support');
+    }
+    try {
+      assert.match(tls.url, /^rediss:\/\//);
+      const trust = { NODE_EXTRA_CA_CERTS: certs.cert };
+      const out = join(dir, 'tls.jsonl');
+      const untrusted = cli(['worker', '--queue', tls.url]);
+      const w = cli(['worker', '--queue', tls.url, '--queue-name', 'tls'], trust);
+      const collector = cli(['sweep', tinyFile, '--queue', tls.url, '--queue-name', 'tls', '--out', out], trust);
+      assert.equal(await collector.exited, 0, collector.stderr());
+      assert.equal(readResults(out).records.length, 2);
+      w.kill('SIGTERM');
+      assert.equal(await w.exited, 0);
+      assert.equal(await untrusted.exited, 1);
+      assert.match(untrusted.stderr(), /^mcomplete: Redis at rediss:\/\/127\.0\.0\.1:\d+: TLS certificate not trusted \(.*NODE_EXTRA_CA_CERTS=ca\.pem\)\n$/);
+      const plain = cli(['worker', '--queue', tls.url.replace('rediss:', 'redis:')]);
+      assert.equal(await plain.exited, 1);
+      assert.match(plain.stderr(), /^mcomplete: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: the server closed the connection \(if it speaks only TLS, use rediss:\/\/\)\n$/);
+    } finally {
+      await tls.stop();
     }
   });
 });
