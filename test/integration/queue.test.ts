@@ -10,7 +10,7 @@ import { validateSweepSpec, expandSweep, type SweepSpec } from '../../src/experi
 import { sweep } from '../../src/experiment/sweep.ts';
 import { readResults } from '../../src/experiment/results.ts';
 import type { RunRecord } from '../../src/experiment/execute.ts';
-import { bullQueueName, QueueError, redactUrl, redisTarget } from '../../src/experiment/queue.ts';
+import { bullQueueName, QueueError, redactUrl, redisTarget, type QueueJobData } from '../../src/experiment/queue.ts';
 import { packageVersion } from '../../src/experiment/version.ts';
 import { freePort, haveRedisServer, selfSignedCertificate, startRedis, type TestRedis } from '../helpers/redis.ts';
 import { startCli, type CliProcess } from '../helpers/cli-process.ts';
@@ -122,8 +122,9 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
       const p = startCli(args, { MCOMPLETE_REDIS_PASSWORD: '' });
       return { code: await p.exited, stderr: p.stderr() };
     };
-    const [unreachable, wrong, none, bad] = await Promise.all([
+    const [unreachable, claims, wrong, none, bad] = await Promise.all([
       run(['sweep', smallFile, '--queue', `redis://:${PASSWORD}@127.0.0.1:${closed}`, '--out', out, '--quiet']),
+      run(['claims', '--queue', `redis://127.0.0.1:${closed}`, '--out', join(dir, 'claims-never'), '--quiet']),
       run(['worker', '--queue', `redis://:wrong-${PASSWORD}@127.0.0.1:${redis.port}`]),
       run(['sweep', smallFile, '--queue', url, '--out', out, '--quiet']),
       run(['worker', '--queue', 'http://127.0.0.1:1']),
@@ -131,6 +132,8 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
     assert.ok(Date.now() - t0 < 30_000);
     assert.equal(unreachable.code, 1);
     assert.equal(unreachable.stderr, `mcomplete: cannot reach Redis at redis://:***@127.0.0.1:${closed}: connection refused\n`);
+    assert.equal(claims.code, 1);
+    assert.equal(claims.stderr, `mcomplete: cannot reach Redis at redis://127.0.0.1:${closed}: connection refused\n`);
     assert.equal(wrong.code, 1);
     assert.equal(wrong.stderr, `mcomplete: Redis at redis://:***@127.0.0.1:${redis.port} refused the password\n`);
     assert.equal(none.code, 1);
@@ -276,6 +279,37 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
       assert.match(plain.stderr(), /^mcomplete: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: the server closed the connection \(if it speaks only TLS, use rediss:\/\/\)\n$/);
     } finally {
       await tls.stop();
+    }
+  });
+
+  test('a run that throws on a worker fails without retry and stops the collector (exit 1); --resume runs it again', async () => {
+    const out = join(dir, 'throws.jsonl');
+    const collector = cli(['sweep', tinyFile, '--queue', url, '--queue-name', 'throws', '--out', out]);
+    const queue = new Queue(bullQueueName('throws'), { connection: { ...redisTarget(url, env).options } });
+    try {
+      while ((await queue.getJobCounts('waiting')).waiting < 2) await new Promise((r) => setTimeout(r, 50));
+      // Break one queued run (an unknown method makes runSynthetic throw, which is not divergence).
+      const [job] = await queue.getJobs(['waiting'], 0, 0);
+      const data = job.data as QueueJobData;
+      await job.updateData({ ...data, task: { ...data.task, settings: { ...data.task.settings, method: 'no-such-method' } } } as unknown as QueueJobData);
+      const w = worker('throws');
+      assert.equal(await collector.exited, 1);
+      const line = `run nm m=100 seed ${data.task.settings.seed} failed on a worker: `;
+      assert.ok(collector.stderr().includes(`\nmcomplete: ${line}`) || collector.stderr().startsWith(`mcomplete: ${line}`), collector.stderr());
+      assert.match(collector.stderr(), /\(the queue is paused; rerun with --resume to retry it\)\n$/);
+      assert.equal((await queue.getJobCounts('failed')).failed, 1);
+      assert.equal(readResults(out).records.length, 1); // the other run, finished and collected
+      // Mend the run and resume: the failed job goes back to the queue and runs once.
+      const failed = (await queue.getJobs(['failed']))[0];
+      await failed.updateData(data);
+      const again = cli(['sweep', tinyFile, '--queue', url, '--queue-name', 'throws', '--out', out, '--resume']);
+      assert.equal(await again.exited, 0, again.stderr());
+      const keys = readResults(out).records.map((r) => r.key).sort();
+      assert.deepEqual(keys, expandSweep(tiny).map((t) => t.key).sort());
+      w.kill('SIGTERM');
+      assert.equal(await w.exited, 0);
+    } finally {
+      await queue.close();
     }
   });
 });
