@@ -177,7 +177,7 @@ export function connectionError(err: unknown, target: RedisTarget): QueueError {
     return new QueueError(`${at}: TLS certificate not trusted (${oneLine(message)}; for a private CA set NODE_EXTRA_CA_CERTS=ca.pem)`);
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new QueueError(`cannot reach ${at}: unknown host`);
-  if (code === 'ETIMEDOUT' || /timed? ?out/i.test(message)) return new QueueError(`cannot reach ${at}: timed out after ${CONNECT_TIMEOUT_MS / 1000} s`);
+  if (code === 'ETIMEDOUT' || /timed? ?out/i.test(message)) return new QueueError(`cannot reach ${at}: timed out`);
   if (/Protocol error|wrong version number|ssl|tls/i.test(message)) return new QueueError(`${at} does not speak the Redis protocol (${oneLine(message)})`);
   return new QueueError(`cannot use ${at}: ${oneLine(message)}`);
 }

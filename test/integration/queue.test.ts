@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -122,13 +123,21 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
       const p = startCli(args, { MCOMPLETE_REDIS_PASSWORD: '' });
       return { code: await p.exited, stderr: p.stderr() };
     };
-    const [unreachable, claims, wrong, none, bad] = await Promise.all([
+    // Something that accepts connections and never answers (a wrong host or port): bounded by the probe's timeout.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const silentPort = (silent.address() as AddressInfo).port;
+    const [unreachable, claims, wrong, none, bad, mute] = await Promise.all([
       run(['sweep', smallFile, '--queue', `redis://:${PASSWORD}@127.0.0.1:${closed}`, '--out', out, '--quiet']),
       run(['claims', '--queue', `redis://127.0.0.1:${closed}`, '--out', join(dir, 'claims-never'), '--quiet']),
       run(['worker', '--queue', `redis://:wrong-${PASSWORD}@127.0.0.1:${redis.port}`]),
       run(['sweep', smallFile, '--queue', url, '--out', out, '--quiet']),
       run(['worker', '--queue', 'http://127.0.0.1:1']),
+      run(['worker', '--queue', `redis://127.0.0.1:${silentPort}`]),
     ]);
+    silent.close();
+    assert.equal(mute.code, 1);
+    assert.equal(mute.stderr, `mcomplete: cannot reach Redis at redis://127.0.0.1:${silentPort}: timed out\n`);
     assert.ok(Date.now() - t0 < 30_000);
     assert.equal(unreachable.code, 1);
     assert.equal(unreachable.stderr, `mcomplete: cannot reach Redis at redis://:***@127.0.0.1:${closed}: connection refused\n`);
@@ -306,6 +315,34 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
       assert.equal(await again.exited, 0, again.stderr());
       const keys = readResults(out).records.map((r) => r.key).sort();
       assert.deepEqual(keys, expandSweep(tiny).map((t) => t.key).sort());
+      w.kill('SIGTERM');
+      assert.equal(await w.exited, 0);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  test('a collector killed between appending a record and removing its job: the restart does not write it twice', async () => {
+    const out = join(dir, 'window.jsonl');
+    const queue = new Queue(bullQueueName('window'), { connection: { ...redisTarget(url, env).options } });
+    try {
+      // Enqueue, then kill the collector before any worker runs.
+      const first = cli(['sweep', tinyFile, '--queue', url, '--queue-name', 'window', '--out', out]);
+      while ((await queue.getJobCounts('waiting')).waiting < 2) await new Promise((r) => setTimeout(r, 50));
+      first.kill('SIGKILL');
+      await first.exited;
+      const w = worker('window');
+      while ((await queue.getJobCounts('completed')).completed < 2) await new Promise((r) => setTimeout(r, 50));
+      // The crash window: one record is in the file, its job still in Redis.
+      const [done] = await queue.getJobs(['completed'], 0, 0);
+      writeFileSync(out, `${JSON.stringify(done.returnvalue)}\n`);
+      const again = cli(['sweep', tinyFile, '--queue', url, '--queue-name', 'window', '--out', out, '--resume']);
+      assert.equal(await again.exited, 0, again.stderr());
+      assert.match(again.stderr(), /1 of 2 runs already in .*window\.jsonl, skipped/);
+      const keys = readResults(out).records.map((r) => r.key).sort();
+      assert.deepEqual(keys, expandSweep(tiny).map((t) => t.key).sort());
+      const left = await queue.getJobCounts();
+      assert.ok(Object.values(left).every((c) => c === 0), JSON.stringify(left)); // every job collected and removed
       w.kill('SIGTERM');
       assert.equal(await w.exited, 0);
     } finally {
