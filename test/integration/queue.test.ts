@@ -11,7 +11,7 @@ import { validateSweepSpec, expandSweep, type SweepSpec } from '../../src/experi
 import { sweep } from '../../src/experiment/sweep.ts';
 import { readResults } from '../../src/experiment/results.ts';
 import type { RunRecord } from '../../src/experiment/execute.ts';
-import { bullQueueName, QueueError, redactUrl, redisTarget, type QueueJobData } from '../../src/experiment/queue.ts';
+import { bullQueueName, redisTarget, type QueueJobData } from '../../src/experiment/queue.ts';
 import { packageVersion } from '../../src/experiment/version.ts';
 import { freePort, haveRedisServer, selfSignedCertificate, startRedis, type TestRedis } from '../helpers/redis.ts';
 import { startCli, type CliProcess } from '../helpers/cli-process.ts';
@@ -95,23 +95,6 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
     for (const p of started) p.kill('SIGKILL');
     await Promise.all(started.map((p) => p.exited));
     await redis?.stop();
-  });
-
-  test('URLs: password from the URL or MCOMPLETE_REDIS_PASSWORD, rediss:// is TLS, the password is redacted', () => {
-    const a = redisTarget('redis://:se%40cret@example.org:6390/3', {});
-    assert.equal(a.options.password, 'se@cret');
-    assert.equal(a.options.port, 6390);
-    assert.equal(a.options.db, 3);
-    assert.equal(a.options.tls, undefined);
-    assert.equal(a.shown, 'redis://:***@example.org:6390/3');
-    const b = redisTarget('rediss://alice@cache.example.org', { MCOMPLETE_REDIS_PASSWORD: 'envpw' });
-    assert.equal(b.options.password, 'envpw');
-    assert.equal(b.options.username, 'alice');
-    assert.equal(b.options.port, 6379);
-    assert.deepEqual(b.options.tls, { servername: 'cache.example.org' });
-    assert.ok(!b.shown.includes('envpw'));
-    assert.equal(redactUrl('rediss://bob:hunter2@h:1'), 'rediss://bob:***@h:1');
-    assert.throws(() => redisTarget('redis://:pw@h/99', {}), (e: unknown) => e instanceof QueueError && /0\.\.15/.test(e.message) && !e.message.includes(':pw@'));
   });
 
   test('unreachable Redis, a wrong or missing password: one line on stderr, exit 1, no password shown, no results file', async () => {
