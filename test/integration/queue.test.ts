@@ -139,6 +139,7 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
   test('a collector and two worker processes: every run once, the same records as a local --workers 2 sweep', async () => {
     const w1 = worker('clean');
     const w2 = worker('clean');
+    await Promise.all([w1.waitForStderr(/waiting for runs/), w2.waitForStderr(/waiting for runs/)]);
     const out = join(dir, 'clean.jsonl');
     const collector = cli(['sweep', smallFile, '--queue', url, '--queue-name', 'clean', '--out', out]);
     assert.equal(await collector.exited, 0, collector.stderr());
@@ -291,7 +292,7 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
       assert.ok(collector.stderr().includes(`\nmcomplete: ${line}`) || collector.stderr().startsWith(`mcomplete: ${line}`), collector.stderr());
       assert.match(collector.stderr(), /\(the queue is paused; rerun with --resume to retry it\)\n$/);
       assert.equal((await queue.getJobCounts('failed')).failed, 1);
-      assert.equal(readResults(out).records.length, 1); // the other run, finished and collected
+      assert.ok(readResults(out).records.length <= 1); // the other run, if the collector saw it before the failure
       // Mend the run and resume: the failed job goes back to the queue and runs once.
       const failed = (await queue.getJobs(['failed']))[0];
       await failed.updateData(data);
