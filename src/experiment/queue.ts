@@ -154,7 +154,7 @@ async function probe(target: RedisTarget, name: string): Promise<void> {
   });
   probeQueue.on('error', () => {});
   try {
-    const client = await withTimeout(probeQueue.client, 2 * CONNECT_TIMEOUT_MS);
+    const client = await withTimeout(probeQueue.client, CONNECT_TIMEOUT_MS + 1000);
     await client.hgetall(ownerKey(probeQueue));
   } catch (err) {
     throw connectionError(err, target);
