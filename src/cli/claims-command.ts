@@ -5,6 +5,8 @@ import { Command, Option } from 'commander';
 import { evaluateClaims, formatClaims, FULL_CLAIMS, QUICK_CLAIMS } from '../experiment/claims.ts';
 import { writeReport } from '../report/html.ts';
 import { intInRange } from './parse.ts';
+import { queueNameOption, queueResumeFlags, redisUrlOption } from './worker-command.ts';
+import { DEFAULT_QUEUE_NAME } from '../experiment/queue.ts';
 import { formatSummary, interruptedMessage, runSweepCli } from './sweep-runner.ts';
 
 interface ClaimsFlags {
@@ -14,6 +16,8 @@ interface ClaimsFlags {
   resume: boolean;
   quiet: boolean;
   json: boolean;
+  queue?: string;
+  queueName: string;
 }
 
 /** The `mcomplete claims` command: the built-in claims sweep, verdicts computed from its numbers, and a report. */
@@ -29,13 +33,16 @@ export function claimsCommand(): Command {
     .option('--resume', 'continue an interrupted claims sweep in --out instead of starting afresh', false)
     .option('--quiet', 'no progress on stderr', false)
     .option('--json', 'print one JSON object (claims, summary, file names) on stdout instead of the table', false)
+    .option('--queue <url>', 'run on `mcomplete worker` processes through this Redis (redis:// or rediss://; see docs/distributed.md)', redisUrlOption)
+    .addOption(new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption))
     .action(async (flags: ClaimsFlags) => {
       const preset = flags.full ? FULL_CLAIMS : QUICK_CLAIMS;
       mkdirSync(flags.out, { recursive: true });
       const results = join(flags.out, 'results.jsonl');
-      const summary = await runSweepCli(preset.spec, { out: results, workers: flags.workers, resume: flags.resume, quiet: flags.quiet });
+      const queue = flags.queue === undefined ? undefined : { url: flags.queue, name: flags.queueName };
+      const summary = await runSweepCli(preset.spec, { out: results, workers: flags.workers, resume: flags.resume, quiet: flags.quiet, queue });
       if (summary.interrupted) {
-        const again = `mcomplete claims${flags.full ? ' --full' : ''}${flags.out !== 'report' ? ` --out ${flags.out}` : ''} --resume`;
+        const again = `mcomplete claims${flags.full ? ' --full' : ''}${flags.out !== 'report' ? ` --out ${flags.out}` : ''}${queueResumeFlags(queue)} --resume`;
         process.stderr.write(interruptedMessage(summary, again));
         process.exitCode = 130;
         return;

@@ -4,6 +4,8 @@ import { completeCommand } from './complete-command.ts';
 import { sweepCommand } from './sweep-command.ts';
 import { claimsCommand } from './claims-command.ts';
 import { reportCommand } from './report-command.ts';
+import { workerCommand } from './worker-command.ts';
+import { QueueError } from '../experiment/queue.ts';
 import { InputError } from '../data/input-error.ts';
 import { DivergenceError } from '../solver/train.ts';
 import { setBackend } from '../linalg/backend.ts';
@@ -32,7 +34,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(completeCommand())
     .addCommand(sweepCommand())
     .addCommand(claimsCommand())
-    .addCommand(reportCommand());
+    .addCommand(reportCommand())
+    .addCommand(workerCommand());
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -42,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (err instanceof DivergenceError || err instanceof RangeError || err instanceof InputError) {
+    if (err instanceof DivergenceError || err instanceof RangeError || err instanceof InputError || err instanceof QueueError) {
       process.stderr.write(`mcomplete: ${err.message}\n`);
       return 1;
     }

@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { parseSweepSpec, SpecError, type SweepSpec } from '../experiment/spec.ts';
 import { intInRange } from './parse.ts';
+import { queueNameOption, queueResumeFlags, redisUrlOption } from './worker-command.ts';
+import { DEFAULT_QUEUE_NAME } from '../experiment/queue.ts';
 import { formatSummary, interruptedMessage, runSweepCli } from './sweep-runner.ts';
 
 interface SweepFlags {
@@ -11,6 +13,8 @@ interface SweepFlags {
   resume: boolean;
   force: boolean;
   quiet: boolean;
+  queue?: string;
+  queueName: string;
 }
 
 /** The `mcomplete sweep <spec.json>` command: every (method, m, seed) of a spec on worker threads, to JSON Lines. */
@@ -23,6 +27,8 @@ export function sweepCommand(): Command {
     .option('--resume', 'keep the results file and skip the runs it already holds', false)
     .option('--force', 'start the results file afresh even if it holds runs', false)
     .option('--quiet', 'no progress on stderr', false)
+    .option('--queue <url>', 'run on `mcomplete worker` processes through this Redis (redis:// or rediss://; see docs/distributed.md)', redisUrlOption)
+    .addOption(new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption))
     .action(async (specFile: string, flags: SweepFlags, command: Command) => {
       const spec = loadSpec(specFile, command);
       if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
@@ -32,10 +38,11 @@ export function sweepCommand(): Command {
           { exitCode: 2 },
         );
       }
-      const summary = await runSweepCli(spec, { out: flags.out, workers: flags.workers, resume: flags.resume, quiet: flags.quiet });
+      const queue = flags.queue === undefined ? undefined : { url: flags.queue, name: flags.queueName };
+      const summary = await runSweepCli(spec, { out: flags.out, workers: flags.workers, resume: flags.resume, quiet: flags.quiet, queue });
       process.stdout.write(formatSummary(summary));
       if (summary.interrupted) {
-        process.stderr.write(interruptedMessage(summary, `mcomplete sweep ${specFile} --out ${flags.out} --resume`));
+        process.stderr.write(interruptedMessage(summary, `mcomplete sweep ${specFile}${queueResumeFlags(queue)} --out ${flags.out} --resume`));
         process.exitCode = 130;
         return;
       }

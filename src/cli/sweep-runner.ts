@@ -1,4 +1,6 @@
-import { sweep, type SweepSummary } from '../experiment/sweep.ts';
+import { sweep, type SweepOptions, type SweepSummary } from '../experiment/sweep.ts';
+import { queueSweep } from '../experiment/queue-sweep.ts';
+import { redisTarget } from '../experiment/queue.ts';
 import type { SweepSpec } from '../experiment/spec.ts';
 import { summarize } from '../report/data.ts';
 import { createProgressReporter } from './progress.ts';
@@ -6,11 +8,12 @@ import { createProgressReporter } from './progress.ts';
 /**
  * Run a sweep from the command line: a progress bar on a terminal (runs done/total, elapsed, ETA) or a plain line
  * every few seconds otherwise, all on stderr; the first Ctrl-C stops dispatching and ends the runs in flight (the
- * results file keeps every finished run), a second one exits at once.
+ * results file keeps every finished run), a second one exits at once. With `queue` the runs go to a Redis queue
+ * for `mcomplete worker` processes (queue-sweep.ts) and Ctrl-C pauses that queue instead.
  */
 export async function runSweepCli(
   spec: SweepSpec,
-  opts: { out: string; workers?: number; resume: boolean; quiet: boolean },
+  opts: { out: string; workers?: number; resume: boolean; quiet: boolean; queue?: { url: string; name: string } },
 ): Promise<SweepSummary> {
   const stream = process.stderr;
   const progress = createProgressReporter(`sweep ${spec.name}`, { quiet: opts.quiet, intervalSeconds: 10 });
@@ -20,16 +23,19 @@ export async function runSweepCli(
     if (controller.signal.aborted) process.exit(130);
     progress.stop();
     barStopped = true;
-    stream.write('mcomplete: stopping the sweep (finished runs are saved; Ctrl-C again to quit at once)\n');
+    stream.write(
+      opts.queue
+        ? 'mcomplete: pausing the queue (workers finish their current runs; finished runs are saved or kept in Redis for --resume; Ctrl-C again to quit at once)\n'
+        : 'mcomplete: stopping the sweep (finished runs are saved; Ctrl-C again to quit at once)\n',
+    );
     controller.abort();
   };
   process.on('SIGINT', onSigint);
   const start = Date.now();
   let skipped = 0;
   try {
-    return await sweep(spec, {
+    const common: Omit<SweepOptions, 'workers'> = {
       out: opts.out,
-      workers: opts.workers,
       resume: opts.resume,
       signal: controller.signal,
       onStart: (info) => {
@@ -48,7 +54,9 @@ export async function runSweepCli(
         }
         if (!barStopped) progress.update(done, total, fields);
       },
-    });
+    };
+    if (!opts.queue) return await sweep(spec, { ...common, workers: opts.workers });
+    return await queueSweep(spec, { ...common, redis: redisTarget(opts.queue.url), queueName: opts.queue.name });
   } finally {
     if (!barStopped) progress.stop();
     process.removeListener('SIGINT', onSigint);

@@ -109,7 +109,7 @@ export async function sweep(spec: SweepSpec, opts: SweepOptions): Promise<SweepS
  * A pool whose workers load worker.ts/worker.js beside this module: the compiled JavaScript in dist/ in
  * production, the TypeScript source through tsx when this module itself runs from source (tests, tsx).
  */
-function createPool(threads: number): Piscina {
+export function createPool(threads: number): Piscina {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`workers must be a positive integer, got ${threads}`);
   const fromSource = import.meta.url.endsWith('.ts');
   return new Piscina({
@@ -121,7 +121,7 @@ function createPool(threads: number): Piscina {
 }
 
 /** A rough relative cost of a run, to start the longest runs first (better packing on few workers). */
-function estimatedCost(s: RunSettings): number {
+export function estimatedCost(s: RunSettings): number {
   const n3 = s.n ** 3;
   if (s.method === 'nuclear-min') return 0.01 * s.maxIters * n3;
   if (s.method === 'soft-impute') return 0.01 * s.pathLength * s.maxIters * n3;
