@@ -42,6 +42,11 @@ export interface SweepSpec {
   methods: MethodSpec[];
   /** Record the spectrum of W (and, for L∗/F, the invariance checks) every K steps of gradient runs; 0: off. */
   recordSpectrumEvery: number;
+  /**
+   * Built-in sweeps only (the optimizer atlas): at each checkpoint of a deep gradient run also record the tail
+   * step, the share of the next update outside W's top-r singular subspace (Checkpoint.tailStep). Default off.
+   */
+  recordTailStep?: boolean;
 }
 
 /** One run of a sweep: what to run and the key that identifies it in a results file. */
@@ -51,6 +56,8 @@ export interface RunTask {
   name: string;
   settings: RunSettings;
   recordSpectrumEvery: number;
+  /** Record Checkpoint.tailStep (SweepSpec.recordTailStep); absent: off. */
+  recordTailStep?: boolean;
 }
 
 /** A sweep spec that is not valid: the message names the file and the field (one line, no stack trace needed). */
@@ -161,7 +168,13 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
     for (const samples of m.samples ?? spec.samples) {
       for (const seed of spec.seeds) {
         const settings = methodSettings(m, { n: spec.n, rank: spec.rank, samples, seed });
-        tasks.push({ key: runKey(m.name, settings, every), name: m.name, settings, recordSpectrumEvery: every });
+        const task: RunTask = { key: runKey(m.name, settings, every), name: m.name, settings, recordSpectrumEvery: every };
+        if (spec.recordTailStep) {
+          // Only then is the flag part of the key, so the keys of every other sweep stay as they were.
+          task.key = canonicalJson({ name: m.name, settings, recordSpectrumEvery: every, recordTailStep: true });
+          task.recordTailStep = true;
+        }
+        tasks.push(task);
       }
     }
   }
