@@ -103,9 +103,9 @@ export function executeTask(task: RunTask, context: { version: string; sweep: st
 /**
  * Hooks that record a Checkpoint of a gradient run every `every` steps and at the end (every > 0; else only the
  * spectrum of the final report), with the SVDs on `backend`. With `tail` (and every > 0), progress comes every step
- * so that the checkpoint at step t also gets the tail step of the update between the reports of t and t + 1 (the
- * deep trainer's report of step t carries the W that step's gradient was taken at). Cost with `tail`: one event per
- * step, and O(n²r) at each checkpoint.
+ * so that the checkpoint at step t also gets the tail step of the one update between the reports of t and t + 1,
+ * which is taken at the W of report t (at depth 1 the live layer, W after t updates; at depth > 1 the product before
+ * update t). Cost with `tail`: one event per step, and O(n²r) at each checkpoint.
  */
 function checkpointRecorder(
   spec: RunSettings,
