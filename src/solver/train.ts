@@ -230,6 +230,8 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
     mse = sse / count;
     penaltyValue = 0;
     if (usePenalty) {
+      // A product of finite layers can overflow (depth > 1, a large step): that is divergence, not a bad SVD input.
+      if (svdWs && !allFinite(w)) throw new DivergenceError('the end-to-end matrix W', t, optimizer.name);
       const svd = svdWs ? backend.svdInto(W, svdWs, { warmStart: t > 1 }) : null;
       penaltyValue = penalty(opts.penalty, W, svd, {
         gradOut: G,
@@ -275,6 +277,13 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
     },
     opts.signal,
   );
+}
+
+/** Whether every entry is finite (one pass, no allocation). */
+function allFinite(x: Float64Array): boolean {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i] * 0;
+  return sum === 0;
 }
 
 /**

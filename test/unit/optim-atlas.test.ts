@@ -246,3 +246,14 @@ describe('divergence under the new optimizers', () => {
     });
   }
 });
+
+describe('an overflowing product', () => {
+  it('depth 3 with a huge step: a DivergenceError naming W, not the SVD RangeError', () => {
+    const small: RunSpec = { ...DEFAULT_RUN_SPEC, n: 12, rank: 2, samples: 60, maxIters: 50 };
+    const p = syntheticProblem(small);
+    assert.throws(
+      () => train(p.observations, { ...small, depth: 3, optimizer: namedOptimizer('sign', { lr: 1e120 }), penalty: 'ratio', lambda: 1e-3 }),
+      (err: unknown) => err instanceof DivergenceError && /W became non-finite at step \d+ \(optimizer sign\(lr 1e\+120\)\)/.test(err.message),
+    );
+  });
+});
