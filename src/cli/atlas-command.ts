@@ -8,12 +8,14 @@ import {
   ATLAS_QUICK,
   atlasSpec,
   atlasTable,
+  cellName,
   chooseLearningRates,
   formatAtlasTable,
   restrictProtocol,
   tuningSpec,
   type AtlasProtocol,
 } from '../experiment/atlas.ts';
+import { DEFAULT_THRESHOLDS, denominatorClaim, formatClaims } from '../experiment/claims.ts';
 import { OPTIMIZER_NAMES } from '../optim/index.ts';
 import { atlasFigures, atlasSections } from '../report/atlas.ts';
 import { writeReport } from '../report/html.ts';
@@ -106,21 +108,35 @@ export function atlasCommand(): Command {
         return;
       }
       const rows = atlasTable(choices, atlas.records);
+      // Claim 9 on the atlas's own depth-1 L∗/F cells, at the rates the rule chose.
+      const claims =
+        protocol.depths.includes(1) && protocol.penalties.includes('ratio')
+          ? [
+              denominatorClaim(
+                atlas.records,
+                Object.fromEntries(protocol.optimizers.map((o) => [o, cellName({ optimizer: o, penalty: 'ratio', depth: 1 })])),
+                protocol.samples,
+                DEFAULT_THRESHOLDS,
+              ),
+            ]
+          : [];
       const summaryFile = join(flags.out, 'atlas.json');
-      writeAtomic(summaryFile, `${JSON.stringify({ protocol, choices, rows }, null, 1)}\n`);
+      writeAtomic(summaryFile, `${JSON.stringify({ protocol, choices, rows, claims }, null, 1)}\n`);
       const size = `n=${protocol.n}, rank ${protocol.rank}, m=${protocol.samples}, seeds ${protocol.seeds.join(', ')}, tuning seed ${protocol.tuneSeed}`;
       const report = await writeReport(atlas.records, flags.out, {
         title: `mcomplete optimizer atlas (${flags.quick ? 'quick' : 'full'}: ${size})`,
         source: results,
         figures: atlasFigures(atlas.records, rows, protocol.rank),
         sections: atlasSections(rows, choices),
+        claims,
       });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ sweep: protocol.name, choices, rows, results, summary: summaryFile, report })}\n`);
+        process.stdout.write(`${JSON.stringify({ sweep: protocol.name, choices, rows, claims, results, summary: summaryFile, report })}\n`);
         return;
       }
       process.stdout.write(`Optimizer atlas (${size}; ${tuning.total} tuning + ${atlas.total} atlas runs)\n\n`);
       process.stdout.write(formatAtlasTable(rows));
+      if (claims.length > 0) process.stdout.write(`\n${formatClaims(claims)}`);
       process.stdout.write(`\nResults: ${results}\nSummary: ${summaryFile}\nReport:  ${report}\n`);
     });
 }
