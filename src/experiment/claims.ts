@@ -421,10 +421,22 @@ export function denominatorClaim(
     id: 9,
     claim: 'recovery with L*/F needs a per-coordinate (or per-row/column) denominator',
     criterion:
-      `at m=${m}, depth 1: ${withD.map((x) => x.o).join(', ')} mean + std ≤ ${t.recover}; ` +
-      `${withoutD.map((x) => x.o).join(', ')} mean − std ≥ ${t.fail}; ${others.map((x) => x.o).join(', ')} do not recover`,
+      `at m=${m}, depth 1: ` +
+      [
+        withD.length ? `${withD.map((x) => x.o).join(', ')} mean + std ≤ ${t.recover}` : '',
+        withoutD.length ? `${withoutD.map((x) => x.o).join(', ')} mean − std ≥ ${t.fail}` : '',
+        others.length ? `${others.map((x) => x.o).join(', ')} do not recover` : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
     evidence:
-      `with a denominator: ${list(withD)}. Without: ${list(withoutD)}. Per matrix or singular value: ${list(others)}.` +
+      [
+        withD.length ? `with a denominator: ${list(withD)}.` : '',
+        withoutD.length ? `Without: ${list(withoutD)}.` : '',
+        others.length ? `Per matrix or singular value: ${list(others)}.` : '',
+      ]
+        .filter(Boolean)
+        .join(' ') +
       (surprises.length > 0 ? ` ${surprises.join(' and ')} recover${surprises.length === 1 ? 's' : ''} without a per-coordinate denominator.` : ''),
     verdict,
   };
