@@ -437,7 +437,9 @@ export function denominatorClaim(
       ]
         .filter(Boolean)
         .join(' ') +
-      (surprises.length > 0 ? ` ${surprises.join(' and ')} recover${surprises.length === 1 ? 's' : ''} without a per-coordinate denominator.` : ''),
+      (surprises.length > 0
+        ? ` ${surprises.length > 1 ? `${surprises.slice(0, -1).join(', ')} and ${surprises[surprises.length - 1]}` : surprises[0]} recover${surprises.length === 1 ? 's' : ''} without a per-coordinate denominator.`
+        : ''),
     verdict,
   };
 }
