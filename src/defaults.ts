@@ -78,6 +78,18 @@ export const OPTIMIZER_DEFAULTS = Object.freeze({
   rmsprop: Object.freeze({ beta2: 0.999, eps: 1e-8 }),
   adagrad: Object.freeze({ eps: 1e-10 }),
   'group-rmsprop': Object.freeze({ alpha: 0.99, eps: 1e-4 }),
+  /** signSGD: no hyperparameter but the learning rate. */
+  sign: Object.freeze({}),
+  /** Normalized GD: eps guards a zero update. */
+  'normalized-gd': Object.freeze({ eps: 1e-16 }),
+  /** Adafactor's factored second moment with Adam's beta2 (constant, bias-corrected) so it differs only by the factoring. */
+  adafactor: Object.freeze({ beta2: 0.999, eps: 1e-30 }),
+  /** Muon: Nesterov momentum 0.95 (Jordan et al.'s default), then the polar factor by an exact SVD. */
+  muon: Object.freeze({ momentum: 0.95 }),
+  /** AdamW: Adam's moments, decoupled weight decay 1e-4 (optax.adamw's default). */
+  adamw: Object.freeze({ beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 }),
+  /** Adam whose second moment freezes after 1000 steps (the first 4% of a 25,000-step penalized run). */
+  'adam-frozen': Object.freeze({ beta1: 0.9, beta2: 0.999, eps: 1e-8, freezeAfter: 1000 }),
 });
 
 // ---- the web page -------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { sweepCommand } from './sweep-command.ts';
 import { claimsCommand } from './claims-command.ts';
 import { reportCommand } from './report-command.ts';
 import { workerCommand } from './worker-command.ts';
+import { atlasCommand } from './atlas-command.ts';
 import { QueueError } from '../experiment/queue.ts';
 import { InputError } from '../data/input-error.ts';
 import { DivergenceError } from '../solver/train.ts';
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(sweepCommand())
     .addCommand(claimsCommand())
     .addCommand(reportCommand())
+    .addCommand(atlasCommand())
     .addCommand(workerCommand());
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   try {

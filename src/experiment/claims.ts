@@ -1,6 +1,7 @@
 import { defaultTol, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
 import type { RunRecord } from './execute.ts';
 import type { MethodSpec, SweepSpec } from './spec.ts';
+import type { OptimizerName } from '../optim/index.ts';
 
 /** A verdict computed from the numbers against a stated criterion. */
 export type Verdict = 'supported' | 'not supported' | 'inconclusive';
@@ -16,6 +17,8 @@ export interface ClaimsConfig {
   /** The sample count of the optimizer ablation (claims 3, 4). */
   compareAt: number;
   thresholds: ClaimThresholds;
+  /** Claim 9 (issue 14): the depth-1 L∗/F method of each optimizer that ran, at compareAt; absent: no claim 9. */
+  denominator?: Partial<Record<OptimizerName, string>>;
 }
 
 /** The numbers the verdicts compare against (relative errors ||W − W*||_F/||W*||_F unless said otherwise). */
@@ -81,6 +84,10 @@ function claimsMethods(p: {
   deepIters: number;
   adamSamples?: number[];
   compareAt: number;
+  /** Claim 9's extra optimizers at compareAt, each with its learning rate (see denominatorMethods). */
+  denominator?: { optimizer: OptimizerName; lr: number }[];
+  /** Claim 9's extra runs only at these seeds (default: the sweep's). */
+  denominatorSeeds?: number[];
 }): MethodSpec[] {
   // Every iteration cap is explicit, so the claims' runs do not move when a default does.
   const d = RUN_DEFAULTS;
@@ -104,7 +111,46 @@ function claimsMethods(p: {
       maxIters: p.deepIters,
       tol: defaultTol('none'),
     },
+    ...(p.denominator ?? []).map(({ optimizer, lr }) => ({
+      name: denominatorName(optimizer),
+      ...ratio,
+      optimizer,
+      lr,
+      samples: at,
+      ...(p.denominatorSeeds ? { seeds: p.denominatorSeeds } : {}),
+    })),
   ];
+}
+
+/** The name of claim 9's depth-1 L∗/F run of an optimizer that has no role in claims 2–4. */
+function denominatorName(optimizer: OptimizerName): string {
+  return `${optimizer} + L*/F`;
+}
+
+/** Optimizers whose step divides each coordinate (Adam, RMSProp, Adagrad, sign descent) or row and column (Adafactor) by its own magnitude. */
+export const WITH_DENOMINATOR: readonly OptimizerName[] = Object.freeze(['adam', 'rmsprop', 'adagrad', 'sign', 'adafactor', 'adamw', 'adam-frozen'] as const);
+/** Optimizers without such a denominator that claim 9 says do not recover. */
+export const WITHOUT_DENOMINATOR: readonly OptimizerName[] = Object.freeze(['sgd', 'momentum', 'normalized-gd'] as const);
+/** Optimizers that normalize per matrix or per singular value: if one of them recovers, claim 9 ("needs") fails. */
+export const OTHER_NORMALIZATIONS: readonly OptimizerName[] = Object.freeze(['muon', 'group-rmsprop'] as const);
+
+/**
+ * Claim 9's extra runs, each optimizer at the step length of Adam at `adamLr` (a stated rule, no tuning): the
+ * per-coordinate steps (sign, Adagrad's first step, Adafactor, AdamW, frozen Adam) move each entry by about lr, as
+ * Adam does, so they take adamLr; normalized GD and group-RMSProp take unit-Frobenius steps, so n·adamLr gives
+ * Adam's ‖u‖_F ≈ lr·n; Muon's polar factor has ‖UVᵀ‖_F = √n, so √n·adamLr.
+ */
+function denominatorMethods(n: number, adamLr: number): { optimizer: OptimizerName; lr: number }[] {
+  const unit = (o: OptimizerName): number => (o === 'normalized-gd' || o === 'group-rmsprop' ? n : o === 'muon' ? Math.sqrt(n) : 1);
+  const extra: OptimizerName[] = ['adagrad', 'sign', 'adafactor', 'adamw', 'adam-frozen', 'normalized-gd', 'muon', 'group-rmsprop'];
+  return extra.map((optimizer) => ({ optimizer, lr: Number((unit(optimizer) * adamLr).toPrecision(6)) }));
+}
+
+/** Claim 9's method names: the roles of claims 2–4 for adam, rmsprop, sgd and momentum, denominatorName for the rest. */
+function denominatorRoles(names: { adam: string; rmsprop: string; sgd: string; momentum: string }): Partial<Record<OptimizerName, string>> {
+  const roles: Partial<Record<OptimizerName, string>> = { adam: names.adam, rmsprop: names.rmsprop, sgd: names.sgd, momentum: names.momentum };
+  for (const { optimizer } of denominatorMethods(1, 1)) roles[optimizer] = denominatorName(optimizer);
+  return roles;
 }
 
 /**
@@ -132,9 +178,12 @@ export const QUICK_CLAIMS: ClaimsPreset = {
       deepIters: 12000,
       adamSamples: [270, 400],
       compareAt: 270,
+      denominator: denominatorMethods(30, 3e-3),
+      // One seed keeps `npm start` short: claim 9's eight extra runs, not 24 (the full claims and the atlas run 3).
+      denominatorSeeds: [0],
     }),
   },
-  config: { ...NAMES, compareAt: 270, thresholds: DEFAULT_THRESHOLDS },
+  config: { ...NAMES, compareAt: 270, thresholds: DEFAULT_THRESHOLDS, denominator: denominatorRoles(NAMES) },
 };
 
 /**
@@ -159,9 +208,10 @@ export const FULL_CLAIMS: ClaimsPreset = {
       deepLr: 1e-3,
       deepIters: UNPENALIZED_MAX_ITERS,
       compareAt: 2000,
+      denominator: denominatorMethods(100, RUN_DEFAULTS.lr),
     }),
   },
-  config: { ...NAMES, compareAt: 2000, thresholds: DEFAULT_THRESHOLDS },
+  config: { ...NAMES, compareAt: 2000, thresholds: DEFAULT_THRESHOLDS, denominator: denominatorRoles(NAMES) },
 };
 
 /** The built-in preset whose sweep name is `name`, if any (a report uses it to find the claims of a results file). */
@@ -338,7 +388,60 @@ export function evaluateClaims(records: readonly RunRecord[], config: ClaimsConf
         : cmp.map((x) => `m=${x.m}: adam ${formatStats(x.adam)}, depth 3 ${formatStats(x.deep)}`).join('; '),
     verdict: cmp.length === 0 ? 'inconclusive' : allOf(v6),
   });
+  if (config.denominator) results.push(denominatorClaim(records, config.denominator, m0, t));
   return results;
+}
+
+/**
+ * Claim 9 (issue 14) from depth-1 L∗/F runs at m: every optimizer of WITH_DENOMINATOR that ran recovers (mean + std
+ * ≤ recover), every one of WITHOUT_DENOMINATOR stays at or above `fail` (mean − std), and none of
+ * OTHER_NORMALIZATIONS recovers (one that does refutes "needs", and the evidence says which). An optimizer missing
+ * from `methods` is left out; one in it without runs makes the verdict inconclusive.
+ */
+export function denominatorClaim(
+  records: readonly RunRecord[],
+  methods: Partial<Record<OptimizerName, string>>,
+  m: number,
+  t: ClaimThresholds,
+): ClaimResult {
+  const stats = (names: readonly OptimizerName[]) =>
+    names.filter((o) => methods[o] !== undefined).map((o) => ({ o, s: groupStats(records, methods[o] as string, m) }));
+  const withD = stats(WITH_DENOMINATOR);
+  const withoutD = stats(WITHOUT_DENOMINATOR);
+  const others = stats(OTHER_NORMALIZATIONS);
+  const recovered = (s: GroupStats | null): boolean => atMost(s, t.recover) === 'supported';
+  const surprises = [...withoutD, ...others].filter((x) => recovered(x.s)).map((x) => x.o);
+  const verdict = allOf([
+    ...withD.map((x) => atMost(x.s, t.recover)),
+    ...withoutD.map((x) => atLeast(x.s, t.fail)),
+    ...others.map((x): Verdict => (recovered(x.s) ? 'not supported' : x.s && x.s.count + x.s.failed > 0 ? 'supported' : 'inconclusive')),
+  ]);
+  const list = (xs: { o: OptimizerName; s: GroupStats | null }[]): string => xs.map((x) => `${x.o} ${formatStats(x.s)}`).join('; ');
+  return {
+    id: 9,
+    claim: 'recovery with L*/F needs a per-coordinate (or per-row/column) denominator',
+    criterion:
+      `at m=${m}, depth 1: ` +
+      [
+        withD.length ? `${withD.map((x) => x.o).join(', ')} mean + std ≤ ${t.recover}` : '',
+        withoutD.length ? `${withoutD.map((x) => x.o).join(', ')} mean − std ≥ ${t.fail}` : '',
+        others.length ? `${others.map((x) => x.o).join(', ')} do not recover` : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+    evidence:
+      [
+        withD.length ? `with a denominator: ${list(withD)}.` : '',
+        withoutD.length ? `Without: ${list(withoutD)}.` : '',
+        others.length ? `Per matrix or singular value: ${list(others)}.` : '',
+      ]
+        .filter(Boolean)
+        .join(' ') +
+      (surprises.length > 0
+        ? ` ${surprises.length > 1 ? `${surprises.slice(0, -1).join(', ')} and ${surprises[surprises.length - 1]}` : surprises[0]} recover${surprises.length === 1 ? 's' : ''} without a per-coordinate denominator.`
+        : ''),
+    verdict,
+  };
 }
 
 /** The claims as a plain-text table (one block per claim) for a terminal. */

@@ -21,6 +21,12 @@ export interface Checkpoint {
   scaleGap?: number;
   /** For L∗/F only: |⟨∇R(W), W⟩| / (||∇R(W)||_F ||W||_F), which is 0 in exact arithmetic. */
   gradCosine?: number;
+  /**
+   * With RunTask.recordTailStep (the optimizer atlas): ||P⊥ ΔW P⊥||_F / ||ΔW||_F for the update ΔW of the end-to-end
+   * matrix at this step, P⊥ the projectors off the top-r left and right singular vectors of W (r the true rank):
+   * the share of the step that moves the tail of the spectrum (tailStepShare).
+   */
+  tailStep?: number;
 }
 
 /** One line of a results file: who ran what, with which seed, and what came out. */
@@ -77,7 +83,7 @@ export function executeTask(task: RunTask, context: { version: string; sweep: st
     recordSpectrumEvery: task.recordSpectrumEvery,
   };
   const backend = getBackend();
-  const recorder = method === 'gradient' ? checkpointRecorder(settings, task.recordSpectrumEvery, backend) : null;
+  const recorder = method === 'gradient' ? checkpointRecorder(settings, task.recordSpectrumEvery, backend, task.recordTailStep === true) : null;
   let solutionSpectrum: number[] | undefined;
   const hooks: RunHooks = recorder
     ? recorder.hooks
@@ -96,33 +102,103 @@ export function executeTask(task: RunTask, context: { version: string; sweep: st
 
 /**
  * Hooks that record a Checkpoint of a gradient run every `every` steps and at the end (every > 0; else only the
- * spectrum of the final report), with the SVDs on `backend`.
+ * spectrum of the final report), with the SVDs on `backend`. With `tail` (and every > 0), progress comes every step
+ * so that the checkpoint at step t also gets the tail step of the one update between the reports of t and t + 1,
+ * which is taken at the W of report t (at depth 1 the live layer, W after t updates; at depth > 1 the product before
+ * update t). Cost with `tail`: one event per step, and O(n²r) at each checkpoint.
  */
 function checkpointRecorder(
   spec: RunSettings,
   every: number,
   backend: Backend,
+  tail = false,
 ): { hooks: RunHooks; checkpoints: () => Checkpoint[] | undefined; last: () => number[] } {
   const problem = every > 0 ? syntheticProblem(spec) : null;
+  const tailMode = tail && every > 0;
   const checkpoints: Checkpoint[] = [];
   let lastStep = -1;
   let last: number[] = [];
+  let pending: { cp: Checkpoint; W: Matrix; U: Matrix; V: Matrix } | null = null;
+  const record = (step: number, W: Matrix): void => {
+    const sv = svdOn(W, backend);
+    last = round6(sv.s);
+    if (!problem) return;
+    if (checkpoints.length > 0 && checkpoints[checkpoints.length - 1].step === step) return;
+    const cp: Checkpoint = { step, relError: relativeError(W, problem.truth), s: last };
+    if ('penalty' in spec && spec.penalty === 'ratio') Object.assign(cp, ratioInvariance(W, sv, backend));
+    checkpoints.push(cp);
+    if (tailMode) pending = { cp, W: copyMatrix(W), U: leadingColumns(sv.U, spec.rank), V: leadingColumns(sv.V, spec.rank) };
+  };
   const hooks: RunHooks = {
-    progressEvery: every > 0 ? every : spec.maxIters,
+    progressEvery: tailMode ? 1 : every > 0 ? every : spec.maxIters,
     onProgress: (e) => {
       if (e.method !== 'gradient') return;
-      if (e.step === lastStep) return; // the final report repeats the last step when maxIters is a multiple
+      const final = e.step === lastStep; // the final report repeats the last step
       lastStep = e.step;
       if (!e.W) return;
-      const sv = svdOn(e.W, backend);
-      last = round6(sv.s);
-      if (!problem) return;
-      const cp: Checkpoint = { step: e.step, relError: relativeError(e.W, problem.truth), s: last };
-      if ('penalty' in spec && spec.penalty === 'ratio') Object.assign(cp, ratioInvariance(e.W, sv, backend));
-      checkpoints.push(cp);
+      if (!tailMode) {
+        if (!final) record(e.step, e.W);
+        return;
+      }
+      if (pending && !final && e.step === pending.cp.step + 1) {
+        pending.cp.tailStep = tailStepShare(pending.W, e.W, pending.U, pending.V);
+        pending = null;
+      }
+      if (final || e.step % every === 0) record(e.step, e.W);
     },
   };
   return { hooks, checkpoints: () => (problem ? checkpoints : undefined), last: () => last };
+}
+
+/**
+ * ||(I − UUᵀ)(W1 − W0)(I − VVᵀ)||_F / ||W1 − W0||_F: the share of the step W0 → W1 outside the column and row
+ * spaces of U and V (orthonormal columns), i.e. the part that changes W0's tail singular values to first order
+ * (0 when the step has no update). Cost O(rows·cols·r).
+ */
+export function tailStepShare(W0: Matrix, W1: Matrix, U: Matrix, V: Matrix): number {
+  const { rows, cols } = W0;
+  const r = U.cols;
+  const D = new Float64Array(rows * cols);
+  let total = 0;
+  for (let i = 0; i < D.length; i++) {
+    D[i] = W1.data[i] - W0.data[i];
+    total += D[i] * D[i];
+  }
+  if (total === 0) return 0;
+  // D ← D − U(UᵀD), then D ← D − (DV)Vᵀ.
+  const t = new Float64Array(Math.max(r, 1) * Math.max(rows, cols));
+  for (let l = 0; l < r; l++) {
+    for (let j = 0; j < cols; j++) {
+      let sum = 0;
+      for (let i = 0; i < rows; i++) sum += U.data[i * r + l] * D[i * cols + j];
+      t[l * cols + j] = sum;
+    }
+  }
+  for (let i = 0; i < rows; i++) for (let l = 0; l < r; l++) for (let j = 0; j < cols; j++) D[i * cols + j] -= U.data[i * r + l] * t[l * cols + j];
+  for (let i = 0; i < rows; i++) {
+    for (let l = 0; l < r; l++) {
+      let sum = 0;
+      for (let j = 0; j < cols; j++) sum += D[i * cols + j] * V.data[j * r + l];
+      t[l] = sum;
+    }
+    for (let l = 0; l < r; l++) for (let j = 0; j < cols; j++) D[i * cols + j] -= t[l] * V.data[j * r + l];
+  }
+  let outside = 0;
+  for (let i = 0; i < D.length; i++) outside += D[i] * D[i];
+  return Math.sqrt(outside / total);
+}
+
+/** A copy of A. */
+function copyMatrix(A: Matrix): Matrix {
+  return { rows: A.rows, cols: A.cols, data: Float64Array.from(A.data) };
+}
+
+/** The first min(k, cols) columns of A, as a new matrix. */
+function leadingColumns(A: Matrix, k: number): Matrix {
+  const c = Math.min(k, A.cols);
+  const out = zeros(A.rows, c);
+  for (let i = 0; i < A.rows; i++) for (let l = 0; l < c; l++) out.data[i * c + l] = A.data[i * A.cols + l];
+  return out;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface MethodSpec {
   maxRank?: number | null;
   /** Run this method only at these sample counts (each must be in the sweep's list); default: all of them. */
   samples?: number[];
+  /** Run this method only at these seeds (each must be in the sweep's list); default: all of them. */
+  seeds?: number[];
   /** Record the spectrum of W every K steps (gradient only; 0: off); overrides the sweep's value. */
   recordSpectrumEvery?: number;
 }
@@ -42,6 +44,11 @@ export interface SweepSpec {
   methods: MethodSpec[];
   /** Record the spectrum of W (and, for L∗/F, the invariance checks) every K steps of gradient runs; 0: off. */
   recordSpectrumEvery: number;
+  /**
+   * Built-in sweeps only (the optimizer atlas): at each checkpoint of a deep gradient run also record the tail
+   * step, the share of the next update outside W's top-r singular subspace (Checkpoint.tailStep). Default off.
+   */
+  recordTailStep?: boolean;
 }
 
 /** One run of a sweep: what to run and the key that identifies it in a results file. */
@@ -51,6 +58,8 @@ export interface RunTask {
   name: string;
   settings: RunSettings;
   recordSpectrumEvery: number;
+  /** Record Checkpoint.tailStep (SweepSpec.recordTailStep); absent: off. */
+  recordTailStep?: boolean;
 }
 
 /** A sweep spec that is not valid: the message names the file and the field (one line, no stack trace needed). */
@@ -62,7 +71,7 @@ export class SpecError extends Error {
 }
 
 const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery'];
-const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'recordSpectrumEvery', 'maxIters'];
+const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'seeds', 'recordSpectrumEvery', 'maxIters'];
 const METHOD_FIELDS: Record<MethodName, string[]> = {
   gradient: ['depth', 'penalty', 'lambda', 'optimizer', 'lr', 'initScale', 'tol', 'targetError'],
   'nuclear-min': ['boxTol', 'relTol'],
@@ -93,7 +102,7 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
   if (!Array.isArray(top.methods) || top.methods.length === 0) {
     throw new SpecError(file, 'methods', `expected a non-empty array of methods, got ${show(top.methods)}`);
   }
-  const methods = top.methods.map((m: unknown, i: number) => validateMethod(m, file, `methods[${i}]`, samples));
+  const methods = top.methods.map((m: unknown, i: number) => validateMethod(m, file, `methods[${i}]`, samples, seeds));
   const seen = new Set<string>();
   methods.forEach((m, i) => {
     if (seen.has(m.name)) throw new SpecError(file, `methods[${i}].name`, `duplicate method name ${show(m.name)}`);
@@ -103,7 +112,7 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
 }
 
 /** Validate one entry of "methods". */
-function validateMethod(raw: unknown, file: string, where: string, sweepSamples: number[]): MethodSpec {
+function validateMethod(raw: unknown, file: string, where: string, sweepSamples: number[], sweepSeeds: number[]): MethodSpec {
   const obj = asObject(raw, file, where);
   const method = obj.method;
   if (typeof method !== 'string' || !(METHOD_NAMES as readonly string[]).includes(method)) {
@@ -121,6 +130,12 @@ function validateMethod(raw: unknown, file: string, where: string, sweepSamples:
       if (!sweepSamples.includes(s)) {
         throw new SpecError(file, `${f('samples')}[${i}]`, `${s} is not in the sweep's samples [${sweepSamples.join(', ')}]`);
       }
+    }
+  }
+  if (obj.seeds !== undefined) {
+    spec.seeds = intList(obj.seeds, file, f('seeds'), 0, 2 ** 32 - 1, '2^32 − 1');
+    for (const [i, s] of spec.seeds.entries()) {
+      if (!sweepSeeds.includes(s)) throw new SpecError(file, `${f('seeds')}[${i}]`, `${s} is not in the sweep's seeds [${sweepSeeds.join(', ')}]`);
     }
   }
   if (m === 'gradient') {
@@ -159,9 +174,15 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
   for (const m of spec.methods) {
     const every = m.recordSpectrumEvery ?? spec.recordSpectrumEvery;
     for (const samples of m.samples ?? spec.samples) {
-      for (const seed of spec.seeds) {
+      for (const seed of m.seeds ?? spec.seeds) {
         const settings = methodSettings(m, { n: spec.n, rank: spec.rank, samples, seed });
-        tasks.push({ key: runKey(m.name, settings, every), name: m.name, settings, recordSpectrumEvery: every });
+        const task: RunTask = { key: runKey(m.name, settings, every), name: m.name, settings, recordSpectrumEvery: every };
+        if (spec.recordTailStep) {
+          // Only then is the flag part of the key, so the keys of every other sweep stay as they were.
+          task.key = canonicalJson({ name: m.name, settings, recordSpectrumEvery: every, recordTailStep: true });
+          task.recordTailStep = true;
+        }
+        tasks.push(task);
       }
     }
   }
@@ -174,7 +195,7 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
  * defaultMaxIters(penalty), as for `mcomplete run`), so a sweep and a run can never disagree on a default.
  */
 export function methodSettings(m: MethodSpec, problem: { n: number; rank: number; samples: number; seed: number }): RunSettings {
-  const { name: _name, samples: _samples, recordSpectrumEvery: _every, method, ...given } = m;
+  const { name: _name, samples: _samples, seeds: _seeds, recordSpectrumEvery: _every, method, ...given } = m;
   return resolveSettings({ ...problem, method, ...given } as RunInput) as RunSettings;
 }
 

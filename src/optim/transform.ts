@@ -1,4 +1,15 @@
+import type { Backend } from '../linalg/backend.ts';
 import { show } from './validate.ts';
+
+/**
+ * What a trainer knows about its parameter groups beyond their lengths (all optional, so `init(sizes)` keeps
+ * working): each group's matrix shape (row-major rows×cols; null or absent for a plain vector) for the transforms
+ * that treat a group as a matrix (scaleByFactoredRms, orthogonalize), and the backend whose kernels they use.
+ */
+export interface ParamInfo {
+  readonly shapes?: readonly (readonly [number, number] | null)[];
+  readonly backend?: Backend;
+}
 
 /**
  * One composable step of an optimizer (optax's GradientTransformation): `init` allocates the state for parameter
@@ -9,10 +20,14 @@ import { show } from './validate.ts';
 export interface GradientTransform<S = unknown> {
   /** A readable description, shown in error messages (e.g. `chain(scaleByAdam(…), scale(-0.001))`). */
   readonly name: string;
-  /** Allocate the state for parameter groups of the given lengths (all buffers, once). */
-  init(sizes: readonly number[]): S;
-  /** Turn `updates` (on entry the gradients, or the previous transform's output) into this step's updates, in place. */
-  apply(updates: Float64Array[], state: S): void;
+  /** Allocate the state for parameter groups of the given lengths (all buffers, once); `info` adds shapes. */
+  init(sizes: readonly number[], info?: ParamInfo): S;
+  /**
+   * Turn `updates` (on entry the gradients, or the previous transform's output) into this step's updates, in place.
+   * `params` (the current parameters, read only) is passed by the trainers for transforms that need it
+   * (addDecayedWeights).
+   */
+  apply(updates: Float64Array[], state: S, params?: readonly Float64Array[]): void;
 }
 
 /** Whether `value` has the shape of a GradientTransform (an object with init and apply functions). */
@@ -37,16 +52,20 @@ export function chain(...transforms: GradientTransform<any>[]): GradientTransfor
   const list = transforms.slice();
   return {
     name: `chain(${list.map((t) => t.name).join(', ')})`,
-    init: (sizes) => list.map((t) => t.init(sizes)),
-    apply(updates, state) {
-      for (let i = 0; i < list.length; i++) list[i].apply(updates, state[i]);
+    init: (sizes, info) => list.map((t) => t.init(sizes, info)),
+    apply(updates, state, params) {
+      for (let i = 0; i < list.length; i++) list[i].apply(updates, state[i], params);
     },
   };
 }
 
 /** The same transform under another name (a named optimizer reads `sgd(lr 0.1)` rather than its chain). */
 export function renamed<S>(transform: GradientTransform<S>, name: string): GradientTransform<S> {
-  return { name, init: (sizes) => transform.init(sizes), apply: (updates, state) => transform.apply(updates, state) };
+  return {
+    name,
+    init: (sizes, info) => transform.init(sizes, info),
+    apply: (updates, state, params) => transform.apply(updates, state, params),
+  };
 }
 
 /** params[g][i] += updates[g][i] (optax.apply_updates; shapes must match). Cost one add per parameter. */

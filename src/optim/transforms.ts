@@ -2,7 +2,7 @@
 // state preallocated by init; the comments give each one's paper, formula and cost per step (P = parameters).
 import { OPTIMIZER_DEFAULTS } from '../defaults.ts';
 import type { GradientTransform } from './transform.ts';
-import { checkFinite, checkNonNegative, checkShapes, checkUnitInterval, zeros } from './validate.ts';
+import { checkFinite, checkNonNegative, checkShapes, checkUnitInterval, show, zeros } from './validate.ts';
 
 /** State of scaleByAdam: the step count and the first and second moments, one array per group. */
 export interface AdamState {
@@ -54,12 +54,16 @@ export function scaleByAdam(opts: { b1?: number; b2?: number; eps?: number } = {
 }
 
 /**
- * Heavy-ball momentum (Polyak 1964), optax's trace: m ← decay·m + g, u ← m. With scale(-lr) the effective step
- * on a constant gradient is lr/(1 − decay). Default decay 0.9. Cost 2 flops per parameter; state P.
+ * Heavy-ball momentum (Polyak 1964), optax's trace: m ← decay·m + g, u ← m; with `nesterov`, u ← g + decay·m
+ * (Nesterov's look-ahead as optax writes it, the momentum Muon uses). With scale(-lr) the effective step on a
+ * constant gradient is lr/(1 − decay). Default decay 0.9. Cost 2–3 flops per parameter; state P.
  */
-export function trace(decay: number = OPTIMIZER_DEFAULTS.momentum.momentum): GradientTransform<Float64Array[]> {
+export function trace(
+  decay: number = OPTIMIZER_DEFAULTS.momentum.momentum,
+  nesterov = false,
+): GradientTransform<Float64Array[]> {
   checkUnitInterval('trace: decay', decay);
-  const name = `trace(${decay})`;
+  const name = nesterov ? `trace(${decay}, nesterov)` : `trace(${decay})`;
   return {
     name,
     init: (sizes) => zeros(name, sizes),
@@ -71,7 +75,7 @@ export function trace(decay: number = OPTIMIZER_DEFAULTS.momentum.momentum): Gra
         for (let i = 0; i < mg.length; i++) {
           const mi = decay * mg[i] + ug[i];
           mg[i] = mi;
-          ug[i] = mi;
+          ug[i] = nesterov ? ug[i] + decay * mi : mi;
         }
       }
     },
@@ -240,6 +244,113 @@ export function scaleBySchedule(schedule: (t: number) => number): GradientTransf
       for (let g = 0; g < updates.length; g++) {
         const ug = updates[g];
         for (let i = 0; i < ug.length; i++) ug[i] *= factor;
+      }
+    },
+  };
+}
+
+/**
+ * signSGD's direction (Bernstein, Wang, Azizzadenesheli & Anandkumar 2018): u_i ← sign(g_i) (0 stays 0). Every
+ * coordinate moves by the same amount: the extreme per-coordinate normalization (Adam with b1 = b2 = 0, eps = 0).
+ * Cost 1 comparison per parameter; no state.
+ */
+export function scaleBySign(): GradientTransform<null> {
+  return {
+    name: 'scaleBySign()',
+    init: () => null,
+    apply(updates) {
+      for (const ug of updates) for (let i = 0; i < ug.length; i++) ug[i] = ug[i] > 0 ? 1 : ug[i] < 0 ? -1 : 0;
+    },
+  };
+}
+
+/**
+ * Normalized gradient descent (Nesterov 1984; Hazan, Levy & Shalev-Shwartz 2015): the whole update, all groups
+ * together, divided by its Frobenius norm, u ← g / (||g||_F + eps): one normalization per update, none per
+ * coordinate, so the direction is the gradient's and only the length is fixed. Default eps 1e-16. Cost 3 flops per
+ * parameter; no state.
+ */
+export function scaleByNorm(opts: { eps?: number } = {}): GradientTransform<null> {
+  const eps = opts.eps ?? OPTIMIZER_DEFAULTS['normalized-gd'].eps;
+  checkNonNegative('scaleByNorm: eps', eps);
+  return {
+    name: `scaleByNorm(${eps})`,
+    init: () => null,
+    apply(updates) {
+      let sumSq = 0;
+      for (const ug of updates) for (let i = 0; i < ug.length; i++) sumSq += ug[i] * ug[i];
+      const c = 1 / (Math.sqrt(sumSq) + eps);
+      for (const ug of updates) for (let i = 0; i < ug.length; i++) ug[i] *= c;
+    },
+  };
+}
+
+/** State of freezeDenominator: Adam's state plus the frozen bias correction of the second moment. */
+export type FrozenAdamState = AdamState;
+
+/**
+ * Adam whose second moment stops updating after `t0` steps: steps 1..t0 are scaleByAdam's exactly; from step
+ * t0 + 1 on, v and its bias correction 1 − b2^t0 stay fixed while the momentum m goes on. The denominator is then a
+ * fixed diagonal preconditioner (normalized, no longer adaptive), which separates the two roles Adam's denominator
+ * plays (issue 14). Defaults as scaleByAdam. Cost as Adam until t0, then ~6 flops and one sqrt per parameter; state 2P.
+ */
+export function freezeDenominator(
+  t0: number = OPTIMIZER_DEFAULTS['adam-frozen'].freezeAfter,
+  opts: { b1?: number; b2?: number; eps?: number } = {},
+): GradientTransform<FrozenAdamState> {
+  if (!Number.isInteger(t0) || t0 < 1) throw new RangeError(`freezeDenominator: t0 must be an integer >= 1, got ${show(t0)}`);
+  const d = OPTIMIZER_DEFAULTS.adam;
+  const b1 = opts.b1 ?? d.beta1;
+  const b2 = opts.b2 ?? d.beta2;
+  const eps = opts.eps ?? d.eps;
+  checkUnitInterval('freezeDenominator: b1', b1);
+  checkUnitInterval('freezeDenominator: b2', b2);
+  checkNonNegative('freezeDenominator: eps', eps);
+  const name = `freezeDenominator(${t0}, ${b1}, ${b2}, ${eps})`;
+  return {
+    name,
+    init: (sizes) => ({ count: 0, mu: zeros(name, sizes), nu: zeros(name, sizes) }),
+    apply(updates, state) {
+      checkShapes(name, updates, state.mu);
+      const t = ++state.count;
+      const frozen = t > t0;
+      const correction1 = 1 - Math.pow(b1, t);
+      const correction2 = 1 - Math.pow(b2, Math.min(t, t0));
+      for (let g = 0; g < updates.length; g++) {
+        const mg = state.mu[g];
+        const vg = state.nu[g];
+        const ug = updates[g];
+        for (let i = 0; i < ug.length; i++) {
+          const gi = ug[i];
+          const mi = b1 * mg[i] + (1 - b1) * gi;
+          mg[i] = mi;
+          if (!frozen) vg[i] = b2 * vg[i] + (1 - b2) * gi * gi;
+          ug[i] = mi / correction1 / (Math.sqrt(vg[i] / correction2) + eps);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Decoupled weight decay (Loshchilov & Hutter 2019, AdamW), optax's add_decayed_weights: u ← u + weightDecay·p,
+ * placed after the step direction and before scale(-lr), so the decay is lr·weightDecay·p whatever the
+ * denominator did. Needs the parameters: apply throws when the trainer passes none. Cost 2 flops per parameter; no
+ * state.
+ */
+export function addDecayedWeights(weightDecay: number = OPTIMIZER_DEFAULTS.adamw.weightDecay): GradientTransform<null> {
+  checkNonNegative('addDecayedWeights: weightDecay', weightDecay);
+  const name = `addDecayedWeights(${weightDecay})`;
+  return {
+    name,
+    init: () => null,
+    apply(updates, _state, params) {
+      if (!params) throw new TypeError(`${name}: apply needs the parameters (apply(updates, state, params))`);
+      checkShapes(name, updates, params);
+      for (let g = 0; g < updates.length; g++) {
+        const ug = updates[g];
+        const pg = params[g];
+        for (let i = 0; i < ug.length; i++) ug[i] += weightDecay * pg[i];
       }
     },
   };

@@ -12,6 +12,10 @@ export interface ReportOptions {
   claims?: ClaimResult[];
   /** The results file the runs were read from (named in the report). */
   source?: string;
+  /** Figures to show instead of reportFigures(records) (the optimizer atlas brings its own). */
+  figures?: Figure[];
+  /** HTML sections (trusted, already escaped) placed before the summary table, e.g. the atlas table. */
+  sections?: string[];
 }
 
 /** The figures of a report for these runs (those that have data). */
@@ -30,7 +34,7 @@ export function reportFigures(records: readonly RunRecord[]): Figure[] {
 /** A complete, self-contained HTML page: claims, a summary table, SVG figures with captions, the methods' settings. */
 export async function renderReport(records: readonly RunRecord[], opts: ReportOptions = {}): Promise<string> {
   if (records.length === 0) throw new RangeError('report: no runs to report');
-  const figures = reportFigures(records);
+  const figures = opts.figures ?? reportFigures(records);
   const svgs = await Promise.all(figures.map((f) => renderSvg(f.spec)));
   const title = opts.title ?? 'mcomplete report';
   const trace = provenance(records);
@@ -43,6 +47,7 @@ export async function renderReport(records: readonly RunRecord[], opts: ReportOp
     `<p class="meta">${esc(trace)}${opts.source ? `. Results file: <code>${esc(opts.source)}</code>` : ''}. Generated ${esc(new Date().toISOString())}.</p>`,
   ];
   if (opts.claims) parts.push(claimsTable(opts.claims));
+  if (opts.sections) parts.push(...opts.sections);
   parts.push(summaryTable(records));
   for (const [i, f] of figures.entries()) {
     parts.push(
@@ -123,7 +128,7 @@ function fmt(x: number): string {
 }
 
 /** Escape text for HTML. */
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

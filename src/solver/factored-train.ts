@@ -116,7 +116,8 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOpti
   const { A, B } = model;
   const optimizer = opts.optimizer;
   const params = [A.data, B.data];
-  const state = optimizer.init(params.map((p) => p.length));
+  const backend = opts.backend ?? getBackend();
+  const state = optimizer.init(params.map((p) => p.length), { shapes: [[m, opts.rank], [n, opts.rank]], backend });
   const gradA = zeros(m, opts.rank);
   const gradB = zeros(n, opts.rank);
   const grads = [gradA.data, gradB.data];
@@ -125,7 +126,6 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOpti
     nuclear: (opts.penalty === 'nuclear' ? opts.lambda : 0) + nuclearWeight,
   };
   const usePenalty = weights.ratio !== 0 || weights.nuclear !== 0;
-  const backend = opts.backend ?? getBackend();
   const ws = usePenalty ? createFactoredWorkspace(m, n, opts.rank, backend) : null;
   const progressEvery = Math.max(1, opts.progressEvery ?? 100);
   const evalEvery = opts.evalEvery ?? 0;

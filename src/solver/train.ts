@@ -156,7 +156,7 @@ export function optimizerStep(
   state: unknown,
   t: number,
 ): void {
-  optimizer.apply(grads, state);
+  optimizer.apply(grads, state, params);
   let updateSum = 0;
   for (const u of grads) for (let i = 0; i < u.length; i++) updateSum += u[i];
   if (!Number.isFinite(updateSum)) throw new DivergenceError('the parameter update', t, optimizer.name);
@@ -178,7 +178,10 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
   const deepWs = createDeepWorkspace(model);
   const optimizer = opts.optimizer;
   const params = model.layers.map((L) => L.data);
-  const state = optimizer.init(params.map((p) => p.length));
+  const state = optimizer.init(
+    params.map((p) => p.length),
+    { shapes: model.layers.map((L) => [L.rows, L.cols] as const), backend },
+  );
   const G = zeros(m, n);
   const grads = opts.depth === 1 ? [G] : model.layers.map((L) => zeros(L.rows, L.cols));
   const gradData = grads.map((g) => g.data);
@@ -227,6 +230,8 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
     mse = sse / count;
     penaltyValue = 0;
     if (usePenalty) {
+      // A product of finite layers can overflow (depth > 1, a large step): that is divergence, not a bad SVD input.
+      if (svdWs && !allFinite(w)) throw new DivergenceError('the end-to-end matrix W', t, optimizer.name);
       const svd = svdWs ? backend.svdInto(W, svdWs, { warmStart: t > 1 }) : null;
       penaltyValue = penalty(opts.penalty, W, svd, {
         gradOut: G,
@@ -272,6 +277,13 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
     },
     opts.signal,
   );
+}
+
+/** Whether every entry is finite (one pass, no allocation). */
+function allFinite(x: Float64Array): boolean {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i] * 0;
+  return sum === 0;
 }
 
 /**

@@ -92,7 +92,7 @@ for (const [flag, value, pattern] of [
   ['--method', 'svt', /--method.*gradient, nuclear-min, soft-impute/],
   ['--rel-tol', '1e-3', /--rel-tol.*applies only to --method nuclear-min or soft-impute/],
   ['--lambda-min-ratio', '2', /--lambda-min-ratio.*\(0, 1\]/],
-  ['--optimizer', 'lbfgs', /--optimizer.*sgd, momentum, adam, rmsprop, adagrad, group-rmsprop/],
+  ['--optimizer', 'lbfgs', /--optimizer.*sgd, momentum, adam, rmsprop, adagrad, group-rmsprop, sign, normalized-gd, adafactor, muon, adamw, adam-frozen/],
   ['--lr', '-1', /--lr.*> 0/],
   ['--n', 'ten', /--n.*integer/],
   ['--samples', '100000', /--samples.*n²/],

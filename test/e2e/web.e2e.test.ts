@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeState, encodeState } from '../../web/state.ts';
+import { OPTIMIZER_NAMES } from '../../src/optim/index.ts';
 import type { ResultsJson } from '../../web/results.ts';
 import { CHROMIUM_ARGS, chromiumSkip, findChromium } from '../helpers/chromium.ts';
 import { serveStatic } from '../helpers/static-server.ts';
@@ -87,6 +88,11 @@ describe('live page in headless Chromium', { skip, timeout: 180_000 }, () => {
     assert.equal(await page.inputValue('[name="a.lr"]'), '0.01');
     assert.equal(await page.inputValue('[name="b.opt"]'), 'sgd');
     assert.equal(await page.textContent('#notice'), '');
+    // Both runs offer every named optimizer, the atlas's (issue 14) included.
+    for (const p of ['a', 'b']) {
+      const offered = await page.$$eval(`[name="${p}.opt"] option`, (os) => os.map((o) => (o as HTMLOptionElement).value));
+      assert.deepEqual(offered, [...OPTIMIZER_NAMES]);
+    }
   });
 
   it('trains: the error curve gets points and falls for adam + L∗/F', async () => {

@@ -11,6 +11,10 @@ import {
   QUICK_CLAIMS,
   FULL_CLAIMS,
   claimsPresetFor,
+  denominatorClaim,
+  OTHER_NORMALIZATIONS,
+  WITH_DENOMINATOR,
+  WITHOUT_DENOMINATOR,
   type ClaimsConfig,
 } from '../../src/experiment/claims.ts';
 import { expandSweep, validateSweepSpec } from '../../src/experiment/spec.ts';
@@ -168,4 +172,64 @@ test('the built-in claims sweeps run every role of their config at the compariso
   assert.equal(FULL_CLAIMS.spec.n, 100);
   assert.equal(FULL_CLAIMS.spec.rank, 5);
   assert.equal(FULL_CLAIMS.spec.seeds.length, 3);
+});
+
+// ---- claim 9 (issue 14): which normalization recovers with L*/F ----------------------------------------------
+
+/** Claim 9's roles: one method per optimizer, named after it. */
+const roles = Object.fromEntries([...WITH_DENOMINATOR, ...WITHOUT_DENOMINATOR, ...OTHER_NORMALIZATIONS].map((o) => [o, o]));
+
+/** Depth-1 runs at m = 200 where claim 9 holds clearly; `over` replaces some optimizers' errors. */
+function denominatorRuns(over: Record<string, (number | null)[]> = {}): RunRecord[] {
+  const errs = (o: string): (number | null)[] =>
+    over[o] ?? ((WITH_DENOMINATOR as readonly string[]).includes(o) ? [1e-3, 2e-3, 1e-3] : (WITHOUT_DENOMINATOR as readonly string[]).includes(o) ? [0.6, 0.7, 0.8] : [0.2, 0.3, 0.25]);
+  return Object.keys(roles).flatMap((o) => seeds(o, 200, errs(o)));
+}
+
+test('claim 9 is supported when every denominator optimizer recovers and the others do not, and is evaluated only when configured', () => {
+  const c = denominatorClaim(denominatorRuns(), roles, 200, DEFAULT_THRESHOLDS);
+  assert.equal(c.id, 9);
+  assert.equal(c.verdict, 'supported');
+  assert.match(c.evidence, /with a denominator: adam 1\.3e-3 ± 5\.8e-4 \(3 seeds\)/);
+  assert.doesNotMatch(c.evidence, /recovers? without/);
+  assert.equal(evaluateClaims(allHold(), config).length, 6, 'no claim 9 without config.denominator');
+  const nine = evaluateClaims([...allHold(), ...denominatorRuns()], { ...config, denominator: roles });
+  assert.deepEqual(nine.map((x) => x.id), [1, 2, 3, 4, 5, 6, 9]);
+});
+
+test('claim 9: muon or normalized GD recovering is "not supported", and the evidence names it', () => {
+  const muon = denominatorClaim(denominatorRuns({ muon: [1e-3, 1e-3, 2e-3] }), roles, 200, DEFAULT_THRESHOLDS);
+  assert.equal(muon.verdict, 'not supported');
+  assert.match(muon.evidence, /muon recovers without a per-coordinate denominator/);
+  const ngd = denominatorClaim(denominatorRuns({ 'normalized-gd': [1e-3, 1e-3, 2e-3] }), roles, 200, DEFAULT_THRESHOLDS);
+  assert.equal(ngd.verdict, 'not supported');
+  assert.match(ngd.evidence, /normalized-gd recovers/);
+  const adafactorFails = denominatorClaim(denominatorRuns({ adafactor: [0.2, 0.3, 0.2] }), roles, 200, DEFAULT_THRESHOLDS);
+  assert.equal(adafactorFails.verdict, 'not supported');
+  const missing = denominatorClaim(denominatorRuns().filter((r) => r.name !== 'sign'), roles, 200, DEFAULT_THRESHOLDS);
+  assert.equal(missing.verdict, 'inconclusive');
+});
+
+test('the claims sweeps run claim 9: every optimizer at depth 1 with L*/F at the comparison m', () => {
+  for (const preset of [QUICK_CLAIMS, FULL_CLAIMS]) {
+    const tasks = expandSweep(validateSweepSpec(preset.spec, preset.spec.name));
+    const d = preset.config.denominator!;
+    for (const o of [...WITH_DENOMINATOR, ...WITHOUT_DENOMINATOR, ...OTHER_NORMALIZATIONS]) {
+      const t = tasks.filter((x) => x.name === d[o] && x.settings.samples === preset.config.compareAt);
+      // The quick claims run claim 9's extra optimizers on seed 0 only (npm start's time); the roles of claims 2–4 on all.
+      const extra = preset === QUICK_CLAIMS && !['adam', 'rmsprop', 'sgd', 'momentum'].includes(o);
+      assert.deepEqual(t.map((x) => x.settings.seed), extra ? [0] : [0, 1, 2], `${o} at m=${preset.config.compareAt}`);
+      const s = t[0].settings as { optimizer: string; depth: number; penalty: string };
+      assert.deepEqual([s.optimizer, s.depth, s.penalty], [o, 1, 'ratio']);
+    }
+  }
+});
+
+test('a method\'s "seeds" must be among the sweep\'s and restricts its runs', () => {
+  const spec = { n: 10, rank: 1, samples: [20], seeds: [0, 1, 2], methods: [{ name: 'a', method: 'gradient', seeds: [2] }] };
+  assert.deepEqual(expandSweep(validateSweepSpec(spec, 's.json')).map((t) => t.settings.seed), [2]);
+  assert.throws(
+    () => validateSweepSpec({ ...spec, methods: [{ name: 'a', method: 'gradient', seeds: [5] }] }, 's.json'),
+    /s\.json: methods\[0\]\.seeds\[0\]: 5 is not in the sweep's seeds \[0, 1, 2\]/,
+  );
 });

@@ -82,7 +82,8 @@ test('a claims report has the claims table; writeReport writes index.html atomic
   assert.equal(file, join(dir, 'index.html'));
   const html = readFileSync(file, 'utf8');
   assert.ok(html.includes('Claims</h2>'));
-  assert.equal((html.match(/class="verdict /g) ?? []).length, 6);
+  assert.ok(claims.some((c) => c.id === 9), 'the quick claims include claim 9');
+  assert.equal((html.match(/class="verdict /g) ?? []).length, claims.length);
 });
 
 test('mcomplete report writes the HTML from a results file and says where', () => {

@@ -105,6 +105,28 @@ describe('training session (the worker engine)', () => {
     assert.equal(changes, 2);
   });
 
+  it('trains the atlas optimizers in both runs (muon and adafactor treat each layer as a matrix)', () => {
+    const pairs = [['muon', 'adafactor'], ['sign', 'normalized-gd'], ['adamw', 'adam-frozen']] as const;
+    for (const [a, b] of pairs) {
+      const session = createSession({
+        ...state,
+        maxSteps: 200,
+        runs: [
+          { depth: 2, penalty: 'ratio', lambda: 1e-4, optimizer: a, lr: 1e-2 },
+          { depth: 1, penalty: 'ratio', lambda: 1e-4, optimizer: b, lr: 1e-2 },
+        ],
+      });
+      const first = session.snapshot(0);
+      while (!session.done()) session.stepAll();
+      const last = session.snapshot(1000);
+      for (const i of [0, 1]) {
+        assert.equal(last[i].status, 'done', `${[a, b][i]}: ${last[i].error}`);
+        assert.equal(last[i].step, 200);
+        assert.ok(last[i].metrics.relObserved < first[i].metrics.relObserved, `${[a, b][i]} fitted the observed entries`);
+      }
+    }
+  });
+
   it('gives both runs the same problem as the library (same seed, same numbers)', () => {
     const session = createSession(state);
     const problem = syntheticProblem({ n: 12, rank: 1, samples: 72, seed: state.seed });

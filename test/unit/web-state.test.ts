@@ -92,3 +92,14 @@ describe('page state in the URL', () => {
     assert.ok(!sameTraining(DEFAULT_STATE, { ...DEFAULT_STATE, runs }));
   });
 });
+
+describe('the optimizers the page offers', () => {
+  it('every named optimizer (the atlas ones included) is accepted in both runs', () => {
+    for (const name of ['sign', 'normalized-gd', 'adafactor', 'muon', 'adamw', 'adam-frozen']) assert.ok(OPTIMIZER_NAMES.includes(name as never), name);
+    for (const name of OPTIMIZER_NAMES) {
+      const { state, problems } = decodeState(`a.opt=${name}&b.opt=${name}`);
+      assert.deepEqual(problems, []);
+      assert.deepEqual(state.runs.map((r) => r.optimizer), [name, name]);
+    }
+  });
+});

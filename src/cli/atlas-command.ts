@@ -1,0 +1,142 @@
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  ATLAS_FULL,
+  ATLAS_PENALTIES,
+  ATLAS_QUICK,
+  atlasSpec,
+  atlasTable,
+  cellName,
+  chooseLearningRates,
+  formatAtlasTable,
+  restrictProtocol,
+  tuningSpec,
+  type AtlasProtocol,
+} from '../experiment/atlas.ts';
+import { DEFAULT_THRESHOLDS, denominatorClaim, formatClaims } from '../experiment/claims.ts';
+import { OPTIMIZER_NAMES } from '../optim/index.ts';
+import { atlasFigures, atlasSections } from '../report/atlas.ts';
+import { writeReport } from '../report/html.ts';
+import { intInRange } from './parse.ts';
+import { interruptedMessage, runSweepCli } from './sweep-runner.ts';
+
+interface AtlasFlags {
+  quick: boolean;
+  out: string;
+  workers: number;
+  resume: boolean;
+  force: boolean;
+  quiet: boolean;
+  json: boolean;
+  optimizers?: string[];
+  penalties?: string[];
+  depths?: number[];
+  seeds?: number[];
+}
+
+/** A commander parser for a comma-separated list of `allowed` names. */
+function nameList(allowed: readonly string[]) {
+  return (value: string): string[] => {
+    const names = value.split(',').map((s) => s.trim());
+    for (const n of names) if (!allowed.includes(n)) throw new InvalidArgumentError(`expected names among ${allowed.join(', ')}, got "${n}".`);
+    return names;
+  };
+}
+
+/** A commander parser for a comma-separated list of integers in [min, max]. */
+function intList(min: number, max: number) {
+  const one = intInRange(min, max);
+  return (value: string): number[] => value.split(',').map((s) => one(s.trim()));
+}
+
+/** Write `text` to `file` through a temporary file and a rename (no partial file on a crash). */
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+/**
+ * The `mcomplete atlas` command: the optimizer atlas (src/experiment/atlas.ts). The tuning sweep, the learning-rate
+ * choice, the atlas sweep at the chosen rates (one results file, resumable), then atlas.json, a table and a report.
+ */
+export function atlasCommand(): Command {
+  return new Command('atlas')
+    .description(
+      'the optimizer atlas: every optimizer × penalty {ratio, nuclear, none} × depth {1, 2, 3} on n=100, rank 5, m=2000, seeds 0-2, ' +
+        'each cell at the learning rate of a grid with the least final training objective on seed 1000; --quick: n=30',
+    )
+    .option('--quick', 'the quick atlas: n=30, rank 2, m=270, 12,000 steps', false)
+    .addOption(new Option('--out <dir>', 'folder for results.jsonl, atlas.json and index.html').default('atlas'))
+    .addOption(new Option('--workers <int>', 'worker threads').default(availableParallelism()).argParser(intInRange(1, 256)))
+    .addOption(new Option('--optimizers <list>', `only these optimizers (comma-separated: ${OPTIMIZER_NAMES.join(', ')})`).argParser(nameList(OPTIMIZER_NAMES)))
+    .addOption(new Option('--penalties <list>', `only these penalties (${ATLAS_PENALTIES.join(', ')})`).argParser(nameList(ATLAS_PENALTIES)))
+    .addOption(new Option('--depths <list>', 'only these depths (1, 2, 3)').argParser(intList(1, 3)))
+    .addOption(new Option('--seeds <list>', 'these seeds instead of 0,1,2').argParser(intList(0, 2 ** 32 - 1)))
+    .option('--resume', 'continue an interrupted atlas in --out', false)
+    .option('--force', 'start afresh even if --out already holds results', false)
+    .option('--quiet', 'no progress on stderr', false)
+    .option('--json', 'print one JSON object (choices, table, file names) on stdout instead of the table', false)
+    .action(async (flags: AtlasFlags, command: Command) => {
+      if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
+      const results = join(flags.out, 'results.jsonl');
+      if (!flags.resume && !flags.force && existsSync(results) && statSync(results).size > 0) {
+        command.error(`error: ${results} already holds results; pass --resume to continue it or --force to start it afresh`, { exitCode: 2 });
+      }
+      const protocol: AtlasProtocol = restrictProtocol(flags.quick ? ATLAS_QUICK : ATLAS_FULL, {
+        optimizers: flags.optimizers,
+        penalties: flags.penalties,
+        depths: flags.depths,
+        seeds: flags.seeds,
+      });
+      mkdirSync(flags.out, { recursive: true });
+      const again = `mcomplete ${process.argv.slice(2).filter((a) => a !== '--resume' && a !== '--force').join(' ')} --resume`;
+      const sweepOpts = { out: results, workers: flags.workers, quiet: flags.quiet };
+      const tuning = await runSweepCli(tuningSpec(protocol), { ...sweepOpts, resume: flags.resume });
+      if (tuning.interrupted) {
+        process.stderr.write(interruptedMessage(tuning, again));
+        process.exitCode = 130;
+        return;
+      }
+      const choices = chooseLearningRates(protocol, tuning.records);
+      const atlas = await runSweepCli(atlasSpec(protocol, choices), { ...sweepOpts, resume: true });
+      if (atlas.interrupted) {
+        process.stderr.write(interruptedMessage(atlas, again));
+        process.exitCode = 130;
+        return;
+      }
+      const rows = atlasTable(choices, atlas.records);
+      // Claim 9 on the atlas's own depth-1 L∗/F cells, at the rates the rule chose.
+      const claims =
+        protocol.depths.includes(1) && protocol.penalties.includes('ratio')
+          ? [
+              denominatorClaim(
+                atlas.records,
+                Object.fromEntries(protocol.optimizers.map((o) => [o, cellName({ optimizer: o, penalty: 'ratio', depth: 1 })])),
+                protocol.samples,
+                DEFAULT_THRESHOLDS,
+              ),
+            ]
+          : [];
+      const summaryFile = join(flags.out, 'atlas.json');
+      writeAtomic(summaryFile, `${JSON.stringify({ protocol, choices, rows, claims }, null, 1)}\n`);
+      const size = `n=${protocol.n}, rank ${protocol.rank}, m=${protocol.samples}, seeds ${protocol.seeds.join(', ')}, tuning seed ${protocol.tuneSeed}`;
+      const report = await writeReport(atlas.records, flags.out, {
+        title: `mcomplete optimizer atlas (${flags.quick ? 'quick' : 'full'}: ${size})`,
+        source: results,
+        figures: atlasFigures(atlas.records, rows, protocol.rank),
+        sections: atlasSections(rows, choices),
+        claims,
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ sweep: protocol.name, choices, rows, claims, results, summary: summaryFile, report })}\n`);
+        return;
+      }
+      process.stdout.write(`Optimizer atlas (${size}; ${tuning.total} tuning + ${atlas.total} atlas runs)\n\n`);
+      process.stdout.write(formatAtlasTable(rows));
+      if (claims.length > 0) process.stdout.write(`\n${formatClaims(claims)}`);
+      process.stdout.write(`\nResults: ${results}\nSummary: ${summaryFile}\nReport:  ${report}\n`);
+    });
+}

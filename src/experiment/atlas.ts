@@ -1,0 +1,240 @@
+// The optimizer atlas (issue 14): which normalization makes L*/F recover. A built-in sweep of optimizer × penalty
+// × depth on one problem, each cell's learning rate chosen by the same rule: the best of LR_GRID by the final
+// training objective of a run on a separate tuning seed (never by the error against the truth). Two sweeps on one
+// results file: the tuning runs (seed tuneSeed), then the atlas runs at the chosen rates (seeds 0–2). Both resume.
+import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.ts';
+import type { PenaltyName } from '../penalty/index.ts';
+import type { RunRecord } from './execute.ts';
+import type { RunMetrics } from './method.ts';
+import { meanStd } from './claims.ts';
+import type { MethodSpec, SweepSpec } from './spec.ts';
+
+/** The atlas's penalties: the normalized one, the nuclear norm, none. */
+export const ATLAS_PENALTIES: readonly PenaltyName[] = Object.freeze(['ratio', 'nuclear', 'none'] as const);
+
+/** The learning-rate grid every cell chooses from: the decades 1e-4 … 1e2. */
+export const LR_GRID: readonly number[] = Object.freeze([1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100]);
+
+/** Everything that fixes an atlas: the problem, the grid of cells, the budgets and the learning-rate rule. */
+export interface AtlasProtocol {
+  /** Sweep names: `${name}` for the atlas runs, `${name}-tune` for the tuning runs. */
+  name: string;
+  n: number;
+  rank: number;
+  samples: number;
+  seeds: number[];
+  /** The seed of the tuning runs (its own data, sampling and initialization). */
+  tuneSeed: number;
+  optimizers: OptimizerName[];
+  penalties: PenaltyName[];
+  depths: number[];
+  lrGrid: number[];
+  /** λ of the ratio and nuclear penalties. */
+  lambda: number;
+  /** Step cap with a penalty (no stop rule but divergence) and without (there train MSE ≤ 1e-6 also stops). */
+  maxIters: number;
+  unpenalizedMaxIters: number;
+  /** Tuning runs take this share of the cap (the rule compares objectives at the same, shorter, budget). */
+  tuneFraction: number;
+  recordSpectrumEvery: number;
+}
+
+/**
+ * The atlas at the protocol's problem (docs/design.md section 4: n = 100, rank 5, m = 2000, seeds 0–2) with
+ * RUN_DEFAULTS' λ, caps and init. 12 optimizers × 3 penalties × 3 depths × (7 tuning + 3) runs: days of CPU at
+ * about 2 ms a step; docs/results.md says what was run.
+ */
+export const ATLAS_FULL: AtlasProtocol = {
+  name: 'atlas',
+  n: 100,
+  rank: 5,
+  samples: 2000,
+  seeds: [0, 1, 2],
+  tuneSeed: 1000,
+  optimizers: [...OPTIMIZER_NAMES],
+  penalties: [...ATLAS_PENALTIES],
+  depths: [1, 2, 3],
+  lrGrid: [...LR_GRID],
+  lambda: 1e-4,
+  maxIters: 25000,
+  unpenalizedMaxIters: 40000,
+  tuneFraction: 0.25,
+  recordSpectrumEvery: 1000,
+};
+
+/** The quick atlas (`--quick`, tests, the report page): the quick claims' problem, n = 30, rank 2, m = 270, 12,000 steps. */
+export const ATLAS_QUICK: AtlasProtocol = {
+  ...ATLAS_FULL,
+  name: 'atlas-quick',
+  n: 30,
+  rank: 2,
+  samples: 270,
+  lambda: 1e-3,
+  maxIters: 12000,
+  unpenalizedMaxIters: 12000,
+  recordSpectrumEvery: 500,
+};
+
+/** One cell of the atlas. */
+export interface AtlasCell {
+  optimizer: OptimizerName;
+  penalty: PenaltyName;
+  depth: number;
+}
+
+/** The label of a cell's atlas runs, e.g. "adam · ratio · depth 1". */
+export function cellName(c: AtlasCell): string {
+  return `${c.optimizer} · ${c.penalty} · depth ${c.depth}`;
+}
+
+/** The label of a cell's tuning run at one learning rate. */
+export function tuneName(c: AtlasCell, lr: number): string {
+  return `tune: ${cellName(c)} · lr ${lr}`;
+}
+
+/** Every cell, optimizers outermost, in protocol order. */
+export function atlasCells(p: AtlasProtocol): AtlasCell[] {
+  return p.optimizers.flatMap((optimizer) => p.depths.flatMap((depth) => p.penalties.map((penalty) => ({ optimizer, penalty, depth }))));
+}
+
+/** A cell's gradient method at learning rate lr and step cap maxIters (every setting explicit, so no default moves it). */
+function cellMethod(p: AtlasProtocol, c: AtlasCell, name: string, lr: number, maxIters: number): MethodSpec {
+  return {
+    name,
+    method: 'gradient',
+    depth: c.depth,
+    penalty: c.penalty,
+    lambda: c.penalty === 'none' ? 0 : p.lambda,
+    optimizer: c.optimizer,
+    lr,
+    initScale: 1e-3,
+    maxIters,
+    tol: c.penalty === 'none' ? 1e-6 : 0,
+  };
+}
+
+/** A cell's step cap. */
+function capOf(p: AtlasProtocol, c: AtlasCell): number {
+  return c.penalty === 'none' ? p.unpenalizedMaxIters : p.maxIters;
+}
+
+/** The tuning sweep: every cell at every rate of the grid, on the tuning seed, at tuneFraction of the cap. */
+export function tuningSpec(p: AtlasProtocol): SweepSpec {
+  const methods = atlasCells(p).flatMap((c) =>
+    p.lrGrid.map((lr) => cellMethod(p, c, tuneName(c, lr), lr, Math.max(1, Math.round(p.tuneFraction * capOf(p, c))))),
+  );
+  return { name: `${p.name}-tune`, n: p.n, rank: p.rank, samples: [p.samples], seeds: [p.tuneSeed], methods, recordSpectrumEvery: 0 };
+}
+
+/** A cell's learning-rate choice: the grid's final training objectives (null: diverged) and the rate chosen. */
+export interface LrChoice {
+  cell: AtlasCell;
+  /** One entry per grid rate: the tuning run's final objective (data term + λ·penalty), null if it diverged or is missing. */
+  grid: { lr: number; objective: number | null }[];
+  /** The rate with the least final objective (ties: the smaller rate); null when every tuning run diverged. */
+  lr: number | null;
+}
+
+/**
+ * The training objective of a run's final W from its metrics: train MSE + λ·R(W), R = ||W||_∗ / ||W||_F (ratio),
+ * ||W||_∗ (nuclear) or 0 (none): the quantity the trainer minimizes, no use of the truth.
+ */
+export function finalObjective(penalty: PenaltyName, lambda: number, m: RunMetrics): number {
+  if (penalty === 'ratio') return m.trainMSE + lambda * m.ratio;
+  if (penalty === 'nuclear') return m.trainMSE + lambda * m.nuclearNorm;
+  return m.trainMSE;
+}
+
+/** The rule: for each cell, the grid rate whose tuning run ended with the least training objective. */
+export function chooseLearningRates(p: AtlasProtocol, tuning: readonly RunRecord[]): LrChoice[] {
+  const byName = new Map(tuning.map((r) => [r.name, r]));
+  return atlasCells(p).map((cell) => {
+    const grid = p.lrGrid.map((lr) => {
+      const m = byName.get(tuneName(cell, lr))?.metrics;
+      const value = m ? finalObjective(cell.penalty, p.lambda, m) : NaN;
+      return { lr, objective: Number.isFinite(value) ? value : null };
+    });
+    let best: { lr: number; objective: number } | null = null;
+    for (const g of grid) if (g.objective !== null && (best === null || g.objective < best.objective)) best = { lr: g.lr, objective: g.objective };
+    return { cell, grid, lr: best?.lr ?? null };
+  });
+}
+
+/** The atlas sweep: every cell with a chosen rate, on the protocol's seeds, recording spectra and tail steps. */
+export function atlasSpec(p: AtlasProtocol, choices: readonly LrChoice[]): SweepSpec {
+  const methods = choices.filter((c) => c.lr !== null).map((c) => cellMethod(p, c.cell, cellName(c.cell), c.lr as number, capOf(p, c.cell)));
+  return {
+    name: p.name,
+    n: p.n,
+    rank: p.rank,
+    samples: [p.samples],
+    seeds: p.seeds,
+    methods,
+    recordSpectrumEvery: p.recordSpectrumEvery,
+    recordTailStep: true,
+  };
+}
+
+/** One row of the atlas table: a cell, its chosen rate and relError over seeds (diverged runs counted apart). */
+export interface AtlasRow {
+  cell: AtlasCell;
+  lr: number | null;
+  relError: { mean: number; std: number };
+  seeds: number;
+  diverged: number;
+  /** Mean over seeds and checkpoints of the tail step share (NaN when none was recorded). */
+  tailStep: number;
+}
+
+/** The atlas table from the choices and the atlas runs. */
+export function atlasTable(choices: readonly LrChoice[], runs: readonly RunRecord[]): AtlasRow[] {
+  return choices.map(({ cell, lr }) => {
+    const mine = runs.filter((r) => r.name === cellName(cell));
+    const ok = mine.filter((r) => r.metrics !== null);
+    const tails = ok.flatMap((r) => (r.checkpoints ?? []).flatMap((c) => (c.tailStep === undefined ? [] : [c.tailStep])));
+    return {
+      cell,
+      lr,
+      relError: meanStd(ok.map((r) => r.metrics!.relError)),
+      seeds: ok.length,
+      diverged: mine.length - ok.length,
+      tailStep: tails.length ? meanStd(tails).mean : NaN,
+    };
+  });
+}
+
+/** The atlas table as plain text (one line per cell). */
+export function formatAtlasTable(rows: readonly AtlasRow[]): string {
+  const head = `${'optimizer'.padEnd(14)} ${'penalty'.padEnd(8)} depth  ${'lr'.padStart(6)}  ${'relError mean ± std'.padEnd(20)} ${'tail step'.padStart(9)}  seeds`;
+  const lines = rows.map((r) => {
+    const rel = r.seeds ? `${r.relError.mean.toExponential(2)} ± ${r.relError.std.toExponential(1)}` : 'diverged';
+    const tail = Number.isFinite(r.tailStep) ? r.tailStep.toFixed(3) : '–';
+    const lr = r.lr === null ? 'none' : String(r.lr);
+    const div = r.diverged ? ` (${r.diverged} diverged)` : '';
+    return `${r.cell.optimizer.padEnd(14)} ${r.cell.penalty.padEnd(8)} ${String(r.cell.depth).padStart(5)}  ${lr.padStart(6)}  ${rel.padEnd(20)} ${tail.padStart(9)}  ${r.seeds}${div}`;
+  });
+  return [head, ...lines, ''].join('\n');
+}
+
+/** Narrow a protocol to the optimizers, penalties, depths or seeds given (the CLI's filters); unknown names throw. */
+export function restrictProtocol(
+  p: AtlasProtocol,
+  only: { optimizers?: string[]; penalties?: string[]; depths?: number[]; seeds?: number[] },
+): AtlasProtocol {
+  const pick = <T extends string | number>(what: string, all: readonly T[], given: readonly (string | number)[] | undefined): T[] => {
+    if (!given) return [...all];
+    for (const g of given) {
+      if (!(all as readonly (string | number)[]).includes(g)) throw new RangeError(`atlas: ${what} must be among ${all.join(', ')}, got ${JSON.stringify(g)}`);
+    }
+    return all.filter((a) => given.includes(a));
+  };
+  const seeds = only.seeds ?? p.seeds;
+  for (const s of seeds) if (!Number.isInteger(s) || s < 0) throw new RangeError(`atlas: seeds must be integers >= 0, got ${s}`);
+  return {
+    ...p,
+    optimizers: pick('optimizers', p.optimizers, only.optimizers),
+    penalties: pick('penalties', p.penalties, only.penalties),
+    depths: pick('depths', p.depths, only.depths),
+    seeds: [...seeds],
+  };
+}
