@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { evaluateClaims, formatClaims, FULL_CLAIMS, QUICK_CLAIMS } from '../experiment/claims.ts';
-import { writeReport } from '../report/html.ts';
+import { renderReport } from '../report/html.ts';
+import { checkOutputs, ensureFolder, removeFolders, writeFileAtomic } from './output.ts';
 import { intInRange } from './parse.ts';
 import { formatSummary, interruptedMessage, runSweepCli } from './sweep-runner.ts';
 
@@ -12,6 +13,7 @@ interface ClaimsFlags {
   out: string;
   workers: number;
   resume: boolean;
+  force: boolean;
   quiet: boolean;
   json: boolean;
 }
@@ -27,12 +29,28 @@ export function claimsCommand(): Command {
     .addOption(new Option('--out <dir>', 'folder for results.jsonl and index.html').default('report'))
     .addOption(new Option('--workers <int>', 'worker threads').default(availableParallelism()).argParser(intInRange(1, 256)))
     .option('--resume', 'continue an interrupted claims sweep in --out instead of starting afresh', false)
+    .option('--force', 'start --out/results.jsonl afresh even if it holds runs', false)
     .option('--quiet', 'no progress on stderr', false)
     .option('--json', 'print one JSON object (claims, summary, file names) on stdout instead of the table', false)
-    .action(async (flags: ClaimsFlags) => {
+    .action(async (flags: ClaimsFlags, command: Command) => {
       const preset = flags.full ? FULL_CLAIMS : QUICK_CLAIMS;
-      mkdirSync(flags.out, { recursive: true });
+      if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
       const results = join(flags.out, 'results.jsonl');
+      const index = join(flags.out, 'index.html');
+      // Same rule as `mcomplete sweep`: an existing results file is never emptied by accident.
+      if (!flags.resume && !flags.force && existsSync(results) && statSync(results).isFile() && statSync(results).size > 0) {
+        command.error(`error: ${results} already holds results; pass --resume to continue it or --force to start it afresh`, { exitCode: 2 });
+      }
+      const created = ensureFolder(flags.out, '--out');
+      try {
+        checkOutputs([
+          { flag: '--out (results.jsonl)', path: results },
+          { flag: '--out (index.html)', path: index },
+        ]);
+      } catch (err) {
+        removeFolders(created);
+        throw err;
+      }
       const summary = await runSweepCli(preset.spec, { out: results, workers: flags.workers, resume: flags.resume, quiet: flags.quiet });
       if (summary.interrupted) {
         const again = `mcomplete claims${flags.full ? ' --full' : ''}${flags.out !== 'report' ? ` --out ${flags.out}` : ''} --resume`;
@@ -42,11 +60,13 @@ export function claimsCommand(): Command {
       }
       const claims = evaluateClaims(summary.records, preset.config);
       const size = `n=${preset.spec.n}, rank ${preset.spec.rank}, m ∈ {${preset.spec.samples.join(', ')}}, seeds ${preset.spec.seeds.join(', ')}`;
-      const report = await writeReport(summary.records, flags.out, {
+      const html = await renderReport(summary.records, {
         title: `mcomplete claims (${flags.full ? 'full' : 'quick'}: ${size})`,
         claims,
         source: results,
       });
+      writeFileAtomic(index, html, '--out (index.html)');
+      const report = index;
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ sweep: preset.spec.name, claims, results, report, seconds: summary.seconds })}\n`);
         return;

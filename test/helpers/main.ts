@@ -17,16 +17,19 @@ export async function runMain(argv: string[]): Promise<MainResult> {
   const err: string[] = [];
   const stdoutWrite = process.stdout.write;
   const stderrWrite = process.stderr.write;
-  const capture = (sink: string[]) =>
+  // The commands write strings; the test runner reports to its parent through stdout in binary chunks, which
+  // pass through untouched (else the parent would lose the results of tests reported while a command runs).
+  const capture = (sink: string[], original: typeof process.stdout.write) =>
     ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-      sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      if (typeof chunk !== 'string') return (original as (c: Uint8Array, ...r: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+      sink.push(chunk);
       const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
       cb?.();
       return true;
     }) as typeof process.stdout.write;
   process.exitCode = undefined;
-  process.stdout.write = capture(out);
-  process.stderr.write = capture(err);
+  process.stdout.write = capture(out, stdoutWrite);
+  process.stderr.write = capture(err, stderrWrite);
   try {
     const code = await main(argv);
     return { code, stdout: out.join(''), stderr: err.join('') };
