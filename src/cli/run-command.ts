@@ -277,7 +277,11 @@ async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<
     });
   } catch (err) {
     // The library names the chain; the CLI knows the flag that fixes it.
-    if (err instanceof DivergenceError) err.message += ` (--lr ${flags.lr / 10})`;
+    if (err instanceof DivergenceError) {
+      err.message += err.atStart
+        ? ` (--init-scale ${flags.initScale} was given; the default is ${RUN_DEFAULTS.initScale})`
+        : ` (--lr ${flags.lr / 10})`;
+    }
     throw err;
   } finally {
     progress.stop();
@@ -289,7 +293,7 @@ async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<
 function metricLines(r: RunResult | NuclearMinRunResult | SoftImputeRunResult): string[] {
   return [
     `relError            ${r.relError.toExponential(3)}`,
-    `relErrorUnobserved  ${r.relErrorUnobserved.toExponential(3)}`,
+    `relErrorUnobserved  ${r.relErrorUnobserved === null ? 'n/a (every entry is observed)' : r.relErrorUnobserved.toExponential(3)}`,
     `trainMSE            ${r.trainMSE.toExponential(3)}`,
     `effectiveRank       ${r.effectiveRank.toFixed(3)}`,
     `nuclearNorm         ${r.nuclearNorm.toFixed(3)}`,
