@@ -17,7 +17,7 @@ import {
   type MethodChoice,
 } from '../complete/index.ts';
 import { COMPLETE_COMMAND_DEFAULTS } from '../defaults.ts';
-import { intInRange, positiveNumber } from './parse.ts';
+import { intInRange, invalid, positiveNumber } from './parse.ts';
 import { createProgressReporter, type ProgressReporter } from './progress.ts';
 import { readTextFile } from './files.ts';
 import { checkOutputs, stageOutputs, type OutputPath } from './output.ts';
@@ -233,13 +233,16 @@ function parseList(integers: boolean) {
     const parts = value.split(',').map((s) => s.trim());
     const xs = parts.map(Number);
     const ok = parts.every((s, i) => s !== '' && Number.isFinite(xs[i]) && (integers ? Number.isInteger(xs[i]) && xs[i] >= 1 : xs[i] >= 0));
-    if (!ok) throw new InvalidArgumentError(integers ? 'expected integers >= 1, separated by commas.' : 'expected numbers >= 0, separated by commas.');
+    if (!ok) {
+      const bad = parts.find((p, i) => !(p !== '' && Number.isFinite(xs[i]))) ?? value;
+      throw invalid(bad, integers ? 'integers >= 1, separated by commas' : 'numbers >= 0, separated by commas');
+    }
     return xs;
   };
 }
 
 function fractionArg(value: string): number {
   const x = Number(value);
-  if (value.trim() === '' || !(x > 0 && x <= 0.5)) throw new InvalidArgumentError('expected a fraction in (0, 0.5].');
+  if (value.trim() === '' || !(x > 0 && x <= 0.5)) throw invalid(value, 'a fraction in (0, 0.5]');
   return x;
 }

@@ -41,6 +41,14 @@ export function parseDecimal(field: string): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
+/**
+ * Why a field that parseDecimal refused is no value: "is out of range (…)" for a decimal beyond float64 such as
+ * 1e400, else "is not a number".
+ */
+export function notANumber(field: string): string {
+  return DECIMAL.test(field) ? 'is out of range (a float64 holds magnitudes up to 1.8e308)' : 'is not a number';
+}
+
 /** Whether a field spells NaN (any case, optional sign). */
 export function isNaNToken(field: string): boolean {
   return /^[+-]?nan$/i.test(field);

@@ -1,6 +1,6 @@
 import { InputError } from '../input-error.ts';
 import type { LabeledObservations } from '../labels.ts';
-import { isInfToken, isNaNToken, parseDecimal, quoteField, readCsvRecords } from './csv.ts';
+import { isInfToken, isNaNToken, notANumber, parseDecimal, quoteField, readCsvRecords } from './csv.ts';
 
 /** Cells that mark a gap in a dense grid: empty, NaN or NA (any case). */
 export function isGapCell(field: string): boolean {
@@ -64,7 +64,7 @@ export function parseDense(text: string, opts: { file: string; header?: boolean 
         const where = { file, line, column: c + 1, columnName: header ? colIds[c] : undefined };
         if (isInfToken(field)) throw new InputError(where, `value ${quoteField(field)} is not finite`);
         const hint = i === 0 && !header ? ' (if the first line names the columns, pass --header)' : '';
-        throw new InputError(where, `value ${quoteField(field)} is not a number; gaps are empty, NaN or NA${hint}`);
+        throw new InputError(where, `value ${quoteField(field)} ${notANumber(field)}; gaps are empty, NaN or NA${hint}`);
       }
       rows.push(i);
       cols.push(c);

@@ -1,7 +1,7 @@
 import { InputError } from '../input-error.ts';
 import type { DuplicatePolicy, LabeledObservations } from '../labels.ts';
 import { labelObservations } from '../labels.ts';
-import { parseDecimal, quoteField } from './csv.ts';
+import { notANumber, parseDecimal, quoteField } from './csv.ts';
 
 /**
  * Parse a Matrix Market coordinate file (`%%MatrixMarket matrix coordinate real|integer general|symmetric`):
@@ -57,7 +57,7 @@ export function parseMatrixMarket(text: string, opts: { file: string; duplicates
     if (!Number.isInteger(i) || i < 1 || i > m) throw new InputError({ file, line, column: 1 }, `row index ${quoteField(parts[0])} is not an integer in 1..${m}`);
     if (!Number.isInteger(j) || j < 1 || j > n) throw new InputError({ file, line, column: 2 }, `column index ${quoteField(parts[1])} is not an integer in 1..${n}`);
     const x = parseDecimal(parts[2]);
-    if (x === null) throw new InputError({ file, line, column: 3 }, `value ${quoteField(parts[2])} is not a finite number`);
+    if (x === null) throw new InputError({ file, line, column: 3 }, `value ${quoteField(parts[2])} ${notANumber(parts[2]) === 'is not a number' ? 'is not a finite number' : notANumber(parts[2])}`);
     read++;
     const add = (a: number, b: number): void => {
       rowLabels.push(String(a));

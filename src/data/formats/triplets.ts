@@ -1,6 +1,6 @@
 import { InputError } from '../input-error.ts';
 import { labelObservations, type DuplicatePolicy, type LabeledObservations } from '../labels.ts';
-import { isInfToken, isNaNToken, parseDecimal, quoteField, readCsvRecords } from './csv.ts';
+import { isInfToken, isNaNToken, notANumber, parseDecimal, quoteField, readCsvRecords } from './csv.ts';
 
 /** A triplet file read: the observations plus the header names of its id and value columns. */
 export interface TripletFile extends LabeledObservations {
@@ -49,7 +49,7 @@ export function parseTriplets(
         if (isNaNToken(field) || isInfToken(field) || field === '') {
           throw new InputError(where, `value ${quoteField(field)} is not a finite number (list only observed entries; leave missing ones out)`);
         }
-        throw new InputError(where, `value ${quoteField(field)} is not a number`);
+        throw new InputError(where, `value ${quoteField(field)} ${notANumber(field)}`);
       }
       values[k] = x;
     }
