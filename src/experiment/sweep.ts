@@ -118,7 +118,8 @@ function createPool(threads: number): Piscina {
     filename: new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
+    // tsx by its resolved URL: a bare 'tsx' would be looked up from the working directory, which may be anywhere.
+    execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [],
   });
 }
 
