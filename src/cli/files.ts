@@ -17,6 +17,7 @@ export function checkWritable(path: string): void {
   checkOutputs([{ flag: 'output', path }]);
 }
 
+/** Write a file atomically (temporary file, then rename); see output.ts, where every command's writing lives. */
 export { writeFileAtomic };
 
 /** A file-system error as an InputError naming the file (other errors pass through). */

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../data/input-error.ts';
 
@@ -261,21 +261,6 @@ export function stageOutputs(): StagedOutputs {
     },
     abort,
   };
-}
-
-/** Open `path` for appending (created if missing); an fs failure is an InputError naming `flag`. */
-export function openForAppend(path: string, flag: string, truncate: boolean): number {
-  try {
-    const fd = openSync(path, truncate ? 'w' : 'a');
-    if (fstatSync(fd).isDirectory()) {
-      closeSync(fd);
-      throw new InputError({ file: path }, `cannot write ${flag} here: it is a folder (name a file)`);
-    }
-    return fd;
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError({ file: path }, `cannot write ${flag}: ${fsReason(err, 'write')}`);
-  }
 }
 
 /** The errno code of an fs error, if any. */
