@@ -70,6 +70,7 @@ function sameFile(a: string, b: string): boolean {
  */
 export function checkOutputs(outputs: readonly OutputPath[], inputs: readonly InputPath[] = []): void {
   for (const [i, out] of outputs.entries()) {
+    if (out.path.trim() === '') throw new InputError({ file: '(empty path)' }, `${out.flag} is empty: name a file`);
     for (const input of inputs) {
       if (sameFile(out.path, input.path)) {
         throw new InputError({ file: out.path }, `${out.flag} names ${input.what} (${input.path}); refusing to overwrite an input: write to another file`);
@@ -121,6 +122,7 @@ function checkWritableFile(out: OutputPath): void {
  * `flag`. An existing folder is fine.
  */
 export function ensureFolder(dir: string, flag: string): string[] {
+  if (dir.trim() === '') throw new InputError({ file: '(empty path)' }, `${flag} is empty: name a folder`);
   const abs = resolve(dir);
   const missing: string[] = [];
   let at = abs;

@@ -106,6 +106,7 @@ test('checkOutputs: a folder, a missing folder and a path under a file are one-l
     [join(dir, 'missing', 'x.csv'), /folder .*missing does not exist/],
     [join(file, 'x.csv'), /is a file, not a folder/],
     ['/proc/nope/x', /--out here/],
+    ['', /--out is empty: name a file/],
   ];
   for (const [path, message] of cases) {
     assert.throws(() => checkOutputs([{ flag: '--out', path }]), (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes('\n'), path);
