@@ -44,7 +44,7 @@ export function claimsCommand(): Command {
       const created = ensureFolder(flags.out, '--out');
       try {
         checkOutputs([
-          { flag: '--out (results.jsonl)', path: results },
+          { flag: '--out (results.jsonl)', path: results, append: flags.resume },
           { flag: '--out (index.html)', path: index },
         ]);
       } catch (err) {

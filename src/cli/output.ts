@@ -10,6 +10,8 @@ import { InputError } from '../data/input-error.ts';
 export interface OutputPath {
   flag: string;
   path: string;
+  /** Appended to in place (a results file), not replaced: an existing file needs only to open for appending. */
+  append?: boolean;
 }
 
 /** A path the command reads, with what it is (for the messages: "the observed file", "the spec"). */
@@ -97,10 +99,21 @@ function checkWritableFile(out: OutputPath): void {
     throw new InputError({ file: out.path }, `cannot write ${out.flag} here: folder ${dir} does not exist (create it first)`);
   }
   if (!dirStat.isDirectory()) throw new InputError({ file: out.path }, `cannot write ${out.flag} here: ${dir} is a file, not a folder`);
+  let exists = false;
   try {
-    if (statSync(out.path).isDirectory()) throw new InputError({ file: out.path }, `cannot write ${out.flag} here: it is a folder (name a file)`);
+    const s = statSync(out.path);
+    if (s.isDirectory()) throw new InputError({ file: out.path }, `cannot write ${out.flag} here: it is a folder (name a file)`);
+    exists = true;
   } catch (err) {
     if (err instanceof InputError) throw err;
+  }
+  if (out.append && exists) {
+    try {
+      closeSync(openSync(out.path, 'a'));
+    } catch (err) {
+      throw new InputError({ file: out.path }, `cannot write ${out.flag}: ${fsReason(err, 'write')}`);
+    }
+    return;
   }
   const probe = tempName(out.path, 'probe');
   try {

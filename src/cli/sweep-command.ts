@@ -34,7 +34,7 @@ export function sweepCommand(): Command {
     .action(async (specFile: string, flags: SweepFlags, command: Command) => {
       const spec = loadSpec(specFile, command);
       if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
-      checkOutputs([{ flag: '--out', path: flags.out }], [{ what: 'the spec', path: specFile }]);
+      checkOutputs([{ flag: '--out', path: flags.out, append: flags.resume }], [{ what: 'the spec', path: specFile }]);
       if (!flags.resume && !flags.force && existsSync(flags.out) && statSync(flags.out).size > 0) {
         command.error(
           `error: ${flags.out} already holds results; pass --resume to continue it or --force to start it afresh`,
