@@ -161,9 +161,15 @@ export function openResults(file: string, opts: { truncate?: boolean } = {}): Re
   return {
     append(record) {
       const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
-      let written = 0;
-      while (written < line.length) written += writeSync(fd, line, written);
-      fsyncSync(fd);
+      try {
+        let written = 0;
+        while (written < line.length) written += writeSync(fd, line, written);
+        fsyncSync(fd);
+      } catch (err) {
+        // A full disk or a vanished file system: one line naming the file (the runs before this one are saved).
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        throw new InputError({ file }, `cannot append a run to the results file (${code}); the runs before it are saved, resume once it can be written`);
+      }
     },
     close() {
       if (open) closeSync(fd);

@@ -62,6 +62,10 @@ test('sweep --out: a missing folder, a folder, a path under a file, /proc/nope/x
   assert.equal(readFileSync(specFile, 'utf8'), before);
 });
 
+test('sweep: a write that fails mid-sweep (a full disk: /dev/full) is one line, exit 1, not a trace', { skip: existsSync('/dev/full') ? false : 'no /dev/full' }, async () => {
+  oneLine(await runMain(['sweep', specFile, '--out', '/dev/full', '--force', '--quiet', '--workers', '1']), 1, /\/dev\/full/);
+});
+
 test('sweep --resume: a last line that is not a cut-off record (notes, a hand-written line, JSON of another kind) is an error naming file and line; the file is left as it was', async () => {
   const cases: [string, RegExp][] = [
     ['my notes about this sweep\n', /, line 1: not a run record of mcomplete/],
