@@ -1,4 +1,4 @@
-import { closeSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../data/input-error.ts';
 
@@ -89,7 +89,7 @@ export function checkOutputs(outputs: readonly OutputPath[], inputs: readonly In
 
 /** The folder of `path` exists and takes a new file, and `path` is not a folder; else an InputError. */
 function checkWritableFile(out: OutputPath): void {
-  const dir = dirname(resolve(out.path));
+  const dir = dirname(realTarget(out.path));
   let dirStat;
   try {
     dirStat = statSync(dir);
@@ -107,7 +107,7 @@ function checkWritableFile(out: OutputPath): void {
   } catch (err) {
     if (err instanceof InputError) throw err;
   }
-  if (out.append && exists) {
+  if ((out.append && exists) || isSpecialFile(out.path)) {
     try {
       closeSync(openSync(out.path, 'a'));
     } catch (err) {
@@ -115,7 +115,7 @@ function checkWritableFile(out: OutputPath): void {
     }
     return;
   }
-  const probe = tempName(out.path, 'probe');
+  const probe = tempName(join(dir, basename(out.path)), 'probe');
   try {
     closeSync(openSync(probe, 'wx'));
   } catch (err) {
@@ -244,38 +244,57 @@ export interface StagedOutputs {
  * a folder gone) leaves no output of this run behind. Outputs are renamed only in commit().
  */
 export function stageOutputs(): StagedOutputs {
-  const staged: { out: OutputPath; tmp: string }[] = [];
+  // A regular (or new) file gets a temporary file beside its real path (links followed, so a link keeps pointing
+  // at the new content), renamed over it; a device or pipe (/dev/null, /dev/stdout) is written directly, since a
+  // rename would replace the device node itself.
+  const staged: { out: OutputPath; target: string; tmp: string | null; text: string }[] = [];
   const abort = (): void => {
-    for (const s of staged) removeFile(s.tmp);
+    for (const s of staged) if (s.tmp !== null) removeFile(s.tmp);
     staged.length = 0;
   };
   return {
     write(out, text) {
-      const tmp = tempName(out.path, 'tmp');
+      if (isSpecialFile(out.path)) {
+        staged.push({ out, target: out.path, tmp: null, text });
+        return;
+      }
+      const target = realTarget(out.path);
+      const tmp = tempName(target, 'tmp');
       try {
         writeNew(tmp, text);
       } catch (err) {
         abort();
         throw new InputError({ file: out.path }, `cannot write ${out.flag}: ${fsReason(err, 'write')}`);
       }
-      staged.push({ out, tmp });
+      staged.push({ out, target, tmp, text: '' });
     },
     commit() {
       const placed: string[] = [];
       for (const s of staged) {
         try {
-          renameSync(s.tmp, s.out.path);
+          if (s.tmp === null) writeFileSync(s.target, s.text);
+          else renameSync(s.tmp, s.target);
         } catch (err) {
           for (const p of placed) removeFile(p);
           abort();
           throw new InputError({ file: s.out.path }, `cannot write ${s.out.flag}: ${fsReason(err, 'write')}`);
         }
-        placed.push(s.out.path);
+        if (s.tmp !== null) placed.push(s.target);
       }
       staged.length = 0;
     },
     abort,
   };
+}
+
+/** Whether `path` exists and is neither a regular file nor a folder (a character device, a pipe, a socket). */
+function isSpecialFile(path: string): boolean {
+  try {
+    const s = statSync(path);
+    return !s.isFile() && !s.isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** The errno code of an fs error, if any. */

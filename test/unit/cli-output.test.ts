@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/data/input-error.ts';
@@ -134,4 +134,19 @@ test('realTarget follows links, also a link whose target does not exist yet', ()
   assert.equal(realTarget(dangling), realTarget(real));
   writeFileAtomic(real, 'x');
   assert.equal(realTarget(dangling), realTarget(real));
+});
+
+test('an output that is a device (/dev/null) is written into, not replaced; one through a link updates the link\'s target', async () => {
+  const { observed } = ratings();
+  const r = await runMain(['complete', observed, '--out-matrix', '/dev/null', ...FIT]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(statSync('/dev/null').isCharacterDevice(), '/dev/null is still a device');
+  const target = join(dir, `target-${Date.now()}.csv`);
+  writeFileSync(target, 'old\n');
+  const link = join(dir, `out-link-${Date.now()}.csv`);
+  symlinkSync(target, link);
+  const l = await runMain(['complete', observed, '--out-matrix', link, ...FIT]);
+  assert.equal(l.code, 0, l.stderr);
+  assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
+  assert.match(readFileSync(target, 'utf8'), /^user,i0,i1,i2,i3,i4\n/);
 });
