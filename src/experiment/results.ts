@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { InputError } from '../data/input-error.ts';
 import type { RunRecord } from './execute.ts';
 
@@ -27,8 +27,11 @@ export function readResults(file: string, opts: { repair?: boolean } = {}): Resu
   if (!existsSync(file)) return { records: [], lines: [], partialBytes: 0, repaired: false };
   let buf: Buffer;
   try {
+    const s = statSync(file);
+    if (!s.isFile()) throw new InputError({ file }, s.isDirectory() ? 'is a folder, not a results file' : 'is not a regular file (a results file is read whole and appended to)');
     buf = readFileSync(file);
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new InputError({ file }, code === 'EISDIR' ? 'is a folder, not a results file' : `cannot read the results file (${code})`);
   }

@@ -64,6 +64,8 @@ test('sweep --out: a missing folder, a folder, a path under a file, /proc/nope/x
 
 test('sweep: a write that fails mid-sweep (a full disk: /dev/full) is one line, exit 1, not a trace', { skip: existsSync('/dev/full') ? false : 'no /dev/full' }, async () => {
   oneLine(await runMain(['sweep', specFile, '--out', '/dev/full', '--force', '--quiet', '--workers', '1']), 1, /\/dev\/full/);
+  // Resuming a device would read it whole: /dev/full never ends.
+  oneLine(await runMain(['sweep', specFile, '--out', '/dev/full', '--resume', '--quiet']), 1, /\/dev\/full: is not a regular file/);
 });
 
 test('sweep --resume: a last line that is not a cut-off record (notes, a hand-written line, JSON of another kind) is an error naming file and line; the file is left as it was', async () => {
