@@ -8,6 +8,8 @@ import { fromRows } from '../../src/linalg/matrix.ts';
 import { factoredErrors, relativeErrorUnobserved } from '../../src/metrics/index.ts';
 import { chain, namedOptimizer, scale } from '../../src/optim/index.ts';
 import { runMain } from '../helpers/main.ts';
+import { makeTarget, summarize } from '../../web/snapshot.ts';
+import { svd } from '../../src/linalg/svd.ts';
 
 const problem = syntheticProblem({ n: 10, rank: 1, samples: 50, seed: 0 });
 const base = { depth: 1, penalty: 'ratio' as const, lambda: 1e-3, initScale: 1e-3, seed: 0, maxIters: 200 };
@@ -50,7 +52,7 @@ test('mcomplete run: --lr 1e9 exits 1 naming what diverged, the optimizer, the s
   assert.doesNotMatch(init.stderr, /learning rate/);
 });
 
-test('relErrorUnobserved is null, not 0, when every entry is observed (metrics, factored metrics, run --json and text)', async () => {
+test('relErrorUnobserved is null, not 0, when every entry is observed (metrics, factored metrics, the web page, run --json and text)', async () => {
   const T = fromRows([
     [1, 2],
     [3, 4],
@@ -64,6 +66,9 @@ test('relErrorUnobserved is null, not 0, when every entry is observed (metrics, 
   assert.equal(JSON.parse(json.stdout).relErrorUnobserved, null);
   const text = await runMain(['run', '--n', '3', '--rank', '1', '--samples', '9', '--max-iters', '5', '--quiet']);
   assert.match(text.stdout, /relErrorUnobserved {2}n\/a \(every entry is observed\)/);
+  // The live page's own summary agrees: no unobserved entry, no number.
+  const full = syntheticProblem({ n: 3, rank: 1, samples: 9, seed: 0 });
+  assert.equal(summarize(full.truth, makeTarget(full), svd(full.truth).s).relUnobserved, null);
   for (const method of ['nuclear-min', 'soft-impute']) {
     const r = await runMain(['run', '--method', method, '--n', '3', '--rank', '1', '--samples', '9', '--max-iters', '5', '--json', '--quiet']);
     assert.equal(r.code, 0, r.stderr);

@@ -29,7 +29,7 @@ describe('snapshot summaries', () => {
     const { s } = svd(W);
     const m = summarize(W, target, s);
     assert.ok(close(m.relAll, relativeError(W, problem.truth)));
-    assert.ok(close(m.relUnobserved, relativeErrorUnobserved(W, problem.truth, problem.observations) ?? NaN));
+    assert.ok(close(m.relUnobserved ?? NaN, relativeErrorUnobserved(W, problem.truth, problem.observations) ?? NaN));
     assert.ok(close(m.trainMSE, trainMSE(W, problem.observations)));
     assert.equal(m.ratio, ratioValue(s));
     assert.equal(m.effectiveRank, effectiveRank(s));
@@ -98,7 +98,7 @@ describe('training session (the worker engine)', () => {
     assert.equal(last[0].status, 'done');
     assert.equal(last[0].stopReason, 'max-iters');
     assert.equal(last[0].step, 300);
-    assert.ok(last[0].metrics.relUnobserved < first[0].metrics.relUnobserved, 'adam made progress');
+    assert.ok((last[0].metrics.relUnobserved ?? NaN) < (first[0].metrics.relUnobserved ?? NaN), 'adam made progress');
     assert.equal(last[0].estimate.length, 144);
     assert.equal(last[1].status, 'diverged');
     assert.match(last[1].error ?? '', /diverged/);
