@@ -64,6 +64,12 @@ export const SOFT_IMPUTE_DEFAULTS = Object.freeze({
   maxIters: 1000,
 });
 
+/**
+ * Most runs `mcomplete sweep` starts without `--max-runs N`: a spec's runs are counted (methods × sample counts ×
+ * seeds) before it is expanded, so a spec of millions of runs is refused in a line instead of exhausting the heap.
+ */
+export const SWEEP_MAX_RUNS = 10_000;
+
 // ---- optimizers ---------------------------------------------------------------------------------------------
 
 /**

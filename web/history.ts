@@ -8,7 +8,7 @@ export const SV_KEEP = 10;
 export interface RunPoint {
   trainMSE: number;
   relObserved: number;
-  relUnobserved: number;
+  relUnobserved: number | null;
   relAll: number;
   ratio: number;
   effectiveRank: number;
@@ -95,11 +95,11 @@ export function appendRow(h: History, row: HistoryRow): void {
 }
 
 /** Column of one run's value over the history, null where the run has no point or the value is not positive. */
-export function positiveColumn(rows: readonly HistoryRow[], run: number, pick: (p: RunPoint) => number): (number | null)[] {
+export function positiveColumn(rows: readonly HistoryRow[], run: number, pick: (p: RunPoint) => number | null): (number | null)[] {
   return rows.map((row) => {
     const p = row.runs[run];
     if (!p) return null;
     const v = pick(p);
-    return v > 0 && Number.isFinite(v) ? v : null;
+    return v !== null && v > 0 && Number.isFinite(v) ? v : null;
   });
 }

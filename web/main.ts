@@ -126,7 +126,7 @@ function drawChart(i: number): void {
   });
 }
 
-const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? x.toPrecision(digits) : String(x));
+const fmt = (x: number | null, digits = 3): string => (x === null ? 'n/a' : Number.isFinite(x) ? x.toPrecision(digits) : String(x));
 
 /** Draw the latest snapshot: estimates and numbers (with drawChart, the only work the main thread does). */
 function draw(): void {

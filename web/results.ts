@@ -45,7 +45,7 @@ export function buildResults(
   latest: readonly RunSnapshot[],
   rows: readonly HistoryRow[],
 ): ResultsJson {
-  const column = (run: number, pick: (p: RunPoint) => number): (number | null)[] =>
+  const column = (run: number, pick: (p: RunPoint) => number | null): (number | null)[] =>
     rows.map((r) => (r.runs[run] ? pick(r.runs[run] as RunPoint) : null));
   return {
     format: 'mcomplete-web-results',

@@ -18,8 +18,8 @@ export interface RunMetrics {
   trainMSE: number;
   /** ||P_Ω(W − W*)||_F / ||P_Ω(W*)||_F. */
   relObserved: number;
-  /** ||P_Ω⊥(W − W*)||_F / ||P_Ω⊥(W*)||_F (0 when every entry is observed). */
-  relUnobserved: number;
+  /** ||P_Ω⊥(W − W*)||_F / ||P_Ω⊥(W*)||_F (null when every entry is observed: undefined, not 0). */
+  relUnobserved: number | null;
   /** ||W − W*||_F / ||W*||_F. */
   relAll: number;
   /** L∗/F of W. */
@@ -62,7 +62,7 @@ export function summarize(W: Matrix, target: Target, s: ArrayLike<number>): RunM
   return {
     trainMSE: eObserved / target.count,
     relObserved: Math.sqrt(eObserved / target.ssObserved),
-    relUnobserved: target.ssUnobserved === 0 ? 0 : Math.sqrt(eUnobserved / target.ssUnobserved),
+    relUnobserved: target.ssUnobserved === 0 ? null : Math.sqrt(eUnobserved / target.ssUnobserved),
     relAll: Math.sqrt((eObserved + eUnobserved) / ssAll),
     ratio: ratioValue(s),
     effectiveRank: effectiveRank(s),

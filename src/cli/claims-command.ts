@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { evaluateClaims, formatClaims, FULL_CLAIMS, QUICK_CLAIMS } from '../experiment/claims.ts';
-import { writeReport } from '../report/html.ts';
+import { renderReport } from '../report/html.ts';
+import { checkOutputs, ensureFolder, removeFolders, writeFileAtomic } from './output.ts';
 import { intInRange } from './parse.ts';
 import { queueNameOption, queueResumeFlags, redisUrlOption } from './worker-command.ts';
 import { DEFAULT_QUEUE_NAME } from '../experiment/queue.ts';
@@ -14,6 +15,7 @@ interface ClaimsFlags {
   out: string;
   workers: number;
   resume: boolean;
+  force: boolean;
   quiet: boolean;
   json: boolean;
   queue?: string;
@@ -31,14 +33,30 @@ export function claimsCommand(): Command {
     .addOption(new Option('--out <dir>', 'folder for results.jsonl and index.html').default('report'))
     .addOption(new Option('--workers <int>', 'worker threads').default(availableParallelism()).argParser(intInRange(1, 256)))
     .option('--resume', 'continue an interrupted claims sweep in --out instead of starting afresh', false)
+    .option('--force', 'start --out/results.jsonl afresh even if it holds runs', false)
     .option('--quiet', 'no progress on stderr', false)
     .option('--json', 'print one JSON object (claims, summary, file names) on stdout instead of the table', false)
     .option('--queue <url>', 'run on `mcomplete worker` processes through this Redis (redis:// or rediss://; see docs/distributed.md)', redisUrlOption)
     .addOption(new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption))
-    .action(async (flags: ClaimsFlags) => {
+    .action(async (flags: ClaimsFlags, command: Command) => {
       const preset = flags.full ? FULL_CLAIMS : QUICK_CLAIMS;
-      mkdirSync(flags.out, { recursive: true });
+      if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
       const results = join(flags.out, 'results.jsonl');
+      const index = join(flags.out, 'index.html');
+      // Same rule as `mcomplete sweep`: an existing results file is never emptied by accident.
+      if (!flags.resume && !flags.force && existsSync(results) && statSync(results).isFile() && statSync(results).size > 0) {
+        command.error(`error: ${results} already holds results; pass --resume to continue it or --force to start it afresh`, { exitCode: 2 });
+      }
+      const created = ensureFolder(flags.out, '--out');
+      try {
+        checkOutputs([
+          { flag: '--out (results.jsonl)', path: results, append: flags.resume },
+          { flag: '--out (index.html)', path: index },
+        ]);
+      } catch (err) {
+        removeFolders(created);
+        throw err;
+      }
       const queue = flags.queue === undefined ? undefined : { url: flags.queue, name: flags.queueName };
       const summary = await runSweepCli(preset.spec, { out: results, workers: flags.workers, resume: flags.resume, quiet: flags.quiet, queue });
       if (summary.interrupted) {
@@ -49,11 +67,13 @@ export function claimsCommand(): Command {
       }
       const claims = evaluateClaims(summary.records, preset.config);
       const size = `n=${preset.spec.n}, rank ${preset.spec.rank}, m ∈ {${preset.spec.samples.join(', ')}}, seeds ${preset.spec.seeds.join(', ')}`;
-      const report = await writeReport(summary.records, flags.out, {
+      const html = await renderReport(summary.records, {
         title: `mcomplete claims (${flags.full ? 'full' : 'quick'}: ${size})`,
         claims,
         source: results,
       });
+      writeFileAtomic(index, html, '--out (index.html)');
+      const report = index;
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ sweep: preset.spec.name, claims, results, report, seconds: summary.seconds })}\n`);
         return;

@@ -17,9 +17,10 @@ import {
   type MethodChoice,
 } from '../complete/index.ts';
 import { COMPLETE_COMMAND_DEFAULTS } from '../defaults.ts';
-import { intInRange, positiveNumber } from './parse.ts';
+import { intInRange, invalid, positiveNumber } from './parse.ts';
 import { createProgressReporter, type ProgressReporter } from './progress.ts';
-import { checkWritable, readTextFile, writeFileAtomic } from './files.ts';
+import { readTextFile } from './files.ts';
+import { checkOutputs, stageOutputs, type OutputPath } from './output.ts';
 import { formatSummary } from './complete-summary.ts';
 
 /** Largest matrix --out-matrix writes (cells); beyond it a dense file is unwieldy: use --query. */
@@ -93,7 +94,14 @@ export function completeCommand(): Command {
       if (flags.columns && (flags.dense || /\.mtx$/i.test(observedPath))) usage("option '--columns' is for CSV triplet files, not --dense grids or .mtx");
       if (flags.header && !flags.dense) usage("option '--header' goes with '--dense'");
       if (flags.lambda && flags.method === 'auto') usage("option '--lambda' needs '--method ratio|soft-impute|nuclear' (λ means something different for each)");
-      for (const path of [flags.out, flags.outMatrix, flags.report]) if (path) checkWritable(path);
+      // Every output is checked before any work: a writable place, never an input, never another output.
+      const outputs: OutputPath[] = [];
+      if (flags.out) outputs.push({ flag: '--out', path: flags.out });
+      if (flags.outMatrix) outputs.push({ flag: '--out-matrix', path: flags.outMatrix });
+      if (flags.report) outputs.push({ flag: '--report', path: flags.report });
+      const inputs = [{ what: 'the observed file', path: observedPath }];
+      if (flags.query) inputs.push({ what: 'the query file (--query)', path: flags.query });
+      checkOutputs(outputs, inputs);
 
       const started = performance.now();
       const input = readObserved(observedPath, flags);
@@ -131,32 +139,43 @@ export function completeCommand(): Command {
         progress.stop();
       }
 
-      const keep = { keepObserved: flags.keepObserved };
-      let predictions: ManyPredictions | null = null;
-      if (query) {
-        predictions = model.predictMany(query.rowIds, query.colIds, keep);
-        writeFileAtomic(
-          flags.out as string,
-          formatPredictions([query.names[0], query.names[1], input.names[2]], query.rowIds, query.colIds, predictions.values),
-        );
+      // All outputs or none: each is staged in a temporary file, and only when all are written are they renamed
+      // into place; any failure removes what this run wrote.
+      const staged = stageOutputs();
+      let full;
+      try {
+        const keep = { keepObserved: flags.keepObserved };
+        let predictions: ManyPredictions | null = null;
+        if (query) {
+          predictions = model.predictMany(query.rowIds, query.colIds, keep);
+          staged.write(
+            { flag: '--out', path: flags.out as string },
+            formatPredictions([query.names[0], query.names[1], input.names[2]], query.rowIds, query.colIds, predictions.values),
+          );
+        }
+        if (flags.outMatrix) {
+          const { rowIds, colIds } = input.labeled;
+          const value = (i: number, j: number): number => model.predictAt(i, j, keep);
+          const layout = input.format === 'dense' ? { header: input.denseHeader } : input.format === 'matrix-market' ? {} : { corner: input.names[0] };
+          staged.write({ flag: '--out-matrix', path: flags.outMatrix }, formatDenseMatrix(rowIds, colIds, value, layout));
+        }
+        const seconds = (performance.now() - started) / 1000;
+        full = {
+          ...model.report,
+          input: { file: observedPath, format: input.format, names: input.names, duplicates: flags.duplicates },
+          query: query && predictions ? querySummary(flags.query as string, predictions) : null,
+          fallbackRule: FALLBACK_RULE,
+          keepObserved: flags.keepObserved,
+          outputs: { predictions: flags.out ?? null, matrix: flags.outMatrix ?? null },
+          wallSeconds: seconds,
+        };
+        if (flags.report) staged.write({ flag: '--report', path: flags.report }, `${JSON.stringify(full, null, 2)}\n`);
+        staged.commit();
+      } catch (err) {
+        staged.abort();
+        throw err;
       }
-      if (flags.outMatrix) {
-        const { rowIds, colIds } = input.labeled;
-        const value = (i: number, j: number): number => model.predictAt(i, j, keep);
-        const layout = input.format === 'dense' ? { header: input.denseHeader } : input.format === 'matrix-market' ? {} : { corner: input.names[0] };
-        writeFileAtomic(flags.outMatrix, formatDenseMatrix(rowIds, colIds, value, layout));
-      }
-      const seconds = (performance.now() - started) / 1000;
-      const full = {
-        ...model.report,
-        input: { file: observedPath, format: input.format, names: input.names, duplicates: flags.duplicates },
-        query: query && predictions ? querySummary(flags.query as string, predictions) : null,
-        fallbackRule: FALLBACK_RULE,
-        keepObserved: flags.keepObserved,
-        outputs: { predictions: flags.out ?? null, matrix: flags.outMatrix ?? null },
-        wallSeconds: seconds,
-      };
-      if (flags.report) writeFileAtomic(flags.report, `${JSON.stringify(full, null, 2)}\n`);
+      const seconds = full.wallSeconds;
       if (!flags.quiet) process.stderr.write(formatSummary(model.report, full.query, seconds));
     });
 }
@@ -219,13 +238,16 @@ function parseList(integers: boolean) {
     const parts = value.split(',').map((s) => s.trim());
     const xs = parts.map(Number);
     const ok = parts.every((s, i) => s !== '' && Number.isFinite(xs[i]) && (integers ? Number.isInteger(xs[i]) && xs[i] >= 1 : xs[i] >= 0));
-    if (!ok) throw new InvalidArgumentError(integers ? 'expected integers >= 1, separated by commas.' : 'expected numbers >= 0, separated by commas.');
+    if (!ok) {
+      const bad = parts.find((p, i) => !(p !== '' && Number.isFinite(xs[i]))) ?? value;
+      throw invalid(bad, integers ? 'integers >= 1, separated by commas' : 'numbers >= 0, separated by commas');
+    }
     return xs;
   };
 }
 
 function fractionArg(value: string): number {
   const x = Number(value);
-  if (value.trim() === '' || !(x > 0 && x <= 0.5)) throw new InvalidArgumentError('expected a fraction in (0, 0.5].');
+  if (value.trim() === '' || !(x > 0 && x <= 0.5)) throw invalid(value, 'a fraction in (0, 0.5]');
   return x;
 }

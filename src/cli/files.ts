@@ -1,5 +1,5 @@
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { checkOutputs, writeFileAtomic } from './output.ts';
 import { InputError } from '../data/input-error.ts';
 
 /** The text of a user's file; a missing file, a folder or an unreadable file becomes a one-line InputError. */
@@ -12,46 +12,13 @@ export function readTextFile(path: string): string {
   }
 }
 
-/** Throws an InputError unless `path` could be created or replaced: its folder must exist and it must not be a folder. */
+/** Throws an InputError unless `path` could be created or replaced (see checkOutputs in output.ts). */
 export function checkWritable(path: string): void {
-  const dir = dirname(resolve(path));
-  let ok = false;
-  try {
-    ok = statSync(dir).isDirectory();
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new InputError({ file: path }, `cannot write here: folder ${dir} does not exist`);
-  try {
-    if (statSync(path).isDirectory()) throw new InputError({ file: path }, 'cannot write here: it is a folder');
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-  }
+  checkOutputs([{ flag: 'output', path }]);
 }
 
-/**
- * Write `text` to `path` atomically: into a temporary file in the same folder, then renamed over `path`, so a
- * reader never sees half a file and a failure leaves no partial output (the temporary file is removed).
- */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  let fd: number | null = null;
-  try {
-    fd = openSync(tmp, 'wx');
-    writeSync(fd, text);
-    closeSync(fd);
-    fd = null;
-    renameSync(tmp, path);
-  } catch (err) {
-    if (fd !== null) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to remove
-    }
-    throw fileError(err, path, 'write');
-  }
-}
+/** Write a file atomically (temporary file, then rename); see output.ts, where every command's writing lives. */
+export { writeFileAtomic };
 
 /** A file-system error as an InputError naming the file (other errors pass through). */
 function fileError(err: unknown, path: string, verb: 'read' | 'write'): unknown {

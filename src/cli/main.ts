@@ -13,6 +13,16 @@ import { setBackend } from '../linalg/backend.ts';
 import { chooseBackend } from '../linalg/native.ts';
 import { packageVersion } from '../experiment/version.ts';
 
+/**
+ * A message as one printable line: newlines, other control characters and byte-order marks (from a user's file or
+ * argument quoted in it) are written as escapes, so an error is always exactly one line on the terminal.
+ */
+export function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** Exit code for bad flags or arguments (as in BSD sysexits' spirit and common CLIs). */
 export const EXIT_USAGE = 2;
 
@@ -29,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('low-rank matrix completion with normalized penalties (L*/F) and adaptive optimizers')
     .version(packageVersion())
     .showHelpAfterError(false)
-    .configureOutput({ outputError: (str, write) => write(`mcomplete: ${str.replace(/^error: /, '').trimEnd()}\n`) })
+    .configureOutput({ outputError: (str, write) => write(`mcomplete: ${oneLine(str.replace(/^error: /, '').trimEnd())}\n`) })
     .exitOverride()
     .addCommand(runCommand())
     .addCommand(completeCommand())
@@ -48,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     if (err instanceof DivergenceError || err instanceof RangeError || err instanceof InputError || err instanceof QueueError) {
-      process.stderr.write(`mcomplete: ${err.message}\n`);
+      process.stderr.write(`mcomplete: ${oneLine(err.message)}\n`);
       return 1;
     }
     throw err;

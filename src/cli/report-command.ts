@@ -1,8 +1,11 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { claimsPresetFor, evaluateClaims } from '../experiment/claims.ts';
-import { readResults } from '../experiment/results.ts';
-import { writeReport } from '../report/html.ts';
+import { checkOneSweep, readResults } from '../experiment/results.ts';
+import { renderReport } from '../report/html.ts';
 import { InputError } from '../data/input-error.ts';
+import { checkOutputs, ensureFolder, fsReason, removeFolders, writeFileAtomic } from './output.ts';
 
 /** The `mcomplete report <results.jsonl>` command: an HTML report with SVG figures from a results file. */
 export function reportCommand(): Command {
@@ -11,13 +14,36 @@ export function reportCommand(): Command {
     .argument('<results.jsonl>', 'a results file written by `mcomplete sweep` or `mcomplete claims`')
     .addOption(new Option('--out <dir>', 'folder for index.html').default('report'))
     .action(async (file: string, flags: { out: string }) => {
-      const { records, partialBytes } = readResults(file);
-      if (partialBytes > 0) process.stderr.write(`mcomplete: ${file}: ignored an unfinished last line (${partialBytes} bytes)\n`);
-      if (records.length === 0) throw new InputError({ file }, 'holds no runs');
-      const sweeps = [...new Set(records.map((r) => r.sweep))];
-      const preset = sweeps.length === 1 ? claimsPresetFor(sweeps[0]) : undefined;
-      const claims = preset ? evaluateClaims(records, preset.config) : undefined;
-      const out = await writeReport(records, flags.out, { title: `mcomplete report: ${sweeps.join(', ')}`, claims, source: file });
-      process.stdout.write(`Report: ${out}\n`);
+      checkResultsFile(file);
+      const results = readResults(file);
+      const { records, partialBytes } = results;
+      if (records.length === 0) throw new InputError({ file }, 'holds no runs (an empty results file): run `mcomplete sweep` first');
+      checkOneSweep(file, results);
+      const created = ensureFolder(flags.out, '--out');
+      try {
+        const index = join(flags.out, 'index.html');
+        checkOutputs([{ flag: '--out', path: index }], [{ what: 'the results file', path: file }]);
+        if (partialBytes > 0) process.stderr.write(`mcomplete: ${file}: ignored a cut-off last run record (${partialBytes} bytes)\n`);
+        const sweep = records[0].sweep;
+        const preset = claimsPresetFor(sweep);
+        const claims = preset ? evaluateClaims(records, preset.config) : undefined;
+        const html = await renderReport(records, { title: `mcomplete report: ${sweep}`, claims, source: file });
+        writeFileAtomic(index, html, '--out');
+        process.stdout.write(`Report: ${index}\n`);
+      } catch (err) {
+        removeFolders(created);
+        throw err;
+      }
     });
+}
+
+/** The results file exists and is a file (readResults treats a missing file as empty, which is right for resume only). */
+function checkResultsFile(file: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(file).isDirectory();
+  } catch (err) {
+    throw new InputError({ file }, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read it: ${fsReason(err, 'read')}`);
+  }
+  if (isDir) throw new InputError({ file }, 'is a folder, not a results file (give the results.jsonl inside it)');
 }

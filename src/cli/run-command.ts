@@ -172,13 +172,22 @@ export function runCommand(): Command {
         command.error(`error: option '--k' must be at most --n (${flags.n}), got ${flags.k}`, { exitCode: 2 });
       }
       const problem: SyntheticSpec = { n: flags.n, rank: flags.rank, samples: flags.samples, seed: flags.seed };
-      if (problem.rank > problem.n) {
-        command.error(`error: option '--rank' must be at most --n (${problem.n}), got ${problem.rank}`, { exitCode: 2 });
-      }
-      if (problem.samples > problem.n * problem.n) {
-        command.error(`error: option '--samples' must be at most n² (${problem.n * problem.n}), got ${problem.samples}`, {
-          exitCode: 2,
-        });
+      // A limit broken by a default the user never typed says so, and what to pass.
+      const tooLarge = (key: 'rank' | 'samples', value: number, limit: number, given: string, defaulted: string): never =>
+        command.error(
+          command.getOptionValueSource(key) === 'cli'
+            ? `error: option '--${key}' must be at most ${given}, got ${value}`
+            : `error: option '--${key}' defaults to ${value}, more than ${defaulted}: pass --${key} at most ${limit}`,
+          { exitCode: 2 },
+        );
+      const n2 = problem.n * problem.n;
+      if (problem.rank > problem.n) tooLarge('rank', problem.rank, problem.n, `--n (${problem.n})`, `--n ${problem.n}`);
+      if (problem.samples > n2) tooLarge('samples', problem.samples, n2, `n² (${n2})`, `n² = ${n2} for --n ${problem.n}`);
+      if (flags.method === 'soft-impute' && flags.lambda === 0) {
+        command.error(
+          "error: option '--lambda' must be > 0 with --method soft-impute (the last λ of the path), got 0; leave it out for the path's oracle choice",
+          { exitCode: 2 },
+        );
       }
       const settings = runSettings(flags, problem);
       const result = await runWithProgress(settings, flags);
@@ -277,7 +286,11 @@ async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<
     });
   } catch (err) {
     // The library names the chain; the CLI knows the flag that fixes it.
-    if (err instanceof DivergenceError) err.message += ` (--lr ${flags.lr / 10})`;
+    if (err instanceof DivergenceError) {
+      err.message += err.atStart
+        ? ` (--init-scale ${flags.initScale} was given; the default is ${RUN_DEFAULTS.initScale})`
+        : ` (--lr ${flags.lr / 10})`;
+    }
     throw err;
   } finally {
     progress.stop();
@@ -289,7 +302,7 @@ async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<
 function metricLines(r: RunResult | NuclearMinRunResult | SoftImputeRunResult): string[] {
   return [
     `relError            ${r.relError.toExponential(3)}`,
-    `relErrorUnobserved  ${r.relErrorUnobserved.toExponential(3)}`,
+    `relErrorUnobserved  ${r.relErrorUnobserved === null ? 'n/a (every entry is observed)' : r.relErrorUnobserved.toExponential(3)}`,
     `trainMSE            ${r.trainMSE.toExponential(3)}`,
     `effectiveRank       ${r.effectiveRank.toFixed(3)}`,
     `nuclearNorm         ${r.nuclearNorm.toFixed(3)}`,

@@ -1,10 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Command, Option } from 'commander';
-import { parseSweepSpec, SpecError, type SweepSpec } from '../experiment/spec.ts';
+import { Command, CommanderError, Option } from 'commander';
+import { countRuns, parseSweepSpec, SpecError, type SweepSpec } from '../experiment/spec.ts';
+import { SWEEP_MAX_RUNS } from '../defaults.ts';
 import { intInRange } from './parse.ts';
 import { queueNameOption, queueResumeFlags, redisUrlOption } from './worker-command.ts';
 import { DEFAULT_QUEUE_NAME } from '../experiment/queue.ts';
+import { checkOutputs, fsReason } from './output.ts';
 import { formatSummary, interruptedMessage, runSweepCli } from './sweep-runner.ts';
 
 interface SweepFlags {
@@ -15,6 +17,7 @@ interface SweepFlags {
   quiet: boolean;
   queue?: string;
   queueName: string;
+  maxRuns: number;
 }
 
 /** The `mcomplete sweep <spec.json>` command: every (method, m, seed) of a spec on worker threads, to JSON Lines. */
@@ -29,12 +32,27 @@ export function sweepCommand(): Command {
     .option('--quiet', 'no progress on stderr', false)
     .option('--queue <url>', 'run on `mcomplete worker` processes through this Redis (redis:// or rediss://; see docs/distributed.md)', redisUrlOption)
     .addOption(new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption))
+    .addOption(
+      new Option('--max-runs <int>', `refuse a spec of more runs than this (counted before the spec is expanded)`)
+        .default(SWEEP_MAX_RUNS)
+        .argParser(intInRange(1)),
+    )
     .action(async (specFile: string, flags: SweepFlags, command: Command) => {
       const spec = loadSpec(specFile, command);
       if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
+      checkOutputs([{ flag: '--out', path: flags.out, append: flags.resume }], [{ what: 'the spec', path: specFile }]);
       if (!flags.resume && !flags.force && existsSync(flags.out) && statSync(flags.out).size > 0) {
         command.error(
           `error: ${flags.out} already holds results; pass --resume to continue it or --force to start it afresh`,
+          { exitCode: 2 },
+        );
+      }
+      const runs = countRuns(spec);
+      if (runs > flags.maxRuns) {
+        command.error(
+          `error: ${specFile}: the spec has ${runs.toLocaleString('en')} runs (${spec.methods.length} methods × sample counts × ${spec.seeds.length} seeds), ` +
+            `more than --max-runs ${flags.maxRuns.toLocaleString('en')}${command.getOptionValueSource('maxRuns') === 'default' ? ' (the default)' : ''}; ` +
+            `pass --max-runs ${runs} to run them all, or shrink the spec`,
           { exitCode: 2 },
         );
       }
@@ -59,9 +77,11 @@ export function sweepCommand(): Command {
 function loadSpec(file: string, command: Command): SweepSpec {
   let text: string;
   try {
+    if (statSync(file).isDirectory()) return command.error(`error: ${file}: cannot read the spec (it is a folder, not a file)`, { exitCode: 2 });
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    if (err instanceof CommanderError) throw err;
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : fsReason(err, 'read');
     return command.error(`error: ${file}: cannot read the spec (${reason})`, { exitCode: 2 });
   }
   try {

@@ -41,6 +41,8 @@ export async function runSweepCli(
       onStart: (info) => {
         skipped = info.skipped;
         if (opts.quiet) return;
+        // The count, before the first run starts (the spec was counted, and the results file checked, already).
+        stream.write(`mcomplete: sweep ${spec.name}: ${info.total} runs (${spec.methods.length} methods, ${spec.seeds.length} seeds)\n`);
         if (info.partialBytes > 0) stream.write(`mcomplete: ignored and removed an unfinished last line (${info.partialBytes} bytes) of ${opts.out}\n`);
         if (info.skipped > 0) stream.write(`mcomplete: ${info.skipped} of ${info.total} runs already in ${opts.out}, skipped\n`);
         progress.update(info.skipped, info.total, stream.isTTY ? { last: '-' } : { eta: '-' });

@@ -138,6 +138,16 @@ export function complete(input: Observations | LabeledObservations, options: Com
   return { ...predictor, method: chosen.method, report, parts };
 }
 
+/**
+ * The fewest observed entries that leave both a validation split (round(fraction·count) >= 1) and a fit (at
+ * least one entry) for a fraction in (0, 0.5]: the first count from about 0.5/fraction that passes the same test.
+ */
+export function minimumEntries(fraction: number): number {
+  let count = Math.max(2, Math.floor(0.5 / fraction) - 1);
+  while (Math.round(fraction * count) < 1 || count - Math.round(fraction * count) < 1) count++;
+  return count;
+}
+
 /** complete()'s options with the defaults filled in and checked (method, λ with auto, validation split size). */
 function resolveOptions(options: CompleteOptions, count: number) {
   const D = COMPLETE_DEFAULTS;
@@ -155,7 +165,7 @@ function resolveOptions(options: CompleteOptions, count: number) {
   const valCount = Math.round(fraction * count);
   if (valCount < 1 || count - valCount < 1) {
     throw new RangeError(
-      `too few observed entries (${count}) to hold out a validation split of ${fraction}: need at least ${Math.ceil(0.5 / fraction) + 1}`,
+      `too few observed entries (${count}) to hold out a validation split of ${fraction}: need at least ${minimumEntries(fraction)}`,
     );
   }
   return {

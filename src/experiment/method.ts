@@ -11,7 +11,8 @@ import { effectiveRank, nuclearNorm, ratioValue, relativeError, relativeErrorUno
 /** The metrics every method reports for its completed matrix W (plain JSON). */
 export interface RunMetrics {
   relError: number;
-  relErrorUnobserved: number;
+  /** relError on the entries not observed; null when there is none (samples = n²). */
+  relErrorUnobserved: number | null;
   trainMSE: number;
   effectiveRank: number;
   nuclearNorm: number;

@@ -1,26 +1,43 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { InputError } from '../data/input-error.ts';
 import type { RunRecord } from './execute.ts';
 
 /** What reading a results file found. */
 export interface ResultsFile {
   records: RunRecord[];
-  /** Bytes of an unfinished last line (a run interrupted while being written) that were ignored. */
+  /** The 1-based line of each record (same order), for messages. */
+  lines: number[];
+  /** Bytes of a cut-off last record (the process was killed while appending it) that were ignored. */
   partialBytes: number;
-  /** Whether that partial line was cut off the file (readResults with repair). */
+  /** Whether that cut-off record was removed from the file (readResults with repair). */
   repaired: boolean;
 }
 
+/** Every record this tool writes starts with these bytes (RunRecord's first field; see executeTask). */
+export const RECORD_PREFIX = '{"version":';
+
 /**
- * Read a JSON Lines results file: one RunRecord per line. An unfinished last line (no newline, or not JSON: the
- * process was killed while appending) is ignored and, with `repair`, truncated away so appends start on a clean
- * line. Any other bad line is an InputError naming the file and line. A missing file has no records.
+ * Read a JSON Lines results file: one RunRecord per line, blank lines ignored. Only a last line that is a record
+ * of this tool cut off while being written (no newline at the end, starting with RECORD_PREFIX) is ignored, and
+ * with `repair` cut off the file so appends start on a clean line. Any other line that is not a run record (notes,
+ * a hand-written line, a spec given as the results file), the last one included, is an InputError naming the file
+ * and line, and the file is left as it was. A missing file has no records.
  */
 export function readResults(file: string, opts: { repair?: boolean } = {}): ResultsFile {
-  if (!existsSync(file)) return { records: [], partialBytes: 0, repaired: false };
-  const buf = readFileSync(file);
+  if (!existsSync(file)) return { records: [], lines: [], partialBytes: 0, repaired: false };
+  let buf: Buffer;
+  try {
+    const s = statSync(file);
+    if (!s.isFile()) throw new InputError({ file }, s.isDirectory() ? 'is a folder, not a results file' : 'is not a regular file (a results file is read whole and appended to)');
+    buf = readFileSync(file);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new InputError({ file }, code === 'EISDIR' ? 'is a folder, not a results file' : `cannot read the results file (${code})`);
+  }
   const text = buf.toString('utf8');
   const records: RunRecord[] = [];
+  const lines: number[] = [];
   let offset = 0;
   let line = 0;
   let goodBytes = 0;
@@ -30,19 +47,25 @@ export function readResults(file: string, opts: { repair?: boolean } = {}): Resu
     const complete = end !== -1;
     const body = text.slice(offset, complete ? end : text.length);
     const next = complete ? end + 1 : text.length;
-    let record: RunRecord | null = null;
     if (body.trim() !== '') {
+      let record: RunRecord | null = null;
       try {
         const parsed: unknown = JSON.parse(body);
         if (isRecord(parsed)) record = parsed;
       } catch {
         record = null;
       }
-      if (!record || !complete) {
-        if (next >= text.length) break; // the unfinished last line
-        throw new InputError({ file, line }, 'not a run record (expected one JSON object with "key" and "settings" per line)');
+      if (!complete && body.startsWith(RECORD_PREFIX)) break; // a record cut off while being appended
+      if (!record) {
+        throw new InputError(
+          { file, line },
+          'not a run record of mcomplete (expected one JSON object per line with "key", "sweep", "name", "samples", "seed", "settings" and "metrics"); ' +
+            'the file was left as it was: ' +
+            'give --out a results file of its own',
+        );
       }
       records.push(record);
+      lines.push(line);
     }
     goodBytes += Buffer.byteLength(text.slice(offset, next), 'utf8');
     offset = next;
@@ -53,12 +76,69 @@ export function readResults(file: string, opts: { repair?: boolean } = {}): Resu
     truncateSync(file, goodBytes);
     repaired = true;
   }
-  return { records, partialBytes, repaired };
+  return { records, lines, partialBytes, repaired };
 }
 
-/** Whether a parsed line looks like a RunRecord. */
+/**
+ * Throws an InputError at the first record of `results` that is not one of `spec`'s runs (another sweep name, or a
+ * key the spec does not expand to): a sweep resumed with a spec other than the one that wrote the file would mix
+ * two sweeps in one file, and a report would count their seeds together.
+ */
+export function checkSameSweep(file: string, results: Pick<ResultsFile, 'records' | 'lines'>, sweepName: string, keys: ReadonlySet<string>): void {
+  results.records.forEach((r, i) => {
+    const what = `a run of ${r.sweep === sweepName ? 'another spec' : `another sweep ("${r.sweep}")`} (${r.name} m=${r.samples} seed ${r.seed})`;
+    if (r.sweep !== sweepName || !keys.has(r.key)) {
+      throw new InputError(
+        { file, line: results.lines[i] },
+        `${what} that the spec "${sweepName}" does not have; resume only with the spec that wrote the file, or give --out a new file`,
+      );
+    }
+  });
+}
+
+/**
+ * Throws an InputError when `results` mixes sweeps, which a report would count together (seeds twice): records of
+ * more than one sweep name, or one run (method name, samples, seed) twice. Names the file and both lines.
+ */
+export function checkOneSweep(file: string, results: Pick<ResultsFile, 'records' | 'lines'>): void {
+  const { records, lines } = results;
+  if (records.length === 0) return;
+  const first = records[0].sweep;
+  const seen = new Map<string, number>();
+  records.forEach((r, i) => {
+    if (r.sweep !== first) {
+      throw new InputError(
+        { file, line: lines[i] },
+        `a run of sweep "${r.sweep}" after runs of sweep "${first}" (line ${lines[0]}); a report covers one sweep: put each sweep in its own file`,
+      );
+    }
+    const id = JSON.stringify([r.name, r.samples, r.seed]);
+    const before = seen.get(id);
+    if (before !== undefined) {
+      throw new InputError(
+        { file, line: lines[i] },
+        `a second run of ${r.name} m=${r.samples} seed ${r.seed} (the first is on line ${before}); the file mixes two sweeps named "${first}": put each in its own file`,
+      );
+    }
+    seen.set(id, lines[i]);
+  });
+}
+
+/** Whether a parsed line is a RunRecord: the identity fields a report and a resume read, and metrics (or null). */
 function isRecord(v: unknown): v is RunRecord {
-  return v !== null && typeof v === 'object' && typeof (v as RunRecord).key === 'string' && typeof (v as RunRecord).settings === 'object';
+  if (v === null || typeof v !== 'object') return false;
+  const r = v as RunRecord;
+  const metricsOk = r.metrics === null || (typeof r.metrics === 'object' && typeof r.metrics.relError === 'number');
+  return (
+    typeof r.key === 'string' &&
+    typeof r.settings === 'object' &&
+    r.settings !== null &&
+    typeof r.sweep === 'string' &&
+    typeof r.name === 'string' &&
+    typeof r.samples === 'number' &&
+    typeof r.seed === 'number' &&
+    metricsOk
+  );
 }
 
 /** An open results file that appends one line per record, each with a single write followed by fsync. */
@@ -73,14 +153,26 @@ export interface ResultsWriter {
  * readResults ignores.
  */
 export function openResults(file: string, opts: { truncate?: boolean } = {}): ResultsWriter {
-  const fd = openSync(file, opts.truncate ? 'w' : 'a');
+  let fd: number;
+  try {
+    fd = openSync(file, opts.truncate ? 'w' : 'a');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new InputError({ file }, `cannot open the results file for writing (${code})`);
+  }
   let open = true;
   return {
     append(record) {
       const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
-      let written = 0;
-      while (written < line.length) written += writeSync(fd, line, written);
-      fsyncSync(fd);
+      try {
+        let written = 0;
+        while (written < line.length) written += writeSync(fd, line, written);
+        fsyncSync(fd);
+      } catch (err) {
+        // A full disk or a vanished file system: one line naming the file (the runs before this one are saved).
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        throw new InputError({ file }, `cannot append a run to the results file (${code}); the runs before it are saved, resume once it can be written`);
+      }
     },
     close() {
       if (open) closeSync(fd);

@@ -81,6 +81,7 @@ const METHOD_FIELDS: Record<MethodName, string[]> = {
 /** Parse and validate the JSON text of a sweep spec; `file` names it in errors. Throws SpecError. */
 export function parseSweepSpec(text: string, file: string): SweepSpec {
   let raw: unknown;
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte order mark, accepted as the CSV readers do
   try {
     raw = JSON.parse(text);
   } catch (err) {
@@ -166,6 +167,13 @@ function validateMethod(raw: unknown, file: string, where: string, sweepSamples:
   }
   for (const key of Object.keys(spec) as (keyof MethodSpec)[]) if (spec[key] === undefined) delete spec[key];
   return spec;
+}
+
+/** How many runs `spec` expands to (Σ over methods of sample counts × seeds), counted without expanding it. */
+export function countRuns(spec: Pick<SweepSpec, 'methods' | 'samples' | 'seeds'>): number {
+  let total = 0;
+  for (const m of spec.methods) total += (m.samples ?? spec.samples).length * spec.seeds.length;
+  return total;
 }
 
 /** The runs of a sweep, methods in spec order, then sample counts, then seeds; defaults filled in. */

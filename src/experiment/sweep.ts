@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { penaltyNeedsSvd } from '../penalty/index.ts';
 import type { RunRecord } from './execute.ts';
-import { openResults, readResults } from './results.ts';
+import { checkSameSweep, openResults, readResults } from './results.ts';
 import { expandSweep, type RunSettings, type SweepSpec } from './spec.ts';
 import { packageVersion } from './version.ts';
 
@@ -49,7 +49,9 @@ export async function sweep(spec: SweepSpec, opts: SweepOptions): Promise<SweepS
   const start = performance.now();
   const tasks = expandSweep(spec);
   const keys = new Set(tasks.map((t) => t.key));
-  const existing = opts.resume ? readResults(opts.out, { repair: true }) : { records: [], partialBytes: 0 };
+  const existing = opts.resume ? readResults(opts.out) : { records: [], lines: [], partialBytes: 0 };
+  checkSameSweep(opts.out, existing, spec.name, keys); // before the cut-off last line, if any, is repaired
+  if (existing.partialBytes > 0) readResults(opts.out, { repair: true });
   const done = new Set(existing.records.map((r) => r.key));
   const records = existing.records.filter((r) => keys.has(r.key));
   const pending = tasks.filter((t) => !done.has(t.key)).sort((a, b) => estimatedCost(b.settings) - estimatedCost(a.settings));
@@ -116,7 +118,8 @@ export function createPool(threads: number): Piscina {
     filename: new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
+    // tsx by its resolved URL: a bare 'tsx' would be looked up from the working directory, which may be anywhere.
+    execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [],
   });
 }
 

@@ -15,8 +15,11 @@ export function relativeError(W: Matrix, truth: Matrix): number {
   return Math.sqrt(num / den);
 }
 
-/** Relative error restricted to the entries not in Ω: ||P_Ω⊥(W − W*)||_F / ||P_Ω⊥(W*)||_F. */
-export function relativeErrorUnobserved(W: Matrix, truth: Matrix, observed: Observations): number {
+/**
+ * Relative error restricted to the entries not in Ω: ||P_Ω⊥(W − W*)||_F / ||P_Ω⊥(W*)||_F; null when it is undefined
+ * (every entry observed, or the truth is 0 on every unobserved entry), never a misleading 0.
+ */
+export function relativeErrorUnobserved(W: Matrix, truth: Matrix, observed: Observations): number | null {
   assertSameShape(W, truth, 'relativeErrorUnobserved');
   const mask = new Uint8Array(W.data.length);
   const n = W.cols;
@@ -29,7 +32,7 @@ export function relativeErrorUnobserved(W: Matrix, truth: Matrix, observed: Obse
     num += d * d;
     den += truth.data[i] * truth.data[i];
   }
-  return den === 0 ? 0 : Math.sqrt(num / den);
+  return den === 0 ? null : Math.sqrt(num / den);
 }
 
 /** Mean squared error on the observed entries: (1/|Ω|) Σ_Ω (W_ij − M_ij)². */
@@ -85,7 +88,8 @@ export function ratioValue(s: ArrayLike<number>): number {
 /** Errors of a factored W = A·B^T against a factored truth W* = U·V^T (see factoredErrors). */
 export interface FactoredErrors {
   relError: number;
-  relErrorUnobserved: number;
+  /** null when undefined (no unobserved entry; see relativeErrorUnobserved). */
+  relErrorUnobserved: number | null;
   trainMSE: number;
 }
 
@@ -162,7 +166,7 @@ export function factoredErrors(A: Matrix, B: Matrix, U: Matrix, V: Matrix, obser
   const unobsTruth = tt - obsTruth;
   return {
     relError: Math.sqrt(err / tt),
-    relErrorUnobserved: observed.rows.length >= m * n || unobsTruth <= 0 ? 0 : Math.sqrt(Math.max(0, err - obsErr) / unobsTruth),
+    relErrorUnobserved: observed.rows.length >= m * n || unobsTruth <= 0 ? null : Math.sqrt(Math.max(0, err - obsErr) / unobsTruth),
     trainMSE: sse / observed.rows.length,
   };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../experiment/execute.ts';
 import type { ClaimResult } from '../experiment/claims.ts';
@@ -65,8 +65,13 @@ export async function writeReport(records: readonly RunRecord[], dir: string, op
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'index.html');
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, html);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, html);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true }); // no temporary file left behind (index.html a folder, a full disk)
+    throw err;
+  }
   return file;
 }
 

@@ -132,6 +132,7 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOpti
   const start = performance.now();
   let mse = NaN;
   let objective = NaN;
+  let firstObjective = NaN;
   let updates = 0;
   const report = (step: number): void => {
     opts.onProgress?.({
@@ -150,7 +151,8 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOpti
       return 'max-iters';
     }
     ({ mse, objective } = factoredObjective(A, B, obs, weights, ws, gradA, gradB, backend));
-    const stop = evaluationStop(t, mse, objective, usePenalty, opts, model);
+    if (t === 1) firstObjective = objective;
+    const stop = evaluationStop(t, mse, objective, usePenalty, opts, model, firstObjective);
     if (stop) return stop;
     if (opts.signal?.aborted) return 'interrupted';
     optimizerStep(optimizer, params, grads, state, t);

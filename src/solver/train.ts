@@ -83,11 +83,28 @@ export interface TrainResult extends TrainerOutcome {
   model: DeepModel;
 }
 
-/** Training produced NaN or Inf: says what diverged, at which step, and with which optimizer (its chain's name). */
+/**
+ * The divergence rule's growth factor: an objective larger than DIVERGENCE_GROWTH times its value at step 1
+ * (before any update) is divergence, as is a non-finite objective or update. Training from a small initialization
+ * only lowers the objective in practice (its data term starts near mean(M²)), so a millionfold growth means the
+ * steps overshoot (`mcomplete run --lr 1e9` with Adam reached 1e16 from about 1 within 30 steps).
+ */
+export const DIVERGENCE_GROWTH = 1e6;
+
+/**
+ * Training diverged (NaN or Inf, or the objective grew more than DIVERGENCE_GROWTH times): says what diverged, at
+ * which step, with which optimizer (its chain's name), and a hint. `atStart` marks a model that is non-finite
+ * before any update (the initialization is too large, not the learning rate).
+ */
 export class DivergenceError extends Error {
-  constructor(what: string, step: number, optimizer: string) {
-    super(`training diverged: ${what} became non-finite at step ${step} (optimizer ${optimizer}); try a lower learning rate`);
+  readonly step: number;
+  readonly atStart: boolean;
+  constructor(what: string, step: number, optimizer: string, how = 'became non-finite', atStart = false) {
+    const hint = atStart ? 'the initial model is already too large: try a smaller initialization scale' : 'try a lower learning rate';
+    super(`training diverged: ${what} ${how} at step ${step} (optimizer ${optimizer}); ${hint}`);
     this.name = 'DivergenceError';
+    this.step = step;
+    this.atStart = atStart;
   }
 }
 
@@ -126,8 +143,9 @@ export function checkTrainSettings(
 }
 
 /**
- * The stop rules both trainers check right after evaluating step t, before its update: a non-finite objective
- * throws a DivergenceError; then train MSE <= tol gives 'tolerance' and the target check 'target-error'; else null.
+ * The stop rules both trainers check right after evaluating step t, before its update: a non-finite objective, or
+ * one above DIVERGENCE_GROWTH × `firstObjective` (the objective at step 1), throws a DivergenceError; then train
+ * MSE <= tol gives 'tolerance' and the target check 'target-error'; else null.
  */
 export function evaluationStop<M>(
   t: number,
@@ -136,9 +154,13 @@ export function evaluationStop<M>(
   usePenalty: boolean,
   opts: Pick<TrainerSettings<M, never>, 'tol' | 'reachedTarget' | 'optimizer'>,
   model: M,
+  firstObjective: number = objective,
 ): StopReason | null {
-  if (!Number.isFinite(objective)) {
-    throw new DivergenceError(usePenalty ? 'the objective (data term + penalty)' : 'the train MSE', t, opts.optimizer.name);
+  const what = usePenalty ? 'the objective (data term + penalty)' : 'the train MSE';
+  if (!Number.isFinite(objective)) throw new DivergenceError(what, t, opts.optimizer.name, 'became non-finite', t === 1);
+  if (firstObjective > 0 && objective > DIVERGENCE_GROWTH * firstObjective) {
+    const grew = `grew from ${firstObjective.toExponential(2)} at step 1 to ${objective.toExponential(2)} (more than ${DIVERGENCE_GROWTH.toExponential(0)} times)`;
+    throw new DivergenceError(what, t, opts.optimizer.name, grew);
   }
   if (mse <= (opts.tol ?? 0)) return 'tolerance';
   if (opts.reachedTarget?.(model)) return 'target-error';
@@ -201,6 +223,7 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
 
   let mse = NaN;
   let objective = NaN;
+  let firstObjective = NaN;
   let penaltyValue = 0;
   let updates = 0;
   let W = forward(model, deepWs, backend);
@@ -241,7 +264,8 @@ export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
       });
     }
     objective = mse + opts.lambda * penaltyValue;
-    const stop = evaluationStop(t, mse, objective, usePenalty, opts, W);
+    if (t === 1) firstObjective = objective;
+    const stop = evaluationStop(t, mse, objective, usePenalty, opts, W, firstObjective);
     if (stop) return stop;
     if (stallWindow > 0) {
       const slot = t % stallWindow;

@@ -89,16 +89,16 @@ test('a claims report has the claims table; writeReport writes index.html atomic
 test('mcomplete report writes the HTML from a results file and says where', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcomplete-report-cli-'));
   const results = join(dir, 'r.jsonl');
-  writeFileSync(results, `${records().map((r) => JSON.stringify(r)).join('\n')}\n{"key":"half`);
+  writeFileSync(results, `${records().map((r) => JSON.stringify(r)).join('\n')}\n{"version":"9.9.9","sweep":"half`); // a record cut off by a kill
   const out = join(dir, 'out');
   const r = runCli(['report', results, '--out', out]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `Report: ${join(out, 'index.html')}\n`);
-  assert.match(r.stderr, /ignored an unfinished last line/);
+  assert.match(r.stderr, /ignored a cut-off last run record/);
   assert.match(readFileSync(join(out, 'index.html'), 'utf8'), /<svg /);
   const empty = join(dir, 'empty.jsonl');
   writeFileSync(empty, '');
   const e = runCli(['report', empty, '--out', out]);
   assert.equal(e.code, 1);
-  assert.equal(e.stderr, `mcomplete: ${empty}: holds no runs\n`);
+  assert.equal(e.stderr, `mcomplete: ${empty}: holds no runs (an empty results file): run \`mcomplete sweep\` first\n`);
 });

@@ -149,7 +149,8 @@ test('aborting stops dispatching, keeps the file consistent, and resume finishes
 
 test('a malformed line inside a results file is an error naming the file and line', () => {
   const out = join(dir, 'bad.jsonl');
-  writeFileSync(out, '{"key":"a","settings":{}}\nnot json\n{"key":"b","settings":{}}\n');
+  const rec = (key: string): string => JSON.stringify({ version: '0', sweep: 's', key, name: key, samples: 1, seed: 0, settings: {}, metrics: null });
+  writeFileSync(out, `${rec('a')}\nnot json\n${rec('b')}\n`);
   assert.throws(() => readResults(out), (err: unknown) => err instanceof InputError && /bad\.jsonl, line 2: not a run record/.test(err.message));
   appendFileSync(out, '');
 });
