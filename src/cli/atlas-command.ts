@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -18,7 +18,10 @@ import {
 import { DEFAULT_THRESHOLDS, denominatorClaim, formatClaims } from '../experiment/claims.ts';
 import { OPTIMIZER_NAMES } from '../optim/index.ts';
 import { atlasFigures, atlasSections } from '../report/atlas.ts';
-import { writeReport } from '../report/html.ts';
+import { renderReport } from '../report/html.ts';
+import { DEFAULT_QUEUE_NAME } from '../experiment/queue.ts';
+import { checkOutputs, ensureFolder, removeFolders, writeFileAtomic } from './output.ts';
+import { queueNameOption, queueResumeFlags, redisUrlOption } from './worker-command.ts';
 import { intInRange } from './parse.ts';
 import { interruptedMessage, runSweepCli } from './sweep-runner.ts';
 
@@ -34,6 +37,8 @@ interface AtlasFlags {
   penalties?: string[];
   depths?: number[];
   seeds?: number[];
+  queue?: string;
+  queueName: string;
 }
 
 /** A commander parser for a comma-separated list of `allowed` names. */
@@ -51,11 +56,20 @@ function intList(min: number, max: number) {
   return (value: string): number[] => value.split(',').map((s) => one(s.trim()));
 }
 
-/** Write `text` to `file` through a temporary file and a rename (no partial file on a crash). */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+/** The command line to print for resuming: this one without --resume, --force and the queue flags (the URL may hold a password). */
+function resumeArgs(argv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--resume' || a === '--force') continue;
+    if (a === '--queue' || a === '--queue-name') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--queue=') || a.startsWith('--queue-name=')) continue;
+    kept.push(a);
+  }
+  return kept;
 }
 
 /**
@@ -79,11 +93,19 @@ export function atlasCommand(): Command {
     .option('--force', 'start afresh even if --out already holds results', false)
     .option('--quiet', 'no progress on stderr', false)
     .option('--json', 'print one JSON object (choices, table, file names) on stdout instead of the table', false)
+    .option('--queue <url>', 'run on `mcomplete worker` processes through this Redis (redis:// or rediss://; see docs/distributed.md)', redisUrlOption)
+    .addOption(new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption))
     .action(async (flags: AtlasFlags, command: Command) => {
       if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
+      // Two sweeps, two files: the tuning runs (seed 1000, every rate of the grid) and the atlas runs at the chosen rates.
+      const tuningFile = join(flags.out, 'tuning.jsonl');
       const results = join(flags.out, 'results.jsonl');
-      if (!flags.resume && !flags.force && existsSync(results) && statSync(results).size > 0) {
-        command.error(`error: ${results} already holds results; pass --resume to continue it or --force to start it afresh`, { exitCode: 2 });
+      const summaryFile = join(flags.out, 'atlas.json');
+      const index = join(flags.out, 'index.html');
+      for (const file of [tuningFile, results]) {
+        if (!flags.resume && !flags.force && existsSync(file) && statSync(file).isFile() && statSync(file).size > 0) {
+          command.error(`error: ${file} already holds results; pass --resume to continue it or --force to start it afresh`, { exitCode: 2 });
+        }
       }
       const protocol: AtlasProtocol = restrictProtocol(flags.quick ? ATLAS_QUICK : ATLAS_FULL, {
         optimizers: flags.optimizers,
@@ -91,17 +113,29 @@ export function atlasCommand(): Command {
         depths: flags.depths,
         seeds: flags.seeds,
       });
-      mkdirSync(flags.out, { recursive: true });
-      const again = `mcomplete ${process.argv.slice(2).filter((a) => a !== '--resume' && a !== '--force').join(' ')} --resume`;
-      const sweepOpts = { out: results, workers: flags.workers, quiet: flags.quiet };
-      const tuning = await runSweepCli(tuningSpec(protocol), { ...sweepOpts, resume: flags.resume });
+      const created = ensureFolder(flags.out, '--out');
+      try {
+        checkOutputs([
+          { flag: '--out (tuning.jsonl)', path: tuningFile, append: flags.resume },
+          { flag: '--out (results.jsonl)', path: results, append: flags.resume },
+          { flag: '--out (atlas.json)', path: summaryFile },
+          { flag: '--out (index.html)', path: index },
+        ]);
+      } catch (err) {
+        removeFolders(created);
+        throw err;
+      }
+      const queue = flags.queue === undefined ? undefined : { url: flags.queue, name: flags.queueName };
+      const again = `mcomplete ${resumeArgs(process.argv.slice(2)).join(' ')}${queueResumeFlags(queue)} --resume`;
+      const sweepOpts = { workers: flags.workers, quiet: flags.quiet, queue };
+      const tuning = await runSweepCli(tuningSpec(protocol), { ...sweepOpts, out: tuningFile, resume: flags.resume });
       if (tuning.interrupted) {
         process.stderr.write(interruptedMessage(tuning, again));
         process.exitCode = 130;
         return;
       }
       const choices = chooseLearningRates(protocol, tuning.records);
-      const atlas = await runSweepCli(atlasSpec(protocol, choices), { ...sweepOpts, resume: true });
+      const atlas = await runSweepCli(atlasSpec(protocol, choices), { ...sweepOpts, out: results, resume: flags.resume });
       if (atlas.interrupted) {
         process.stderr.write(interruptedMessage(atlas, again));
         process.exitCode = 130;
@@ -120,16 +154,17 @@ export function atlasCommand(): Command {
               ),
             ]
           : [];
-      const summaryFile = join(flags.out, 'atlas.json');
-      writeAtomic(summaryFile, `${JSON.stringify({ protocol, choices, rows, claims }, null, 1)}\n`);
+      writeFileAtomic(summaryFile, `${JSON.stringify({ protocol, choices, rows, claims }, null, 1)}\n`, '--out (atlas.json)');
       const size = `n=${protocol.n}, rank ${protocol.rank}, m=${protocol.samples}, seeds ${protocol.seeds.join(', ')}, tuning seed ${protocol.tuneSeed}`;
-      const report = await writeReport(atlas.records, flags.out, {
+      const html = await renderReport(atlas.records, {
         title: `mcomplete optimizer atlas (${flags.quick ? 'quick' : 'full'}: ${size})`,
         source: results,
         figures: atlasFigures(atlas.records, rows, protocol.rank),
         sections: atlasSections(rows, choices),
         claims,
       });
+      const report = index;
+      writeFileAtomic(index, html, '--out (index.html)');
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ sweep: protocol.name, choices, rows, claims, results, summary: summaryFile, report })}\n`);
         return;

@@ -19,9 +19,10 @@ test('atlas --quick on one cell: tuning runs on seed 1000, the rate with the lea
   const finite = choice.grid.filter((g: { objective: number | null }) => g.objective !== null);
   const best = finite.reduce((a: { objective: number }, b: { objective: number }) => (b.objective < a.objective ? b : a));
   assert.equal(choice.lr, best.lr, 'the chosen rate has the least final training objective');
-  const lines = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const tune = lines.filter((l) => l.sweep === 'atlas-quick-tune');
-  const runs = lines.filter((l) => l.sweep === 'atlas-quick');
+  const readLines = (file: string) => readFileSync(join(out, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const tune = readLines('tuning.jsonl');
+  const runs = readLines('results.jsonl');
+  assert.ok(tune.every((l) => l.sweep === 'atlas-quick-tune') && runs.every((l) => l.sweep === 'atlas-quick'), 'one sweep per file');
   assert.equal(tune.length, LR_GRID.length);
   assert.ok(tune.every((l) => l.seed === 1000 && l.settings.maxIters === 3000));
   assert.equal(runs.length, 1);
@@ -39,7 +40,10 @@ test('atlas --quick on one cell: tuning runs on seed 1000, the rate with the lea
   const resumed = runCli([...args, '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /normalized-gd\s+ratio\s+1/);
-  assert.equal(readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').length, lines.length, 'nothing rerun');
+  assert.equal(readLines('tuning.jsonl').length + readLines('results.jsonl').length, tune.length + runs.length, 'nothing rerun');
+  // The report command reads the atlas's results file like any other sweep's (one sweep in it).
+  const report = runCli(['report', join(out, 'results.jsonl'), '--out', join(out, 'rep')]);
+  assert.equal(report.code, 0, report.stderr);
 });
 
 test('atlas: a bad optimizer name is a usage error naming the allowed ones', () => {
