@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { runMain } from '../helpers/main.ts';
+import { OPTIMIZER_NAMES } from '../../src/optim/index.ts';
 
 // Property: every CLI command fed random flag values never prints a stack trace. Each case runs `mcomplete …`
 // in this process through main() (a child process per case would be far too slow), with random flags of the
@@ -17,7 +18,7 @@ import { runMain } from '../helpers/main.ts';
 // frame and no raw "TypeError: …" line, a failure ends with one "mcomplete: …" line, and no input file changed.
 // Values are mostly (4 in 5) allowed ones, so many cases do real work: of the 5,000 cases of seed 17, 997 exited
 // 0 (a fit, a run, a sweep, a report, or --help), 1,079 exited 1 and 2,924 exited 2 (about a minute on one core).
-// CASES cases per command, 5 commands: 5 × 1,000 = 5,000 cases in CI (MCOMPLETE_FUZZ_RUNS overrides the count,
+// CASES cases per command, 6 commands: 6 × 1,000 = 6,000 cases in CI (MCOMPLETE_FUZZ_RUNS overrides the count,
 // MCOMPLETE_FUZZ_ONLY=<command> runs one command's property, MCOMPLETE_FUZZ_LOG=<file> logs each argv and its time).
 const CASES = Number(process.env.MCOMPLETE_FUZZ_RUNS ?? 1000);
 const SEED = 17;
@@ -111,7 +112,7 @@ const FLAGS: Record<string, Flag[]> = {
     ['--n', v(ints(1, 5), smallNumber)], ['--rank', v(ints(1, 3), smallNumber)], ['--samples', v(ints(1, 25), smallNumber)],
     ['--seed', v(ints(0, 3), smallNumber)], ['--method', v(['gradient', 'nuclear-min', 'soft-impute'])], ['--model', v(['deep', 'factored'])],
     ['--depth', v(ints(1, 3), smallNumber)], ['--k', v(ints(1, 4), smallNumber)], ['--penalty', v(['ratio', 'nuclear', 'frobenius', 'none'])],
-    ['--lambda', v(['0', '1e-3', '0.1', '1'], realNumber)], ['--optimizer', v(['adam', 'sgd', 'momentum', 'rmsprop', 'adagrad', 'group-rmsprop'])],
+    ['--lambda', v(['0', '1e-3', '0.1', '1'], realNumber)], ['--optimizer', v([...OPTIMIZER_NAMES])],
     ['--lr', v(['1e-3', '0.1', '10', '1e9'], realNumber)], ['--init-scale', v(['1e-3', '1', '1e300'], realNumber)],
     ['--max-iters', v(ints(1, 6), smallNumber)], ['--tol', v(['0', '1e-6', '1'], realNumber)], ['--stop-at-error', v(['0.5', '1e-9'], realNumber)],
     ['--rel-tol', v(['1e-3', '1'], realNumber)], ['--path-length', v(ints(1, 4), smallNumber)], ['--lambda-min-ratio', v(['0.1', '1'], realNumber)],
@@ -135,6 +136,13 @@ const FLAGS: Record<string, Flag[]> = {
     ['--full', null], ['--workers', v(['1', '2'], smallNumber)], ['--resume', null], ['--force', null], ['--json', null],
   ],
   report: [['--out', output]],
+  // atlas --out, like claims --out, only names places that fail before its sweeps start.
+  atlas: [
+    ['--out', fc.constantFrom(path('plain.txt'), join(path('plain.txt'), 'x'), '/proc/nope/x', path('claims-dir'))],
+    ['--quick', null], ['--optimizers', v(['adam', 'sign,muon', 'lion'])], ['--penalties', v(['ratio', 'none,nuclear', 'l1'])],
+    ['--depths', v(['1', '1,3', '4'], smallNumber)], ['--seeds', v(['0', '0,1'], smallNumber)], ['--workers', v(['1', '2'], smallNumber)],
+    ['--resume', null], ['--force', null], ['--json', null], ['--queue', v(['http://x', ''])],
+  ],
 };
 /** Guards first (a later random flag overrides them): tiny problems and few steps for any run that starts. */
 const GUARDS: Record<string, string[]> = {
@@ -143,6 +151,7 @@ const GUARDS: Record<string, string[]> = {
   sweep: ['--workers', '1', '--quiet'],
   claims: ['--out', path('claims-dir'), '--quiet'],
   report: [],
+  atlas: ['--out', path('plain.txt'), '--quick', '--quiet'],
 };
 const POSITIONAL: Record<string, fc.Arbitrary<string[]>> = {
   run: fc.constant<string[]>([]),
@@ -159,6 +168,7 @@ const POSITIONAL: Record<string, fc.Arbitrary<string[]>> = {
     { arbitrary: fc.constant<string[]>([path('spec.json')]), weight: 1 },
   ),
   claims: fc.constant<string[]>([]),
+  atlas: fc.constant<string[]>([]),
   report: fc.oneof(
     { arbitrary: fc.constantFrom(...['results.jsonl', 'cut.jsonl'].map(path)).map((p) => [p]), weight: 1 },
     { arbitrary: inputPath.map((p) => [p]), weight: 3 },
