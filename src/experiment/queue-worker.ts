@@ -12,7 +12,7 @@ import {
   type RedisTarget,
 } from './queue.ts';
 import type { RunTask } from './spec.ts';
-import { createPool } from './sweep.ts';
+import { createPool } from './pool.ts';
 
 /** The default lock time of a run (s): a worker that stops renewing it (killed) loses the run after this long. */
 export const DEFAULT_LOCK_SECONDS = 30;

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import { createPool } from './pool.ts';
 import { penaltyNeedsSvd } from '../penalty/index.ts';
 import type { RunRecord } from './execute.ts';
 import { checkSameSweep, openResults, readResults } from './results.ts';
@@ -105,22 +105,6 @@ export async function sweep(spec: SweepSpec, opts: SweepOptions): Promise<SweepS
     records,
     seconds: (performance.now() - start) / 1000,
   };
-}
-
-/**
- * A pool whose workers load worker.ts/worker.js beside this module: the compiled JavaScript in dist/ in
- * production, the TypeScript source through tsx when this module itself runs from source (tests, tsx).
- */
-export function createPool(threads: number): Piscina {
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`workers must be a positive integer, got ${threads}`);
-  const fromSource = import.meta.url.endsWith('.ts');
-  return new Piscina({
-    filename: new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href,
-    minThreads: threads,
-    maxThreads: threads,
-    // tsx by its resolved URL: a bare 'tsx' would be looked up from the working directory, which may be anywhere.
-    execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [],
-  });
 }
 
 /** A rough relative cost of a run, to start the longest runs first (better packing on few workers). */
