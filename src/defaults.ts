@@ -64,6 +64,22 @@ export const SOFT_IMPUTE_DEFAULTS = Object.freeze({
   maxIters: 1000,
 });
 
+/** Settings of GNMR as a synthetic method (the given rank defaults to the true --rank; see src/solver/gnmr.ts). */
+export const GNMR_DEFAULTS = Object.freeze({
+  /** 'updating' (α = −1): minimal-norm Gauss–Newton increments; 'setting' stalls near 1e-3 here (docs/design.md). */
+  variant: 'updating',
+  /** Outer iterations; from a good start it needs 5–15. */
+  maxIters: 100,
+  /** Stop when ||P_Ω(UVᵀ) − b||/||b|| is at most this. */
+  tol: 1e-14,
+} as const);
+
+/** Settings of alternating least squares (altmin) as a synthetic method (linear convergence: more sweeps). */
+export const ALTMIN_DEFAULTS = Object.freeze({
+  maxIters: 2000,
+  tol: 1e-14,
+});
+
 // ---- optimizers ---------------------------------------------------------------------------------------------
 
 /**
@@ -147,6 +163,8 @@ export const DEFAULTS = Object.freeze({
   unpenalizedMaxIters: UNPENALIZED_MAX_ITERS,
   nuclearMin: NUCLEAR_MIN_DEFAULTS,
   softImpute: SOFT_IMPUTE_DEFAULTS,
+  gnmr: GNMR_DEFAULTS,
+  altmin: ALTMIN_DEFAULTS,
   optimizers: OPTIMIZER_DEFAULTS,
   web: WEB_DEFAULTS,
   complete: COMPLETE_DEFAULTS,

@@ -2,7 +2,7 @@
 // training of the deep or factored model, nuclear-min, soft-impute), runs it on the synthetic problem of
 // docs/design.md section 4, and measures the result against the truth. The CLI's `run`, sweeps and the web page all go through it.
 import { getBackend, type Backend } from '../linalg/backend.ts';
-import { syntheticFactors, syntheticProblem, type SyntheticFactors, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
+import { syntheticFactors, syntheticMask, syntheticProblem, type SyntheticFactors, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
 import { createFactoredWorkspace, factoredSpectrum, type FactoredPenaltyName } from '../penalty/factored.ts';
 import { createFactoredTrainer, type FactoredTrainResult } from '../solver/factored-train.ts';
 import { createTrainer, finishAsync, type SteppedRun, type TrainOptions, type TrainResult } from '../solver/train.ts';
@@ -21,6 +21,16 @@ import {
   type SoftImputeRunSpec,
 } from './baselines.ts';
 import { measureMatrix, type RunHooks, type RunMetrics, type RunStatus, type SyntheticRun } from './method.ts';
+import {
+  altminDefaults,
+  gnmrDefaults,
+  runAltmin,
+  runGnmr,
+  type AltminRunSpec,
+  type GnmrRunSpec,
+  type RankGivenRunResult,
+} from './rank-given.ts';
+import { maskIdentifiability } from '../data/identifiable.ts';
 
 export { defaultMaxIters, defaultTol, UNPENALIZED_MAX_ITERS };
 export type { GradientProgressEvent, RunHooks, RunMetrics, RunProgressEvent, RunStatus, SyntheticRun } from './method.ts';
@@ -69,7 +79,7 @@ export type FactoredRunSpec = GradientRunBase & {
 export type RunSpec = DeepRunSpec | FactoredRunSpec;
 
 /** The fully resolved settings of one synthetic run, whatever its method (plain JSON). */
-export type RunSettings = RunSpec | NuclearMinRunSpec | SoftImputeRunSpec;
+export type RunSettings = RunSpec | NuclearMinRunSpec | SoftImputeRunSpec | GnmrRunSpec | AltminRunSpec;
 
 /** The result of one gradient run: metrics of the final W plus the settings that produced it (plain JSON). */
 export interface RunResult extends RunMetrics {
@@ -84,23 +94,31 @@ export type RunInput =
   | Partial<DeepRunSpec>
   | (Partial<FactoredRunSpec> & { model: 'factored' })
   | (Partial<NuclearMinRunSpec> & { method: 'nuclear-min' })
-  | (Partial<SoftImputeRunSpec> & { method: 'soft-impute' });
+  | (Partial<SoftImputeRunSpec> & { method: 'soft-impute' })
+  | (Partial<GnmrRunSpec> & { method: 'gnmr' })
+  | (Partial<AltminRunSpec> & { method: 'altmin' });
 
 /** The resolved settings of an input of type S. */
 export type SettingsOf<S> = S extends { method: 'nuclear-min' }
   ? NuclearMinRunSpec
   : S extends { method: 'soft-impute' }
     ? SoftImputeRunSpec
-    : S extends { model: 'factored' }
-      ? FactoredRunSpec
-      : RunSpec;
+    : S extends { method: 'gnmr' }
+      ? GnmrRunSpec
+      : S extends { method: 'altmin' }
+        ? AltminRunSpec
+        : S extends { model: 'factored' }
+          ? FactoredRunSpec
+          : RunSpec;
 
 /** The result of runSynthetic for settings of type S: RunMetrics and the settings, plus the method's extras. */
 export type ResultOf<S> = S extends { method: 'nuclear-min' }
   ? NuclearMinRunResult
   : S extends { method: 'soft-impute' }
     ? SoftImputeRunResult
-    : RunResult;
+    : S extends { method: 'gnmr' | 'altmin' }
+      ? RankGivenRunResult
+      : RunResult;
 
 /** Any method's result. */
 export type SyntheticResult = ResultOf<RunSettings>;
@@ -151,6 +169,16 @@ export const METHODS = Object.freeze({
     defaults: () => ({ ...PROBLEM_DEFAULTS, ...DEFAULT_SOFT_IMPUTE }),
     start: (settings, hooks) => runWhole(() => runSoftImpute(settings, hooks)),
   } satisfies SyntheticMethod<SoftImputeRunSpec>,
+  gnmr: {
+    description: 'GNMR (Gauss–Newton on the factors, told the rank: --given-rank, default the true rank)',
+    defaults: (input) => gnmrDefaults(input, PROBLEM_DEFAULTS),
+    start: (settings, hooks) => runWhole(() => runGnmr(settings, hooks)),
+  } satisfies SyntheticMethod<GnmrRunSpec>,
+  altmin: {
+    description: 'alternating least squares on the factors, told the rank (--given-rank, default the true rank)',
+    defaults: (input) => altminDefaults(input, PROBLEM_DEFAULTS),
+    start: (settings, hooks) => runWhole(() => runAltmin(settings, hooks)),
+  } satisfies SyntheticMethod<AltminRunSpec>,
 });
 
 /** The names of the synthetic methods (`settings.method`; absent means 'gradient'). */
@@ -182,7 +210,26 @@ export function resolveSettings<S extends RunInput>(input: S): SettingsOf<S> {
 
 /** Start the run of `settings` (omitted fields from the defaults, see resolveSettings) without advancing it. */
 export function startSynthetic<S extends RunInput>(settings: S, hooks: RunHooks = {}): SyntheticRun<ResultOf<S>> {
-  return methodOf(settings).start(resolveSettings(settings), hooks) as SyntheticRun<ResultOf<S>>;
+  const resolved = resolveSettings(settings);
+  const run = methodOf(settings).start(resolved, hooks) as SyntheticRun<ResultOf<S>>;
+  // Every record says whether its mask could be recovered at all (each row and column seen ≥ rank times).
+  let identifiable: boolean | undefined;
+  return {
+    ...run,
+    result: () => ({ ...run.result(), identifiable: (identifiable ??= maskIdentifiability(maskOf(resolved), resolved.rank).identifiable) }),
+  };
+}
+
+/** The mask of a synthetic problem as row/column arrays (no values): what maskIdentifiability needs. O(|Ω| log |Ω|). */
+function maskOf(spec: SyntheticSpec): { shape: [number, number]; rows: Int32Array; cols: Int32Array } {
+  const mask = syntheticMask(spec);
+  const rows = new Int32Array(mask.length);
+  const cols = new Int32Array(mask.length);
+  for (let t = 0; t < mask.length; t++) {
+    rows[t] = Math.floor(mask[t] / spec.n);
+    cols[t] = mask[t] - rows[t] * spec.n;
+  }
+  return { shape: [spec.n, spec.n], rows, cols };
 }
 
 /**

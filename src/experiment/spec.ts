@@ -1,6 +1,8 @@
 import { METHOD_NAMES, resolveSettings, type MethodName, type RunInput, type RunSettings, type RunSpec } from './run.ts';
 import { PENALTY_NAMES } from '../penalty/index.ts';
 import { OPTIMIZER_NAMES } from '../optim/index.ts';
+import { GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';
+import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
 
 export type { RunSettings };
 
@@ -25,6 +27,10 @@ export interface MethodSpec {
   pathLength?: number;
   lambdaMinRatio?: number;
   maxRank?: number | null;
+  /** gnmr, altmin: the rank the method is told (default: the sweep's rank). */
+  givenRank?: number;
+  /** gnmr: the variant (see solver/gnmr.ts). */
+  variant?: GnmrVariant;
   /** Run this method only at these sample counts (each must be in the sweep's list); default: all of them. */
   samples?: number[];
   /** Record the spectrum of W every K steps (gradient only; 0: off); overrides the sweep's value. */
@@ -42,6 +48,8 @@ export interface SweepSpec {
   methods: MethodSpec[];
   /** Record the spectrum of W (and, for L∗/F, the invariance checks) every K steps of gradient runs; 0: off. */
   recordSpectrumEvery: number;
+  /** 'identifiable': every run redraws its mask until each row and column has ≥ rank entries (absent: uniform). */
+  masks?: MaskRule;
 }
 
 /** One run of a sweep: what to run and the key that identifies it in a results file. */
@@ -61,12 +69,14 @@ export class SpecError extends Error {
   }
 }
 
-const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery'];
+const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery', 'masks'];
 const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'recordSpectrumEvery', 'maxIters'];
 const METHOD_FIELDS: Record<MethodName, string[]> = {
   gradient: ['depth', 'penalty', 'lambda', 'optimizer', 'lr', 'initScale', 'tol', 'targetError'],
   'nuclear-min': ['boxTol', 'relTol'],
   'soft-impute': ['lambda', 'pathLength', 'lambdaMinRatio', 'maxRank', 'relTol'],
+  gnmr: ['givenRank', 'variant', 'tol'],
+  altmin: ['givenRank', 'tol'],
 };
 
 /** Parse and validate the JSON text of a sweep spec; `file` names it in errors. Throws SpecError. */
@@ -99,7 +109,8 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
     if (seen.has(m.name)) throw new SpecError(file, `methods[${i}].name`, `duplicate method name ${show(m.name)}`);
     seen.add(m.name);
   });
-  return { name, n, rank, samples, seeds, methods, recordSpectrumEvery };
+  const masks = choice(top.masks, file, 'masks', MASK_RULES);
+  return { name, n, rank, samples, seeds, methods, recordSpectrumEvery, ...(masks === undefined || masks === 'uniform' ? {} : { masks }) };
 }
 
 /** Validate one entry of "methods". */
@@ -144,6 +155,10 @@ function validateMethod(raw: unknown, file: string, where: string, sweepSamples:
     }
     spec.maxRank = obj.maxRank === null ? null : integer(obj.maxRank, file, f('maxRank'), 1, Number.MAX_SAFE_INTEGER, false);
     spec.relTol = number(obj.relTol, file, f('relTol'), false);
+  } else if (m === 'gnmr' || m === 'altmin') {
+    spec.givenRank = integer(obj.givenRank, file, f('givenRank'), 1, Number.MAX_SAFE_INTEGER, false);
+    spec.tol = number(obj.tol, file, f('tol'), true);
+    if (m === 'gnmr') spec.variant = choice(obj.variant, file, f('variant'), Object.keys(GNMR_VARIANTS) as GnmrVariant[]);
   } else {
     // A method added to METHODS (run.ts) must say here which of its fields a spec may set.
     const unhandled: never = m;
@@ -160,7 +175,8 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
     const every = m.recordSpectrumEvery ?? spec.recordSpectrumEvery;
     for (const samples of m.samples ?? spec.samples) {
       for (const seed of spec.seeds) {
-        const settings = methodSettings(m, { n: spec.n, rank: spec.rank, samples, seed });
+        const problem = { n: spec.n, rank: spec.rank, samples, seed, ...(spec.masks === undefined ? {} : { masks: spec.masks }) };
+        const settings = methodSettings(m, problem);
         tasks.push({ key: runKey(m.name, settings, every), name: m.name, settings, recordSpectrumEvery: every });
       }
     }
@@ -173,7 +189,7 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
  * method's defaults through runSynthetic's own resolveSettings (src/defaults.ts; a gradient run's iteration cap is
  * defaultMaxIters(penalty), as for `mcomplete run`), so a sweep and a run can never disagree on a default.
  */
-export function methodSettings(m: MethodSpec, problem: { n: number; rank: number; samples: number; seed: number }): RunSettings {
+export function methodSettings(m: MethodSpec, problem: { n: number; rank: number; samples: number; seed: number; masks?: MaskRule }): RunSettings {
   const { name: _name, samples: _samples, recordSpectrumEvery: _every, method, ...given } = m;
   return resolveSettings({ ...problem, method, ...given } as RunInput) as RunSettings;
 }

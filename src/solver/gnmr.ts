@@ -82,7 +82,7 @@ export interface GnmrResult extends Factors {
   residual: number;
   /** Relative residual after each iteration, the start first (length iterations + 1). */
   residualHistory: number[];
-  /** 'tolerance': residual ≤ tol; 'stall': no new lowest residual in 5 iterations, or a non-finite one; 'max-iters'; 'interrupted'. */
+  /** 'tolerance': residual ≤ tol; 'stall': no new lowest residual in 5 iterations, or a non-finite one (then U, V are the lowest-residual iterate); 'max-iters'; 'interrupted'. */
   stopReason: StopReason;
   seconds: number;
 }
@@ -274,7 +274,7 @@ export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
   }
   let residual = relativeResidual(U, V, obs);
   const history = [residual];
-  let best = residual;
+  let best = { U, V, residual };
   let sinceBest = 0;
   let lsqrTotal = 0;
   let iterations = 0;
@@ -302,14 +302,16 @@ export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
     residual = nextResidual;
     history.push(residual);
     opts.onIteration?.({ iteration: iterations, residual, lsqrIterations: next.lsqrIterations, U, V });
-    if (residual < best) {
-      best = residual;
+    if (residual < best.residual) {
+      best = { U, V, residual };
       sinceBest = 0;
     } else if (++sinceBest >= 5) {
       stopReason = 'stall';
       break;
     }
   }
+  // A stalled or diverged run returns its lowest-residual iterate (the last one otherwise, which is that one too).
+  if (stopReason === 'stall') ({ U, V, residual } = best);
   return {
     U,
     V,
