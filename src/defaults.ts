@@ -80,6 +80,27 @@ export const ALTMIN_DEFAULTS = Object.freeze({
   tol: 1e-14,
 });
 
+/** The rank rule and Gauss–Newton finish of `--polish` (src/solver/polish.ts, docs/design.md "Polish"). */
+export const POLISH_DEFAULTS = Object.freeze({
+  /** Training steps between looks at the spectrum of W. */
+  checkEvery: 500,
+  /** A rank k is a candidate during training when s_k/s_(k+1) ≥ this (at the end of training: any gap). */
+  gapThreshold: 1.15,
+  /** A rank that failed is tried again only once its gap has grown by this factor. */
+  retryGrowth: 1.5,
+  /** Candidates tried per look, largest gap first. */
+  maxCandidates: 2,
+  /** Share of Ω held out to reject too-large ranks, and its floor in entries. */
+  holdoutFraction: 0.05,
+  minHoldout: 20,
+  /** Accept: relative residual on Ω∖H ≤ fitTol and relative error on H ≤ holdoutTol. */
+  fitTol: 1e-10,
+  holdoutTol: 1e-6,
+  /** Gauss–Newton iterations per candidate (a wrong rank fails fast) and LSQR iterations per GN step. */
+  maxIters: 12,
+  lsqrMaxIters: 1500,
+});
+
 // ---- optimizers ---------------------------------------------------------------------------------------------
 
 /**
@@ -164,6 +185,7 @@ export const DEFAULTS = Object.freeze({
   nuclearMin: NUCLEAR_MIN_DEFAULTS,
   softImpute: SOFT_IMPUTE_DEFAULTS,
   gnmr: GNMR_DEFAULTS,
+  polish: POLISH_DEFAULTS,
   altmin: ALTMIN_DEFAULTS,
   optimizers: OPTIMIZER_DEFAULTS,
   web: WEB_DEFAULTS,

@@ -51,6 +51,7 @@ interface RunFlags {
   lambdaMinRatio: number;
   maxRank: number | undefined;
   givenRank: number | undefined;
+  polish: boolean;
   variant: GnmrVariant | undefined;
   masks: MaskRule;
   json: boolean;
@@ -75,6 +76,7 @@ const FLAG_METHODS: Record<string, readonly MethodName[]> = {
   givenRank: ['gnmr', 'altmin'],
   variant: ['gnmr'],
   stopAtError: ['gradient'],
+  polish: ['gradient'],
   relTol: ['nuclear-min', 'soft-impute'],
   pathLength: ['soft-impute'],
   lambdaMinRatio: ['soft-impute'],
@@ -155,6 +157,11 @@ export function runCommand(): Command {
         .argParser(unitFraction()),
     )
     .addOption(new Option('--max-rank <int>', '(soft-impute) rank cap (default: none)').argParser(intInRange(1)))
+    .option(
+      '--polish',
+      '(gradient) rank-free finish: confirm a rank from the spectrum of W (fit on Ω, held-out entries) and end by Gauss–Newton',
+      false,
+    )
     .addOption(
       new Option('--given-rank <int>', '(gnmr, altmin) the rank the method is told (default: the true --rank)').argParser(intInRange(1)),
     )
@@ -275,6 +282,7 @@ function runSettings(flags: RunFlags, problem: SyntheticSpec): RunSettings {
     maxIters: flags.maxIters,
     tol: flags.tol,
     ...(flags.stopAtError === undefined ? {} : { targetError: flags.stopAtError }),
+    ...(flags.polish ? { polish: true } : {}),
   };
   return flags.model === 'factored'
     ? resolveSettings({ ...shared, model: 'factored', k: flags.k })
@@ -345,8 +353,16 @@ function formatResult(r: RunResult): string {
     `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} ${s.model === 'factored' ? `model=factored k=${s.k}` : `depth=${s.depth}`} ` +
       `penalty=${s.penalty} lambda=${s.lambda} ` +
       `optimizer=${s.optimizer} lr=${s.lr} init-scale=${s.initScale}` +
-      `${s.targetError === undefined ? '' : ` stop-at-error=${s.targetError}`}${s.backend ? ` backend=${s.backend}` : ''}`,
+      `${s.targetError === undefined ? '' : ` stop-at-error=${s.targetError}`}${s.polish ? ' polish' : ''}${s.backend ? ` backend=${s.backend}` : ''}`,
     ...metricLines(r),
+    ...(r.polish
+      ? [
+          `polish              rank ${r.polish.estimatedRank ?? 'none'} (gap ${r.polish.gap?.toFixed(2) ?? '-'}) at step ${r.polish.step}, ` +
+            `${r.polish.polishIterations} Gauss–Newton iterations, ${r.polish.seconds.toFixed(2)} s; ` +
+            `relError ${r.polish.relErrorBefore.toExponential(3)} → ${r.polish.relErrorAfter.toExponential(3)}`,
+        ]
+      : []),
+    ...(r.warning ? [`warning: ${r.warning}`] : []),
     '',
   ].join('\n');
 }

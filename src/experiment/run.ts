@@ -31,10 +31,15 @@ import {
   type RankGivenRunResult,
 } from './rank-given.ts';
 import { maskIdentifiability } from '../data/identifiable.ts';
+import { polishedRun, type PolishReport } from './polish-run.ts';
+import { factorPairSvd } from '../solver/polish.ts';
+import { gemm } from '../linalg/matrix.ts';
+import type { Factors } from '../solver/gnmr.ts';
 
 export { defaultMaxIters, defaultTol, UNPENALIZED_MAX_ITERS };
 export type { GradientProgressEvent, RunHooks, RunMetrics, RunProgressEvent, RunStatus, SyntheticRun } from './method.ts';
 export { measureMatrix, singularValues, svdOn } from './method.ts';
+import { svdOn } from './method.ts';
 
 /** The settings every gradient run shares: the problem (docs/design.md section 4), penalty, optimizer (by name) and stop rules. */
 export type GradientRunBase = SyntheticSpec & {
@@ -58,6 +63,11 @@ export type GradientRunBase = SyntheticSpec & {
    * (stopReason 'target-error'): how many steps and seconds a run needs to reach an accuracy. Absent: off.
    */
   targetError?: number;
+  /**
+   * Finish rank-free by Gauss–Newton (experiment/polish-run.ts): every POLISH_DEFAULTS.checkEvery steps read
+   * candidate ranks off W's spectrum, confirm one on Ω and held-out entries, and stop training. Absent: off.
+   */
+  polish?: boolean;
 };
 
 /** A run of the full-width product W = W_N ⋯ W_1 (the default model). */
@@ -84,6 +94,10 @@ export type RunSettings = RunSpec | NuclearMinRunSpec | SoftImputeRunSpec | Gnmr
 /** The result of one gradient run: metrics of the final W plus the settings that produced it (plain JSON). */
 export interface RunResult extends RunMetrics {
   settings: RunSpec & { backend?: TrainResult['backend'] };
+  /** With settings.polish: the confirmed rank, the gap, Gauss–Newton iterations, relError before and after. */
+  polish?: PolishReport;
+  /** With settings.polish: why the result is the unpolished W. */
+  warning?: string;
 }
 
 /**
@@ -272,10 +286,39 @@ function startGradient(spec: RunSpec, hooks: RunHooks): SyntheticRun<RunResult> 
   const backend = getBackend();
   if (spec.model === 'factored') {
     const { problem, trainer } = factoredRun(spec, optimizer, backend, hooks);
+    if (spec.polish) {
+      return polishedRun(trainer, {
+        observations: problem.observations,
+        seed: spec.seed,
+        spectrum: (r) => factorPairSvd(r.model.A, r.model.B),
+        relErrorOf: (r) => factoredRelativeError(r.model.A, r.model.B, problem.U, problem.V),
+        measure: (r, f, stopReason) => ({
+          ...measureFactored(problem, f ? { ...r, model: { ...r.model, A: f.U, B: f.V } } : r, spec),
+          stopReason,
+        }),
+        liveW: () => null,
+      });
+    }
     return steppedGradientRun(trainer, () => null, (r) => measureFactored(problem, r, spec));
   }
   const problem = syntheticProblem(spec);
   const trainer = createTrainer(problem.observations, deepTrainOptions(spec, optimizer, backend, problem, hooks));
+  if (spec.polish) {
+    let seen = false;
+    return polishedRun(trainer, {
+      observations: problem.observations,
+      seed: spec.seed,
+      spectrum: (r) => svdOn(r.W, backend),
+      relErrorOf: (r) => relativeError(r.W, problem.truth),
+      measure: (r, f: Factors | null, stopReason) => {
+        const W = f ? gemm(f.U, f.V, { transB: true }) : r.W;
+        if (!seen) hooks.onSolution?.(W);
+        seen = true;
+        return { ...measure(problem, { ...r, W }, spec, backend), stopReason };
+      },
+      liveW: (r) => r.W,
+    });
+  }
   let solutionSeen = false;
   return steppedGradientRun(
     trainer,

@@ -22,6 +22,8 @@ export interface MethodSpec {
   tol?: number;
   /** Gradient only: stop once relError <= targetError (see RunSpec); default off. */
   targetError?: number;
+  /** Gradient only: finish rank-free by Gauss–Newton (see RunSpec.polish); default off. */
+  polish?: boolean;
   boxTol?: number;
   relTol?: number;
   pathLength?: number;
@@ -72,7 +74,7 @@ export class SpecError extends Error {
 const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery', 'masks'];
 const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'recordSpectrumEvery', 'maxIters'];
 const METHOD_FIELDS: Record<MethodName, string[]> = {
-  gradient: ['depth', 'penalty', 'lambda', 'optimizer', 'lr', 'initScale', 'tol', 'targetError'],
+  gradient: ['depth', 'penalty', 'lambda', 'optimizer', 'lr', 'initScale', 'tol', 'targetError', 'polish'],
   'nuclear-min': ['boxTol', 'relTol'],
   'soft-impute': ['lambda', 'pathLength', 'lambdaMinRatio', 'maxRank', 'relTol'],
   gnmr: ['givenRank', 'variant', 'tol'],
@@ -143,6 +145,9 @@ function validateMethod(raw: unknown, file: string, where: string, sweepSamples:
     spec.initScale = number(obj.initScale, file, f('initScale'), false);
     spec.tol = number(obj.tol, file, f('tol'), true);
     spec.targetError = number(obj.targetError, file, f('targetError'), false);
+    if (obj.polish !== undefined && typeof obj.polish !== 'boolean') throw new SpecError(file, f('polish'), `expected true or false, got ${show(obj.polish)}`);
+    // Only `true` is kept, so a spec saying "polish": false has the run keys of one that does not mention it.
+    if (obj.polish === true) spec.polish = true;
   } else if (m === 'nuclear-min') {
     spec.boxTol = number(obj.boxTol, file, f('boxTol'), true);
     spec.relTol = number(obj.relTol, file, f('relTol'), false);

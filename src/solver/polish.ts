@@ -1,0 +1,183 @@
+// The rank-free finish of a gradient run (`--polish`, docs/design.md "Polish"): read candidate ranks off the
+// spectrum of the trained W, start rank-r factors from its truncated SVD, and finish with Gauss–Newton least
+// squares on Ω (gnmr.ts, the same kernel as `--method gnmr`). A candidate is accepted only when the data confirm it:
+//   1. fit: GN on Ω minus a held-out subset H reaches a relative residual ≤ fitTol (a rank below the truth cannot
+//      fit Ω exactly, so it fails here);
+//   2. generalization: the fitted factors predict H to a relative error ≤ holdoutTol (a rank above the truth has
+//      spare degrees of freedom, fits Ω∖H and misses H).
+// Candidates are the ranks k whose gap s_k/s_{k+1} is at least gapThreshold, largest gap first, at most
+// maxCandidates of them, and only ranks whose degrees of freedom k(n₁+n₂−k) fit in |Ω∖H| (a rank with more unknowns
+// than equations would fit anything). The accepted factors are
+// then refined by GN on the whole Ω. Cost per candidate: a few GN iterations, O(|Ω|·r) per LSQR step.
+import { gemm, zeros, type Matrix } from '../linalg/matrix.ts';
+import { qr } from '../linalg/qr.ts';
+import { svd } from '../linalg/svd.ts';
+import type { Observations } from '../data/observations.ts';
+import { deriveRng } from '../random/index.ts';
+import { gnmr, sampledProduct, type Factors } from './gnmr.ts';
+
+/** Settings of the polish's rank rule and Gauss–Newton finish (defaults: POLISH_DEFAULTS in src/defaults.ts). */
+export interface PolishOptions {
+  /** A rank k is a candidate when s_k/s_{k+1} ≥ this. */
+  gapThreshold: number;
+  /** At most this many candidates are tried, largest gap first. */
+  maxCandidates: number;
+  /** Share of Ω held out to reject too-large ranks (at least minHoldout entries). */
+  holdoutFraction: number;
+  minHoldout: number;
+  /** Accept when GN's relative residual on Ω∖H is at most this... */
+  fitTol: number;
+  /** ...and the relative error on H is at most this. */
+  holdoutTol: number;
+  /** GN iterations per candidate, and for the final refinement on all of Ω. */
+  maxIters: number;
+  /** LSQR iterations per GN step. */
+  lsqrMaxIters: number;
+  /** Seeds the held-out subset. */
+  seed: number;
+}
+
+/** One candidate rank the polish tried. */
+export interface PolishAttempt {
+  rank: number;
+  /** s_rank / s_(rank+1) of W. */
+  gap: number;
+  /** GN's relative residual on Ω∖H. */
+  fitResidual: number;
+  /** ||P_H(UVᵀ) − P_H(X)|| / ||P_H(X)||. */
+  holdoutError: number;
+  iterations: number;
+  accepted: boolean;
+}
+
+/** What polish returns: the accepted rank and factors, or none, and every attempt. */
+export interface PolishResult {
+  accepted: boolean;
+  /** The accepted rank (absent when none was confirmed). */
+  rank?: number;
+  gap?: number;
+  /** The refined factors of the accepted rank. */
+  factors?: Factors;
+  /** Relative residual on all of Ω after the refinement. */
+  residual?: number;
+  /** GN iterations over all attempts and the refinement. */
+  iterations: number;
+  attempts: PolishAttempt[];
+}
+
+/** A thin SVD W = U diag(s) Vᵀ with its singular values largest first (U n₁×k, V n₂×k). */
+export interface ThinSvd {
+  U: Matrix;
+  s: ArrayLike<number>;
+  V: Matrix;
+}
+
+/**
+ * The candidate ranks of a spectrum: every k in 1..maxRank with s_k/s_{k+1} ≥ gapThreshold (s_{k+1} = 0 counts as an
+ * infinite gap), largest gap first, at most maxCandidates.
+ */
+export function rankCandidates(s: ArrayLike<number>, maxRank: number, gapThreshold: number, maxCandidates: number): { rank: number; gap: number }[] {
+  const out: { rank: number; gap: number }[] = [];
+  for (let k = 1; k <= Math.min(maxRank, s.length - 1); k++) {
+    if (!(s[k - 1] > 0)) break;
+    const gap = s[k] > 0 ? s[k - 1] / s[k] : Infinity;
+    if (gap >= gapThreshold) out.push({ rank: k, gap });
+  }
+  return out.sort((a, b) => b.gap - a.gap).slice(0, maxCandidates);
+}
+
+/** The thin SVD of A·Bᵀ (A n₁×k, B n₂×k) from QRs of the factors and the SVD of the k×k core. Cost O((n₁+n₂)k² + k³). */
+export function factorPairSvd(A: Matrix, B: Matrix): ThinSvd {
+  const qa = qr(A);
+  const qb = qr(B);
+  const core = svd(gemm(qa.R, qb.R, { transB: true }));
+  return { U: gemm(qa.Q, core.U), s: core.s, V: gemm(qb.Q, core.V) };
+}
+
+/** Balanced factors U_r √Σ_r, V_r √Σ_r of the rank-r truncation of a thin SVD. */
+export function truncatedFactors(w: ThinSvd, r: number): Factors {
+  const take = (Q: Matrix): Matrix => {
+    const out = zeros(Q.rows, r);
+    for (let i = 0; i < Q.rows; i++) for (let k = 0; k < r; k++) out.data[i * r + k] = Q.data[i * Q.cols + k] * Math.sqrt(w.s[k]);
+    return out;
+  };
+  return { U: take(w.U), V: take(w.V) };
+}
+
+/** Ω split into a fitting part and a held-out part H (positions drawn from `seed`, deterministic). */
+export function holdoutSplit(obs: Observations, count: number, seed: number): { fit: Observations; held: Observations } {
+  const m = obs.values.length;
+  const rng = deriveRng(seed, 'polish-holdout');
+  const order = new Int32Array(m);
+  for (let t = 0; t < m; t++) order[t] = t;
+  for (let t = 0; t < count; t++) {
+    const j = t + rng.int(m - t);
+    const x = order[t];
+    order[t] = order[j];
+    order[j] = x;
+  }
+  const pick = (from: number, to: number): Observations => {
+    const idx = order.slice(from, to).sort();
+    return {
+      shape: obs.shape,
+      rows: Int32Array.from(idx, (t) => obs.rows[t]),
+      cols: Int32Array.from(idx, (t) => obs.cols[t]),
+      values: Float64Array.from(idx, (t) => obs.values[t]),
+    };
+  };
+  return { fit: pick(count, m), held: pick(0, count) };
+}
+
+/**
+ * Try the candidate ranks of W's spectrum on `obs` (see the top of this file); on the first confirmed one, refine
+ * its factors by GN on all of Ω and return them.
+ */
+export function polish(
+  obs: Observations,
+  w: ThinSvd,
+  opts: PolishOptions,
+  retry?: { failedGap: Map<number, number>; growth: number },
+): PolishResult {
+  const [n1, n2] = obs.shape;
+  const m = obs.values.length;
+  const holdCount = Math.min(m - 1, Math.max(opts.minHoldout, Math.round(opts.holdoutFraction * m)));
+  const { fit, held } = holdoutSplit(obs, holdCount, opts.seed);
+  const fitCount = m - holdCount;
+  // The largest rank the fitting part can determine: k(n₁ + n₂ − k) ≤ |Ω∖H|.
+  let maxRank = 0;
+  while (maxRank + 1 <= Math.min(n1, n2, w.s.length - 1) && (maxRank + 1) * (n1 + n2 - maxRank - 1) <= fitCount) maxRank++;
+  const attempts: PolishAttempt[] = [];
+  let iterations = 0;
+  // A rank that failed before is tried again only once its gap has grown by retry.growth (the gap grows as
+  // training proceeds, so a wrong early candidate costs O(log gap) attempts, not one per look).
+  const fresh = rankCandidates(w.s, maxRank, opts.gapThreshold, Infinity).filter(
+    ({ rank, gap }) => !retry?.failedGap.has(rank) || gap >= retry.growth * (retry.failedGap.get(rank) as number),
+  );
+  for (const { rank, gap } of fresh.slice(0, opts.maxCandidates)) {
+    const g = gnmr(fit, { rank, init: truncatedFactors(w, rank), maxIters: opts.maxIters, tol: opts.fitTol / 10, lsqrMaxIters: opts.lsqrMaxIters });
+    iterations += g.iterations;
+    const holdoutError = relativeErrorOn(held, g);
+    const accepted = g.residual <= opts.fitTol && holdoutError <= opts.holdoutTol;
+    attempts.push({ rank, gap, fitResidual: g.residual, holdoutError, iterations: g.iterations, accepted });
+    if (!accepted) {
+      retry?.failedGap.set(rank, gap);
+      continue;
+    }
+    const final = gnmr(obs, { rank, init: g, maxIters: opts.maxIters });
+    iterations += final.iterations;
+    return { accepted: true, rank, gap, factors: final, residual: final.residual, iterations, attempts };
+  }
+  return { accepted: false, iterations, attempts };
+}
+
+/** ||P_H(UVᵀ) − b_H|| / ||b_H||. */
+function relativeErrorOn(held: Observations, f: Factors): number {
+  const fit = sampledProduct(f.U, f.V, held);
+  let num = 0;
+  let den = 0;
+  for (let t = 0; t < fit.length; t++) {
+    num += (fit[t] - held.values[t]) ** 2;
+    den += held.values[t] ** 2;
+  }
+  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+}
