@@ -163,11 +163,31 @@ export function polish(
       retry?.failedGap.set(rank, gap);
       continue;
     }
-    const final = gnmr(obs, { rank, init: g, maxIters: opts.maxIters });
+    let final = gnmr(obs, { rank, init: g, maxIters: opts.maxIters, lsqrMaxIters: opts.lsqrMaxIters });
     iterations += final.iterations;
-    return { accepted: true, rank, gap, factors: final, residual: final.residual, iterations, attempts };
+    let confirmed = rank;
+    // A candidate above the truth can pass both tests when Ω determines the matrix: its spare directions then
+    // shrink to ~0. The estimated rank is the numerical rank of the fit (singular values > 1e-9·s₁), refit at that
+    // rank when it is smaller and still fits Ω.
+    const fitted = factorPairSvd(final.U, final.V);
+    let numerical = 0;
+    while (numerical < rank && fitted.s[numerical] > 1e-9 * fitted.s[0]) numerical++;
+    if (numerical > 0 && numerical < rank) {
+      const lower = gnmr(obs, { rank: numerical, init: truncatedFactors(fitted, numerical), maxIters: opts.maxIters, lsqrMaxIters: opts.lsqrMaxIters });
+      iterations += lower.iterations;
+      if (lower.residual <= opts.fitTol) {
+        final = lower;
+        confirmed = numerical;
+      }
+    }
+    return { accepted: true, rank: confirmed, gap: confirmed === rank ? gap : gapOf(w.s, confirmed), factors: final, residual: final.residual, iterations, attempts };
   }
   return { accepted: false, iterations, attempts };
+}
+
+/** s_k / s_(k+1) of a spectrum (Infinity when s_(k+1) = 0). */
+function gapOf(s: ArrayLike<number>, k: number): number {
+  return s[k] > 0 ? s[k - 1] / s[k] : Infinity;
 }
 
 /** ||P_H(UVᵀ) − b_H|| / ||b_H||. */
