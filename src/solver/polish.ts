@@ -4,7 +4,10 @@
 //   1. fit: GN on Ω minus a held-out subset H reaches a relative residual ≤ fitTol (a rank below the truth cannot
 //      fit Ω exactly, so it fails here);
 //   2. generalization: the fitted factors predict H to a relative error ≤ holdoutTol (a rank above the truth has
-//      spare degrees of freedom, fits Ω∖H and misses H).
+//      spare degrees of freedom, fits Ω∖H and misses H). H is drawn only from rows and columns that keep enough
+//      entries (holdoutSplit), so that removing it does not make Ω∖H non-identifiable for the true rank;
+//   3. the estimated rank is the numerical rank of the accepted fit (a too-large candidate that Ω does determine
+//      converges to the truth with vanishing spare directions).
 // Candidates are the ranks k whose gap s_k/s_{k+1} is at least gapThreshold, largest gap first, at most
 // maxCandidates of them, and only ranks whose degrees of freedom k(n₁+n₂−k) fit in |Ω∖H| (a rank with more unknowns
 // than equations would fit anything). The accepted factors are
@@ -104,20 +107,43 @@ export function truncatedFactors(w: ThinSvd, r: number): Factors {
   return { U: take(w.U), V: take(w.V) };
 }
 
-/** Ω split into a fitting part and a held-out part H (positions drawn from `seed`, deterministic). */
-export function holdoutSplit(obs: Observations, count: number, seed: number): { fit: Observations; held: Observations } {
+/**
+ * Ω split into a fitting part and a held-out part H of at most `count` entries (drawn from `seed`, deterministic).
+ * An entry is held out only while its row and its column keep at least `keep` entries in the fitting part: holding
+ * out entries of thin rows would make Ω∖H non-identifiable (near the information limit a row with ≥ r entries in
+ * Ω may have fewer in Ω∖H) and reject the true rank for the wrong reason.
+ */
+export function holdoutSplit(obs: Observations, count: number, seed: number, keep = 0): { fit: Observations; held: Observations } {
   const m = obs.values.length;
+  const [n1, n2] = obs.shape;
+  const rowLeft = new Int32Array(n1);
+  const colLeft = new Int32Array(n2);
+  for (let t = 0; t < m; t++) {
+    rowLeft[obs.rows[t]]++;
+    colLeft[obs.cols[t]]++;
+  }
   const rng = deriveRng(seed, 'polish-holdout');
   const order = new Int32Array(m);
   for (let t = 0; t < m; t++) order[t] = t;
-  for (let t = 0; t < count; t++) {
+  const heldMask = new Uint8Array(m);
+  let held = 0;
+  // Walk Ω in a seeded random order (Fisher–Yates on the fly), holding out each entry that the rule allows.
+  for (let t = 0; t < m && held < count; t++) {
     const j = t + rng.int(m - t);
     const x = order[t];
     order[t] = order[j];
     order[j] = x;
+    const e = order[t];
+    if (rowLeft[obs.rows[e]] > keep && colLeft[obs.cols[e]] > keep) {
+      heldMask[e] = 1;
+      held++;
+      rowLeft[obs.rows[e]]--;
+      colLeft[obs.cols[e]]--;
+    }
   }
-  const pick = (from: number, to: number): Observations => {
-    const idx = order.slice(from, to).sort();
+  const pick = (want: number): Observations => {
+    const idx: number[] = [];
+    for (let t = 0; t < m; t++) if (heldMask[t] === want) idx.push(t);
     return {
       shape: obs.shape,
       rows: Int32Array.from(idx, (t) => obs.rows[t]),
@@ -125,7 +151,7 @@ export function holdoutSplit(obs: Observations, count: number, seed: number): { 
       values: Float64Array.from(idx, (t) => obs.values[t]),
     };
   };
-  return { fit: pick(count, m), held: pick(0, count) };
+  return { fit: pick(0), held: pick(1) };
 }
 
 /**
@@ -141,11 +167,11 @@ export function polish(
   const [n1, n2] = obs.shape;
   const m = obs.values.length;
   const holdCount = Math.min(m - 1, Math.max(opts.minHoldout, Math.round(opts.holdoutFraction * m)));
-  const { fit, held } = holdoutSplit(obs, holdCount, opts.seed);
-  const fitCount = m - holdCount;
   // The largest rank the fitting part can determine: k(n₁ + n₂ − k) ≤ |Ω∖H|.
   let maxRank = 0;
-  while (maxRank + 1 <= Math.min(n1, n2, w.s.length - 1) && (maxRank + 1) * (n1 + n2 - maxRank - 1) <= fitCount) maxRank++;
+  while (maxRank + 1 <= Math.min(n1, n2, w.s.length - 1) && (maxRank + 1) * (n1 + n2 - maxRank - 1) <= m - holdCount) maxRank++;
+  // Every row and column keeps ≥ maxRank + 2 entries in Ω∖H, or all it had.
+  const { fit, held } = holdoutSplit(obs, holdCount, opts.seed, maxRank + 2);
   const attempts: PolishAttempt[] = [];
   let iterations = 0;
   // A rank that failed before is tried again only once its gap has grown by retry.growth (the gap grows as

@@ -62,21 +62,22 @@ test('polish confirms the true rank 3 from a perturbed W and recovers the truth 
   assert.ok(relativeError(gemm(f.U, f.V, { transB: true }), truth) < 1e-12);
 });
 
-test('a too-large candidate (a strong spurious 4th direction): rejected by the held-out entries when Ω∖H does not determine it (m = 360)', () => {
-  const truth = withSpectrum(40, [30, 20, 12], 1);
-  const spurious = add(withSpectrum(40, [4], 7), randomMatrix(40, 40, 8), 0.02);
-  const { obs, w } = setup(truth, spurious, 360, 9);
-  assert.equal(rankCandidates(w.s, 10, 2, 1)[0].rank, 4, 'the largest gap is the wrong rank 4');
-  const r = polish(obs, w, OPTS);
-  const [first, second] = r.attempts;
-  assert.equal(first.rank, 4);
-  assert.ok(first.fitResidual <= OPTS.fitTol, `rank 4 fits Ω∖H (${first.fitResidual})`);
-  assert.ok(first.holdoutError > OPTS.holdoutTol, `but not H (${first.holdoutError})`);
-  assert.equal(first.accepted, false);
-  assert.equal(second.rank, 3);
-  assert.equal(r.rank, 3);
-  const f = r.factors as NonNullable<typeof r.factors>;
-  assert.ok(relativeError(gemm(f.U, f.V, { transB: true }), truth) < 1e-12);
+test('holdoutSplit with keep: every row and column keeps at least `keep` entries in the fitting part (or all it had)', () => {
+  const truth = randomMatrix(30, 30, 1);
+  const obs = observeAt(truth, sampleWithoutReplacement(900, 200, createRng(2)));
+  const keep = 6;
+  const { fit, held } = holdoutSplit(obs, 60, 3, keep);
+  assert.ok(held.values.length > 0 && held.values.length <= 60);
+  const count = (idx: Int32Array, n: number): Int32Array => {
+    const c = new Int32Array(n);
+    for (const i of idx) c[i]++;
+    return c;
+  };
+  const [rowsAll, colsAll, rowsFit, colsFit] = [count(obs.rows, 30), count(obs.cols, 30), count(fit.rows, 30), count(fit.cols, 30)];
+  for (let i = 0; i < 30; i++) {
+    assert.ok(rowsFit[i] >= Math.min(keep, rowsAll[i]), `row ${i}: ${rowsFit[i]} of ${rowsAll[i]}`);
+    assert.ok(colsFit[i] >= Math.min(keep, colsAll[i]), `column ${i}: ${colsFit[i]} of ${colsAll[i]}`);
+  }
 });
 
 test('a too-large candidate that Ω does determine (m = 700) fits the truth with a vanishing 4th direction: the rank is read off the fit, 3', () => {
@@ -90,6 +91,11 @@ test('a too-large candidate that Ω does determine (m = 700) fits the truth with
   assert.equal(r.factors?.U.cols, 3);
   const f = r.factors as NonNullable<typeof r.factors>;
   assert.ok(relativeError(gemm(f.U, f.V, { transB: true }), truth) < 1e-12);
+  // Five spurious directions: the candidate rank 8 converges to the truth as well, and is read back as 3.
+  const five = setup(truth, add(withSpectrum(40, [4, 4, 4, 4, 4], 7), randomMatrix(40, 40, 8), 0.02), 700, 9);
+  const r8 = polish(five.obs, five.w, OPTS);
+  assert.equal(r8.attempts[0].rank, 8);
+  assert.equal(r8.rank, 3);
 });
 
 test('a too-small candidate (largest gap at rank 2 of a rank-3 truth) cannot fit Ω and is rejected for rank 3', () => {
