@@ -85,11 +85,11 @@ export const POLISH_DEFAULTS = Object.freeze({
   /** Training steps between looks at the spectrum of W. */
   checkEvery: 500,
   /** A rank k is a candidate during training when s_k/s_(k+1) ≥ this (at the end of training: any gap). */
-  gapThreshold: 1.15,
+  gapThreshold: 1.0,
   /** A rank that failed is tried again only once its gap has grown by this factor. */
   retryGrowth: 1.5,
   /** Candidates tried per look, largest gap first. */
-  maxCandidates: 2,
+  maxCandidates: 4,
   /** Share of Ω held out to reject too-large ranks, and its floor in entries. */
   holdoutFraction: 0.05,
   minHoldout: 20,
@@ -97,8 +97,11 @@ export const POLISH_DEFAULTS = Object.freeze({
   fitTol: 1e-10,
   holdoutTol: 1e-6,
   /** Gauss–Newton iterations per candidate (a wrong rank fails fast) and LSQR iterations per GN step. */
-  maxIters: 12,
-  lsqrMaxIters: 1500,
+  maxIters: 10,
+  lsqrMaxIters: 500,
+  /** A candidate whose residual on Ω∖H is still above abortResidual after abortAfter GN iterations is given up. */
+  abortAfter: 4,
+  abortResidual: 0.2,
 });
 
 // ---- optimizers ---------------------------------------------------------------------------------------------

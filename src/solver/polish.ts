@@ -36,6 +36,9 @@ export interface PolishOptions {
   maxIters: number;
   /** LSQR iterations per GN step. */
   lsqrMaxIters: number;
+  /** Give a candidate up when its relative residual on Ω∖H is still above abortResidual after abortAfter GN iterations. */
+  abortAfter: number;
+  abortResidual: number;
   /** Seeds the held-out subset. */
   seed: number;
 }
@@ -180,7 +183,17 @@ export function polish(
     ({ rank, gap }) => !retry?.failedGap.has(rank) || gap >= retry.growth * (retry.failedGap.get(rank) as number),
   );
   for (const { rank, gap } of fresh.slice(0, opts.maxCandidates)) {
-    const g = gnmr(fit, { rank, init: truncatedFactors(w, rank), maxIters: opts.maxIters, tol: opts.fitTol / 10, lsqrMaxIters: opts.lsqrMaxIters });
+    // A rank that cannot fit stalls at a large residual: give up on it after abortAfter iterations above abortResidual.
+    const giveUp = new AbortController();
+    const g = gnmr(fit, {
+      rank,
+      init: truncatedFactors(w, rank),
+      maxIters: opts.maxIters,
+      tol: opts.fitTol / 10,
+      lsqrMaxIters: opts.lsqrMaxIters,
+      signal: giveUp.signal,
+      onIteration: (it) => void (it.iteration >= opts.abortAfter && it.residual > opts.abortResidual && giveUp.abort()),
+    });
     iterations += g.iterations;
     const holdoutError = relativeErrorOn(held, g);
     const accepted = g.residual <= opts.fitTol && holdoutError <= opts.holdoutTol;
