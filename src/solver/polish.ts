@@ -6,7 +6,9 @@
 //   2. generalization: the fitted factors predict H to a relative error ≤ holdoutTol (a rank above the truth has
 //      spare degrees of freedom, fits Ω∖H and misses H). H is drawn only from rows and columns that keep enough
 //      entries (holdoutSplit), so that removing it does not make Ω∖H non-identifiable for the true rank;
-//   3. the estimated rank is the numerical rank of the accepted fit (a too-large candidate that Ω does determine
+//   3. smallest rank wins: once a candidate passes, every smaller rank is tried too (smallest first), since a
+//      too-large rank can pass 1 and 2 when its spare directions only fit thin rows that H does not probe;
+//   4. the estimated rank is the numerical rank of the accepted fit (a too-large candidate that Ω does determine
 //      converges to the truth with vanishing spare directions).
 // Candidates are the ranks k whose gap s_k/s_{k+1} is at least gapThreshold, largest gap first, at most
 // maxCandidates of them, and only ranks whose degrees of freedom k(n₁+n₂−k) fit in |Ω∖H| (a rank with more unknowns
@@ -182,7 +184,10 @@ export function polish(
   const fresh = rankCandidates(w.s, maxRank, opts.gapThreshold, Infinity).filter(
     ({ rank, gap }) => !retry?.failedGap.has(rank) || gap >= retry.growth * (retry.failedGap.get(rank) as number),
   );
-  for (const { rank, gap } of fresh.slice(0, opts.maxCandidates)) {
+  const tried = new Set<number>();
+  // One candidate: GN on Ω∖H from W's rank-k truncation, judged on fit and on H; the fit when it passes.
+  const attempt = (rank: number, gap: number, remember: boolean): Factors | null => {
+    tried.add(rank);
     // A rank that cannot fit stalls at a large residual: give up on it after abortAfter iterations above abortResidual.
     const giveUp = new AbortController();
     const g = gnmr(fit, {
@@ -198,20 +203,32 @@ export function polish(
     const holdoutError = relativeErrorOn(held, g);
     const accepted = g.residual <= opts.fitTol && holdoutError <= opts.holdoutTol;
     attempts.push({ rank, gap, fitResidual: g.residual, holdoutError, iterations: g.iterations, accepted });
-    if (!accepted) {
-      retry?.failedGap.set(rank, gap);
-      continue;
-    }
-    let final = gnmr(obs, { rank, init: g, maxIters: opts.maxIters, lsqrMaxIters: opts.lsqrMaxIters });
-    iterations += final.iterations;
+    if (!accepted && remember) retry?.failedGap.set(rank, gap);
+    return accepted ? g : null;
+  };
+  for (const { rank, gap } of fresh.slice(0, opts.maxCandidates)) {
+    let g = attempt(rank, gap, true);
+    if (!g) continue;
     let confirmed = rank;
-    // A candidate above the truth can pass both tests when Ω determines the matrix: its spare directions then
-    // shrink to ~0. The estimated rank is the numerical rank of the fit (singular values > 1e-9·s₁), refit at that
-    // rank when it is smaller and still fits Ω.
+    // The smallest rank that passes wins: a too-large candidate can pass both tests (its spare directions fit
+    // entries of thin rows that H cannot probe), so every smaller rank not yet tried is tried too, smallest first.
+    for (let k = 1; k < rank; k++) {
+      if (tried.has(k)) continue;
+      const lower = attempt(k, gapOf(w.s, k), false);
+      if (lower) {
+        g = lower;
+        confirmed = k;
+        break;
+      }
+    }
+    let final = gnmr(obs, { rank: confirmed, init: g, maxIters: opts.maxIters, lsqrMaxIters: opts.lsqrMaxIters });
+    iterations += final.iterations;
+    // When Ω determines the matrix a too-large rank converges to it with vanishing spare directions: the estimated
+    // rank is the numerical rank of the fit (singular values > 1e-9·s₁), refit at that rank if it still fits Ω.
     const fitted = factorPairSvd(final.U, final.V);
     let numerical = 0;
-    while (numerical < rank && fitted.s[numerical] > 1e-9 * fitted.s[0]) numerical++;
-    if (numerical > 0 && numerical < rank) {
+    while (numerical < confirmed && fitted.s[numerical] > 1e-9 * fitted.s[0]) numerical++;
+    if (numerical > 0 && numerical < confirmed) {
       const lower = gnmr(obs, { rank: numerical, init: truncatedFactors(fitted, numerical), maxIters: opts.maxIters, lsqrMaxIters: opts.lsqrMaxIters });
       iterations += lower.iterations;
       if (lower.residual <= opts.fitTol) {
@@ -219,7 +236,7 @@ export function polish(
         confirmed = numerical;
       }
     }
-    return { accepted: true, rank: confirmed, gap: confirmed === rank ? gap : gapOf(w.s, confirmed), factors: final, residual: final.residual, iterations, attempts };
+    return { accepted: true, rank: confirmed, gap: gapOf(w.s, confirmed), factors: final, residual: final.residual, iterations, attempts };
   }
   return { accepted: false, iterations, attempts };
 }
