@@ -4,6 +4,7 @@ import { completeCommand } from './complete-command.ts';
 import { sweepCommand } from './sweep-command.ts';
 import { claimsCommand } from './claims-command.ts';
 import { reportCommand } from './report-command.ts';
+import { phaseCommand } from './phase-command.ts';
 import { InputError } from '../data/input-error.ts';
 import { DivergenceError } from '../solver/train.ts';
 import { setBackend } from '../linalg/backend.ts';
@@ -32,7 +33,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(completeCommand())
     .addCommand(sweepCommand())
     .addCommand(claimsCommand())
-    .addCommand(reportCommand());
+    .addCommand(reportCommand())
+    .addCommand(phaseCommand());
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv, { from: 'user' });
