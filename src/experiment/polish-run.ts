@@ -118,7 +118,13 @@ export function polishedRun<T extends { iterations: number; stopReason: StopReas
         attempts,
         seconds,
       };
-      const warning = a || !finished ? undefined : 'polish: no candidate rank was confirmed (fit on Ω and held-out entries); the result is the trained W';
+      const interrupted = r.stopReason === 'interrupted';
+      const warning =
+        a || !finished
+          ? undefined
+          : interrupted
+            ? 'polish: interrupted before a rank was confirmed; the result is the trained W'
+            : 'polish: no candidate rank was confirmed (fit on Ω and held-out entries); the result is the trained W';
       return { ...measured, polish: report, ...(warning ? { warning } : {}) };
     },
     status: (): RunStatus => {
