@@ -110,4 +110,14 @@ test('mcomplete run --method gnmr --json: the shared fields plus givenRank, resi
   const bad = runCli(['run', '--given-rank', '3', '--max-iters', '1']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /'--given-rank' applies only to --method gnmr or altmin/);
+  const polish = runCli(['run', '--method', 'gnmr', '--polish']);
+  assert.equal(polish.code, 2);
+  assert.match(polish.stderr, /'--polish' applies only to --method gradient/);
+});
+
+test('mcomplete run --polish prints the polish line: the rank found, the gap, the relError before and after', () => {
+  const r = runCli(['run', '--polish', '--n', '30', '--rank', '2', '--samples', '300', '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /polish\s+rank 2 \(gap [\d.]+\) at step \d+, \d+ Gauss–Newton iterations, [\d.]+ s; relError [\d.e+-]+ → [\d.e+-]+/);
+  assert.match(r.stdout, /\(polished\)/);
 });
