@@ -6,7 +6,7 @@
 //   2. generalization: the fitted factors predict H to a relative error ≤ holdoutTol (a rank above the truth has
 //      spare degrees of freedom, fits Ω∖H and misses H). H is drawn only from rows and columns that keep enough
 //      entries (holdoutSplit), so that removing it does not make Ω∖H non-identifiable for the true rank;
-//   3. smallest rank wins: once a candidate passes, every smaller rank is tried too (smallest first), since a
+//   3. smallest rank wins: once a candidate passes, the ranks below it are tried downwards until one fails, since a
 //      too-large rank can pass 1 and 2 when its spare directions only fit thin rows that H does not probe;
 //   4. the estimated rank is the numerical rank of the accepted fit (a too-large candidate that Ω does determine
 //      converges to the truth with vanishing spare directions).
@@ -211,15 +211,14 @@ export function polish(
     if (!g) continue;
     let confirmed = rank;
     // The smallest rank that passes wins: a too-large candidate can pass both tests (its spare directions fit
-    // entries of thin rows that H cannot probe), so every smaller rank not yet tried is tried too, smallest first.
-    for (let k = 1; k < rank; k++) {
-      if (tried.has(k)) continue;
+    // entries of thin rows that H cannot probe), so the ranks below are tried too, downwards, until one fails. An
+    // exact fit at rank j is one at every rank above j, so once rank k − 1 cannot fit, no smaller rank is expected
+    // to: one failed attempt ends the search (a rank tried and failed at this look counts as failed).
+    for (let k = rank - 1; k >= 1 && !tried.has(k); k--) {
       const lower = attempt(k, gapOf(w.s, k), false);
-      if (lower) {
-        g = lower;
-        confirmed = k;
-        break;
-      }
+      if (!lower) break;
+      g = lower;
+      confirmed = k;
     }
     let final = gnmr(obs, { rank: confirmed, init: g, maxIters: opts.maxIters, lsqrMaxIters: opts.lsqrMaxIters });
     iterations += final.iterations;
