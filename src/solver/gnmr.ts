@@ -2,7 +2,7 @@
 // recovery", SIMODS 2022, arXiv 2106.12933), for completion with a given rank r. With factors U (n₁×r), V (n₂×r)
 // and b = P_Ω(X), the product is linearized around (U_t, V_t), UVᵀ ≈ U_tVᵀ + UV_tᵀ − U_tV_tᵀ, and each iteration
 // takes the minimal-norm solution (U, V) of
-//     min ||P_Ω(U_t Vᵀ + U V_tᵀ) − b − α·P_Ω(U_t V_tᵀ)||                                       (the paper's update, parameter α)
+//     min ||P_Ω(U_t Vᵀ + U V_tᵀ) − b − α·P_Ω(U_t V_tᵀ)||     (the paper's update, with its parameter α)
 // then sets (U_{t+1}, V_{t+1}) = ((1 − α)/2)·(U_t, V_t) + (U, V). α = 1 is the paper's "setting" variant (the new
 // factors are the least-squares solution itself), α = −1 the "updating" one (U_{t+1} = U_t + ΔU, the classical
 // Gauss–Newton step with the minimal-norm increment), α = 0 "averaging". The default here is 'updating': on

@@ -1,4 +1,4 @@
-// The rank-free finish of a gradient run (`--polish`, docs/design.md "Polish"): read candidate ranks off the
+// The rank-free finish of a gradient run (`--polish`, docs/design.md 3.5d): read candidate ranks off the
 // spectrum of the trained W, start rank-r factors from its truncated SVD, and finish with Gauss–Newton least
 // squares on Ω (gnmr.ts, the same kernel as `--method gnmr`). A candidate is accepted only when the data confirm it:
 //   1. fit: GN on Ω minus a held-out subset H reaches a relative residual ≤ fitTol (a rank below the truth cannot
@@ -12,8 +12,8 @@
 //      converges to the truth with vanishing spare directions).
 // Candidates are the ranks k whose gap s_k/s_{k+1} is at least gapThreshold, largest gap first, at most
 // maxCandidates of them, and only ranks whose degrees of freedom k(n₁+n₂−k) fit in |Ω∖H| (a rank with more unknowns
-// than equations would fit anything). The accepted factors are
-// then refined by GN on the whole Ω. Cost per candidate: a few GN iterations, O(|Ω|·r) per LSQR step.
+// than equations would fit anything). The accepted factors are then refined by GN on the whole Ω. Cost per
+// candidate: a few GN iterations, O(|Ω|·r) per LSQR step.
 import { gemm, zeros, type Matrix } from '../linalg/matrix.ts';
 import { qr } from '../linalg/qr.ts';
 import { svd } from '../linalg/svd.ts';
