@@ -74,6 +74,13 @@ export const GNMR_DEFAULTS = Object.freeze({
   tol: 1e-14,
 } as const);
 
+/** Settings of ScaledGD (Tong, Ma & Chi 2021) as a synthetic method: step size 0.5 (their analysis allows ≤ 2/3). */
+export const SCALED_GD_DEFAULTS = Object.freeze({
+  stepSize: 0.5,
+  maxIters: 5000,
+  tol: 1e-14,
+});
+
 /** Settings of alternating least squares (altmin) as a synthetic method (linear convergence: more sweeps). */
 export const ALTMIN_DEFAULTS = Object.freeze({
   maxIters: 2000,
@@ -190,6 +197,7 @@ export const DEFAULTS = Object.freeze({
   gnmr: GNMR_DEFAULTS,
   polish: POLISH_DEFAULTS,
   altmin: ALTMIN_DEFAULTS,
+  scaledGd: SCALED_GD_DEFAULTS,
   optimizers: OPTIMIZER_DEFAULTS,
   web: WEB_DEFAULTS,
   complete: COMPLETE_DEFAULTS,

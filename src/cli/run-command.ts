@@ -27,7 +27,7 @@ import { DivergenceError } from '../solver/train.ts';
 import { GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';
 import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
 import type { RankGivenRunResult } from '../experiment/rank-given.ts';
-import { GNMR_DEFAULTS } from '../defaults.ts';
+import { GNMR_DEFAULTS, SCALED_GD_DEFAULTS } from '../defaults.ts';
 
 interface RunFlags {
   n: number;
@@ -53,6 +53,7 @@ interface RunFlags {
   givenRank: number | undefined;
   polish: boolean;
   variant: GnmrVariant | undefined;
+  stepSize: number | undefined;
   masks: MaskRule;
   json: boolean;
   quiet: boolean;
@@ -72,8 +73,9 @@ const FLAG_METHODS: Record<string, readonly MethodName[]> = {
   lr: ['gradient'],
   initScale: ['gradient'],
   lambda: ['gradient', 'soft-impute'],
-  tol: ['gradient', 'nuclear-min', 'gnmr', 'altmin'],
-  givenRank: ['gnmr', 'altmin'],
+  tol: ['gradient', 'nuclear-min', 'gnmr', 'altmin', 'scaled-gd'],
+  givenRank: ['gnmr', 'altmin', 'scaled-gd'],
+  stepSize: ['scaled-gd'],
   variant: ['gnmr'],
   stopAtError: ['gradient'],
   polish: ['gradient'],
@@ -163,7 +165,12 @@ export function runCommand(): Command {
       false,
     )
     .addOption(
-      new Option('--given-rank <int>', '(gnmr, altmin) the rank the method is told (default: the true --rank)').argParser(intInRange(1)),
+      new Option('--given-rank <int>', '(gnmr, altmin, scaled-gd) the rank the method is told (default: the true --rank)').argParser(
+        intInRange(1),
+      ),
+    )
+    .addOption(
+      new Option('--step-size <x>', `(scaled-gd) step size η (default: ${SCALED_GD_DEFAULTS.stepSize})`).argParser(positiveNumber()),
     )
     .addOption(
       new Option('--variant <name>', `(gnmr) GNMR variant (default: ${GNMR_DEFAULTS.variant}; see docs/design.md)`).choices(
@@ -229,7 +236,7 @@ export function runCommand(): Command {
           ? formatNuclearMin(result as NuclearMinRunResult)
           : flags.method === 'soft-impute'
             ? formatSoftImpute(result as SoftImputeRunResult)
-            : flags.method === 'gnmr' || flags.method === 'altmin'
+            : flags.method === 'gnmr' || flags.method === 'altmin' || flags.method === 'scaled-gd'
               ? formatRankGiven(result as RankGivenRunResult)
               : formatResult(result as RunResult);
       process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : text);
@@ -265,6 +272,9 @@ function runSettings(flags: RunFlags, problem: SyntheticSpec): RunSettings {
   }
   if (flags.method === 'altmin') {
     return resolveSettings({ ...problem, method: 'altmin', givenRank: flags.givenRank, tol: flags.tol, maxIters: flags.maxIters });
+  }
+  if (flags.method === 'scaled-gd') {
+    return resolveSettings({ ...problem, method: 'scaled-gd', givenRank: flags.givenRank, stepSize: flags.stepSize, tol: flags.tol, maxIters: flags.maxIters });
   }
   if (flags.method !== 'gradient') {
     // A method added to METHODS (experiment/run.ts) must map its flags here.
@@ -372,7 +382,7 @@ function formatRankGiven(r: RankGivenRunResult): string {
   const s = r.settings;
   return [
     `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} method=${s.method} given-rank=${s.givenRank}` +
-      `${s.method === 'gnmr' ? ` variant=${s.variant}` : ''} tol=${s.tol}${s.masks ? ` masks=${s.masks}` : ''}`,
+      `${s.method === 'gnmr' ? ` variant=${s.variant}` : ''}${s.method === 'scaled-gd' ? ` step-size=${s.stepSize}` : ''} tol=${s.tol}${s.masks ? ` masks=${s.masks}` : ''}`,
     ...metricLines(r),
     `residual on Ω        ${r.residual.toExponential(3)}${r.lsqrIterations === undefined ? '' : ` (${r.lsqrIterations} LSQR iterations)`}`,
     `identifiable        ${r.identifiable}`,

@@ -18,6 +18,7 @@ export function phaseMethods(opts: { lr: number; lambda: number; iters: number }
   return {
     gnmr: { method: 'gnmr' },
     altmin: { method: 'altmin' },
+    'scaled-gd': { method: 'scaled-gd' },
     'adam-ratio-polish': { ...ratio, polish: true },
     'adam-ratio': ratio,
     'nuclear-min': { method: 'nuclear-min' },
@@ -48,7 +49,7 @@ export const PHASE_GRIDS: Readonly<Record<'n100' | 'n300' | 'quick', PhaseGrid>>
     rank: 5,
     rhos: PHASE_RHOS,
     seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-    methods: ['gnmr', 'altmin', 'adam-ratio-polish', 'adam-ratio', 'nuclear-min', 'soft-impute', 'dmf3'],
+    methods: ['gnmr', 'altmin', 'scaled-gd', 'adam-ratio-polish', 'adam-ratio', 'nuclear-min', 'soft-impute', 'dmf3'],
     lr: RUN_DEFAULTS.lr,
     lambda: RUN_DEFAULTS.lambda,
     iters: RUN_DEFAULTS.maxIters,

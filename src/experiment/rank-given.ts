@@ -8,7 +8,8 @@ import { gemm } from '../linalg/matrix.ts';
 import { getBackend } from '../linalg/backend.ts';
 import { gnmr, type GnmrVariant } from '../solver/gnmr.ts';
 import { altmin } from '../solver/altmin.ts';
-import { ALTMIN_DEFAULTS, GNMR_DEFAULTS } from '../defaults.ts';
+import { scaledGd } from '../solver/scaled-gd.ts';
+import { ALTMIN_DEFAULTS, GNMR_DEFAULTS, SCALED_GD_DEFAULTS } from '../defaults.ts';
 import { measureMatrix, type RunHooks, type RunMetrics } from './method.ts';
 
 /** A synthetic problem solved by GNMR at a given rank. */
@@ -30,6 +31,16 @@ export interface AltminRunSpec extends SyntheticSpec {
   tol: number;
 }
 
+/** A synthetic problem solved by ScaledGD at a given rank. */
+export interface ScaledGdRunSpec extends SyntheticSpec {
+  method: 'scaled-gd';
+  givenRank: number;
+  /** Step size η. */
+  stepSize: number;
+  maxIters: number;
+  tol: number;
+}
+
 /** A rank-given method's result: the shared metrics plus its fit on Ω and, when the data cannot decide, a warning. */
 export interface RankGivenRunResult extends RunMetrics {
   givenRank: number;
@@ -39,7 +50,7 @@ export interface RankGivenRunResult extends RunMetrics {
   lsqrIterations?: number;
   /** Why the answer cannot be trusted even if it fits Ω (see rankGivenWarning); absent when none applies. */
   warning?: string;
-  settings: GnmrRunSpec | AltminRunSpec;
+  settings: GnmrRunSpec | AltminRunSpec | ScaledGdRunSpec;
 }
 
 /** The defaults of `run --method gnmr`, the given rank from the input's true rank. */
@@ -50,6 +61,11 @@ export function gnmrDefaults(input: Partial<GnmrRunSpec>, problem: SyntheticSpec
 /** The defaults of `run --method altmin`, the given rank from the input's true rank. */
 export function altminDefaults(input: Partial<AltminRunSpec>, problem: SyntheticSpec): AltminRunSpec {
   return { ...problem, method: 'altmin', givenRank: input.rank ?? problem.rank, ...ALTMIN_DEFAULTS };
+}
+
+/** The defaults of `run --method scaled-gd`, the given rank from the input's true rank. */
+export function scaledGdDefaults(input: Partial<ScaledGdRunSpec>, problem: SyntheticSpec): ScaledGdRunSpec {
+  return { ...problem, method: 'scaled-gd', givenRank: input.rank ?? problem.rank, ...SCALED_GD_DEFAULTS };
 }
 
 /**
@@ -95,6 +111,32 @@ export function runAltmin(spec: AltminRunSpec, hooks: RunHooks = {}): RankGivenR
   const problem = syntheticProblem(spec);
   const warning = rankGivenWarning(problem.observations, checkGivenRank(spec));
   const r = altmin(problem.observations, { rank: spec.givenRank, maxIters: spec.maxIters, tol: spec.tol, signal: hooks.signal, backend: getBackend() });
+  const X = gemm(r.U, r.V, { transB: true });
+  hooks.onSolution?.(X);
+  return {
+    ...measureMatrix(X, problem),
+    iterations: r.iterations,
+    seconds: r.seconds,
+    stopReason: r.stopReason,
+    givenRank: spec.givenRank,
+    residual: r.residual,
+    ...(warning === undefined ? {} : { warning }),
+    settings: { ...spec },
+  };
+}
+
+/** Build the problem of `spec`, run ScaledGD at spec.givenRank and measure L·Rᵀ against the truth. */
+export function runScaledGd(spec: ScaledGdRunSpec, hooks: RunHooks = {}): RankGivenRunResult {
+  const problem = syntheticProblem(spec);
+  const warning = rankGivenWarning(problem.observations, checkGivenRank(spec));
+  const r = scaledGd(problem.observations, {
+    rank: spec.givenRank,
+    stepSize: spec.stepSize,
+    maxIters: spec.maxIters,
+    tol: spec.tol,
+    signal: hooks.signal,
+    backend: getBackend(),
+  });
   const X = gemm(r.U, r.V, { transB: true });
   hooks.onSolution?.(X);
   return {

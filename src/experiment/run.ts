@@ -26,7 +26,10 @@ import {
   gnmrDefaults,
   runAltmin,
   runGnmr,
+  runScaledGd,
+  scaledGdDefaults,
   type AltminRunSpec,
+  type ScaledGdRunSpec,
   type GnmrRunSpec,
   type RankGivenRunResult,
 } from './rank-given.ts';
@@ -89,7 +92,7 @@ export type FactoredRunSpec = GradientRunBase & {
 export type RunSpec = DeepRunSpec | FactoredRunSpec;
 
 /** The fully resolved settings of one synthetic run, whatever its method (plain JSON). */
-export type RunSettings = RunSpec | NuclearMinRunSpec | SoftImputeRunSpec | GnmrRunSpec | AltminRunSpec;
+export type RunSettings = RunSpec | NuclearMinRunSpec | SoftImputeRunSpec | GnmrRunSpec | AltminRunSpec | ScaledGdRunSpec;
 
 /** The result of one gradient run: metrics of the final W plus the settings that produced it (plain JSON). */
 export interface RunResult extends RunMetrics {
@@ -110,7 +113,8 @@ export type RunInput =
   | (Partial<NuclearMinRunSpec> & { method: 'nuclear-min' })
   | (Partial<SoftImputeRunSpec> & { method: 'soft-impute' })
   | (Partial<GnmrRunSpec> & { method: 'gnmr' })
-  | (Partial<AltminRunSpec> & { method: 'altmin' });
+  | (Partial<AltminRunSpec> & { method: 'altmin' })
+  | (Partial<ScaledGdRunSpec> & { method: 'scaled-gd' });
 
 /** The resolved settings of an input of type S. */
 export type SettingsOf<S> = S extends { method: 'nuclear-min' }
@@ -121,16 +125,18 @@ export type SettingsOf<S> = S extends { method: 'nuclear-min' }
       ? GnmrRunSpec
       : S extends { method: 'altmin' }
         ? AltminRunSpec
-        : S extends { model: 'factored' }
-          ? FactoredRunSpec
-          : RunSpec;
+        : S extends { method: 'scaled-gd' }
+          ? ScaledGdRunSpec
+          : S extends { model: 'factored' }
+            ? FactoredRunSpec
+            : RunSpec;
 
 /** The result of runSynthetic for settings of type S: RunMetrics and the settings, plus the method's extras. */
 export type ResultOf<S> = S extends { method: 'nuclear-min' }
   ? NuclearMinRunResult
   : S extends { method: 'soft-impute' }
     ? SoftImputeRunResult
-    : S extends { method: 'gnmr' | 'altmin' }
+    : S extends { method: 'gnmr' | 'altmin' | 'scaled-gd' }
       ? RankGivenRunResult
       : RunResult;
 
@@ -193,6 +199,11 @@ export const METHODS = Object.freeze({
     defaults: (input) => altminDefaults(input, PROBLEM_DEFAULTS),
     start: (settings, hooks) => runWhole(() => runAltmin(settings, hooks)),
   } satisfies SyntheticMethod<AltminRunSpec>,
+  'scaled-gd': {
+    description: 'ScaledGD (Tong, Ma & Chi 2021): preconditioned gradient descent on the factors, told the rank',
+    defaults: (input) => scaledGdDefaults(input, PROBLEM_DEFAULTS),
+    start: (settings, hooks) => runWhole(() => runScaledGd(settings, hooks)),
+  } satisfies SyntheticMethod<ScaledGdRunSpec>,
 });
 
 /** The names of the synthetic methods (`settings.method`; absent means 'gradient'). */

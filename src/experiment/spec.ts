@@ -29,10 +29,12 @@ export interface MethodSpec {
   pathLength?: number;
   lambdaMinRatio?: number;
   maxRank?: number | null;
-  /** gnmr, altmin: the rank the method is told (default: the sweep's rank). */
+  /** gnmr, altmin, scaled-gd: the rank the method is told (default: the sweep's rank). */
   givenRank?: number;
   /** gnmr: the variant (see solver/gnmr.ts). */
   variant?: GnmrVariant;
+  /** scaled-gd: the step size η. */
+  stepSize?: number;
   /** Run this method only at these sample counts (each must be in the sweep's list); default: all of them. */
   samples?: number[];
   /** Record the spectrum of W every K steps (gradient only; 0: off); overrides the sweep's value. */
@@ -79,6 +81,7 @@ const METHOD_FIELDS: Record<MethodName, string[]> = {
   'soft-impute': ['lambda', 'pathLength', 'lambdaMinRatio', 'maxRank', 'relTol'],
   gnmr: ['givenRank', 'variant', 'tol'],
   altmin: ['givenRank', 'tol'],
+  'scaled-gd': ['givenRank', 'tol', 'stepSize'],
 };
 
 /** Parse and validate the JSON text of a sweep spec; `file` names it in errors. Throws SpecError. */
@@ -160,10 +163,11 @@ function validateMethod(raw: unknown, file: string, where: string, sweepSamples:
     }
     spec.maxRank = obj.maxRank === null ? null : integer(obj.maxRank, file, f('maxRank'), 1, Number.MAX_SAFE_INTEGER, false);
     spec.relTol = number(obj.relTol, file, f('relTol'), false);
-  } else if (m === 'gnmr' || m === 'altmin') {
+  } else if (m === 'gnmr' || m === 'altmin' || m === 'scaled-gd') {
     spec.givenRank = integer(obj.givenRank, file, f('givenRank'), 1, Number.MAX_SAFE_INTEGER, false);
     spec.tol = number(obj.tol, file, f('tol'), true);
     if (m === 'gnmr') spec.variant = choice(obj.variant, file, f('variant'), Object.keys(GNMR_VARIANTS) as GnmrVariant[]);
+    if (m === 'scaled-gd') spec.stepSize = number(obj.stepSize, file, f('stepSize'), false);
   } else {
     // A method added to METHODS (run.ts) must say here which of its fields a spec may set.
     const unhandled: never = m;
