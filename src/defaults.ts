@@ -70,6 +70,53 @@ export const SOFT_IMPUTE_DEFAULTS = Object.freeze({
  */
 export const SWEEP_MAX_RUNS = 10_000;
 
+/** Settings of GNMR as a synthetic method (the given rank defaults to the true --rank; see src/solver/gnmr.ts). */
+export const GNMR_DEFAULTS = Object.freeze({
+  /** 'updating' (α = −1): minimal-norm Gauss–Newton increments; 'setting' stalls near 1e-3 here (docs/design.md). */
+  variant: 'updating',
+  /** Outer iterations; from a good start it needs 5–15. */
+  maxIters: 100,
+  /** Stop when ||P_Ω(UVᵀ) − b||/||b|| is at most this. */
+  tol: 1e-14,
+} as const);
+
+/** Settings of ScaledGD (Tong, Ma & Chi 2021) as a synthetic method: step size 0.5 (their analysis allows ≤ 2/3). */
+export const SCALED_GD_DEFAULTS = Object.freeze({
+  stepSize: 0.5,
+  maxIters: 5000,
+  tol: 1e-14,
+});
+
+/** Settings of alternating least squares (altmin) as a synthetic method (linear convergence: more sweeps). */
+export const ALTMIN_DEFAULTS = Object.freeze({
+  maxIters: 2000,
+  tol: 1e-14,
+});
+
+/** The rank rule and Gauss–Newton finish of `--polish` (src/solver/polish.ts, docs/design.md "Polish"). */
+export const POLISH_DEFAULTS = Object.freeze({
+  /** Training steps between looks at the spectrum of W. */
+  checkEvery: 500,
+  /** A rank k is a candidate during training when s_k/s_(k+1) ≥ this (at the end of training: any gap). */
+  gapThreshold: 1.0,
+  /** A rank that failed is tried again only once its gap has grown by this factor. */
+  retryGrowth: 1.5,
+  /** Candidates tried per look, largest gap first. */
+  maxCandidates: 4,
+  /** Share of Ω held out to reject too-large ranks, and its floor in entries. */
+  holdoutFraction: 0.05,
+  minHoldout: 20,
+  /** Accept: relative residual on Ω∖H ≤ fitTol and relative error on H ≤ holdoutTol. */
+  fitTol: 1e-10,
+  holdoutTol: 1e-6,
+  /** Gauss–Newton iterations per candidate (a wrong rank fails fast) and LSQR iterations per GN step. */
+  maxIters: 10,
+  lsqrMaxIters: 500,
+  /** A candidate whose residual on Ω∖H is still above abortResidual after abortAfter GN iterations is given up. */
+  abortAfter: 4,
+  abortResidual: 0.2,
+});
+
 // ---- optimizers ---------------------------------------------------------------------------------------------
 
 /**
@@ -165,6 +212,10 @@ export const DEFAULTS = Object.freeze({
   unpenalizedMaxIters: UNPENALIZED_MAX_ITERS,
   nuclearMin: NUCLEAR_MIN_DEFAULTS,
   softImpute: SOFT_IMPUTE_DEFAULTS,
+  gnmr: GNMR_DEFAULTS,
+  polish: POLISH_DEFAULTS,
+  altmin: ALTMIN_DEFAULTS,
+  scaledGd: SCALED_GD_DEFAULTS,
   optimizers: OPTIMIZER_DEFAULTS,
   web: WEB_DEFAULTS,
   complete: COMPLETE_DEFAULTS,

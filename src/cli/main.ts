@@ -7,6 +7,7 @@ import { reportCommand } from './report-command.ts';
 import { workerCommand } from './worker-command.ts';
 import { atlasCommand } from './atlas-command.ts';
 import { QueueError } from '../experiment/queue.ts';
+import { phaseCommand } from './phase-command.ts';
 import { InputError } from '../data/input-error.ts';
 import { DivergenceError } from '../solver/train.ts';
 import { setBackend } from '../linalg/backend.ts';
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(claimsCommand())
     .addCommand(reportCommand())
     .addCommand(atlasCommand())
+    .addCommand(phaseCommand())
     .addCommand(workerCommand());
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   try {

@@ -6,6 +6,7 @@ import {
   runSyntheticAsync,
   type MethodName,
   type RunProgressEvent,
+  type RunMetrics,
   type RunResult,
   type RunSettings,
   type SyntheticResult,
@@ -23,6 +24,10 @@ import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.ts';
 import { intInRange, positiveNumber, unitFraction } from './parse.ts';
 import { createProgressReporter } from './progress.ts';
 import { DivergenceError } from '../solver/train.ts';
+import { GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';
+import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
+import type { RankGivenRunResult } from '../experiment/rank-given.ts';
+import { GNMR_DEFAULTS, SCALED_GD_DEFAULTS } from '../defaults.ts';
 
 interface RunFlags {
   n: number;
@@ -45,6 +50,11 @@ interface RunFlags {
   pathLength: number;
   lambdaMinRatio: number;
   maxRank: number | undefined;
+  givenRank: number | undefined;
+  polish: boolean;
+  variant: GnmrVariant | undefined;
+  stepSize: number | undefined;
+  masks: MaskRule;
   json: boolean;
   quiet: boolean;
 }
@@ -63,8 +73,12 @@ const FLAG_METHODS: Record<string, readonly MethodName[]> = {
   lr: ['gradient'],
   initScale: ['gradient'],
   lambda: ['gradient', 'soft-impute'],
-  tol: ['gradient', 'nuclear-min'],
+  tol: ['gradient', 'nuclear-min', 'gnmr', 'altmin', 'scaled-gd'],
+  givenRank: ['gnmr', 'altmin', 'scaled-gd'],
+  stepSize: ['scaled-gd'],
+  variant: ['gnmr'],
   stopAtError: ['gradient'],
+  polish: ['gradient'],
   relTol: ['nuclear-min', 'soft-impute'],
   pathLength: ['soft-impute'],
   lambdaMinRatio: ['soft-impute'],
@@ -145,6 +159,29 @@ export function runCommand(): Command {
         .argParser(unitFraction()),
     )
     .addOption(new Option('--max-rank <int>', '(soft-impute) rank cap (default: none)').argParser(intInRange(1)))
+    .option(
+      '--polish',
+      '(gradient) rank-free finish: confirm a rank from the spectrum of W (fit on Ω, held-out entries) and end by Gauss–Newton',
+      false,
+    )
+    .addOption(
+      new Option('--given-rank <int>', '(gnmr, altmin, scaled-gd) the rank the method is told (default: the true --rank)').argParser(
+        intInRange(1),
+      ),
+    )
+    .addOption(
+      new Option('--step-size <x>', `(scaled-gd) step size η (default: ${SCALED_GD_DEFAULTS.stepSize})`).argParser(positiveNumber()),
+    )
+    .addOption(
+      new Option('--variant <name>', `(gnmr) GNMR variant (default: ${GNMR_DEFAULTS.variant}; see docs/design.md)`).choices(
+        Object.keys(GNMR_VARIANTS),
+      ),
+    )
+    .addOption(
+      new Option('--masks <rule>', 'uniform: the first draw; identifiable: redraw until every row and column has ≥ rank entries')
+        .default('uniform')
+        .choices(MASK_RULES),
+    )
     .option('--json', 'print exactly one JSON object on stdout', false)
     .option('--quiet', 'no progress on stderr', false)
     .action(async (flags: RunFlags, command: Command) => {
@@ -171,7 +208,16 @@ export function runCommand(): Command {
       if (flags.k !== undefined && flags.k > flags.n) {
         command.error(`error: option '--k' must be at most --n (${flags.n}), got ${flags.k}`, { exitCode: 2 });
       }
-      const problem: SyntheticSpec = { n: flags.n, rank: flags.rank, samples: flags.samples, seed: flags.seed };
+      const problem: SyntheticSpec = {
+        n: flags.n,
+        rank: flags.rank,
+        samples: flags.samples,
+        seed: flags.seed,
+        ...(flags.masks === 'identifiable' ? { masks: flags.masks } : {}),
+      };
+      if (flags.givenRank !== undefined && flags.givenRank > flags.n) {
+        command.error(`error: option '--given-rank' must be at most --n (${flags.n}), got ${flags.givenRank}`, { exitCode: 2 });
+      }
       // A limit broken by a default the user never typed says so, and what to pass.
       const tooLarge = (key: 'rank' | 'samples', value: number, limit: number, given: string, defaulted: string): never =>
         command.error(
@@ -199,7 +245,9 @@ export function runCommand(): Command {
           ? formatNuclearMin(result as NuclearMinRunResult)
           : flags.method === 'soft-impute'
             ? formatSoftImpute(result as SoftImputeRunResult)
-            : formatResult(result as RunResult);
+            : flags.method === 'gnmr' || flags.method === 'altmin' || flags.method === 'scaled-gd'
+              ? formatRankGiven(result as RankGivenRunResult)
+              : formatResult(result as RunResult);
       process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : text);
       if (result.stopReason === 'interrupted') {
         process.stderr.write('mcomplete: interrupted; the result above is for the last completed step\n');
@@ -228,6 +276,15 @@ function runSettings(flags: RunFlags, problem: SyntheticSpec): RunSettings {
       maxIters: flags.maxIters,
     });
   }
+  if (flags.method === 'gnmr') {
+    return resolveSettings({ ...problem, method: 'gnmr', givenRank: flags.givenRank, variant: flags.variant, tol: flags.tol, maxIters: flags.maxIters });
+  }
+  if (flags.method === 'altmin') {
+    return resolveSettings({ ...problem, method: 'altmin', givenRank: flags.givenRank, tol: flags.tol, maxIters: flags.maxIters });
+  }
+  if (flags.method === 'scaled-gd') {
+    return resolveSettings({ ...problem, method: 'scaled-gd', givenRank: flags.givenRank, stepSize: flags.stepSize, tol: flags.tol, maxIters: flags.maxIters });
+  }
   if (flags.method !== 'gradient') {
     // A method added to METHODS (experiment/run.ts) must map its flags here.
     const unhandled: never = flags.method;
@@ -244,6 +301,7 @@ function runSettings(flags: RunFlags, problem: SyntheticSpec): RunSettings {
     maxIters: flags.maxIters,
     tol: flags.tol,
     ...(flags.stopAtError === undefined ? {} : { targetError: flags.stopAtError }),
+    ...(flags.polish ? { polish: true } : {}),
   };
   return flags.model === 'factored'
     ? resolveSettings({ ...shared, model: 'factored', k: flags.k })
@@ -299,7 +357,7 @@ async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<
 }
 
 /** The metric lines every method shares. */
-function metricLines(r: RunResult | NuclearMinRunResult | SoftImputeRunResult): string[] {
+function metricLines(r: RunMetrics): string[] {
   return [
     `relError            ${r.relError.toExponential(3)}`,
     `relErrorUnobserved  ${r.relErrorUnobserved === null ? 'n/a (every entry is observed)' : r.relErrorUnobserved.toExponential(3)}`,
@@ -318,8 +376,30 @@ function formatResult(r: RunResult): string {
     `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} ${s.model === 'factored' ? `model=factored k=${s.k}` : `depth=${s.depth}`} ` +
       `penalty=${s.penalty} lambda=${s.lambda} ` +
       `optimizer=${s.optimizer} lr=${s.lr} init-scale=${s.initScale}` +
-      `${s.targetError === undefined ? '' : ` stop-at-error=${s.targetError}`}${s.backend ? ` backend=${s.backend}` : ''}`,
+      `${s.targetError === undefined ? '' : ` stop-at-error=${s.targetError}`}${s.polish ? ' polish' : ''}${s.backend ? ` backend=${s.backend}` : ''}`,
     ...metricLines(r),
+    ...(r.polish
+      ? [
+          `polish              rank ${r.polish.estimatedRank ?? 'none'} (gap ${r.polish.gap?.toFixed(2) ?? '-'}) at step ${r.polish.step}, ` +
+            `${r.polish.polishIterations} Gauss–Newton iterations, ${r.polish.seconds.toFixed(2)} s; ` +
+            `relError ${r.polish.relErrorBefore.toExponential(3)} → ${r.polish.relErrorAfter.toExponential(3)}`,
+        ]
+      : []),
+    ...(r.warning ? [`warning: ${r.warning}`] : []),
+    '',
+  ].join('\n');
+}
+
+/** A short human-readable summary of a gnmr or altmin run (its warning, if any, last). */
+function formatRankGiven(r: RankGivenRunResult): string {
+  const s = r.settings;
+  return [
+    `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} method=${s.method} given-rank=${s.givenRank}` +
+      `${s.method === 'gnmr' ? ` variant=${s.variant}` : ''}${s.method === 'scaled-gd' ? ` step-size=${s.stepSize}` : ''} tol=${s.tol}${s.masks ? ` masks=${s.masks}` : ''}`,
+    ...metricLines(r),
+    `residual on Ω        ${r.residual.toExponential(3)}${r.lsqrIterations === undefined ? '' : ` (${r.lsqrIterations} LSQR iterations)`}`,
+    `identifiable        ${r.identifiable}`,
+    ...(r.warning ? [`warning: ${r.warning}`] : []),
     '',
   ].join('\n');
 }

@@ -12,7 +12,21 @@ export interface SyntheticSpec {
   samples: number;
   /** One seed fixes the ground truth and the mask. */
   seed: number;
+  /**
+   * 'identifiable': redraw the mask (from the same seeded stream) until every row and column has at least `rank`
+   * observed entries, as published phase-transition experiments do. Absent or 'uniform': the first draw.
+   */
+  masks?: MaskRule;
 }
+
+/** How the mask is drawn: uniformly, or uniformly conditioned on being identifiable (see SyntheticSpec.masks). */
+export type MaskRule = 'uniform' | 'identifiable';
+
+/** The mask rules, for flag and spec validation. */
+export const MASK_RULES: readonly MaskRule[] = Object.freeze(['uniform', 'identifiable']);
+
+/** Draws of `masks: 'identifiable'` before giving up (near m = n·r almost no uniform mask qualifies). */
+export const IDENTIFIABLE_MASK_DRAWS = 10000;
 
 /** A ground truth and its observed entries. */
 export interface SyntheticProblem {
@@ -26,10 +40,10 @@ export interface SyntheticProblem {
  * RMS 1); Ω = `samples` distinct entries drawn uniformly without replacement; no noise. Cost O(n²r).
  */
 export function syntheticProblem(spec: SyntheticSpec): SyntheticProblem {
-  const { n, rank, samples, seed } = spec;
+  const { n, rank, seed } = spec;
   checkSpec(spec);
   const truth = lowRankTruth(n, n, rank, deriveRng(seed, 'data'));
-  const mask = sampleWithoutReplacement(n * n, samples, deriveRng(seed, 'mask'));
+  const mask = syntheticMask(spec);
   return { spec: { ...spec }, truth, observations: observeAt(truth, mask) };
 }
 
@@ -60,7 +74,7 @@ export function syntheticFactors(spec: SyntheticSpec): SyntheticFactors {
   for (let i = 0; i < GU.data.length; i++) f2 += GU.data[i] * GV.data[i];
   const c = n / Math.sqrt(f2);
   for (let i = 0; i < U.data.length; i++) U.data[i] *= c;
-  const mask = sampleWithoutReplacement(n * n, samples, deriveRng(seed, 'mask'));
+  const mask = syntheticMask(spec);
   const rows = new Int32Array(samples);
   const cols = new Int32Array(samples);
   const values = new Float64Array(samples);
@@ -74,6 +88,39 @@ export function syntheticFactors(spec: SyntheticSpec): SyntheticFactors {
     values[t] = w;
   }
   return { spec: { ...spec }, U, V, observations: { shape: [n, n], rows, cols, values } };
+}
+
+/**
+ * The row-major linear indices of the mask of `spec` (sorted): the first uniform draw of the seed's 'mask' stream,
+ * or with masks 'identifiable' the first draw of that stream in which every row and column has ≥ rank entries
+ * (a RangeError naming the numbers when none is found in IDENTIFIABLE_MASK_DRAWS draws, or when samples < n·rank
+ * makes it impossible). Deterministic from the seed. Cost O(|Ω| log |Ω|) per draw.
+ */
+export function syntheticMask(spec: SyntheticSpec): Int32Array {
+  const { n, rank, samples, seed } = spec;
+  const rng = deriveRng(seed, 'mask');
+  if (spec.masks === undefined || spec.masks === 'uniform') return sampleWithoutReplacement(n * n, samples, rng);
+  if (spec.masks !== 'identifiable') throw new RangeError(`masks must be one of ${MASK_RULES.join(', ')}, got ${String(spec.masks)}`);
+  if (samples < n * rank) {
+    throw new RangeError(`masks identifiable: ${samples} samples cannot give each of the ${n} rows ${rank} entries (need at least n·rank = ${n * rank})`);
+  }
+  const rowCount = new Int32Array(n);
+  const colCount = new Int32Array(n);
+  for (let draw = 0; draw < IDENTIFIABLE_MASK_DRAWS; draw++) {
+    const mask = sampleWithoutReplacement(n * n, samples, rng);
+    rowCount.fill(0);
+    colCount.fill(0);
+    for (let t = 0; t < mask.length; t++) {
+      rowCount[Math.floor(mask[t] / n)]++;
+      colCount[mask[t] % n]++;
+    }
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) ok = rowCount[i] >= rank && colCount[i] >= rank;
+    if (ok) return mask;
+  }
+  throw new RangeError(
+    `masks identifiable: no mask of ${samples} entries with every row and column seen ≥ ${rank} times in ${IDENTIFIABLE_MASK_DRAWS} draws (seed ${seed}); use more samples`,
+  );
 }
 
 function checkSpec({ n, rank, samples }: SyntheticSpec): void {

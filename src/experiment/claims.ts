@@ -14,8 +14,13 @@ export interface ClaimsConfig {
   sgd: string;
   momentum: string;
   deep: string;
+  /** Adam + L∗/F + --polish and GNMR told the rank (claims 7, 8; absent in results files older than them). */
+  polished?: string;
+  gnmr?: string;
   /** The sample count of the optimizer ablation (claims 3, 4). */
   compareAt: number;
+  /** The sample count of claim 7 (the rank found unasked). */
+  rankAt?: number;
   thresholds: ClaimThresholds;
   /** Claim 9 (issue 14): the depth-1 L∗/F method of each optimizer that ran, at compareAt; absent: no claim 9. */
   denominator?: Partial<Record<OptimizerName, string>>;
@@ -36,6 +41,8 @@ export interface ClaimThresholds {
   invariance: number;
   /** Claim 6: depth-1 Adam's error at most deepFactor × depth-3's. */
   deepFactor: number;
+  /** Claim 8: "recovers exactly" means relError at most this on every seed. */
+  exact?: number;
 }
 
 /** One claim's outcome: what is claimed, the criterion, the numbers, the verdict. */
@@ -62,6 +69,7 @@ export const DEFAULT_THRESHOLDS: ClaimThresholds = {
   rmspropFactor: 10,
   invariance: 1e-10,
   deepFactor: 2,
+  exact: 1e-10,
 };
 
 const NAMES = {
@@ -71,6 +79,8 @@ const NAMES = {
   sgd: 'sgd + L*/F',
   momentum: 'momentum + L*/F',
   deep: 'depth 3, group-rmsprop',
+  polished: 'adam + L*/F + polish',
+  gnmr: 'gnmr (told the rank)',
 };
 
 /** The methods of a claims sweep, with the settings that differ between the quick and the full version. */
@@ -111,6 +121,9 @@ function claimsMethods(p: {
       maxIters: p.deepIters,
       tol: defaultTol('none'),
     },
+    // Claims 7 and 8: the same Adam run with the rank-free Gauss–Newton finish, and GNMR told the true rank.
+    { name: NAMES.polished, ...ratio, optimizer: 'adam', lr: p.adamLr, polish: true },
+    { name: NAMES.gnmr, method: 'gnmr' },
     ...(p.denominator ?? []).map(({ optimizer, lr }) => ({
       name: denominatorName(optimizer),
       ...ratio,
@@ -183,7 +196,7 @@ export const QUICK_CLAIMS: ClaimsPreset = {
       denominatorSeeds: [0],
     }),
   },
-  config: { ...NAMES, compareAt: 270, thresholds: DEFAULT_THRESHOLDS, denominator: denominatorRoles(NAMES) },
+  config: { ...NAMES, compareAt: 270, rankAt: 400, thresholds: DEFAULT_THRESHOLDS, denominator: denominatorRoles(NAMES) },
 };
 
 /**
@@ -211,7 +224,7 @@ export const FULL_CLAIMS: ClaimsPreset = {
       denominator: denominatorMethods(100, RUN_DEFAULTS.lr),
     }),
   },
-  config: { ...NAMES, compareAt: 2000, thresholds: DEFAULT_THRESHOLDS, denominator: denominatorRoles(NAMES) },
+  config: { ...NAMES, compareAt: 2000, rankAt: 2000, thresholds: DEFAULT_THRESHOLDS, denominator: denominatorRoles(NAMES) },
 };
 
 /** The built-in preset whose sweep name is `name`, if any (a report uses it to find the claims of a results file). */
@@ -388,6 +401,7 @@ export function evaluateClaims(records: readonly RunRecord[], config: ClaimsConf
         : cmp.map((x) => `m=${x.m}: adam ${formatStats(x.adam)}, depth 3 ${formatStats(x.deep)}`).join('; '),
     verdict: cmp.length === 0 ? 'inconclusive' : allOf(v6),
   });
+  if (config.polished && config.gnmr) results.push(...polishClaims(records, config));
   if (config.denominator) results.push(denominatorClaim(records, config.denominator, m0, t));
   return results;
 }
@@ -442,6 +456,56 @@ export function denominatorClaim(
         : ''),
     verdict,
   };
+}
+
+/** The estimated ranks and relErrors of a method's runs at m (the polish report rides in the metrics). */
+function polishRuns(records: readonly RunRecord[], name: string, m: number): { rank: number | null; relError: number }[] {
+  return records
+    .filter((r) => r.name === name && r.samples === m && r.metrics)
+    .map((r) => ({
+      rank: (r.metrics as { polish?: { estimatedRank: number | null } }).polish?.estimatedRank ?? null,
+      relError: (r.metrics as { relError: number }).relError,
+    }));
+}
+
+/** Claims 7 and 8 (the rank found unasked; exact recovery wherever GNMR told the rank recovers). */
+function polishClaims(records: readonly RunRecord[], config: ClaimsConfig): ClaimResult[] {
+  const polished = config.polished as string;
+  const gnmr = config.gnmr as string;
+  const exact = config.thresholds.exact ?? 1e-10;
+  const rankAt = config.rankAt ?? config.compareAt;
+  const trueRank = records.find((r) => r.name === polished)?.rank;
+  const at = polishRuns(records, polished, rankAt);
+  const out: ClaimResult[] = [];
+  out.push({
+    id: 7,
+    claim: 'L*/F + Adam finds the true rank unasked',
+    criterion: `at m=${rankAt}: the estimated rank of ${polished} equals the true rank on every seed`,
+    evidence: at.length === 0 ? `no ${polished} runs at m=${rankAt}` : `true rank ${trueRank}; estimated ${at.map((x) => x.rank ?? 'none').join(', ')}`,
+    verdict: at.length === 0 ? 'inconclusive' : at.every((x) => x.rank === trueRank) ? 'supported' : 'not supported',
+  });
+  // Exact on every seed at m, per method.
+  const exactAt = (name: string, m: number): boolean | null => {
+    const runs = records.filter((r) => r.name === name && r.samples === m);
+    if (runs.length === 0) return null;
+    return runs.every((r) => r.metrics !== null && (r.metrics as { relError: number }).relError <= exact);
+  };
+  const ms = samplesOf(records, gnmr).filter((m) => samplesOf(records, polished).includes(m));
+  const rows = ms.map((m) => ({ m, gnmr: exactAt(gnmr, m), polished: exactAt(polished, m) }));
+  const missed = rows.filter((x) => x.gnmr && !x.polished);
+  const smallest = (key: 'gnmr' | 'polished'): number | undefined => rows.find((x) => x[key])?.m;
+  const [sg, sp] = [smallest('gnmr'), smallest('polished')];
+  out.push({
+    id: 8,
+    claim: 'with the polish it recovers exactly wherever GNMR told the rank does, at no larger m',
+    criterion: `relError ≤ ${exact} on every seed: at every m where ${gnmr} is exact, ${polished} is too, and its smallest exact m is ≤ GNMR's`,
+    evidence:
+      rows.length === 0
+        ? `no m with runs of both ${polished} and ${gnmr}`
+        : rows.map((x) => `m=${x.m}: gnmr ${x.gnmr ? 'exact' : 'not'}, polish ${x.polished ? 'exact' : 'not'}`).join('; '),
+    verdict: rows.length === 0 || sg === undefined ? 'inconclusive' : missed.length === 0 && sp !== undefined && sp <= sg ? 'supported' : 'not supported',
+  });
+  return out;
 }
 
 /** The claims as a plain-text table (one block per claim) for a terminal. */

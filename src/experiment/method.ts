@@ -20,6 +20,11 @@ export interface RunMetrics {
   iterations: number;
   seconds: number;
   stopReason: StopReason;
+  /**
+   * Whether the mask gives every row and column at least `rank` observed entries (data/identifiable.ts); added by
+   * startSynthetic to every method's result.
+   */
+  identifiable?: boolean;
 }
 
 /** A gradient run's progress, every `progressEvery` steps and at the end. */

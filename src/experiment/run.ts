@@ -2,13 +2,13 @@
 // training of the deep or factored model, nuclear-min, soft-impute), runs it on the synthetic problem of
 // docs/design.md section 4, and measures the result against the truth. The CLI's `run`, sweeps and the web page all go through it.
 import { getBackend, type Backend } from '../linalg/backend.ts';
-import { syntheticFactors, syntheticProblem, type SyntheticFactors, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
+import { syntheticFactors, syntheticMask, syntheticProblem, type SyntheticFactors, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
 import { createFactoredWorkspace, factoredSpectrum, type FactoredPenaltyName } from '../penalty/factored.ts';
 import { createFactoredTrainer, type FactoredTrainResult } from '../solver/factored-train.ts';
 import { createTrainer, finishAsync, type SteppedRun, type TrainOptions, type TrainResult } from '../solver/train.ts';
 import { namedOptimizer, type GradientTransform, type OptimizerName } from '../optim/index.ts';
 import type { PenaltyName } from '../penalty/index.ts';
-import { effectiveRank, factoredErrors, factoredRelativeError, nuclearNorm, ratioValue, relativeError } from '../metrics/index.ts';
+import { effectiveRank, factoredErrors, factoredErrorsExact, factoredRelativeError, nuclearNorm, ratioValue, relativeError } from '../metrics/index.ts';
 import { defaultMaxIters, defaultTol, FACTORED_RANK, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
 import {
   DEFAULT_NUCLEAR_MIN,
@@ -21,10 +21,28 @@ import {
   type SoftImputeRunSpec,
 } from './baselines.ts';
 import { measureMatrix, type RunHooks, type RunMetrics, type RunStatus, type SyntheticRun } from './method.ts';
+import {
+  altminDefaults,
+  gnmrDefaults,
+  runAltmin,
+  runGnmr,
+  runScaledGd,
+  scaledGdDefaults,
+  type AltminRunSpec,
+  type ScaledGdRunSpec,
+  type GnmrRunSpec,
+  type RankGivenRunResult,
+} from './rank-given.ts';
+import { maskIdentifiability } from '../data/identifiable.ts';
+import { polishedRun, type PolishReport } from './polish-run.ts';
+import { factorPairSvd } from '../solver/polish.ts';
+import { gemm } from '../linalg/matrix.ts';
+import type { Factors } from '../solver/gnmr.ts';
 
 export { defaultMaxIters, defaultTol, UNPENALIZED_MAX_ITERS };
 export type { GradientProgressEvent, RunHooks, RunMetrics, RunProgressEvent, RunStatus, SyntheticRun } from './method.ts';
 export { measureMatrix, singularValues, svdOn } from './method.ts';
+import { svdOn } from './method.ts';
 
 /** The settings every gradient run shares: the problem (docs/design.md section 4), penalty, optimizer (by name) and stop rules. */
 export type GradientRunBase = SyntheticSpec & {
@@ -48,6 +66,11 @@ export type GradientRunBase = SyntheticSpec & {
    * (stopReason 'target-error'): how many steps and seconds a run needs to reach an accuracy. Absent: off.
    */
   targetError?: number;
+  /**
+   * Finish rank-free by Gauss–Newton (experiment/polish-run.ts): every POLISH_DEFAULTS.checkEvery steps read
+   * candidate ranks off W's spectrum, confirm one on Ω and held-out entries, and stop training. Absent: off.
+   */
+  polish?: boolean;
 };
 
 /** A run of the full-width product W = W_N ⋯ W_1 (the default model). */
@@ -69,11 +92,15 @@ export type FactoredRunSpec = GradientRunBase & {
 export type RunSpec = DeepRunSpec | FactoredRunSpec;
 
 /** The fully resolved settings of one synthetic run, whatever its method (plain JSON). */
-export type RunSettings = RunSpec | NuclearMinRunSpec | SoftImputeRunSpec;
+export type RunSettings = RunSpec | NuclearMinRunSpec | SoftImputeRunSpec | GnmrRunSpec | AltminRunSpec | ScaledGdRunSpec;
 
 /** The result of one gradient run: metrics of the final W plus the settings that produced it (plain JSON). */
 export interface RunResult extends RunMetrics {
   settings: RunSpec & { backend?: TrainResult['backend'] };
+  /** With settings.polish: the confirmed rank, the gap, Gauss–Newton iterations, relError before and after. */
+  polish?: PolishReport;
+  /** With settings.polish: why the result is the unpolished W. */
+  warning?: string;
 }
 
 /**
@@ -84,23 +111,34 @@ export type RunInput =
   | Partial<DeepRunSpec>
   | (Partial<FactoredRunSpec> & { model: 'factored' })
   | (Partial<NuclearMinRunSpec> & { method: 'nuclear-min' })
-  | (Partial<SoftImputeRunSpec> & { method: 'soft-impute' });
+  | (Partial<SoftImputeRunSpec> & { method: 'soft-impute' })
+  | (Partial<GnmrRunSpec> & { method: 'gnmr' })
+  | (Partial<AltminRunSpec> & { method: 'altmin' })
+  | (Partial<ScaledGdRunSpec> & { method: 'scaled-gd' });
 
 /** The resolved settings of an input of type S. */
 export type SettingsOf<S> = S extends { method: 'nuclear-min' }
   ? NuclearMinRunSpec
   : S extends { method: 'soft-impute' }
     ? SoftImputeRunSpec
-    : S extends { model: 'factored' }
-      ? FactoredRunSpec
-      : RunSpec;
+    : S extends { method: 'gnmr' }
+      ? GnmrRunSpec
+      : S extends { method: 'altmin' }
+        ? AltminRunSpec
+        : S extends { method: 'scaled-gd' }
+          ? ScaledGdRunSpec
+          : S extends { model: 'factored' }
+            ? FactoredRunSpec
+            : RunSpec;
 
 /** The result of runSynthetic for settings of type S: RunMetrics and the settings, plus the method's extras. */
 export type ResultOf<S> = S extends { method: 'nuclear-min' }
   ? NuclearMinRunResult
   : S extends { method: 'soft-impute' }
     ? SoftImputeRunResult
-    : RunResult;
+    : S extends { method: 'gnmr' | 'altmin' | 'scaled-gd' }
+      ? RankGivenRunResult
+      : RunResult;
 
 /** Any method's result. */
 export type SyntheticResult = ResultOf<RunSettings>;
@@ -151,6 +189,21 @@ export const METHODS = Object.freeze({
     defaults: () => ({ ...PROBLEM_DEFAULTS, ...DEFAULT_SOFT_IMPUTE }),
     start: (settings, hooks) => runWhole(() => runSoftImpute(settings, hooks)),
   } satisfies SyntheticMethod<SoftImputeRunSpec>,
+  gnmr: {
+    description: 'GNMR (Gauss–Newton on the factors, told the rank: --given-rank, default the true rank)',
+    defaults: (input) => gnmrDefaults(input, PROBLEM_DEFAULTS),
+    start: (settings, hooks) => runWhole(() => runGnmr(settings, hooks)),
+  } satisfies SyntheticMethod<GnmrRunSpec>,
+  altmin: {
+    description: 'alternating least squares on the factors, told the rank (--given-rank, default the true rank)',
+    defaults: (input) => altminDefaults(input, PROBLEM_DEFAULTS),
+    start: (settings, hooks) => runWhole(() => runAltmin(settings, hooks)),
+  } satisfies SyntheticMethod<AltminRunSpec>,
+  'scaled-gd': {
+    description: 'ScaledGD (Tong, Ma & Chi 2021): preconditioned gradient descent on the factors, told the rank',
+    defaults: (input) => scaledGdDefaults(input, PROBLEM_DEFAULTS),
+    start: (settings, hooks) => runWhole(() => runScaledGd(settings, hooks)),
+  } satisfies SyntheticMethod<ScaledGdRunSpec>,
 });
 
 /** The names of the synthetic methods (`settings.method`; absent means 'gradient'). */
@@ -182,7 +235,26 @@ export function resolveSettings<S extends RunInput>(input: S): SettingsOf<S> {
 
 /** Start the run of `settings` (omitted fields from the defaults, see resolveSettings) without advancing it. */
 export function startSynthetic<S extends RunInput>(settings: S, hooks: RunHooks = {}): SyntheticRun<ResultOf<S>> {
-  return methodOf(settings).start(resolveSettings(settings), hooks) as SyntheticRun<ResultOf<S>>;
+  const resolved = resolveSettings(settings);
+  const run = methodOf(settings).start(resolved, hooks) as SyntheticRun<ResultOf<S>>;
+  // Every record says whether its mask could be recovered at all (each row and column seen ≥ rank times).
+  let identifiable: boolean | undefined;
+  return {
+    ...run,
+    result: () => ({ ...run.result(), identifiable: (identifiable ??= maskIdentifiability(maskOf(resolved), resolved.rank).identifiable) }),
+  };
+}
+
+/** The mask of a synthetic problem as row/column arrays (no values): what maskIdentifiability needs. O(|Ω| log |Ω|). */
+function maskOf(spec: SyntheticSpec): { shape: [number, number]; rows: Int32Array; cols: Int32Array } {
+  const mask = syntheticMask(spec);
+  const rows = new Int32Array(mask.length);
+  const cols = new Int32Array(mask.length);
+  for (let t = 0; t < mask.length; t++) {
+    rows[t] = Math.floor(mask[t] / spec.n);
+    cols[t] = mask[t] - rows[t] * spec.n;
+  }
+  return { shape: [spec.n, spec.n], rows, cols };
 }
 
 /**
@@ -225,10 +297,40 @@ function startGradient(spec: RunSpec, hooks: RunHooks): SyntheticRun<RunResult> 
   const backend = getBackend();
   if (spec.model === 'factored') {
     const { problem, trainer } = factoredRun(spec, optimizer, backend, hooks);
+    if (spec.polish) {
+      return polishedRun(trainer, {
+        observations: problem.observations,
+        seed: spec.seed,
+        spectrum: (r) => factorPairSvd(r.model.A, r.model.B),
+        relErrorOf: (r) => factoredRelativeError(r.model.A, r.model.B, problem.U, problem.V),
+        measure: (r, f, stopReason) => {
+          const m = measureFactored(problem, f ? { ...r, model: { ...r.model, A: f.U, B: f.V } } : r, spec);
+          // Gram-based errors stop near 1e-7; a polished run is judged to rounding (factoredErrorsExact).
+          return { ...m, ...(f ? factoredErrorsExact(f.U, f.V, problem.U, problem.V, problem.observations) : {}), stopReason };
+        },
+        liveW: () => null,
+      });
+    }
     return steppedGradientRun(trainer, () => null, (r) => measureFactored(problem, r, spec));
   }
   const problem = syntheticProblem(spec);
   const trainer = createTrainer(problem.observations, deepTrainOptions(spec, optimizer, backend, problem, hooks));
+  if (spec.polish) {
+    let seen = false;
+    return polishedRun(trainer, {
+      observations: problem.observations,
+      seed: spec.seed,
+      spectrum: (r) => svdOn(r.W, backend),
+      relErrorOf: (r) => relativeError(r.W, problem.truth),
+      measure: (r, f: Factors | null, stopReason) => {
+        const W = f ? gemm(f.U, f.V, { transB: true }) : r.W;
+        if (!seen) hooks.onSolution?.(W);
+        seen = true;
+        return { ...measure(problem, { ...r, W }, spec, backend), stopReason };
+      },
+      liveW: (r) => r.W,
+    });
+  }
   let solutionSeen = false;
   return steppedGradientRun(
     trainer,

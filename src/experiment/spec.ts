@@ -1,6 +1,8 @@
 import { METHOD_NAMES, resolveSettings, type MethodName, type RunInput, type RunSettings, type RunSpec } from './run.ts';
 import { PENALTY_NAMES } from '../penalty/index.ts';
 import { OPTIMIZER_NAMES } from '../optim/index.ts';
+import { GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';
+import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
 
 export type { RunSettings };
 
@@ -20,11 +22,19 @@ export interface MethodSpec {
   tol?: number;
   /** Gradient only: stop once relError <= targetError (see RunSpec); default off. */
   targetError?: number;
+  /** Gradient only: finish rank-free by Gauss–Newton (see RunSpec.polish); default off. */
+  polish?: boolean;
   boxTol?: number;
   relTol?: number;
   pathLength?: number;
   lambdaMinRatio?: number;
   maxRank?: number | null;
+  /** gnmr, altmin, scaled-gd: the rank the method is told (default: the sweep's rank). */
+  givenRank?: number;
+  /** gnmr: the variant (see solver/gnmr.ts). */
+  variant?: GnmrVariant;
+  /** scaled-gd: the step size η. */
+  stepSize?: number;
   /** Run this method only at these sample counts (each must be in the sweep's list); default: all of them. */
   samples?: number[];
   /** Run this method only at these seeds (each must be in the sweep's list); default: all of them. */
@@ -49,6 +59,8 @@ export interface SweepSpec {
    * step, the share of the next update outside W's top-r singular subspace (Checkpoint.tailStep). Default off.
    */
   recordTailStep?: boolean;
+  /** 'identifiable': every run redraws its mask until each row and column has ≥ rank entries (absent: uniform). */
+  masks?: MaskRule;
 }
 
 /** One run of a sweep: what to run and the key that identifies it in a results file. */
@@ -70,12 +82,15 @@ export class SpecError extends Error {
   }
 }
 
-const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery'];
+const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery', 'masks'];
 const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'seeds', 'recordSpectrumEvery', 'maxIters'];
 const METHOD_FIELDS: Record<MethodName, string[]> = {
-  gradient: ['depth', 'penalty', 'lambda', 'optimizer', 'lr', 'initScale', 'tol', 'targetError'],
+  gradient: ['depth', 'penalty', 'lambda', 'optimizer', 'lr', 'initScale', 'tol', 'targetError', 'polish'],
   'nuclear-min': ['boxTol', 'relTol'],
   'soft-impute': ['lambda', 'pathLength', 'lambdaMinRatio', 'maxRank', 'relTol'],
+  gnmr: ['givenRank', 'variant', 'tol'],
+  altmin: ['givenRank', 'tol'],
+  'scaled-gd': ['givenRank', 'tol', 'stepSize'],
 };
 
 /** Parse and validate the JSON text of a sweep spec; `file` names it in errors. Throws SpecError. */
@@ -109,7 +124,8 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
     if (seen.has(m.name)) throw new SpecError(file, `methods[${i}].name`, `duplicate method name ${show(m.name)}`);
     seen.add(m.name);
   });
-  return { name, n, rank, samples, seeds, methods, recordSpectrumEvery };
+  const masks = choice(top.masks, file, 'masks', MASK_RULES);
+  return { name, n, rank, samples, seeds, methods, recordSpectrumEvery, ...(masks === undefined || masks === 'uniform' ? {} : { masks }) };
 }
 
 /** Validate one entry of "methods". */
@@ -148,6 +164,9 @@ function validateMethod(raw: unknown, file: string, where: string, sweepSamples:
     spec.initScale = number(obj.initScale, file, f('initScale'), false);
     spec.tol = number(obj.tol, file, f('tol'), true);
     spec.targetError = number(obj.targetError, file, f('targetError'), false);
+    if (obj.polish !== undefined && typeof obj.polish !== 'boolean') throw new SpecError(file, f('polish'), `expected true or false, got ${show(obj.polish)}`);
+    // Only `true` is kept, so a spec saying "polish": false has the run keys of one that does not mention it.
+    if (obj.polish === true) spec.polish = true;
   } else if (m === 'nuclear-min') {
     spec.boxTol = number(obj.boxTol, file, f('boxTol'), true);
     spec.relTol = number(obj.relTol, file, f('relTol'), false);
@@ -160,6 +179,11 @@ function validateMethod(raw: unknown, file: string, where: string, sweepSamples:
     }
     spec.maxRank = obj.maxRank === null ? null : integer(obj.maxRank, file, f('maxRank'), 1, Number.MAX_SAFE_INTEGER, false);
     spec.relTol = number(obj.relTol, file, f('relTol'), false);
+  } else if (m === 'gnmr' || m === 'altmin' || m === 'scaled-gd') {
+    spec.givenRank = integer(obj.givenRank, file, f('givenRank'), 1, Number.MAX_SAFE_INTEGER, false);
+    spec.tol = number(obj.tol, file, f('tol'), true);
+    if (m === 'gnmr') spec.variant = choice(obj.variant, file, f('variant'), Object.keys(GNMR_VARIANTS) as GnmrVariant[]);
+    if (m === 'scaled-gd') spec.stepSize = number(obj.stepSize, file, f('stepSize'), false);
   } else {
     // A method added to METHODS (run.ts) must say here which of its fields a spec may set.
     const unhandled: never = m;
@@ -183,7 +207,8 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
     const every = m.recordSpectrumEvery ?? spec.recordSpectrumEvery;
     for (const samples of m.samples ?? spec.samples) {
       for (const seed of m.seeds ?? spec.seeds) {
-        const settings = methodSettings(m, { n: spec.n, rank: spec.rank, samples, seed });
+        const problem = { n: spec.n, rank: spec.rank, samples, seed, ...(spec.masks === undefined ? {} : { masks: spec.masks }) };
+        const settings = methodSettings(m, problem);
         const task: RunTask = { key: runKey(m.name, settings, every), name: m.name, settings, recordSpectrumEvery: every };
         if (spec.recordTailStep) {
           // Only then is the flag part of the key, so the keys of every other sweep stay as they were.
@@ -202,7 +227,7 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
  * method's defaults through runSynthetic's own resolveSettings (src/defaults.ts; a gradient run's iteration cap is
  * defaultMaxIters(penalty), as for `mcomplete run`), so a sweep and a run can never disagree on a default.
  */
-export function methodSettings(m: MethodSpec, problem: { n: number; rank: number; samples: number; seed: number }): RunSettings {
+export function methodSettings(m: MethodSpec, problem: { n: number; rank: number; samples: number; seed: number; masks?: MaskRule }): RunSettings {
   const { name: _name, samples: _samples, seeds: _seeds, recordSpectrumEvery: _every, method, ...given } = m;
   return resolveSettings({ ...problem, method, ...given } as RunInput) as RunSettings;
 }

@@ -112,5 +112,9 @@ export function estimatedCost(s: RunSettings): number {
   const n3 = s.n ** 3;
   if (s.method === 'nuclear-min') return 0.01 * s.maxIters * n3;
   if (s.method === 'soft-impute') return 0.01 * s.pathLength * s.maxIters * n3;
+  // The spectral start's SVD plus O(|Ω|·r) LSQR steps (gnmr) or O(|Ω|·r²) sweeps (altmin): cheap next to training.
+  if (s.method === 'gnmr') return 20 * n3;
+  if (s.method === 'altmin') return 0.01 * s.maxIters * s.samples * s.givenRank ** 2 + 10 * n3;
+  if (s.method === 'scaled-gd') return 0.01 * s.maxIters * s.samples * s.givenRank + 10 * n3;
   return s.maxIters * n3 * (penaltyNeedsSvd(s.penalty) ? 1 : 0.1 * ('depth' in s ? s.depth : 1));
 }

@@ -1,4 +1,5 @@
-import { assertSameShape, type Matrix } from '../linalg/matrix.ts';
+import { assertSameShape, zeros, type Matrix } from '../linalg/matrix.ts';
+import { qr } from '../linalg/qr.ts';
 import { getBackend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 
@@ -169,4 +170,49 @@ export function factoredErrors(A: Matrix, B: Matrix, U: Matrix, V: Matrix, obser
     relErrorUnobserved: observed.rows.length >= m * n || unobsTruth <= 0 ? null : Math.sqrt(Math.max(0, err - obsErr) / unobsTruth),
     trainMSE: sse / observed.rows.length,
   };
+}
+
+/**
+ * relError and relErrorUnobserved of W = A·B^T against W* = U·V^T resolved to rounding (unlike factoredErrors'
+ * Gram sums, which stop near 1e-7): W − W* = [A, −U]·[B, V]^T, and with thin QRs [A, −U] = Q₁R₁, [B, V] = Q₂R₂ its
+ * Frobenius norm is ||R₁R₂^T||_F. The unobserved part subtracts the exact sums over Ω. What an exact-recovery claim
+ * on the factored model needs. Cost O((m+n)(k+r)² + |Ω|(k+r)).
+ */
+export function factoredErrorsExact(A: Matrix, B: Matrix, U: Matrix, V: Matrix, observed: Observations): Pick<FactoredErrors, 'relError' | 'relErrorUnobserved'> {
+  const k = A.cols;
+  const r = U.cols;
+  const stack = (X: Matrix, Y: Matrix, sign: number): Matrix => {
+    const out = zeros(X.rows, k + r);
+    for (let i = 0; i < X.rows; i++) {
+      for (let p = 0; p < k; p++) out.data[i * (k + r) + p] = X.data[i * k + p];
+      for (let p = 0; p < r; p++) out.data[i * (k + r) + k + p] = sign * Y.data[i * r + p];
+    }
+    return out;
+  };
+  const R1 = qr(stack(A, U, -1)).R;
+  const R2 = qr(stack(B, V, 1)).R;
+  let diff2 = 0;
+  for (let i = 0; i < R1.rows; i++) {
+    for (let j = 0; j < R2.rows; j++) {
+      let s = 0;
+      for (let p = 0; p < R1.cols; p++) s += R1.data[i * R1.cols + p] * R2.data[j * R2.cols + p];
+      diff2 += s * s;
+    }
+  }
+  const { tt } = gramSums(A, B, U, V);
+  let obsErr = 0;
+  let obsTruth = 0;
+  for (let t = 0; t < observed.rows.length; t++) {
+    const i = observed.rows[t];
+    const j = observed.cols[t];
+    let w = 0;
+    for (let p = 0; p < k; p++) w += A.data[i * k + p] * B.data[j * k + p];
+    let x = 0;
+    for (let p = 0; p < r; p++) x += U.data[i * r + p] * V.data[j * r + p];
+    obsErr += (w - x) * (w - x);
+    obsTruth += x * x;
+  }
+  const unobsTruth = tt - obsTruth;
+  const allObserved = observed.rows.length >= A.rows * B.rows || unobsTruth <= 0;
+  return { relError: Math.sqrt(diff2 / tt), relErrorUnobserved: allObserved ? null : Math.sqrt(Math.max(0, diff2 - obsErr) / unobsTruth) };
 }

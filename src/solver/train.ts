@@ -9,7 +9,8 @@ import { deriveRng } from '../random/index.ts';
 import { trainMSE } from '../metrics/index.ts';
 
 /** Why training stopped. */
-export type StopReason = 'max-iters' | 'tolerance' | 'stall' | 'interrupted' | 'target-error' | 'early-stop';
+/** Why a run stopped ('polished': a gradient run's --polish confirmed a rank and finished by Gauss–Newton). */
+export type StopReason = 'max-iters' | 'tolerance' | 'stall' | 'interrupted' | 'target-error' | 'early-stop' | 'polished';
 
 /** One progress report, emitted every `progressEvery` steps and at the end. `W` is a live view: copy to keep it. */
 export interface ProgressEvent {

@@ -1,0 +1,166 @@
+// Phase transitions (`mcomplete phase`): methods × ρ × seeds on the synthetic problem with identifiable masks, where
+// ρ = m / (r(2n − r)) is the number of observed entries over the information limit, as a built-in sweep on the
+// sweep machinery (results file, worker pool, resume); then per method and ρ the success rate (relError ≤ a
+// threshold), the median relError and seconds per run, and each method's smallest ρ with ≥ 90% success.
+import { defaultTol, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
+import type { RunRecord } from './execute.ts';
+import type { MethodSpec, SweepSpec } from './spec.ts';
+
+/** The ρ grid of the full phase sweep (issue 13). */
+export const PHASE_RHOS = Object.freeze([1.1, 1.2, 1.3, 1.4, 1.5, 1.75, 2, 2.5, 3, 4, 5]);
+
+/** Success: relError at most this (a flag of `mcomplete phase`). */
+export const PHASE_SUCCESS = 1e-6;
+
+/** The methods a phase sweep can run, by label; settings explicit so that defaults moving do not move the runs. */
+export function phaseMethods(opts: { lr: number; lambda: number; iters: number }): Record<string, Omit<MethodSpec, 'name'>> {
+  const ratio = { method: 'gradient', depth: 1, penalty: 'ratio', lambda: opts.lambda, optimizer: 'adam', lr: opts.lr, initScale: RUN_DEFAULTS.initScale, maxIters: opts.iters, tol: defaultTol('ratio') } as const;
+  return {
+    gnmr: { method: 'gnmr' },
+    altmin: { method: 'altmin' },
+    'scaled-gd': { method: 'scaled-gd' },
+    'adam-ratio-polish': { ...ratio, polish: true },
+    'adam-ratio': ratio,
+    'nuclear-min': { method: 'nuclear-min' },
+    'soft-impute': { method: 'soft-impute' },
+    dmf3: { method: 'gradient', depth: 3, penalty: 'none', lambda: 0, optimizer: 'group-rmsprop', lr: 1e-3, initScale: RUN_DEFAULTS.initScale, maxIters: UNPENALIZED_MAX_ITERS, tol: defaultTol('none') },
+  };
+}
+
+/** A phase grid: problem size, ρ values, seeds and method labels (keys of phaseMethods). */
+export interface PhaseGrid {
+  name: string;
+  n: number;
+  rank: number;
+  rhos: readonly number[];
+  seeds: readonly number[];
+  methods: readonly string[];
+  /** Adam's settings for the gradient methods. */
+  lr: number;
+  lambda: number;
+  iters: number;
+}
+
+/** The built-in grids: n = 100, r = 5 (the full ρ grid, 10 seeds), n = 300, r = 10 (reduced), and --quick. */
+export const PHASE_GRIDS: Readonly<Record<'n100' | 'n300' | 'quick', PhaseGrid>> = Object.freeze({
+  n100: {
+    name: 'phase-n100-r5',
+    n: 100,
+    rank: 5,
+    rhos: PHASE_RHOS,
+    seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    methods: ['gnmr', 'altmin', 'scaled-gd', 'adam-ratio-polish', 'adam-ratio', 'nuclear-min', 'soft-impute', 'dmf3'],
+    lr: RUN_DEFAULTS.lr,
+    lambda: RUN_DEFAULTS.lambda,
+    iters: RUN_DEFAULTS.maxIters,
+  },
+  n300: {
+    name: 'phase-n300-r10',
+    n: 300,
+    rank: 10,
+    rhos: [1.5, 2, 3],
+    seeds: [0, 1, 2],
+    methods: ['gnmr', 'altmin', 'adam-ratio-polish'],
+    lr: RUN_DEFAULTS.lr,
+    lambda: RUN_DEFAULTS.lambda,
+    iters: RUN_DEFAULTS.maxIters,
+  },
+  // Seconds on 2 cores: n = 30, r = 2 (the quick claims' size and Adam settings).
+  quick: {
+    name: 'phase-quick',
+    n: 30,
+    rank: 2,
+    rhos: [1.5, 2, 3],
+    seeds: [0, 1],
+    methods: ['gnmr', 'altmin', 'adam-ratio-polish'],
+    lr: 3e-3,
+    lambda: 1e-3,
+    iters: 12000,
+  },
+});
+
+/** m = round(ρ·r(2n − r)). */
+export function samplesFor(rho: number, n: number, rank: number): number {
+  return Math.round(rho * rank * (2 * n - rank));
+}
+
+/** The sweep of a grid: every method at every m of the ρ grid and seed, on identifiable masks. */
+export function phaseSweep(grid: PhaseGrid): SweepSpec {
+  const table = phaseMethods(grid);
+  const methods = grid.methods.map((label) => {
+    const m = table[label];
+    if (!m) throw new RangeError(`phase: unknown method ${JSON.stringify(label)} (known: ${Object.keys(table).join(', ')})`);
+    return { name: label, ...m } as MethodSpec;
+  });
+  const samples = [...new Set(grid.rhos.map((rho) => samplesFor(rho, grid.n, grid.rank)))];
+  return { name: grid.name, n: grid.n, rank: grid.rank, samples, seeds: [...grid.seeds], methods, recordSpectrumEvery: 0, masks: 'identifiable' };
+}
+
+/** One cell of the phase table: a method at one ρ. */
+export interface PhaseCell {
+  method: string;
+  rho: number;
+  samples: number;
+  runs: number;
+  successes: number;
+  successRate: number;
+  medianRelError: number;
+  medianSeconds: number;
+}
+
+/** ρ of a record, to 3 decimals. */
+export function rhoOf(r: Pick<RunRecord, 'samples' | 'n' | 'rank'>): number {
+  return Math.round((1000 * r.samples) / (r.rank * (2 * r.n - r.rank))) / 1000;
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const k = s.length >> 1;
+  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
+}
+
+/** The phase table of records: per method (in order of appearance) and ρ; a failed run (no metrics) is a failure. */
+export function phaseTable(records: readonly RunRecord[], success = PHASE_SUCCESS): PhaseCell[] {
+  const methods = [...new Set(records.map((r) => r.name))];
+  const cells: PhaseCell[] = [];
+  for (const method of methods) {
+    const mine = records.filter((r) => r.name === method);
+    for (const samples of [...new Set(mine.map((r) => r.samples))].sort((a, b) => a - b)) {
+      const here = mine.filter((r) => r.samples === samples);
+      const errors = here.map((r) => r.metrics?.relError ?? Infinity);
+      const successes = errors.filter((e) => e <= success).length;
+      cells.push({
+        method,
+        rho: rhoOf(here[0]),
+        samples,
+        runs: here.length,
+        successes,
+        successRate: successes / here.length,
+        medianRelError: median(errors),
+        medianSeconds: median(here.map((r) => r.metrics?.seconds ?? NaN).filter(Number.isFinite)),
+      });
+    }
+  }
+  return cells;
+}
+
+/** Each method's smallest ρ with at least `rate` success (null: none in the grid). */
+export function phaseThresholds(cells: readonly PhaseCell[], rate = 0.9): { method: string; rho: number | null }[] {
+  const methods = [...new Set(cells.map((c) => c.method))];
+  return methods.map((method) => ({ method, rho: cells.find((c) => c.method === method && c.successRate >= rate)?.rho ?? null }));
+}
+
+/** The phase table as plain text (one line per method and ρ, then the thresholds). */
+export function formatPhase(cells: readonly PhaseCell[], success = PHASE_SUCCESS): string {
+  const lines = [`${'method'.padEnd(20)} ${'ρ'.padStart(5)} ${'m'.padStart(6)}  success (relError ≤ ${success})  median relError  median s/run`];
+  for (const c of cells) {
+    lines.push(
+      `${c.method.padEnd(20)} ${c.rho.toFixed(2).padStart(5)} ${String(c.samples).padStart(6)}  ${`${c.successes}/${c.runs}`.padStart(6)} (${(100 * c.successRate).toFixed(0).padStart(3)}%)` +
+        `           ${c.medianRelError.toExponential(2).padStart(9)}  ${c.medianSeconds.toFixed(2).padStart(9)}`,
+    );
+  }
+  lines.push('', 'smallest ρ with ≥ 90% success:');
+  for (const t of phaseThresholds(cells)) lines.push(`  ${t.method.padEnd(20)} ${t.rho === null ? 'none in the grid' : t.rho.toFixed(2)}`);
+  return `${lines.join('\n')}\n`;
+}

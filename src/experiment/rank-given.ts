@@ -1,0 +1,160 @@
+// The rank-given baselines as synthetic methods: GNMR (src/solver/gnmr.ts) and alternating least squares
+// (src/solver/altmin.ts), told the rank (`givenRank`, default the true rank). Same problem, metrics and JSON as
+// every other method, plus the fit on Ω and a warning when the data cannot determine the answer.
+import { syntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
+import { maskIdentifiability } from '../data/identifiable.ts';
+import type { Observations } from '../data/observations.ts';
+import { gemm } from '../linalg/matrix.ts';
+import { getBackend } from '../linalg/backend.ts';
+import { gnmr, type GnmrVariant } from '../solver/gnmr.ts';
+import { altmin } from '../solver/altmin.ts';
+import { scaledGd } from '../solver/scaled-gd.ts';
+import { ALTMIN_DEFAULTS, GNMR_DEFAULTS, SCALED_GD_DEFAULTS } from '../defaults.ts';
+import { measureMatrix, type RunHooks, type RunMetrics } from './method.ts';
+
+/** A synthetic problem solved by GNMR at a given rank. */
+export interface GnmrRunSpec extends SyntheticSpec {
+  method: 'gnmr';
+  /** The rank the method is told (default: the true rank). */
+  givenRank: number;
+  variant: GnmrVariant;
+  maxIters: number;
+  /** Stop when the relative residual on Ω is at most this. */
+  tol: number;
+}
+
+/** A synthetic problem solved by alternating least squares at a given rank. */
+export interface AltminRunSpec extends SyntheticSpec {
+  method: 'altmin';
+  givenRank: number;
+  maxIters: number;
+  tol: number;
+}
+
+/** A synthetic problem solved by ScaledGD at a given rank. */
+export interface ScaledGdRunSpec extends SyntheticSpec {
+  method: 'scaled-gd';
+  givenRank: number;
+  /** Step size η. */
+  stepSize: number;
+  maxIters: number;
+  tol: number;
+}
+
+/** A rank-given method's result: the shared metrics plus its fit on Ω and, when the data cannot decide, a warning. */
+export interface RankGivenRunResult extends RunMetrics {
+  givenRank: number;
+  /** ||P_Ω(UVᵀ) − b|| / ||b|| of the returned factors. */
+  residual: number;
+  /** GNMR only: LSQR iterations over all outer iterations. */
+  lsqrIterations?: number;
+  /** Why the answer cannot be trusted even if it fits Ω (see rankGivenWarning); absent when none applies. */
+  warning?: string;
+  settings: GnmrRunSpec | AltminRunSpec | ScaledGdRunSpec;
+}
+
+/** The defaults of `run --method gnmr`, the given rank from the input's true rank. */
+export function gnmrDefaults(input: Partial<GnmrRunSpec>, problem: SyntheticSpec): GnmrRunSpec {
+  return { ...problem, method: 'gnmr', givenRank: input.rank ?? problem.rank, ...GNMR_DEFAULTS };
+}
+
+/** The defaults of `run --method altmin`, the given rank from the input's true rank. */
+export function altminDefaults(input: Partial<AltminRunSpec>, problem: SyntheticSpec): AltminRunSpec {
+  return { ...problem, method: 'altmin', givenRank: input.rank ?? problem.rank, ...ALTMIN_DEFAULTS };
+}
+
+/** The defaults of `run --method scaled-gd`, the given rank from the input's true rank. */
+export function scaledGdDefaults(input: Partial<ScaledGdRunSpec>, problem: SyntheticSpec): ScaledGdRunSpec {
+  return { ...problem, method: 'scaled-gd', givenRank: input.rank ?? problem.rank, ...SCALED_GD_DEFAULTS };
+}
+
+/**
+ * A warning when observations `obs` cannot determine a rank-r completion, whatever the method: more degrees of
+ * freedom r(n₁ + n₂ − r) than observed entries (the fit is not unique), or rows or columns seen fewer than r times
+ * (their factors are not determined). Undefined when neither holds.
+ */
+export function rankGivenWarning(obs: Observations, rank: number): string | undefined {
+  const [n1, n2] = obs.shape;
+  const m = obs.values.length;
+  const parts: string[] = [];
+  const dof = rank * (n1 + n2 - rank);
+  if (dof > m) parts.push(`given rank ${rank} has r(n₁+n₂−r) = ${dof} degrees of freedom, more than the ${m} observed entries: the completion is not unique`);
+  const { thinRows, thinCols } = maskIdentifiability(obs, rank);
+  if (thinRows + thinCols > 0) {
+    parts.push(`${thinRows} rows and ${thinCols} columns have fewer than ${rank} observed entries: no method can recover them (--masks identifiable redraws such masks)`);
+  }
+  return parts.length === 0 ? undefined : parts.join('; ');
+}
+
+/** Build the problem of `spec`, run GNMR at spec.givenRank and measure U·Vᵀ against the truth. */
+export function runGnmr(spec: GnmrRunSpec, hooks: RunHooks = {}): RankGivenRunResult {
+  const problem = syntheticProblem(spec);
+  const warning = rankGivenWarning(problem.observations, checkGivenRank(spec));
+  const r = gnmr(problem.observations, { rank: spec.givenRank, variant: spec.variant, maxIters: spec.maxIters, tol: spec.tol, signal: hooks.signal, backend: getBackend() });
+  const X = gemm(r.U, r.V, { transB: true });
+  hooks.onSolution?.(X);
+  return {
+    ...measureMatrix(X, problem),
+    iterations: r.iterations,
+    seconds: r.seconds,
+    stopReason: r.stopReason,
+    givenRank: spec.givenRank,
+    residual: r.residual,
+    lsqrIterations: r.lsqrIterations,
+    ...(warning === undefined ? {} : { warning }),
+    settings: { ...spec },
+  };
+}
+
+/** Build the problem of `spec`, run alternating least squares at spec.givenRank and measure U·Vᵀ against the truth. */
+export function runAltmin(spec: AltminRunSpec, hooks: RunHooks = {}): RankGivenRunResult {
+  const problem = syntheticProblem(spec);
+  const warning = rankGivenWarning(problem.observations, checkGivenRank(spec));
+  const r = altmin(problem.observations, { rank: spec.givenRank, maxIters: spec.maxIters, tol: spec.tol, signal: hooks.signal, backend: getBackend() });
+  const X = gemm(r.U, r.V, { transB: true });
+  hooks.onSolution?.(X);
+  return {
+    ...measureMatrix(X, problem),
+    iterations: r.iterations,
+    seconds: r.seconds,
+    stopReason: r.stopReason,
+    givenRank: spec.givenRank,
+    residual: r.residual,
+    ...(warning === undefined ? {} : { warning }),
+    settings: { ...spec },
+  };
+}
+
+/** Build the problem of `spec`, run ScaledGD at spec.givenRank and measure L·Rᵀ against the truth. */
+export function runScaledGd(spec: ScaledGdRunSpec, hooks: RunHooks = {}): RankGivenRunResult {
+  const problem = syntheticProblem(spec);
+  const warning = rankGivenWarning(problem.observations, checkGivenRank(spec));
+  const r = scaledGd(problem.observations, {
+    rank: spec.givenRank,
+    stepSize: spec.stepSize,
+    maxIters: spec.maxIters,
+    tol: spec.tol,
+    signal: hooks.signal,
+    backend: getBackend(),
+  });
+  const X = gemm(r.U, r.V, { transB: true });
+  hooks.onSolution?.(X);
+  return {
+    ...measureMatrix(X, problem),
+    iterations: r.iterations,
+    seconds: r.seconds,
+    stopReason: r.stopReason,
+    givenRank: spec.givenRank,
+    residual: r.residual,
+    ...(warning === undefined ? {} : { warning }),
+    settings: { ...spec },
+  };
+}
+
+/** The given rank must be an integer in 1..n (a RangeError naming givenRank otherwise); returns it. */
+function checkGivenRank(spec: { givenRank: number; n: number }): number {
+  if (!Number.isInteger(spec.givenRank) || spec.givenRank < 1 || spec.givenRank > spec.n) {
+    throw new RangeError(`givenRank must be an integer in 1..${spec.n}, got ${spec.givenRank}`);
+  }
+  return spec.givenRank;
+}

@@ -1,0 +1,99 @@
+// The phase-transition report of `mcomplete phase`: success rate and median relError against ρ per method (Vega-Lite
+// → SVG, like the claims report), the table of each method's smallest ρ with ≥ 90% success, and seconds per run.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunRecord } from '../experiment/execute.ts';
+import { phaseTable, phaseThresholds, PHASE_SUCCESS, type PhaseCell } from '../experiment/phase.ts';
+import { provenance } from './data.ts';
+import { renderSvg, type Figure } from './figures.ts';
+
+const FRAME = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: { font: 'Helvetica, Arial, sans-serif' } } as const;
+const RHO_X = { field: 'rho', type: 'quantitative', title: 'ρ = m / (r(2n − r))', scale: { zero: false } } as const;
+
+/** Success rate (relError ≤ threshold) against ρ, one line per method. */
+export function successVsRho(cells: readonly PhaseCell[], success = PHASE_SUCCESS): Figure {
+  return {
+    id: 'success-vs-rho',
+    title: 'Success rate vs ρ',
+    caption: `Share of seeds with relError ≤ ${success} at each ρ (identifiable masks), per method.`,
+    spec: {
+      ...FRAME,
+      width: 520,
+      height: 280,
+      data: { values: cells.map((c) => ({ method: c.method, rho: c.rho, rate: c.successRate })) },
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: RHO_X,
+        y: { field: 'rate', type: 'quantitative', title: 'success rate', scale: { domain: [0, 1] } },
+        color: { field: 'method', type: 'nominal' },
+      },
+    },
+  };
+}
+
+/** Median relError against ρ (log scale), one line per method. */
+export function medianErrorVsRho(cells: readonly PhaseCell[]): Figure {
+  const values = cells.filter((c) => Number.isFinite(c.medianRelError) && c.medianRelError > 0).map((c) => ({ method: c.method, rho: c.rho, err: c.medianRelError }));
+  return {
+    id: 'median-error-vs-rho',
+    title: 'Median relative error vs ρ',
+    caption: 'Median over seeds of ‖W − W*‖_F / ‖W*‖_F at each ρ (log scale; values at 1e-16 are exact to rounding).',
+    spec: {
+      ...FRAME,
+      width: 520,
+      height: 280,
+      data: { values },
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: RHO_X,
+        y: { field: 'err', type: 'quantitative', scale: { type: 'log' }, axis: { format: '.0e' }, title: 'median relError (log scale)' },
+        color: { field: 'method', type: 'nominal' },
+      },
+    },
+  };
+}
+
+/** The phase report as one self-contained HTML page. */
+export async function renderPhaseReport(records: readonly RunRecord[], opts: { title: string; source?: string; success?: number }): Promise<string> {
+  const success = opts.success ?? PHASE_SUCCESS;
+  const cells = phaseTable(records, success);
+  const figures = [successVsRho(cells, success), medianErrorVsRho(cells)];
+  const svgs = await Promise.all(figures.map((f) => renderSvg(f.spec)));
+  const rows = cells.map(
+    (c) =>
+      `<tr><td>${esc(c.method)}</td><td>${c.rho.toFixed(2)}</td><td>${c.samples}</td><td>${c.successes}/${c.runs}</td>` +
+      `<td>${c.medianRelError.toExponential(2)}</td><td>${c.medianSeconds.toFixed(2)}</td></tr>`,
+  );
+  const thresholds = phaseThresholds(cells).map((t) => `<tr><td>${esc(t.method)}</td><td>${t.rho === null ? 'none in the grid' : t.rho.toFixed(2)}</td></tr>`);
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<title>${esc(opts.title)}</title>`,
+    '<style>body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;font-size:.85em}th,td{border:1px solid #ccc;padding:4px 8px}th{background:#f3f3f3}.meta,figcaption{color:#555;font-size:.9em}</style>',
+    '</head><body>',
+    `<h1>${esc(opts.title)}</h1>`,
+    `<p class="meta">${esc(provenance(records))}${opts.source ? `. Results file: <code>${esc(opts.source)}</code>` : ''}. Success: relError ≤ ${success}.</p>`,
+    '<h2>Smallest ρ with ≥ 90% success</h2>',
+    `<table><thead><tr><th>method</th><th>ρ</th></tr></thead><tbody>${thresholds.join('')}</tbody></table>`,
+    ...figures.map((f, i) => `<figure id="${f.id}"><h2>Figure ${i + 1}. ${esc(f.title)}</h2>${svgs[i]}<figcaption>${esc(f.caption)}</figcaption></figure>`),
+    '<h2>All cells</h2>',
+    `<table><thead><tr><th>method</th><th>ρ</th><th>m</th><th>successes</th><th>median relError</th><th>median s/run</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+/** Write the phase report as `index.html` in `dir` (temp file, then rename). */
+export async function writePhaseReport(records: readonly RunRecord[], dir: string, opts: { title: string; source?: string; success?: number }): Promise<string> {
+  const html = await renderPhaseReport(records, opts);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'index.html');
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, html);
+  renameSync(tmp, file);
+  return file;
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

@@ -1,0 +1,105 @@
+// LSQR (Paige & Saunders, "LSQR: An algorithm for sparse linear equations and sparse least squares", ACM TOMS 8,
+// 1982): min ||A x − b||₂ for an operator A given only by x ↦ A x and y ↦ Aᵀ y. From x₀ = 0 every iterate lies in
+// range(Aᵀ), so the limit is the minimal-norm least-squares solution, which is what Gauss–Newton on factors needs
+// (its Jacobian always has a null space, see gnmr.ts). Hand-written here because no well-kept TypeScript library
+// provides a matrix-free LSQR (no LSQR package on npm; ml-matrix, the main one, has dense decompositions only), and
+// it is forty lines of the paper's bidiagonalization recurrence. Cost per iteration: one A·x, one Aᵀ·y and O(m + N) vector work.
+
+/** A linear operator R^cols → R^rows given by its products; `out` is overwritten (never aliased with the input). */
+export interface LinearOperator {
+  readonly rows: number;
+  readonly cols: number;
+  /** out = A x. */
+  apply(x: Float64Array, out: Float64Array): void;
+  /** out = Aᵀ y. */
+  applyTranspose(y: Float64Array, out: Float64Array): void;
+}
+
+/** Stop rules of lsqr. */
+export interface LsqrOptions {
+  /** Stop when ||A x − b|| ≤ btol·||b|| (a consistent system solved). Default 1e-14. */
+  btol?: number;
+  /** Stop when ||Aᵀ(A x − b)|| ≤ atol·||A||·||A x − b|| (a least-squares solution reached). Default 1e-14. */
+  atol?: number;
+  /** Iteration cap (default: 4·cols, well past the exact-arithmetic bound of min(rows, cols)). */
+  maxIters?: number;
+}
+
+/** What lsqr returns: the solution, its residual norm (the recurrence's estimate) and why it stopped. */
+export interface LsqrResult {
+  x: Float64Array;
+  iterations: number;
+  /** ||b − A x||, as estimated by the recurrence (exact in exact arithmetic). */
+  residualNorm: number;
+  stopReason: 'consistent' | 'least-squares' | 'max-iters';
+}
+
+/** The minimal-norm solution of min ||A x − b|| by LSQR from x = 0 (Paige & Saunders 1982, algorithm LSQR). */
+export function lsqr(A: LinearOperator, b: Float64Array, opts: LsqrOptions = {}): LsqrResult {
+  const btol = opts.btol ?? 1e-14;
+  const atol = opts.atol ?? 1e-14;
+  const maxIters = opts.maxIters ?? 4 * A.cols;
+  const x = new Float64Array(A.cols);
+  const u = Float64Array.from(b);
+  const v = new Float64Array(A.cols);
+  const w = new Float64Array(A.cols);
+  const Av = new Float64Array(A.rows);
+  const Atu = new Float64Array(A.cols);
+  // β₁u₁ = b, α₁v₁ = Aᵀu₁.
+  let beta = norm(u);
+  const bnorm = beta;
+  if (beta === 0) return { x, iterations: 0, residualNorm: 0, stopReason: 'consistent' };
+  scaleInPlace(u, 1 / beta);
+  A.applyTranspose(u, v);
+  let alpha = norm(v);
+  if (alpha === 0) return { x, iterations: 0, residualNorm: bnorm, stopReason: 'least-squares' };
+  scaleInPlace(v, 1 / alpha);
+  w.set(v);
+  let phiBar = beta;
+  let rhoBar = alpha;
+  // ||A||_F estimated from the bidiagonal entries seen so far (as in the paper's stopping rule S2).
+  let anorm2 = 0;
+  for (let it = 1; it <= maxIters; it++) {
+    // Bidiagonalization: β u = A v − α u, α v = Aᵀ u − β v.
+    A.apply(v, Av);
+    for (let i = 0; i < u.length; i++) u[i] = Av[i] - alpha * u[i];
+    beta = norm(u);
+    if (beta > 0) scaleInPlace(u, 1 / beta);
+    anorm2 += alpha * alpha + beta * beta;
+    A.applyTranspose(u, Atu);
+    for (let i = 0; i < v.length; i++) v[i] = Atu[i] - beta * v[i];
+    alpha = norm(v);
+    if (alpha > 0) scaleInPlace(v, 1 / alpha);
+    // The plane rotation that eliminates β from the lower bidiagonal matrix.
+    const rho = Math.hypot(rhoBar, beta);
+    const c = rhoBar / rho;
+    const s = beta / rho;
+    const theta = s * alpha;
+    rhoBar = -c * alpha;
+    const phi = c * phiBar;
+    phiBar = s * phiBar;
+    const t1 = phi / rho;
+    const t2 = -theta / rho;
+    for (let i = 0; i < x.length; i++) {
+      x[i] += t1 * w[i];
+      w[i] = v[i] + t2 * w[i];
+    }
+    const rnorm = phiBar;
+    const arnorm = phiBar * alpha * Math.abs(c);
+    if (rnorm <= btol * bnorm) return { x, iterations: it, residualNorm: rnorm, stopReason: 'consistent' };
+    if (arnorm <= atol * Math.sqrt(anorm2) * rnorm || alpha === 0) {
+      return { x, iterations: it, residualNorm: rnorm, stopReason: 'least-squares' };
+    }
+  }
+  return { x, iterations: maxIters, residualNorm: phiBar, stopReason: 'max-iters' };
+}
+
+function norm(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return Math.sqrt(s);
+}
+
+function scaleInPlace(x: Float64Array, a: number): void {
+  for (let i = 0; i < x.length; i++) x[i] *= a;
+}
