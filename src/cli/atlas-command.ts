@@ -23,7 +23,7 @@ import { DEFAULT_QUEUE_NAME } from '../experiment/queue.ts';
 import { checkOutputs, ensureFolder, removeFolders, writeFileAtomic } from './output.ts';
 import { queueNameOption, queueResumeFlags, redisUrlOption } from './worker-command.ts';
 import { intInRange } from './parse.ts';
-import { interruptedMessage, runSweepCli } from './sweep-runner.ts';
+import { interruptedMessage, resumeArgs, runSweepCli } from './sweep-runner.ts';
 
 interface AtlasFlags {
   quick: boolean;
@@ -54,22 +54,6 @@ function nameList(allowed: readonly string[]) {
 function intList(min: number, max: number) {
   const one = intInRange(min, max);
   return (value: string): number[] => value.split(',').map((s) => one(s.trim()));
-}
-
-/** The command line to print for resuming: this one without --resume, --force and the queue flags (the URL may hold a password). */
-function resumeArgs(argv: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--resume' || a === '--force') continue;
-    if (a === '--queue' || a === '--queue-name') {
-      i++;
-      continue;
-    }
-    if (a.startsWith('--queue=') || a.startsWith('--queue-name=')) continue;
-    kept.push(a);
-  }
-  return kept;
 }
 
 /**

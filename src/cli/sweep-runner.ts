@@ -83,3 +83,19 @@ export function formatSummary(summary: SweepSummary): string {
   });
   return [`${'method'.padEnd(26)} ${'m'.padStart(6)}  ${'relError mean ± std'.padEnd(20)} ${'effRank'.padStart(6)}  seeds`, ...lines, ''].join('\n');
 }
+
+/** The command line to print for resuming: this one without --resume, --force and the queue flags (the URL may hold a password). */
+export function resumeArgs(argv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--resume' || a === '--force') continue;
+    if (a === '--queue' || a === '--queue-name') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--queue=') || a.startsWith('--queue-name=')) continue;
+    kept.push(a);
+  }
+  return kept;
+}

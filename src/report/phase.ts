@@ -1,11 +1,10 @@
 // The phase-transition report of `mcomplete phase`: success rate and median relError against ρ per method (Vega-Lite
 // → SVG, like the claims report), the table of each method's smallest ρ with ≥ 90% success, and seconds per run.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { RunRecord } from '../experiment/execute.ts';
 import { phaseTable, phaseThresholds, PHASE_SUCCESS, type PhaseCell } from '../experiment/phase.ts';
 import { provenance } from './data.ts';
 import { renderSvg, type Figure } from './figures.ts';
+import { esc } from './html.ts';
 
 const FRAME = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: { font: 'Helvetica, Arial, sans-serif' } } as const;
 const RHO_X = { field: 'rho', type: 'quantitative', title: 'ρ = m / (r(2n − r))', scale: { zero: false } } as const;
@@ -81,19 +80,4 @@ export async function renderPhaseReport(records: readonly RunRecord[], opts: { t
     '</body></html>',
     '',
   ].join('\n');
-}
-
-/** Write the phase report as `index.html` in `dir` (temp file, then rename). */
-export async function writePhaseReport(records: readonly RunRecord[], dir: string, opts: { title: string; source?: string; success?: number }): Promise<string> {
-  const html = await renderPhaseReport(records, opts);
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'index.html');
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, html);
-  renameSync(tmp, file);
-  return file;
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

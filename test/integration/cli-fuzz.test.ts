@@ -18,7 +18,7 @@ import { OPTIMIZER_NAMES } from '../../src/optim/index.ts';
 // frame and no raw "TypeError: …" line, a failure ends with one "mcomplete: …" line, and no input file changed.
 // Values are mostly (4 in 5) allowed ones, so many cases do real work: of the 5,000 cases of seed 17, 997 exited
 // 0 (a fit, a run, a sweep, a report, or --help), 1,079 exited 1 and 2,924 exited 2 (about a minute on one core).
-// CASES cases per command, 6 commands: 6 × 1,000 = 6,000 cases in CI (MCOMPLETE_FUZZ_RUNS overrides the count,
+// CASES cases per command, 7 commands: 7 × 1,000 = 7,000 cases in CI (MCOMPLETE_FUZZ_RUNS overrides the count,
 // MCOMPLETE_FUZZ_ONLY=<command> runs one command's property, MCOMPLETE_FUZZ_LOG=<file> logs each argv and its time).
 const CASES = Number(process.env.MCOMPLETE_FUZZ_RUNS ?? 1000);
 const SEED = 17;
@@ -110,7 +110,8 @@ const COMMON: Flag[] = [['--quiet', null], ['--help', null], ['--no-such-flag', 
 const FLAGS: Record<string, Flag[]> = {
   run: [
     ['--n', v(ints(1, 5), smallNumber)], ['--rank', v(ints(1, 3), smallNumber)], ['--samples', v(ints(1, 25), smallNumber)],
-    ['--seed', v(ints(0, 3), smallNumber)], ['--method', v(['gradient', 'nuclear-min', 'soft-impute'])], ['--model', v(['deep', 'factored'])],
+    ['--seed', v(ints(0, 3), smallNumber)], ['--method', v(['gradient', 'nuclear-min', 'soft-impute', 'gnmr', 'altmin', 'scaled-gd'])], ['--given-rank', v(ints(1, 4), smallNumber)],
+    ['--polish', null], ['--masks', v(['uniform', 'identifiable'])], ['--model', v(['deep', 'factored'])],
     ['--depth', v(ints(1, 3), smallNumber)], ['--k', v(ints(1, 4), smallNumber)], ['--penalty', v(['ratio', 'nuclear', 'frobenius', 'none'])],
     ['--lambda', v(['0', '1e-3', '0.1', '1'], realNumber)], ['--optimizer', v([...OPTIMIZER_NAMES])],
     ['--lr', v(['1e-3', '0.1', '10', '1e9'], realNumber)], ['--init-scale', v(['1e-3', '1', '1e300'], realNumber)],
@@ -136,6 +137,13 @@ const FLAGS: Record<string, Flag[]> = {
     ['--full', null], ['--workers', v(['1', '2'], smallNumber)], ['--resume', null], ['--force', null], ['--json', null],
   ],
   report: [['--out', output]],
+  // phase --out, like claims --out, only names places that fail before its sweep starts.
+  phase: [
+    ['--out', fc.constantFrom(path('plain.txt'), join(path('plain.txt'), 'x'), '/proc/nope/x', path('claims-dir'))],
+    ['--quick', null], ['--grid', v(['n100', 'n300', 'n9'])], ['--methods', v(['gnmr', 'gnmr,altmin', 'newton', ''])],
+    ['--rhos', v(['1.5', '2,3', '-1', 'abc'], realNumber)], ['--seeds', v(['1', '2'], smallNumber)], ['--success', v(['1e-6'], realNumber)],
+    ['--workers', v(['1'], smallNumber)], ['--resume', null], ['--force', null], ['--json', null], ['--queue', v(['http://x', ''])],
+  ],
   // atlas --out, like claims --out, only names places that fail before its sweeps start.
   atlas: [
     ['--out', fc.constantFrom(path('plain.txt'), join(path('plain.txt'), 'x'), '/proc/nope/x', path('claims-dir'))],
@@ -152,6 +160,7 @@ const GUARDS: Record<string, string[]> = {
   claims: ['--out', path('claims-dir'), '--quiet'],
   report: [],
   atlas: ['--out', path('plain.txt'), '--quick', '--quiet'],
+  phase: ['--out', path('plain.txt'), '--quick', '--quiet'],
 };
 const POSITIONAL: Record<string, fc.Arbitrary<string[]>> = {
   run: fc.constant<string[]>([]),
@@ -169,6 +178,7 @@ const POSITIONAL: Record<string, fc.Arbitrary<string[]>> = {
   ),
   claims: fc.constant<string[]>([]),
   atlas: fc.constant<string[]>([]),
+  phase: fc.constant<string[]>([]),
   report: fc.oneof(
     { arbitrary: fc.constantFrom(...['results.jsonl', 'cut.jsonl'].map(path)).map((p) => [p]), weight: 1 },
     { arbitrary: inputPath.map((p) => [p]), weight: 3 },

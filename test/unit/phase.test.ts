@@ -80,6 +80,12 @@ test('mcomplete phase --quick: results, report, the table, and --resume skips th
     const again = runCli([...args.filter((a) => a !== '--quiet'), '--resume']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /2 of 2 runs already in/);
+    const fresh = runCli(args);
+    assert.equal(fresh.code, 2, 'an existing results file is refused without --resume or --force');
+    assert.match(fresh.stderr, /already holds results; pass --resume to continue it or --force/);
+    const under = runCli(['phase', '--quick', '--out', join(dir, 'index.html', 'x'), '--quiet']);
+    assert.equal(under.code, 1, 'an --out under a file fails before any run');
+    assert.equal(under.stderr.trim().split('\n').length, 1, under.stderr);
     const bad = runCli(['phase', '--quick', '--methods', 'newton', '--out', dir]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /'--methods' takes labels among gnmr, altmin/);
