@@ -1,6 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   ATLAS_FULL,
@@ -19,11 +17,10 @@ import { DEFAULT_THRESHOLDS, denominatorClaim, formatClaims } from '../experimen
 import { OPTIMIZER_NAMES } from '../optim/index.ts';
 import { atlasFigures, atlasSections } from '../report/atlas.ts';
 import { renderReport } from '../report/html.ts';
-import { DEFAULT_QUEUE_NAME } from '../experiment/queue.ts';
-import { checkOutputs, ensureFolder, removeFolders, writeFileAtomic } from './output.ts';
-import { queueNameOption, queueResumeFlags, redisUrlOption } from './worker-command.ts';
+import { writeFileAtomic } from './output.ts';
+import { queueResumeFlags } from './worker-command.ts';
 import { intInRange } from './parse.ts';
-import { interruptedMessage, resumeArgs, runSweepCli } from './sweep-runner.ts';
+import { interruptedMessage, prepareOutputFolder, queueOf, queueNameFlag, queueUrlFlag, resumeArgs, runSweepCli } from './sweep-runner.ts';
 
 interface AtlasFlags {
   quick: boolean;
@@ -77,39 +74,18 @@ export function atlasCommand(): Command {
     .option('--force', 'start afresh even if --out already holds results', false)
     .option('--quiet', 'no progress on stderr', false)
     .option('--json', 'print one JSON object (choices, table, file names) on stdout instead of the table', false)
-    .option('--queue <url>', 'run on `mcomplete worker` processes through this Redis (redis:// or rediss://; see docs/distributed.md)', redisUrlOption)
-    .addOption(new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption))
+    .addOption(queueUrlFlag())
+    .addOption(queueNameFlag())
     .action(async (flags: AtlasFlags, command: Command) => {
-      if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
-      // Two sweeps, two files: the tuning runs (seed 1000, every rate of the grid) and the atlas runs at the chosen rates.
-      const tuningFile = join(flags.out, 'tuning.jsonl');
-      const results = join(flags.out, 'results.jsonl');
-      const summaryFile = join(flags.out, 'atlas.json');
-      const index = join(flags.out, 'index.html');
-      for (const file of [tuningFile, results]) {
-        if (!flags.resume && !flags.force && existsSync(file) && statSync(file).isFile() && statSync(file).size > 0) {
-          command.error(`error: ${file} already holds results; pass --resume to continue it or --force to start it afresh`, { exitCode: 2 });
-        }
-      }
       const protocol: AtlasProtocol = restrictProtocol(flags.quick ? ATLAS_QUICK : ATLAS_FULL, {
         optimizers: flags.optimizers,
         penalties: flags.penalties,
         depths: flags.depths,
         seeds: flags.seeds,
       });
-      const created = ensureFolder(flags.out, '--out');
-      try {
-        checkOutputs([
-          { flag: '--out (tuning.jsonl)', path: tuningFile, append: flags.resume },
-          { flag: '--out (results.jsonl)', path: results, append: flags.resume },
-          { flag: '--out (atlas.json)', path: summaryFile },
-          { flag: '--out (index.html)', path: index },
-        ]);
-      } catch (err) {
-        removeFolders(created);
-        throw err;
-      }
-      const queue = flags.queue === undefined ? undefined : { url: flags.queue, name: flags.queueName };
+      // Two sweeps, two files: the tuning runs (seed 1000, every rate of the grid) and the atlas runs at the chosen rates.
+      const [tuningFile, results, summaryFile, index] = prepareOutputFolder(command, flags, ['tuning.jsonl', 'results.jsonl'], ['atlas.json', 'index.html']);
+      const queue = queueOf(flags);
       const again = `mcomplete ${resumeArgs(process.argv.slice(2)).join(' ')}${queueResumeFlags(queue)} --resume`;
       const sweepOpts = { workers: flags.workers, quiet: flags.quiet, queue };
       const tuning = await runSweepCli(tuningSpec(protocol), { ...sweepOpts, out: tuningFile, resume: flags.resume });

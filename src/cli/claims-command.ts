@@ -1,14 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { evaluateClaims, formatClaims, FULL_CLAIMS, QUICK_CLAIMS } from '../experiment/claims.ts';
 import { renderReport } from '../report/html.ts';
-import { checkOutputs, ensureFolder, removeFolders, writeFileAtomic } from './output.ts';
+import { writeFileAtomic } from './output.ts';
 import { intInRange } from './parse.ts';
-import { queueNameOption, queueResumeFlags, redisUrlOption } from './worker-command.ts';
-import { DEFAULT_QUEUE_NAME } from '../experiment/queue.ts';
-import { formatSummary, interruptedMessage, runSweepCli } from './sweep-runner.ts';
+import { queueResumeFlags } from './worker-command.ts';
+import { formatSummary, interruptedMessage, prepareOutputFolder, queueOf, queueNameFlag, queueUrlFlag, runSweepCli } from './sweep-runner.ts';
 
 interface ClaimsFlags {
   full: boolean;
@@ -36,28 +33,12 @@ export function claimsCommand(): Command {
     .option('--force', 'start --out/results.jsonl afresh even if it holds runs', false)
     .option('--quiet', 'no progress on stderr', false)
     .option('--json', 'print one JSON object (claims, summary, file names) on stdout instead of the table', false)
-    .option('--queue <url>', 'run on `mcomplete worker` processes through this Redis (redis:// or rediss://; see docs/distributed.md)', redisUrlOption)
-    .addOption(new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption))
+    .addOption(queueUrlFlag())
+    .addOption(queueNameFlag())
     .action(async (flags: ClaimsFlags, command: Command) => {
       const preset = flags.full ? FULL_CLAIMS : QUICK_CLAIMS;
-      if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
-      const results = join(flags.out, 'results.jsonl');
-      const index = join(flags.out, 'index.html');
-      // Same rule as `mcomplete sweep`: an existing results file is never emptied by accident.
-      if (!flags.resume && !flags.force && existsSync(results) && statSync(results).isFile() && statSync(results).size > 0) {
-        command.error(`error: ${results} already holds results; pass --resume to continue it or --force to start it afresh`, { exitCode: 2 });
-      }
-      const created = ensureFolder(flags.out, '--out');
-      try {
-        checkOutputs([
-          { flag: '--out (results.jsonl)', path: results, append: flags.resume },
-          { flag: '--out (index.html)', path: index },
-        ]);
-      } catch (err) {
-        removeFolders(created);
-        throw err;
-      }
-      const queue = flags.queue === undefined ? undefined : { url: flags.queue, name: flags.queueName };
+      const [results, index] = prepareOutputFolder(command, flags, ['results.jsonl'], ['index.html']);
+      const queue = queueOf(flags);
       const summary = await runSweepCli(preset.spec, { out: results, workers: flags.workers, resume: flags.resume, quiet: flags.quiet, queue });
       if (summary.interrupted) {
         const again = `mcomplete claims${flags.full ? ' --full' : ''}${flags.out !== 'report' ? ` --out ${flags.out}` : ''}${queueResumeFlags(queue)} --resume`;

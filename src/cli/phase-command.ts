@@ -1,14 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatPhase, phaseMethods, phaseSweep, phaseTable, PHASE_GRIDS, PHASE_SUCCESS, type PhaseGrid } from '../experiment/phase.ts';
 import { renderPhaseReport } from '../report/phase.ts';
-import { DEFAULT_QUEUE_NAME } from '../experiment/queue.ts';
-import { checkOutputs, ensureFolder, removeFolders, writeFileAtomic } from './output.ts';
-import { queueNameOption, queueResumeFlags, redisUrlOption } from './worker-command.ts';
+import { writeFileAtomic } from './output.ts';
+import { queueResumeFlags } from './worker-command.ts';
 import { intInRange, positiveNumber } from './parse.ts';
-import { interruptedMessage, resumeArgs, runSweepCli } from './sweep-runner.ts';
+import { interruptedMessage, prepareOutputFolder, queueOf, queueNameFlag, queueUrlFlag, resumeArgs, runSweepCli } from './sweep-runner.ts';
 
 interface PhaseFlags {
   grid: keyof typeof PHASE_GRIDS;
@@ -43,10 +40,9 @@ export function phaseCommand(): Command {
     .option('--force', 'start afresh even if --out already holds results', false)
     .option('--quiet', 'no progress on stderr', false)
     .option('--json', 'print one JSON object (cells, thresholds, file names) on stdout instead of the table', false)
-    .option('--queue <url>', 'run on `mcomplete worker` processes through this Redis (redis:// or rediss://; see docs/distributed.md)', redisUrlOption)
-    .addOption(new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption))
+    .addOption(queueUrlFlag())
+    .addOption(queueNameFlag())
     .action(async (flags: PhaseFlags, command: Command) => {
-      if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
       const base = flags.quick ? PHASE_GRIDS.quick : PHASE_GRIDS[flags.grid];
       const known = Object.keys(phaseMethods(base));
       const grid: PhaseGrid = { ...base };
@@ -65,23 +61,8 @@ export function phaseCommand(): Command {
       // A customized grid is a different sweep: its name says so, so resume never mixes grids.
       if (flags.methods !== undefined || flags.rhos !== undefined || flags.seeds !== undefined) grid.name = `${base.name}-custom`;
       const spec = phaseSweep(grid);
-      const results = join(flags.out, 'results.jsonl');
-      const index = join(flags.out, 'index.html');
-      // Same rule as `mcomplete sweep` and `claims`: an existing results file is never emptied by accident.
-      if (!flags.resume && !flags.force && existsSync(results) && statSync(results).isFile() && statSync(results).size > 0) {
-        command.error(`error: ${results} already holds results; pass --resume to continue it or --force to start it afresh`, { exitCode: 2 });
-      }
-      const created = ensureFolder(flags.out, '--out');
-      try {
-        checkOutputs([
-          { flag: '--out (results.jsonl)', path: results, append: flags.resume },
-          { flag: '--out (index.html)', path: index },
-        ]);
-      } catch (err) {
-        removeFolders(created);
-        throw err;
-      }
-      const queue = flags.queue === undefined ? undefined : { url: flags.queue, name: flags.queueName };
+      const [results, index] = prepareOutputFolder(command, flags, ['results.jsonl'], ['index.html']);
+      const queue = queueOf(flags);
       const summary = await runSweepCli(spec, { out: results, workers: flags.workers, resume: flags.resume, quiet: flags.quiet, queue });
       if (summary.interrupted) {
         process.stderr.write(interruptedMessage(summary, `mcomplete ${resumeArgs(process.argv.slice(2)).join(' ')}${queueResumeFlags(queue)} --resume`));

@@ -4,10 +4,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { countRuns, parseSweepSpec, SpecError, type SweepSpec } from '../experiment/spec.ts';
 import { SWEEP_MAX_RUNS } from '../defaults.ts';
 import { intInRange } from './parse.ts';
-import { queueNameOption, queueResumeFlags, redisUrlOption } from './worker-command.ts';
-import { DEFAULT_QUEUE_NAME } from '../experiment/queue.ts';
+import { queueResumeFlags } from './worker-command.ts';
 import { checkOutputs, fsReason } from './output.ts';
-import { formatSummary, interruptedMessage, runSweepCli } from './sweep-runner.ts';
+import { formatSummary, interruptedMessage, queueOf, queueNameFlag, queueUrlFlag, runSweepCli } from './sweep-runner.ts';
 
 interface SweepFlags {
   out: string;
@@ -30,13 +29,13 @@ export function sweepCommand(): Command {
     .option('--resume', 'keep the results file and skip the runs it already holds', false)
     .option('--force', 'start the results file afresh even if it holds runs', false)
     .option('--quiet', 'no progress on stderr', false)
-    .option('--queue <url>', 'run on `mcomplete worker` processes through this Redis (redis:// or rediss://; see docs/distributed.md)', redisUrlOption)
-    .addOption(new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption))
     .addOption(
       new Option('--max-runs <int>', `refuse a spec of more runs than this (counted before the spec is expanded)`)
         .default(SWEEP_MAX_RUNS)
         .argParser(intInRange(1)),
     )
+    .addOption(queueUrlFlag())
+    .addOption(queueNameFlag())
     .action(async (specFile: string, flags: SweepFlags, command: Command) => {
       const spec = loadSpec(specFile, command);
       if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
@@ -56,7 +55,7 @@ export function sweepCommand(): Command {
           { exitCode: 2 },
         );
       }
-      const queue = flags.queue === undefined ? undefined : { url: flags.queue, name: flags.queueName };
+      const queue = queueOf(flags);
       const summary = await runSweepCli(spec, { out: flags.out, workers: flags.workers, resume: flags.resume, quiet: flags.quiet, queue });
       process.stdout.write(formatSummary(summary));
       if (summary.interrupted) {

@@ -3,7 +3,13 @@ import { queueSweep } from '../experiment/queue-sweep.ts';
 import { redisTarget } from '../experiment/queue.ts';
 import type { SweepSpec } from '../experiment/spec.ts';
 import { summarize } from '../report/data.ts';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { DEFAULT_QUEUE_NAME } from '../experiment/queue.ts';
+import { checkOutputs, ensureFolder, removeFolders } from './output.ts';
 import { createProgressReporter } from './progress.ts';
+import { queueNameOption, redisUrlOption } from './worker-command.ts';
 
 /**
  * Run a sweep from the command line: a progress bar on a terminal (runs done/total, elapsed, ETA) or a plain line
@@ -98,4 +104,48 @@ export function resumeArgs(argv: readonly string[]): string[] {
     kept.push(a);
   }
   return kept;
+}
+
+/** The `--queue URL` option of every sweep-running command (sweep, claims, atlas, phase). */
+export function queueUrlFlag(): Option {
+  return new Option('--queue <url>', 'run on `mcomplete worker` processes through this Redis (redis:// or rediss://; see docs/distributed.md)').argParser(redisUrlOption);
+}
+
+/** The `--queue-name NAME` option that goes with `--queue`. */
+export function queueNameFlag(): Option {
+  return new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption);
+}
+
+/** The queue a command's flags name, if any. */
+export function queueOf(flags: { queue?: string; queueName: string }): { url: string; name: string } | undefined {
+  return flags.queue === undefined ? undefined : { url: flags.queue, name: flags.queueName };
+}
+
+/**
+ * Before a built-in sweep (claims, atlas, phase) writes into folder `dir`: refuse existing results files without
+ * --resume or --force (exit 2, as `mcomplete sweep` does), create the folder, and check every output (`results` are
+ * JSON Lines files, appended on resume; `others` are written whole), removing the folders it made if one fails.
+ * Returns the paths of `results` and `others` inside `dir`, in order.
+ */
+export function prepareOutputFolder(
+  command: Command,
+  flags: { out: string; resume: boolean; force: boolean },
+  results: readonly string[],
+  others: readonly string[],
+): string[] {
+  if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
+  const paths = [...results, ...others].map((name) => join(flags.out, name));
+  for (const file of paths.slice(0, results.length)) {
+    if (!flags.resume && !flags.force && existsSync(file) && statSync(file).isFile() && statSync(file).size > 0) {
+      command.error(`error: ${file} already holds results; pass --resume to continue it or --force to start it afresh`, { exitCode: 2 });
+    }
+  }
+  const created = ensureFolder(flags.out, '--out');
+  try {
+    checkOutputs(paths.map((path, i) => ({ flag: `--out (${[...results, ...others][i]})`, path, ...(i < results.length ? { append: flags.resume } : {}) })));
+  } catch (err) {
+    removeFolders(created);
+    throw err;
+  }
+  return paths;
 }
