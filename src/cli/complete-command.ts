@@ -22,6 +22,7 @@ import { createProgressReporter, type ProgressReporter } from './progress.ts';
 import { readTextFile } from './files.ts';
 import { checkOutputs, stageOutputs, type OutputPath } from './output.ts';
 import { formatSummary } from './complete-summary.ts';
+import { renderCompletionReport } from '../report/complete.ts';
 
 /** Largest matrix --out-matrix writes (cells); beyond it a dense file is unwieldy: use --query. */
 export const OUT_MATRIX_LIMIT = 2_000_000;
@@ -85,14 +86,15 @@ export function completeCommand(): Command {
       ),
     )
     .addOption(new Option('--duplicates <policy>', 'a (row, col) pair observed twice').default(COMPLETE_COMMAND_DEFAULTS.duplicates).choices(DUPLICATE_POLICIES))
-    .option('--report <report.json>', 'write the settings tried, the choice and the timings as JSON')
+    .option('--report <report.html|report.json>', 'write the settings tried, the choice, the timings and diagnostics: an HTML page with figures (.html) or JSON (.json)')
     .option('--quiet', 'no progress and no summary on stderr', false)
-    .action((observedPath: string, flags: CompleteFlags, command: Command) => {
+    .action(async (observedPath: string, flags: CompleteFlags, command: Command) => {
       const usage = (msg: string): never => command.error(`error: ${msg}`, { exitCode: 2 });
       if (flags.query && !flags.out) usage("option '--query' needs '--out <predictions.csv>'");
       if (flags.out && !flags.query) usage("option '--out' needs '--query <cells>'");
       if (flags.columns && (flags.dense || /\.mtx$/i.test(observedPath))) usage("option '--columns' is for CSV triplet files, not --dense grids or .mtx");
       if (flags.header && !flags.dense) usage("option '--header' goes with '--dense'");
+      if (flags.report && reportKind(flags.report) === null) usage(`option '--report <file>' must end in .html (a page with figures) or .json, got '${flags.report}'`);
       if (flags.lambda && flags.method === 'auto') usage("option '--lambda' needs '--method ratio|soft-impute|nuclear' (λ means something different for each)");
       // Every output is checked before any work: a writable place, never an input, never another output.
       const outputs: OutputPath[] = [];
@@ -169,7 +171,10 @@ export function completeCommand(): Command {
           outputs: { predictions: flags.out ?? null, matrix: flags.outMatrix ?? null },
           wallSeconds: seconds,
         };
-        if (flags.report) staged.write({ flag: '--report', path: flags.report }, `${JSON.stringify(full, null, 2)}\n`);
+        if (flags.report) {
+          const text = reportKind(flags.report) === 'html' ? await renderCompletionReport(full) : `${JSON.stringify(full, null, 2)}\n`;
+          staged.write({ flag: '--report', path: flags.report }, text);
+        }
         staged.commit();
       } catch (err) {
         staged.abort();
@@ -178,6 +183,11 @@ export function completeCommand(): Command {
       const seconds = full.wallSeconds;
       if (!flags.quiet) process.stderr.write(formatSummary(model.report, full.query, seconds));
     });
+}
+
+/** The report's format by its extension (case-insensitive): .html/.htm a page with figures, .json JSON; else null. */
+function reportKind(path: string): 'html' | 'json' | null {
+  return /\.html?$/i.test(path) ? 'html' : /\.json$/i.test(path) ? 'json' : null;
 }
 
 /** Read the observed file in the format the flags and the extension say. */

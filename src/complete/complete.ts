@@ -6,6 +6,7 @@ import { COMPLETE_DEFAULTS } from '../defaults.ts';
 import { candidateRanks, type CompletionMethod, type RankContext } from './grid.ts';
 import { makePredictor, type CompletionParts, type Predictor } from './predictor.ts';
 import { refit, type RefitSummary } from './refit.ts';
+import { lowRankSpectrum, validationDiagnostics, type CompletionDiagnostics } from './diagnostics.ts';
 import { makeEvaluator, tuneBiases, tuneMethods, type CompleteProgress, type Trial } from './tune.ts';
 
 /** A method, or `auto`: the methods of AUTO_METHODS compared on the validation split. */
@@ -63,6 +64,8 @@ export interface CompletionReport {
   clip: [number, number] | null;
   seconds: { tuning: number; fitting: number; total: number };
   notes: string[];
+  /** The chosen setting's validation residuals and cold-start picture (as tuned), and the final fit's spectrum. */
+  diagnostics: CompletionDiagnostics;
 }
 
 /**
@@ -106,6 +109,8 @@ export function complete(input: Observations | LabeledObservations, options: Com
   });
   if (tuning.tried.length === 0) throw new RangeError(`no method could be tuned: ${notes.join('; ')}`);
   const chosen = tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
+  const best = tuning.bestFit;
+  const checks = validationDiagnostics(fit, val, fitBias, best.L, best.R, clip);
   const tuned = performance.now();
 
   // Refit the chosen setting on every observed entry.
@@ -134,6 +139,7 @@ export function complete(input: Observations | LabeledObservations, options: Com
     clip: parts.clip ? [parts.clip[0], parts.clip[1]] : null,
     seconds: { tuning: (tuned - started) / 1000, fitting: (finished - tuned) / 1000, total: (finished - started) / 1000 },
     notes,
+    diagnostics: { ...checks, singularValues: lowRankSpectrum(final.L, final.R) },
   };
   return { ...predictor, method: chosen.method, report, parts };
 }

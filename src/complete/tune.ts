@@ -1,4 +1,4 @@
-import { zeros, type Matrix } from '../linalg/matrix.ts';
+import { clone, zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Observations } from '../data/observations.ts';
 import { softImputeAls, sparseSpectralNorm, type SoftImputeAlsState } from '../solver/soft-impute-als.ts';
 import { COMPLETE_SOFT_IMPUTE_ALS } from '../defaults.ts';
@@ -18,6 +18,25 @@ export interface Trial {
   solutionRank?: number;
   validationRMSE: number;
   seconds: number;
+  /** Gradient methods: validation RMSE at every evaluation (every evalEvery steps), the curve early stopping read. */
+  curve?: { step: number; validationRMSE: number }[];
+}
+
+/** The best fit seen so far over every trial of a tuning run: its validation RMSE and a copy of its L and R. */
+export interface BestFit {
+  validationRMSE: number;
+  trial: Trial | null;
+  L: Matrix | null;
+  R: Matrix | null;
+}
+
+/** Keeps (copies of) L and R when `rmse` beats the best so far. Cost O((m+n)k) on a new best. */
+function offerBest(best: BestFit, rmse: number, L: Matrix | null, R: Matrix | null): boolean {
+  if (!(rmse < best.validationRMSE)) return false;
+  best.validationRMSE = rmse;
+  best.L = L ? clone(L) : null;
+  best.R = R ? clone(R) : null;
+  return true;
 }
 
 /** One progress report: `done` of `total` units of a phase, and what is running. */
@@ -91,9 +110,10 @@ export function tuneSoftImpute(
   ranks: readonly number[],
   path: readonly number[],
   lambdaMax: number,
-  ctx: { seed: number; stopEarly: boolean; evaluate: Evaluator; tally: TuningTally },
+  ctx: { seed: number; stopEarly: boolean; evaluate: Evaluator; tally: TuningTally; bestFit?: BestFit },
 ): { trials: Trial[]; best: SoftImputeBest | null } {
   const { seed, evaluate, tally } = ctx;
+  const bestFit = ctx.bestFit ?? { validationRMSE: Infinity, trial: null, L: null, R: null };
   const trials: Trial[] = [];
   let best: SoftImputeBest | null = null;
   for (const rank of ranks) {
@@ -109,6 +129,7 @@ export function tuneSoftImpute(
       let state: SoftImputeAlsState | null = null;
       if (lambda >= lambdaMax) {
         trial = { method: 'soft-impute', rank, lambda, iterations: 0, solutionRank: 0, validationRMSE: evaluate(null, null), seconds: 0 };
+        if (offerBest(bestFit, trial.validationRMSE, null, null)) bestFit.trial = trial;
       } else {
         const r = softImputeAls(resid, lambda, {
           rank,
@@ -121,15 +142,18 @@ export function tuneSoftImpute(
         });
         warm = r.state;
         state = r.state;
+        const L = scaleColumns(r.U, r.s);
+        const rmse = evaluate(L, r.V);
         trial = {
           method: 'soft-impute',
           rank,
           lambda,
           iterations: r.iterations,
           solutionRank: r.rank,
-          validationRMSE: evaluate(scaleColumns(r.U, r.s), r.V),
+          validationRMSE: rmse,
           seconds: (performance.now() - t0) / 1000,
         };
+        if (offerBest(bestFit, rmse, L, r.V)) bestFit.trial = trial;
       }
       trials.push(trial);
       tally.done++;
@@ -164,9 +188,10 @@ export function tuneGradient(
   ranks: readonly number[],
   lambdas: readonly number[],
   settings: GradientTuning,
-  ctx: { evaluate: Evaluator; tally: TuningTally },
+  ctx: { evaluate: Evaluator; tally: TuningTally; bestFit?: BestFit },
 ): Trial[] {
   const { evaluate, tally } = ctx;
+  const bestFit = ctx.bestFit ?? { validationRMSE: Infinity, trial: null, L: null, R: null };
   const { maxSteps, patience } = settings;
   const trials: Trial[] = [];
   for (const rank of ranks) {
@@ -176,6 +201,8 @@ export function tuneGradient(
       let best = Infinity;
       let bestStep = 0;
       let since = 0;
+      let wonBest = false;
+      const curve: { step: number; validationRMSE: number }[] = [];
       const setting: GradientSetting = {
         method,
         rank,
@@ -190,6 +217,8 @@ export function tuneGradient(
         evalEvery: settings.evalEvery,
         onEvaluate: (step, model) => {
           const rmse = evaluate(model.A, model.B);
+          curve.push({ step, validationRMSE: rmse });
+          if (offerBest(bestFit, rmse, model.A, model.B)) wonBest = true;
           if (rmse < best) {
             best = rmse;
             bestStep = step;
@@ -204,7 +233,9 @@ export function tuneGradient(
           return since >= patience;
         },
       });
-      trials.push({ method, rank, lambda, steps: bestStep, validationRMSE: best, seconds: (performance.now() - t0) / 1000 });
+      const trial: Trial = { method, rank, lambda, steps: bestStep, validationRMSE: best, seconds: (performance.now() - t0) / 1000, curve };
+      if (wonBest) bestFit.trial = trial;
+      trials.push(trial);
       tally.done++;
     }
   }
@@ -229,8 +260,9 @@ export function tuneMethods(
   ranks: ReadonlyMap<CompletionMethod, readonly number[]>,
   lambdas: readonly number[] | undefined,
   settings: TuningSettings,
-): { tried: Trial[]; softImpute: SoftImputeBest | null } {
+): { tried: Trial[]; softImpute: SoftImputeBest | null; bestFit: BestFit } {
   const { methods, seed, evaluate } = settings;
+  const bestFit: BestFit = { validationRMSE: Infinity, trial: null, L: null, R: null };
   const fitCount = resid.values.length;
   const lambdaMax = methods.includes('soft-impute') || methods.includes('nuclear') ? sparseSpectralNorm(resid, { seed }) : 0;
   const lambdasOf = (mth: CompletionMethod): number[] =>
@@ -243,14 +275,14 @@ export function tuneMethods(
   for (const mth of methods) {
     const ks = ranks.get(mth) ?? [];
     if (mth === 'soft-impute') {
-      const r = tuneSoftImpute(resid, ks, lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, evaluate, tally });
+      const r = tuneSoftImpute(resid, ks, lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, evaluate, tally, bestFit });
       tried.push(...r.trials);
       softImpute = r.best;
     } else {
-      tried.push(...tuneGradient(mth, resid, ks, lambdasOf(mth), settings, { evaluate, tally }));
+      tried.push(...tuneGradient(mth, resid, ks, lambdasOf(mth), settings, { evaluate, tally, bestFit }));
     }
   }
-  return { tried, softImpute };
+  return { tried, softImpute, bestFit };
 }
 
 /**
