@@ -17,6 +17,8 @@ import {
   type MethodChoice,
 } from '../complete/index.ts';
 import { COMPLETE_COMMAND_DEFAULTS } from '../defaults.ts';
+import { DECAY_MODES, type DecayMode } from '../complete/factored-fit.ts';
+import { FACTORED_WEIGHTINGS, type FactoredWeighting } from '../solver/factored-train.ts';
 import { intInRange, invalid, positiveNumber } from './parse.ts';
 import { createProgressReporter, type ProgressReporter } from './progress.ts';
 import { readTextFile } from './files.ts';
@@ -42,6 +44,9 @@ interface CompleteFlags {
   maxSteps: number;
   lr: number;
   nuclearWeight: number;
+  weightDecay?: number[];
+  weighting?: FactoredWeighting[];
+  decay: DecayMode;
   center: boolean;
   clip: boolean;
   keepObserved: boolean;
@@ -78,6 +83,9 @@ export function completeCommand(): Command {
     .addOption(new Option('--max-steps <int>', 'ratio/nuclear: step cap (the steps are chosen on validation)').default(COMPLETE_DEFAULTS.maxSteps).argParser(intInRange(1)))
     .addOption(new Option('--lr <x>', 'ratio/nuclear: Adam learning rate').default(COMPLETE_DEFAULTS.lr).argParser(positiveNumber()))
     .addOption(new Option('--nuclear-weight <x>', 'ratio: add μ·||W||_* (magnitude control)').default(COMPLETE_DEFAULTS.nuclearWeight).argParser(positiveNumber(true)))
+    .addOption(new Option('--weight-decay <ω,...>', 'ratio/nuclear: candidate weight decays ω of the factors (0: none)').argParser(parseList(false)))
+    .addOption(new Option('--weighting <w,...>', `ratio/nuclear: candidate weightings of the penalties (${FACTORED_WEIGHTINGS.join(', ')})`).argParser(parseWeightings))
+    .addOption(new Option('--decay <mode>', 'ratio/nuclear: weight decay as a loss term or decoupled (AdamW)').default(COMPLETE_DEFAULTS.decay).choices(DECAY_MODES))
     .addOption(new Option('--no-center', 'do not subtract the global mean and row/column biases first').default(COMPLETE_DEFAULTS.center))
     .addOption(new Option('--no-clip', 'do not clip predictions to the observed value range').default(COMPLETE_DEFAULTS.clip))
     .addOption(
@@ -95,6 +103,7 @@ export function completeCommand(): Command {
       if (flags.columns && (flags.dense || /\.mtx$/i.test(observedPath))) usage("option '--columns' is for CSV triplet files, not --dense grids or .mtx");
       if (flags.header && !flags.dense) usage("option '--header' goes with '--dense'");
       if (flags.report && reportKind(flags.report) === null) usage(`option '--report <file>' must end in .html (a page with figures) or .json, got '${flags.report}'`);
+      if ((flags.weightDecay || flags.weighting) && flags.method === 'soft-impute') usage("options '--weight-decay' and '--weighting' are for the gradient methods (ratio, nuclear, auto), not soft-impute");
       if (flags.lambda && flags.method === 'auto') usage("option '--lambda' needs '--method ratio|soft-impute|nuclear' (λ means something different for each)");
       // Every output is checked before any work: a writable place, never an input, never another output.
       const outputs: OutputPath[] = [];
@@ -135,6 +144,9 @@ export function completeCommand(): Command {
           maxSteps: flags.maxSteps,
           lr: flags.lr,
           nuclearWeight: flags.nuclearWeight,
+          weightDecays: flags.weightDecay,
+          weightings: flags.weighting,
+          decay: flags.decay,
           onProgress: progress.update,
         });
       } finally {
@@ -254,6 +266,13 @@ function parseList(integers: boolean) {
     }
     return xs;
   };
+}
+
+function parseWeightings(value: string): FactoredWeighting[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const bad = parts.find((p) => !(FACTORED_WEIGHTINGS as readonly string[]).includes(p));
+  if (bad !== undefined) throw invalid(bad, `${FACTORED_WEIGHTINGS.join(' or ')}, separated by commas`);
+  return parts as FactoredWeighting[];
 }
 
 function fractionArg(value: string): number {

@@ -78,3 +78,18 @@ describe('completion report in headless Chromium', { skip, timeout: 180_000 }, (
     }
   });
 });
+
+test('bad --weight-decay, --weighting and --decay exit 2 with one line naming the flag and the allowed values', () => {
+  const cases: [string[], RegExp][] = [
+    [['--weighting', 'frequency,rows'], /--weighting.*'frequency,rows'.*none or frequency/],
+    [['--decay', 'sideways'], /--decay.*sideways.*loss, decoupled/],
+    [['--weight-decay', '0.1,-1'], /--weight-decay.*numbers >= 0/],
+    [['--method', 'soft-impute', '--weight-decay', '0.1'], /'--weight-decay' and '--weighting' are for the gradient methods/],
+  ];
+  for (const [flags, message] of cases) {
+    const r = runCli(['complete', observed, '--columns', 'user,item,rating', ...flags]);
+    assert.equal(r.code, 2, flags.join(' '));
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
