@@ -33,11 +33,11 @@ const HEIGHT = 280;
 
 /** A trial's setting in words: method, rank, λ and any extra (weight decay, weighting, steps or iterations). */
 export function settingLabel(t: Trial): string {
-  const extra = t as Trial & { weightDecay?: number; weighting?: string };
+  const extra = t;
   const parts = [t.method, t.method === 'soft-impute' ? `rank ≤ ${t.rank}` : `rank ${t.rank}`, `λ ${num(t.lambda)}`];
   if (extra.weightDecay !== undefined) parts.push(`wd ${num(extra.weightDecay)}`);
   if (extra.weighting !== undefined && extra.weighting !== 'none') parts.push(`weighted (${extra.weighting})`);
-  if (t.steps !== undefined) parts.push(`${t.steps} steps`);
+  if (t.steps !== undefined) parts.push(`${t.steps} steps${t.budget !== undefined ? ` of ${t.budget}` : ''}`);
   if (t.iterations !== undefined) parts.push(`${t.iterations} it.`);
   return parts.join(', ');
 }
@@ -51,17 +51,27 @@ export function chosenTrial(r: CompletionReport): Trial | undefined {
 export function trialsFigure(r: CompletionReport, method: string): Figure {
   const chosen = chosenTrial(r);
   const mine = r.tried.filter((t) => t.method === method);
-  const positive = mine.every((t) => t.lambda > 0);
+  // The x axis: λ, or the weight decay ω when that is what varies more (ratio's default grid has one λ).
+  const distinct = (f: (t: Trial) => number | undefined): number => new Set(mine.map(f)).size;
+  const byDecay = distinct((t) => t.weightDecay) > distinct((t) => t.lambda);
+  const xOf = (t: Trial): number => (byDecay ? (t.weightDecay ?? 0) : t.lambda);
+  const positive = mine.every((t) => xOf(t) > 0);
   const values = mine.map((t) => {
-    const extra = t as Trial & { weightDecay?: number; weighting?: string };
+    const extra = t;
     const variant = [
       method === 'soft-impute' ? `rank ≤ ${t.rank}` : `rank ${t.rank}`,
-      extra.weightDecay !== undefined ? `wd ${num(extra.weightDecay)}` : '',
+      byDecay ? `λ ${num(t.lambda)}` : extra.weightDecay !== undefined ? `wd ${num(extra.weightDecay)}` : '',
       extra.weighting && extra.weighting !== 'none' ? 'weighted' : '',
     ].filter(Boolean).join(', ');
-    return { lambda: t.lambda, rmse: t.validationRMSE, variant, setting: settingLabel(t), chosen: t === chosen };
+    return { x: xOf(t), rmse: t.validationRMSE, variant, setting: settingLabel(t), chosen: t === chosen };
   });
-  const x = { field: 'lambda', type: 'quantitative', title: 'λ (log scale)', scale: { type: positive ? 'log' : 'symlog' }, axis: { format: '.1e' } } as const;
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    title: `${byDecay ? 'weight decay ω' : 'λ'} (${positive ? 'log' : 'symmetric log'} scale)`,
+    scale: { type: positive ? 'log' : 'symlog' },
+    axis: { format: '.1e' },
+  } as const;
   const y = { field: 'rmse', type: 'quantitative', title: 'validation RMSE', scale: { zero: false } } as const;
   const spec: TopLevelSpec = {
     ...FRAME,
@@ -82,7 +92,8 @@ export function trialsFigure(r: CompletionReport, method: string): Figure {
     title: `${method}: validation RMSE of every setting tried`,
     caption:
       `Validation RMSE (fit on ${r.validation.fitEntries} entries, scored on the ${r.validation.entries} held out) of each ${method} ` +
-      `setting against λ, one line per rank${method === 'soft-impute' ? ' cap (the λ path, warm-started, decreasing)' : ' and variant'}. ` +
+      `setting against ${byDecay ? 'the weight decay ω' : 'λ'}, one line per rank${method === 'soft-impute' ? ' cap (the λ path, warm-started, decreasing)' : ' and variant (weighting)'}. ` +
+      (mine.some((t) => t.budget !== undefined) ? 'Gradient settings show their last successive-halving run (budget in the table below). ' : '') +
       (chosen?.method === method ? `The black diamond is the setting chosen (${settingLabel(chosen)}).` : `${method} was not chosen.`),
     spec,
   };
