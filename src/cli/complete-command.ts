@@ -94,7 +94,7 @@ export function completeCommand(): Command {
       ),
     )
     .addOption(new Option('--duplicates <policy>', 'a (row, col) pair observed twice').default(COMPLETE_COMMAND_DEFAULTS.duplicates).choices(DUPLICATE_POLICIES))
-    .option('--report <report.html|report.json>', 'write the settings tried, the choice, the timings and diagnostics: an HTML page with figures (.html) or JSON (.json)')
+    .option('--report <report.html|report.json>', 'write the settings tried, the choice, the timings and diagnostics: an HTML page with figures (.html, .htm) or JSON (any other name)')
     .option('--quiet', 'no progress and no summary on stderr', false)
     .action(async (observedPath: string, flags: CompleteFlags, command: Command) => {
       const usage = (msg: string): never => command.error(`error: ${msg}`, { exitCode: 2 });
@@ -102,7 +102,6 @@ export function completeCommand(): Command {
       if (flags.out && !flags.query) usage("option '--out' needs '--query <cells>'");
       if (flags.columns && (flags.dense || /\.mtx$/i.test(observedPath))) usage("option '--columns' is for CSV triplet files, not --dense grids or .mtx");
       if (flags.header && !flags.dense) usage("option '--header' goes with '--dense'");
-      if (flags.report && reportKind(flags.report) === null) usage(`option '--report <file>' must end in .html (a page with figures) or .json, got '${flags.report}'`);
       if ((flags.weightDecay || flags.weighting) && flags.method === 'soft-impute') usage("options '--weight-decay' and '--weighting' are for the gradient methods (ratio, nuclear, auto), not soft-impute");
       if (flags.lambda && flags.method === 'auto') usage("option '--lambda' needs '--method ratio|soft-impute|nuclear' (λ means something different for each)");
       // Every output is checked before any work: a writable place, never an input, never another output.
@@ -197,9 +196,9 @@ export function completeCommand(): Command {
     });
 }
 
-/** The report's format by its extension (case-insensitive): .html/.htm a page with figures, .json JSON; else null. */
-function reportKind(path: string): 'html' | 'json' | null {
-  return /\.html?$/i.test(path) ? 'html' : /\.json$/i.test(path) ? 'json' : null;
+/** The report's format by its extension (case-insensitive): .html/.htm a page with figures, anything else JSON. */
+function reportKind(path: string): 'html' | 'json' {
+  return /\.html?$/i.test(path) ? 'html' : 'json';
 }
 
 /** Read the observed file in the format the flags and the extension say. */
