@@ -23,8 +23,12 @@ const { values: args } = parseArgs({
     methods: { type: 'string', default: 'ratio,soft-impute,auto' },
     nuclear: { type: 'boolean', default: false },
     'no-reference': { type: 'boolean', default: false },
+    /** Extra options of complete() as JSON, for ablations: '{"weightDecays":[0]}', '{"weightings":["none"]}'. */
+    options: { type: 'string', default: '{}' },
+    label: { type: 'string', default: '' },
   },
 });
+const extra = JSON.parse(args.options) as Record<string, unknown>;
 const seed = Number(args.seed);
 
 if (!existsSync(dataPath)) {
@@ -72,6 +76,7 @@ for (const method of methods) {
   const model = complete(labeledTrain, {
     method,
     seed,
+    ...extra,
     onProgress: (e) => {
       const now = performance.now();
       if (now - lastLine > 10_000) {
@@ -86,10 +91,13 @@ for (const method of methods) {
   biasLambda = r.chosen.biasLambda;
   const c = r.chosen;
   rows.push({
-    method: method === 'auto' ? `auto (chose ${r.method})` : method,
+    method: `${method === 'auto' ? `auto (chose ${r.method})` : method}${args.label ? ` [${args.label}]` : ''}`,
     testRMSE: rmse(pred.values, test.values),
     validationRMSE: c.validationRMSE,
-    setting: describe(r.method, c.rank, c.lambda, c.steps, c.biasLambda),
+    setting:
+      describe(r.method, c.rank, c.lambda, c.steps, c.biasLambda) +
+      (c.weightDecay !== undefined ? `, weight decay ${c.weightDecay}, weighting ${c.weighting}` : '') +
+      r.searches.map((q) => `; ${q.method}: ${q.strategy}, ${q.candidates} candidates, ${q.steps} steps`).join(''),
     seconds,
   });
   console.log(
@@ -114,7 +122,7 @@ for (const r of rows) {
 }
 const outDir = `${root}results`;
 mkdirSync(outDir, { recursive: true });
-const outFile = `${outDir}/movielens-seed${seed}-${methods.join('+')}.json`;
+const outFile = `${outDir}/movielens-seed${seed}-${methods.join('+')}${args.label ? `-${args.label.replace(/[^a-z0-9]+/gi, '_')}` : ''}.json`;
 writeFileSync(outFile, `${JSON.stringify({ seed, data: dataPath, ratings: all.values.length, rows }, null, 2)}\n`);
 console.log(`\n(written to ${outFile}; node ${process.version}, seed ${seed})`);
 

@@ -174,13 +174,26 @@ export const COMPLETE_DEFAULTS = {
   /** Candidate ridge weights of the biases. */
   biasLambdas: [0, 1, 2, 5, 10, 20, 50] as readonly number[],
   /** Gradient methods: step cap (the number of steps itself is chosen on validation). */
-  maxSteps: 2000,
+  maxSteps: 1000,
   /** Gradient methods: Adam's learning rate. */
-  lr: 1e-3,
+  lr: 1e-2,
   /** Gradient methods: initial entry RMS of W. */
-  initScale: 1e-3,
+  initScale: 1e-2,
   /** ratio: weight μ of the extra μ·||W||_* term. */
   nuclearWeight: 0,
+  /**
+   * ratio: candidate weight decays ω of the factors, as fractions of the mean square of the fit's residual (after the
+   * biases), plus ω = 0 (complete.md, "How settings are chosen").
+   */
+  ratioWeightDecayFractions: [0, 0.1, 0.17, 0.3] as readonly number[],
+  /** nuclear: candidate weight decays ω (none: the nuclear norm is its magnitude control). */
+  nuclearWeightDecays: [0] as readonly number[],
+  /** ratio: candidate weightings of the penalties (the weighted trace norm's sampling frequencies, or none). */
+  ratioWeightings: ['frequency', 'none'] as readonly ('frequency' | 'none')[],
+  /** nuclear: candidate weightings. */
+  nuclearWeightings: ['none'] as readonly ('frequency' | 'none')[],
+  /** Gradient methods: the weight decay acts as a loss term ('loss') or decoupled, AdamW style ('decoupled'). */
+  decay: 'loss' as 'loss' | 'decoupled',
   /** Gradient methods: evaluate on validation every this many steps. */
   evalEvery: 25,
   /** Gradient methods: stop after this many evaluations without a gain. */

@@ -17,11 +17,14 @@ import {
   type MethodChoice,
 } from '../complete/index.ts';
 import { COMPLETE_COMMAND_DEFAULTS } from '../defaults.ts';
+import { DECAY_MODES, type DecayMode } from '../complete/factored-fit.ts';
+import { FACTORED_WEIGHTINGS, type FactoredWeighting } from '../solver/factored-train.ts';
 import { intInRange, invalid, positiveNumber } from './parse.ts';
 import { createProgressReporter, type ProgressReporter } from './progress.ts';
 import { readTextFile } from './files.ts';
 import { checkOutputs, stageOutputs, type OutputPath } from './output.ts';
 import { formatSummary } from './complete-summary.ts';
+import { renderCompletionReport } from '../report/complete.ts';
 
 /** Largest matrix --out-matrix writes (cells); beyond it a dense file is unwieldy: use --query. */
 export const OUT_MATRIX_LIMIT = 2_000_000;
@@ -41,6 +44,9 @@ interface CompleteFlags {
   maxSteps: number;
   lr: number;
   nuclearWeight: number;
+  weightDecay?: number[];
+  weighting?: FactoredWeighting[];
+  decay: DecayMode;
   center: boolean;
   clip: boolean;
   keepObserved: boolean;
@@ -77,6 +83,9 @@ export function completeCommand(): Command {
     .addOption(new Option('--max-steps <int>', 'ratio/nuclear: step cap (the steps are chosen on validation)').default(COMPLETE_DEFAULTS.maxSteps).argParser(intInRange(1)))
     .addOption(new Option('--lr <x>', 'ratio/nuclear: Adam learning rate').default(COMPLETE_DEFAULTS.lr).argParser(positiveNumber()))
     .addOption(new Option('--nuclear-weight <x>', 'ratio: add μ·||W||_* (magnitude control)').default(COMPLETE_DEFAULTS.nuclearWeight).argParser(positiveNumber(true)))
+    .addOption(new Option('--weight-decay <ω,...>', 'ratio/nuclear: candidate weight decays ω of the factors (0: none)').argParser(parseList(false)))
+    .addOption(new Option('--weighting <w,...>', `ratio/nuclear: candidate weightings of the penalties (${FACTORED_WEIGHTINGS.join(', ')})`).argParser(parseWeightings))
+    .addOption(new Option('--decay <mode>', 'ratio/nuclear: weight decay as a loss term or decoupled (AdamW)').default(COMPLETE_DEFAULTS.decay).choices(DECAY_MODES))
     .addOption(new Option('--no-center', 'do not subtract the global mean and row/column biases first').default(COMPLETE_DEFAULTS.center))
     .addOption(new Option('--no-clip', 'do not clip predictions to the observed value range').default(COMPLETE_DEFAULTS.clip))
     .addOption(
@@ -85,14 +94,15 @@ export function completeCommand(): Command {
       ),
     )
     .addOption(new Option('--duplicates <policy>', 'a (row, col) pair observed twice').default(COMPLETE_COMMAND_DEFAULTS.duplicates).choices(DUPLICATE_POLICIES))
-    .option('--report <report.json>', 'write the settings tried, the choice and the timings as JSON')
+    .option('--report <report.html|report.json>', 'write the settings tried, the choice, the timings and diagnostics: an HTML page with figures (.html, .htm) or JSON (any other name)')
     .option('--quiet', 'no progress and no summary on stderr', false)
-    .action((observedPath: string, flags: CompleteFlags, command: Command) => {
+    .action(async (observedPath: string, flags: CompleteFlags, command: Command) => {
       const usage = (msg: string): never => command.error(`error: ${msg}`, { exitCode: 2 });
       if (flags.query && !flags.out) usage("option '--query' needs '--out <predictions.csv>'");
       if (flags.out && !flags.query) usage("option '--out' needs '--query <cells>'");
       if (flags.columns && (flags.dense || /\.mtx$/i.test(observedPath))) usage("option '--columns' is for CSV triplet files, not --dense grids or .mtx");
       if (flags.header && !flags.dense) usage("option '--header' goes with '--dense'");
+      if ((flags.weightDecay || flags.weighting) && flags.method === 'soft-impute') usage("options '--weight-decay' and '--weighting' are for the gradient methods (ratio, nuclear, auto), not soft-impute");
       if (flags.lambda && flags.method === 'auto') usage("option '--lambda' needs '--method ratio|soft-impute|nuclear' (λ means something different for each)");
       // Every output is checked before any work: a writable place, never an input, never another output.
       const outputs: OutputPath[] = [];
@@ -133,6 +143,9 @@ export function completeCommand(): Command {
           maxSteps: flags.maxSteps,
           lr: flags.lr,
           nuclearWeight: flags.nuclearWeight,
+          weightDecays: flags.weightDecay,
+          weightings: flags.weighting,
+          decay: flags.decay,
           onProgress: progress.update,
         });
       } finally {
@@ -169,7 +182,10 @@ export function completeCommand(): Command {
           outputs: { predictions: flags.out ?? null, matrix: flags.outMatrix ?? null },
           wallSeconds: seconds,
         };
-        if (flags.report) staged.write({ flag: '--report', path: flags.report }, `${JSON.stringify(full, null, 2)}\n`);
+        if (flags.report) {
+          const text = reportKind(flags.report) === 'html' ? await renderCompletionReport(full) : `${JSON.stringify(full, null, 2)}\n`;
+          staged.write({ flag: '--report', path: flags.report }, text);
+        }
         staged.commit();
       } catch (err) {
         staged.abort();
@@ -178,6 +194,11 @@ export function completeCommand(): Command {
       const seconds = full.wallSeconds;
       if (!flags.quiet) process.stderr.write(formatSummary(model.report, full.query, seconds));
     });
+}
+
+/** The report's format by its extension (case-insensitive): .html/.htm a page with figures, anything else JSON. */
+function reportKind(path: string): 'html' | 'json' {
+  return /\.html?$/i.test(path) ? 'html' : 'json';
 }
 
 /** Read the observed file in the format the flags and the extension say. */
@@ -244,6 +265,13 @@ function parseList(integers: boolean) {
     }
     return xs;
   };
+}
+
+function parseWeightings(value: string): FactoredWeighting[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const bad = parts.find((p) => !(FACTORED_WEIGHTINGS as readonly string[]).includes(p));
+  if (bad !== undefined) throw invalid(bad, `${FACTORED_WEIGHTINGS.join(' or ')}, separated by commas`);
+  return parts as FactoredWeighting[];
 }
 
 function fractionArg(value: string): number {

@@ -25,6 +25,12 @@ export function formatSummary(r: CompletionReport, query: QuerySummary | null, w
     `chosen: ${r.method} rank ${r.chosen.rank} λ ${num(r.chosen.lambda)}${r.chosen.steps !== undefined ? ` steps ${r.chosen.steps}` : ''}, validation RMSE ${r.chosen.validationRMSE.toFixed(4)}`,
     `refit on all ${d.observed} observed entries: λ ${num(r.refit.lambda)}${r.refit.steps !== undefined ? `, ${r.refit.steps} steps` : ''}` +
       `${r.refit.iterations !== undefined ? `, ${r.refit.iterations} iterations, solution rank ${r.refit.solutionRank}` : ''}, train RMSE ${r.refit.trainRMSE.toFixed(4)}`,
+    ...r.searches.map(
+      (q) =>
+        `search (${q.method}): ${q.strategy} over ${q.candidates} candidates, rungs ${q.rungs.map((g) => `${g.candidates}×${g.budget}`).join(' → ')} steps ` +
+        `(budget ${q.rungs.reduce((a, g) => a + g.candidates * g.budget, 0)} steps), ${q.steps} run`,
+    ),
+    ...whyLines(r),
     ...r.notes.map((note) => `note: ${note}`),
   ];
   if (query) {
@@ -37,13 +43,30 @@ export function formatSummary(r: CompletionReport, query: QuerySummary | null, w
   return `${lines.join('\n')}\n`;
 }
 
+/** Why the winner won: each method's best validation RMSE, the winner's margin over the runner-up. */
+export function whyLines(r: CompletionReport): string[] {
+  const bests = [...new Set(r.tried.map((t) => t.method))].map((method) => ({
+    method,
+    rmse: Math.min(...r.tried.filter((t) => t.method === method).map((t) => t.validationRMSE)),
+  }));
+  if (bests.length < 2) return [];
+  bests.sort((a, b) => a.rmse - b.rmse);
+  const [win, next] = bests;
+  const base = Math.min(...r.biasTrials.map((b) => b.validationRMSE));
+  return [
+    `why ${win.method}: the lowest validation RMSE, ${win.rmse.toFixed(4)}, against ${bests.slice(1).map((b) => `${b.method} ${b.rmse.toFixed(4)}`).join(', ')} ` +
+      `(ahead by ${(next.rmse - win.rmse).toFixed(4)}; biases alone ${base.toFixed(4)})`,
+  ];
+}
+
 function pick(r: CompletionReport): Trial | undefined {
   return r.tried.find((t) => t.method === r.chosen.method && t.rank === r.chosen.rank && t.lambda === r.chosen.lambda && t.validationRMSE === r.chosen.validationRMSE);
 }
 
 function trialLine(t: Trial): string {
   const steps = t.steps ?? t.iterations;
-  return `${t.method.padEnd(12)} ${String(t.rank).padStart(5)} ${num(t.lambda).padStart(10)} ${(steps === undefined ? '' : String(steps)).padStart(8)} ${t.validationRMSE.toFixed(4).padStart(9)} ${t.seconds.toFixed(1).padStart(8)}`;
+  const extra = t.weightDecay !== undefined ? `  wd ${num(t.weightDecay)} ${t.weighting ?? ''}${t.budget !== undefined ? `, budget ${t.budget}` : ''}` : '';
+  return `${t.method.padEnd(12)} ${String(t.rank).padStart(5)} ${num(t.lambda).padStart(10)} ${(steps === undefined ? '' : String(steps)).padStart(8)} ${t.validationRMSE.toFixed(4).padStart(9)} ${t.seconds.toFixed(1).padStart(8)}${extra}`;
 }
 
 function num(x: number): string {

@@ -6,7 +6,10 @@ import { COMPLETE_DEFAULTS } from '../defaults.ts';
 import { candidateRanks, type CompletionMethod, type RankContext } from './grid.ts';
 import { makePredictor, type CompletionParts, type Predictor } from './predictor.ts';
 import { refit, type RefitSummary } from './refit.ts';
-import { makeEvaluator, tuneBiases, tuneMethods, type CompleteProgress, type Trial } from './tune.ts';
+import { DECAY_MODES, type DecayMode } from './factored-fit.ts';
+import { FACTORED_WEIGHTINGS, type FactoredWeighting } from '../solver/factored-train.ts';
+import { lowRankSpectrum, validationDiagnostics, type CompletionDiagnostics } from './diagnostics.ts';
+import { makeEvaluator, tuneBiases, tuneMethods, type CompleteProgress, type SearchSummary, type Trial } from './tune.ts';
 
 /** A method, or `auto`: the methods of AUTO_METHODS compared on the validation split. */
 export type MethodChoice = CompletionMethod | 'auto';
@@ -42,6 +45,12 @@ export interface CompleteOptions {
   initScale?: number;
   /** ratio only: an extra μ·||W||_* term, a magnitude control the scale-invariant L∗/F lacks (default 0). */
   nuclearWeight?: number;
+  /** Gradient methods: candidate weight decays ω of the factors (loss term ω(Σ p_i||A_i||² + Σ q_j||B_j||²)). */
+  weightDecays?: readonly number[];
+  /** Gradient methods: candidate weightings of the penalties ('frequency': the weighted trace norm's D_r, D_c). */
+  weightings?: readonly FactoredWeighting[];
+  /** Gradient methods: the weight decay as a loss term (default) or decoupled (AdamW). */
+  decay?: DecayMode;
   /** Gradient methods: evaluate on validation every evalEvery steps; stop after `patience` evaluations without gain. */
   evalEvery?: number;
   patience?: number;
@@ -56,6 +65,8 @@ export interface CompletionReport {
   /** The final fit on all observed entries: λ as rescaled for the larger data set, and its train RMSE. */
   refit: RefitSummary;
   tried: Trial[];
+  /** How each gradient method was searched, and the steps it spent. */
+  searches: SearchSummary[];
   biasTrials: { lambda: number; validationRMSE: number }[];
   validation: { fraction: number; seed: number; entries: number; fitEntries: number };
   data: { rows: number; cols: number; observed: number; min: number; max: number };
@@ -63,6 +74,8 @@ export interface CompletionReport {
   clip: [number, number] | null;
   seconds: { tuning: number; fitting: number; total: number };
   notes: string[];
+  /** The chosen setting's validation residuals and cold-start picture (as tuned), and the final fit's spectrum. */
+  diagnostics: CompletionDiagnostics;
 }
 
 /**
@@ -90,7 +103,8 @@ export function complete(input: Observations | LabeledObservations, options: Com
   const s = resolveOptions(options, count);
   const { train: fit, heldOut: val } = splitObservations(obs, s.fraction, s.seed, 'validation');
   const fitCount = fit.values.length;
-  const plan = planRanks(s.methods, { m, n, count, fitCount, ranks: options.ranks, nuclearWeight: s.nuclearWeight, auto: s.method === 'auto' });
+  const magnitude = s.nuclearWeight > 0 || (options.weightDecays ?? COMPLETE_DEFAULTS.ratioWeightDecayFractions).some((w) => w > 0);
+  const plan = planRanks(s.methods, { m, n, count, fitCount, ranks: options.ranks, magnitudeControl: magnitude, auto: s.method === 'auto' });
   const notes = plan.notes;
 
   // Clip range and biases, tuned on the validation split; then every method's candidates.
@@ -99,13 +113,22 @@ export function complete(input: Observations | LabeledObservations, options: Com
   const biasLambda = bias.best.lambda;
   const fitBias = s.center ? bias.best.b : zeroBiases(m, n);
   const fitResid = residualObservations(fit, fitBias);
+  // Default weight decays scale with the residual's mean square (ω acts like a ridge weight per rating).
+  let meanSquare = 0;
+  for (const v of fitResid.values) meanSquare += v * v;
+  meanSquare /= fitCount;
+  const weightDecays = new Map(s.weightDecays);
+  if (!options.weightDecays) weightDecays.set('ratio', COMPLETE_DEFAULTS.ratioWeightDecayFractions.map((f) => Number((f * meanSquare).toPrecision(3))));
   const tuning = tuneMethods(fitResid, plan.ranks, options.lambdas, {
     ...s,
+    weightDecays,
     evaluate: makeEvaluator(fit, val, fitBias, clip),
     progress: s.progress,
   });
   if (tuning.tried.length === 0) throw new RangeError(`no method could be tuned: ${notes.join('; ')}`);
   const chosen = tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
+  const best = tuning.bestFit;
+  const checks = validationDiagnostics(fit, val, fitBias, best.L, best.R, clip);
   const tuned = performance.now();
 
   // Refit the chosen setting on every observed entry.
@@ -127,6 +150,7 @@ export function complete(input: Observations | LabeledObservations, options: Com
     chosen: { ...chosen, biasLambda, ...(chosen.method === 'ratio' && s.nuclearWeight > 0 ? { nuclearWeight: s.nuclearWeight } : {}) },
     refit: summary,
     tried: tuning.tried,
+    searches: tuning.searches,
     biasTrials: bias.trials.map(({ lambda, validationRMSE: v }) => ({ lambda, validationRMSE: v })),
     validation: { fraction: s.fraction, seed: s.seed, entries: val.values.length, fitEntries: fitCount },
     data: { rows: m, cols: n, observed: count, min: allRange[0], max: allRange[1] },
@@ -134,6 +158,7 @@ export function complete(input: Observations | LabeledObservations, options: Com
     clip: parts.clip ? [parts.clip[0], parts.clip[1]] : null,
     seconds: { tuning: (tuned - started) / 1000, fitting: (finished - tuned) / 1000, total: (finished - started) / 1000 },
     notes,
+    diagnostics: { ...checks, singularValues: lowRankSpectrum(final.L, final.R) },
   };
   return { ...predictor, method: chosen.method, report, parts };
 }
@@ -181,8 +206,35 @@ function resolveOptions(options: CompleteOptions, count: number) {
     evalEvery: options.evalEvery ?? D.evalEvery,
     patience: options.patience ?? D.patience,
     nuclearWeight: options.nuclearWeight ?? D.nuclearWeight,
+    weightDecays: new Map<CompletionMethod, readonly number[]>([
+      ['ratio', checkList('weightDecays', options.weightDecays ?? D.ratioWeightDecayFractions)],
+      ['nuclear', checkList('weightDecays', options.weightDecays ?? D.nuclearWeightDecays)],
+    ]),
+    weightings: new Map<CompletionMethod, readonly FactoredWeighting[]>([
+      ['ratio', checkWeightings(options.weightings ?? D.ratioWeightings)],
+      ['nuclear', checkWeightings(options.weightings ?? D.nuclearWeightings)],
+    ]),
+    decay: checkDecay(options.decay ?? D.decay),
     progress: options.onProgress ?? ((): void => {}),
   };
+}
+
+/** A non-empty list of finite numbers >= 0, or a RangeError naming the option. */
+function checkList(name: string, xs: readonly number[]): readonly number[] {
+  if (xs.length === 0 || !xs.every((x) => Number.isFinite(x) && x >= 0)) throw new RangeError(`${name} must be a non-empty list of numbers >= 0, got [${xs.join(', ')}]`);
+  return xs;
+}
+
+function checkWeightings(xs: readonly FactoredWeighting[]): readonly FactoredWeighting[] {
+  if (xs.length === 0 || !xs.every((x) => FACTORED_WEIGHTINGS.includes(x))) {
+    throw new RangeError(`weightings must be a non-empty list of ${FACTORED_WEIGHTINGS.join(', ')}, got [${xs.join(', ')}]`);
+  }
+  return xs;
+}
+
+function checkDecay(x: DecayMode): DecayMode {
+  if (!DECAY_MODES.includes(x)) throw new RangeError(`unknown decay '${x as string}' (allowed: ${DECAY_MODES.join(', ')})`);
+  return x;
 }
 
 /**

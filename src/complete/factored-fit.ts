@@ -1,7 +1,14 @@
 import type { Observations } from '../data/observations.ts';
 import type { FactoredModel } from '../model/factored.ts';
-import { trainFactored, type FactoredTrainResult } from '../solver/factored-train.ts';
-import { chain, scale, scaleByAdam } from '../optim/index.ts';
+import type { FactoredTrainResult } from '../solver/factored-train.ts';
+import { createFactoredTrainer, type FactoredTrainer, type FactoredWeighting } from '../solver/factored-train.ts';
+import { addDecayedWeights, chain, scale, scaleByAdam } from '../optim/index.ts';
+
+/** How the weight decay ω acts: as a loss term ω(Σ p_i||A_i||² + Σ q_j||B_j||²), or decoupled (AdamW: lr·ω·θ). */
+export type DecayMode = 'loss' | 'decoupled';
+
+/** Every accepted decay mode, for flag validation. */
+export const DECAY_MODES: readonly DecayMode[] = ['loss', 'decoupled'];
 
 /** One setting of a gradient method (ratio or nuclear) on the factored model A·B^T. */
 export interface GradientSetting {
@@ -10,6 +17,11 @@ export interface GradientSetting {
   lambda: number;
   /** ratio: the extra μ·||W||_* weight (0 for nuclear). */
   nuclearWeight: number;
+  /** ω of the weight decay on the factors (0: none), and how it acts. */
+  weightDecay: number;
+  decay: DecayMode;
+  /** Spectral penalties (and the loss-term decay) on D_r^½ W D_c^½ ('frequency') or on W ('none'). */
+  weighting: FactoredWeighting;
   lr: number;
   initScale: number;
   seed: number;
@@ -24,16 +36,20 @@ export interface GradientHooks {
 }
 
 /**
- * Trains the factored model W = A·B^T on `obs` with λ·R(W) (+ μ·||W||_* for ratio) by Adam: the only place
- * complete() calls the factored trainer, for tuning and refitting alike. Cost: see trainFactored.
+ * A trainer of the factored model W = A·B^T on `obs` with λ·R(W) (+ μ·||W||_* for ratio, + the weight decay), by
+ * Adam (AdamW for decoupled decay), advanced in chunks: the only place complete() makes the factored trainer, for
+ * tuning (successive halving resumes it) and refitting alike. Cost: see createFactoredTrainer.
  */
-export function fitGradient(obs: Observations, s: GradientSetting, hooks: GradientHooks = {}): FactoredTrainResult {
-  return trainFactored(obs, {
+export function gradientTrainer(obs: Observations, s: GradientSetting, hooks: GradientHooks = {}): FactoredTrainer {
+  const decoupled = s.decay === 'decoupled' && s.weightDecay > 0;
+  return createFactoredTrainer(obs, {
     rank: s.rank,
     penalty: s.method,
     lambda: s.lambda,
     nuclearWeight: s.nuclearWeight,
-    optimizer: chain(scaleByAdam(), scale(-s.lr)),
+    weightDecay: decoupled ? 0 : s.weightDecay,
+    weighting: s.weighting,
+    optimizer: decoupled ? chain(scaleByAdam(), addDecayedWeights(s.weightDecay), scale(-s.lr)) : chain(scaleByAdam(), scale(-s.lr)),
     maxIters: s.steps,
     initScale: s.initScale,
     seed: s.seed,
@@ -41,4 +57,11 @@ export function fitGradient(obs: Observations, s: GradientSetting, hooks: Gradie
     onEvaluate: hooks.onEvaluate,
     onStep: hooks.onStep,
   });
+}
+
+/** gradientTrainer run to its stop rule in one call. */
+export function fitGradient(obs: Observations, s: GradientSetting, hooks: GradientHooks = {}): FactoredTrainResult {
+  const trainer = gradientTrainer(obs, s, hooks);
+  trainer.advance(Infinity);
+  return trainer.result();
 }

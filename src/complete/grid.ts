@@ -2,9 +2,12 @@
 export type CompletionMethod = 'ratio' | 'soft-impute' | 'nuclear';
 
 /** Default λ candidates of the ratio method (λ·L∗/F in the mean-squared-error objective). */
-export const RATIO_LAMBDAS: readonly number[] = [1e-3, 1e-2, 1e-1];
-/** Default candidate ranks of the ratio method (those the data support). */
-export const RATIO_RANKS: readonly number[] = [2, 4, 8];
+export const RATIO_LAMBDAS: readonly number[] = [1e-2];
+/**
+ * Default candidate ranks of the ratio method (with a magnitude control every rank up to min(m, n); without one,
+ * those with k(m+n−k) <= |Ω_fit|).
+ */
+export const RATIO_RANKS: readonly number[] = [4, 10, 20];
 /** Default rank cap of soft-impute and nuclear (or min(m, n) when smaller). */
 export const DEFAULT_RANK_CAP = 20;
 /** soft-impute's λ path: λ_max·PATH_RATIO^q, q = 0..PATH_LENGTH−1, stopped once validation RMSE rose twice. */
@@ -32,20 +35,21 @@ export interface RankContext {
   fitCount: number;
   /** User's candidate ranks, if any. */
   ranks?: readonly number[];
-  nuclearWeight: number;
+  /** Whether ratio has a magnitude control (a nuclear weight μ or a weight decay ω > 0 among its candidates). */
+  magnitudeControl: boolean;
   /** Whether the method was chosen by `auto` (the error then suggests soft-impute). */
   auto: boolean;
 }
 
 /**
  * The candidate ranks of one method: the user's (checked), or ratio's RATIO_RANKS up to the rank the fit supports
- * (without a nuclear term, ratio needs k(m+n−k) <= fit entries), or the rank cap min(DEFAULT_RANK_CAP, m, n) of
+ * (without a magnitude control, ratio needs k(m+n−k) <= fit entries), or the rank cap min(DEFAULT_RANK_CAP, m, n) of
  * soft-impute and nuclear. Empty when even rank 1 is unsupported. Cost O(min(m, n)).
  */
 export function candidateRanks(method: CompletionMethod, ctx: RankContext): number[] {
   const { m, n, count, fitCount, ranks } = ctx;
   if (method === 'ratio') {
-    const check = ctx.nuclearWeight === 0;
+    const check = !ctx.magnitudeControl;
     const supported = supportedRank(fitCount, m, n);
     if (ranks) {
       for (const k of ranks) {

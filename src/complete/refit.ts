@@ -2,7 +2,7 @@ import { zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Observations } from '../data/observations.ts';
 import { softImputeAls, type SoftImputeAlsState } from '../solver/soft-impute-als.ts';
 import { COMPLETE_SOFT_IMPUTE_ALS } from '../defaults.ts';
-import { fitGradient } from './factored-fit.ts';
+import { fitGradient, type DecayMode } from './factored-fit.ts';
 import { fmt, scaleColumns, type CompleteProgress, type Trial } from './tune.ts';
 
 /** The final fit on all observed entries: λ as rescaled for the larger data set, and its train RMSE. */
@@ -21,6 +21,8 @@ export interface RefitSettings {
   initScale: number;
   /** ratio: μ of the extra μ·||W||_* term, as tuned (the refit rescales it). */
   nuclearWeight: number;
+  /** How the chosen weight decay acts (loss term or decoupled). */
+  decay: DecayMode;
 }
 
 /**
@@ -67,6 +69,10 @@ export function refit(
       rank: chosen.rank,
       lambda,
       nuclearWeight: method === 'ratio' ? settings.nuclearWeight / grow : 0,
+      // ω multiplies Σ p_i||A_i||² next to the mean loss: both are averages, so ω keeps its meaning on more data.
+      weightDecay: chosen.weightDecay ?? 0,
+      weighting: chosen.weighting ?? 'none',
+      decay: settings.decay,
       lr: settings.lr,
       initScale: settings.initScale,
       seed: settings.seed,

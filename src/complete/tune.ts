@@ -1,10 +1,11 @@
-import { zeros, type Matrix } from '../linalg/matrix.ts';
+import { clone, zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Observations } from '../data/observations.ts';
 import { softImputeAls, sparseSpectralNorm, type SoftImputeAlsState } from '../solver/soft-impute-als.ts';
 import { COMPLETE_SOFT_IMPUTE_ALS } from '../defaults.ts';
 import { fitBiases, type Biases } from './biases.ts';
 import { fitGradient, type GradientSetting } from './factored-fit.ts';
-import { gradientLambdas, softImputeLambdas, type CompletionMethod } from './grid.ts';
+import type { FactoredWeighting } from '../solver/factored-train.ts';
+import { gradientLambdas, softImputeLambdas, supportedRank, type CompletionMethod } from './grid.ts';
 
 /** One setting tried on the validation split. */
 export interface Trial {
@@ -18,6 +19,30 @@ export interface Trial {
   solutionRank?: number;
   validationRMSE: number;
   seconds: number;
+  /** Gradient methods: weight decay ω on the factors and the weighting of the penalties. */
+  weightDecay?: number;
+  weighting?: FactoredWeighting;
+  /** Gradient methods: the step budget of this run (successive halving's rung). */
+  budget?: number;
+  /** Gradient methods: validation RMSE at every evaluation (every evalEvery steps), the curve early stopping read. */
+  curve?: { step: number; validationRMSE: number }[];
+}
+
+/** The best fit seen so far over every trial of a tuning run: its validation RMSE and a copy of its L and R. */
+export interface BestFit {
+  validationRMSE: number;
+  trial: Trial | null;
+  L: Matrix | null;
+  R: Matrix | null;
+}
+
+/** Keeps (copies of) L and R when `rmse` beats the best so far. Cost O((m+n)k) on a new best. */
+function offerBest(best: BestFit, rmse: number, L: Matrix | null, R: Matrix | null): boolean {
+  if (!(rmse < best.validationRMSE)) return false;
+  best.validationRMSE = rmse;
+  best.L = L ? clone(L) : null;
+  best.R = R ? clone(R) : null;
+  return true;
 }
 
 /** One progress report: `done` of `total` units of a phase, and what is running. */
@@ -91,9 +116,10 @@ export function tuneSoftImpute(
   ranks: readonly number[],
   path: readonly number[],
   lambdaMax: number,
-  ctx: { seed: number; stopEarly: boolean; evaluate: Evaluator; tally: TuningTally },
+  ctx: { seed: number; stopEarly: boolean; evaluate: Evaluator; tally: TuningTally; bestFit?: BestFit },
 ): { trials: Trial[]; best: SoftImputeBest | null } {
   const { seed, evaluate, tally } = ctx;
+  const bestFit = ctx.bestFit ?? { validationRMSE: Infinity, trial: null, L: null, R: null };
   const trials: Trial[] = [];
   let best: SoftImputeBest | null = null;
   for (const rank of ranks) {
@@ -109,6 +135,7 @@ export function tuneSoftImpute(
       let state: SoftImputeAlsState | null = null;
       if (lambda >= lambdaMax) {
         trial = { method: 'soft-impute', rank, lambda, iterations: 0, solutionRank: 0, validationRMSE: evaluate(null, null), seconds: 0 };
+        if (offerBest(bestFit, trial.validationRMSE, null, null)) bestFit.trial = trial;
       } else {
         const r = softImputeAls(resid, lambda, {
           rank,
@@ -121,15 +148,18 @@ export function tuneSoftImpute(
         });
         warm = r.state;
         state = r.state;
+        const L = scaleColumns(r.U, r.s);
+        const rmse = evaluate(L, r.V);
         trial = {
           method: 'soft-impute',
           rank,
           lambda,
           iterations: r.iterations,
           solutionRank: r.rank,
-          validationRMSE: evaluate(scaleColumns(r.U, r.s), r.V),
+          validationRMSE: rmse,
           seconds: (performance.now() - t0) / 1000,
         };
+        if (offerBest(bestFit, rmse, L, r.V)) bestFit.trial = trial;
       }
       trials.push(trial);
       tally.done++;
@@ -146,74 +176,182 @@ export function tuneSoftImpute(
   return { trials, best };
 }
 
-/** Settings of a gradient method's tuning: everything of a GradientSetting but rank and λ, plus early stopping. */
-export interface GradientTuning extends Omit<GradientSetting, 'method' | 'rank' | 'lambda' | 'steps'> {
+/** Settings of a gradient method's tuning: everything of a GradientSetting but the candidate's, plus early stopping. */
+export interface GradientTuning extends Omit<GradientSetting, 'method' | 'rank' | 'lambda' | 'steps' | 'weightDecay' | 'weighting'> {
   maxSteps: number;
   evalEvery: number;
   patience: number;
 }
 
+/** One candidate of a gradient method: rank, λ, weight decay ω and weighting. */
+export interface GradientCandidate {
+  rank: number;
+  lambda: number;
+  weightDecay: number;
+  weighting: FactoredWeighting;
+}
+
+/** One rung of successive halving: how many candidates run, each with a budget of this many steps. */
+export interface Rung {
+  candidates: number;
+  budget: number;
+}
+
+/** Successive halving's factor: each rung keeps the best third and gives it three times the steps. */
+export const HALVING_ETA = 3;
+/** The smallest budget of a first rung (steps); with fewer than HALVING_MIN_CANDIDATES candidates every one runs in full. */
+export const HALVING_MIN_BUDGET = 100;
+export const HALVING_MIN_CANDIDATES = 4;
+
 /**
- * A gradient method (ratio or nuclear) for each rank and λ: train up to maxSteps, score on validation every
- * evalEvery steps, stop after `patience` scores without a gain; the trial keeps the best step. Cost: one
- * fitGradient per setting.
+ * The schedule of successive halving (Jamieson & Talwalkar 2016; Li et al. 2017, Hyperband's inner loop) for
+ * `count` candidates and a step cap: rungs r = 0..s with ceil(count/η^r) candidates, each run for maxSteps/η^(s−r)
+ * steps (s = min(ceil(log_η count), floor(log_η(maxSteps/HALVING_MIN_BUDGET)))), so the last rung trains its few
+ * candidates to maxSteps. Its budget (total steps) is Σ candidates·budget, stated in the report. Cost O(s).
+ */
+export function halvingSchedule(count: number, maxSteps: number, eta = HALVING_ETA): Rung[] {
+  if (count < HALVING_MIN_CANDIDATES) return [{ candidates: count, budget: maxSteps }];
+  const s = Math.max(0, Math.min(Math.ceil(Math.log(count) / Math.log(eta) - 1e-9), Math.floor(Math.log(maxSteps / HALVING_MIN_BUDGET) / Math.log(eta) + 1e-9)));
+  return Array.from({ length: s + 1 }, (_, r) => ({
+    candidates: r === 0 ? count : Math.max(1, Math.ceil(count / eta ** r)),
+    budget: Math.round(maxSteps / eta ** (s - r)),
+  }));
+}
+
+/**
+ * A gradient method (ratio or nuclear) over its candidates by successive halving (halvingSchedule): every candidate
+ * trains for the first rung's budget, the best third (lowest validation RMSE) again from the same start for three
+ * times as many steps, and so on up to maxSteps. Same seed, same trajectory: a longer run passes through the shorter
+ * one, so its best is never worse; a run that early-stopped (`patience` validation checks every evalEvery steps
+ * without a gain) is kept as it is. Each candidate's trial is its last run (with its budget); the trial keeps the best
+ * step. Returns the trials and the schedule. Cost: Σ over rungs of candidates × budget steps.
  */
 export function tuneGradient(
   method: 'ratio' | 'nuclear',
   resid: Observations,
-  ranks: readonly number[],
-  lambdas: readonly number[],
+  candidates: readonly GradientCandidate[],
   settings: GradientTuning,
-  ctx: { evaluate: Evaluator; tally: TuningTally },
-): Trial[] {
+  ctx: { evaluate: Evaluator; tally: TuningTally; bestFit?: BestFit },
+): { trials: Trial[]; rungs: Rung[]; steps: number } {
   const { evaluate, tally } = ctx;
-  const { maxSteps, patience } = settings;
-  const trials: Trial[] = [];
-  for (const rank of ranks) {
-    for (const lambda of lambdas) {
-      const t0 = performance.now();
-      const info = `${method} rank ${rank} λ ${fmt(lambda)}`;
-      let best = Infinity;
-      let bestStep = 0;
-      let since = 0;
-      const setting: GradientSetting = {
-        method,
-        rank,
-        lambda,
-        nuclearWeight: method === 'ratio' ? settings.nuclearWeight : 0,
-        lr: settings.lr,
-        initScale: settings.initScale,
-        seed: settings.seed,
-        steps: maxSteps,
-      };
-      fitGradient(resid, setting, {
-        evalEvery: settings.evalEvery,
-        onEvaluate: (step, model) => {
-          const rmse = evaluate(model.A, model.B);
-          if (rmse < best) {
-            best = rmse;
-            bestStep = step;
-            since = 0;
-          } else since++;
-          tally.report({
-            phase: 'tuning',
-            done: tally.done + Math.min(step / maxSteps, 0.99),
-            total: tally.total,
-            info: `${info}, step ${step}, val RMSE ${rmse.toFixed(4)}`,
-          });
-          return since >= patience;
-        },
-      });
-      trials.push({ method, rank, lambda, steps: bestStep, validationRMSE: best, seconds: (performance.now() - t0) / 1000 });
+  const bestFit = ctx.bestFit ?? { validationRMSE: Infinity, trial: null, L: null, R: null };
+  const rungs = halvingSchedule(candidates.length, settings.maxSteps);
+  const latest: (Trial & { stopped: boolean })[] = [];
+  let alive = candidates.map((_, q) => q);
+  let steps = 0;
+  for (const [r, rung] of rungs.entries()) {
+    if (r > 0) {
+      alive.sort((a, b) => latest[a].validationRMSE - latest[b].validationRMSE || a - b);
+      alive = alive.slice(0, rung.candidates);
+    }
+    for (const q of alive) {
+      if (latest[q]?.stopped) {
+        tally.done++;
+        continue;
+      }
+      const run = runGradient(method, resid, candidates[q], rung.budget, settings, { evaluate, tally, bestFit, rung: r });
+      steps += run.ran;
+      latest[q] = run.trial;
       tally.done++;
     }
   }
-  return trials;
+  const trials = latest.map(({ stopped: _s, ...t }) => t);
+  if (bestFit.trial && 'stopped' in bestFit.trial) bestFit.trial = trials[latest.indexOf(bestFit.trial as Trial & { stopped: boolean })] ?? bestFit.trial;
+  return { trials, rungs, steps };
+}
+
+/** One gradient run of a candidate for up to `budget` steps with early stopping on validation. */
+function runGradient(
+  method: 'ratio' | 'nuclear',
+  resid: Observations,
+  c: GradientCandidate,
+  budget: number,
+  settings: GradientTuning,
+  ctx: { evaluate: Evaluator; tally: TuningTally; bestFit: BestFit; rung: number },
+): { trial: Trial & { stopped: boolean }; ran: number } {
+  const { evaluate, tally, bestFit } = ctx;
+  const t0 = performance.now();
+  const info = `${method} ${candidateLabel(c)} (rung ${ctx.rung + 1})`;
+  let best = Infinity;
+  let bestStep = 0;
+  let since = 0;
+  let wonBest = false;
+  let stopped = false;
+  const curve: { step: number; validationRMSE: number }[] = [];
+  const setting: GradientSetting = {
+    method,
+    ...c,
+    nuclearWeight: method === 'ratio' ? settings.nuclearWeight : 0,
+    decay: settings.decay,
+    lr: settings.lr,
+    initScale: settings.initScale,
+    seed: settings.seed,
+    steps: budget,
+  };
+  const result = fitGradient(resid, setting, {
+    evalEvery: settings.evalEvery,
+    onEvaluate: (step, model) => {
+      const rmse = evaluate(model.A, model.B);
+      curve.push({ step, validationRMSE: rmse });
+      if (offerBest(bestFit, rmse, model.A, model.B)) wonBest = true;
+      if (rmse < best) {
+        best = rmse;
+        bestStep = step;
+        since = 0;
+      } else since++;
+      tally.report({ phase: 'tuning', done: tally.done + Math.min(step / budget, 0.99), total: tally.total, info: `${info}, step ${step}, val RMSE ${rmse.toFixed(4)}` });
+      stopped = since >= settings.patience;
+      return stopped;
+    },
+  });
+  const trial = {
+    method,
+    rank: c.rank,
+    lambda: c.lambda,
+    weightDecay: c.weightDecay,
+    weighting: c.weighting,
+    steps: bestStep,
+    budget,
+    validationRMSE: best,
+    seconds: (performance.now() - t0) / 1000,
+    curve,
+    stopped: stopped || result.stopReason !== 'max-iters',
+  };
+  if (wonBest) bestFit.trial = trial;
+  return { trial, ran: result.iterations };
+}
+
+/** A candidate in words, for progress lines. */
+function candidateLabel(c: GradientCandidate): string {
+  return `rank ${c.rank} λ ${fmt(c.lambda)} wd ${fmt(c.weightDecay)}${c.weighting === 'none' ? '' : ` ${c.weighting}`}`;
+}
+
+/** How a gradient method was searched: the strategy, its candidates, its rungs and the steps it spent (its budget). */
+export interface SearchSummary {
+  method: CompletionMethod;
+  strategy: 'successive halving' | 'every candidate in full';
+  candidates: number;
+  rungs: Rung[];
+  /** Training steps actually run over every rung (early stops make it smaller than Σ candidates·budget). */
+  steps: number;
+}
+
+/** The product rank × λ × ω × weighting, in that order of nesting. */
+export function gradientCandidates(
+  ranks: readonly number[],
+  lambdas: readonly number[],
+  weightDecays: readonly number[],
+  weightings: readonly FactoredWeighting[],
+): GradientCandidate[] {
+  return ranks.flatMap((rank) => lambdas.flatMap((lambda) => weightDecays.flatMap((weightDecay) => weightings.map((weighting) => ({ rank, lambda, weightDecay, weighting })))));
 }
 
 /** What tuneMethods needs besides the data: the gradient settings, the seed, the scorer and where progress goes. */
 export interface TuningSettings extends GradientTuning {
   methods: readonly CompletionMethod[];
+  /** Candidate weight decays ω and weightings of each gradient method. */
+  weightDecays: ReadonlyMap<CompletionMethod, readonly number[]>;
+  weightings: ReadonlyMap<CompletionMethod, readonly FactoredWeighting[]>;
   evaluate: Evaluator;
   progress: (event: CompleteProgress) => void;
 }
@@ -229,28 +367,42 @@ export function tuneMethods(
   ranks: ReadonlyMap<CompletionMethod, readonly number[]>,
   lambdas: readonly number[] | undefined,
   settings: TuningSettings,
-): { tried: Trial[]; softImpute: SoftImputeBest | null } {
+): { tried: Trial[]; softImpute: SoftImputeBest | null; bestFit: BestFit; searches: SearchSummary[] } {
   const { methods, seed, evaluate } = settings;
+  const [m, n] = resid.shape;
+  const bestFit: BestFit = { validationRMSE: Infinity, trial: null, L: null, R: null };
   const fitCount = resid.values.length;
   const lambdaMax = methods.includes('soft-impute') || methods.includes('nuclear') ? sparseSpectralNorm(resid, { seed }) : 0;
   const lambdasOf = (mth: CompletionMethod): number[] =>
     mth === 'soft-impute' ? softImputeLambdas(lambdas, lambdaMax) : gradientLambdas(mth, lambdas, lambdaMax, fitCount);
+  const supported = supportedRank(fitCount, m, n);
+  const candidatesOf = (mth: 'ratio' | 'nuclear'): GradientCandidate[] =>
+    gradientCandidates(ranks.get(mth) ?? [], lambdasOf(mth), settings.weightDecays.get(mth) ?? [0], settings.weightings.get(mth) ?? ['none']).filter(
+      // Without any magnitude control L∗/F needs k(m+n−k) <= |Ω_fit| (grid.ts, candidateRanks).
+      (c) => mth !== 'ratio' || c.weightDecay > 0 || settings.nuclearWeight > 0 || c.rank <= supported,
+    );
   let total = 0;
-  for (const mth of methods) total += (ranks.get(mth) ?? []).length * lambdasOf(mth).length;
+  for (const mth of methods) {
+    total += mth === 'soft-impute' ? (ranks.get(mth) ?? []).length * lambdasOf(mth).length : halvingSchedule(candidatesOf(mth).length, settings.maxSteps).reduce((a, r) => a + r.candidates, 0);
+  }
+  const searches: SearchSummary[] = [];
   const tally: TuningTally = { done: 0, total, report: settings.progress };
   const tried: Trial[] = [];
   let softImpute: SoftImputeBest | null = null;
   for (const mth of methods) {
     const ks = ranks.get(mth) ?? [];
     if (mth === 'soft-impute') {
-      const r = tuneSoftImpute(resid, ks, lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, evaluate, tally });
+      const r = tuneSoftImpute(resid, ks, lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, evaluate, tally, bestFit });
       tried.push(...r.trials);
       softImpute = r.best;
     } else {
-      tried.push(...tuneGradient(mth, resid, ks, lambdasOf(mth), settings, { evaluate, tally }));
+      const cands = candidatesOf(mth);
+      const r = tuneGradient(mth, resid, cands, settings, { evaluate, tally, bestFit });
+      tried.push(...r.trials);
+      searches.push({ method: mth, strategy: r.rungs.length > 1 ? 'successive halving' : 'every candidate in full', candidates: cands.length, rungs: r.rungs, steps: r.steps });
     }
   }
-  return { tried, softImpute };
+  return { tried, softImpute, bestFit, searches };
 }
 
 /**

@@ -37,10 +37,57 @@ export function factoredDataTerm(
   return backend.sampledResidual(A, B, obs, opts.scale ?? 2 / obs.values.length, opts.gradA ?? null, opts.gradB ?? null);
 }
 
+/** How the penalties see the sampling: 'none' (uniform), or 'frequency' (the weighted trace norm's D_r, D_c). */
+export type FactoredWeighting = 'none' | 'frequency';
+
+/** Every accepted weighting name, for flag validation. */
+export const FACTORED_WEIGHTINGS: readonly FactoredWeighting[] = ['none', 'frequency'];
+
 /**
- * The full-batch objective f(A, B) = (1/|Ω|) Σ_Ω ((A·B^T)_ij − M_ij)² + P(A·B^T), P = λ_r·L∗/F + λ_n·||·||_*, with
- * its gradient written over gradA and gradB (zeroed first), the data term on `backend`. `ws` may be null when both
- * weights are 0. Allocates no matrices. Cost ~6|Ω|k + ~8(m+n)k² + O(k³) flops.
+ * The weighting and Frobenius decay of a factored objective, with its scratch buffers (allocated once).
+ * rowWeight_i = m·p_i and colWeight_j = n·q_j (p, q the row and column sampling frequencies |Ω_i|/|Ω|, |Ω_j|/|Ω|;
+ * mean 1, so uniform sampling gives the identity), or null for no weighting.
+ */
+export interface FactoredRegularizer {
+  /** ω of the decay term ω·(Σ_i p_i ||A_i||² + Σ_j q_j ||B_j||²) (p_i = 1/m, q_j = 1/n without weighting). */
+  weightDecay: number;
+  rowWeight: Float64Array | null;
+  colWeight: Float64Array | null;
+  /** D_r^½ A, D_c^½ B and their penalty gradients (null without weighting). */
+  scaledA: Matrix | null;
+  scaledB: Matrix | null;
+  gradScaledA: Matrix | null;
+  gradScaledB: Matrix | null;
+}
+
+/**
+ * The regularizer of `obs` for rank k: with weighting 'frequency', the row and column weights m·p_i, n·q_j of the
+ * weighted trace norm (Salakhutdinov & Srebro, "Collaborative Filtering in a Non-Uniform World: Learning with the
+ * Weighted Trace Norm", NeurIPS 2010). Cost O(|Ω| + (m+n)k).
+ */
+export function factoredRegularizer(obs: Observations, k: number, weighting: FactoredWeighting, weightDecay: number): FactoredRegularizer {
+  if (!FACTORED_WEIGHTINGS.includes(weighting)) throw new RangeError(`unknown weighting '${weighting as string}' (allowed: ${FACTORED_WEIGHTINGS.join(', ')})`);
+  if (!(weightDecay >= 0) || !Number.isFinite(weightDecay)) throw new RangeError(`weight decay must be >= 0, got ${weightDecay}`);
+  const [m, n] = obs.shape;
+  if (weighting === 'none') return { weightDecay, rowWeight: null, colWeight: null, scaledA: null, scaledB: null, gradScaledA: null, gradScaledB: null };
+  const count = obs.values.length;
+  const rowWeight = new Float64Array(m);
+  const colWeight = new Float64Array(n);
+  for (let t = 0; t < count; t++) {
+    rowWeight[obs.rows[t]] += m / count;
+    colWeight[obs.cols[t]] += n / count;
+  }
+  return { weightDecay, rowWeight, colWeight, scaledA: zeros(m, k), scaledB: zeros(n, k), gradScaledA: zeros(m, k), gradScaledB: zeros(n, k) };
+}
+
+/**
+ * The full-batch objective f(A, B) = (1/|Ω|) Σ_Ω ((A·B^T)_ij − M_ij)² + P(D_r^½ A·B^T D_c^½) + ω·(Σ_i p_i||A_i||² +
+ * Σ_j q_j||B_j||²), P = λ_r·L∗/F + λ_n·||·||_*, with its gradient written over gradA and gradB (zeroed first), the
+ * data term on `backend`. D_r = diag(m·p), D_c = diag(n·q) with `reg`'s weighting, else the identity (and p_i = 1/m,
+ * q_j = 1/n). The weighted spectrum is exact on the factors: D_r^½ W D_c^½ = (D_r^½ A)(D_c^½ B)^T, and
+ * ∂P/∂A = D_r^½ ∂P/∂(D_r^½ A). At the balanced factorization the decay term is 2ω times the weighted trace norm
+ * ||diag(√p) W diag(√q)||_* (Salakhutdinov & Srebro 2010: min over A·B^T = W of ½(Σ p_i||A_i||² + Σ q_j||B_j||²)).
+ * `ws` may be null when both penalty weights are 0. Allocates no matrices. Cost ~6|Ω|k + ~8(m+n)k² + O(k³) flops.
  */
 export function factoredObjective(
   A: Matrix,
@@ -51,14 +98,60 @@ export function factoredObjective(
   gradA: Matrix,
   gradB: Matrix,
   backend: Backend = getBackend(),
+  reg: FactoredRegularizer | null = null,
 ): { mse: number; objective: number } {
   const count = obs.values.length;
   gradA.data.fill(0);
   gradB.data.fill(0);
   const mse = factoredDataTerm(A, B, obs, { gradA, gradB, scale: 2 / count, backend }) / count;
   // Cold SVDs of the k×k core: O(k³), small next to the O((m+n)k²) QRs, so a warm start would save little.
-  const objective = mse + (ws ? factoredPenalties(weights, A, B, ws, { gradA, gradB }) : 0);
+  let objective = mse;
+  if (ws && reg?.rowWeight && reg.colWeight && reg.scaledA && reg.scaledB && reg.gradScaledA && reg.gradScaledB) {
+    scaleRowsInto(A, reg.rowWeight, reg.scaledA);
+    scaleRowsInto(B, reg.colWeight, reg.scaledB);
+    reg.gradScaledA.data.fill(0);
+    reg.gradScaledB.data.fill(0);
+    objective += factoredPenalties(weights, reg.scaledA, reg.scaledB, ws, { gradA: reg.gradScaledA, gradB: reg.gradScaledB });
+    addScaledRows(reg.gradScaledA, reg.rowWeight, gradA);
+    addScaledRows(reg.gradScaledB, reg.colWeight, gradB);
+  } else if (ws) objective += factoredPenalties(weights, A, B, ws, { gradA, gradB });
+  if (reg && reg.weightDecay > 0) objective += decayTerm(A, reg.rowWeight, reg.weightDecay, gradA) + decayTerm(B, reg.colWeight, reg.weightDecay, gradB);
   return { mse, objective };
+}
+
+/** out_i = sqrt(w_i)·X_i (row scaling by D^½). Cost O(rows·k). */
+function scaleRowsInto(X: Matrix, w: Float64Array, out: Matrix): void {
+  const k = X.cols;
+  for (let i = 0; i < X.rows; i++) {
+    const s = Math.sqrt(w[i]);
+    for (let c = 0; c < k; c++) out.data[i * k + c] = s * X.data[i * k + c];
+  }
+}
+
+/** grad_i += sqrt(w_i)·G_i (the chain rule through D^½). Cost O(rows·k). */
+function addScaledRows(G: Matrix, w: Float64Array, grad: Matrix): void {
+  const k = G.cols;
+  for (let i = 0; i < G.rows; i++) {
+    const s = Math.sqrt(w[i]);
+    for (let c = 0; c < k; c++) grad.data[i * k + c] += s * G.data[i * k + c];
+  }
+}
+
+/** ω Σ_i p_i ||X_i||² with p_i = w_i/rows (1/rows when w is null); adds its gradient 2ω p_i X_i. Cost O(rows·k). */
+function decayTerm(X: Matrix, w: Float64Array | null, omega: number, grad: Matrix): number {
+  const k = X.cols;
+  let value = 0;
+  for (let i = 0; i < X.rows; i++) {
+    const p = (w ? w[i] : 1) / X.rows;
+    let sq = 0;
+    for (let c = 0; c < k; c++) {
+      const x = X.data[i * k + c];
+      sq += x * x;
+      grad.data[i * k + c] += 2 * omega * p * x;
+    }
+    value += omega * p * sq;
+  }
+  return value;
 }
 
 /** Settings of the factored trainer: rank, penalty, and the trainer settings it shares with createTrainer. */
@@ -68,6 +161,10 @@ export interface FactoredTrainOptions extends TrainerSettings<FactoredModel, Fac
   penalty: FactoredPenaltyName;
   /** An extra μ·||W||_* term (magnitude control for noisy data; default 0). */
   nuclearWeight?: number;
+  /** ω of the Frobenius decay term on the factors (factoredObjective; default 0). */
+  weightDecay?: number;
+  /** The penalties (and decay) on D_r^½ W D_c^½ with the sampling frequencies ('frequency'), or not ('none', default). */
+  weighting?: FactoredWeighting;
   /** Call onEvaluate after every this many updates (and after the last); 0 or absent: only after the last. */
   evalEvery?: number;
   /**
@@ -125,8 +222,10 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOpti
     ratio: opts.penalty === 'ratio' ? opts.lambda : 0,
     nuclear: (opts.penalty === 'nuclear' ? opts.lambda : 0) + nuclearWeight,
   };
-  const usePenalty = weights.ratio !== 0 || weights.nuclear !== 0;
-  const ws = usePenalty ? createFactoredWorkspace(m, n, opts.rank, backend) : null;
+  const spectral = weights.ratio !== 0 || weights.nuclear !== 0;
+  const reg = factoredRegularizer(obs, opts.rank, opts.weighting ?? 'none', opts.weightDecay ?? 0);
+  const usePenalty = spectral || reg.weightDecay > 0;
+  const ws = spectral ? createFactoredWorkspace(m, n, opts.rank, backend) : null;
   const progressEvery = Math.max(1, opts.progressEvery ?? 100);
   const evalEvery = opts.evalEvery ?? 0;
   const start = performance.now();
@@ -150,7 +249,7 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOpti
       opts.onEvaluate?.(0, model);
       return 'max-iters';
     }
-    ({ mse, objective } = factoredObjective(A, B, obs, weights, ws, gradA, gradB, backend));
+    ({ mse, objective } = factoredObjective(A, B, obs, weights, ws, gradA, gradB, backend, reg));
     if (t === 1) firstObjective = objective;
     const stop = evaluationStop(t, mse, objective, usePenalty, opts, model, firstObjective);
     if (stop) return stop;

@@ -104,12 +104,12 @@ test('the ratio model rank must be supported by the data: the error says how man
   assert.equal(supportedRank(529, 40, 30), 8);
   assert.equal(supportedRank(10, 40, 30), 0);
   assert.throws(
-    () => complete(observed, { method: 'ratio', ranks: [12] }),
+    () => complete(observed, { method: 'ratio', ranks: [12], weightDecays: [0] }),
     /ratio: rank 12 on a 40×30 matrix has k\(m\+n−k\) = 696 free parameters and needs at least that many observed entries .*the fit sees \d+ .*largest rank these data support is \d+/,
   );
   assert.throws(() => complete(observed, { method: 'soft-impute', ranks: [31] }), /rank must be an integer in 1\.\.30/);
   const tiny = labelObservations(['a', 'b', 'c', 'a', 'b'], ['x', 'y', 'z', 'y', 'z'], [1, 2, 3, 4, 5]);
-  assert.throws(() => complete(tiny, { method: 'ratio', validation: 0.2 }), /even rank 1 on a 3×3 matrix needs at least m\+n−1 = 5 observed entries/);
+  assert.throws(() => complete(tiny, { method: 'ratio', validation: 0.2, weightDecays: [0] }), /even rank 1 on a 3×3 matrix needs at least m\+n−1 = 5 observed entries/);
   assert.throws(() => complete(tiny, { validation: 0.05 }), /too few observed entries \(5\) to hold out a validation split of 0\.05: need at least 10/); // round(0.05 × 10) = 1 held out, 9 to fit
 });
 
