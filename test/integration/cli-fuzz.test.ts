@@ -126,6 +126,8 @@ const FLAGS: Record<string, Flag[]> = {
     ['--validation', v(['0.1', '0.3', '0.5'], realNumber)], ['--seed', v(ints(0, 3), smallNumber)], ['--max-steps', v(ints(1, 6), smallNumber)],
     ['--lr', v(['1e-3', '0.1', '1e9'], realNumber)], ['--nuclear-weight', v(['0', '0.1'], realNumber)], ['--no-center', null], ['--no-clip', null],
     ['--no-keep-observed', null], ['--duplicates', v(['error', 'mean', 'last'])],
+    ['--weight-decay', v(['0', '0.1', '0,0.3'], realNumber)], ['--weighting', v(['none', 'frequency', 'uniform'])], ['--decay', v(['loss', 'decoupled', 'l2'])],
+    ['--report', fc.constant(null).map(() => path(`report-${serial++}.html`))],
   ],
   sweep: [
     ['--out', output], ['--workers', v(['1'], fc.constantFrom('0', '-1', 'abc', '1e400', '999'))], ['--resume', null], ['--force', null],
