@@ -4,8 +4,8 @@
 import { syntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
 import { maskIdentifiability } from '../data/identifiable.ts';
 import type { Observations } from '../data/observations.ts';
-import { gemm } from '../linalg/matrix.ts';
-import { getBackend } from '../linalg/backend.ts';
+import { gemm, type Matrix } from '../linalg/matrix.ts';
+import { getBackend, type Backend } from '../linalg/backend.ts';
 import { gnmr, type GnmrVariant } from '../solver/gnmr.ts';
 import { altmin } from '../solver/altmin.ts';
 import { scaledGd } from '../solver/scaled-gd.ts';
@@ -86,11 +86,26 @@ export function rankGivenWarning(obs: Observations, rank: number): string | unde
   return parts.length === 0 ? undefined : parts.join('; ');
 }
 
-/** Build the problem of `spec`, run GNMR at spec.givenRank and measure U·Vᵀ against the truth. */
-export function runGnmr(spec: GnmrRunSpec, hooks: RunHooks = {}): RankGivenRunResult {
+/** What every rank-given solver returns: the factors and its stopping facts (GNMR also its LSQR work). */
+interface RankGivenFit {
+  U: Matrix;
+  V: Matrix;
+  iterations: number;
+  seconds: number;
+  stopReason: RankGivenRunResult['stopReason'];
+  residual: number;
+  lsqrIterations?: number;
+}
+
+/** Build the problem of `spec`, fit it at spec.givenRank with `solve`, and measure U·Vᵀ against the truth. */
+function runRankGiven(
+  spec: GnmrRunSpec | AltminRunSpec | ScaledGdRunSpec,
+  hooks: RunHooks,
+  solve: (observations: Observations, common: { rank: number; signal?: AbortSignal; backend: Backend }) => RankGivenFit,
+): RankGivenRunResult {
   const problem = syntheticProblem(spec);
   const warning = rankGivenWarning(problem.observations, checkGivenRank(spec));
-  const r = gnmr(problem.observations, { rank: spec.givenRank, variant: spec.variant, maxIters: spec.maxIters, tol: spec.tol, signal: hooks.signal, backend: getBackend() });
+  const r = solve(problem.observations, { rank: spec.givenRank, signal: hooks.signal, backend: getBackend() });
   const X = gemm(r.U, r.V, { transB: true });
   hooks.onSolution?.(X);
   return {
@@ -100,55 +115,25 @@ export function runGnmr(spec: GnmrRunSpec, hooks: RunHooks = {}): RankGivenRunRe
     stopReason: r.stopReason,
     givenRank: spec.givenRank,
     residual: r.residual,
-    lsqrIterations: r.lsqrIterations,
+    ...(r.lsqrIterations === undefined ? {} : { lsqrIterations: r.lsqrIterations }),
     ...(warning === undefined ? {} : { warning }),
     settings: { ...spec },
   };
+}
+
+/** Build the problem of `spec`, run GNMR at spec.givenRank and measure U·Vᵀ against the truth. */
+export function runGnmr(spec: GnmrRunSpec, hooks: RunHooks = {}): RankGivenRunResult {
+  return runRankGiven(spec, hooks, (obs, common) => gnmr(obs, { ...common, variant: spec.variant, maxIters: spec.maxIters, tol: spec.tol }));
 }
 
 /** Build the problem of `spec`, run alternating least squares at spec.givenRank and measure U·Vᵀ against the truth. */
 export function runAltmin(spec: AltminRunSpec, hooks: RunHooks = {}): RankGivenRunResult {
-  const problem = syntheticProblem(spec);
-  const warning = rankGivenWarning(problem.observations, checkGivenRank(spec));
-  const r = altmin(problem.observations, { rank: spec.givenRank, maxIters: spec.maxIters, tol: spec.tol, signal: hooks.signal, backend: getBackend() });
-  const X = gemm(r.U, r.V, { transB: true });
-  hooks.onSolution?.(X);
-  return {
-    ...measureMatrix(X, problem),
-    iterations: r.iterations,
-    seconds: r.seconds,
-    stopReason: r.stopReason,
-    givenRank: spec.givenRank,
-    residual: r.residual,
-    ...(warning === undefined ? {} : { warning }),
-    settings: { ...spec },
-  };
+  return runRankGiven(spec, hooks, (obs, common) => altmin(obs, { ...common, maxIters: spec.maxIters, tol: spec.tol }));
 }
 
 /** Build the problem of `spec`, run ScaledGD at spec.givenRank and measure L·Rᵀ against the truth. */
 export function runScaledGd(spec: ScaledGdRunSpec, hooks: RunHooks = {}): RankGivenRunResult {
-  const problem = syntheticProblem(spec);
-  const warning = rankGivenWarning(problem.observations, checkGivenRank(spec));
-  const r = scaledGd(problem.observations, {
-    rank: spec.givenRank,
-    stepSize: spec.stepSize,
-    maxIters: spec.maxIters,
-    tol: spec.tol,
-    signal: hooks.signal,
-    backend: getBackend(),
-  });
-  const X = gemm(r.U, r.V, { transB: true });
-  hooks.onSolution?.(X);
-  return {
-    ...measureMatrix(X, problem),
-    iterations: r.iterations,
-    seconds: r.seconds,
-    stopReason: r.stopReason,
-    givenRank: spec.givenRank,
-    residual: r.residual,
-    ...(warning === undefined ? {} : { warning }),
-    settings: { ...spec },
-  };
+  return runRankGiven(spec, hooks, (obs, common) => scaledGd(obs, { ...common, stepSize: spec.stepSize, maxIters: spec.maxIters, tol: spec.tol }));
 }
 
 /** The given rank must be an integer in 1..n (a RangeError naming givenRank otherwise); returns it. */
