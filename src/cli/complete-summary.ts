@@ -1,14 +1,5 @@
 import type { CompletionReport, Trial } from '../complete/index.ts';
-
-/** The query part of a completion report (cells asked for and how many fell back to biases). */
-export interface QuerySummary {
-  cells: number;
-  unknownCells: number;
-  unknownRowCells: number;
-  unknownColCells: number;
-  unknownRowIds: number;
-  unknownColIds: number;
-}
+import type { QuerySummary } from '../report/complete.ts';
 
 /** The human-readable summary of a completion for stderr: data, every setting tried, the choice, the time. */
 export function formatSummary(r: CompletionReport, query: QuerySummary | null, wallSeconds: number): string {

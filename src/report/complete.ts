@@ -6,18 +6,20 @@ import type { CompletionReport, Trial } from '../complete/index.ts';
 import { esc } from './html.ts';
 import { renderSvg, type Figure } from './figures.ts';
 
+/** The query part of a completion report (cells asked for and how many fell back to biases). */
+export interface QuerySummary {
+  cells: number;
+  unknownCells: number;
+  unknownRowCells: number;
+  unknownColCells: number;
+  unknownRowIds: number;
+  unknownColIds: number;
+}
+
 /** What the command adds to a CompletionReport: the files, the query's fallback counts, the wall time. */
 export interface CompletionReportFile extends CompletionReport {
   input?: { file: string; format: string; names: readonly string[]; duplicates: string };
-  query?: {
-    file: string;
-    cells: number;
-    unknownCells: number;
-    unknownRowCells: number;
-    unknownColCells: number;
-    unknownRowIds: number;
-    unknownColIds: number;
-  } | null;
+  query?: (QuerySummary & { file: string }) | null;
   fallbackRule?: string;
   keepObserved?: boolean;
   outputs?: { predictions: string | null; matrix: string | null };
