@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   ATLAS_FULL,
@@ -20,7 +19,7 @@ import { renderReport } from '../report/html.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';
 import { intInRange } from './parse.ts';
-import { interruptedMessage, prepareOutputFolder, queueOf, queueNameFlag, queueUrlFlag, resumeArgs, runSweepCli } from './sweep-runner.ts';
+import { interruptedMessage, prepareOutputFolder, queueOf, queueNameFlag, queueUrlFlag, workersFlag, resumeArgs, runSweepCli } from './sweep-runner.ts';
 
 interface AtlasFlags {
   quick: boolean;
@@ -65,7 +64,7 @@ export function atlasCommand(): Command {
     )
     .option('--quick', 'the quick atlas: n=30, rank 2, m=270, 12,000 steps', false)
     .addOption(new Option('--out <dir>', 'folder for results.jsonl, atlas.json and index.html').default('atlas'))
-    .addOption(new Option('--workers <int>', 'worker threads').default(availableParallelism()).argParser(intInRange(1, 256)))
+    .addOption(workersFlag())
     .addOption(new Option('--optimizers <list>', `only these optimizers (comma-separated: ${OPTIMIZER_NAMES.join(', ')})`).argParser(nameList(OPTIMIZER_NAMES)))
     .addOption(new Option('--penalties <list>', `only these penalties (${ATLAS_PENALTIES.join(', ')})`).argParser(nameList(ATLAS_PENALTIES)))
     .addOption(new Option('--depths <list>', 'only these depths (1, 2, 3)').argParser(intList(1, 3)))

@@ -1,11 +1,9 @@
-import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { evaluateClaims, formatClaims, FULL_CLAIMS, QUICK_CLAIMS } from '../experiment/claims.ts';
 import { renderReport } from '../report/html.ts';
 import { writeFileAtomic } from './output.ts';
-import { intInRange } from './parse.ts';
 import { queueResumeFlags } from './worker-command.ts';
-import { formatSummary, interruptedMessage, prepareOutputFolder, queueOf, queueNameFlag, queueUrlFlag, runSweepCli } from './sweep-runner.ts';
+import { formatSummary, interruptedMessage, prepareOutputFolder, queueOf, queueNameFlag, queueUrlFlag, workersFlag, runSweepCli } from './sweep-runner.ts';
 
 interface ClaimsFlags {
   full: boolean;
@@ -28,7 +26,7 @@ export function claimsCommand(): Command {
     )
     .option('--full', 'the full protocol: n=100, rank 5, m from 1000 to 5000, 3 seeds', false)
     .addOption(new Option('--out <dir>', 'folder for results.jsonl and index.html').default('report'))
-    .addOption(new Option('--workers <int>', 'worker threads').default(availableParallelism()).argParser(intInRange(1, 256)))
+    .addOption(workersFlag())
     .option('--resume', 'continue an interrupted claims sweep in --out instead of starting afresh', false)
     .option('--force', 'start --out/results.jsonl afresh even if it holds runs', false)
     .option('--quiet', 'no progress on stderr', false)

@@ -1,11 +1,10 @@
-import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { formatPhase, phaseMethods, phaseSweep, phaseTable, PHASE_GRIDS, PHASE_SUCCESS, type PhaseGrid } from '../experiment/phase.ts';
 import { renderPhaseReport } from '../report/phase.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';
 import { intInRange, positiveNumber } from './parse.ts';
-import { interruptedMessage, prepareOutputFolder, queueOf, queueNameFlag, queueUrlFlag, resumeArgs, runSweepCli } from './sweep-runner.ts';
+import { interruptedMessage, prepareOutputFolder, queueOf, queueNameFlag, queueUrlFlag, workersFlag, resumeArgs, runSweepCli } from './sweep-runner.ts';
 
 interface PhaseFlags {
   grid: keyof typeof PHASE_GRIDS;
@@ -35,7 +34,7 @@ export function phaseCommand(): Command {
     .addOption(new Option('--seeds <int>', 'seeds 0..N−1 (default: the grid\'s)').argParser(intInRange(1, 1000)))
     .addOption(new Option('--success <x>', 'success: relError at most this').default(PHASE_SUCCESS).argParser(positiveNumber()))
     .addOption(new Option('--out <dir>', 'folder for results.jsonl and index.html').default('phase'))
-    .addOption(new Option('--workers <int>', 'worker threads').default(availableParallelism()).argParser(intInRange(1, 256)))
+    .addOption(workersFlag())
     .option('--resume', 'continue an interrupted phase sweep in --out instead of starting afresh', false)
     .option('--force', 'start afresh even if --out already holds results', false)
     .option('--quiet', 'no progress on stderr', false)

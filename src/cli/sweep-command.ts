@@ -1,12 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { countRuns, parseSweepSpec, SpecError, type SweepSpec } from '../experiment/spec.ts';
 import { SWEEP_MAX_RUNS } from '../defaults.ts';
 import { intInRange } from './parse.ts';
 import { queueResumeFlags } from './worker-command.ts';
 import { checkOutputs, fsReason } from './output.ts';
-import { formatSummary, interruptedMessage, queueOf, queueNameFlag, queueUrlFlag, runSweepCli } from './sweep-runner.ts';
+import { formatSummary, interruptedMessage, queueOf, queueNameFlag, queueUrlFlag, workersFlag, runSweepCli } from './sweep-runner.ts';
 
 interface SweepFlags {
   out: string;
@@ -25,7 +24,7 @@ export function sweepCommand(): Command {
     .description('run a sweep spec (methods × sample counts × seeds) on worker threads; one JSON line per finished run')
     .argument('<spec.json>', 'the sweep spec (see docs/cli.md: n, rank, samples, seeds, methods)')
     .addOption(new Option('--out <file>', 'results file (JSON Lines)').default('results.jsonl'))
-    .addOption(new Option('--workers <int>', 'worker threads').default(availableParallelism()).argParser(intInRange(1, 256)))
+    .addOption(workersFlag())
     .option('--resume', 'keep the results file and skip the runs it already holds', false)
     .option('--force', 'start the results file afresh even if it holds runs', false)
     .option('--quiet', 'no progress on stderr', false)

@@ -1,13 +1,14 @@
-import { sweep, type SweepOptions, type SweepSummary } from '../experiment/sweep.ts';
-import { queueSweep } from '../experiment/queue-sweep.ts';
-import { redisTarget } from '../experiment/queue.ts';
-import type { SweepSpec } from '../experiment/spec.ts';
-import { summarize } from '../report/data.ts';
 import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { DEFAULT_QUEUE_NAME } from '../experiment/queue.ts';
+import { queueSweep } from '../experiment/queue-sweep.ts';
+import { DEFAULT_QUEUE_NAME, redisTarget } from '../experiment/queue.ts';
+import type { SweepSpec } from '../experiment/spec.ts';
+import { sweep, type SweepOptions, type SweepSummary } from '../experiment/sweep.ts';
+import { summarize } from '../report/data.ts';
 import { checkOutputs, ensureFolder, removeFolders } from './output.ts';
+import { intInRange } from './parse.ts';
 import { createProgressReporter } from './progress.ts';
 import { queueNameOption, redisUrlOption } from './worker-command.ts';
 
@@ -104,6 +105,11 @@ export function resumeArgs(argv: readonly string[]): string[] {
     kept.push(a);
   }
   return kept;
+}
+
+/** The `--workers N` option of every sweep-running command: worker threads, default one per core. */
+export function workersFlag(): Option {
+  return new Option('--workers <int>', 'worker threads').default(availableParallelism()).argParser(intInRange(1, 256));
 }
 
 /** The `--queue URL` option of every sweep-running command (sweep, claims, atlas, phase). */
