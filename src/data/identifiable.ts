@@ -29,3 +29,22 @@ export function maskIdentifiability(obs: Pick<Observations, 'shape' | 'rows' | '
   for (let j = 0; j < n2; j++) if (colCount[j] < rank) thinCols++;
   return { identifiable: thinRows === 0 && thinCols === 0, thinRows, thinCols };
 }
+
+/**
+ * A warning when observations `obs` cannot determine a rank-r completion, whatever the method: more degrees of
+ * freedom r(n₁ + n₂ − r) than observed entries (the fit is not unique), or rows or columns seen fewer than r times
+ * (their factors are not determined). `what` names where r came from ("given rank", "estimated rank"). Undefined
+ * when neither holds. Cost O(|Ω| + n₁ + n₂).
+ */
+export function rankWarning(obs: Pick<Observations, 'shape' | 'rows' | 'cols'>, rank: number, what: string): string | undefined {
+  const [n1, n2] = obs.shape;
+  const m = obs.rows.length;
+  const parts: string[] = [];
+  const dof = rank * (n1 + n2 - rank);
+  if (dof > m) parts.push(`${what} ${rank} has r(n₁+n₂−r) = ${dof} degrees of freedom, more than the ${m} observed entries: the completion is not unique`);
+  const { thinRows, thinCols } = maskIdentifiability(obs, rank);
+  if (thinRows + thinCols > 0) {
+    parts.push(`${thinRows} rows and ${thinCols} columns have fewer than ${rank} observed entries: no method can recover them (--masks identifiable redraws such masks)`);
+  }
+  return parts.length === 0 ? undefined : parts.join('; ');
+}

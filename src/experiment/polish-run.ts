@@ -3,6 +3,7 @@
 // end of training try once more with any gap. The result is measured on the polished factors when a rank was
 // confirmed, on the trained W otherwise (with a warning).
 import type { Observations } from '../data/observations.ts';
+import { rankWarning } from '../data/identifiable.ts';
 import { POLISH_DEFAULTS } from '../defaults.ts';
 import type { Factors } from '../solver/gnmr.ts';
 import { polish, type PolishAttempt, type ThinSvd } from '../solver/polish.ts';
@@ -119,8 +120,14 @@ export function polishedRun<T extends { iterations: number; stopReason: StopReas
         seconds,
       };
       const interrupted = r.stopReason === 'interrupted';
-      const warning =
-        a || !finished
+      // A confirmed rank the mask cannot support (thin rows or columns, too few entries) fits Ω without being
+      // determined by it: say so rather than report a silent success.
+      const warning = a
+        ? (() => {
+            const w = rankWarning(ctx.observations, a.rank, 'estimated rank');
+            return w === undefined ? undefined : `polish: estimated rank ${a.rank}: ${w}; the polished fit is not determined by the data`;
+          })()
+        : !finished
           ? undefined
           : interrupted
             ? 'polish: interrupted before a rank was confirmed; the result is the trained W'

@@ -2,7 +2,7 @@
 // (src/solver/altmin.ts), told the rank (`givenRank`, default the true rank). Same problem, metrics and JSON as
 // every other method, plus the fit on Ω and a warning when the data cannot determine the answer.
 import { syntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
-import { maskIdentifiability } from '../data/identifiable.ts';
+import { rankWarning } from '../data/identifiable.ts';
 import type { Observations } from '../data/observations.ts';
 import { gemm, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
@@ -68,22 +68,9 @@ export function scaledGdDefaults(input: Partial<ScaledGdRunSpec>, problem: Synth
   return { ...problem, method: 'scaled-gd', givenRank: input.rank ?? problem.rank, ...SCALED_GD_DEFAULTS };
 }
 
-/**
- * A warning when observations `obs` cannot determine a rank-r completion, whatever the method: more degrees of
- * freedom r(n₁ + n₂ − r) than observed entries (the fit is not unique), or rows or columns seen fewer than r times
- * (their factors are not determined). Undefined when neither holds.
- */
+/** rankWarning for the rank a rank-given method was told (see data/identifiable.ts). */
 export function rankGivenWarning(obs: Observations, rank: number): string | undefined {
-  const [n1, n2] = obs.shape;
-  const m = obs.values.length;
-  const parts: string[] = [];
-  const dof = rank * (n1 + n2 - rank);
-  if (dof > m) parts.push(`given rank ${rank} has r(n₁+n₂−r) = ${dof} degrees of freedom, more than the ${m} observed entries: the completion is not unique`);
-  const { thinRows, thinCols } = maskIdentifiability(obs, rank);
-  if (thinRows + thinCols > 0) {
-    parts.push(`${thinRows} rows and ${thinCols} columns have fewer than ${rank} observed entries: no method can recover them (--masks identifiable redraws such masks)`);
-  }
-  return parts.length === 0 ? undefined : parts.join('; ');
+  return rankWarning(obs, rank, 'given rank');
 }
 
 /** What every rank-given solver returns: the factors and its stopping facts (GNMR also its LSQR work). */

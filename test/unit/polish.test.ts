@@ -143,6 +143,14 @@ test('--polish where no rank can be confirmed (far too few entries): the trained
   assert.notEqual(r.stopReason, 'polished');
 });
 
+test('--polish on a mask with a thin row: the rank it confirms fits Ω but cannot fix that row, and the result says so', () => {
+  // n = 40, m = 240, seed 3: one row has fewer than 2 observed entries (uniform mask), yet the polish confirms rank 2.
+  const r = runSynthetic({ n: 40, rank: 2, samples: 240, seed: 3, maxIters: 4000, polish: true });
+  assert.equal(r.polish?.estimatedRank, 2);
+  assert.match(r.warning ?? '', /^polish: estimated rank 2: 1 rows and 0 columns have fewer than 2 observed entries.*not determined by the data$/);
+  assert.ok(r.relError > 1e-6, `a row seen once cannot be recovered, relError ${r.relError}`);
+});
+
 test('factoredErrorsExact agrees with the dense errors and resolves differences far below the Gram sums\' 1e-7 floor', async () => {
   const { factoredErrorsExact } = await import('../../src/metrics/index.ts');
   const { relativeErrorUnobserved } = await import('../../src/metrics/index.ts');
