@@ -78,6 +78,12 @@ export const GNMR_DEFAULTS = Object.freeze({
   maxIters: 100,
   /** Stop when ||P_Ω(UVᵀ) − b||/||b|| is at most this. */
   tol: 1e-14,
+  /**
+   * Iterations without a new lowest residual before giving up: here the whole cap. Gauss–Newton without a line
+   * search is not monotone far from the solution; at n = 100, r = 5, m = 1463 seed 4 the residual rose for 5
+   * iterations (0.21 → 4.6) and then converged to 3.6e-16 in 17 (docs/results.md). The lowest-residual iterate is returned.
+   */
+  patience: 100,
 } as const);
 
 /** Settings of ScaledGD (Tong, Ma & Chi 2021) as a synthetic method: step size 0.5 (their analysis allows ≤ 2/3). */

@@ -21,6 +21,8 @@ export interface GnmrRunSpec extends SyntheticSpec {
   maxIters: number;
   /** Stop when the relative residual on Ω is at most this. */
   tol: number;
+  /** Iterations without a new lowest residual before stopping (the lowest-residual iterate is returned). */
+  patience: number;
 }
 
 /** A synthetic problem solved by alternating least squares at a given rank. */
@@ -110,7 +112,7 @@ function runRankGiven(
 
 /** Build the problem of `spec`, run GNMR at spec.givenRank and measure U·Vᵀ against the truth. */
 export function runGnmr(spec: GnmrRunSpec, hooks: RunHooks = {}): RankGivenRunResult {
-  return runRankGiven(spec, hooks, (obs, common) => gnmr(obs, { ...common, variant: spec.variant, maxIters: spec.maxIters, tol: spec.tol }));
+  return runRankGiven(spec, hooks, (obs, common) => gnmr(obs, { ...common, variant: spec.variant, maxIters: spec.maxIters, tol: spec.tol, patience: spec.patience, returnBest: true }));
 }
 
 /** Build the problem of `spec`, run alternating least squares at spec.givenRank and measure U·Vᵀ against the truth. */

@@ -63,6 +63,10 @@ export interface GnmrOptions {
   maxIters?: number;
   /** Stop when the relative residual on Ω is at most this (default 1e-14). */
   tol?: number;
+  /** Stop ('stall') after this many iterations without a new lowest residual (default 5). */
+  patience?: number;
+  /** Also at the iteration cap, return the lowest-residual iterate instead of the last (default: only on a stall). */
+  returnBest?: boolean;
   /** LSQR's relative tolerances for each linearized problem (default 1e-14) and iteration cap (default 4·(n₁+n₂)r). */
   lsqrTol?: number;
   lsqrMaxIters?: number;
@@ -256,7 +260,7 @@ export function gnmrStep(
 
 /**
  * GNMR for completion of `obs` at rank opts.rank, from the spectral start (or opts.init), until the relative
- * residual on Ω is at most tol, has not gone below its best for 5 iterations (stall), or maxIters.
+ * residual on Ω is at most tol, has not gone below its best for `patience` iterations (stall; default 5), or maxIters.
  */
 export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
   const start = performance.now();
@@ -305,13 +309,13 @@ export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
     if (residual < best.residual) {
       best = { U, V, residual };
       sinceBest = 0;
-    } else if (++sinceBest >= 5) {
+    } else if (++sinceBest >= (opts.patience ?? 5)) {
       stopReason = 'stall';
       break;
     }
   }
   // A stalled or diverged run returns its lowest-residual iterate (the last one otherwise, which is that one too).
-  if (stopReason === 'stall') ({ U, V, residual } = best);
+  if (stopReason === 'stall' || (stopReason === 'max-iters' && opts.returnBest)) ({ U, V, residual } = best);
   return {
     U,
     V,

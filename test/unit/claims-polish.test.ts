@@ -31,7 +31,7 @@ function rec(name: string, samples: number, seed: number, relError: number, esti
     rank: 2,
     samples,
     seed,
-    settings: { n: 20, rank: 2, samples, seed, method: 'gnmr', givenRank: 2, variant: 'updating', maxIters: 10, tol: 1e-14 },
+    settings: { n: 20, rank: 2, samples, seed, method: 'gnmr', givenRank: 2, variant: 'updating', maxIters: 10, tol: 1e-14, patience: 10 },
     recordSpectrumEvery: 0,
     metrics: { relError, relErrorUnobserved: relError, trainMSE: 0, effectiveRank: 2, nuclearNorm: 1, ratio: 1, iterations: 1, seconds: 0, stopReason: 'max-iters', ...polish } as RunRecord['metrics'],
     finishedAt: '2026-01-01T00:00:00.000Z',

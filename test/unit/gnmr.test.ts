@@ -233,3 +233,22 @@ test('scaledGd on a fully observed matrix contracts the error by about 1 − η 
     assert.ok(rate > 0.4 && rate < 0.6, `κ = ${s[0] / s[2]}: rate ${rate} (${errors.map((e) => e.toExponential(1))})`);
   }
 });
+
+test('gnmr patience: a stall stop comes exactly `patience` iterations after the lowest residual, which is what it returns; returnBest does the same at the cap', () => {
+  // n = 30, r = 2, m = 150 (ρ ≈ 1.3), seed 1: from the spectral start the residual rises and falls without converging.
+  const obs = syntheticProblem({ n: 30, rank: 2, samples: 150, seed: 1, masks: 'identifiable' }).observations;
+  const argmin = (h: number[]): number => h.indexOf(Math.min(...h));
+  for (const patience of [3, 5, 8]) {
+    const g = gnmr(obs, { rank: 2, patience });
+    assert.equal(g.stopReason, 'stall');
+    assert.equal(g.iterations - argmin(g.residualHistory), patience);
+    assert.equal(g.residual, Math.min(...g.residualHistory));
+  }
+  const long = gnmr(obs, { rank: 2, patience: 100, maxIters: 60, returnBest: true });
+  assert.equal(long.stopReason, 'max-iters');
+  assert.equal(long.iterations, 60);
+  assert.equal(long.residual, Math.min(...long.residualHistory));
+  assert.ok(long.residual < long.residualHistory[long.residualHistory.length - 1] || argmin(long.residualHistory) === 60);
+  const last = gnmr(obs, { rank: 2, patience: 100, maxIters: 60 });
+  assert.equal(last.residual, last.residualHistory[60], 'without returnBest the cap returns the last iterate');
+});

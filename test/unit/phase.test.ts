@@ -20,7 +20,7 @@ function rec(name: string, samples: number, seed: number, relError: number | nul
     rank: 5,
     samples,
     seed,
-    settings: { n: 100, rank: 5, samples, seed, method: 'gnmr', givenRank: 5, variant: 'updating', maxIters: 1, tol: 0 },
+    settings: { n: 100, rank: 5, samples, seed, method: 'gnmr', givenRank: 5, variant: 'updating', maxIters: 1, tol: 0, patience: 1 },
     recordSpectrumEvery: 0,
     metrics:
       relError === null
