@@ -1,7 +1,7 @@
 import type { Observations } from '../data/observations.ts';
 import type { LabeledObservations } from '../data/labels.ts';
 import { splitObservations } from '../data/split.ts';
-import { fitBiases, residualObservations, zeroBiases } from './biases.ts';
+import { fitBiases, residualObservations, zeroBiases, type Biases } from './biases.ts';
 import { COMPLETE_DEFAULTS } from '../defaults.ts';
 import { candidateRanks, type CompletionMethod, type RankContext } from './grid.ts';
 import { makePredictor, type CompletionParts, type Predictor } from './predictor.ts';
@@ -9,7 +9,7 @@ import { refit, type RefitSummary } from './refit.ts';
 import { DECAY_MODES, type DecayMode } from './factored-fit.ts';
 import { FACTORED_WEIGHTINGS, type FactoredWeighting } from '../solver/factored-train.ts';
 import { lowRankSpectrum, validationDiagnostics, type CompletionDiagnostics } from './diagnostics.ts';
-import { makeEvaluator, tuneBiases, tuneMethods, type CompleteProgress, type SearchSummary, type Trial } from './tune.ts';
+import { makeEvaluator, tuneBiases, tuneMethods, type CompleteProgress, type SearchSummary, type Trial, type TuningSettings } from './tune.ts';
 
 /** A method, or `auto`: the methods of AUTO_METHODS compared on the validation split. */
 export type MethodChoice = CompletionMethod | 'auto';
@@ -71,6 +71,11 @@ export interface CompletionReport {
   validation: { fraction: number; seed: number; entries: number; fitEntries: number };
   data: { rows: number; cols: number; observed: number; min: number; max: number };
   centered: boolean;
+  /**
+   * With centering on: the chosen setting's validation RMSE with the biases and with the mean alone (the same
+   * setting retuned on the mean-only residual), and which was kept (checkCentering).
+   */
+  centerCheck?: { biasesRMSE: number; meanOnlyRMSE: number; kept: 'biases' | 'mean' };
   clip: [number, number] | null;
   seconds: { tuning: number; fitting: number; total: number };
   notes: string[];
@@ -126,15 +131,28 @@ export function complete(input: Observations | LabeledObservations, options: Com
     progress: s.progress,
   });
   if (tuning.tried.length === 0) throw new RangeError(`no method could be tuned: ${notes.join('; ')}`);
-  const chosen = tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
-  const best = tuning.bestFit;
-  const checks = validationDiagnostics(fit, val, fitBias, best.L, best.R, clip);
+  let chosen = tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
+  let best = tuning.bestFit;
+  let siBest = tuning.softImpute;
+  // The biases were chosen alone; with the low-rank part the mean alone can do better (centerCheck).
+  const centerCheck = s.center ? checkCentering(fit, val, chosen, clip, { ...s, weightDecays }) : null;
+  if (centerCheck && centerCheck.kept === 'mean') {
+    chosen = centerCheck.tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
+    best = centerCheck.tuning.bestFit;
+    siBest = centerCheck.tuning.softImpute;
+    notes.push(
+      `centering: the mean alone (no row or column biases) gave validation RMSE ${centerCheck.meanOnlyRMSE.toFixed(4)} with the chosen setting, ` +
+        `against ${centerCheck.biasesRMSE.toFixed(4)} with the biases: kept the mean alone`,
+    );
+  }
+  const meanOnly = centerCheck?.kept === 'mean';
+  const checks = validationDiagnostics(fit, val, meanOnly ? centerCheck.bias : fitBias, best.L, best.R, clip);
   const tuned = performance.now();
 
   // Refit the chosen setting on every observed entry.
   const allBias = fitBiases(obs, biasLambda);
-  const biases = s.center ? allBias : zeroBiases(m, n);
-  const siState = tuning.softImpute?.trial === chosen ? tuning.softImpute.state : null;
+  const biases = !s.center ? zeroBiases(m, n) : meanOnly ? meanBiases(allBias) : allBias;
+  const siState = siBest?.trial === chosen ? siBest.state : null;
   const final = refit(residualObservations(obs, biases), chosen, siState, fitCount, s, s.progress);
   notes.push(...final.notes);
   const allRange = valueRange(obs.values);
@@ -149,18 +167,55 @@ export function complete(input: Observations | LabeledObservations, options: Com
     method: chosen.method,
     chosen: { ...chosen, biasLambda, ...(chosen.method === 'ratio' && s.nuclearWeight > 0 ? { nuclearWeight: s.nuclearWeight } : {}) },
     refit: summary,
-    tried: tuning.tried,
+    tried: centerCheck ? [...tuning.tried, ...centerCheck.tuning.tried] : tuning.tried,
     searches: tuning.searches,
     biasTrials: bias.trials.map(({ lambda, validationRMSE: v }) => ({ lambda, validationRMSE: v })),
     validation: { fraction: s.fraction, seed: s.seed, entries: val.values.length, fitEntries: fitCount },
     data: { rows: m, cols: n, observed: count, min: allRange[0], max: allRange[1] },
     centered: s.center,
+    ...(centerCheck ? { centerCheck: { biasesRMSE: centerCheck.biasesRMSE, meanOnlyRMSE: centerCheck.meanOnlyRMSE, kept: centerCheck.kept } } : {}),
     clip: parts.clip ? [parts.clip[0], parts.clip[1]] : null,
     seconds: { tuning: (tuned - started) / 1000, fitting: (finished - tuned) / 1000, total: (finished - started) / 1000 },
     notes,
     diagnostics: { ...checks, singularValues: lowRankSpectrum(final.L, final.R) },
   };
   return { ...predictor, method: chosen.method, report, parts };
+}
+
+/** Biases reduced to their mean (no row or column terms), for `centerCheck.kept === 'mean'`. */
+function meanBiases(b: Biases): Biases {
+  return { mean: b.mean, row: new Float64Array(b.row.length), col: new Float64Array(b.col.length), lambda: Infinity };
+}
+
+/**
+ * Whether the row and column biases help the chosen setting. They are tuned alone, before any low-rank part, so
+ * they soak up what a low-rank part would fit better: on a matrix with no biases (the scale problem of
+ * bench/scale.ts) the fitted b_i are row means of a few dozen noisy values, a rank-2 perturbation a rank-k model
+ * of the residual cannot undo (about 0.25σ² of test MSE at 49 ratings per row). The chosen setting (its method,
+ * rank, λ, ω, weighting and step budget; soft-impute's whole λ path at its rank cap) is retuned on the residual of
+ * the mean alone and kept when its validation RMSE is lower. Cost: one more tuning of one setting.
+ */
+function checkCentering(
+  fit: Observations,
+  val: Observations,
+  chosen: Trial,
+  clip: [number, number] | null,
+  s: Omit<TuningSettings, 'methods' | 'evaluate'>,
+): { bias: Biases; biasesRMSE: number; meanOnlyRMSE: number; kept: 'biases' | 'mean'; tuning: ReturnType<typeof tuneMethods> } {
+  const bias = meanBiases(fitBiases(fit, 0, 0));
+  const mth = chosen.method;
+  const one = <T>(x: T): Map<CompletionMethod, readonly T[]> => new Map([[mth, [x]]]);
+  const tuning = tuneMethods(residualObservations(fit, bias), one(chosen.rank), mth === 'soft-impute' ? undefined : [chosen.lambda], {
+    ...s,
+    methods: [mth],
+    maxSteps: chosen.budget ?? s.maxSteps,
+    weightDecays: one(chosen.weightDecay ?? 0),
+    weightings: one(chosen.weighting ?? 'none'),
+    evaluate: makeEvaluator(fit, val, bias, clip),
+  });
+  for (const t of tuning.tried) t.centering = 'mean';
+  const meanOnlyRMSE = tuning.tried.length > 0 ? Math.min(...tuning.tried.map((t) => t.validationRMSE)) : Infinity;
+  return { bias, biasesRMSE: chosen.validationRMSE, meanOnlyRMSE, kept: meanOnlyRMSE < chosen.validationRMSE ? 'mean' : 'biases', tuning };
 }
 
 /**

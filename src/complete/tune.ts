@@ -24,6 +24,8 @@ export interface Trial {
   weighting?: FactoredWeighting;
   /** Gradient methods: the step budget of this run (successive halving's rung). */
   budget?: number;
+  /** 'mean': tried on the residual of the mean alone, no row or column biases (complete's centering check). */
+  centering?: 'mean';
   /** Gradient methods: validation RMSE at every evaluation (every evalEvery steps), the curve early stopping read. */
   curve?: { step: number; validationRMSE: number }[];
 }
