@@ -3,13 +3,13 @@ import type { LabeledObservations } from '../data/labels.ts';
 import { splitObservations } from '../data/split.ts';
 import { fitBiases, residualObservations, zeroBiases, type Biases } from './biases.ts';
 import { COMPLETE_DEFAULTS } from '../defaults.ts';
-import { candidateRanks, type CompletionMethod, type RankContext } from './grid.ts';
+import { candidateRanks, fitGridToBudget, NUCLEAR_FRACTIONS, RATIO_LAMBDAS, type CompletionMethod, type RankContext } from './grid.ts';
 import { makePredictor, type CompletionParts, type Predictor } from './predictor.ts';
 import { refit, type RefitSummary } from './refit.ts';
 import { DECAY_MODES, type DecayMode } from './factored-fit.ts';
 import { FACTORED_WEIGHTINGS, type FactoredWeighting } from '../solver/factored-train.ts';
 import { lowRankSpectrum, validationDiagnostics, type CompletionDiagnostics } from './diagnostics.ts';
-import { makeEvaluator, tuneBiases, tuneMethods, type CompleteProgress, type SearchSummary, type Trial, type TuningSettings } from './tune.ts';
+import { halvingSchedule, makeEvaluator, tuneBiases, tuneMethods, type CompleteProgress, type SearchSummary, type Trial, type TuningSettings } from './tune.ts';
 
 /** A method, or `auto`: the methods of AUTO_METHODS compared on the validation split. */
 export type MethodChoice = CompletionMethod | 'auto';
@@ -54,6 +54,11 @@ export interface CompleteOptions {
   /** Gradient methods: evaluate on validation every evalEvery steps; stop after `patience` evaluations without gain. */
   evalEvery?: number;
   patience?: number;
+  /**
+   * Gradient methods: the planned work of the default search (Σ candidates × steps × |Ω_fit| × rank, searchWork)
+   * above which its ω and weighting lists are shortened (fitGridToBudget; default COMPLETE_DEFAULTS.searchBudget).
+   */
+  searchBudget?: number;
   /** Progress of tuning and of the final fit. */
   onProgress?: (event: CompleteProgress) => void;
 }
@@ -124,9 +129,25 @@ export function complete(input: Observations | LabeledObservations, options: Com
   meanSquare /= fitCount;
   const weightDecays = new Map(s.weightDecays);
   if (!options.weightDecays) weightDecays.set('ratio', COMPLETE_DEFAULTS.ratioWeightDecayFractions.map((f) => Number((f * meanSquare).toPrecision(3))));
+  // A large problem gets a shorter default grid, its planned work held near the budget (fitGridToBudget).
+  const weightings = new Map(s.weightings);
+  for (const mth of ['ratio', 'nuclear'] as const) {
+    if (!s.methods.includes(mth)) continue;
+    const ks = plan.ranks.get(mth) ?? [];
+    const lambdaCount = options.lambdas?.length ?? (mth === 'ratio' ? RATIO_LAMBDAS.length : NUCLEAR_FRACTIONS.length);
+    const cut = fitGridToBudget(
+      { weightDecays: weightDecays.get(mth) ?? [0], weightings: weightings.get(mth) ?? ['none'] },
+      { weightDecays: options.weightDecays !== undefined, weightings: options.weightings !== undefined },
+      { ranks: ks, lambdas: lambdaCount, fitCount, budget: s.searchBudget, schedule: (c) => halvingSchedule(c, s.maxSteps) },
+    );
+    weightDecays.set(mth, cut.grid.weightDecays);
+    weightings.set(mth, cut.grid.weightings);
+    if (cut.note) notes.push(`${mth}: ${cut.note}`);
+  }
   const tuning = tuneMethods(fitResid, plan.ranks, options.lambdas, {
     ...s,
     weightDecays,
+    weightings,
     evaluate: makeEvaluator(fit, val, fitBias, clip),
     progress: s.progress,
   });
@@ -135,7 +156,7 @@ export function complete(input: Observations | LabeledObservations, options: Com
   let best = tuning.bestFit;
   let siBest = tuning.softImpute;
   // The biases were chosen alone; with the low-rank part the mean alone can do better (centerCheck).
-  const centerCheck = s.center ? checkCentering(fit, val, chosen, clip, { ...s, weightDecays }) : null;
+  const centerCheck = s.center ? checkCentering(fit, val, chosen, clip, { ...s, weightDecays, weightings }) : null;
   if (centerCheck && centerCheck.kept === 'mean') {
     chosen = centerCheck.tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
     best = centerCheck.tuning.bestFit;
@@ -270,6 +291,7 @@ function resolveOptions(options: CompleteOptions, count: number) {
       ['nuclear', checkWeightings(options.weightings ?? D.nuclearWeightings)],
     ]),
     decay: checkDecay(options.decay ?? D.decay),
+    searchBudget: checkBudget(options.searchBudget ?? D.searchBudget),
     progress: options.onProgress ?? ((): void => {}),
   };
 }
@@ -285,6 +307,11 @@ function checkWeightings(xs: readonly FactoredWeighting[]): readonly FactoredWei
     throw new RangeError(`weightings must be a non-empty list of ${FACTORED_WEIGHTINGS.join(', ')}, got [${xs.join(', ')}]`);
   }
   return xs;
+}
+
+function checkBudget(x: number): number {
+  if (!(x > 0)) throw new RangeError(`searchBudget must be a number > 0, got ${x}`);
+  return x;
 }
 
 function checkDecay(x: DecayMode): DecayMode {

@@ -1,3 +1,5 @@
+import type { FactoredWeighting } from '../solver/factored-train.ts';
+
 /** The completion methods: L∗/F + Adam on A·B^T, rank-restricted soft-impute (ALS), nuclear norm + Adam on A·B^T. */
 export type CompletionMethod = 'ratio' | 'soft-impute' | 'nuclear';
 
@@ -14,7 +16,7 @@ export const DEFAULT_RANK_CAP = 20;
 const PATH_RATIO = 0.8;
 const PATH_LENGTH = 31;
 /** nuclear's default λ, as fractions of 2λ_max/|Ω| (the soft-impute λ_max in mean-squared-error units). */
-const NUCLEAR_FRACTIONS: readonly number[] = [0.3, 0.1, 0.03];
+export const NUCLEAR_FRACTIONS: readonly number[] = [0.3, 0.1, 0.03];
 
 /**
  * The largest rank k whose factored model has no more free parameters than there are observations:
@@ -95,4 +97,52 @@ function checkRank(k: number, m: number, n: number): void {
   if (!Number.isInteger(k) || k < 1 || k > Math.min(m, n)) {
     throw new RangeError(`rank must be an integer in 1..${Math.min(m, n)} (min(m, n) of the ${m}×${n} matrix), got ${k}`);
   }
+}
+
+/**
+ * The work of a gradient search in the unit of SEARCH_BUDGET: Σ over rungs of candidates × step budget × |Ω_fit| × the
+ * candidates' mean rank (the data term's cost per step is ~6|Ω|k flops; the penalty's O((m+n)k²) is left out).
+ * `rungs` as halvingSchedule gives them. Cost O(rungs).
+ */
+export function searchWork(rungs: readonly { candidates: number; budget: number }[], fitCount: number, meanRank: number): number {
+  return rungs.reduce((a, g) => a + g.candidates * g.budget, 0) * fitCount * meanRank;
+}
+
+/** One gradient method's candidate lists that a budget may shorten: weight decays ω and weightings. */
+export interface SearchGrid {
+  weightDecays: readonly number[];
+  weightings: readonly FactoredWeighting[];
+}
+
+/**
+ * A default gradient grid shortened until its planned work (searchWork of `schedule`, the halving schedule of
+ * ranks × λ × ω × weightings candidates) is within `budget`, in this order: only the first weighting, then the first
+ * two ω, then the first ω. Lists the user gave (`fixed`) are kept. Returns the grid and a note when it was cut (the
+ * ranks are never cut: choosing the rank is the point). Cost O(steps of the loop), a handful.
+ */
+export function fitGridToBudget(
+  grid: SearchGrid,
+  fixed: { weightDecays: boolean; weightings: boolean },
+  ctx: { ranks: readonly number[]; lambdas: number; fitCount: number; budget: number; schedule: (count: number) => { candidates: number; budget: number }[] },
+): { grid: SearchGrid; note: string | null } {
+  const meanRank = ctx.ranks.reduce((a, k) => a + k, 0) / Math.max(1, ctx.ranks.length);
+  const work = (g: SearchGrid): number => searchWork(ctx.schedule(ctx.ranks.length * ctx.lambdas * g.weightDecays.length * g.weightings.length), ctx.fitCount, meanRank);
+  const cuts: ((g: SearchGrid) => SearchGrid)[] = [
+    (g) => (fixed.weightings ? g : { ...g, weightings: g.weightings.slice(0, 1) }),
+    (g) => (fixed.weightDecays ? g : { ...g, weightDecays: g.weightDecays.slice(0, 2) }),
+    (g) => (fixed.weightDecays ? g : { ...g, weightDecays: g.weightDecays.slice(0, 1) }),
+  ];
+  const before = work(grid);
+  let g = grid;
+  for (const cut of cuts) {
+    if (work(g) <= ctx.budget) break;
+    g = cut(g);
+  }
+  if (g === grid) return { grid, note: null };
+  return {
+    grid: g,
+    note:
+      `search cut to its budget: the full grid's planned work ${before.toExponential(2)} rating·rank·steps is over ${ctx.budget.toExponential(2)}, ` +
+      `so ω ∈ {${g.weightDecays.join(', ')}} and weighting ${g.weightings.join(', ')} only (planned ${work(g).toExponential(2)})`,
+  };
 }
