@@ -129,25 +129,28 @@ export function complete(input: Observations | LabeledObservations, options: Com
   meanSquare /= fitCount;
   const weightDecays = new Map(s.weightDecays);
   if (!options.weightDecays) weightDecays.set('ratio', COMPLETE_DEFAULTS.ratioWeightDecayFractions.map((f) => Number((f * meanSquare).toPrecision(3))));
-  // A large problem gets a shorter default grid, its planned work held near the budget (fitGridToBudget).
+  // A large problem gets a shorter default search, its planned work held near the budget (fitGridToBudget).
   const weightings = new Map(s.weightings);
+  let { lr, maxSteps } = s;
   for (const mth of ['ratio', 'nuclear'] as const) {
     if (!s.methods.includes(mth)) continue;
     const ks = plan.ranks.get(mth) ?? [];
     const lambdaCount = options.lambdas?.length ?? (mth === 'ratio' ? RATIO_LAMBDAS.length : NUCLEAR_FRACTIONS.length);
     const cut = fitGridToBudget(
-      { weightDecays: weightDecays.get(mth) ?? [0], weightings: weightings.get(mth) ?? ['none'] },
-      { weightDecays: options.weightDecays !== undefined, weightings: options.weightings !== undefined },
-      { ranks: ks, lambdas: lambdaCount, fitCount, budget: s.searchBudget, schedule: (c) => halvingSchedule(c, s.maxSteps) },
+      { weightDecays: weightDecays.get(mth) ?? [0], weightings: weightings.get(mth) ?? ['none'], lr: s.lr, maxSteps: s.maxSteps },
+      { weightDecays: options.weightDecays !== undefined, weightings: options.weightings !== undefined, lr: options.lr !== undefined, maxSteps: options.maxSteps !== undefined },
+      { ranks: ks, lambdas: lambdaCount, fitCount, budget: s.searchBudget, schedule: (c, steps) => halvingSchedule(c, steps) },
     );
     weightDecays.set(mth, cut.grid.weightDecays);
     weightings.set(mth, cut.grid.weightings);
+    // One rate and step cap for every gradient method (auto runs one of them, ratio).
+    lr = Math.max(lr, cut.grid.lr);
+    maxSteps = Math.min(maxSteps, cut.grid.maxSteps);
     if (cut.note) notes.push(`${mth}: ${cut.note}`);
   }
+  const t = { ...s, lr, maxSteps, weightDecays, weightings };
   const tuning = tuneMethods(fitResid, plan.ranks, options.lambdas, {
-    ...s,
-    weightDecays,
-    weightings,
+    ...t,
     evaluate: makeEvaluator(fit, val, fitBias, clip),
     progress: s.progress,
   });
@@ -156,7 +159,7 @@ export function complete(input: Observations | LabeledObservations, options: Com
   let best = tuning.bestFit;
   let siBest = tuning.softImpute;
   // The biases were chosen alone; with the low-rank part the mean alone can do better (centerCheck).
-  const centerCheck = s.center ? checkCentering(fit, val, chosen, clip, { ...s, weightDecays, weightings }) : null;
+  const centerCheck = s.center ? checkCentering(fit, val, chosen, clip, t) : null;
   if (centerCheck && centerCheck.kept === 'mean') {
     chosen = centerCheck.tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
     best = centerCheck.tuning.bestFit;
@@ -174,7 +177,7 @@ export function complete(input: Observations | LabeledObservations, options: Com
   const allBias = fitBiases(obs, biasLambda);
   const biases = !s.center ? zeroBiases(m, n) : meanOnly ? meanBiases(allBias) : allBias;
   const siState = siBest?.trial === chosen ? siBest.state : null;
-  const final = refit(residualObservations(obs, biases), chosen, siState, fitCount, s, s.progress);
+  const final = refit(residualObservations(obs, biases), chosen, siState, fitCount, t, s.progress);
   notes.push(...final.notes);
   const allRange = valueRange(obs.values);
   const parts: CompletionParts = { rowIds, colIds, biases, fallback: allBias, L: final.L, R: final.R, clip: s.clipOn ? allRange : null };

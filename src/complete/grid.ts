@@ -108,29 +108,39 @@ export function searchWork(rungs: readonly { candidates: number; budget: number 
   return rungs.reduce((a, g) => a + g.candidates * g.budget, 0) * fitCount * meanRank;
 }
 
-/** One gradient method's candidate lists that a budget may shorten: weight decays ω and weightings. */
+/** One gradient method's search that a budget may shorten: its ω and weighting lists, Adam's rate and the step cap. */
 export interface SearchGrid {
   weightDecays: readonly number[];
   weightings: readonly FactoredWeighting[];
+  lr: number;
+  maxSteps: number;
 }
 
+/** How much faster the last cut of fitGridToBudget runs: the learning rate times this, the step cap divided by it. */
+export const BUDGET_SPEEDUP = 3;
+
 /**
- * A default gradient grid shortened until its planned work (searchWork of `schedule`, the halving schedule of
- * ranks × λ × ω × weightings candidates) is within `budget`, in this order: only the first weighting, then the first
- * two ω, then the first ω. Lists the user gave (`fixed`) are kept. Returns the grid and a note when it was cut (the
- * ranks are never cut: choosing the rank is the point). Cost O(steps of the loop), a handful.
+ * A default gradient search shortened until its planned work (searchWork of `schedule`, the halving schedule of the
+ * ranks × λ × ω × weightings candidates at the step cap) is within `budget`, in this order: only the first weighting,
+ * then the first two ω, then the first ω, then Adam's rate × BUDGET_SPEEDUP and the step cap ÷ BUDGET_SPEEDUP (Adam
+ * moves each coordinate by about lr a step, so the same distance in a third of the steps; on the tenth-size scale
+ * problem, seed 0, the same validation RMSE, 0.3611, at step 125 instead of 300). What the user gave (`fixed`) is
+ * kept; the ranks are never cut (choosing the rank is the point). Returns the search and a note when it was cut.
+ * Cost O(1): four cuts at most.
  */
 export function fitGridToBudget(
   grid: SearchGrid,
-  fixed: { weightDecays: boolean; weightings: boolean },
-  ctx: { ranks: readonly number[]; lambdas: number; fitCount: number; budget: number; schedule: (count: number) => { candidates: number; budget: number }[] },
+  fixed: { weightDecays: boolean; weightings: boolean; lr: boolean; maxSteps: boolean },
+  ctx: { ranks: readonly number[]; lambdas: number; fitCount: number; budget: number; schedule: (count: number, maxSteps: number) => { candidates: number; budget: number }[] },
 ): { grid: SearchGrid; note: string | null } {
   const meanRank = ctx.ranks.reduce((a, k) => a + k, 0) / Math.max(1, ctx.ranks.length);
-  const work = (g: SearchGrid): number => searchWork(ctx.schedule(ctx.ranks.length * ctx.lambdas * g.weightDecays.length * g.weightings.length), ctx.fitCount, meanRank);
+  const work = (g: SearchGrid): number =>
+    searchWork(ctx.schedule(ctx.ranks.length * ctx.lambdas * g.weightDecays.length * g.weightings.length, g.maxSteps), ctx.fitCount, meanRank);
   const cuts: ((g: SearchGrid) => SearchGrid)[] = [
     (g) => (fixed.weightings ? g : { ...g, weightings: g.weightings.slice(0, 1) }),
     (g) => (fixed.weightDecays ? g : { ...g, weightDecays: g.weightDecays.slice(0, 2) }),
     (g) => (fixed.weightDecays ? g : { ...g, weightDecays: g.weightDecays.slice(0, 1) }),
+    (g) => (fixed.lr || fixed.maxSteps ? g : { ...g, lr: g.lr * BUDGET_SPEEDUP, maxSteps: Math.max(1, Math.round(g.maxSteps / BUDGET_SPEEDUP)) }),
   ];
   const before = work(grid);
   let g = grid;
@@ -143,6 +153,6 @@ export function fitGridToBudget(
     grid: g,
     note:
       `search cut to its budget: the full grid's planned work ${before.toExponential(2)} rating·rank·steps is over ${ctx.budget.toExponential(2)}, ` +
-      `so ω ∈ {${g.weightDecays.join(', ')}} and weighting ${g.weightings.join(', ')} only (planned ${work(g).toExponential(2)})`,
+      `so ω ∈ {${g.weightDecays.join(', ')}}, weighting ${g.weightings.join(', ')}, lr ${g.lr}, step cap ${g.maxSteps} (planned ${work(g).toExponential(2)})`,
   };
 }

@@ -10,6 +10,7 @@ import { splitObservations } from '../../src/data/split.ts';
 import { ratingsProblem } from '../helpers/ratings.ts';
 import { createRng } from '../../src/random/index.ts';
 import { labelObservations } from '../../src/data/labels.ts';
+import { BUDGET_SPEEDUP, fitGridToBudget, searchWork } from '../../src/complete/grid.ts';
 import { oracleFloor, scaleProblem } from '../helpers/scale-problem.ts';
 
 test('halvingSchedule: rungs of ceil(n/3^r) candidates with 3× the steps, the last at the step cap', () => {
@@ -107,4 +108,28 @@ test('the scale problem, small: ratio chooses the true rank, within 10% of σ an
     assert.ok(rmse <= 1.1 * sigma, `seed ${seed}: test RMSE ${rmse / sigma} σ`);
     assert.ok(rmse <= 1.08 * floor, `seed ${seed}: test RMSE ${rmse / floor} × the oracle floor`);
   }
+});
+
+test('fitGridToBudget: the planned work Σ candidates × steps × |Ω_fit| × mean rank, cut in order until it fits', () => {
+  // 24 candidates (3 ranks × 4 ω × 2 weightings) at 1000 steps: rungs 24×111, 8×333, 3×1000 = 8328 steps.
+  assert.equal(searchWork(halvingSchedule(24, 1000), 1000, 10), 8328 * 1000 * 10);
+  const grid = { weightDecays: [0, 0.1, 0.17, 0.3], weightings: ['frequency', 'none'] as const, lr: 0.01, maxSteps: 1000 };
+  const free = { weightDecays: false, weightings: false, lr: false, maxSteps: false };
+  const ctx = (budget: number) => ({ ranks: [4, 10, 20], lambdas: 1, fitCount: 1000, budget, schedule: halvingSchedule });
+  const mean = 34 / 3;
+  const work = (count: number, steps: number) => searchWork(halvingSchedule(count, steps), 1000, mean);
+  // Within the budget: nothing cut, no note.
+  const same = fitGridToBudget(grid, free, ctx(work(24, 1000)));
+  assert.equal(same.grid, grid);
+  assert.equal(same.note, null);
+  // Just under the full work: only the weightings go (12 candidates).
+  const one = fitGridToBudget(grid, free, ctx(work(24, 1000) - 1));
+  assert.deepEqual(one.grid, { ...grid, weightings: ['frequency'] });
+  assert.match(one.note ?? '', /search cut to its budget/);
+  // Below everything: ω 0 alone, frequency, lr × 3 and a third of the steps.
+  const all = fitGridToBudget(grid, free, ctx(1));
+  assert.deepEqual(all.grid, { weightDecays: [0], weightings: ['frequency'], lr: 0.01 * BUDGET_SPEEDUP, maxSteps: Math.round(1000 / BUDGET_SPEEDUP) });
+  // What the user gave is kept.
+  const kept = fitGridToBudget(grid, { weightDecays: true, weightings: false, lr: true, maxSteps: false }, ctx(1));
+  assert.deepEqual(kept.grid, { ...grid, weightings: ['frequency'] });
 });
