@@ -38,9 +38,9 @@ export interface CompleteOptions {
   lambdas?: readonly number[];
   /** Candidate ridge weights of the biases (default 0, 1, 2, 5, 10, 20, 50). */
   biasLambdas?: readonly number[];
-  /** Gradient methods: step cap; the number of steps itself is chosen on validation (default 2000). */
+  /** Gradient methods: step cap; the number of steps itself is chosen on validation (default 1000; a third when searchBudget cuts it). */
   maxSteps?: number;
-  /** Gradient methods: Adam's learning rate (default 1e-3) and initial entry RMS of W (default 1e-3). */
+  /** Gradient methods: Adam's learning rate (default 1e-2; tripled when searchBudget cuts the steps) and initial entry RMS of W (default 1e-2). */
   lr?: number;
   initScale?: number;
   /** ratio only: an extra μ·||W||_* term, a magnitude control the scale-invariant L∗/F lacks (default 0). */
