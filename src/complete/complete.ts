@@ -2,8 +2,8 @@ import type { Observations } from '../data/observations.ts';
 import type { LabeledObservations } from '../data/labels.ts';
 import { splitObservations } from '../data/split.ts';
 import { fitBiases, residualObservations, zeroBiases, type Biases } from './biases.ts';
-import { COMPLETE_DEFAULTS } from '../defaults.ts';
-import { candidateRanks, fitGridToBudget, NUCLEAR_FRACTIONS, RATIO_LAMBDAS, type CompletionMethod, type RankContext } from './grid.ts';
+import { COMPLETE_DEFAULTS, COMPLETE_SOFT_IMPUTE_ALS } from '../defaults.ts';
+import { candidateRanks, fitGridToBudget, NUCLEAR_FRACTIONS, RATIO_LAMBDAS, softImputeBudgetCut, type CompletionMethod, type RankContext } from './grid.ts';
 import { makePredictor, type CompletionParts, type Predictor } from './predictor.ts';
 import { refit, type RefitSummary } from './refit.ts';
 import { DECAY_MODES, type DecayMode } from './factored-fit.ts';
@@ -148,7 +148,11 @@ export function complete(input: Observations | LabeledObservations, options: Com
     maxSteps = Math.min(maxSteps, cut.grid.maxSteps);
     if (cut.note) notes.push(`${mth}: ${cut.note}`);
   }
-  const t = { ...s, lr, maxSteps, weightDecays, weightings };
+  const siCut = s.methods.includes('soft-impute') && !options.lambdas
+    ? softImputeBudgetCut(plan.ranks.get('soft-impute') ?? [], COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters, fitCount, s.searchBudget)
+    : null;
+  if (siCut) notes.push(siCut.note);
+  const t = { ...s, lr, maxSteps, weightDecays, weightings, ...(siCut ? { softImputeCut: { stride: siCut.stride, maxIters: siCut.maxIters } } : {}) };
   const tuning = tuneMethods(fitResid, plan.ranks, options.lambdas, {
     ...t,
     evaluate: makeEvaluator(fit, val, fitBias, clip),

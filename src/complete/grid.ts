@@ -156,3 +156,22 @@ export function fitGridToBudget(
       `so ω ∈ {${g.weightDecays.join(', ')}}, weighting ${g.weightings.join(', ')}, lr ${g.lr}, step cap ${g.maxSteps} (planned ${work(g).toExponential(2)})`,
   };
 }
+
+/**
+ * soft-impute's share of a large problem's budget: the default path's planned work, Σ over its λ of the iteration cap
+ * × |Ω_fit| × the rank cap (an ALS iteration costs ~8|Ω|k flops), held within `budget` by taking every other λ (the
+ * same range, ratio PATH_RATIO²), then a lower iteration cap (at least 10). Null when the path fits. Cost O(1).
+ */
+export function softImputeBudgetCut(ranks: readonly number[], maxIters: number, fitCount: number, budget: number): { stride: number; maxIters: number; note: string } | null {
+  const rankSum = ranks.reduce((a, k) => a + k, 0);
+  const work = (stride: number, iters: number): number => Math.ceil(PATH_LENGTH / stride) * iters * fitCount * rankSum;
+  if (work(1, maxIters) <= budget) return null;
+  const iters = Math.max(10, Math.min(maxIters, Math.floor(budget / (Math.ceil(PATH_LENGTH / 2) * fitCount * Math.max(1, rankSum)))));
+  return {
+    stride: 2,
+    maxIters: iters,
+    note:
+      `soft-impute: path cut to the budget: its planned work ${work(1, maxIters).toExponential(2)} is over ${budget.toExponential(2)}, ` +
+      `so every other λ (${Math.ceil(PATH_LENGTH / 2)}) and at most ${iters} iterations each (planned ${work(2, iters).toExponential(2)})`,
+  };
+}

@@ -10,7 +10,7 @@ import { splitObservations } from '../../src/data/split.ts';
 import { ratingsProblem } from '../helpers/ratings.ts';
 import { createRng } from '../../src/random/index.ts';
 import { labelObservations } from '../../src/data/labels.ts';
-import { BUDGET_SPEEDUP, fitGridToBudget, searchWork } from '../../src/complete/grid.ts';
+import { BUDGET_SPEEDUP, fitGridToBudget, searchWork, softImputeBudgetCut } from '../../src/complete/grid.ts';
 import { oracleFloor, scaleProblem } from '../helpers/scale-problem.ts';
 
 test('halvingSchedule: rungs of ceil(n/3^r) candidates with 3× the steps, the last at the step cap', () => {
@@ -132,4 +132,15 @@ test('fitGridToBudget: the planned work Σ candidates × steps × |Ω_fit| × me
   // What the user gave is kept.
   const kept = fitGridToBudget(grid, { weightDecays: true, weightings: false, lr: true, maxSteps: false }, ctx(1));
   assert.deepEqual(kept.grid, { ...grid, weightings: ['frequency'] });
+});
+
+test('softImputeBudgetCut: the path fits as it is, or takes every other λ and an iteration cap that fits the budget', () => {
+  // 31 λ × 100 iterations × 1000 entries × rank 20 = 6.2e7.
+  assert.equal(softImputeBudgetCut([20], 100, 1000, 6.2e7), null);
+  const cut = softImputeBudgetCut([20], 100, 1000, 1e7);
+  // 16 λ: floor(1e7 / (16 · 1000 · 20)) = 31 iterations; 16 · 31 · 1000 · 20 = 9.92e6 <= 1e7.
+  assert.deepEqual({ stride: cut?.stride, maxIters: cut?.maxIters }, { stride: 2, maxIters: 31 });
+  assert.match(cut?.note ?? '', /every other λ \(16\) and at most 31 iterations/);
+  // Never below 10 iterations.
+  assert.equal(softImputeBudgetCut([20], 100, 1000, 1)?.maxIters, 10);
 });
