@@ -204,6 +204,11 @@ export const COMPLETE_DEFAULTS = {
   evalEvery: 25,
   /** Gradient methods: stop after this many evaluations without a gain. */
   patience: 8,
+  /**
+   * Gradient methods: planned work (Σ candidates × steps × |Ω_fit| × rank) of the default search above which its ω
+   * and weighting lists are shortened; MovieLens latest-small's full grid plans ~7.7e9, the 10^6-rating scale problem's 8.3e10.
+   */
+  searchBudget: 1e10,
 } as const;
 
 /** The soft-impute-ALS inner loop of complete(): iteration caps while tuning and when refitting, and its stop rule. */

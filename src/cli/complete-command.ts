@@ -140,8 +140,9 @@ export function completeCommand(): Command {
           seed: flags.seed,
           ranks: flags.rank,
           lambdas: flags.lambda,
-          maxSteps: flags.maxSteps,
-          lr: flags.lr,
+          // Given only when typed: a default left to complete() may be cut to a large problem's budget (fitGridToBudget).
+          maxSteps: command.getOptionValueSource('maxSteps') === 'default' ? undefined : flags.maxSteps,
+          lr: command.getOptionValueSource('lr') === 'default' ? undefined : flags.lr,
           nuclearWeight: flags.nuclearWeight,
           weightDecays: flags.weightDecay,
           weightings: flags.weighting,

@@ -8,7 +8,7 @@ export function formatSummary(r: CompletionReport, query: QuerySummary | null, w
   const lines = [
     `data: ${d.rows} rows × ${d.cols} columns, ${d.observed} observed (${density.toPrecision(3)}%), values ${d.min}..${d.max}`,
     `validation: ${r.validation.entries} entries held out (${r.validation.fraction}, seed ${r.validation.seed}); fits on ${r.validation.fitEntries}`,
-    `centering: ${r.centered ? `mean + row + column biases, ridge λ ${r.chosen.biasLambda} (chosen on validation)` : 'off'}; clip: ${r.clip ? `${r.clip[0]}..${r.clip[1]}` : 'off'}`,
+    `centering: ${r.centered && r.centerCheck?.kept === 'mean' ? 'the mean alone (the biases lost on validation with the low-rank part)' : r.centered ? `mean + row + column biases, ridge λ ${r.chosen.biasLambda} (chosen on validation)` : 'off'}; clip: ${r.clip ? `${r.clip[0]}..${r.clip[1]}` : 'off'}`,
     `bias ridge λ tried: ${r.biasTrials.map((b) => `${b.lambda} → ${b.validationRMSE.toFixed(4)}`).join(', ')}`,
     'settings tried (validation RMSE):',
     `  ${'method'.padEnd(12)} ${'rank'.padStart(5)} ${'lambda'.padStart(10)} ${'steps/it'.padStart(8)} ${'val RMSE'.padStart(9)} ${'seconds'.padStart(8)}`,
@@ -57,7 +57,8 @@ function pick(r: CompletionReport): Trial | undefined {
 function trialLine(t: Trial): string {
   const steps = t.steps ?? t.iterations;
   const extra = t.weightDecay !== undefined ? `  wd ${num(t.weightDecay)} ${t.weighting ?? ''}${t.budget !== undefined ? `, budget ${t.budget}` : ''}` : '';
-  return `${t.method.padEnd(12)} ${String(t.rank).padStart(5)} ${num(t.lambda).padStart(10)} ${(steps === undefined ? '' : String(steps)).padStart(8)} ${t.validationRMSE.toFixed(4).padStart(9)} ${t.seconds.toFixed(1).padStart(8)}${extra}`;
+  const centering = t.centering === 'mean' ? '  (mean alone, no biases)' : '';
+  return `${t.method.padEnd(12)} ${String(t.rank).padStart(5)} ${num(t.lambda).padStart(10)} ${(steps === undefined ? '' : String(steps)).padStart(8)} ${t.validationRMSE.toFixed(4).padStart(9)} ${t.seconds.toFixed(1).padStart(8)}${extra}${centering}`;
 }
 
 function num(x: number): string {

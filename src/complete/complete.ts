@@ -1,15 +1,15 @@
 import type { Observations } from '../data/observations.ts';
 import type { LabeledObservations } from '../data/labels.ts';
 import { splitObservations } from '../data/split.ts';
-import { fitBiases, residualObservations, zeroBiases } from './biases.ts';
-import { COMPLETE_DEFAULTS } from '../defaults.ts';
-import { candidateRanks, type CompletionMethod, type RankContext } from './grid.ts';
+import { fitBiases, residualObservations, zeroBiases, type Biases } from './biases.ts';
+import { COMPLETE_DEFAULTS, COMPLETE_SOFT_IMPUTE_ALS } from '../defaults.ts';
+import { candidateRanks, fitGridToBudget, NUCLEAR_FRACTIONS, RATIO_LAMBDAS, softImputeBudgetCut, type CompletionMethod, type RankContext } from './grid.ts';
 import { makePredictor, type CompletionParts, type Predictor } from './predictor.ts';
 import { refit, type RefitSummary } from './refit.ts';
 import { DECAY_MODES, type DecayMode } from './factored-fit.ts';
 import { FACTORED_WEIGHTINGS, type FactoredWeighting } from '../solver/factored-train.ts';
 import { lowRankSpectrum, validationDiagnostics, type CompletionDiagnostics } from './diagnostics.ts';
-import { makeEvaluator, tuneBiases, tuneMethods, type CompleteProgress, type SearchSummary, type Trial } from './tune.ts';
+import { halvingSchedule, makeEvaluator, tuneBiases, tuneMethods, type CompleteProgress, type SearchSummary, type Trial, type TuningSettings } from './tune.ts';
 
 /** A method, or `auto`: the methods of AUTO_METHODS compared on the validation split. */
 export type MethodChoice = CompletionMethod | 'auto';
@@ -38,9 +38,9 @@ export interface CompleteOptions {
   lambdas?: readonly number[];
   /** Candidate ridge weights of the biases (default 0, 1, 2, 5, 10, 20, 50). */
   biasLambdas?: readonly number[];
-  /** Gradient methods: step cap; the number of steps itself is chosen on validation (default 2000). */
+  /** Gradient methods: step cap; the number of steps itself is chosen on validation (default 1000; a third when searchBudget cuts it). */
   maxSteps?: number;
-  /** Gradient methods: Adam's learning rate (default 1e-3) and initial entry RMS of W (default 1e-3). */
+  /** Gradient methods: Adam's learning rate (default 1e-2; tripled when searchBudget cuts the steps) and initial entry RMS of W (default 1e-2). */
   lr?: number;
   initScale?: number;
   /** ratio only: an extra μ·||W||_* term, a magnitude control the scale-invariant L∗/F lacks (default 0). */
@@ -54,6 +54,11 @@ export interface CompleteOptions {
   /** Gradient methods: evaluate on validation every evalEvery steps; stop after `patience` evaluations without gain. */
   evalEvery?: number;
   patience?: number;
+  /**
+   * Gradient methods: the planned work of the default search (Σ candidates × steps × |Ω_fit| × rank, searchWork)
+   * above which its ω and weighting lists are shortened (fitGridToBudget; default COMPLETE_DEFAULTS.searchBudget).
+   */
+  searchBudget?: number;
   /** Progress of tuning and of the final fit. */
   onProgress?: (event: CompleteProgress) => void;
 }
@@ -71,6 +76,11 @@ export interface CompletionReport {
   validation: { fraction: number; seed: number; entries: number; fitEntries: number };
   data: { rows: number; cols: number; observed: number; min: number; max: number };
   centered: boolean;
+  /**
+   * With centering on: the chosen setting's validation RMSE with the biases and with the mean alone (the same
+   * setting retuned on the mean-only residual), and which was kept (checkCentering).
+   */
+  centerCheck?: { biasesRMSE: number; meanOnlyRMSE: number; kept: 'biases' | 'mean' };
   clip: [number, number] | null;
   seconds: { tuning: number; fitting: number; total: number };
   notes: string[];
@@ -119,23 +129,59 @@ export function complete(input: Observations | LabeledObservations, options: Com
   meanSquare /= fitCount;
   const weightDecays = new Map(s.weightDecays);
   if (!options.weightDecays) weightDecays.set('ratio', COMPLETE_DEFAULTS.ratioWeightDecayFractions.map((f) => Number((f * meanSquare).toPrecision(3))));
+  // A large problem gets a shorter default search, its planned work held near the budget (fitGridToBudget).
+  const weightings = new Map(s.weightings);
+  let { lr, maxSteps } = s;
+  for (const mth of ['ratio', 'nuclear'] as const) {
+    if (!s.methods.includes(mth)) continue;
+    const ks = plan.ranks.get(mth) ?? [];
+    const lambdaCount = options.lambdas?.length ?? (mth === 'ratio' ? RATIO_LAMBDAS.length : NUCLEAR_FRACTIONS.length);
+    const cut = fitGridToBudget(
+      { weightDecays: weightDecays.get(mth) ?? [0], weightings: weightings.get(mth) ?? ['none'], lr: s.lr, maxSteps: s.maxSteps },
+      { weightDecays: options.weightDecays !== undefined, weightings: options.weightings !== undefined, lr: options.lr !== undefined, maxSteps: options.maxSteps !== undefined },
+      { ranks: ks, lambdas: lambdaCount, fitCount, budget: s.searchBudget, schedule: (c, steps) => halvingSchedule(c, steps) },
+    );
+    weightDecays.set(mth, cut.grid.weightDecays);
+    weightings.set(mth, cut.grid.weightings);
+    // One rate and step cap for every gradient method (auto runs one of them, ratio).
+    lr = Math.max(lr, cut.grid.lr);
+    maxSteps = Math.min(maxSteps, cut.grid.maxSteps);
+    if (cut.note) notes.push(`${mth}: ${cut.note}`);
+  }
+  const siCut = s.methods.includes('soft-impute') && !options.lambdas
+    ? softImputeBudgetCut(plan.ranks.get('soft-impute') ?? [], COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters, fitCount, s.searchBudget)
+    : null;
+  if (siCut) notes.push(siCut.note);
+  const t = { ...s, lr, maxSteps, weightDecays, weightings, ...(siCut ? { softImputeCut: { stride: siCut.stride, maxIters: siCut.maxIters } } : {}) };
   const tuning = tuneMethods(fitResid, plan.ranks, options.lambdas, {
-    ...s,
-    weightDecays,
+    ...t,
     evaluate: makeEvaluator(fit, val, fitBias, clip),
     progress: s.progress,
   });
   if (tuning.tried.length === 0) throw new RangeError(`no method could be tuned: ${notes.join('; ')}`);
-  const chosen = tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
-  const best = tuning.bestFit;
-  const checks = validationDiagnostics(fit, val, fitBias, best.L, best.R, clip);
+  let chosen = tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
+  let best = tuning.bestFit;
+  let siBest = tuning.softImpute;
+  // The biases were chosen alone; with the low-rank part the mean alone can do better (centerCheck).
+  const centerCheck = s.center ? checkCentering(fit, val, chosen, clip, t) : null;
+  if (centerCheck && centerCheck.kept === 'mean') {
+    chosen = centerCheck.tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
+    best = centerCheck.tuning.bestFit;
+    siBest = centerCheck.tuning.softImpute;
+    notes.push(
+      `centering: the mean alone (no row or column biases) gave validation RMSE ${centerCheck.meanOnlyRMSE.toFixed(4)} with the chosen setting, ` +
+        `against ${centerCheck.biasesRMSE.toFixed(4)} with the biases: kept the mean alone`,
+    );
+  }
+  const meanOnly = centerCheck?.kept === 'mean';
+  const checks = validationDiagnostics(fit, val, meanOnly ? centerCheck.bias : fitBias, best.L, best.R, clip);
   const tuned = performance.now();
 
   // Refit the chosen setting on every observed entry.
   const allBias = fitBiases(obs, biasLambda);
-  const biases = s.center ? allBias : zeroBiases(m, n);
-  const siState = tuning.softImpute?.trial === chosen ? tuning.softImpute.state : null;
-  const final = refit(residualObservations(obs, biases), chosen, siState, fitCount, s, s.progress);
+  const biases = !s.center ? zeroBiases(m, n) : meanOnly ? meanBiases(allBias) : allBias;
+  const siState = siBest?.trial === chosen ? siBest.state : null;
+  const final = refit(residualObservations(obs, biases), chosen, siState, fitCount, t, s.progress);
   notes.push(...final.notes);
   const allRange = valueRange(obs.values);
   const parts: CompletionParts = { rowIds, colIds, biases, fallback: allBias, L: final.L, R: final.R, clip: s.clipOn ? allRange : null };
@@ -149,18 +195,55 @@ export function complete(input: Observations | LabeledObservations, options: Com
     method: chosen.method,
     chosen: { ...chosen, biasLambda, ...(chosen.method === 'ratio' && s.nuclearWeight > 0 ? { nuclearWeight: s.nuclearWeight } : {}) },
     refit: summary,
-    tried: tuning.tried,
+    tried: centerCheck ? [...tuning.tried, ...centerCheck.tuning.tried] : tuning.tried,
     searches: tuning.searches,
     biasTrials: bias.trials.map(({ lambda, validationRMSE: v }) => ({ lambda, validationRMSE: v })),
     validation: { fraction: s.fraction, seed: s.seed, entries: val.values.length, fitEntries: fitCount },
     data: { rows: m, cols: n, observed: count, min: allRange[0], max: allRange[1] },
     centered: s.center,
+    ...(centerCheck ? { centerCheck: { biasesRMSE: centerCheck.biasesRMSE, meanOnlyRMSE: centerCheck.meanOnlyRMSE, kept: centerCheck.kept } } : {}),
     clip: parts.clip ? [parts.clip[0], parts.clip[1]] : null,
     seconds: { tuning: (tuned - started) / 1000, fitting: (finished - tuned) / 1000, total: (finished - started) / 1000 },
     notes,
     diagnostics: { ...checks, singularValues: lowRankSpectrum(final.L, final.R) },
   };
   return { ...predictor, method: chosen.method, report, parts };
+}
+
+/** Biases reduced to their mean (no row or column terms), for `centerCheck.kept === 'mean'`. */
+function meanBiases(b: Biases): Biases {
+  return { mean: b.mean, row: new Float64Array(b.row.length), col: new Float64Array(b.col.length), lambda: Infinity };
+}
+
+/**
+ * Whether the row and column biases help the chosen setting. They are tuned alone, before any low-rank part, so
+ * they soak up what a low-rank part would fit better: on a matrix with no biases (the scale problem of
+ * bench/scale.ts) the fitted b_i are row means of a few dozen noisy values, a rank-2 perturbation a rank-k model
+ * of the residual cannot undo (about 0.25σ² of test MSE at 49 ratings per row). The chosen setting (its method,
+ * rank, λ, ω, weighting and step budget; soft-impute's whole λ path at its rank cap) is retuned on the residual of
+ * the mean alone and kept when its validation RMSE is lower. Cost: one more tuning of one setting.
+ */
+function checkCentering(
+  fit: Observations,
+  val: Observations,
+  chosen: Trial,
+  clip: [number, number] | null,
+  s: Omit<TuningSettings, 'methods' | 'evaluate'>,
+): { bias: Biases; biasesRMSE: number; meanOnlyRMSE: number; kept: 'biases' | 'mean'; tuning: ReturnType<typeof tuneMethods> } {
+  const bias = meanBiases(fitBiases(fit, 0, 0));
+  const mth = chosen.method;
+  const one = <T>(x: T): Map<CompletionMethod, readonly T[]> => new Map([[mth, [x]]]);
+  const tuning = tuneMethods(residualObservations(fit, bias), one(chosen.rank), mth === 'soft-impute' ? undefined : [chosen.lambda], {
+    ...s,
+    methods: [mth],
+    maxSteps: chosen.budget ?? s.maxSteps,
+    weightDecays: one(chosen.weightDecay ?? 0),
+    weightings: one(chosen.weighting ?? 'none'),
+    evaluate: makeEvaluator(fit, val, bias, clip),
+  });
+  for (const t of tuning.tried) t.centering = 'mean';
+  const meanOnlyRMSE = tuning.tried.length > 0 ? Math.min(...tuning.tried.map((t) => t.validationRMSE)) : Infinity;
+  return { bias, biasesRMSE: chosen.validationRMSE, meanOnlyRMSE, kept: meanOnlyRMSE < chosen.validationRMSE ? 'mean' : 'biases', tuning };
 }
 
 /**
@@ -215,6 +298,7 @@ function resolveOptions(options: CompleteOptions, count: number) {
       ['nuclear', checkWeightings(options.weightings ?? D.nuclearWeightings)],
     ]),
     decay: checkDecay(options.decay ?? D.decay),
+    searchBudget: checkBudget(options.searchBudget ?? D.searchBudget),
     progress: options.onProgress ?? ((): void => {}),
   };
 }
@@ -230,6 +314,11 @@ function checkWeightings(xs: readonly FactoredWeighting[]): readonly FactoredWei
     throw new RangeError(`weightings must be a non-empty list of ${FACTORED_WEIGHTINGS.join(', ')}, got [${xs.join(', ')}]`);
   }
   return xs;
+}
+
+function checkBudget(x: number): number {
+  if (!(x > 0)) throw new RangeError(`searchBudget must be a number > 0, got ${x}`);
+  return x;
 }
 
 function checkDecay(x: DecayMode): DecayMode {

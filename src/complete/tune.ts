@@ -24,6 +24,8 @@ export interface Trial {
   weighting?: FactoredWeighting;
   /** Gradient methods: the step budget of this run (successive halving's rung). */
   budget?: number;
+  /** 'mean': tried on the residual of the mean alone, no row or column biases (complete's centering check). */
+  centering?: 'mean';
   /** Gradient methods: validation RMSE at every evaluation (every evalEvery steps), the curve early stopping read. */
   curve?: { step: number; validationRMSE: number }[];
 }
@@ -116,9 +118,10 @@ export function tuneSoftImpute(
   ranks: readonly number[],
   path: readonly number[],
   lambdaMax: number,
-  ctx: { seed: number; stopEarly: boolean; evaluate: Evaluator; tally: TuningTally; bestFit?: BestFit },
+  ctx: { seed: number; stopEarly: boolean; evaluate: Evaluator; tally: TuningTally; bestFit?: BestFit; maxIters?: number },
 ): { trials: Trial[]; best: SoftImputeBest | null } {
   const { seed, evaluate, tally } = ctx;
+  const maxIters = ctx.maxIters ?? COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters;
   const bestFit = ctx.bestFit ?? { validationRMSE: Infinity, trial: null, L: null, R: null };
   const trials: Trial[] = [];
   let best: SoftImputeBest | null = null;
@@ -139,12 +142,12 @@ export function tuneSoftImpute(
       } else {
         const r = softImputeAls(resid, lambda, {
           rank,
-          maxIters: COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters,
+          maxIters,
           tol: COMPLETE_SOFT_IMPUTE_ALS.tol,
           seed,
           warmStart: warm,
           onIteration: (it) =>
-            tally.report({ phase: 'tuning', done: tally.done + Math.min(it / COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters, 0.99), total: tally.total, info: `${info}, iteration ${it}` }),
+            tally.report({ phase: 'tuning', done: tally.done + Math.min(it / maxIters, 0.99), total: tally.total, info: `${info}, iteration ${it}` }),
         });
         warm = r.state;
         state = r.state;
@@ -354,6 +357,8 @@ export interface TuningSettings extends GradientTuning {
   weightings: ReadonlyMap<CompletionMethod, readonly FactoredWeighting[]>;
   evaluate: Evaluator;
   progress: (event: CompleteProgress) => void;
+  /** soft-impute: every `stride`-th λ of the default path and this iteration cap per λ (complete's budget cut). */
+  softImputeCut?: { stride: number; maxIters: number };
 }
 
 /**
@@ -374,7 +379,9 @@ export function tuneMethods(
   const fitCount = resid.values.length;
   const lambdaMax = methods.includes('soft-impute') || methods.includes('nuclear') ? sparseSpectralNorm(resid, { seed }) : 0;
   const lambdasOf = (mth: CompletionMethod): number[] =>
-    mth === 'soft-impute' ? softImputeLambdas(lambdas, lambdaMax) : gradientLambdas(mth, lambdas, lambdaMax, fitCount);
+    mth === 'soft-impute'
+      ? softImputeLambdas(lambdas, lambdaMax).filter((_, q) => lambdas !== undefined || q % (settings.softImputeCut?.stride ?? 1) === 0)
+      : gradientLambdas(mth, lambdas, lambdaMax, fitCount);
   const supported = supportedRank(fitCount, m, n);
   const candidatesOf = (mth: 'ratio' | 'nuclear'): GradientCandidate[] =>
     gradientCandidates(ranks.get(mth) ?? [], lambdasOf(mth), settings.weightDecays.get(mth) ?? [0], settings.weightings.get(mth) ?? ['none']).filter(
@@ -392,7 +399,7 @@ export function tuneMethods(
   for (const mth of methods) {
     const ks = ranks.get(mth) ?? [];
     if (mth === 'soft-impute') {
-      const r = tuneSoftImpute(resid, ks, lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, evaluate, tally, bestFit });
+      const r = tuneSoftImpute(resid, ks, lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, evaluate, tally, bestFit, maxIters: settings.softImputeCut?.maxIters });
       tried.push(...r.trials);
       softImpute = r.best;
     } else {

@@ -273,7 +273,7 @@ export async function renderCompletionReport(r: CompletionReportFile): Promise<s
       ['observed file', r.input ? `${r.input.file} (${r.input.format}; columns ${r.input.names.join(', ')})` : '(library call)'],
       ['matrix', `${d.rows} rows × ${d.cols} columns, ${d.observed} observed, values ${d.min}..${d.max}`],
       ['validation', `${r.validation.entries} entries held out (fraction ${r.validation.fraction}, seed ${r.validation.seed}); fits on ${r.validation.fitEntries}`],
-      ['centering', r.centered ? `mean + row + column biases, ridge λ ${r.chosen.biasLambda} (chosen on validation)` : 'off'],
+      ['centering', r.centered && r.centerCheck?.kept === 'mean' ? 'the mean alone (the biases lost on validation with the low-rank part)' : r.centered ? `mean + row + column biases, ridge λ ${r.chosen.biasLambda} (chosen on validation)` : 'off'],
       ['clip', r.clip ? `${r.clip[0]}..${r.clip[1]}` : 'off'],
       ['chosen', `${chosen ? settingLabel(chosen) : r.method}: validation RMSE ${r.chosen.validationRMSE.toFixed(4)}`],
       ['refit', `λ ${num(r.refit.lambda)}${r.refit.steps !== undefined ? `, ${r.refit.steps} steps` : ''}${r.refit.iterations !== undefined ? `, ${r.refit.iterations} iterations` : ''}, train RMSE ${r.refit.trainRMSE.toFixed(4)}`],
