@@ -17,7 +17,7 @@ import {
   type AtlasProtocol,
 } from '../../src/experiment/atlas.ts';
 import { executeTask, tailStepShare, type RunRecord } from '../../src/experiment/execute.ts';
-import { expandSweep } from '../../src/experiment/spec.ts';
+import { expandSweep, validateSweepSpec } from '../../src/experiment/spec.ts';
 import type { RunMetrics } from '../../src/experiment/run.ts';
 import { OPTIMIZER_NAMES, namedOptimizer } from '../../src/optim/index.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
@@ -243,6 +243,15 @@ describe('the holdout learning-rate rule', () => {
     assert.equal(of('sgd').lr, null);
     const rows = atlasTable(choices, []);
     assert.ok(rows.every((r) => r.rule === 'holdout'), 'each table row says which rule chose its rate');
+  });
+
+  it('a sweep spec takes "holdout" as a share in (0, 1), into the run settings; other values name the field', () => {
+    const spec = (holdout: unknown) => ({ n: 10, rank: 2, samples: [40], seeds: [0], methods: [{ name: 'h', method: 'gradient', holdout }] });
+    const [task] = expandSweep(validateSweepSpec(spec(0.1), 's.json'));
+    assert.equal((task.settings as { holdout?: number }).holdout, 0.1);
+    for (const bad of [0, 1, 1.5, '0.1']) assert.throws(() => validateSweepSpec(spec(bad), 's.json'), /s\.json: methods\[0\]\.holdout: expected a share in \(0, 1\)/);
+    const { methods } = validateSweepSpec({ ...spec(0.1), methods: [{ name: 'h', method: 'gradient' }] }, 's.json');
+    assert.ok(!('holdout' in methods[0]), 'absent stays absent (run keys of other sweeps unchanged)');
   });
 
   it('the two rules are two sweeps: other names and keys, holdout on every tuning run, a resume with the other rule refused', async () => {
