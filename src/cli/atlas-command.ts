@@ -21,12 +21,13 @@ import { atlasFigures, atlasSections } from '../report/atlas.ts';
 import { renderReport } from '../report/html.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';
-import { intInRange } from './parse.ts';
+import { intInRange, unitFraction } from './parse.ts';
 import { interruptedMessage, prepareOutputFolder, queueOf, queueNameFlag, queueUrlFlag, workersFlag, resumeArgs, runSweepCli } from './sweep-runner.ts';
 
 interface AtlasFlags {
   quick: boolean;
   lrRule: LrRule;
+  tuneFraction: number;
   out: string;
   workers: number;
   resume: boolean;
@@ -76,6 +77,9 @@ export function atlasCommand(): Command {
         .choices(LR_RULES)
         .default(ATLAS_FULL.lrRule),
     )
+    .addOption(
+      new Option('--tune-fraction <share>', "the tuning runs' share of each cell's step cap, in (0, 1]").argParser(unitFraction()).default(ATLAS_FULL.tuneFraction),
+    )
     .addOption(new Option('--out <dir>', 'folder for results.jsonl, atlas.json and index.html').default('atlas'))
     .addOption(workersFlag())
     .addOption(new Option('--optimizers <list>', `only these optimizers (comma-separated: ${OPTIMIZER_NAMES.join(', ')})`).argParser(nameList(OPTIMIZER_NAMES)))
@@ -96,6 +100,7 @@ export function atlasCommand(): Command {
         seeds: flags.seeds,
       });
       protocol.lrRule = flags.lrRule;
+      protocol.tuneFraction = flags.tuneFraction;
       // Two sweeps, two files: the tuning runs (seed 1000, every rate of the grid) and the atlas runs at the chosen rates.
       const [tuningFile, results, summaryFile, index] = prepareOutputFolder(command, flags, ['tuning.jsonl', 'results.jsonl'], ['atlas.json', 'index.html']);
       const queue = queueOf(flags);
