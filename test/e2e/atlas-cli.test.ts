@@ -69,4 +69,7 @@ test('atlas: a bad optimizer name or learning-rate rule is a usage error naming 
   const rule = runCli(['atlas', '--quick', '--lr-rule', 'relerror']);
   assert.equal(rule.code, 2);
   assert.match(rule.stderr, /--lr-rule.*Allowed choices are objective, holdout/);
+  const share = runCli(['atlas', '--quick', '--tune-fraction', '1.5']);
+  assert.equal(share.code, 2);
+  assert.match(share.stderr, /--tune-fraction.*expected a number in \(0, 1\]/);
 });

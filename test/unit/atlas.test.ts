@@ -50,6 +50,9 @@ describe('atlas sweeps', () => {
     assert.ok(!ATLAS_QUICK.seeds.includes(ATLAS_QUICK.tuneSeed), 'the tuning seed is not an atlas seed');
     assert.equal(new Set(spec.methods.map((x) => x.name)).size, spec.methods.length);
     for (const x of spec.methods) assert.equal(x.maxIters, 3000);
+    const full = tuningSpec({ ...ATLAS_QUICK, tuneFraction: 1 });
+    assert.ok(full.methods.every((x) => x.maxIters === 12000), 'tuneFraction 1: the tuning runs take the whole cap');
+    assert.notEqual(expandSweep(full)[0].key, expandSweep(spec)[0].key, 'another share, other tuning runs');
     assert.equal(ATLAS_FULL.n, 100);
     assert.equal(ATLAS_FULL.samples, 2000);
   });
