@@ -73,7 +73,7 @@ export type GradientRunBase = SyntheticSpec & {
    */
   polish?: boolean;
   /**
-   * Train on Ω minus this share of it, held out by holdoutRun (every row and column keeps ≥ rank entries), and
+   * Train on Ω minus this share of it, held out by holdoutObservations (every row and column keeps ≥ rank entries), and
    * report heldoutRMSE on the held-out entries: the optimizer atlas's held-out learning-rate rule. Deep model only,
    * not with polish. Absent: off (all of Ω is trained on).
    */
