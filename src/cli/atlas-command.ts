@@ -78,7 +78,7 @@ export function atlasCommand(): Command {
         .default(ATLAS_FULL.lrRule),
     )
     .addOption(
-      new Option('--tune-fraction <share>', "the tuning runs' share of each cell's step cap, in (0, 1]").argParser(unitFraction()).default(ATLAS_FULL.tuneFraction),
+      new Option('--tune-fraction <share>', "the tuning runs' share of each cell's step cap, in (0, 1] (0.25: the budget before 2026-12-01)").argParser(unitFraction()).default(ATLAS_FULL.tuneFraction),
     )
     .addOption(new Option('--out <dir>', 'folder for results.jsonl, atlas.json and index.html').default('atlas'))
     .addOption(workersFlag())
@@ -138,7 +138,7 @@ export function atlasCommand(): Command {
         title: `mcomplete optimizer atlas (${flags.quick ? 'quick' : 'full'}: ${size})`,
         source: results,
         figures: atlasFigures(atlas.records, rows, protocol.rank),
-        sections: atlasSections(rows, choices),
+        sections: atlasSections(rows, choices, protocol.tuneFraction),
         claims,
       });
       const report = index;

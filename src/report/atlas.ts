@@ -147,7 +147,7 @@ function ruleText(rule: LrRule): string {
 }
 
 /** The atlas table and the learning-rate choices as HTML sections. */
-export function atlasSections(rows: readonly AtlasRow[], choices: readonly LrChoice[]): string[] {
+export function atlasSections(rows: readonly AtlasRow[], choices: readonly LrChoice[], tuneFraction: number): string[] {
   const table = rows.map(
     (r) =>
       `<tr><td>${esc(r.cell.optimizer)}</td><td>${esc(r.cell.penalty)}</td><td>${r.cell.depth}</td><td>${r.lr ?? '–'}</td><td>${esc(r.rule)}</td>` +
@@ -165,7 +165,7 @@ export function atlasSections(rows: readonly AtlasRow[], choices: readonly LrCho
     '<table><thead><tr><th>optimizer</th><th>penalty</th><th>depth</th><th>lr</th><th>lr chosen by</th><th>relError (mean ± std)</th><th>tail step (mean)</th><th>seeds</th><th>diverged</th></tr></thead>',
     `<tbody>${table.join('')}</tbody></table>`,
     '<h2>Learning-rate choice</h2>',
-    `<p>Rule <code>${esc(rule)}</code>: ${rule === 'objective' ? 'the final training objective' : 'the RMSE on the held-out observed entries'} of each tuning run (tuning seed, a quarter of the step cap${rule === 'holdout' ? ', trained on the rest of Ω' : ''}); the least is chosen and marked.</p>`,
+    `<p>Rule <code>${esc(rule)}</code>: ${rule === 'objective' ? 'the final training objective' : 'the RMSE on the held-out observed entries'} of each tuning run (tuning seed, ${tuneFraction === 1 ? 'the full step cap' : `${tuneFraction} of the step cap`}${rule === 'holdout' ? ', trained on the rest of Ω' : ''}); the least is chosen and marked.</p>`,
     `<table><thead><tr><th>cell</th>${grid.map((lr) => `<th>lr ${lr}</th>`).join('')}</tr></thead>`,
     `<tbody>${tune.join('')}</tbody></table>`,
   ];

@@ -9,7 +9,7 @@ import { LR_GRID } from '../../src/experiment/atlas.ts';
 
 test('atlas --quick on one cell: tuning runs on seed 1000 holding out a tenth of Ω, the rate with the least held-out RMSE, the files; resume reruns nothing, with the other rule it is refused', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'mcomplete-atlas-')), 'a');
-  const args = ['atlas', '--quick', '--optimizers', 'normalized-gd', '--penalties', 'ratio', '--depths', '1', '--seeds', '0', '--workers', '2', '--out', out, '--quiet'];
+  const args = ['atlas', '--quick', '--optimizers', 'normalized-gd', '--penalties', 'ratio', '--depths', '1', '--seeds', '0', '--tune-fraction', '0.25', '--workers', '2', '--out', out, '--quiet'];
   const r = runCli([...args, '--json'], 300_000);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
@@ -33,7 +33,8 @@ test('atlas --quick on one cell: tuning runs on seed 1000 holding out a tenth of
     assert.equal(g.value, line.metrics === null ? null : line.metrics.heldoutRMSE);
   }
   assert.equal(runs[0].settings.holdout, undefined, 'the atlas runs train on all of Ω');
-  assert.equal(JSON.parse(readFileSync(join(out, 'atlas.json'), 'utf8')).protocol.lrRule, 'holdout');
+  const { protocol } = JSON.parse(readFileSync(join(out, 'atlas.json'), 'utf8'));
+  assert.deepEqual([protocol.lrRule, protocol.tuneFraction, protocol.holdoutFraction], ['holdout', 0.25, 0.1]);
   assert.equal(runs.length, 1);
   assert.equal(runs[0].settings.lr, choice.lr);
   assert.ok(runs[0].checkpoints.some((c: { tailStep?: number }) => typeof c.tailStep === 'number' && c.tailStep >= 0 && c.tailStep <= 1));

@@ -43,15 +43,16 @@ function record(name: string, seed: number, metrics: Partial<RunMetrics> | null)
 const m = (trainMSE: number, ratio: number, nuclearNorm = 0): Partial<RunMetrics> => ({ trainMSE, ratio, nuclearNorm, relError: 0.5 });
 
 describe('atlas sweeps', () => {
-  it('the tuning sweep: every cell at every grid rate, on the tuning seed, a quarter of the cap', () => {
-    const spec = tuningSpec(ATLAS_QUICK);
+  it('the tuning sweep: every cell at every grid rate, on the tuning seed, the whole cap by default or a share of it', () => {
+    const spec = tuningSpec({ ...ATLAS_QUICK, tuneFraction: 0.25 });
     assert.equal(spec.methods.length, OPTIMIZER_NAMES.length * 3 * 3 * ATLAS_QUICK.lrGrid.length);
     assert.deepEqual(spec.seeds, [ATLAS_QUICK.tuneSeed]);
     assert.ok(!ATLAS_QUICK.seeds.includes(ATLAS_QUICK.tuneSeed), 'the tuning seed is not an atlas seed');
     assert.equal(new Set(spec.methods.map((x) => x.name)).size, spec.methods.length);
     for (const x of spec.methods) assert.equal(x.maxIters, 3000);
-    const full = tuningSpec({ ...ATLAS_QUICK, tuneFraction: 1 });
-    assert.ok(full.methods.every((x) => x.maxIters === 12000), 'tuneFraction 1: the tuning runs take the whole cap');
+    const full = tuningSpec(ATLAS_QUICK);
+    assert.ok(full.methods.every((x) => x.maxIters === 12000), 'by default the tuning runs take the whole cap');
+    assert.equal(tuningSpec(ATLAS_FULL).methods.find((x) => x.penalty === 'none')!.maxIters, 40000);
     assert.notEqual(expandSweep(full)[0].key, expandSweep(spec)[0].key, 'another share, other tuning runs');
     assert.equal(ATLAS_FULL.n, 100);
     assert.equal(ATLAS_FULL.samples, 2000);
