@@ -1,7 +1,10 @@
 // The optimizer atlas (issue 14): which normalization makes L*/F recover. A built-in sweep of optimizer × penalty
-// × depth on one problem, each cell's learning rate chosen by the same rule: the best of LR_GRID by the final
-// training objective of a run on a separate tuning seed (never by the error against the truth). Two sweeps on one
-// results file: the tuning runs (seed tuneSeed), then the atlas runs at the chosen rates (seeds 0–2). Both resume.
+// × depth on one problem, each cell's learning rate chosen by the same rule for every optimizer, from runs on a
+// separate tuning seed and never by the error against the truth: the rate of LR_GRID whose tuning run ends with the
+// least training objective ('objective', the issue's rule), or, trained on Ω minus a held-out tenth, the least RMSE
+// on the held-out observed entries ('holdout'). Two sweeps, two results files: the tuning runs (seed tuneSeed), then
+// the atlas runs at the chosen rates (seeds 0–2). Both resume; the sweep names carry the rule, so a resume with the
+// other rule is refused.
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.ts';
 import type { PenaltyName } from '../penalty/index.ts';
 import type { RunRecord } from './execute.ts';
@@ -15,9 +18,18 @@ export const ATLAS_PENALTIES: readonly PenaltyName[] = Object.freeze(['ratio', '
 /** The learning-rate grid every cell chooses from: the decades 1e-4 … 1e2. */
 export const LR_GRID: readonly number[] = Object.freeze([1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100]);
 
+/**
+ * How a cell's learning rate is chosen from its tuning runs: 'objective', the least final training objective (data
+ * term + λ·penalty); 'holdout', the least RMSE on held-out observed entries of runs trained on the rest of Ω.
+ */
+export type LrRule = 'objective' | 'holdout';
+
+/** The learning-rate rules, for the CLI. */
+export const LR_RULES: readonly LrRule[] = Object.freeze(['objective', 'holdout'] as const);
+
 /** Everything that fixes an atlas: the problem, the grid of cells, the budgets and the learning-rate rule. */
 export interface AtlasProtocol {
-  /** Sweep names: `${name}` for the atlas runs, `${name}-tune` for the tuning runs. */
+  /** The base of the sweep names (see atlasSweepName). */
   name: string;
   n: number;
   rank: number;
@@ -34,8 +46,15 @@ export interface AtlasProtocol {
   /** Step cap with a penalty (no stop rule but divergence) and without (there train MSE ≤ 1e-6 also stops). */
   maxIters: number;
   unpenalizedMaxIters: number;
-  /** Tuning runs take this share of the cap (the rule compares objectives at the same, shorter, budget). */
+  /**
+   * Tuning runs take this share of the cap (every rate at the same budget). Default 1: at a quarter the held-out
+   * rule ranks how far each rate got along its plateau, not whether it recovers (docs/results.md).
+   */
   tuneFraction: number;
+  /** Which rule picks each cell's rate from its tuning runs. */
+  lrRule: LrRule;
+  /** The 'holdout' rule: the share of Ω its tuning runs hold out (holdoutObservations in run.ts). */
+  holdoutFraction: number;
   recordSpectrumEvery: number;
 }
 
@@ -58,7 +77,9 @@ export const ATLAS_FULL: AtlasProtocol = {
   lambda: 1e-4,
   maxIters: 25000,
   unpenalizedMaxIters: 40000,
-  tuneFraction: 0.25,
+  tuneFraction: 1,
+  lrRule: 'holdout',
+  holdoutFraction: 0.1,
   recordSpectrumEvery: 1000,
 };
 
@@ -74,6 +95,14 @@ export const ATLAS_QUICK: AtlasProtocol = {
   unpenalizedMaxIters: 12000,
   recordSpectrumEvery: 500,
 };
+
+/**
+ * The atlas sweep's name: the protocol's name under the 'objective' rule (the sweep's name before the holdout rule
+ * existed), `${name}-${rule}` otherwise; the tuning sweep adds "-tune". Different rules, different sweeps.
+ */
+export function atlasSweepName(p: Pick<AtlasProtocol, 'name' | 'lrRule'>): string {
+  return p.lrRule === 'objective' ? p.name : `${p.name}-${p.lrRule}`;
+}
 
 /** One cell of the atlas. */
 export interface AtlasCell {
@@ -98,7 +127,7 @@ export function atlasCells(p: AtlasProtocol): AtlasCell[] {
 }
 
 /** A cell's gradient method at learning rate lr and step cap maxIters (every setting explicit, so no default moves it). */
-function cellMethod(p: AtlasProtocol, c: AtlasCell, name: string, lr: number, maxIters: number): MethodSpec {
+function cellMethod(p: AtlasProtocol, c: AtlasCell, name: string, lr: number, maxIters: number, holdout?: number): MethodSpec {
   return {
     name,
     method: 'gradient',
@@ -110,6 +139,7 @@ function cellMethod(p: AtlasProtocol, c: AtlasCell, name: string, lr: number, ma
     initScale: 1e-3,
     maxIters,
     tol: c.penalty === 'none' ? 1e-6 : 0,
+    ...(holdout === undefined ? {} : { holdout }),
   };
 }
 
@@ -118,20 +148,28 @@ function capOf(p: AtlasProtocol, c: AtlasCell): number {
   return c.penalty === 'none' ? p.unpenalizedMaxIters : p.maxIters;
 }
 
-/** The tuning sweep: every cell at every rate of the grid, on the tuning seed, at tuneFraction of the cap. */
+/**
+ * The tuning sweep: every cell at every rate of the grid, on the tuning seed, at tuneFraction of the cap; under the
+ * 'holdout' rule each run trains on Ω minus holdoutFraction of it.
+ */
 export function tuningSpec(p: AtlasProtocol): SweepSpec {
+  const holdout = p.lrRule === 'holdout' ? p.holdoutFraction : undefined;
   const methods = atlasCells(p).flatMap((c) =>
-    p.lrGrid.map((lr) => cellMethod(p, c, tuneName(c, lr), lr, Math.max(1, Math.round(p.tuneFraction * capOf(p, c))))),
+    p.lrGrid.map((lr) => cellMethod(p, c, tuneName(c, lr), lr, Math.max(1, Math.round(p.tuneFraction * capOf(p, c))), holdout)),
   );
-  return { name: `${p.name}-tune`, n: p.n, rank: p.rank, samples: [p.samples], seeds: [p.tuneSeed], methods, recordSpectrumEvery: 0 };
+  return { name: `${atlasSweepName(p)}-tune`, n: p.n, rank: p.rank, samples: [p.samples], seeds: [p.tuneSeed], methods, recordSpectrumEvery: 0 };
 }
 
-/** A cell's learning-rate choice: the grid's final training objectives (null: diverged) and the rate chosen. */
+/** A cell's learning-rate choice: the rule, each grid rate's value under it (null: diverged) and the rate chosen. */
 export interface LrChoice {
   cell: AtlasCell;
-  /** One entry per grid rate: the tuning run's final objective (data term + λ·penalty), null if it diverged or is missing. */
-  grid: { lr: number; objective: number | null }[];
-  /** The rate with the least final objective (ties: the smaller rate); null when every tuning run diverged. */
+  rule: LrRule;
+  /**
+   * One entry per grid rate: the tuning run's final training objective (data term + λ·penalty) under 'objective',
+   * its held-out RMSE under 'holdout'; null if the run diverged, is missing, or the value is not finite.
+   */
+  grid: { lr: number; value: number | null }[];
+  /** The rate with the least value (ties: the smaller rate); null when every tuning run diverged. */
   lr: number | null;
 }
 
@@ -145,18 +183,23 @@ export function finalObjective(penalty: PenaltyName, lambda: number, m: RunMetri
   return m.trainMSE;
 }
 
-/** The rule: for each cell, the grid rate whose tuning run ended with the least training objective. */
+/** What a rule scores a tuning run by (lower is better): its final objective, or its held-out RMSE (NaN if absent). */
+export function ruleValue(rule: LrRule, penalty: PenaltyName, lambda: number, m: RunMetrics): number {
+  return rule === 'objective' ? finalObjective(penalty, lambda, m) : (m.heldoutRMSE ?? NaN);
+}
+
+/** The rule of `p`: for each cell, the grid rate whose tuning run has the least value under it. */
 export function chooseLearningRates(p: AtlasProtocol, tuning: readonly RunRecord[]): LrChoice[] {
   const byName = new Map(tuning.map((r) => [r.name, r]));
   return atlasCells(p).map((cell) => {
     const grid = p.lrGrid.map((lr) => {
       const m = byName.get(tuneName(cell, lr))?.metrics;
-      const value = m ? finalObjective(cell.penalty, p.lambda, m) : NaN;
-      return { lr, objective: Number.isFinite(value) ? value : null };
+      const value = m ? ruleValue(p.lrRule, cell.penalty, p.lambda, m) : NaN;
+      return { lr, value: Number.isFinite(value) ? value : null };
     });
-    let best: { lr: number; objective: number } | null = null;
-    for (const g of grid) if (g.objective !== null && (best === null || g.objective < best.objective)) best = { lr: g.lr, objective: g.objective };
-    return { cell, grid, lr: best?.lr ?? null };
+    let best: { lr: number; value: number } | null = null;
+    for (const g of [...grid].sort((a, b) => a.lr - b.lr)) if (g.value !== null && (best === null || g.value < best.value)) best = { lr: g.lr, value: g.value };
+    return { cell, rule: p.lrRule, grid, lr: best?.lr ?? null };
   });
 }
 
@@ -164,7 +207,7 @@ export function chooseLearningRates(p: AtlasProtocol, tuning: readonly RunRecord
 export function atlasSpec(p: AtlasProtocol, choices: readonly LrChoice[]): SweepSpec {
   const methods = choices.filter((c) => c.lr !== null).map((c) => cellMethod(p, c.cell, cellName(c.cell), c.lr as number, capOf(p, c.cell)));
   return {
-    name: p.name,
+    name: atlasSweepName(p),
     n: p.n,
     rank: p.rank,
     samples: [p.samples],
@@ -179,6 +222,8 @@ export function atlasSpec(p: AtlasProtocol, choices: readonly LrChoice[]): Sweep
 export interface AtlasRow {
   cell: AtlasCell;
   lr: number | null;
+  /** The rule that chose lr. */
+  rule: LrRule;
   relError: { mean: number; std: number };
   seeds: number;
   diverged: number;
@@ -188,13 +233,14 @@ export interface AtlasRow {
 
 /** The atlas table from the choices and the atlas runs. */
 export function atlasTable(choices: readonly LrChoice[], runs: readonly RunRecord[]): AtlasRow[] {
-  return choices.map(({ cell, lr }) => {
+  return choices.map(({ cell, lr, rule }) => {
     const mine = runs.filter((r) => r.name === cellName(cell));
     const ok = mine.filter((r) => r.metrics !== null);
     const tails = ok.flatMap((r) => (r.checkpoints ?? []).flatMap((c) => (c.tailStep === undefined ? [] : [c.tailStep])));
     return {
       cell,
       lr,
+      rule,
       relError: meanStd(ok.map((r) => r.metrics!.relError)),
       seeds: ok.length,
       diverged: mine.length - ok.length,
@@ -205,13 +251,13 @@ export function atlasTable(choices: readonly LrChoice[], runs: readonly RunRecor
 
 /** The atlas table as plain text (one line per cell). */
 export function formatAtlasTable(rows: readonly AtlasRow[]): string {
-  const head = `${'optimizer'.padEnd(14)} ${'penalty'.padEnd(8)} depth  ${'lr'.padStart(6)}  ${'relError mean ± std'.padEnd(20)} ${'tail step'.padStart(9)}  seeds`;
+  const head = `${'optimizer'.padEnd(14)} ${'penalty'.padEnd(8)} depth  ${'lr'.padStart(6)}  ${'chosen by'.padEnd(9)}  ${'relError mean ± std'.padEnd(20)} ${'tail step'.padStart(9)}  seeds`;
   const lines = rows.map((r) => {
     const rel = r.seeds ? `${r.relError.mean.toExponential(2)} ± ${r.relError.std.toExponential(1)}` : 'diverged';
     const tail = Number.isFinite(r.tailStep) ? r.tailStep.toFixed(3) : '–';
     const lr = r.lr === null ? 'none' : String(r.lr);
     const div = r.diverged ? ` (${r.diverged} diverged)` : '';
-    return `${r.cell.optimizer.padEnd(14)} ${r.cell.penalty.padEnd(8)} ${String(r.cell.depth).padStart(5)}  ${lr.padStart(6)}  ${rel.padEnd(20)} ${tail.padStart(9)}  ${r.seeds}${div}`;
+    return `${r.cell.optimizer.padEnd(14)} ${r.cell.penalty.padEnd(8)} ${String(r.cell.depth).padStart(5)}  ${lr.padStart(6)}  ${r.rule.padEnd(9)}  ${rel.padEnd(20)} ${tail.padStart(9)}  ${r.seeds}${div}`;
   });
   return [head, ...lines, ''].join('\n');
 }

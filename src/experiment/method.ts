@@ -25,6 +25,11 @@ export interface RunMetrics {
    * startSynthetic to every method's result.
    */
   identifiable?: boolean;
+  /**
+   * Gradient runs with `holdout` only: the RMSE of W on the held-out observed entries (never the truth's other
+   * entries); trainMSE is then over the entries trained on.
+   */
+  heldoutRMSE?: number;
 }
 
 /** A gradient run's progress, every `progressEvery` steps and at the end. */

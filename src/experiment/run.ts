@@ -8,7 +8,7 @@ import { createFactoredTrainer, type FactoredTrainResult } from '../solver/facto
 import { createTrainer, finishAsync, type SteppedRun, type TrainOptions, type TrainResult } from '../solver/train.ts';
 import { namedOptimizer, type GradientTransform, type OptimizerName } from '../optim/index.ts';
 import type { PenaltyName } from '../penalty/index.ts';
-import { effectiveRank, factoredErrors, factoredErrorsExact, factoredRelativeError, nuclearNorm, ratioValue, relativeError } from '../metrics/index.ts';
+import { effectiveRank, factoredErrors, factoredErrorsExact, factoredRelativeError, nuclearNorm, ratioValue, relativeError, trainMSE } from '../metrics/index.ts';
 import { defaultMaxIters, defaultTol, FACTORED_RANK, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
 import {
   DEFAULT_NUCLEAR_MIN,
@@ -35,7 +35,8 @@ import {
 } from './rank-given.ts';
 import { maskIdentifiability } from '../data/identifiable.ts';
 import { polishedRun, type PolishReport } from './polish-run.ts';
-import { factorPairSvd } from '../solver/polish.ts';
+import { factorPairSvd, holdoutSplit } from '../solver/polish.ts';
+import type { Observations } from '../data/observations.ts';
 import { gemm } from '../linalg/matrix.ts';
 import type { Factors } from '../solver/gnmr.ts';
 
@@ -71,6 +72,12 @@ export type GradientRunBase = SyntheticSpec & {
    * candidate ranks off W's spectrum, confirm one on Ω and held-out entries, and stop training. Absent: off.
    */
   polish?: boolean;
+  /**
+   * Train on Ω minus this share of it, held out by holdoutObservations (every row and column keeps ≥ rank entries), and
+   * report heldoutRMSE on the held-out entries: the optimizer atlas's held-out learning-rate rule. Deep model only,
+   * not with polish. Absent: off (all of Ω is trained on).
+   */
+  holdout?: number;
 };
 
 /** A run of the full-width product W = W_N ⋯ W_1 (the default model). */
@@ -296,6 +303,7 @@ function startGradient(spec: RunSpec, hooks: RunHooks): SyntheticRun<RunResult> 
   const optimizer = namedOptimizer(spec.optimizer, { lr: spec.lr });
   const backend = getBackend();
   if (spec.model === 'factored') {
+    if (spec.holdout !== undefined) throw new RangeError('holdout is for the deep model only, not the factored one');
     const { problem, trainer } = factoredRun(spec, optimizer, backend, hooks);
     if (spec.polish) {
       return polishedRun(trainer, {
@@ -313,6 +321,7 @@ function startGradient(spec: RunSpec, hooks: RunHooks): SyntheticRun<RunResult> 
     }
     return steppedGradientRun(trainer, () => null, (r) => measureFactored(problem, r, spec));
   }
+  if (spec.holdout !== undefined) return holdoutRun(spec, optimizer, backend, hooks);
   const problem = syntheticProblem(spec);
   const trainer = createTrainer(problem.observations, deepTrainOptions(spec, optimizer, backend, problem, hooks));
   if (spec.polish) {
@@ -339,6 +348,35 @@ function startGradient(spec: RunSpec, hooks: RunHooks): SyntheticRun<RunResult> 
       if (!solutionSeen) hooks.onSolution?.(r.W);
       solutionSeen = true;
       return measure(problem, r, spec, backend);
+    },
+  );
+}
+
+/**
+ * Ω split for a held-out run: round(share·|Ω|) entries held out (fewer if the rule runs out), drawn from `seed` by
+ * the polish's holdoutSplit, each only while its row and its column keep at least `rank` entries in the fitting
+ * part (a row or column with fewer than `rank` in Ω keeps all of them), so Ω∖H stays identifiable where Ω was.
+ */
+export function holdoutObservations(obs: Observations, share: number, seed: number, rank: number): { fit: Observations; held: Observations } {
+  if (!(share > 0 && share < 1)) throw new RangeError(`holdout must be a share in (0, 1), got ${share}`);
+  return holdoutSplit(obs, Math.round(share * obs.values.length), seed, rank);
+}
+
+/** A deep gradient run trained on Ω minus a held-out part, measured as usual plus heldoutRMSE on the held-out part. */
+function holdoutRun(spec: DeepRunSpec, optimizer: GradientTransform<unknown>, backend: Backend, hooks: RunHooks): SyntheticRun<RunResult> {
+  if (spec.polish) throw new RangeError('holdout and polish cannot be combined (the polish draws its own held-out entries)');
+  const full = syntheticProblem(spec);
+  const { fit, held } = holdoutObservations(full.observations, spec.holdout as number, spec.seed, spec.rank);
+  const problem: SyntheticProblem = { ...full, observations: fit };
+  const trainer = createTrainer(fit, deepTrainOptions(spec, optimizer, backend, problem, hooks));
+  let solutionSeen = false;
+  return steppedGradientRun(
+    trainer,
+    (r) => r.W,
+    (r) => {
+      if (!solutionSeen) hooks.onSolution?.(r.W);
+      solutionSeen = true;
+      return { ...measure(problem, r, spec, backend), heldoutRMSE: Math.sqrt(trainMSE(r.W, held)) };
     },
   );
 }

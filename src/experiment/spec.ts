@@ -24,6 +24,8 @@ export interface MethodSpec {
   targetError?: number;
   /** Gradient only: finish rank-free by Gauss–Newton (see RunSpec.polish); default off. */
   polish?: boolean;
+  /** Gradient only (deep model): train on Ω minus this share, report heldoutRMSE (see RunSpec.holdout); default off. */
+  holdout?: number;
   boxTol?: number;
   relTol?: number;
   pathLength?: number;
@@ -85,7 +87,7 @@ export class SpecError extends Error {
 const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery', 'masks'];
 const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'seeds', 'recordSpectrumEvery', 'maxIters'];
 const METHOD_FIELDS: Record<MethodName, string[]> = {
-  gradient: ['depth', 'penalty', 'lambda', 'optimizer', 'lr', 'initScale', 'tol', 'targetError', 'polish'],
+  gradient: ['depth', 'penalty', 'lambda', 'optimizer', 'lr', 'initScale', 'tol', 'targetError', 'polish', 'holdout'],
   'nuclear-min': ['boxTol', 'relTol'],
   'soft-impute': ['lambda', 'pathLength', 'lambdaMinRatio', 'maxRank', 'relTol'],
   gnmr: ['givenRank', 'variant', 'tol'],
@@ -167,6 +169,10 @@ function validateMethod(raw: unknown, file: string, where: string, sweepSamples:
     if (obj.polish !== undefined && typeof obj.polish !== 'boolean') throw new SpecError(file, f('polish'), `expected true or false, got ${show(obj.polish)}`);
     // Only `true` is kept, so a spec saying "polish": false has the run keys of one that does not mention it.
     if (obj.polish === true) spec.polish = true;
+    if (obj.holdout !== undefined && !(typeof obj.holdout === 'number' && obj.holdout > 0 && obj.holdout < 1)) {
+      throw new SpecError(file, f('holdout'), `expected a share in (0, 1), got ${show(obj.holdout)}`);
+    }
+    spec.holdout = obj.holdout as number | undefined;
   } else if (m === 'nuclear-min') {
     spec.boxTol = number(obj.boxTol, file, f('boxTol'), true);
     spec.relTol = number(obj.relTol, file, f('relTol'), false);

@@ -1,6 +1,6 @@
 // The optimizer atlas's figures and table (issue 14), in the same Vega-Lite → SVG pipeline as the claims report.
 import type { RunRecord } from '../experiment/execute.ts';
-import { cellName, type AtlasRow, type LrChoice } from '../experiment/atlas.ts';
+import { cellName, type AtlasRow, type LrChoice, type LrRule } from '../experiment/atlas.ts';
 import { esc } from './html.ts';
 import type { Figure } from './figures.ts';
 
@@ -26,7 +26,7 @@ export function atlasHeatmap(rows: readonly AtlasRow[]): Figure {
     caption:
       'log10 of the relative error ‖W − W*‖_F/‖W*‖_F (mean over seeds) for each optimizer (rows) and penalty ' +
       '(columns), one panel per depth of the product W = W_N⋯W_1; each optimizer at the learning rate its cell chose ' +
-      '(best final training objective on the tuning seed). Green is recovery (≤ 1e-2), red is failure.',
+      `(${ruleText(rows[0]?.rule ?? 'objective')} on the tuning seed). Green is recovery (≤ 1e-2), red is failure.`,
     spec: {
       ...FRAME,
       data: { values },
@@ -141,25 +141,31 @@ export function atlasTailStep(runs: readonly RunRecord[], rows: readonly AtlasRo
   };
 }
 
+/** What a learning-rate rule minimizes, in words. */
+function ruleText(rule: LrRule): string {
+  return rule === 'objective' ? 'least final training objective' : 'least RMSE on held-out observed entries';
+}
+
 /** The atlas table and the learning-rate choices as HTML sections. */
-export function atlasSections(rows: readonly AtlasRow[], choices: readonly LrChoice[]): string[] {
+export function atlasSections(rows: readonly AtlasRow[], choices: readonly LrChoice[], tuneFraction: number): string[] {
   const table = rows.map(
     (r) =>
-      `<tr><td>${esc(r.cell.optimizer)}</td><td>${esc(r.cell.penalty)}</td><td>${r.cell.depth}</td><td>${r.lr ?? '–'}</td>` +
+      `<tr><td>${esc(r.cell.optimizer)}</td><td>${esc(r.cell.penalty)}</td><td>${r.cell.depth}</td><td>${r.lr ?? '–'}</td><td>${esc(r.rule)}</td>` +
       `<td>${r.seeds ? `${r.relError.mean.toExponential(2)} ± ${r.relError.std.toExponential(1)}` : '–'}</td>` +
       `<td>${Number.isFinite(r.tailStep) ? r.tailStep.toFixed(3) : '–'}</td><td>${r.seeds}</td><td>${r.diverged || ''}</td></tr>`,
   );
   const grid = choices[0]?.grid.map((g) => g.lr) ?? [];
+  const rule = choices[0]?.rule ?? 'objective';
   const tune = choices.map(
     (c) =>
-      `<tr><td>${esc(cellName(c.cell))}</td>${c.grid.map((g) => `<td${g.lr === c.lr ? ' class="verdict supported"' : ''}>${g.objective === null ? 'diverged' : g.objective.toExponential(2)}</td>`).join('')}</tr>`,
+      `<tr><td>${esc(cellName(c.cell))}</td>${c.grid.map((g) => `<td${g.lr === c.lr ? ' class="verdict supported"' : ''}>${g.value === null ? 'diverged' : g.value.toExponential(2)}</td>`).join('')}</tr>`,
   );
   return [
     '<h2>Atlas</h2>',
-    '<table><thead><tr><th>optimizer</th><th>penalty</th><th>depth</th><th>lr</th><th>relError (mean ± std)</th><th>tail step (mean)</th><th>seeds</th><th>diverged</th></tr></thead>',
+    '<table><thead><tr><th>optimizer</th><th>penalty</th><th>depth</th><th>lr</th><th>lr chosen by</th><th>relError (mean ± std)</th><th>tail step (mean)</th><th>seeds</th><th>diverged</th></tr></thead>',
     `<tbody>${table.join('')}</tbody></table>`,
     '<h2>Learning-rate choice</h2>',
-    '<p>Final training objective of each tuning run (tuning seed, a quarter of the step cap); the chosen rate is marked.</p>',
+    `<p>Rule <code>${esc(rule)}</code>: ${rule === 'objective' ? 'the final training objective' : 'the RMSE on the held-out observed entries'} of each tuning run (tuning seed, ${tuneFraction === 1 ? 'the full step cap' : `${tuneFraction} of the step cap`}${rule === 'holdout' ? ', trained on the rest of Ω' : ''}); the least is chosen and marked.</p>`,
     `<table><thead><tr><th>cell</th>${grid.map((lr) => `<th>lr ${lr}</th>`).join('')}</tr></thead>`,
     `<tbody>${tune.join('')}</tbody></table>`,
   ];

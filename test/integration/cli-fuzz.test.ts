@@ -151,6 +151,7 @@ const FLAGS: Record<string, Flag[]> = {
     ['--out', fc.constantFrom(path('plain.txt'), join(path('plain.txt'), 'x'), '/proc/nope/x', path('claims-dir'))],
     ['--quick', null], ['--optimizers', v(['adam', 'sign,muon', 'lion'])], ['--penalties', v(['ratio', 'none,nuclear', 'l1'])],
     ['--depths', v(['1', '1,3', '4'], smallNumber)], ['--seeds', v(['0', '0,1'], smallNumber)], ['--workers', v(['1', '2'], smallNumber)],
+    ['--lr-rule', v(['holdout', 'objective', 'relerror'])], ['--tune-fraction', v(['0.25', '1', '0', '1.5'], realNumber)],
     ['--resume', null], ['--force', null], ['--json', null], ['--queue', v(['http://x', ''])],
   ],
 };
