@@ -9,7 +9,8 @@ import { refit, type RefitSummary } from './refit.ts';
 import { DECAY_MODES, type DecayMode } from './factored-fit.ts';
 import { FACTORED_WEIGHTINGS, type FactoredWeighting } from '../solver/factored-train.ts';
 import { lowRankSpectrum, validationDiagnostics, type CompletionDiagnostics } from './diagnostics.ts';
-import { makeEvaluator, tuneBiases, tuneMethods, type CompleteProgress, type SearchSummary, type Trial } from './tune.ts';
+import { makeEvaluator, tuneBiases, tuneMethods, type BestFit, type CompleteProgress, type SearchSummary, type Trial } from './tune.ts';
+import { blendFactors, chooseBlend } from './blend.ts';
 
 /** A method, or `auto`: the methods of AUTO_METHODS compared on the validation split. */
 export type MethodChoice = CompletionMethod | 'auto';
@@ -58,6 +59,21 @@ export interface CompleteOptions {
   onProgress?: (event: CompleteProgress) => void;
 }
 
+/**
+ * auto's blend, when it won on validation: the prediction is b + w1·(first's low-rank part) + w2·(second's), clipped,
+ * with w1 + w2 = 1 chosen on the validation split by least squares; both components refit on all entries.
+ */
+export interface BlendSummary {
+  methods: [CompletionMethod, CompletionMethod];
+  weights: [number, number];
+  /** The blend's validation RMSE (its weight fitted there: slightly optimistic), and the best single method's. */
+  validationRMSE: number;
+  bestSingleRMSE: number;
+  /** Each component's chosen trial and its refit. */
+  components: [Trial, Trial];
+  refits: [RefitSummary, RefitSummary];
+}
+
 /** What complete() did: every setting tried with its validation RMSE, the choice, the refit and the time. */
 export interface CompletionReport {
   method: CompletionMethod;
@@ -76,6 +92,12 @@ export interface CompletionReport {
   notes: string[];
   /** The chosen setting's validation residuals and cold-start picture (as tuned), and the final fit's spectrum. */
   diagnostics: CompletionDiagnostics;
+  /**
+   * `auto` only: the blend of the two best methods, tried on validation. `chosen` is set when it won (then the
+   * predictions are the blend's, and `method`, `chosen` and `refit` describe its first, better component); else the
+   * blend's validation RMSE is kept to say why it lost.
+   */
+  blend?: { chosen: BlendSummary } | { chosen: null; validationRMSE: number; weights: [number, number]; methods: [CompletionMethod, CompletionMethod] };
 }
 
 /**
@@ -119,35 +141,53 @@ export function complete(input: Observations | LabeledObservations, options: Com
   meanSquare /= fitCount;
   const weightDecays = new Map(s.weightDecays);
   if (!options.weightDecays) weightDecays.set('ratio', COMPLETE_DEFAULTS.ratioWeightDecayFractions.map((f) => Number((f * meanSquare).toPrecision(3))));
+  const evaluator = makeEvaluator(fit, val, fitBias, clip);
   const tuning = tuneMethods(fitResid, plan.ranks, options.lambdas, {
     ...s,
     weightDecays,
-    evaluate: makeEvaluator(fit, val, fitBias, clip),
+    evaluate: evaluator,
     progress: s.progress,
   });
   if (tuning.tried.length === 0) throw new RangeError(`no method could be tuned: ${notes.join('; ')}`);
   const chosen = tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
+  // auto: a convex blend of the two best methods, weight fitted on validation, kept only if it beats the best alone.
+  const pair = s.method === 'auto' ? bestTwo(tuning.bestByMethod) : null;
+  const mix = pair ? chooseBlend(fit, val, fitBias, pair[0] as Factors, pair[1] as Factors, evaluator) : null;
+  const blended = pair !== null && mix !== null && mix.weight > 0 && mix.weight < 1 && mix.validationRMSE < chosen.validationRMSE;
   const best = tuning.bestFit;
-  const checks = validationDiagnostics(fit, val, fitBias, best.L, best.R, clip);
+  const checks = blended && mix ? validationDiagnostics(fit, val, fitBias, mix.L, mix.R, clip) : validationDiagnostics(fit, val, fitBias, best.L, best.R, clip);
   const tuned = performance.now();
 
-  // Refit the chosen setting on every observed entry.
+  // Refit the chosen setting (or both components of the blend) on every observed entry.
   const allBias = fitBiases(obs, biasLambda);
   const biases = s.center ? allBias : zeroBiases(m, n);
-  const siState = tuning.softImpute?.trial === chosen ? tuning.softImpute.state : null;
-  const final = refit(residualObservations(obs, biases), chosen, siState, fitCount, s, s.progress);
-  notes.push(...final.notes);
+  const allResid = residualObservations(obs, biases);
+  const refitOf = (trial: Trial) => refit(allResid, trial, tuning.softImpute?.trial === trial ? tuning.softImpute.state : null, fitCount, s, s.progress);
+  const components = blended && pair ? [pair[0].trial as Trial, pair[1].trial as Trial] : [chosen];
+  const finals = components.map(refitOf);
+  const final = finals[0];
+  for (const f of finals) notes.push(...f.notes);
+  const lowRank = blended && mix ? blendFactors(finals[0].L, finals[0].R, finals[1].L, finals[1].R, mix.weight) : { L: final.L, R: final.R };
+  let blend: CompletionReport['blend'];
+  if (pair && mix) {
+    const methods: [CompletionMethod, CompletionMethod] = [pair[0].trial?.method as CompletionMethod, pair[1].trial?.method as CompletionMethod];
+    const weights: [number, number] = [mix.weight, 1 - mix.weight];
+    blend = blended
+      ? { chosen: { methods, weights, validationRMSE: mix.validationRMSE, bestSingleRMSE: chosen.validationRMSE, components: [components[0], components[1]], refits: [finals[0].summary, finals[1].summary] } }
+      : { chosen: null, validationRMSE: mix.validationRMSE, weights, methods };
+  }
   const allRange = valueRange(obs.values);
-  const parts: CompletionParts = { rowIds, colIds, biases, fallback: allBias, L: final.L, R: final.R, clip: s.clipOn ? allRange : null };
+  const parts: CompletionParts = { rowIds, colIds, biases, fallback: allBias, L: lowRank.L, R: lowRank.R, clip: s.clipOn ? allRange : null };
   const predictor = makePredictor(parts, obs);
   let sse = 0;
   for (let t = 0; t < count; t++) sse += (predictor.predictAt(obs.rows[t], obs.cols[t]) - obs.values[t]) ** 2;
   const summary = final.summary;
   summary.trainRMSE = Math.sqrt(sse / count);
+  const top = blended ? components[0] : chosen;
   const finished = performance.now();
   const report: CompletionReport = {
-    method: chosen.method,
-    chosen: { ...chosen, biasLambda, ...(chosen.method === 'ratio' && s.nuclearWeight > 0 ? { nuclearWeight: s.nuclearWeight } : {}) },
+    method: top.method,
+    chosen: { ...top, biasLambda, ...(top.method === 'ratio' && s.nuclearWeight > 0 ? { nuclearWeight: s.nuclearWeight } : {}) },
     refit: summary,
     tried: tuning.tried,
     searches: tuning.searches,
@@ -158,9 +198,20 @@ export function complete(input: Observations | LabeledObservations, options: Com
     clip: parts.clip ? [parts.clip[0], parts.clip[1]] : null,
     seconds: { tuning: (tuned - started) / 1000, fitting: (finished - tuned) / 1000, total: (finished - started) / 1000 },
     notes,
-    diagnostics: { ...checks, singularValues: lowRankSpectrum(final.L, final.R) },
+    diagnostics: { ...checks, singularValues: lowRankSpectrum(lowRank.L, lowRank.R) },
+    ...(blend ? { blend } : {}),
   };
-  return { ...predictor, method: chosen.method, report, parts };
+  return { ...predictor, method: top.method, report, parts };
+}
+
+type Factors = { L: NonNullable<BestFit['L']>; R: NonNullable<BestFit['R']>; trial: Trial };
+
+/** The best fits of the two methods with the lowest validation RMSE (both with a low-rank part), or null. */
+function bestTwo(byMethod: ReadonlyMap<CompletionMethod, BestFit>): [Factors, Factors] | null {
+  const fits = [...byMethod.values()].filter((f): f is Factors & BestFit => f.L !== null && f.R !== null && f.trial !== null && f.L.cols > 0);
+  if (fits.length < 2) return null;
+  fits.sort((a, b) => a.validationRMSE - b.validationRMSE);
+  return [fits[0], fits[1]];
 }
 
 /**

@@ -359,7 +359,8 @@ export interface TuningSettings extends GradientTuning {
 /**
  * Every method's candidates on the fit's residual `resid`, scored on validation: soft-impute along its λ path
  * (softImputeLambdas), the gradient methods over rank × λ (gradientLambdas); λ_max = ||P_Ω(resid)||_2 by power
- * iteration when soft-impute or nuclear is tuned. Returns every trial in order, and soft-impute's best with its state.
+ * iteration when soft-impute or nuclear is tuned. Returns every trial in order, soft-impute's best with its state, and
+ * the best fit of each method (its factors, for auto's blend) and over all.
  * Cost: the sum of the fits tried.
  */
 export function tuneMethods(
@@ -367,10 +368,10 @@ export function tuneMethods(
   ranks: ReadonlyMap<CompletionMethod, readonly number[]>,
   lambdas: readonly number[] | undefined,
   settings: TuningSettings,
-): { tried: Trial[]; softImpute: SoftImputeBest | null; bestFit: BestFit; searches: SearchSummary[] } {
+): { tried: Trial[]; softImpute: SoftImputeBest | null; bestFit: BestFit; bestByMethod: Map<CompletionMethod, BestFit>; searches: SearchSummary[] } {
   const { methods, seed, evaluate } = settings;
   const [m, n] = resid.shape;
-  const bestFit: BestFit = { validationRMSE: Infinity, trial: null, L: null, R: null };
+  const bestByMethod = new Map<CompletionMethod, BestFit>(methods.map((mth) => [mth, { validationRMSE: Infinity, trial: null, L: null, R: null }]));
   const fitCount = resid.values.length;
   const lambdaMax = methods.includes('soft-impute') || methods.includes('nuclear') ? sparseSpectralNorm(resid, { seed }) : 0;
   const lambdasOf = (mth: CompletionMethod): number[] =>
@@ -391,6 +392,7 @@ export function tuneMethods(
   let softImpute: SoftImputeBest | null = null;
   for (const mth of methods) {
     const ks = ranks.get(mth) ?? [];
+    const bestFit = bestByMethod.get(mth) as BestFit;
     if (mth === 'soft-impute') {
       const r = tuneSoftImpute(resid, ks, lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, evaluate, tally, bestFit });
       tried.push(...r.trials);
@@ -402,7 +404,9 @@ export function tuneMethods(
       searches.push({ method: mth, strategy: r.rungs.length > 1 ? 'successive halving' : 'every candidate in full', candidates: cands.length, rungs: r.rungs, steps: r.steps });
     }
   }
-  return { tried, softImpute, bestFit, searches };
+  // The overall best: the lowest validation RMSE, the earlier method on a tie (as one shared BestFit would keep).
+  const bestFit = [...bestByMethod.values()].reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
+  return { tried, softImpute, bestFit, bestByMethod, searches };
 }
 
 /**
