@@ -9,6 +9,8 @@ import { fromRows } from '../../src/linalg/matrix.ts';
 import { parseTriplets } from '../../src/data/formats/triplets.ts';
 import { ratingsProblem } from '../helpers/ratings.ts';
 import type { Observations } from '../../src/data/observations.ts';
+import { renderCompletionReport } from '../../src/report/complete.ts';
+import { formatSummary } from '../../src/cli/complete-summary.ts';
 
 test('blendWeight is the least-squares optimum of Σ(base + z2 + α(z1 − z2) − y)², clamped to [0, 1]', () => {
   // Hand-built: y − base = (1, 2, 0), z1 = (2, 2, 0), z2 = (0, 0, 1): d = (2, 2, −1), target y − base − z2 = (1, 2, −1).
@@ -93,4 +95,19 @@ test('auto: the blend is tried, and kept only when its validation RMSE is below 
   assert.equal(kept, 1, 'one seed blends, the other does not');
   // A single method never blends.
   assert.equal(complete(observed, { method: 'soft-impute', seed: 0 }).report.blend, undefined);
+});
+
+test('a blend is said to be one: the summary’s why line, the HTML report’s rows, its spectrum of both components', async () => {
+  const model = complete(observed, { method: 'auto', seed: 2, maxSteps: 300 });
+  const r = model.report;
+  assert.ok(r.blend?.chosen, 'seed 2 blends (previous test)');
+  const summary = formatSummary(r, null, 1);
+  assert.match(summary, /chosen: a blend, 0\.\d{3}·ratio \+ 0\.\d{3}·soft-impute/);
+  assert.match(summary, /why a blend: .* below ratio alone .*slightly optimistic/);
+  const html = await renderCompletionReport(r);
+  assert.ok(html.includes('<th>blend</th>') && html.includes('<th>best single method</th>'));
+  assert.ok(html.includes('slightly optimistic'));
+  // The low-rank part is the blend of two fits: more singular values than the first component's rank.
+  assert.ok(r.diagnostics.singularValues.length > r.blend.chosen.components[0].rank);
+  assert.equal(Math.min(model.parts.L.cols, 24), r.diagnostics.singularValues.length);
 });
