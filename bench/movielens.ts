@@ -91,17 +91,22 @@ for (const method of methods) {
   biasLambda = r.chosen.biasLambda;
   const c = r.chosen;
   rows.push({
-    method: `${method === 'auto' ? `auto (chose ${r.method})` : method}${args.label ? ` [${args.label}]` : ''}`,
+    method: `${method === 'auto' ? `auto (chose ${r.blend?.chosen ? `a blend of ${r.blend.chosen.labels.join(' and ')}` : r.method})` : method}${args.label ? ` [${args.label}]` : ''}`,
     testRMSE: rmse(pred.values, test.values),
-    validationRMSE: c.validationRMSE,
+    validationRMSE: r.blend?.chosen ? r.blend.chosen.validationRMSE : c.validationRMSE,
     setting:
       describe(r.method, c.rank, c.lambda, c.steps, c.biasLambda) +
       (c.weightDecay !== undefined ? `, weight decay ${c.weightDecay}, weighting ${c.weighting}` : '') +
-      r.searches.map((q) => `; ${q.method}: ${q.strategy}, ${q.candidates} candidates, ${q.steps} steps`).join(''),
+      r.searches.map((q) => `; ${q.method}: ${q.strategy}, ${q.candidates} candidates, ${q.steps} steps`).join('') +
+      (r.blend?.chosen
+        ? `; blend ${r.blend.chosen.weights[0].toFixed(3)}·${r.blend.chosen.labels[0]} + ${r.blend.chosen.weights[1].toFixed(3)}·${r.blend.chosen.labels[1]} (best single ${r.blend.chosen.bestSingleRMSE.toFixed(4)}; second part ${describe(r.blend.chosen.components[1].method, r.blend.chosen.components[1].rank, r.blend.chosen.components[1].lambda, r.blend.chosen.components[1].steps, c.biasLambda)})`
+        : r.blend
+          ? `; blend not kept (weight ${r.blend.weights[0].toFixed(3)}, validation ${r.blend.validationRMSE.toFixed(4)})`
+          : ''),
     seconds,
   });
   console.log(
-    `${rows[rows.length - 1].method}: test RMSE ${rows[rows.length - 1].testRMSE.toFixed(4)}, validation RMSE ${c.validationRMSE.toFixed(4)}, ` +
+    `${rows[rows.length - 1].method}: test RMSE ${rows[rows.length - 1].testRMSE.toFixed(4)}, validation RMSE ${(rows[rows.length - 1].validationRMSE ?? NaN).toFixed(4)}, ` +
       `${rows[rows.length - 1].setting}, ${seconds.toFixed(1)} s (${r.tried.length} settings tried; ${pred.unknownCells} test cells with an id not in train)`,
   );
 }

@@ -17,7 +17,7 @@ export function formatSummary(r: CompletionReport, query: QuerySummary | null, w
       ? `chosen: a blend, ${blendWords(r.blend.chosen)}, validation RMSE ${r.blend.chosen.validationRMSE.toFixed(4)} (best single method: ${r.method} rank ${r.chosen.rank} λ ${num(r.chosen.lambda)}, ${r.chosen.validationRMSE.toFixed(4)})`
       : `chosen: ${r.method} rank ${r.chosen.rank} λ ${num(r.chosen.lambda)}${r.chosen.steps !== undefined ? ` steps ${r.chosen.steps}` : ''}, validation RMSE ${r.chosen.validationRMSE.toFixed(4)}`,
     ...(r.blend?.chosen
-      ? [`refit of ${r.blend.chosen.methods[1]} (the blend's second part): λ ${num(r.blend.chosen.refits[1].lambda)}${r.blend.chosen.refits[1].steps !== undefined ? `, ${r.blend.chosen.refits[1].steps} steps` : ''}${r.blend.chosen.refits[1].iterations !== undefined ? `, ${r.blend.chosen.refits[1].iterations} iterations` : ''}`]
+      ? [`refit of ${r.blend.chosen.labels[1]} (the blend's second part): λ ${num(r.blend.chosen.refits[1].lambda)}${r.blend.chosen.refits[1].steps !== undefined ? `, ${r.blend.chosen.refits[1].steps} steps` : ''}${r.blend.chosen.refits[1].iterations !== undefined ? `, ${r.blend.chosen.refits[1].iterations} iterations` : ''}`]
       : []),
     `refit on all ${d.observed} observed entries: λ ${num(r.refit.lambda)}${r.refit.steps !== undefined ? `, ${r.refit.steps} steps` : ''}` +
       `${r.refit.iterations !== undefined ? `, ${r.refit.iterations} iterations, solution rank ${r.refit.solutionRank}` : ''}, train RMSE ${r.refit.trainRMSE.toFixed(4)}`,
@@ -59,13 +59,16 @@ export function whyLines(r: CompletionReport): string[] {
         `${win.method} alone (${single.replace('the lowest', 'which has the lowest')}); the weight was fitted on the same validation split (least squares), so that margin is slightly optimistic`,
     ];
   }
-  const tried = b ? `; a blend was tried (${b.weights[0] >= 1 || b.weights[0] <= 0 ? `its least-squares weight is ${b.weights[0]}, ${b.methods[0]} alone` : `validation RMSE ${b.validationRMSE.toFixed(4)}, not lower`}) and not kept` : '';
+  const tried = b
+    ? `; blends of the best fits of ${b.pairs === 1 ? 'the two groups' : `each pair of groups (${b.pairs} pairs)`} were tried, the best ${b.labels[0]} + ${b.labels[1]} ` +
+      `(${b.weights[0] >= 1 || b.weights[0] <= 0 ? `its least-squares weight is ${b.weights[0]}: ${b.labels[0]} alone` : `validation RMSE ${b.validationRMSE.toFixed(4)}, not lower`}), and not kept`
+    : '';
   return [`why ${win.method}: ${single}${tried}`];
 }
 
 /** The blend in words: 0.62·ratio + 0.38·soft-impute. */
 function blendWords(b: NonNullable<CompletionReport['blend']>['chosen'] & object): string {
-  return `${b.weights[0].toFixed(3)}·${b.methods[0]} + ${b.weights[1].toFixed(3)}·${b.methods[1]} (weights chosen on validation, both refit on all entries)`;
+  return `${b.weights[0].toFixed(3)}·${b.labels[0]} + ${b.weights[1].toFixed(3)}·${b.labels[1]} (weights chosen on validation, both refit on all entries)`;
 }
 
 function pick(r: CompletionReport): Trial | undefined {

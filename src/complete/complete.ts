@@ -61,10 +61,14 @@ export interface CompleteOptions {
 
 /**
  * auto's blend, when it won on validation: the prediction is b + w1·(first's low-rank part) + w2·(second's), clipped,
- * with w1 + w2 = 1 chosen on the validation split by least squares; both components refit on all entries.
+ * with w1 + w2 = 1 chosen on the validation split by least squares; both components refit on all entries. The
+ * components are the best fits of two groups (soft-impute; ratio with weighting frequency; ratio with weighting
+ * none), the pair with the lowest blended validation RMSE.
  */
 export interface BlendSummary {
   methods: [CompletionMethod, CompletionMethod];
+  /** The components' groups in words: 'soft-impute', 'ratio (weighting none)', 'ratio (weighting frequency)'. */
+  labels: [string, string];
   weights: [number, number];
   /** The blend's validation RMSE (its weight fitted there: slightly optimistic), and the best single method's. */
   validationRMSE: number;
@@ -97,7 +101,7 @@ export interface CompletionReport {
    * predictions are the blend's, and `method`, `chosen` and `refit` describe its first, better component); else the
    * blend's validation RMSE is kept to say why it lost.
    */
-  blend?: { chosen: BlendSummary } | { chosen: null; validationRMSE: number; weights: [number, number]; methods: [CompletionMethod, CompletionMethod] };
+  blend?: { chosen: BlendSummary } | { chosen: null; validationRMSE: number; weights: [number, number]; methods: [CompletionMethod, CompletionMethod]; labels: [string, string]; pairs: number };
 }
 
 /**
@@ -140,19 +144,31 @@ export function complete(input: Observations | LabeledObservations, options: Com
   for (const v of fitResid.values) meanSquare += v * v;
   meanSquare /= fitCount;
   const weightDecays = new Map(s.weightDecays);
-  if (!options.weightDecays) weightDecays.set('ratio', COMPLETE_DEFAULTS.ratioWeightDecayFractions.map((f) => Number((f * meanSquare).toPrecision(3))));
+  const unweightedDecays = new Map<CompletionMethod, readonly number[]>();
+  if (!options.weightDecays) {
+    const scaled = (fs: readonly number[]): number[] => fs.map((f) => Number((f * meanSquare).toPrecision(3)));
+    weightDecays.set('ratio', scaled(COMPLETE_DEFAULTS.ratioWeightDecayFractions));
+    unweightedDecays.set('ratio', scaled(COMPLETE_DEFAULTS.ratioUnweightedDecayFractions));
+  }
   const evaluator = makeEvaluator(fit, val, fitBias, clip);
   const tuning = tuneMethods(fitResid, plan.ranks, options.lambdas, {
     ...s,
     weightDecays,
+    unweightedDecays,
     evaluate: evaluator,
     progress: s.progress,
   });
   if (tuning.tried.length === 0) throw new RangeError(`no method could be tuned: ${notes.join('; ')}`);
   const chosen = tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
-  // auto: a convex blend of the two best methods, weight fitted on validation, kept only if it beats the best alone.
-  const pair = s.method === 'auto' ? bestTwo(tuning.bestByMethod) : null;
-  const mix = pair ? chooseBlend(fit, val, fitBias, pair[0] as Factors, pair[1] as Factors, evaluator) : null;
+  // auto: a convex blend of two groups' best fits (every pair tried, weight fitted on validation), kept only if it
+  // beats the best single fit there.
+  const pairs = s.method === 'auto' ? fitPairs(tuning.bestByGroup) : [];
+  let pair: [Factors, Factors] | null = null;
+  let mix: ReturnType<typeof chooseBlend> | null = null;
+  for (const p of pairs) {
+    const q = chooseBlend(fit, val, fitBias, p[0], p[1], evaluator);
+    if (!mix || q.validationRMSE < mix.validationRMSE) [pair, mix] = [p, q];
+  }
   const blended = pair !== null && mix !== null && mix.weight > 0 && mix.weight < 1 && mix.validationRMSE < chosen.validationRMSE;
   const best = tuning.bestFit;
   const checks = blended && mix ? validationDiagnostics(fit, val, fitBias, mix.L, mix.R, clip) : validationDiagnostics(fit, val, fitBias, best.L, best.R, clip);
@@ -163,18 +179,19 @@ export function complete(input: Observations | LabeledObservations, options: Com
   const biases = s.center ? allBias : zeroBiases(m, n);
   const allResid = residualObservations(obs, biases);
   const refitOf = (trial: Trial) => refit(allResid, trial, tuning.softImpute?.trial === trial ? tuning.softImpute.state : null, fitCount, s, s.progress);
-  const components = blended && pair ? [pair[0].trial as Trial, pair[1].trial as Trial] : [chosen];
+  const components = blended && pair ? [pair[0].trial, pair[1].trial] : [chosen];
   const finals = components.map(refitOf);
   const final = finals[0];
   for (const f of finals) notes.push(...f.notes);
   const lowRank = blended && mix ? blendFactors(finals[0].L, finals[0].R, finals[1].L, finals[1].R, mix.weight) : { L: final.L, R: final.R };
   let blend: CompletionReport['blend'];
   if (pair && mix) {
-    const methods: [CompletionMethod, CompletionMethod] = [pair[0].trial?.method as CompletionMethod, pair[1].trial?.method as CompletionMethod];
+    const methods: [CompletionMethod, CompletionMethod] = [pair[0].trial.method, pair[1].trial.method];
+    const labels: [string, string] = [groupLabel(pair[0].trial), groupLabel(pair[1].trial)];
     const weights: [number, number] = [mix.weight, 1 - mix.weight];
     blend = blended
-      ? { chosen: { methods, weights, validationRMSE: mix.validationRMSE, bestSingleRMSE: chosen.validationRMSE, components: [components[0], components[1]], refits: [finals[0].summary, finals[1].summary] } }
-      : { chosen: null, validationRMSE: mix.validationRMSE, weights, methods };
+      ? { chosen: { methods, labels, weights, validationRMSE: mix.validationRMSE, bestSingleRMSE: chosen.validationRMSE, components: [components[0], components[1]], refits: [finals[0].summary, finals[1].summary] } }
+      : { chosen: null, validationRMSE: mix.validationRMSE, weights, methods, labels, pairs: pairs.length };
   }
   const allRange = valueRange(obs.values);
   const parts: CompletionParts = { rowIds, colIds, biases, fallback: allBias, L: lowRank.L, R: lowRank.R, clip: s.clipOn ? allRange : null };
@@ -206,12 +223,16 @@ export function complete(input: Observations | LabeledObservations, options: Com
 
 type Factors = { L: NonNullable<BestFit['L']>; R: NonNullable<BestFit['R']>; trial: Trial };
 
-/** The best fits of the two methods with the lowest validation RMSE (both with a low-rank part), or null. */
-function bestTwo(byMethod: ReadonlyMap<CompletionMethod, BestFit>): [Factors, Factors] | null {
-  const fits = [...byMethod.values()].filter((f): f is Factors & BestFit => f.L !== null && f.R !== null && f.trial !== null && f.L.cols > 0);
-  if (fits.length < 2) return null;
+/** A group in words: soft-impute, or a gradient method with its weighting. */
+function groupLabel(t: Trial): string {
+  return t.method === 'soft-impute' ? t.method : `${t.method} (weighting ${t.weighting ?? 'none'})`;
+}
+
+/** Every pair of groups' best fits (each with a low-rank part), the better one first. Cost O(groups²). */
+function fitPairs(byGroup: ReadonlyMap<string, BestFit>): [Factors, Factors][] {
+  const fits = [...byGroup.values()].filter((f): f is Factors & BestFit => f.L !== null && f.R !== null && f.trial !== null && f.L.cols > 0);
   fits.sort((a, b) => a.validationRMSE - b.validationRMSE);
-  return [fits[0], fits[1]];
+  return fits.flatMap((a, i) => fits.slice(i + 1).map((b): [Factors, Factors] => [a, b]));
 }
 
 /**

@@ -2,7 +2,7 @@
 export type CompletionMethod = 'ratio' | 'soft-impute' | 'nuclear';
 
 /** Default λ candidates of the ratio method (λ·L∗/F in the mean-squared-error objective). */
-export const RATIO_LAMBDAS: readonly number[] = [1e-2];
+export const RATIO_LAMBDAS: readonly number[] = [3e-3];
 /**
  * Default candidate ranks of the ratio method (with a magnitude control every rank up to min(m, n); without one,
  * those with k(m+n−k) <= |Ω_fit|).

@@ -256,7 +256,7 @@ export function completionFigures(r: CompletionReport): Figure[] {
 
 /** ' (the blend of both components)' when auto blended, else ''. */
 function blendNote(r: CompletionReport): string {
-  return r.blend?.chosen ? ` (the blend ${r.blend.chosen.weights[0].toFixed(3)}·${r.blend.chosen.methods[0]} + ${r.blend.chosen.weights[1].toFixed(3)}·${r.blend.chosen.methods[1]})` : '';
+  return r.blend?.chosen ? ` (the blend ${r.blend.chosen.weights[0].toFixed(3)}·${r.blend.chosen.labels[0]} + ${r.blend.chosen.weights[1].toFixed(3)}·${r.blend.chosen.labels[1]})` : '';
 }
 
 /** The 'chosen' row, and under auto the blend's: kept (its weights and margin) or tried and not kept (why). */
@@ -271,8 +271,8 @@ function blendRows(r: CompletionReport, chosen: Trial | undefined): [string, str
       ['best single method', single],
     ];
   }
-  const why = b.weights[0] >= 1 || b.weights[0] <= 0 ? `its least-squares weight is ${b.weights[0]}: ${b.methods[0]} alone` : `validation RMSE ${b.validationRMSE.toFixed(4)}, not lower`;
-  return [['chosen', single], ['blend', `${b.methods[0]} + ${b.methods[1]} tried and not kept (${why})`]];
+  const why = b.weights[0] >= 1 || b.weights[0] <= 0 ? `its least-squares weight is ${b.weights[0]}: ${b.labels[0]} alone` : `validation RMSE ${b.validationRMSE.toFixed(4)}, not lower`;
+  return [['chosen', single], ['blend', `blends of ${b.pairs} pair(s) of groups tried; the best, ${b.labels[0]} + ${b.labels[1]}, not kept (${why})`]];
 }
 
 /** A self-contained HTML page for a completion: the data, the choice and why, every figure, the fallback counts. */
@@ -298,7 +298,7 @@ export async function renderCompletionReport(r: CompletionReportFile): Promise<s
       ['clip', r.clip ? `${r.clip[0]}..${r.clip[1]}` : 'off'],
       ...blendRows(r, chosen),
       ['refit', `λ ${num(r.refit.lambda)}${r.refit.steps !== undefined ? `, ${r.refit.steps} steps` : ''}${r.refit.iterations !== undefined ? `, ${r.refit.iterations} iterations` : ''}, train RMSE ${r.refit.trainRMSE.toFixed(4)}` +
-        (r.blend?.chosen ? ` (of the whole blend; ${r.blend.chosen.methods[1]}'s refit: λ ${num(r.blend.chosen.refits[1].lambda)}${r.blend.chosen.refits[1].steps !== undefined ? `, ${r.blend.chosen.refits[1].steps} steps` : ''}${r.blend.chosen.refits[1].iterations !== undefined ? `, ${r.blend.chosen.refits[1].iterations} iterations` : ''})` : '')],
+        (r.blend?.chosen ? ` (of the whole blend; ${r.blend.chosen.labels[1]}'s refit: λ ${num(r.blend.chosen.refits[1].lambda)}${r.blend.chosen.refits[1].steps !== undefined ? `, ${r.blend.chosen.refits[1].steps} steps` : ''}${r.blend.chosen.refits[1].iterations !== undefined ? `, ${r.blend.chosen.refits[1].iterations} iterations` : ''})` : '')],
       ['time', `tuning ${r.seconds.tuning.toFixed(1)} s, final fit ${r.seconds.fitting.toFixed(1)} s${r.wallSeconds !== undefined ? `, wall ${r.wallSeconds.toFixed(1)} s` : ''}`],
     ])}</tbody></table>`,
     ...(r.notes.length ? [`<ul class="notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`] : []),

@@ -101,3 +101,10 @@ test('the scale problem, small: ratio chooses the true rank, and its test RMSE c
     assert.ok(rmse < 1.25 * sigma && rmse > sigma * 0.9, `seed ${seed}: test RMSE ${rmse / sigma} σ`);
   }
 });
+
+test('gradientCandidates: weighting none takes its ω from the unweighted list, frequency from the other; without it both share one', () => {
+  const c = gradientCandidates([4, 20], [1e-2], [0, 0.1], ['frequency', 'none'], [0.4, 0.6]);
+  const key = (x: { rank: number; weightDecay: number; weighting: string }): string => `${x.rank}/${x.weightDecay}/${x.weighting}`;
+  assert.deepEqual(c.map(key), ['4/0/frequency', '4/0.1/frequency', '4/0.4/none', '4/0.6/none', '20/0/frequency', '20/0.1/frequency', '20/0.4/none', '20/0.6/none']);
+  assert.equal(gradientCandidates([4], [1e-2], [0, 0.1], ['frequency', 'none']).length, 4);
+});
