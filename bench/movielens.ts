@@ -118,11 +118,11 @@ for (const method of methods) {
     seconds,
     cpuSeconds,
   });
-  if (method === 'auto' && args['ratio-from-auto']) rows.push(ratioFromAuto(model));
   console.log(
     `${rows[rows.length - 1].method}: test RMSE ${rows[rows.length - 1].testRMSE.toFixed(4)}, validation RMSE ${(rows[rows.length - 1].validationRMSE ?? NaN).toFixed(4)}, ` +
       `${rows[rows.length - 1].setting}, ${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s CPU (${r.tried.length} settings tried; ${pred.unknownCells} test cells with an id not in train)`,
   );
+  if (method === 'auto' && args['ratio-from-auto']) rows.push(ratioFromAuto(model));
 }
 
 // Biases alone (ridge λ as chosen on validation above): what the low-rank part adds.
