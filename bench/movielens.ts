@@ -9,7 +9,9 @@ import { parseTriplets } from '../src/data/formats/triplets.ts';
 import { labelObservations } from '../src/data/labels.ts';
 import { splitObservations } from '../src/data/split.ts';
 import type { Observations } from '../src/data/observations.ts';
-import { complete, fitBiases, residualObservations, type CompletionMethod, type MethodChoice } from '../src/complete/index.ts';
+import { complete, fitBiases, makePredictor, residualObservations, COMPLETE_DEFAULTS, type CompletionMethod, type CompletionModel, type MethodChoice } from '../src/complete/index.ts';
+import { refit } from '../src/complete/refit.ts';
+import { labelIndex } from '../src/data/labels.ts';
 import { softImputeAls, softImputeAlsEntry, sparseSpectralNorm, type SoftImputeAlsState } from '../src/solver/soft-impute-als.ts';
 import { setBackend } from '../src/linalg/backend.ts';
 import { chooseBackend } from '../src/linalg/native.ts';
@@ -26,6 +28,11 @@ const { values: args } = parseArgs({
     /** Extra options of complete() as JSON, for ablations: '{"weightDecays":[0]}', '{"weightings":["none"]}'. */
     options: { type: 'string', default: '{}' },
     label: { type: 'string', default: '' },
+    /**
+     * After auto: refit ratio's best trial among auto's (the one `--methods ratio` would choose: the same candidates,
+     * seed and fits) on all training ratings and score it, instead of a second identical ratio search.
+     */
+    'ratio-from-auto': { type: 'boolean', default: false },
   },
 });
 const extra = JSON.parse(args.options) as Record<string, unknown>;
@@ -64,6 +71,8 @@ interface Row {
   validationRMSE: number | null;
   setting: string;
   seconds: number;
+  /** CPU seconds of this process (user + system) over the row: the wall time on an idle core, near enough, for these single-threaded fits. */
+  cpuSeconds?: number;
 }
 const rows: Row[] = [];
 
@@ -72,6 +81,7 @@ if (args.nuclear && !methods.includes('nuclear')) methods.push('nuclear');
 let biasLambda = 2;
 for (const method of methods) {
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   let lastLine = 0;
   const model = complete(labeledTrain, {
     method,
@@ -86,24 +96,33 @@ for (const method of methods) {
     },
   });
   const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu0);
+  const cpuSeconds = (used.user + used.system) / 1e6;
   const pred = model.predictMany(testRows, testCols);
   const r = model.report;
   biasLambda = r.chosen.biasLambda;
   const c = r.chosen;
   rows.push({
-    method: `${method === 'auto' ? `auto (chose ${r.method})` : method}${args.label ? ` [${args.label}]` : ''}`,
+    method: `${method === 'auto' ? `auto (chose ${r.blend?.chosen ? `a blend of ${r.blend.chosen.labels.join(' and ')}` : r.method})` : method}${args.label ? ` [${args.label}]` : ''}`,
     testRMSE: rmse(pred.values, test.values),
-    validationRMSE: c.validationRMSE,
+    validationRMSE: r.blend?.chosen ? r.blend.chosen.validationRMSE : c.validationRMSE,
     setting:
       describe(r.method, c.rank, c.lambda, c.steps, c.biasLambda) +
       (c.weightDecay !== undefined ? `, weight decay ${c.weightDecay}, weighting ${c.weighting}` : '') +
-      r.searches.map((q) => `; ${q.method}: ${q.strategy}, ${q.candidates} candidates, ${q.steps} steps`).join(''),
+      r.searches.map((q) => `; ${q.method}: ${q.strategy}, ${q.candidates} candidates, ${q.steps} steps`).join('') +
+      (r.blend?.chosen
+        ? `; blend ${r.blend.chosen.weights[0].toFixed(3)}·${r.blend.chosen.labels[0]} + ${r.blend.chosen.weights[1].toFixed(3)}·${r.blend.chosen.labels[1]} (best single ${r.blend.chosen.bestSingleRMSE.toFixed(4)}; second part ${describe(r.blend.chosen.components[1].method, r.blend.chosen.components[1].rank, r.blend.chosen.components[1].lambda, r.blend.chosen.components[1].steps, c.biasLambda)})`
+        : r.blend
+          ? `; blend not kept (weight ${r.blend.weights[0].toFixed(3)}, validation ${r.blend.validationRMSE.toFixed(4)})`
+          : ''),
     seconds,
+    cpuSeconds,
   });
   console.log(
-    `${rows[rows.length - 1].method}: test RMSE ${rows[rows.length - 1].testRMSE.toFixed(4)}, validation RMSE ${c.validationRMSE.toFixed(4)}, ` +
-      `${rows[rows.length - 1].setting}, ${seconds.toFixed(1)} s (${r.tried.length} settings tried; ${pred.unknownCells} test cells with an id not in train)`,
+    `${rows[rows.length - 1].method}: test RMSE ${rows[rows.length - 1].testRMSE.toFixed(4)}, validation RMSE ${(rows[rows.length - 1].validationRMSE ?? NaN).toFixed(4)}, ` +
+      `${rows[rows.length - 1].setting}, ${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s CPU (${r.tried.length} settings tried; ${pred.unknownCells} test cells with an id not in train)`,
   );
+  if (method === 'auto' && args['ratio-from-auto']) rows.push(ratioFromAuto(model));
 }
 
 // Biases alone (ridge λ as chosen on validation above): what the low-rank part adds.
@@ -116,15 +135,49 @@ for (const method of methods) {
 
 if (!args['no-reference']) rows.push(referenceBar(train, test));
 
-console.log('\n| method | test RMSE | validation RMSE | chosen setting | seconds |\n|---|---|---|---|---|');
+console.log('\n| method | test RMSE | validation RMSE | chosen setting | seconds (wall / CPU) |\n|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.method} | ${r.testRMSE.toFixed(4)} | ${r.validationRMSE === null ? '–' : r.validationRMSE.toFixed(4)} | ${r.setting} | ${r.seconds.toFixed(1)} |`);
+  console.log(`| ${r.method} | ${r.testRMSE.toFixed(4)} | ${r.validationRMSE === null ? '–' : r.validationRMSE.toFixed(4)} | ${r.setting} | ${r.seconds.toFixed(1)}${r.cpuSeconds !== undefined ? ` / ${r.cpuSeconds.toFixed(1)}` : ''} |`);
 }
 const outDir = `${root}results`;
 mkdirSync(outDir, { recursive: true });
 const outFile = `${outDir}/movielens-seed${seed}-${methods.join('+')}${args.label ? `-${args.label.replace(/[^a-z0-9]+/gi, '_')}` : ''}.json`;
 writeFileSync(outFile, `${JSON.stringify({ seed, data: dataPath, ratings: all.values.length, rows }, null, 2)}\n`);
 console.log(`\n(written to ${outFile}; node ${process.version}, seed ${seed})`);
+
+/**
+ * ratio's row from auto's tuning: its best ratio trial refit on all training ratings, exactly as complete() with
+ * method ratio refits its choice (same biases, λ, ω, weighting, steps and seed). Seconds: the refit only.
+ */
+function ratioFromAuto(model: CompletionModel): Row {
+  const start = performance.now();
+  const r = model.report;
+  const ratio = r.tried.filter((t) => t.method === 'ratio');
+  const best = ratio.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
+  const { rowIds, colIds } = model.parts;
+  const ri = labelIndex(rowIds);
+  const ci = labelIndex(colIds);
+  const obs: Observations = {
+    shape: [rowIds.length, colIds.length],
+    rows: Int32Array.from(train.rows, (i) => ri.get(file.rowIds[i]) as number),
+    cols: Int32Array.from(train.cols, (j) => ci.get(file.colIds[j]) as number),
+    values: train.values,
+  };
+  const b = fitBiases(obs, r.chosen.biasLambda);
+  const D = COMPLETE_DEFAULTS;
+  const f = refit(residualObservations(obs, b), best, null, r.validation.fitEntries, { seed, lr: D.lr, initScale: D.initScale, nuclearWeight: 0, decay: D.decay }, () => {});
+  const p = makePredictor({ rowIds, colIds, biases: b, fallback: b, L: f.L, R: f.R, clip: model.parts.clip }, obs);
+  const pred = p.predictMany(testRows, testCols);
+  const row: Row = {
+    method: 'ratio (from auto\'s tuning)',
+    testRMSE: rmse(pred.values, test.values),
+    validationRMSE: best.validationRMSE,
+    setting: describe('ratio', best.rank, best.lambda, best.steps, r.chosen.biasLambda) + `, weight decay ${best.weightDecay}, weighting ${best.weighting}`,
+    seconds: (performance.now() - start) / 1000,
+  };
+  console.log(`${row.method}: test RMSE ${row.testRMSE.toFixed(4)}, validation RMSE ${best.validationRMSE.toFixed(4)}, ${row.setting}, refit ${row.seconds.toFixed(1)} s`);
+  return row;
+}
 
 /**
  * The reference bar set for this benchmark: soft-impute (same ALS, rank cap 20) after plain row/column centering (bias ridge λ = 0),

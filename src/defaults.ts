@@ -180,7 +180,7 @@ export const COMPLETE_DEFAULTS = {
   /** Candidate ridge weights of the biases. */
   biasLambdas: [0, 1, 2, 5, 10, 20, 50] as readonly number[],
   /** Gradient methods: step cap (the number of steps itself is chosen on validation). */
-  maxSteps: 1000,
+  maxSteps: 1500,
   /** Gradient methods: Adam's learning rate. */
   lr: 1e-2,
   /** Gradient methods: initial entry RMS of W. */
@@ -191,7 +191,12 @@ export const COMPLETE_DEFAULTS = {
    * ratio: candidate weight decays ω of the factors, as fractions of the mean square of the fit's residual (after the
    * biases), plus ω = 0 (complete.md, "How settings are chosen").
    */
-  ratioWeightDecayFractions: [0, 0.1, 0.17, 0.3] as readonly number[],
+  ratioWeightDecayFractions: [0, 0.2] as readonly number[],
+  /**
+   * ratio: the same for the candidates with weighting 'none' (the unweighted decay Σ||A_i||²/m + Σ||B_j||²/n needs
+   * about three times the frequency-weighted ω on MovieLens; docs/complete.md).
+   */
+  ratioUnweightedDecayFractions: [0.5, 0.6, 0.7] as readonly number[],
   /** nuclear: candidate weight decays ω (none: the nuclear norm is its magnitude control). */
   nuclearWeightDecays: [0] as readonly number[],
   /** ratio: candidate weightings of the penalties (the weighted trace norm's sampling frequencies, or none). */

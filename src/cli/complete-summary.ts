@@ -13,7 +13,12 @@ export function formatSummary(r: CompletionReport, query: QuerySummary | null, w
     'settings tried (validation RMSE):',
     `  ${'method'.padEnd(12)} ${'rank'.padStart(5)} ${'lambda'.padStart(10)} ${'steps/it'.padStart(8)} ${'val RMSE'.padStart(9)} ${'seconds'.padStart(8)}`,
     ...r.tried.map((t) => `  ${trialLine(t)}${t === pick(r) ? '  <- chosen' : ''}`),
-    `chosen: ${r.method} rank ${r.chosen.rank} λ ${num(r.chosen.lambda)}${r.chosen.steps !== undefined ? ` steps ${r.chosen.steps}` : ''}, validation RMSE ${r.chosen.validationRMSE.toFixed(4)}`,
+    r.blend?.chosen
+      ? `chosen: a blend, ${blendWords(r.blend.chosen)}, validation RMSE ${r.blend.chosen.validationRMSE.toFixed(4)} (best single method: ${r.method} rank ${r.chosen.rank} λ ${num(r.chosen.lambda)}, ${r.chosen.validationRMSE.toFixed(4)})`
+      : `chosen: ${r.method} rank ${r.chosen.rank} λ ${num(r.chosen.lambda)}${r.chosen.steps !== undefined ? ` steps ${r.chosen.steps}` : ''}, validation RMSE ${r.chosen.validationRMSE.toFixed(4)}`,
+    ...(r.blend?.chosen
+      ? [`refit of ${r.blend.chosen.labels[1]} (the blend's second part): λ ${num(r.blend.chosen.refits[1].lambda)}${r.blend.chosen.refits[1].steps !== undefined ? `, ${r.blend.chosen.refits[1].steps} steps` : ''}${r.blend.chosen.refits[1].iterations !== undefined ? `, ${r.blend.chosen.refits[1].iterations} iterations` : ''}`]
+      : []),
     `refit on all ${d.observed} observed entries: λ ${num(r.refit.lambda)}${r.refit.steps !== undefined ? `, ${r.refit.steps} steps` : ''}` +
       `${r.refit.iterations !== undefined ? `, ${r.refit.iterations} iterations, solution rank ${r.refit.solutionRank}` : ''}, train RMSE ${r.refit.trainRMSE.toFixed(4)}`,
     ...r.searches.map(
@@ -44,10 +49,26 @@ export function whyLines(r: CompletionReport): string[] {
   bests.sort((a, b) => a.rmse - b.rmse);
   const [win, next] = bests;
   const base = Math.min(...r.biasTrials.map((b) => b.validationRMSE));
-  return [
-    `why ${win.method}: the lowest validation RMSE, ${win.rmse.toFixed(4)}, against ${bests.slice(1).map((b) => `${b.method} ${b.rmse.toFixed(4)}`).join(', ')} ` +
-      `(ahead by ${(next.rmse - win.rmse).toFixed(4)}; biases alone ${base.toFixed(4)})`,
-  ];
+  const single =
+    `the lowest validation RMSE of a single method, ${win.rmse.toFixed(4)}, against ${bests.slice(1).map((b) => `${b.method} ${b.rmse.toFixed(4)}`).join(', ')} ` +
+    `(ahead by ${(next.rmse - win.rmse).toFixed(4)}; biases alone ${base.toFixed(4)})`;
+  const b = r.blend;
+  if (b?.chosen) {
+    return [
+      `why a blend: ${blendWords(b.chosen)} scores ${b.chosen.validationRMSE.toFixed(4)} on validation, ${(b.chosen.bestSingleRMSE - b.chosen.validationRMSE).toFixed(4)} below ` +
+        `${win.method} alone (${single.replace('the lowest', 'which has the lowest')}); the weight was fitted on the same validation split (least squares), so that margin is slightly optimistic`,
+    ];
+  }
+  const tried = b
+    ? `; blends of the best fits of ${b.pairs === 1 ? 'the two groups' : `each pair of groups (${b.pairs} pairs)`} were tried, the best ${b.labels[0]} + ${b.labels[1]} ` +
+      `(${b.weights[0] >= 1 || b.weights[0] <= 0 ? `its least-squares weight is ${b.weights[0]}: ${b.labels[0]} alone` : `validation RMSE ${b.validationRMSE.toFixed(4)}, not lower`}), and not kept`
+    : '';
+  return [`why ${win.method}: ${single}${tried}`];
+}
+
+/** The blend in words: 0.62·ratio + 0.38·soft-impute. */
+function blendWords(b: NonNullable<CompletionReport['blend']>['chosen'] & object): string {
+  return `${b.weights[0].toFixed(3)}·${b.labels[0]} + ${b.weights[1].toFixed(3)}·${b.labels[1]} (weights chosen on validation, both refit on all entries)`;
 }
 
 function pick(r: CompletionReport): Trial | undefined {

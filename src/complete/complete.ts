@@ -9,7 +9,8 @@ import { refit, type RefitSummary } from './refit.ts';
 import { DECAY_MODES, type DecayMode } from './factored-fit.ts';
 import { FACTORED_WEIGHTINGS, type FactoredWeighting } from '../solver/factored-train.ts';
 import { lowRankSpectrum, validationDiagnostics, type CompletionDiagnostics } from './diagnostics.ts';
-import { halvingSchedule, makeEvaluator, tuneBiases, tuneMethods, type CompleteProgress, type SearchSummary, type Trial, type TuningSettings } from './tune.ts';
+import { halvingSchedule, makeEvaluator, tuneBiases, tuneMethods, type BestFit, type CompleteProgress, type SearchSummary, type Trial, type TuningSettings } from './tune.ts';
+import { blendFactors, chooseBlend } from './blend.ts';
 
 /** A method, or `auto`: the methods of AUTO_METHODS compared on the validation split. */
 export type MethodChoice = CompletionMethod | 'auto';
@@ -63,6 +64,25 @@ export interface CompleteOptions {
   onProgress?: (event: CompleteProgress) => void;
 }
 
+/**
+ * auto's blend, when it won on validation: the prediction is b + w1·(first's low-rank part) + w2·(second's), clipped,
+ * with w1 + w2 = 1 chosen on the validation split by least squares; both components refit on all entries. The
+ * components are the best fits of two groups (soft-impute; ratio with weighting frequency; ratio with weighting
+ * none), the pair with the lowest blended validation RMSE.
+ */
+export interface BlendSummary {
+  methods: [CompletionMethod, CompletionMethod];
+  /** The components' groups in words: 'soft-impute', 'ratio (weighting none)', 'ratio (weighting frequency)'. */
+  labels: [string, string];
+  weights: [number, number];
+  /** The blend's validation RMSE (its weight fitted there: slightly optimistic), and the best single method's. */
+  validationRMSE: number;
+  bestSingleRMSE: number;
+  /** Each component's chosen trial and its refit. */
+  components: [Trial, Trial];
+  refits: [RefitSummary, RefitSummary];
+}
+
 /** What complete() did: every setting tried with its validation RMSE, the choice, the refit and the time. */
 export interface CompletionReport {
   method: CompletionMethod;
@@ -77,7 +97,7 @@ export interface CompletionReport {
   data: { rows: number; cols: number; observed: number; min: number; max: number };
   centered: boolean;
   /**
-   * With centering on: the chosen setting's validation RMSE with the biases and with the mean alone (the same
+   * With centering on: the best validation RMSE on the biases (the chosen setting or the blend) and with the mean alone (the same
    * setting retuned on the mean-only residual), and which was kept (checkCentering).
    */
   centerCheck?: { biasesRMSE: number; meanOnlyRMSE: number; kept: 'biases' | 'mean' };
@@ -86,6 +106,12 @@ export interface CompletionReport {
   notes: string[];
   /** The chosen setting's validation residuals and cold-start picture (as tuned), and the final fit's spectrum. */
   diagnostics: CompletionDiagnostics;
+  /**
+   * `auto` only: the blend of the two best methods, tried on validation. `chosen` is set when it won (then the
+   * predictions are the blend's, and `method`, `chosen` and `refit` describe its first, better component); else the
+   * blend's validation RMSE is kept to say why it lost.
+   */
+  blend?: { chosen: BlendSummary } | { chosen: null; validationRMSE: number; weights: [number, number]; methods: [CompletionMethod, CompletionMethod]; labels: [string, string]; pairs: number };
 }
 
 /**
@@ -128,7 +154,12 @@ export function complete(input: Observations | LabeledObservations, options: Com
   for (const v of fitResid.values) meanSquare += v * v;
   meanSquare /= fitCount;
   const weightDecays = new Map(s.weightDecays);
-  if (!options.weightDecays) weightDecays.set('ratio', COMPLETE_DEFAULTS.ratioWeightDecayFractions.map((f) => Number((f * meanSquare).toPrecision(3))));
+  const unweightedDecays = new Map<CompletionMethod, readonly number[]>();
+  if (!options.weightDecays) {
+    const scaled = (fs: readonly number[]): number[] => fs.map((f) => Number((f * meanSquare).toPrecision(3)));
+    weightDecays.set('ratio', scaled(COMPLETE_DEFAULTS.ratioWeightDecayFractions));
+    unweightedDecays.set('ratio', scaled(COMPLETE_DEFAULTS.ratioUnweightedDecayFractions));
+  }
   // A large problem gets a shorter default search, its planned work held near the budget (fitGridToBudget).
   const weightings = new Map(s.weightings);
   let { lr, maxSteps } = s;
@@ -136,12 +167,14 @@ export function complete(input: Observations | LabeledObservations, options: Com
     if (!s.methods.includes(mth)) continue;
     const ks = plan.ranks.get(mth) ?? [];
     const lambdaCount = options.lambdas?.length ?? (mth === 'ratio' ? RATIO_LAMBDAS.length : NUCLEAR_FRACTIONS.length);
+    const unweighted = unweightedDecays.get(mth);
     const cut = fitGridToBudget(
-      { weightDecays: weightDecays.get(mth) ?? [0], weightings: weightings.get(mth) ?? ['none'], lr: s.lr, maxSteps: s.maxSteps },
+      { weightDecays: weightDecays.get(mth) ?? [0], ...(unweighted ? { unweightedDecays: unweighted } : {}), weightings: weightings.get(mth) ?? ['none'], lr: s.lr, maxSteps: s.maxSteps },
       { weightDecays: options.weightDecays !== undefined, weightings: options.weightings !== undefined, lr: options.lr !== undefined, maxSteps: options.maxSteps !== undefined },
       { ranks: ks, lambdas: lambdaCount, fitCount, budget: s.searchBudget, schedule: (c, steps) => halvingSchedule(c, steps) },
     );
     weightDecays.set(mth, cut.grid.weightDecays);
+    if (cut.grid.unweightedDecays) unweightedDecays.set(mth, cut.grid.unweightedDecays);
     weightings.set(mth, cut.grid.weightings);
     // One rate and step cap for every gradient method (auto runs one of them, ratio).
     lr = Math.max(lr, cut.grid.lr);
@@ -152,48 +185,78 @@ export function complete(input: Observations | LabeledObservations, options: Com
     ? softImputeBudgetCut(plan.ranks.get('soft-impute') ?? [], COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters, fitCount, s.searchBudget)
     : null;
   if (siCut) notes.push(siCut.note);
-  const t = { ...s, lr, maxSteps, weightDecays, weightings, ...(siCut ? { softImputeCut: { stride: siCut.stride, maxIters: siCut.maxIters } } : {}) };
+  const t = { ...s, lr, maxSteps, weightDecays, unweightedDecays, weightings, ...(siCut ? { softImputeCut: { stride: siCut.stride, maxIters: siCut.maxIters } } : {}) };
+  const evaluator = makeEvaluator(fit, val, fitBias, clip);
   const tuning = tuneMethods(fitResid, plan.ranks, options.lambdas, {
     ...t,
-    evaluate: makeEvaluator(fit, val, fitBias, clip),
+    evaluate: evaluator,
     progress: s.progress,
   });
   if (tuning.tried.length === 0) throw new RangeError(`no method could be tuned: ${notes.join('; ')}`);
   let chosen = tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
   let best = tuning.bestFit;
   let siBest = tuning.softImpute;
-  // The biases were chosen alone; with the low-rank part the mean alone can do better (centerCheck).
-  const centerCheck = s.center ? checkCentering(fit, val, chosen, clip, t) : null;
+  // auto: a convex blend of two groups' best fits (every pair tried, weight fitted on validation), kept only if it
+  // beats the best single fit there.
+  const pairs = s.method === 'auto' ? fitPairs(tuning.bestByGroup) : [];
+  let pair: [Factors, Factors] | null = null;
+  let mix: ReturnType<typeof chooseBlend> | null = null;
+  for (const p of pairs) {
+    const q = chooseBlend(fit, val, fitBias, p[0], p[1], evaluator);
+    if (!mix || q.validationRMSE < mix.validationRMSE) [pair, mix] = [p, q];
+  }
+  let blended = pair !== null && mix !== null && mix.weight > 0 && mix.weight < 1 && mix.validationRMSE < chosen.validationRMSE;
+  // The biases were chosen alone; with the low-rank part the mean alone can do better (centerCheck): the chosen
+  // single setting refit on the mean alone, kept when it beats the best on the biases (the blend, when it won).
+  const centerCheck = s.center ? checkCentering(fit, val, chosen, clip, t, blended && mix ? mix.validationRMSE : chosen.validationRMSE) : null;
   if (centerCheck && centerCheck.kept === 'mean') {
     chosen = centerCheck.tuning.tried.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
     best = centerCheck.tuning.bestFit;
     siBest = centerCheck.tuning.softImpute;
+    blended = false;
     notes.push(
       `centering: the mean alone (no row or column biases) gave validation RMSE ${centerCheck.meanOnlyRMSE.toFixed(4)} with the chosen setting, ` +
         `against ${centerCheck.biasesRMSE.toFixed(4)} with the biases: kept the mean alone`,
     );
   }
   const meanOnly = centerCheck?.kept === 'mean';
-  const checks = validationDiagnostics(fit, val, meanOnly ? centerCheck.bias : fitBias, best.L, best.R, clip);
+  const checks =
+    blended && mix
+      ? validationDiagnostics(fit, val, fitBias, mix.L, mix.R, clip)
+      : validationDiagnostics(fit, val, meanOnly ? centerCheck.bias : fitBias, best.L, best.R, clip);
   const tuned = performance.now();
 
-  // Refit the chosen setting on every observed entry.
+  // Refit the chosen setting (or both components of the blend) on every observed entry.
   const allBias = fitBiases(obs, biasLambda);
   const biases = !s.center ? zeroBiases(m, n) : meanOnly ? meanBiases(allBias) : allBias;
-  const siState = siBest?.trial === chosen ? siBest.state : null;
-  const final = refit(residualObservations(obs, biases), chosen, siState, fitCount, t, s.progress);
-  notes.push(...final.notes);
+  const allResid = residualObservations(obs, biases);
+  const refitOf = (trial: Trial) => refit(allResid, trial, siBest?.trial === trial ? siBest.state : null, fitCount, t, s.progress);
+  const components = blended && pair ? [pair[0].trial, pair[1].trial] : [chosen];
+  const finals = components.map(refitOf);
+  const final = finals[0];
+  for (const f of finals) notes.push(...f.notes);
+  const lowRank = blended && mix ? blendFactors(finals[0].L, finals[0].R, finals[1].L, finals[1].R, mix.weight) : { L: final.L, R: final.R };
+  let blend: CompletionReport['blend'];
+  if (pair && mix) {
+    const methods: [CompletionMethod, CompletionMethod] = [pair[0].trial.method, pair[1].trial.method];
+    const labels: [string, string] = [groupLabel(pair[0].trial), groupLabel(pair[1].trial)];
+    const weights: [number, number] = [mix.weight, 1 - mix.weight];
+    blend = blended
+      ? { chosen: { methods, labels, weights, validationRMSE: mix.validationRMSE, bestSingleRMSE: chosen.validationRMSE, components: [components[0], components[1]], refits: [finals[0].summary, finals[1].summary] } }
+      : { chosen: null, validationRMSE: mix.validationRMSE, weights, methods, labels, pairs: pairs.length };
+  }
   const allRange = valueRange(obs.values);
-  const parts: CompletionParts = { rowIds, colIds, biases, fallback: allBias, L: final.L, R: final.R, clip: s.clipOn ? allRange : null };
+  const parts: CompletionParts = { rowIds, colIds, biases, fallback: allBias, L: lowRank.L, R: lowRank.R, clip: s.clipOn ? allRange : null };
   const predictor = makePredictor(parts, obs);
   let sse = 0;
   for (let t = 0; t < count; t++) sse += (predictor.predictAt(obs.rows[t], obs.cols[t]) - obs.values[t]) ** 2;
   const summary = final.summary;
   summary.trainRMSE = Math.sqrt(sse / count);
+  const top = blended ? components[0] : chosen;
   const finished = performance.now();
   const report: CompletionReport = {
-    method: chosen.method,
-    chosen: { ...chosen, biasLambda, ...(chosen.method === 'ratio' && s.nuclearWeight > 0 ? { nuclearWeight: s.nuclearWeight } : {}) },
+    method: top.method,
+    chosen: { ...top, biasLambda, ...(top.method === 'ratio' && s.nuclearWeight > 0 ? { nuclearWeight: s.nuclearWeight } : {}) },
     refit: summary,
     tried: centerCheck ? [...tuning.tried, ...centerCheck.tuning.tried] : tuning.tried,
     searches: tuning.searches,
@@ -205,9 +268,24 @@ export function complete(input: Observations | LabeledObservations, options: Com
     clip: parts.clip ? [parts.clip[0], parts.clip[1]] : null,
     seconds: { tuning: (tuned - started) / 1000, fitting: (finished - tuned) / 1000, total: (finished - started) / 1000 },
     notes,
-    diagnostics: { ...checks, singularValues: lowRankSpectrum(final.L, final.R) },
+    diagnostics: { ...checks, singularValues: lowRankSpectrum(lowRank.L, lowRank.R) },
+    ...(blend ? { blend } : {}),
   };
-  return { ...predictor, method: chosen.method, report, parts };
+  return { ...predictor, method: top.method, report, parts };
+}
+
+type Factors = { L: NonNullable<BestFit['L']>; R: NonNullable<BestFit['R']>; trial: Trial };
+
+/** A group in words: soft-impute, or a gradient method with its weighting. */
+function groupLabel(t: Trial): string {
+  return t.method === 'soft-impute' ? t.method : `${t.method} (weighting ${t.weighting ?? 'none'})`;
+}
+
+/** Every pair of groups' best fits (each with a low-rank part), the better one first. Cost O(groups²). */
+function fitPairs(byGroup: ReadonlyMap<string, BestFit>): [Factors, Factors][] {
+  const fits = [...byGroup.values()].filter((f): f is Factors & BestFit => f.L !== null && f.R !== null && f.trial !== null && f.L.cols > 0);
+  fits.sort((a, b) => a.validationRMSE - b.validationRMSE);
+  return fits.flatMap((a, i) => fits.slice(i + 1).map((b): [Factors, Factors] => [a, b]));
 }
 
 /** Biases reduced to their mean (no row or column terms), for `centerCheck.kept === 'mean'`. */
@@ -221,7 +299,8 @@ function meanBiases(b: Biases): Biases {
  * bench/scale.ts) the fitted b_i are row means of a few dozen noisy values, a rank-2 perturbation a rank-k model
  * of the residual cannot undo (about 0.25σ² of test MSE at 49 ratings per row). The chosen setting (its method,
  * rank, λ, ω, weighting and step budget; soft-impute's whole λ path at its rank cap) is retuned on the residual of
- * the mean alone and kept when its validation RMSE is lower. Cost: one more tuning of one setting.
+ * the mean alone and kept when its validation RMSE is below `against` (the best on the biases: the chosen setting's, or
+ * the blend's when auto blended). Cost: one more tuning of one setting.
  */
 function checkCentering(
   fit: Observations,
@@ -229,6 +308,7 @@ function checkCentering(
   chosen: Trial,
   clip: [number, number] | null,
   s: Omit<TuningSettings, 'methods' | 'evaluate'>,
+  against: number,
 ): { bias: Biases; biasesRMSE: number; meanOnlyRMSE: number; kept: 'biases' | 'mean'; tuning: ReturnType<typeof tuneMethods> } {
   const bias = meanBiases(fitBiases(fit, 0, 0));
   const mth = chosen.method;
@@ -243,7 +323,7 @@ function checkCentering(
   });
   for (const t of tuning.tried) t.centering = 'mean';
   const meanOnlyRMSE = tuning.tried.length > 0 ? Math.min(...tuning.tried.map((t) => t.validationRMSE)) : Infinity;
-  return { bias, biasesRMSE: chosen.validationRMSE, meanOnlyRMSE, kept: meanOnlyRMSE < chosen.validationRMSE ? 'mean' : 'biases', tuning };
+  return { bias, biasesRMSE: against, meanOnlyRMSE, kept: meanOnlyRMSE < against ? 'mean' : 'biases', tuning };
 }
 
 /**

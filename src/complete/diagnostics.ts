@@ -1,4 +1,5 @@
-import type { Matrix } from '../linalg/matrix.ts';
+import { zeros, type Matrix } from '../linalg/matrix.ts';
+import { svd } from '../linalg/svd.ts';
 import type { Observations } from '../data/observations.ts';
 import { createFactoredWorkspace, factoredSpectrum } from '../penalty/factored.ts';
 import type { Biases } from './biases.ts';
@@ -89,10 +90,25 @@ export function validationDiagnostics(
   };
 }
 
-/** Singular values of L·R^T, largest first, exact from thin QRs (factoredSpectrum); [] for k = 0. Cost ~2(m+n)k². */
+/**
+ * Singular values of L·R^T, largest first, exact from thin QRs (factoredSpectrum); [] for k = 0. When k exceeds
+ * min(m, n) (a blend's concatenated factors) W = L·R^T is formed (at most k·max(m, n) entries) and its SVD taken.
+ * Cost ~2(m+n)k².
+ */
 export function lowRankSpectrum(L: Matrix, R: Matrix): number[] {
   const k = L.cols;
   if (k === 0) return [];
+  if (k > Math.min(L.rows, R.rows)) {
+    const W = zeros(L.rows, R.rows);
+    for (let i = 0; i < L.rows; i++) {
+      for (let j = 0; j < R.rows; j++) {
+        let z = 0;
+        for (let c = 0; c < k; c++) z += L.data[i * k + c] * R.data[j * k + c];
+        W.data[i * R.rows + j] = z;
+      }
+    }
+    return Array.from(svd(W).s).sort((a, b) => b - a);
+  }
   const ws = createFactoredWorkspace(L.rows, R.rows, k);
   return Array.from(factoredSpectrum(L, R, ws).s).sort((a, b) => b - a);
 }

@@ -4,7 +4,7 @@ import type { FactoredWeighting } from '../solver/factored-train.ts';
 export type CompletionMethod = 'ratio' | 'soft-impute' | 'nuclear';
 
 /** Default λ candidates of the ratio method (λ·L∗/F in the mean-squared-error objective). */
-export const RATIO_LAMBDAS: readonly number[] = [1e-2];
+export const RATIO_LAMBDAS: readonly number[] = [3e-3];
 /**
  * Default candidate ranks of the ratio method (with a magnitude control every rank up to min(m, n); without one,
  * those with k(m+n−k) <= |Ω_fit|).
@@ -111,6 +111,8 @@ export function searchWork(rungs: readonly { candidates: number; budget: number 
 /** One gradient method's search that a budget may shorten: its ω and weighting lists, Adam's rate and the step cap. */
 export interface SearchGrid {
   weightDecays: readonly number[];
+  /** The ω list of the unweighted candidates when it differs from weightDecays (the frequency-weighted ones'). */
+  unweightedDecays?: readonly number[];
   weightings: readonly FactoredWeighting[];
   lr: number;
   maxSteps: number;
@@ -134,12 +136,18 @@ export function fitGridToBudget(
   ctx: { ranks: readonly number[]; lambdas: number; fitCount: number; budget: number; schedule: (count: number, maxSteps: number) => { candidates: number; budget: number }[] },
 ): { grid: SearchGrid; note: string | null } {
   const meanRank = ctx.ranks.reduce((a, k) => a + k, 0) / Math.max(1, ctx.ranks.length);
-  const work = (g: SearchGrid): number =>
-    searchWork(ctx.schedule(ctx.ranks.length * ctx.lambdas * g.weightDecays.length * g.weightings.length, g.maxSteps), ctx.fitCount, meanRank);
+  const decayCount = (g: SearchGrid): number =>
+    g.weightings.reduce((a, w) => a + (w === 'none' && g.unweightedDecays ? g.unweightedDecays.length : g.weightDecays.length), 0);
+  const work = (g: SearchGrid): number => searchWork(ctx.schedule(ctx.ranks.length * ctx.lambdas * decayCount(g), g.maxSteps), ctx.fitCount, meanRank);
+  const firstDecays = (g: SearchGrid, k: number): SearchGrid => ({
+    ...g,
+    weightDecays: g.weightDecays.slice(0, k),
+    ...(g.unweightedDecays ? { unweightedDecays: g.unweightedDecays.slice(0, k) } : {}),
+  });
   const cuts: ((g: SearchGrid) => SearchGrid)[] = [
     (g) => (fixed.weightings ? g : { ...g, weightings: g.weightings.slice(0, 1) }),
-    (g) => (fixed.weightDecays ? g : { ...g, weightDecays: g.weightDecays.slice(0, 2) }),
-    (g) => (fixed.weightDecays ? g : { ...g, weightDecays: g.weightDecays.slice(0, 1) }),
+    (g) => (fixed.weightDecays ? g : firstDecays(g, 2)),
+    (g) => (fixed.weightDecays ? g : firstDecays(g, 1)),
     (g) => (fixed.lr || fixed.maxSteps ? g : { ...g, lr: g.lr * BUDGET_SPEEDUP, maxSteps: Math.max(1, Math.round(g.maxSteps / BUDGET_SPEEDUP)) }),
   ];
   const before = work(grid);

@@ -234,10 +234,12 @@ export function tuneGradient(
   resid: Observations,
   candidates: readonly GradientCandidate[],
   settings: GradientTuning,
-  ctx: { evaluate: Evaluator; tally: TuningTally; bestFit?: BestFit },
+  ctx: { evaluate: Evaluator; tally: TuningTally; bestFit?: BestFit; bestFitOf?: (c: GradientCandidate) => BestFit },
 ): { trials: Trial[]; rungs: Rung[]; steps: number } {
   const { evaluate, tally } = ctx;
-  const bestFit = ctx.bestFit ?? { validationRMSE: Infinity, trial: null, L: null, R: null };
+  const shared = ctx.bestFit ?? { validationRMSE: Infinity, trial: null, L: null, R: null };
+  // Where a candidate's best fit is offered: one shared BestFit, or one per group (auto's blend keeps each group's).
+  const bestFitOf = ctx.bestFitOf ?? ((): BestFit => shared);
   const rungs = halvingSchedule(candidates.length, settings.maxSteps);
   const latest: (Trial & { stopped: boolean })[] = [];
   let alive = candidates.map((_, q) => q);
@@ -252,14 +254,16 @@ export function tuneGradient(
         tally.done++;
         continue;
       }
-      const run = runGradient(method, resid, candidates[q], rung.budget, settings, { evaluate, tally, bestFit, rung: r });
+      const run = runGradient(method, resid, candidates[q], rung.budget, settings, { evaluate, tally, bestFit: bestFitOf(candidates[q]), rung: r });
       steps += run.ran;
       latest[q] = run.trial;
       tally.done++;
     }
   }
   const trials = latest.map(({ stopped: _s, ...t }) => t);
-  if (bestFit.trial && 'stopped' in bestFit.trial) bestFit.trial = trials[latest.indexOf(bestFit.trial as Trial & { stopped: boolean })] ?? bestFit.trial;
+  for (const bestFit of new Set(candidates.map(bestFitOf))) {
+    if (bestFit.trial && 'stopped' in bestFit.trial) bestFit.trial = trials[latest.indexOf(bestFit.trial as Trial & { stopped: boolean })] ?? bestFit.trial;
+  }
   return { trials, rungs, steps };
 }
 
@@ -339,14 +343,27 @@ export interface SearchSummary {
   steps: number;
 }
 
-/** The product rank × λ × ω × weighting, in that order of nesting. */
+/**
+ * The product rank × λ × ω × weighting, in that order of nesting; with `unweightedDecays`, candidates with weighting
+ * 'none' take their ω from that list instead (the unweighted decay Σ||A_i||²/m acts on another scale than the
+ * frequency-weighted one: on MovieLens its best ω is about three times larger, docs/results.md).
+ */
 export function gradientCandidates(
   ranks: readonly number[],
   lambdas: readonly number[],
   weightDecays: readonly number[],
   weightings: readonly FactoredWeighting[],
+  unweightedDecays?: readonly number[],
 ): GradientCandidate[] {
-  return ranks.flatMap((rank) => lambdas.flatMap((lambda) => weightDecays.flatMap((weightDecay) => weightings.map((weighting) => ({ rank, lambda, weightDecay, weighting })))));
+  const decaysOf = (weighting: FactoredWeighting): readonly number[] => (weighting === 'none' && unweightedDecays ? unweightedDecays : weightDecays);
+  return ranks.flatMap((rank) =>
+    lambdas.flatMap((lambda) => {
+      const out: GradientCandidate[] = [];
+      const decays = [...new Set([...weightDecays, ...(unweightedDecays ?? [])])];
+      for (const weightDecay of decays) for (const weighting of weightings) if (decaysOf(weighting).includes(weightDecay)) out.push({ rank, lambda, weightDecay, weighting });
+      return out;
+    }),
+  );
 }
 
 /** What tuneMethods needs besides the data: the gradient settings, the seed, the scorer and where progress goes. */
@@ -354,6 +371,8 @@ export interface TuningSettings extends GradientTuning {
   methods: readonly CompletionMethod[];
   /** Candidate weight decays ω and weightings of each gradient method. */
   weightDecays: ReadonlyMap<CompletionMethod, readonly number[]>;
+  /** Candidate ω of the candidates with weighting 'none', where they differ from weightDecays. */
+  unweightedDecays?: ReadonlyMap<CompletionMethod, readonly number[]>;
   weightings: ReadonlyMap<CompletionMethod, readonly FactoredWeighting[]>;
   evaluate: Evaluator;
   progress: (event: CompleteProgress) => void;
@@ -364,7 +383,8 @@ export interface TuningSettings extends GradientTuning {
 /**
  * Every method's candidates on the fit's residual `resid`, scored on validation: soft-impute along its λ path
  * (softImputeLambdas), the gradient methods over rank × λ (gradientLambdas); λ_max = ||P_Ω(resid)||_2 by power
- * iteration when soft-impute or nuclear is tuned. Returns every trial in order, and soft-impute's best with its state.
+ * iteration when soft-impute or nuclear is tuned. Returns every trial in order, soft-impute's best with its state, and
+ * the best fit of each group (soft-impute; a gradient method per weighting: its factors, for auto's blend) and over all.
  * Cost: the sum of the fits tried.
  */
 export function tuneMethods(
@@ -372,10 +392,16 @@ export function tuneMethods(
   ranks: ReadonlyMap<CompletionMethod, readonly number[]>,
   lambdas: readonly number[] | undefined,
   settings: TuningSettings,
-): { tried: Trial[]; softImpute: SoftImputeBest | null; bestFit: BestFit; searches: SearchSummary[] } {
+): { tried: Trial[]; softImpute: SoftImputeBest | null; bestFit: BestFit; bestByGroup: Map<string, BestFit>; searches: SearchSummary[] } {
   const { methods, seed, evaluate } = settings;
   const [m, n] = resid.shape;
-  const bestFit: BestFit = { validationRMSE: Infinity, trial: null, L: null, R: null };
+  // The best fit of each group: soft-impute, and each gradient method per weighting ('ratio/frequency', 'ratio/none').
+  const bestByGroup = new Map<string, BestFit>();
+  const groupBest = (key: string): BestFit => {
+    let b = bestByGroup.get(key);
+    if (!b) bestByGroup.set(key, (b = { validationRMSE: Infinity, trial: null, L: null, R: null }));
+    return b;
+  };
   const fitCount = resid.values.length;
   const lambdaMax = methods.includes('soft-impute') || methods.includes('nuclear') ? sparseSpectralNorm(resid, { seed }) : 0;
   const lambdasOf = (mth: CompletionMethod): number[] =>
@@ -384,7 +410,7 @@ export function tuneMethods(
       : gradientLambdas(mth, lambdas, lambdaMax, fitCount);
   const supported = supportedRank(fitCount, m, n);
   const candidatesOf = (mth: 'ratio' | 'nuclear'): GradientCandidate[] =>
-    gradientCandidates(ranks.get(mth) ?? [], lambdasOf(mth), settings.weightDecays.get(mth) ?? [0], settings.weightings.get(mth) ?? ['none']).filter(
+    gradientCandidates(ranks.get(mth) ?? [], lambdasOf(mth), settings.weightDecays.get(mth) ?? [0], settings.weightings.get(mth) ?? ['none'], settings.unweightedDecays?.get(mth)).filter(
       // Without any magnitude control L∗/F needs k(m+n−k) <= |Ω_fit| (grid.ts, candidateRanks).
       (c) => mth !== 'ratio' || c.weightDecay > 0 || settings.nuclearWeight > 0 || c.rank <= supported,
     );
@@ -399,17 +425,20 @@ export function tuneMethods(
   for (const mth of methods) {
     const ks = ranks.get(mth) ?? [];
     if (mth === 'soft-impute') {
-      const r = tuneSoftImpute(resid, ks, lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, evaluate, tally, bestFit, maxIters: settings.softImputeCut?.maxIters });
+      const r = tuneSoftImpute(resid, ks, lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, evaluate, tally, bestFit: groupBest(mth), maxIters: settings.softImputeCut?.maxIters });
       tried.push(...r.trials);
       softImpute = r.best;
     } else {
       const cands = candidatesOf(mth);
-      const r = tuneGradient(mth, resid, cands, settings, { evaluate, tally, bestFit });
+      for (const c of cands) groupBest(`${mth}/${c.weighting}`);
+      const r = tuneGradient(mth, resid, cands, settings, { evaluate, tally, bestFitOf: (c) => groupBest(`${mth}/${c.weighting}`) });
       tried.push(...r.trials);
       searches.push({ method: mth, strategy: r.rungs.length > 1 ? 'successive halving' : 'every candidate in full', candidates: cands.length, rungs: r.rungs, steps: r.steps });
     }
   }
-  return { tried, softImpute, bestFit, searches };
+  // The overall best: the lowest validation RMSE, the earlier group on a tie (as one shared BestFit would keep).
+  const bestFit = [...bestByGroup.values()].reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a), { validationRMSE: Infinity, trial: null, L: null, R: null } as BestFit);
+  return { tried, softImpute, bestFit, bestByGroup, searches };
 }
 
 /**

@@ -114,7 +114,7 @@ export function curveFigure(r: CompletionReport): Figure | null {
       id: 'curve',
       title: 'Validation curve of the chosen setting',
       caption:
-        `Validation RMSE of ${settingLabel(chosen)} at every evaluation during tuning; the dashed line is the step kept ` +
+        `Validation RMSE of ${settingLabel(chosen)}${r.blend?.chosen ? " (the blend's first component)" : ''} at every evaluation during tuning; the dashed line is the step kept ` +
         `(${chosen.steps}), after which the refit on all entries runs for the same number of steps.`,
       spec: {
         ...FRAME,
@@ -138,7 +138,7 @@ export function curveFigure(r: CompletionReport): Figure | null {
   return {
     id: 'curve',
     title: 'Validation curve of the chosen setting',
-    caption: `Validation RMSE along the λ path of ${chosen.method} with rank cap ${chosen.rank} (each solve warm-started from the previous λ); the diamond is the λ chosen (${num(chosen.lambda)}).`,
+    caption: `Validation RMSE along the λ path of ${chosen.method}${r.blend?.chosen ? " (the blend's first component)" : ''} with rank cap ${chosen.rank} (each solve warm-started from the previous λ); the diamond is the λ chosen (${num(chosen.lambda)}).`,
     spec: {
       ...FRAME,
       width: WIDTH,
@@ -162,7 +162,7 @@ export function spectrumFigure(r: CompletionReport): Figure | null {
     id: 'spectrum',
     title: 'Singular values of the fitted low-rank part',
     caption:
-      `The ${values.length} singular values of L·Rᵀ, the low-rank part refit on all ${r.data.observed} observed entries ` +
+      `The ${values.length} singular values of L·Rᵀ, the low-rank part${blendNote(r)} refit on all ${r.data.observed} observed entries ` +
       '(on top of the biases), largest first, on a log scale (values below 1e-12 σ1 are not drawn).',
     spec: {
       ...FRAME,
@@ -186,7 +186,7 @@ export function residualFigure(r: CompletionReport): Figure {
     id: 'residuals',
     title: 'Residuals on the validation split',
     caption:
-      `Prediction − value on the ${r.validation.entries} validation entries, for the chosen setting as tuned (fit split only, ` +
+      `Prediction − value on the ${r.validation.entries} validation entries, for the chosen setting${blendNote(r)} as tuned (fit split only, ` +
       'biases included, predictions clipped as the final model clips them).',
     spec: {
       ...FRAME,
@@ -215,9 +215,9 @@ export function coldStartFigure(r: CompletionReport): Figure {
     id: 'cold-start',
     title: 'Validation RMSE by number of ratings (cold start)',
     caption:
-      'Validation RMSE of the chosen setting as tuned, grouped by how many entries of the fit split the row (user) or ' +
+      `Validation RMSE of the chosen setting${blendNote(r)} as tuned, grouped by how many entries of the fit split the row (user) or ' +
       'the column (item) of each validation entry has; the label on each bar is its number of validation entries. Rows ' +
-      'and columns with 0 fit entries get the baseline alone.',
+      'and columns with 0 fit entries get the baseline alone.`,
     spec: {
       ...FRAME,
       data: { values },
@@ -254,6 +254,27 @@ export function completionFigures(r: CompletionReport): Figure[] {
   return figures.filter((f): f is Figure => f !== null);
 }
 
+/** ' (the blend of both components)' when auto blended, else ''. */
+function blendNote(r: CompletionReport): string {
+  return r.blend?.chosen ? ` (the blend ${r.blend.chosen.weights[0].toFixed(3)}·${r.blend.chosen.labels[0]} + ${r.blend.chosen.weights[1].toFixed(3)}·${r.blend.chosen.labels[1]})` : '';
+}
+
+/** The 'chosen' row, and under auto the blend's: kept (its weights and margin) or tried and not kept (why). */
+function blendRows(r: CompletionReport, chosen: Trial | undefined): [string, string][] {
+  const single = `${chosen ? settingLabel(chosen) : r.method}: validation RMSE ${r.chosen.validationRMSE.toFixed(4)}`;
+  const b = r.blend;
+  if (!b) return [['chosen', single]];
+  if (b.chosen) {
+    return [
+      ['chosen', `a blend${blendNote(r).replace(' (the blend', ',').replace(/\)$/, '')}: validation RMSE ${b.chosen.validationRMSE.toFixed(4)}, ${(b.chosen.bestSingleRMSE - b.chosen.validationRMSE).toFixed(4)} below the best single method`],
+      ['blend', `weights fitted on the validation split by least squares (so its validation RMSE is slightly optimistic); both components refit on all entries; components: ${settingLabel(b.chosen.components[0])} and ${settingLabel(b.chosen.components[1])}`],
+      ['best single method', single],
+    ];
+  }
+  const why = b.weights[0] >= 1 || b.weights[0] <= 0 ? `its least-squares weight is ${b.weights[0]}: ${b.labels[0]} alone` : `validation RMSE ${b.validationRMSE.toFixed(4)}, not lower`;
+  return [['chosen', single], ['blend', `blends of ${b.pairs} pair(s) of groups tried; the best, ${b.labels[0]} + ${b.labels[1]}, not kept (${why})`]];
+}
+
 /** A self-contained HTML page for a completion: the data, the choice and why, every figure, the fallback counts. */
 export async function renderCompletionReport(r: CompletionReportFile): Promise<string> {
   const figures = completionFigures(r);
@@ -275,8 +296,9 @@ export async function renderCompletionReport(r: CompletionReportFile): Promise<s
       ['validation', `${r.validation.entries} entries held out (fraction ${r.validation.fraction}, seed ${r.validation.seed}); fits on ${r.validation.fitEntries}`],
       ['centering', r.centered && r.centerCheck?.kept === 'mean' ? 'the mean alone (the biases lost on validation with the low-rank part)' : r.centered ? `mean + row + column biases, ridge λ ${r.chosen.biasLambda} (chosen on validation)` : 'off'],
       ['clip', r.clip ? `${r.clip[0]}..${r.clip[1]}` : 'off'],
-      ['chosen', `${chosen ? settingLabel(chosen) : r.method}: validation RMSE ${r.chosen.validationRMSE.toFixed(4)}`],
-      ['refit', `λ ${num(r.refit.lambda)}${r.refit.steps !== undefined ? `, ${r.refit.steps} steps` : ''}${r.refit.iterations !== undefined ? `, ${r.refit.iterations} iterations` : ''}, train RMSE ${r.refit.trainRMSE.toFixed(4)}`],
+      ...blendRows(r, chosen),
+      ['refit', `λ ${num(r.refit.lambda)}${r.refit.steps !== undefined ? `, ${r.refit.steps} steps` : ''}${r.refit.iterations !== undefined ? `, ${r.refit.iterations} iterations` : ''}, train RMSE ${r.refit.trainRMSE.toFixed(4)}` +
+        (r.blend?.chosen ? ` (of the whole blend; ${r.blend.chosen.labels[1]}'s refit: λ ${num(r.blend.chosen.refits[1].lambda)}${r.blend.chosen.refits[1].steps !== undefined ? `, ${r.blend.chosen.refits[1].steps} steps` : ''}${r.blend.chosen.refits[1].iterations !== undefined ? `, ${r.blend.chosen.refits[1].iterations} iterations` : ''})` : '')],
       ['time', `tuning ${r.seconds.tuning.toFixed(1)} s, final fit ${r.seconds.fitting.toFixed(1)} s${r.wallSeconds !== undefined ? `, wall ${r.wallSeconds.toFixed(1)} s` : ''}`],
     ])}</tbody></table>`,
     ...(r.notes.length ? [`<ul class="notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`] : []),

@@ -132,6 +132,18 @@ test('fitGridToBudget: the planned work Σ candidates × steps × |Ω_fit| × me
   // What the user gave is kept.
   const kept = fitGridToBudget(grid, { weightDecays: true, weightings: false, lr: true, maxSteps: false }, ctx(1));
   assert.deepEqual(kept.grid, { ...grid, weightings: ['frequency'] });
+  // A separate ω list for the unweighted candidates counts as such (3 ranks × (2 + 3) = 15 candidates) and is cut with the other.
+  const two = { ...grid, weightDecays: [0, 0.2], unweightedDecays: [0.5, 0.6, 0.7] };
+  assert.equal(fitGridToBudget(two, free, ctx(work(15, 1000))).note, null);
+  assert.deepEqual(fitGridToBudget(two, free, ctx(work(15, 1000) - 1)).grid, { ...two, weightings: ['frequency'] });
+  // 6 candidates over budget: ω cut to one (3 candidates in one full-length rung: more work still), then lr and steps.
+  assert.deepEqual(fitGridToBudget(two, free, ctx(work(6, 1000) - 1)).grid, {
+    weightDecays: [0],
+    unweightedDecays: [0.5],
+    weightings: ['frequency'],
+    lr: 0.01 * BUDGET_SPEEDUP,
+    maxSteps: Math.round(1000 / BUDGET_SPEEDUP),
+  });
 });
 
 test('softImputeBudgetCut: the path fits as it is, or takes every other λ and an iteration cap that fits the budget', () => {
@@ -143,4 +155,11 @@ test('softImputeBudgetCut: the path fits as it is, or takes every other λ and a
   assert.match(cut?.note ?? '', /every other λ \(16\) and at most 31 iterations/);
   // Never below 10 iterations.
   assert.equal(softImputeBudgetCut([20], 100, 1000, 1)?.maxIters, 10);
+});
+
+test('gradientCandidates: weighting none takes its ω from the unweighted list, frequency from the other; without it both share one', () => {
+  const c = gradientCandidates([4, 20], [1e-2], [0, 0.1], ['frequency', 'none'], [0.4, 0.6]);
+  const key = (x: { rank: number; weightDecay: number; weighting: string }): string => `${x.rank}/${x.weightDecay}/${x.weighting}`;
+  assert.deepEqual(c.map(key), ['4/0/frequency', '4/0.1/frequency', '4/0.4/none', '4/0.6/none', '20/0/frequency', '20/0.1/frequency', '20/0.4/none', '20/0.6/none']);
+  assert.equal(gradientCandidates([4], [1e-2], [0, 0.1], ['frequency', 'none']).length, 4);
 });
