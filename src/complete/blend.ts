@@ -1,7 +1,7 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Observations } from '../data/observations.ts';
 import type { Biases } from './biases.ts';
-import type { Evaluator } from './tune.ts';
+import { seenRowsAndCols, type Evaluator } from './tune.ts';
 
 /**
  * The least-squares weight α ∈ [0, 1] of a convex blend of two low-rank parts on held-out entries: the minimizer of
@@ -78,13 +78,7 @@ export function chooseBlend(
   second: { L: Matrix; R: Matrix },
   evaluate: Evaluator,
 ): BlendChoice {
-  const [m, n] = fit.shape;
-  const seenRow = new Uint8Array(m);
-  const seenCol = new Uint8Array(n);
-  for (let t = 0; t < fit.values.length; t++) {
-    seenRow[fit.rows[t]] = 1;
-    seenCol[fit.cols[t]] = 1;
-  }
+  const { seenRow, seenCol } = seenRowsAndCols(fit);
   const base = Float64Array.from(val.values, (_, t) => b.mean + b.row[val.rows[t]] + b.col[val.cols[t]]);
   const z1 = lowRankAt(val, first.L, first.R, seenRow, seenCol);
   const z2 = lowRankAt(val, second.L, second.R, seenRow, seenCol);

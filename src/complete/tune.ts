@@ -87,11 +87,8 @@ export function tuneBiases(
   return { trials, best };
 }
 
-/**
- * The evaluator of a fit: validation RMSE of clip(b + L_i·R_j), the low-rank term only for rows and columns the fit
- * has seen (as unknown ids would get the baseline alone). Cost O(|fit|) once, then O(|val|·k) per call.
- */
-export function makeEvaluator(fit: Observations, val: Observations, b: Biases, clip: readonly [number, number] | null): Evaluator {
+/** Which rows and columns have at least one entry in `fit` (1) or none (0). Cost O(|fit| + m + n). */
+export function seenRowsAndCols(fit: Observations): { seenRow: Uint8Array; seenCol: Uint8Array } {
   const [m, n] = fit.shape;
   const seenRow = new Uint8Array(m);
   const seenCol = new Uint8Array(n);
@@ -99,6 +96,15 @@ export function makeEvaluator(fit: Observations, val: Observations, b: Biases, c
     seenRow[fit.rows[t]] = 1;
     seenCol[fit.cols[t]] = 1;
   }
+  return { seenRow, seenCol };
+}
+
+/**
+ * The evaluator of a fit: validation RMSE of clip(b + L_i·R_j), the low-rank term only for rows and columns the fit
+ * has seen (as unknown ids would get the baseline alone). Cost O(|fit|) once, then O(|val|·k) per call.
+ */
+export function makeEvaluator(fit: Observations, val: Observations, b: Biases, clip: readonly [number, number] | null): Evaluator {
+  const { seenRow, seenCol } = seenRowsAndCols(fit);
   return (L, R) => validationRMSE(val, b, L, R, clip, seenRow, seenCol);
 }
 

@@ -340,14 +340,19 @@ function startGradient(spec: RunSpec, hooks: RunHooks): SyntheticRun<RunResult> 
       liveW: (r) => r.W,
     });
   }
-  let solutionSeen = false;
+  return deepRun(trainer, hooks, (r) => measure(problem, r, spec, backend));
+}
+
+/** A deep trainer as a run: hooks.onSolution gets the first final W only (the result may be asked for twice). */
+function deepRun(trainer: SteppedRun<TrainResult>, hooks: RunHooks, result: (r: TrainResult) => RunResult): SyntheticRun<RunResult> {
+  let seen = false;
   return steppedGradientRun(
     trainer,
     (r) => r.W,
     (r) => {
-      if (!solutionSeen) hooks.onSolution?.(r.W);
-      solutionSeen = true;
-      return measure(problem, r, spec, backend);
+      if (!seen) hooks.onSolution?.(r.W);
+      seen = true;
+      return result(r);
     },
   );
 }
@@ -369,16 +374,7 @@ function holdoutRun(spec: DeepRunSpec, optimizer: GradientTransform<unknown>, ba
   const { fit, held } = holdoutObservations(full.observations, spec.holdout as number, spec.seed, spec.rank);
   const problem: SyntheticProblem = { ...full, observations: fit };
   const trainer = createTrainer(fit, deepTrainOptions(spec, optimizer, backend, problem, hooks));
-  let solutionSeen = false;
-  return steppedGradientRun(
-    trainer,
-    (r) => r.W,
-    (r) => {
-      if (!solutionSeen) hooks.onSolution?.(r.W);
-      solutionSeen = true;
-      return { ...measure(problem, r, spec, backend), heldoutRMSE: Math.sqrt(trainMSE(r.W, held)) };
-    },
-  );
+  return deepRun(trainer, hooks, (r) => ({ ...measure(problem, r, spec, backend), heldoutRMSE: Math.sqrt(trainMSE(r.W, held)) }));
 }
 
 /** A trainer as a SyntheticRun: advance passes through, result() measures the trainer's result. */
