@@ -22,7 +22,7 @@ import { renderReport } from '../report/html.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';
 import { intInRange, unitFraction } from './parse.ts';
-import { interruptedMessage, prepareOutputFolder, queueOf, queueNameFlag, queueUrlFlag, workersFlag, resumeArgs, runSweepCli } from './sweep-runner.ts';
+import { addBuiltInSweepOptions, interruptedMessage, prepareOutputFolder, queueOf, resumeArgs, runSweepCli } from './sweep-runner.ts';
 
 interface AtlasFlags {
   quick: boolean;
@@ -62,7 +62,7 @@ function intList(min: number, max: number) {
  * choice, the atlas sweep at the chosen rates (one results file, resumable), then atlas.json, a table and a report.
  */
 export function atlasCommand(): Command {
-  return new Command('atlas')
+  const definition = new Command('atlas')
     .description(
       'the optimizer atlas: every optimizer × penalty {ratio, nuclear, none} × depth {1, 2, 3} on n=100, rank 5, m=2000, seeds 0-2, ' +
         'each cell at the learning rate of a grid chosen on seed 1000 by --lr-rule; --quick: n=30',
@@ -81,75 +81,71 @@ export function atlasCommand(): Command {
       new Option('--tune-fraction <share>', "the tuning runs' share of each cell's step cap, in (0, 1] (0.25: the budget before 2026-12-01)").argParser(unitFraction()).default(ATLAS_FULL.tuneFraction),
     )
     .addOption(new Option('--out <dir>', 'folder for results.jsonl, atlas.json and index.html').default('atlas'))
-    .addOption(workersFlag())
     .addOption(new Option('--optimizers <list>', `only these optimizers (comma-separated: ${OPTIMIZER_NAMES.join(', ')})`).argParser(nameList(OPTIMIZER_NAMES)))
     .addOption(new Option('--penalties <list>', `only these penalties (${ATLAS_PENALTIES.join(', ')})`).argParser(nameList(ATLAS_PENALTIES)))
     .addOption(new Option('--depths <list>', 'only these depths (1, 2, 3)').argParser(intList(1, 3)))
-    .addOption(new Option('--seeds <list>', 'these seeds instead of 0,1,2').argParser(intList(0, 2 ** 32 - 1)))
-    .option('--resume', 'continue an interrupted atlas in --out', false)
-    .option('--force', 'start afresh even if --out already holds results', false)
-    .option('--quiet', 'no progress on stderr', false)
-    .option('--json', 'print one JSON object (choices, table, file names) on stdout instead of the table', false)
-    .addOption(queueUrlFlag())
-    .addOption(queueNameFlag())
-    .action(async (flags: AtlasFlags, command: Command) => {
-      const protocol: AtlasProtocol = restrictProtocol(flags.quick ? ATLAS_QUICK : ATLAS_FULL, {
-        optimizers: flags.optimizers,
-        penalties: flags.penalties,
-        depths: flags.depths,
-        seeds: flags.seeds,
-      });
-      protocol.lrRule = flags.lrRule;
-      protocol.tuneFraction = flags.tuneFraction;
-      // Two sweeps, two files: the tuning runs (seed 1000, every rate of the grid) and the atlas runs at the chosen rates.
-      const [tuningFile, results, summaryFile, index] = prepareOutputFolder(command, flags, ['tuning.jsonl', 'results.jsonl'], ['atlas.json', 'index.html']);
-      const queue = queueOf(flags);
-      const again = `mcomplete ${resumeArgs(process.argv.slice(2)).join(' ')}${queueResumeFlags(queue)} --resume`;
-      const sweepOpts = { workers: flags.workers, quiet: flags.quiet, queue };
-      const tuning = await runSweepCli(tuningSpec(protocol), { ...sweepOpts, out: tuningFile, resume: flags.resume });
-      if (tuning.interrupted) {
-        process.stderr.write(interruptedMessage(tuning, again));
-        process.exitCode = 130;
-        return;
-      }
-      const choices = chooseLearningRates(protocol, tuning.records);
-      const atlas = await runSweepCli(atlasSpec(protocol, choices), { ...sweepOpts, out: results, resume: flags.resume });
-      if (atlas.interrupted) {
-        process.stderr.write(interruptedMessage(atlas, again));
-        process.exitCode = 130;
-        return;
-      }
-      const rows = atlasTable(choices, atlas.records);
-      // Claim 9 on the atlas's own depth-1 L∗/F cells, at the rates the rule chose.
-      const claims =
-        protocol.depths.includes(1) && protocol.penalties.includes('ratio')
-          ? [
-              denominatorClaim(
-                atlas.records,
-                Object.fromEntries(protocol.optimizers.map((o) => [o, cellName({ optimizer: o, penalty: 'ratio', depth: 1 })])),
-                protocol.samples,
-                DEFAULT_THRESHOLDS,
-              ),
-            ]
-          : [];
-      writeFileAtomic(summaryFile, `${JSON.stringify({ protocol, choices, rows, claims }, null, 1)}\n`, '--out (atlas.json)');
-      const size = `n=${protocol.n}, rank ${protocol.rank}, m=${protocol.samples}, seeds ${protocol.seeds.join(', ')}, tuning seed ${protocol.tuneSeed}, lr rule ${protocol.lrRule}`;
-      const html = await renderReport(atlas.records, {
-        title: `mcomplete optimizer atlas (${flags.quick ? 'quick' : 'full'}: ${size})`,
-        source: results,
-        figures: atlasFigures(atlas.records, rows, protocol.rank),
-        sections: atlasSections(rows, choices, protocol.tuneFraction),
-        claims,
-      });
-      const report = index;
-      writeFileAtomic(index, html, '--out (index.html)');
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ sweep: atlasSweepName(protocol), lrRule: protocol.lrRule, choices, rows, claims, results, summary: summaryFile, report })}\n`);
-        return;
-      }
-      process.stdout.write(`Optimizer atlas (${size}; ${tuning.total} tuning + ${atlas.total} atlas runs)\n\n`);
-      process.stdout.write(formatAtlasTable(rows));
-      if (claims.length > 0) process.stdout.write(`\n${formatClaims(claims)}`);
-      process.stdout.write(`\nResults: ${results}\nSummary: ${summaryFile}\nReport:  ${report}\n`);
+    .addOption(new Option('--seeds <list>', 'these seeds instead of 0,1,2').argParser(intList(0, 2 ** 32 - 1)));
+  return addBuiltInSweepOptions(definition, {
+    resume: 'continue an interrupted atlas in --out',
+    json: 'print one JSON object (choices, table, file names) on stdout instead of the table',
+  }).action(async (flags: AtlasFlags, command: Command) => {
+    const protocol: AtlasProtocol = restrictProtocol(flags.quick ? ATLAS_QUICK : ATLAS_FULL, {
+      optimizers: flags.optimizers,
+      penalties: flags.penalties,
+      depths: flags.depths,
+      seeds: flags.seeds,
     });
+    protocol.lrRule = flags.lrRule;
+    protocol.tuneFraction = flags.tuneFraction;
+    // Two sweeps, two files: the tuning runs (seed 1000, every rate of the grid) and the atlas runs at the chosen rates.
+    const [tuningFile, results, summaryFile, index] = prepareOutputFolder(command, flags, ['tuning.jsonl', 'results.jsonl'], ['atlas.json', 'index.html']);
+    const queue = queueOf(flags);
+    const again = `mcomplete ${resumeArgs(process.argv.slice(2)).join(' ')}${queueResumeFlags(queue)} --resume`;
+    const sweepOpts = { workers: flags.workers, quiet: flags.quiet, queue };
+    const tuning = await runSweepCli(tuningSpec(protocol), { ...sweepOpts, out: tuningFile, resume: flags.resume });
+    if (tuning.interrupted) {
+      process.stderr.write(interruptedMessage(tuning, again));
+      process.exitCode = 130;
+      return;
+    }
+    const choices = chooseLearningRates(protocol, tuning.records);
+    const atlas = await runSweepCli(atlasSpec(protocol, choices), { ...sweepOpts, out: results, resume: flags.resume });
+    if (atlas.interrupted) {
+      process.stderr.write(interruptedMessage(atlas, again));
+      process.exitCode = 130;
+      return;
+    }
+    const rows = atlasTable(choices, atlas.records);
+    // Claim 9 on the atlas's own depth-1 L∗/F cells, at the rates the rule chose.
+    const claims =
+      protocol.depths.includes(1) && protocol.penalties.includes('ratio')
+        ? [
+            denominatorClaim(
+              atlas.records,
+              Object.fromEntries(protocol.optimizers.map((o) => [o, cellName({ optimizer: o, penalty: 'ratio', depth: 1 })])),
+              protocol.samples,
+              DEFAULT_THRESHOLDS,
+            ),
+          ]
+        : [];
+    writeFileAtomic(summaryFile, `${JSON.stringify({ protocol, choices, rows, claims }, null, 1)}\n`, '--out (atlas.json)');
+    const size = `n=${protocol.n}, rank ${protocol.rank}, m=${protocol.samples}, seeds ${protocol.seeds.join(', ')}, tuning seed ${protocol.tuneSeed}, lr rule ${protocol.lrRule}`;
+    const html = await renderReport(atlas.records, {
+      title: `mcomplete optimizer atlas (${flags.quick ? 'quick' : 'full'}: ${size})`,
+      source: results,
+      figures: atlasFigures(atlas.records, rows, protocol.rank),
+      sections: atlasSections(rows, choices, protocol.tuneFraction),
+      claims,
+    });
+    const report = index;
+    writeFileAtomic(index, html, '--out (index.html)');
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ sweep: atlasSweepName(protocol), lrRule: protocol.lrRule, choices, rows, claims, results, summary: summaryFile, report })}\n`);
+      return;
+    }
+    process.stdout.write(`Optimizer atlas (${size}; ${tuning.total} tuning + ${atlas.total} atlas runs)\n\n`);
+    process.stdout.write(formatAtlasTable(rows));
+    if (claims.length > 0) process.stdout.write(`\n${formatClaims(claims)}`);
+    process.stdout.write(`\nResults: ${results}\nSummary: ${summaryFile}\nReport:  ${report}\n`);
+  });
 }

@@ -122,6 +122,21 @@ export function queueNameFlag(): Option {
   return new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption);
 }
 
+/**
+ * The options every built-in sweep command (claims, atlas, phase) shares, in one order: --workers, --resume, --force,
+ * --quiet, --json, --queue and --queue-name; `resume` and `json` are their help texts (what is resumed, what the JSON holds).
+ */
+export function addBuiltInSweepOptions(command: Command, help: { resume: string; force?: string; json: string }): Command {
+  return command
+    .addOption(workersFlag())
+    .option('--resume', help.resume, false)
+    .option('--force', help.force ?? 'start afresh even if --out already holds results', false)
+    .option('--quiet', 'no progress on stderr', false)
+    .option('--json', help.json, false)
+    .addOption(queueUrlFlag())
+    .addOption(queueNameFlag());
+}
+
 /** The queue a command's flags name, if any. */
 export function queueOf(flags: { queue?: string; queueName: string }): { url: string; name: string } | undefined {
   return flags.queue === undefined ? undefined : { url: flags.queue, name: flags.queueName };
