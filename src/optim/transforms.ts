@@ -11,6 +11,18 @@ export interface AdamState {
   nu: Float64Array[];
 }
 
+/** Adam's b1, b2 and eps from `opts` or OPTIMIZER_DEFAULTS.adam, checked; errors name `who`. */
+function adamMoments(who: string, opts: { b1?: number; b2?: number; eps?: number }): { b1: number; b2: number; eps: number } {
+  const d = OPTIMIZER_DEFAULTS.adam;
+  const b1 = opts.b1 ?? d.beta1;
+  const b2 = opts.b2 ?? d.beta2;
+  const eps = opts.eps ?? d.eps;
+  checkUnitInterval(`${who}: b1`, b1);
+  checkUnitInterval(`${who}: b2`, b2);
+  checkNonNegative(`${who}: eps`, eps);
+  return { b1, b2, eps };
+}
+
 /**
  * Adam's step direction (Kingma & Ba 2015, Algorithm 1), optax's scale_by_adam: from the incoming g,
  * m ← b1·m + (1−b1)·g and v ← b2·v + (1−b2)·g², then u ← m̂ / (sqrt(v̂) + eps) with the bias corrections
@@ -18,13 +30,7 @@ export interface AdamState {
  * Defaults b1 0.9, b2 0.999, eps 1e-8. Cost ~10 flops and one sqrt per parameter; state 2P.
  */
 export function scaleByAdam(opts: { b1?: number; b2?: number; eps?: number } = {}): GradientTransform<AdamState> {
-  const d = OPTIMIZER_DEFAULTS.adam;
-  const b1 = opts.b1 ?? d.beta1;
-  const b2 = opts.b2 ?? d.beta2;
-  const eps = opts.eps ?? d.eps;
-  checkUnitInterval('scaleByAdam: b1', b1);
-  checkUnitInterval('scaleByAdam: b2', b2);
-  checkNonNegative('scaleByAdam: eps', eps);
+  const { b1, b2, eps } = adamMoments('scaleByAdam', opts);
   const name = `scaleByAdam(${b1}, ${b2}, ${eps})`;
   return {
     name,
@@ -299,13 +305,7 @@ export function freezeDenominator(
   opts: { b1?: number; b2?: number; eps?: number } = {},
 ): GradientTransform<FrozenAdamState> {
   if (!Number.isInteger(t0) || t0 < 1) throw new RangeError(`freezeDenominator: t0 must be an integer >= 1, got ${show(t0)}`);
-  const d = OPTIMIZER_DEFAULTS.adam;
-  const b1 = opts.b1 ?? d.beta1;
-  const b2 = opts.b2 ?? d.beta2;
-  const eps = opts.eps ?? d.eps;
-  checkUnitInterval('freezeDenominator: b1', b1);
-  checkUnitInterval('freezeDenominator: b2', b2);
-  checkNonNegative('freezeDenominator: eps', eps);
+  const { b1, b2, eps } = adamMoments('freezeDenominator', opts);
   const name = `freezeDenominator(${t0}, ${b1}, ${b2}, ${eps})`;
   return {
     name,
