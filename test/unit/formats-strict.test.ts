@@ -6,22 +6,9 @@ import { parseMatrixMarket } from '../../src/data/formats/matrix-market.ts';
 import { parseQuery } from '../../src/data/formats/query.ts';
 import { MAX_LINE_CHARS } from '../../src/data/formats/csv.ts';
 import { formatDenseMatrix, formatPredictions, formatValue } from '../../src/data/formats/write.ts';
-import { InputError } from '../../src/data/input-error.ts';
+import { throwsInput } from '../helpers/input-error.ts';
 
 // Issue 17: inputs that used to be read as the wrong cells (or rounded on output) without a word.
-
-/** Asserts that `fn` throws a one-line InputError whose message matches every pattern. */
-function throwsInput(fn: () => unknown, ...patterns: RegExp[]): void {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof InputError, `expected an InputError, got ${String(err)}`);
-    for (const p of patterns) assert.match(err.message, p);
-    assert.doesNotMatch(err.message, /\n/);
-    return;
-  }
-  assert.fail('expected an error');
-}
 
 test('a repeated header name is an error naming the file, line and column (triplets, query)', () => {
   throwsInput(() => parseTriplets('id,id,rating\n1,2,3\n', { file: 'r.csv' }), /^r\.csv, line 1, column 2: column name "id" repeats column 1/);

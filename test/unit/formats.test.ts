@@ -5,7 +5,7 @@ import { parseDense } from '../../src/data/formats/dense.ts';
 import { parseMatrixMarket } from '../../src/data/formats/matrix-market.ts';
 import { parseQuery } from '../../src/data/formats/query.ts';
 import { formatDenseMatrix, formatPredictions } from '../../src/data/formats/write.ts';
-import { InputError } from '../../src/data/input-error.ts';
+import { throwsInput } from '../helpers/input-error.ts';
 import { labelObservations, sortedLabels } from '../../src/data/labels.ts';
 import { splitObservations } from '../../src/data/split.ts';
 import { makeObservations } from '../../src/data/observations.ts';
@@ -31,19 +31,6 @@ test('sortedLabels: integers numerically, anything else by code unit', () => {
   assert.deepEqual(sortedLabels(['10', '9', '-1', '9']), ['-1', '9', '10']);
   assert.deepEqual(sortedLabels(['b', '10', 'a']), ['10', 'a', 'b']);
 });
-
-/** Asserts that `fn` throws an InputError whose message matches every pattern. */
-function throwsInput(fn: () => unknown, ...patterns: RegExp[]): void {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof InputError, `expected an InputError, got ${String(err)}`);
-    for (const p of patterns) assert.match(err.message, p);
-    assert.doesNotMatch(err.message, /\n/);
-    return;
-  }
-  assert.fail('expected an error');
-}
 
 test('triplets: every bad input names the file, line and column', () => {
   throwsInput(() => parseTriplets('', { file: 'e.csv' }), /^e\.csv: file is empty/);
