@@ -318,6 +318,7 @@ function checkCentering(
     methods: [mth],
     maxSteps: chosen.budget ?? s.maxSteps,
     weightDecays: one(chosen.weightDecay ?? 0),
+    unweightedDecays: undefined, // the chosen ω alone, whatever its weighting
     weightings: one(chosen.weighting ?? 'none'),
     evaluate: makeEvaluator(fit, val, bias, clip),
   });

@@ -120,3 +120,16 @@ test('a blend is said to be one: the summary’s why line, the HTML report’s r
   assert.ok(r.diagnostics.singularValues.length > r.blend.chosen.components[0].rank);
   assert.equal(Math.min(model.parts.L.cols, 24), r.diagnostics.singularValues.length);
 });
+
+test('the centering check retunes the chosen setting alone: its trials have the chosen rank, λ, ω and weighting (unweighted, whose ω has its own list)', () => {
+  for (const seed of [0, 1]) {
+    const r = complete(observed, { method: 'ratio', seed, maxSteps: 300, weightings: ['none'] }).report;
+    const onBiases = r.tried.filter((t) => t.centering === undefined);
+    const chosen = onBiases.reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a));
+    const mean = r.tried.filter((t) => t.centering === 'mean');
+    assert.ok(mean.length > 0, 'the centering check ran');
+    for (const t of mean) {
+      assert.deepEqual([t.rank, t.lambda, t.weightDecay, t.weighting], [chosen.rank, chosen.lambda, chosen.weightDecay, chosen.weighting]);
+    }
+  }
+});
