@@ -1,6 +1,6 @@
 /*
  * mcomplete's native linear algebra: an N-API addon over the system OpenBLAS (cblas_dgemm) and LAPACKE
- * (dgesdd), plus one hand-written loop that no library has (sampledResidual: the factored model's data term on the
+ * (dgesdd, dgeqrf), plus one hand-written loop that no library has (sampledResidual: the factored model's data term on the
  * observed entries). Every matrix is a row-major Float64Array; the TypeScript wrapper (src/linalg/native.ts) checks
  * shapes before calling, this file checks only what it needs for memory safety (buffer lengths, indices).
  *
@@ -345,6 +345,30 @@ static napi_value sampled_residual(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * geqrf(m, n, A, tau): in-place Householder QR (LAPACK dgeqrf) of the column-major m×n matrix A (lda = m),
+ * m >= n >= 1: R on and above the diagonal, the reflectors' tails below it, their factors in tau[0..n). This is the
+ * layout of householderQrRows (src/linalg/qr.ts: the row-major n×m transpose). Returns dgeqrf's INFO (0: success).
+ */
+static napi_value geqrf(napi_env env, napi_callback_info info) {
+  GET_ARGS(4, "geqrf")
+  int64_t m, n;
+  double *A, *tau;
+  size_t la, lt;
+  if (!get_i64(env, a[0], &m) || !get_i64(env, a[1], &n) || !get_f64(env, a[2], &A, &la) || !get_f64(env, a[3], &tau, &lt))
+    return NULL;
+  const size_t li = sizeof(lapack_int);
+  if (!fits(env, "geqrf", "m", m, LAPACKINT_MAX, li) || !fits(env, "geqrf", "n", n, LAPACKINT_MAX, li)) return NULL;
+  if (n < 1 || m < n || !product_le(m, n, la) || lt < (size_t)n) {
+    napi_throw_range_error(env, NULL, "mcomplete native geqrf: bad shape or buffer length");
+    return NULL;
+  }
+  lapack_int inf = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)n, A, (lapack_int)m, tau);
+  napi_value out;
+  CHECK(napi_create_int32(env, (int32_t)inf, &out));
+  return out;
+}
+
 /* threads(n): sets OpenBLAS's thread count when n >= 1; returns the current count. */
 static napi_value threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -365,6 +389,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"svdCreate", NULL, svd_create, NULL, NULL, NULL, napi_default, NULL},
       {"svd", NULL, svd, NULL, NULL, NULL, napi_default, NULL},
       {"svdInfo", NULL, svd_info, NULL, NULL, NULL, napi_default, NULL},
+      {"geqrf", NULL, geqrf, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
       {"sampledResidual", NULL, sampled_residual, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -38,7 +38,7 @@ export interface GradientHooks {
 /**
  * A trainer of the factored model W = A·B^T on `obs` with λ·R(W) (+ μ·||W||_* for ratio, + the weight decay), by
  * Adam (AdamW for decoupled decay), advanced in chunks: the only place complete() makes the factored trainer, for
- * tuning (successive halving resumes it) and refitting alike. Cost: see createFactoredTrainer.
+ * tuning and refitting alike. Cost: see createFactoredTrainer.
  */
 export function gradientTrainer(obs: Observations, s: GradientSetting, hooks: GradientHooks = {}): FactoredTrainer {
   const decoupled = s.decay === 'decoupled' && s.weightDecay > 0;

@@ -1,5 +1,5 @@
 import { gemm as tsGemm, type Matrix } from './matrix.ts';
-import { qr as tsQr } from './qr.ts';
+import { householderQrRows, qr as tsQr } from './qr.ts';
 import { sampledResidual as tsSampledResidual, type SampledEntries } from './sampled.ts';
 import { createSvdWorkspace as tsCreateSvdWorkspace, svdInto as tsSvdInto, type SVD, type SvdWorkspace } from './svd.ts';
 
@@ -29,6 +29,11 @@ export interface Backend {
   /** Thin QR A = Q R: Q m×k with orthonormal columns, R k×n upper triangular, k = min(m,n). */
   qr(A: Matrix): { Q: Matrix; R: Matrix };
   /**
+   * In-place Householder QR of the len×nc matrix (nc <= len) stored transposed in W, no pivoting: the layout and
+   * reflector convention of householderQrRows (qr.ts), which LAPACK's dgeqrf shares. Cost ~2·nc²(len − nc/3) flops.
+   */
+  householderQr(W: Float64Array, nc: number, len: number, tau: Float64Array): void;
+  /**
    * Σ_t (A_{i_t}·B_{j_t} − v_t)² over the entries, adding scale·r_t·B_j to gradA_i and scale·r_t·A_i to gradB_j
    * when the gradients are given (the factored model's data term, see sampled.ts). Both backends give the same bits.
    */
@@ -42,6 +47,7 @@ export const tsBackend: Backend = {
   createSvdWorkspace: tsCreateSvdWorkspace,
   svdInto: tsSvdInto,
   qr: tsQr,
+  householderQr: (W, nc, len, tau) => householderQrRows(W, nc, len, tau),
   sampledResidual: tsSampledResidual,
 };
 

@@ -2,7 +2,7 @@
 // then the SVD of the k×k core R_A·R_B^T on the workspace's Backend. The dense penalties of W itself are in index.ts.
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
-import { applyQ, householderQrRows } from '../linalg/qr.ts';
+import { applyQ } from '../linalg/qr.ts';
 import type { SvdWorkspace } from '../linalg/svd.ts';
 import { spectralGradientCoefficients, spectralSums } from '../linalg/spectral.ts';
 import { isZeroNorm } from './zero-norm.ts';
@@ -29,9 +29,14 @@ export interface FactoredWorkspace {
   readonly kB: Matrix;
   readonly coef: Float64Array;
   readonly col: Float64Array;
+  /** k×k scratch of the gemm expansion (expandByGemm): R⁻¹ and R⁻¹·K. */
+  readonly rInv: Matrix;
+  readonly solved: Matrix;
+  /** Expansions of the last gradient calls done by gemm and by the reflectors (the conditioning fallback). */
+  readonly expansions: { gemm: number; reflectors: number };
 }
 
-/** A workspace for m×n models of rank k, its core SVDs on `backend` (default getBackend()): about 2(m+n)k + 5k² doubles. */
+/** A workspace for m×n models of rank k, its core SVDs on `backend` (default getBackend()): about 2(m+n)k + 7k² doubles. */
 export function createFactoredWorkspace(m: number, n: number, k: number, backend: Backend = getBackend()): FactoredWorkspace {
   checkFactoredShape(m, n, k);
   return {
@@ -49,6 +54,9 @@ export function createFactoredWorkspace(m: number, n: number, k: number, backend
     kB: zeros(k, k),
     coef: new Float64Array(k),
     col: new Float64Array(Math.max(m, n)),
+    rInv: zeros(k, k),
+    solved: zeros(k, k),
+    expansions: { gemm: 0, reflectors: 0 },
   };
 }
 
@@ -70,9 +78,9 @@ export function factoredSpectrum(A: Matrix, B: Matrix, ws: FactoredWorkspace, op
     throw new RangeError(`factoredSpectrum: A is ${A.rows}×${A.cols}, B is ${B.rows}×${B.cols}; workspace is for ${m}×${k} and ${n}×${k}`);
   }
   loadTransposed(A, ws.qa);
-  householderQrRows(ws.qa, k, m, ws.tauA);
+  ws.backend.householderQr(ws.qa, k, m, ws.tauA);
   loadTransposed(B, ws.qb);
-  householderQrRows(ws.qb, k, n, ws.tauB);
+  ws.backend.householderQr(ws.qb, k, n, ws.tauB);
   // core[i][l] = Σ_p R_A[i][p] R_B[l][p], R[j][c] = q[c·len + j] for j <= c.
   const c = ws.core.data;
   const qa = ws.qa;
@@ -145,11 +153,11 @@ export function factoredPenalties(
     if (gradA) {
       // kA = Uc diag(c) Vc^T R_B, then gradA += Q_A kA.
       coreProduct(Uc, coef, Vc, ws.qb, ws.n, ws.k, ws.kA);
-      addExpanded(ws.qa, ws.tauA, ws.m, ws.k, ws.kA, gradA, ws.col);
+      addQTimes(A, ws.qa, ws.tauA, ws.m, ws.kA, gradA, ws);
     }
     if (gradB) {
       coreProduct(Vc, coef, Uc, ws.qa, ws.m, ws.k, ws.kB);
-      addExpanded(ws.qb, ws.tauB, ws.n, ws.k, ws.kB, gradB, ws.col);
+      addQTimes(B, ws.qb, ws.tauB, ws.n, ws.kB, gradB, ws);
     }
   }
   return value;
@@ -179,6 +187,64 @@ function coreProduct(X: Matrix, c: Float64Array, Y: Matrix, q: Float64Array, len
       o[row + col] = s;
     }
   }
+}
+
+/**
+ * The largest κ_F(R) = ||R||_F·||R⁻¹||_F for which addQTimes expands by gemm. Q_A = A·R_A⁻¹ computed that way has
+ * error about eps·κ(A) (Householder QR is backward stable: A + ΔA = Q R with ||ΔA|| ~ eps||A||, so
+ * A R⁻¹ − Q = −ΔA R⁻¹); at 1e6 that is ~1e-10, far below what a gradient step needs. Above it: the reflectors.
+ */
+export const GEMM_EXPANSION_MAX_CONDITION = 1e6;
+
+/**
+ * out (len×k) += Q·K with Q = X·R⁻¹ the thin Q factor of X (R from householderQrRows in q): by one gemm
+ * out += X·(R⁻¹K) when R is well conditioned (κ_F(R) <= GEMM_EXPANSION_MAX_CONDITION), else by the reflectors
+ * (addExpanded). Why: applying k reflectors to k columns is ~4·len·k² flops of vector loops, 40% of a rank-20
+ * MovieLens step; the gemm is ~2·len·k² at BLAS speed. Cost ~2·len·k² + O(k³) flops.
+ */
+function addQTimes(X: Matrix, q: Float64Array, tau: Float64Array, len: number, K: Matrix, out: Matrix, ws: FactoredWorkspace): void {
+  const k = ws.k;
+  if (!invertTriangular(q, len, k, ws.rInv)) {
+    ws.expansions.reflectors++;
+    addExpanded(q, tau, len, k, K, out, ws.col);
+    return;
+  }
+  // solved = R⁻¹·K (R⁻¹ upper triangular), then out += X·solved.
+  const ri = ws.rInv.data;
+  const kd = K.data;
+  const sd = ws.solved.data;
+  for (let i = 0; i < k; i++) {
+    for (let c = 0; c < k; c++) {
+      let acc = 0;
+      for (let p = i; p < k; p++) acc += ri[i * k + p] * kd[p * k + c];
+      sd[i * k + c] = acc;
+    }
+  }
+  ws.expansions.gemm++;
+  ws.backend.gemm(X, ws.solved, { beta: 1, out });
+}
+
+/**
+ * rInv = R⁻¹ for the k×k upper-triangular R held in q (R[j][c] = q[c·len + j]), by back substitution; false (and
+ * rInv unusable) when R is singular or κ_F(R) = ||R||_F·||R⁻¹||_F exceeds GEMM_EXPANSION_MAX_CONDITION. Cost ~k³/3.
+ */
+function invertTriangular(q: Float64Array, len: number, k: number, rInv: Matrix): boolean {
+  const x = rInv.data;
+  x.fill(0);
+  let normR = 0;
+  for (let c = 0; c < k; c++) for (let j = 0; j <= c; j++) normR += q[c * len + j] ** 2;
+  // Column c of R⁻¹ solves R x = e_c: x_c = 1/R_cc, x_i = −(Σ_{p=i+1..c} R_ip x_p)/R_ii for i < c.
+  for (let c = 0; c < k; c++) {
+    for (let i = c; i >= 0; i--) {
+      let acc = i === c ? 1 : 0;
+      for (let p = i + 1; p <= c; p++) acc -= q[p * len + i] * x[p * k + c];
+      x[i * k + c] = acc / q[i * len + i];
+    }
+  }
+  let normInv = 0;
+  for (let t = 0; t < k * k; t++) normInv += x[t] * x[t];
+  const kappa = Math.sqrt(normR * normInv);
+  return Number.isFinite(kappa) && kappa <= GEMM_EXPANSION_MAX_CONDITION;
 }
 
 /** out (len×k, row-major) += Q·[K; 0], Q = H_0⋯H_{k−1} from householderQrRows in q. Cost ~4·len·k² flops. */

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { tsBackend, getBackend, setBackend, type Backend } from '../../src/linalg/backend.ts';
 import { chooseBackend, loadNativeBackend } from '../../src/linalg/native.ts';
 import { gemm, maxAbsDiff, zeros, type Matrix } from '../../src/linalg/matrix.ts';
+import { applyQ } from '../../src/linalg/qr.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
 import { train, type TrainOptions } from '../../src/solver/train.ts';
 import { DEFAULT_RUN_SPEC } from '../../src/experiment/run.ts';
@@ -210,4 +211,41 @@ test('mcomplete run with MCOMPLETE_BACKEND=native uses it, and agrees with ts', 
   assert.equal(out.settings.backend, 'native');
   const t = JSON.parse(cli(fast, 'ts').stdout);
   assert.ok(Math.abs(out.relError - t.relError) <= 1e-6 * t.relError);
+});
+
+/** T (len×nc) from householderQr's output in W: column c of T = Q·[R e_c; 0], Q applied by the reflectors. */
+function qrProduct(W: Float64Array, tau: Float64Array, nc: number, len: number): Matrix {
+  const T = zeros(len, nc);
+  const x = new Float64Array(len);
+  for (let c = 0; c < nc; c++) {
+    x.fill(0);
+    for (let j = 0; j <= c; j++) x[j] = W[c * len + j];
+    applyQ(W, len, nc, tau, x);
+    for (let i = 0; i < len; i++) T.data[i * nc + c] = x[i];
+  }
+  return T;
+}
+
+test('householderQr on both backends: the reflectors times R give back the matrix, and |R| agrees (dgeqrf and the TypeScript loop)', { skip }, () => {
+  for (const [len, nc] of [
+    [60, 7],
+    [7, 7],
+    [300, 20],
+    [5, 1],
+  ]) {
+    const T = randomMatrix(len, nc, len + nc);
+    const Rs: Float64Array[] = [];
+    for (const b of [tsBackend, native as Backend]) {
+      const W = new Float64Array(nc * len);
+      for (let i = 0; i < len; i++) for (let c = 0; c < nc; c++) W[c * len + i] = T.data[i * nc + c];
+      const tau = new Float64Array(nc);
+      b.householderQr(W, nc, len, tau);
+      assert.ok(maxAbsDiff(qrProduct(W, tau, nc, len), T) < 1e-13 * maxAbs(T) * len, `${b.name} ${len}×${nc}: Q·R differs from the matrix`);
+      const R = new Float64Array(nc * nc);
+      for (let c = 0; c < nc; c++) for (let j = 0; j <= c; j++) R[j * nc + c] = W[c * len + j];
+      Rs.push(R);
+    }
+    // R is unique up to the sign of each row for a full-rank matrix.
+    for (let t = 0; t < nc * nc; t++) assert.ok(Math.abs(Math.abs(Rs[0][t]) - Math.abs(Rs[1][t])) < 1e-12 * maxAbs(T) * len, `${len}×${nc}: |R| differs at ${t}`);
+  }
 });

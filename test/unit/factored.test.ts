@@ -222,3 +222,37 @@ test('the core SVD runs on the workspace backend (same bits as ts), and on nativ
     assert.ok(relDiff(g2.gradA, g0.gradA) < 1e-12 && relDiff(g2.gradB, g0.gradB) < 1e-12);
   }
 });
+
+test('the penalty gradients expand by one gemm when R is well conditioned and by the reflectors when not, on both backends; both equal the dense chain rule', () => {
+  const nb = loadNativeBackend().backend;
+  for (const backend of nb ? [tsBackend, nb] : [tsBackend]) {
+    const [m, n, k] = [30, 20, 4];
+    const good = randomMatrix(m, k, 5);
+    // Column 3 = column 2 + 1e-9·noise: κ(A) ~ 1e9, above GEMM_EXPANSION_MAX_CONDITION, so A's expansion falls back.
+    const bad = clone(good);
+    const noise = randomMatrix(m, 1, 6);
+    for (let i = 0; i < m; i++) bad.data[i * k + 3] = bad.data[i * k + 2] + 1e-9 * noise.data[i];
+    const B = randomMatrix(n, k, 7);
+    for (const [label, A, wantFallback] of [
+      ['well conditioned', good, false],
+      ['κ(A) ~ 1e9', bad, true],
+    ] as const) {
+      const ws = createFactoredWorkspace(m, n, k, backend);
+      const gA = zeros(m, k);
+      const gB = zeros(n, k);
+      factoredPenalties({ ratio: 0.3, nuclear: 0.05 }, A, B, ws, { gradA: gA, gradB: gB });
+      assert.equal(ws.expansions.reflectors > 0, wantFallback, `${backend.name} ${label}: ${JSON.stringify(ws.expansions)}`);
+      assert.equal(ws.expansions.gemm, wantFallback ? 1 : 2, `${backend.name} ${label}: B is well conditioned either way`);
+      const W = product(A, B);
+      const G = zeros(m, n);
+      const d = svd(W);
+      penalty('ratio', W, d, { gradOut: G, gradScale: 0.3 });
+      penalty('nuclear', W, d, { gradOut: G, gradScale: 0.05 });
+      // W's smallest singular value is ~1e-9 when A is ill conditioned: its singular vectors, hence the dense
+      // gradient itself, are determined only to about eps/1e-9 ≈ 1e-7 (either way of computing them).
+      const tol = wantFallback ? 1e-6 : 1e-10;
+      assert.ok(relDiff(gA, gemm(G, B)) < tol, `${backend.name} ${label}: dA relative error ${relDiff(gA, gemm(G, B))}`);
+      assert.ok(relDiff(gB, gemm(G, A, { transA: true })) < tol, `${backend.name} ${label}: dB relative error ${relDiff(gB, gemm(G, A, { transA: true }))}`);
+    }
+  }
+});
