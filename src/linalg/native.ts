@@ -188,8 +188,8 @@ function makeNativeBackend(addon: Addon): Backend {
     return addon.sampledResidual(A.cols, A.data, B.data, rows, cols, values, scale, gradA?.data ?? null, gradB?.data ?? null);
   };
 
-  // The factored penalty's QRs (every step): dgeqrf, about 8× the TypeScript loop at 9724×20 (its BLAS-2 kernels are
-  // vectorized). The layout checks and an addon built before geqrf existed: the TypeScript kernel.
+  // The factored penalty's QRs (every step): dgeqrf, its BLAS-2 kernels vectorized (3.2× the TypeScript loop at
+  // 2000×20, bench/factored.bench.ts). Bad layouts and an addon built before geqrf existed: the TypeScript kernel.
   const householderQr: Backend['householderQr'] = (W, nc, len, tau) => {
     if (!addon.geqrf || nc < 1 || nc > len || W.length < nc * len || tau.length < nc) {
       householderQrRows(W, nc, len, tau);
