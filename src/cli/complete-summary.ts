@@ -1,5 +1,5 @@
 import type { CompletionReport, Trial } from '../complete/index.ts';
-import type { QuerySummary } from '../report/complete.ts';
+import { centeringText, type QuerySummary } from '../report/complete.ts';
 
 /** The human-readable summary of a completion for stderr: data, every setting tried, the choice, the time. */
 export function formatSummary(r: CompletionReport, query: QuerySummary | null, wallSeconds: number): string {
@@ -8,7 +8,7 @@ export function formatSummary(r: CompletionReport, query: QuerySummary | null, w
   const lines = [
     `data: ${d.rows} rows × ${d.cols} columns, ${d.observed} observed (${density.toPrecision(3)}%), values ${d.min}..${d.max}`,
     `validation: ${r.validation.entries} entries held out (${r.validation.fraction}, seed ${r.validation.seed}); fits on ${r.validation.fitEntries}`,
-    `centering: ${r.centered && r.centerCheck?.kept === 'mean' ? 'the mean alone (the biases lost on validation with the low-rank part)' : r.centered ? `mean + row + column biases, ridge λ ${r.chosen.biasLambda} (chosen on validation)` : 'off'}; clip: ${r.clip ? `${r.clip[0]}..${r.clip[1]}` : 'off'}`,
+    `centering: ${centeringText(r)}; clip: ${r.clip ? `${r.clip[0]}..${r.clip[1]}` : 'off'}`,
     `bias ridge λ tried: ${r.biasTrials.map((b) => `${b.lambda} → ${b.validationRMSE.toFixed(4)}`).join(', ')}`,
     'settings tried (validation RMSE):',
     `  ${'method'.padEnd(12)} ${'rank'.padStart(5)} ${'lambda'.padStart(10)} ${'steps/it'.padStart(8)} ${'val RMSE'.padStart(9)} ${'seconds'.padStart(8)}`,

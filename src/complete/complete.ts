@@ -171,7 +171,7 @@ export function complete(input: Observations | LabeledObservations, options: Com
     const cut = fitGridToBudget(
       { weightDecays: weightDecays.get(mth) ?? [0], ...(unweighted ? { unweightedDecays: unweighted } : {}), weightings: weightings.get(mth) ?? ['none'], lr: s.lr, maxSteps: s.maxSteps },
       { weightDecays: options.weightDecays !== undefined, weightings: options.weightings !== undefined, lr: options.lr !== undefined, maxSteps: options.maxSteps !== undefined },
-      { ranks: ks, lambdas: lambdaCount, fitCount, budget: s.searchBudget, schedule: (c, steps) => halvingSchedule(c, steps) },
+      { ranks: ks, lambdas: lambdaCount, fitCount, budget: s.searchBudget, schedule: halvingSchedule },
     );
     weightDecays.set(mth, cut.grid.weightDecays);
     if (cut.grid.unweightedDecays) unweightedDecays.set(mth, cut.grid.unweightedDecays);

@@ -123,10 +123,7 @@ export function polishedRun<T extends { iterations: number; stopReason: StopReas
       // A confirmed rank the mask cannot support (thin rows or columns, too few entries) fits Ω without being
       // determined by it: say so rather than report a silent success.
       const warning = a
-        ? (() => {
-            const w = rankWarning(ctx.observations, a.rank, 'estimated rank');
-            return w === undefined ? undefined : `polish: estimated rank ${a.rank}: ${w}; the polished fit is not determined by the data`;
-          })()
+        ? unsupportedRankWarning(ctx.observations, a.rank)
         : !finished
           ? undefined
           : interrupted
@@ -139,4 +136,10 @@ export function polishedRun<T extends { iterations: number; stopReason: StopReas
       return { iterations: r.iterations, stopReason: finished ? (accepted && !trainerStopped ? 'polished' : r.stopReason) : null, W: ctx.liveW(r) };
     },
   };
+}
+
+/** The polish's warning when the mask cannot support its confirmed rank (rankWarning), else undefined. */
+function unsupportedRankWarning(obs: Observations, rank: number): string | undefined {
+  const w = rankWarning(obs, rank, 'estimated rank');
+  return w === undefined ? undefined : `polish: estimated rank ${rank}: ${w}; the polished fit is not determined by the data`;
 }

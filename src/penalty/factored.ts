@@ -29,7 +29,7 @@ export interface FactoredWorkspace {
   readonly kB: Matrix;
   readonly coef: Float64Array;
   readonly col: Float64Array;
-  /** k×k scratch of the gemm expansion (expandByGemm): R⁻¹ and R⁻¹·K. */
+  /** k×k scratch of the gemm expansion (addQTimes): R⁻¹ and R⁻¹·K. */
   readonly rInv: Matrix;
   readonly solved: Matrix;
   /** Expansions of the last gradient calls done by gemm and by the reflectors (the conditioning fallback). */
@@ -209,18 +209,8 @@ function addQTimes(X: Matrix, q: Float64Array, tau: Float64Array, len: number, K
     addExpanded(q, tau, len, k, K, out, ws.col);
     return;
   }
-  // solved = R⁻¹·K (R⁻¹ upper triangular), then out += X·solved.
-  const ri = ws.rInv.data;
-  const kd = K.data;
-  const sd = ws.solved.data;
-  for (let i = 0; i < k; i++) {
-    for (let c = 0; c < k; c++) {
-      let acc = 0;
-      for (let p = i; p < k; p++) acc += ri[i * k + p] * kd[p * k + c];
-      sd[i * k + c] = acc;
-    }
-  }
   ws.expansions.gemm++;
+  ws.backend.gemm(ws.rInv, K, { out: ws.solved });
   ws.backend.gemm(X, ws.solved, { beta: 1, out });
 }
 

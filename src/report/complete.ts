@@ -275,6 +275,13 @@ function blendRows(r: CompletionReport, chosen: Trial | undefined): [string, str
   return [['chosen', single], ['blend', `blends of ${b.pairs} pair(s) of groups tried; the best, ${b.labels[0]} + ${b.labels[1]}, not kept (${why})`]];
 }
 
+/** How the fit was centered, in words: the mean alone (when the centering check kept it), the ridge biases, or off. */
+export function centeringText(r: Pick<CompletionReport, 'centered' | 'centerCheck' | 'chosen'>): string {
+  if (!r.centered) return 'off';
+  if (r.centerCheck?.kept === 'mean') return 'the mean alone (the biases lost on validation with the low-rank part)';
+  return `mean + row + column biases, ridge λ ${r.chosen.biasLambda} (chosen on validation)`;
+}
+
 /** A self-contained HTML page for a completion: the data, the choice and why, every figure, the fallback counts. */
 export async function renderCompletionReport(r: CompletionReportFile): Promise<string> {
   const figures = completionFigures(r);
@@ -294,7 +301,7 @@ export async function renderCompletionReport(r: CompletionReportFile): Promise<s
       ['observed file', r.input ? `${r.input.file} (${r.input.format}; columns ${r.input.names.join(', ')})` : '(library call)'],
       ['matrix', `${d.rows} rows × ${d.cols} columns, ${d.observed} observed, values ${d.min}..${d.max}`],
       ['validation', `${r.validation.entries} entries held out (fraction ${r.validation.fraction}, seed ${r.validation.seed}); fits on ${r.validation.fitEntries}`],
-      ['centering', r.centered && r.centerCheck?.kept === 'mean' ? 'the mean alone (the biases lost on validation with the low-rank part)' : r.centered ? `mean + row + column biases, ridge λ ${r.chosen.biasLambda} (chosen on validation)` : 'off'],
+      ['centering', centeringText(r)],
       ['clip', r.clip ? `${r.clip[0]}..${r.clip[1]}` : 'off'],
       ...blendRows(r, chosen),
       ['refit', `λ ${num(r.refit.lambda)}${r.refit.steps !== undefined ? `, ${r.refit.steps} steps` : ''}${r.refit.iterations !== undefined ? `, ${r.refit.iterations} iterations` : ''}, train RMSE ${r.refit.trainRMSE.toFixed(4)}` +
