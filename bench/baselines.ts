@@ -6,8 +6,8 @@
 // Progress goes to stderr, the markdown table to stdout.
 import { parseArgs } from 'node:util';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { DEFAULT_NUCLEAR_MIN, DEFAULT_SOFT_IMPUTE, runNuclearMin, runSoftImpute } from '../src/experiment/baselines.ts';
-import type { RunResult } from '../src/experiment/run.ts';
+import { DEFAULT_NUCLEAR_MIN, DEFAULT_SOFT_IMPUTE, runNuclearMin, runSoftImpute } from '../src/methods/baselines.ts';
+import type { RunResult } from '../src/methods/run.ts';
 
 const { values } = parseArgs({
   options: {

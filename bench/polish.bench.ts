@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { setBackend } from '../src/linalg/backend.ts';
 import { chooseBackend } from '../src/linalg/native.ts';
-import { runSynthetic } from '../src/experiment/run.ts';
+import { runSynthetic } from '../src/methods/run.ts';
 
 const { values } = parseArgs({
   options: {

@@ -13,10 +13,10 @@ import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { validateSweepSpec, type SweepSpec } from '../src/experiment/spec.ts';
-import { sweep, type SweepSummary } from '../src/experiment/sweep.ts';
-import { queueSweep } from '../src/experiment/queue-sweep.ts';
-import { redisTarget } from '../src/experiment/queue.ts';
+import { validateSweepSpec, type SweepSpec } from '../src/sweep/spec.ts';
+import { sweep, type SweepSummary } from '../src/sweep/sweep.ts';
+import { queueSweep } from '../src/sweep/queue-sweep.ts';
+import { redisTarget } from '../src/sweep/queue.ts';
 import { haveRedisServer, startRedis } from '../test/helpers/redis.ts';
 import { startCli, type CliProcess } from '../test/helpers/cli-process.ts';
 

@@ -11,7 +11,7 @@ import { clone, frobeniusNorm, gemm, subtract, type Matrix } from '../src/linalg
 import { svd } from '../src/linalg/svd.ts';
 import { setBackend } from '../src/linalg/backend.ts';
 import { chooseBackend } from '../src/linalg/native.ts';
-import { DEFAULT_RUN_SPEC, runSynthetic } from '../src/experiment/run.ts';
+import { DEFAULT_RUN_SPEC, runSynthetic } from '../src/methods/run.ts';
 
 const { values } = parseArgs({ options: { at: { type: 'string', default: '20000' }, seed: { type: 'string', default: '0' } } });
 const at = Number(values.at);

@@ -65,7 +65,7 @@ export {
   type RunResult,
   type RunSpec,
   type SyntheticRun,
-} from './experiment/run.ts';
+} from './methods/run.ts';
 
 // The one defaults table.
 export { DEFAULTS, defaultTol } from './defaults.ts';

@@ -18,12 +18,12 @@ export function useFastestBackend(): Backend {
 }
 
 // Results files (JSON Lines, one record per run).
-export { openResults, readResults, type ResultsFile, type ResultsWriter } from './experiment/results.ts';
+export { openResults, readResults, type ResultsFile, type ResultsWriter } from './sweep/results.ts';
 
 // Sweeps: a JSON spec of methods × sample counts × seeds, run on worker threads.
-export { parseSweepSpec, SpecError, type SweepSpec } from './experiment/spec.ts';
-export { sweep, type SweepOptions, type SweepSummary } from './experiment/sweep.ts';
-export { type RunRecord } from './experiment/execute.ts';
+export { parseSweepSpec, SpecError, type SweepSpec } from './sweep/spec.ts';
+export { sweep, type SweepOptions, type SweepSummary } from './sweep/sweep.ts';
+export { type RunRecord } from './sweep/execute.ts';
 
 // Claims: the paper's claims checked against a sweep's records.
 export {
@@ -33,7 +33,7 @@ export {
   QUICK_CLAIMS,
   type ClaimResult,
   type ClaimsPreset,
-} from './experiment/claims.ts';
+} from './study/claims.ts';
 
 // Reports: figures of a sweep as one HTML page.
 export { renderReport, writeReport, type ReportOptions } from './report/html.ts';

@@ -14,8 +14,8 @@ import {
   tuningSpec,
   type AtlasProtocol,
   type LrRule,
-} from '../experiment/atlas.ts';
-import { DEFAULT_THRESHOLDS, denominatorClaim, formatClaims } from '../experiment/claims.ts';
+} from '../study/atlas.ts';
+import { DEFAULT_THRESHOLDS, denominatorClaim, formatClaims } from '../study/claims.ts';
 import { OPTIMIZER_NAMES } from '../optim/index.ts';
 import { atlasFigures, atlasSections } from '../report/atlas.ts';
 import { renderReport } from '../report/html.ts';
@@ -58,7 +58,7 @@ function intList(min: number, max: number) {
 }
 
 /**
- * The `mcomplete atlas` command: the optimizer atlas (src/experiment/atlas.ts). The tuning sweep, the learning-rate
+ * The `mcomplete atlas` command: the optimizer atlas (src/study/atlas.ts). The tuning sweep, the learning-rate
  * choice, the atlas sweep at the chosen rates (one results file, resumable), then atlas.json, a table and a report.
  */
 export function atlasCommand(): Command {

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { evaluateClaims, formatClaims, FULL_CLAIMS, QUICK_CLAIMS } from '../experiment/claims.ts';
+import { evaluateClaims, formatClaims, FULL_CLAIMS, QUICK_CLAIMS } from '../study/claims.ts';
 import { renderReport } from '../report/html.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';

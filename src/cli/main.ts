@@ -6,13 +6,13 @@ import { claimsCommand } from './claims-command.ts';
 import { reportCommand } from './report-command.ts';
 import { workerCommand } from './worker-command.ts';
 import { atlasCommand } from './atlas-command.ts';
-import { QueueError } from '../experiment/queue.ts';
+import { QueueError } from '../sweep/queue.ts';
 import { phaseCommand } from './phase-command.ts';
 import { InputError } from '../data/input-error.ts';
 import { DivergenceError } from '../solver/train.ts';
 import { setBackend } from '../linalg/backend.ts';
 import { chooseBackend } from '../linalg/native.ts';
-import { packageVersion } from '../experiment/version.ts';
+import { packageVersion } from '../sweep/version.ts';
 
 /**
  * A message as one printable line: newlines, other control characters and byte-order marks (from a user's file or

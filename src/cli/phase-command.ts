@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { formatPhase, phaseMethods, phaseSweep, phaseTable, PHASE_GRIDS, PHASE_SUCCESS, type PhaseGrid } from '../experiment/phase.ts';
+import { formatPhase, phaseMethods, phaseSweep, phaseTable, PHASE_GRIDS, PHASE_SUCCESS, type PhaseGrid } from '../study/phase.ts';
 import { renderPhaseReport } from '../report/phase.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';

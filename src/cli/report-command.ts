@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { claimsPresetFor, evaluateClaims } from '../experiment/claims.ts';
-import { checkOneSweep, readResults } from '../experiment/results.ts';
+import { claimsPresetFor, evaluateClaims } from '../study/claims.ts';
+import { checkOneSweep, readResults } from '../sweep/results.ts';
 import { renderReport } from '../report/html.ts';
 import { InputError } from '../data/input-error.ts';
 import { checkOutputs, ensureFolder, fsReason, removeFolders, writeFileAtomic } from './output.ts';

@@ -10,13 +10,13 @@ import {
   type RunResult,
   type RunSettings,
   type SyntheticResult,
-} from '../experiment/run.ts';
+} from '../methods/run.ts';
 import {
   DEFAULT_NUCLEAR_MIN,
   DEFAULT_SOFT_IMPUTE,
   type NuclearMinRunResult,
   type SoftImputeRunResult,
-} from '../experiment/baselines.ts';
+} from '../methods/baselines.ts';
 import { defaultTol, FACTORED_RANK, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
 import { PENALTY_NAMES, type PenaltyName } from '../penalty/index.ts';
@@ -26,7 +26,7 @@ import { createProgressReporter } from './progress.ts';
 import { DivergenceError } from '../solver/train.ts';
 import { GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';
 import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
-import type { RankGivenRunResult } from '../experiment/rank-given.ts';
+import type { RankGivenRunResult } from '../methods/rank-given.ts';
 import { GNMR_DEFAULTS, SCALED_GD_DEFAULTS } from '../defaults.ts';
 
 interface RunFlags {
@@ -286,7 +286,7 @@ function runSettings(flags: RunFlags, problem: SyntheticSpec): RunSettings {
     return resolveSettings({ ...problem, method: 'scaled-gd', givenRank: flags.givenRank, stepSize: flags.stepSize, tol: flags.tol, maxIters: flags.maxIters });
   }
   if (flags.method !== 'gradient') {
-    // A method added to METHODS (experiment/run.ts) must map its flags here.
+    // A method added to METHODS (methods/run.ts) must map its flags here.
     const unhandled: never = flags.method;
     throw new Error(`run: no flags for method ${String(unhandled)}`);
   }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { countRuns, parseSweepSpec, SpecError, type SweepSpec } from '../experiment/spec.ts';
+import { countRuns, parseSweepSpec, SpecError, type SweepSpec } from '../sweep/spec.ts';
 import { SWEEP_MAX_RUNS } from '../defaults.ts';
 import { intInRange } from './parse.ts';
 import { queueResumeFlags } from './worker-command.ts';

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { checkQueueName, DEFAULT_QUEUE_NAME, QueueError, redactUrl, redisTarget } from '../experiment/queue.ts';
-import { DEFAULT_LOCK_SECONDS, runQueueWorker } from '../experiment/queue-worker.ts';
+import { checkQueueName, DEFAULT_QUEUE_NAME, QueueError, redactUrl, redisTarget } from '../sweep/queue.ts';
+import { DEFAULT_LOCK_SECONDS, runQueueWorker } from '../sweep/queue-worker.ts';
 import { intInRange } from './parse.ts';
 
 interface WorkerFlags {

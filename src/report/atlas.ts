@@ -1,6 +1,6 @@
 // The optimizer atlas's figures and table (issue 14), in the same Vega-Lite → SVG pipeline as the claims report.
-import type { RunRecord } from '../experiment/execute.ts';
-import { cellName, type AtlasRow, type LrChoice, type LrRule } from '../experiment/atlas.ts';
+import type { RunRecord } from '../sweep/execute.ts';
+import { cellName, type AtlasRow, type LrChoice, type LrRule } from '../study/atlas.ts';
 import { esc } from './html.ts';
 import type { Figure } from './figures.ts';
 

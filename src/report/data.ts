@@ -1,5 +1,5 @@
-import type { RunRecord } from '../experiment/execute.ts';
-import { meanStd } from '../experiment/claims.ts';
+import type { RunRecord } from '../sweep/execute.ts';
+import { meanStd } from '../study/claims.ts';
 
 /** Mean ± std over seeds of one method at one sample count (diverged runs counted apart). */
 export interface SummaryRow {

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { RunRecord } from '../experiment/execute.ts';
+import type { RunRecord } from '../sweep/execute.ts';
 import { methodNames, summarize, type SummaryRow } from './data.ts';
 
 /** A figure: its title, its Vega-Lite spec, and a caption (what is plotted and which runs it comes from). */

@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunRecord } from '../experiment/execute.ts';
-import type { ClaimResult } from '../experiment/claims.ts';
+import type { RunRecord } from '../sweep/execute.ts';
+import type { ClaimResult } from '../study/claims.ts';
 import { ablationSamples, methodNames, provenance, representativeRuns, summarize } from './data.ts';
 import { ablation, errorVsSamples, finalSpectra, rankVsSamples, renderSvg, spectraOverTraining, type Figure } from './figures.ts';
 

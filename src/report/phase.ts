@@ -1,7 +1,7 @@
 // The phase-transition report of `mcomplete phase`: success rate and median relError against ρ per method (Vega-Lite
 // → SVG, like the claims report), the table of each method's smallest ρ with ≥ 90% success, and seconds per run.
-import type { RunRecord } from '../experiment/execute.ts';
-import { phaseTable, phaseThresholds, PHASE_SUCCESS, type PhaseCell } from '../experiment/phase.ts';
+import type { RunRecord } from '../sweep/execute.ts';
+import { phaseTable, phaseThresholds, PHASE_SUCCESS, type PhaseCell } from '../study/phase.ts';
 import { provenance } from './data.ts';
 import { renderSvg, type Figure } from './figures.ts';
 import { esc } from './html.ts';

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
-import { LR_GRID } from '../../src/experiment/atlas.ts';
+import { LR_GRID } from '../../src/study/atlas.ts';
 
 test('atlas --quick on one cell: tuning runs on seed 1000 holding out a tenth of Ω, the rate with the least held-out RMSE, the files; resume reruns nothing, with the other rule it is refused', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'mcomplete-atlas-')), 'a');

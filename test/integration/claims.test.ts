@@ -16,9 +16,9 @@ import {
   WITH_DENOMINATOR,
   WITHOUT_DENOMINATOR,
   type ClaimsConfig,
-} from '../../src/experiment/claims.ts';
-import { expandSweep, validateSweepSpec } from '../../src/experiment/spec.ts';
-import type { Checkpoint, RunRecord } from '../../src/experiment/execute.ts';
+} from '../../src/study/claims.ts';
+import { expandSweep, validateSweepSpec } from '../../src/sweep/spec.ts';
+import type { Checkpoint, RunRecord } from '../../src/sweep/execute.ts';
 
 const config: ClaimsConfig = {
   nuclear: 'nm',

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderReport } from '../../src/report/html.ts';
-import type { RunRecord } from '../../src/experiment/execute.ts';
+import type { RunRecord } from '../../src/sweep/execute.ts';
 
 // docs/security.md: text from a results file is escaped in the report. A hand-made results file can put any JSON
 // in any field; none of it may reach the page as markup.

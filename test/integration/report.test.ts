@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderReport, writeReport } from '../../src/report/html.ts';
-import { evaluateClaims, QUICK_CLAIMS } from '../../src/experiment/claims.ts';
-import type { RunRecord } from '../../src/experiment/execute.ts';
+import { evaluateClaims, QUICK_CLAIMS } from '../../src/study/claims.ts';
+import type { RunRecord } from '../../src/sweep/execute.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const METHODS = ['nuclear-min', 'adam + L*/F', 'sgd + L*/F'];

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandSweep, parseSweepSpec, SpecError, validateSweepSpec, type SweepSpec } from '../../src/experiment/spec.ts';
-import { sweep } from '../../src/experiment/sweep.ts';
-import { readResults } from '../../src/experiment/results.ts';
+import { expandSweep, parseSweepSpec, SpecError, validateSweepSpec, type SweepSpec } from '../../src/sweep/spec.ts';
+import { sweep } from '../../src/sweep/sweep.ts';
+import { readResults } from '../../src/sweep/results.ts';
 import { InputError } from '../../src/data/input-error.ts';
 import { runCli } from '../helpers/cli.ts';
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { gemm } from '../../src/linalg/matrix.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
 import { factoredErrors, factoredRelativeError, relativeError } from '../../src/metrics/index.ts';
-import { runSynthetic, DEFAULT_RUN_SPEC, type RunSpec } from '../../src/experiment/run.ts';
-import { expandSweep, parseSweepSpec } from '../../src/experiment/spec.ts';
+import { runSynthetic, DEFAULT_RUN_SPEC, type RunSpec } from '../../src/methods/run.ts';
+import { expandSweep, parseSweepSpec } from '../../src/sweep/spec.ts';
 import { randomMatrix } from '../helpers/random.ts';
 import { runCli } from '../helpers/cli.ts';
 

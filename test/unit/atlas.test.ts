@@ -15,21 +15,21 @@ import {
   tuneName,
   tuningSpec,
   type AtlasProtocol,
-} from '../../src/experiment/atlas.ts';
-import { executeTask, tailStepShare, type RunRecord } from '../../src/experiment/execute.ts';
-import { expandSweep, validateSweepSpec } from '../../src/experiment/spec.ts';
-import type { RunMetrics } from '../../src/experiment/run.ts';
+} from '../../src/study/atlas.ts';
+import { executeTask, tailStepShare, type RunRecord } from '../../src/sweep/execute.ts';
+import { expandSweep, validateSweepSpec } from '../../src/sweep/spec.ts';
+import type { RunMetrics } from '../../src/methods/run.ts';
 import { OPTIMIZER_NAMES, namedOptimizer } from '../../src/optim/index.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
 import { train } from '../../src/solver/train.ts';
 import { svd } from '../../src/linalg/svd.ts';
 import type { Matrix } from '../../src/linalg/matrix.ts';
 import { atlasFigures } from '../../src/report/atlas.ts';
-import { holdoutObservations, runSynthetic } from '../../src/experiment/run.ts';
+import { holdoutObservations, runSynthetic } from '../../src/methods/run.ts';
 import { splitObservations } from '../../src/data/split.ts';
 import type { Observations } from '../../src/data/observations.ts';
-import { openResults } from '../../src/experiment/results.ts';
-import { sweep } from '../../src/experiment/sweep.ts';
+import { openResults } from '../../src/sweep/results.ts';
+import { sweep } from '../../src/sweep/sweep.ts';
 import { InputError } from '../../src/data/input-error.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

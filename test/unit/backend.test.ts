@@ -8,7 +8,7 @@ import { gemm, maxAbsDiff, zeros, type Matrix } from '../../src/linalg/matrix.ts
 import { applyQ } from '../../src/linalg/qr.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
 import { train, type TrainOptions } from '../../src/solver/train.ts';
-import { DEFAULT_RUN_SPEC } from '../../src/experiment/run.ts';
+import { DEFAULT_RUN_SPEC } from '../../src/methods/run.ts';
 import { namedOptimizer } from '../../src/optim/index.ts';
 import { relativeError } from '../../src/metrics/index.ts';
 import { randomMatrix } from '../helpers/random.ts';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_THRESHOLDS, evaluateClaims, FULL_CLAIMS, QUICK_CLAIMS, type ClaimsConfig } from '../../src/experiment/claims.ts';
-import { expandSweep, validateSweepSpec } from '../../src/experiment/spec.ts';
-import type { RunRecord } from '../../src/experiment/execute.ts';
+import { DEFAULT_THRESHOLDS, evaluateClaims, FULL_CLAIMS, QUICK_CLAIMS, type ClaimsConfig } from '../../src/study/claims.ts';
+import { expandSweep, validateSweepSpec } from '../../src/sweep/spec.ts';
+import type { RunRecord } from '../../src/sweep/execute.ts';
 
 const config: ClaimsConfig = {
   nuclear: 'nm',

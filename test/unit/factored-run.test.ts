@@ -6,7 +6,7 @@ import { makeObservations, type Observations } from '../../src/data/observations
 import { factoredErrors, relativeError, relativeErrorUnobserved, trainMSE } from '../../src/metrics/index.ts';
 import { createFactoredWorkspace } from '../../src/penalty/factored.ts';
 import { factoredObjective } from '../../src/solver/factored-train.ts';
-import { runSynthetic, type FactoredRunSpec } from '../../src/experiment/run.ts';
+import { runSynthetic, type FactoredRunSpec } from '../../src/methods/run.ts';
 import { createRng } from '../../src/random/index.ts';
 import { randomMatrix } from '../helpers/random.ts';
 import { numericGradient } from '../helpers/gradient.ts';

@@ -23,7 +23,7 @@ import { gemm, zeros, type Matrix } from '../../src/linalg/matrix.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
 import { createTrainer, DivergenceError, train } from '../../src/solver/train.ts';
 import { createFactoredTrainer } from '../../src/solver/factored-train.ts';
-import { DEFAULT_RUN_SPEC, type RunSpec } from '../../src/experiment/run.ts';
+import { DEFAULT_RUN_SPEC, type RunSpec } from '../../src/methods/run.ts';
 import { mulberry32 } from '../helpers/random.ts';
 
 function assertClose(actual: ArrayLike<number>, expected: readonly number[], tol = 1e-12, what = ''): void {

@@ -15,7 +15,7 @@ import {
 } from '../../src/optim/index.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
 import { train } from '../../src/solver/train.ts';
-import { DEFAULT_RUN_SPEC, runSynthetic, type DeepRunSpec } from '../../src/experiment/run.ts';
+import { DEFAULT_RUN_SPEC, runSynthetic, type DeepRunSpec } from '../../src/methods/run.ts';
 import { relativeError } from '../../src/metrics/index.ts';
 import { mulberry32 } from '../helpers/random.ts';
 

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { phaseSweep, phaseTable, phaseThresholds, PHASE_GRIDS, rhoOf, samplesFor } from '../../src/experiment/phase.ts';
-import { expandSweep, validateSweepSpec } from '../../src/experiment/spec.ts';
-import type { RunRecord } from '../../src/experiment/execute.ts';
+import { phaseSweep, phaseTable, phaseThresholds, PHASE_GRIDS, rhoOf, samplesFor } from '../../src/study/phase.ts';
+import { expandSweep, validateSweepSpec } from '../../src/sweep/spec.ts';
+import type { RunRecord } from '../../src/sweep/execute.ts';
 import { runCli } from '../helpers/cli.ts';
 
 /** A record of `name` at m (n = 100, r = 5) with this relError (null: failed). */

@@ -8,7 +8,7 @@ import { sampleWithoutReplacement } from '../../src/data/synthetic.ts';
 import { createRng } from '../../src/random/index.ts';
 import { relativeError } from '../../src/metrics/index.ts';
 import { factorPairSvd, holdoutSplit, polish, rankCandidates } from '../../src/solver/polish.ts';
-import { runSynthetic } from '../../src/experiment/run.ts';
+import { runSynthetic } from '../../src/methods/run.ts';
 import { POLISH_DEFAULTS } from '../../src/defaults.ts';
 import { randomMatrix } from '../helpers/random.ts';
 

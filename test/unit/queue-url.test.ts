@@ -1,8 +1,8 @@
 // The distributed sweep's pure parts (no Redis needed): URLs, passwords, redaction, names, job ids, error lines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bullQueueName, checkQueueName, connectionError, jobId, QueueError, redactUrl, redisTarget, sweepIdentity } from '../../src/experiment/queue.ts';
-import { validateSweepSpec } from '../../src/experiment/spec.ts';
+import { bullQueueName, checkQueueName, connectionError, jobId, QueueError, redactUrl, redisTarget, sweepIdentity } from '../../src/sweep/queue.ts';
+import { validateSweepSpec } from '../../src/sweep/spec.ts';
 
 test('URLs: password from the URL or MCOMPLETE_REDIS_PASSWORD, rediss:// is TLS, the password is redacted', () => {
   const a = redisTarget('redis://:se%40cret@example.org:6390/3', { MCOMPLETE_REDIS_PASSWORD: 'not-this-one' });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSynthetic, resolveSettings } from '../../src/experiment/run.ts';
-import { expandSweep, SpecError, validateSweepSpec } from '../../src/experiment/spec.ts';
+import { runSynthetic, resolveSettings } from '../../src/methods/run.ts';
+import { expandSweep, SpecError, validateSweepSpec } from '../../src/sweep/spec.ts';
 import { syntheticMask, syntheticProblem } from '../../src/data/synthetic.ts';
 import { maskIdentifiability } from '../../src/data/identifiable.ts';
 import { makeObservations } from '../../src/data/observations.ts';

@@ -9,9 +9,9 @@ import {
   runSynthetic,
   startSynthetic,
   type RunSpec,
-} from '../../src/experiment/run.ts';
-import { DEFAULT_NUCLEAR_MIN, DEFAULT_SOFT_IMPUTE, runNuclearMin, runSoftImpute } from '../../src/experiment/baselines.ts';
-import { methodSettings } from '../../src/experiment/spec.ts';
+} from '../../src/methods/run.ts';
+import { DEFAULT_NUCLEAR_MIN, DEFAULT_SOFT_IMPUTE, runNuclearMin, runSoftImpute } from '../../src/methods/baselines.ts';
+import { methodSettings } from '../../src/sweep/spec.ts';
 import { RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../../src/defaults.ts';
 import { relativeError } from '../../src/metrics/index.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';

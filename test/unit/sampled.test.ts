@@ -5,7 +5,7 @@ import { sampledResidual, type SampledEntries } from '../../src/linalg/sampled.t
 import { setBackend, tsBackend, type Backend } from '../../src/linalg/backend.ts';
 import { syntheticFactors } from '../../src/data/synthetic.ts';
 import { createFactoredTrainer, factoredDataTerm } from '../../src/solver/factored-train.ts';
-import { DEFAULT_RUN_SPEC, runSynthetic } from '../../src/experiment/run.ts';
+import { DEFAULT_RUN_SPEC, runSynthetic } from '../../src/methods/run.ts';
 import { chain, scale, scaleByAdam } from '../../src/optim/index.ts';
 import { loadNativeBackend } from '../../src/linalg/native.ts';
 import { mulberry32, randomMatrix } from '../helpers/random.ts';

@@ -3,8 +3,8 @@
 // sweep machinery (results file, worker pool, resume); then per method and ρ the success rate (relError ≤ a
 // threshold), the median relError and seconds per run, and each method's smallest ρ with ≥ 90% success.
 import { defaultTol, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
-import type { RunRecord } from './execute.ts';
-import type { MethodSpec, SweepSpec } from './spec.ts';
+import type { RunRecord } from '../sweep/execute.ts';
+import type { MethodSpec, SweepSpec } from '../sweep/spec.ts';
 
 /** The ρ grid of the full phase sweep (issue 13). */
 export const PHASE_RHOS = Object.freeze([1.1, 1.2, 1.3, 1.4, 1.5, 1.75, 2, 2.5, 3, 4, 5]);

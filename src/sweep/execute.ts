@@ -5,7 +5,7 @@ import { syntheticProblem } from '../data/synthetic.ts';
 import { penalty } from '../penalty/index.ts';
 import { relativeError } from '../metrics/index.ts';
 import { DivergenceError } from '../solver/train.ts';
-import { runSynthetic, singularValues, svdOn, type MethodName, type RunHooks, type RunMetrics, type RunSettings } from './run.ts';
+import { runSynthetic, singularValues, svdOn, type MethodName, type RunHooks, type RunMetrics, type RunSettings } from '../methods/run.ts';
 import type { RunTask } from './spec.ts';
 
 /** The state of W at one recorded step of a gradient run. */

@@ -1,4 +1,4 @@
-import { METHOD_NAMES, resolveSettings, type MethodName, type RunInput, type RunSettings, type RunSpec } from './run.ts';
+import { METHOD_NAMES, resolveSettings, type MethodName, type RunInput, type RunSettings, type RunSpec } from '../methods/run.ts';
 import { PENALTY_NAMES } from '../penalty/index.ts';
 import { OPTIMIZER_NAMES } from '../optim/index.ts';
 import { GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';

@@ -7,10 +7,10 @@
 // other rule is refused.
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.ts';
 import type { PenaltyName } from '../penalty/index.ts';
-import type { RunRecord } from './execute.ts';
-import type { RunMetrics } from './method.ts';
+import type { RunRecord } from '../sweep/execute.ts';
+import type { RunMetrics } from '../methods/method.ts';
 import { meanStd } from './claims.ts';
-import type { MethodSpec, SweepSpec } from './spec.ts';
+import type { MethodSpec, SweepSpec } from '../sweep/spec.ts';
 
 /** The atlas's penalties: the normalized one, the nuclear norm, none. */
 export const ATLAS_PENALTIES: readonly PenaltyName[] = Object.freeze(['ratio', 'nuclear', 'none'] as const);

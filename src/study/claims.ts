@@ -1,6 +1,6 @@
 import { defaultTol, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
-import type { RunRecord } from './execute.ts';
-import type { MethodSpec, SweepSpec } from './spec.ts';
+import type { RunRecord } from '../sweep/execute.ts';
+import type { MethodSpec, SweepSpec } from '../sweep/spec.ts';
 import type { OptimizerName } from '../optim/index.ts';
 
 /** A verdict computed from the numbers against a stated criterion. */

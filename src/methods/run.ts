@@ -68,7 +68,7 @@ export type GradientRunBase = SyntheticSpec & {
    */
   targetError?: number;
   /**
-   * Finish rank-free by Gauss–Newton (experiment/polish-run.ts): every POLISH_DEFAULTS.checkEvery steps read
+   * Finish rank-free by Gauss–Newton (methods/polish-run.ts): every POLISH_DEFAULTS.checkEvery steps read
    * candidate ranks off W's spectrum, confirm one on Ω and held-out entries, and stop training. Absent: off.
    */
   polish?: boolean;
