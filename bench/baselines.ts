@@ -6,7 +6,8 @@
 // Progress goes to stderr, the markdown table to stdout.
 import { parseArgs } from 'node:util';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { DEFAULT_NUCLEAR_MIN, DEFAULT_SOFT_IMPUTE, runNuclearMin, runSoftImpute } from '../src/methods/baselines.ts';
+import { DEFAULT_NUCLEAR_MIN, runNuclearMin } from '../src/methods/nuclear-min.ts';
+import { DEFAULT_SOFT_IMPUTE, runSoftImpute } from '../src/methods/soft-impute.ts';
 import type { RunResult } from '../src/methods/run.ts';
 
 const { values } = parseArgs({

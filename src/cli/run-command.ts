@@ -1,89 +1,43 @@
 import { Command, Option } from 'commander';
 import {
-  FACTORED_PENALTIES,
   METHOD_NAMES,
+  METHODS,
   resolveSettings,
   runSyntheticAsync,
   type MethodName,
+  type RunInput,
   type RunProgressEvent,
   type RunMetrics,
-  type RunResult,
   type RunSettings,
   type SyntheticResult,
 } from '../methods/run.ts';
-import {
-  DEFAULT_NUCLEAR_MIN,
-  DEFAULT_SOFT_IMPUTE,
-  type NuclearMinRunResult,
-  type SoftImputeRunResult,
-} from '../methods/baselines.ts';
-import { defaultTol, FACTORED_RANK, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
+import { PROBLEM_PARAMS } from '../methods/method.ts';
+import { MODEL_NAMES } from '../methods/gradient.ts';
+import { RUN_DEFAULTS } from '../defaults.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
-import { PENALTY_NAMES, type PenaltyName } from '../penalty/index.ts';
-import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.ts';
+import { defaultText, flagOf, ParamError, type Param } from '../params.ts';
 import { intInRange, positiveNumber, unitFraction } from './parse.ts';
 import { createProgressReporter } from './progress.ts';
 import { DivergenceError } from '../solver/train.ts';
-import { GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';
 import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
-import type { RankGivenRunResult } from '../methods/rank-given.ts';
-import { GNMR_DEFAULTS, SCALED_GD_DEFAULTS } from '../defaults.ts';
 
-interface RunFlags {
+/** The parsed flags: the problem's, the method and model, output switches, and every method's own (by camelCase flag). */
+type RunFlags = Record<string, unknown> & {
   n: number;
   rank: number;
   samples: number;
   seed: number;
   method: MethodName;
   model: ModelName;
-  depth: number;
-  k: number | undefined;
-  penalty: PenaltyName;
-  lambda: number | undefined;
-  optimizer: OptimizerName;
-  lr: number;
-  initScale: number;
-  maxIters: number | undefined;
-  tol: number | undefined;
-  stopAtError: number | undefined;
-  relTol: number | undefined;
-  pathLength: number;
-  lambdaMinRatio: number;
-  maxRank: number | undefined;
-  givenRank: number | undefined;
-  polish: boolean;
-  variant: GnmrVariant | undefined;
-  stepSize: number | undefined;
   masks: MaskRule;
   json: boolean;
   quiet: boolean;
-}
-
-/** The models of the gradient method. */
-const MODEL_NAMES = ['deep', 'factored'] as const;
-type ModelName = (typeof MODEL_NAMES)[number];
-
-/** Which methods each method-specific flag applies to (flags not listed apply to all). */
-const FLAG_METHODS: Record<string, readonly MethodName[]> = {
-  model: ['gradient'],
-  depth: ['gradient'],
-  k: ['gradient'],
-  penalty: ['gradient'],
-  optimizer: ['gradient'],
-  lr: ['gradient'],
-  initScale: ['gradient'],
-  lambda: ['gradient', 'soft-impute'],
-  tol: ['gradient', 'nuclear-min', 'gnmr', 'altmin', 'scaled-gd'],
-  givenRank: ['gnmr', 'altmin', 'scaled-gd'],
-  stepSize: ['scaled-gd'],
-  variant: ['gnmr'],
-  stopAtError: ['gradient'],
-  polish: ['gradient'],
-  relTol: ['nuclear-min', 'soft-impute'],
-  pathLength: ['soft-impute'],
-  lambdaMinRatio: ['soft-impute'],
-  maxRank: ['soft-impute'],
+  lambda?: number;
+  lr: number;
+  initScale: number;
 };
+
+type ModelName = (typeof MODEL_NAMES)[number];
 
 /** Which models each model-specific flag applies to. */
 const FLAG_MODELS: Record<string, readonly ModelName[]> = {
@@ -91,164 +45,141 @@ const FLAG_MODELS: Record<string, readonly ModelName[]> = {
   k: ['factored'],
 };
 
-/** `--some-flag` for the commander key someFlag. */
-function flagName(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+/** The commander key of a flag: `--stop-at-error` → stopAtError. */
+function flagKey(flag: string): string {
+  return flag.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** One flag of `run` and the (method, parameter) pairs it sets, in registry order. */
+interface MethodFlag {
+  flag: string;
+  uses: { method: MethodName; key: string; param: Param }[];
+}
+
+/** Every method flag of `run`, derived from the registry's declarations (a flag shared by methods that agree on its type). */
+function methodFlags(): MethodFlag[] {
+  const byFlag = new Map<string, MethodFlag>();
+  for (const method of Object.values(METHODS)) {
+    for (const [key, param] of Object.entries(method.params as Record<string, Param>)) {
+      const flag = flagOf(key, param);
+      if (flag === '--model') continue; // the model has its own flag below, with the CLI's default
+      const entry = byFlag.get(flag) ?? { flag, uses: [] };
+      entry.uses.push({ method: method.name as MethodName, key, param });
+      byFlag.set(flag, entry);
+    }
+  }
+  return [...byFlag.values()];
+}
+
+/** A commander parser for a declaration: the same checks and messages as the CLI's hand-written parsers. */
+function parserOf(p: Param): ((value: string) => unknown) | undefined {
+  if (p.type === 'int') return intInRange(p.min, typeof p.max === 'number' ? p.max : undefined);
+  if (p.type === 'number') {
+    if (p.min === 0 && p.minExclusive && p.max === 1 && !p.maxExclusive) return unitFraction();
+    return positiveNumber(!(p.min === 0 && p.minExclusive));
+  }
+  return undefined;
+}
+
+/** The placeholder of a flag's value. */
+function placeholder(p: Param): string {
+  return p.type === 'int' ? '<int>' : p.type === 'number' ? '<x>' : p.type === 'choice' ? '<name>' : '';
+}
+
+/** The help text of a flag: each group of methods with the same doc, its doc and default. */
+function helpOf(f: MethodFlag): string {
+  const groups = new Map<string, MethodName[]>();
+  for (const u of f.uses) {
+    const text = `${u.param.doc}${u.param.default === undefined || /default/.test(u.param.doc) ? '' : ` (default: ${defaultText(u.param)})`}`;
+    groups.set(text, [...(groups.get(text) ?? []), u.method]);
+  }
+  return [...groups].map(([text, methods]) => (methods.length === METHOD_NAMES.length ? text : `(${methods.join(', ')}) ${text}`)).join('; ');
+}
+
+/** The option of one method flag (no commander default: a value left out comes from the method's declaration). */
+function optionOf(f: MethodFlag): Option {
+  const p = f.uses[0].param;
+  const option = new Option(`${f.flag}${placeholder(p) ? ` ${placeholder(p)}` : ''}`, helpOf(f));
+  if (p.type === 'choice') return option.choices(p.choices);
+  if (p.type === 'boolean') return option.default(false);
+  // A flag shared by methods whose ranges differ parses with the loosest check; each method's declaration checks the rest.
+  const parsers = f.uses.map((u) => parserOf(u.param));
+  return option.argParser(parsers.reduce((a, b) => (a === undefined ? b : a)) as (value: string) => unknown);
 }
 
 /** The `mcomplete run` command: one synthetic completion experiment (docs/design.md section 4), end to end. */
 export function runCommand(): Command {
-  const d = RUN_DEFAULTS;
-  const si = DEFAULT_SOFT_IMPUTE;
-  return new Command('run')
+  const flags = methodFlags();
+  const pp = PROBLEM_PARAMS;
+  const command = new Command('run')
     .description('run one synthetic matrix-completion experiment and report its error')
-    .addOption(new Option('--n <int>', 'matrix size (n×n)').default(d.n).argParser(intInRange(1, 5000)))
-    .addOption(new Option('--rank <int>', 'rank of the ground truth').default(d.rank).argParser(intInRange(1)))
-    .addOption(new Option('--samples <int>', 'number of observed entries').default(d.samples).argParser(intInRange(1)))
-    .addOption(new Option('--seed <int>', 'seed of data, mask and initialization').default(d.seed).argParser(intInRange(0, 2 ** 32 - 1)))
-    .addOption(new Option('--method <name>', 'solver: gradient training, or a convex baseline').default('gradient').choices(METHOD_NAMES))
+    .addOption(new Option('--n <int>', pp.n.doc).default(pp.n.default).argParser(intInRange(pp.n.min, pp.n.max)))
+    .addOption(new Option('--rank <int>', pp.rank.doc).default(pp.rank.default).argParser(intInRange(pp.rank.min)))
+    .addOption(new Option('--samples <int>', pp.samples.doc).default(pp.samples.default).argParser(intInRange(pp.samples.min)))
+    .addOption(new Option('--seed <int>', pp.seed.doc).default(pp.seed.default).argParser(intInRange(pp.seed.min, pp.seed.max)))
+    .addOption(new Option('--method <name>', 'solver: gradient training, or a baseline (convex or told the rank)').default('gradient').choices(METHOD_NAMES))
     .addOption(
       new Option('--model <name>', '(gradient) deep: W = W_N⋯W_1 (full width); factored: W = A·B^T of rank k, for large n')
         .default('deep')
         .choices(MODEL_NAMES),
-    )
-    .addOption(new Option('--depth <int>', '(deep) number of layers of W = W_N⋯W_1').default(d.depth).argParser(intInRange(1, 10)))
-    .addOption(new Option('--k <int>', `(factored) rank k of A·B^T (default: ${FACTORED_RANK}, at most n)`).argParser(intInRange(1)))
-    .addOption(new Option('--penalty <name>', '(gradient) penalty on W').default(d.penalty).choices(PENALTY_NAMES))
-    .addOption(
-      new Option(
-        '--lambda <x>',
-        `(gradient) penalty weight λ, default ${d.lambda}; (soft-impute) the last λ of the path, reported ` +
-          '(default: the path point closest to the truth, an oracle)',
-      ).argParser(positiveNumber(true)),
-    )
-    .addOption(new Option('--optimizer <name>', '(gradient) optimizer').default(d.optimizer).choices(OPTIMIZER_NAMES))
-    .addOption(new Option('--lr <x>', '(gradient) learning rate').default(d.lr).argParser(positiveNumber()))
-    .addOption(new Option('--init-scale <x>', '(gradient) initial ||W||_F ≈ s·sqrt(n)').default(d.initScale).argParser(positiveNumber()))
-    .addOption(
-      new Option(
-        '--max-iters <int>',
-        `iteration cap (default: ${d.maxIters} gradient, ${UNPENALIZED_MAX_ITERS} without a penalty, ${DEFAULT_NUCLEAR_MIN.maxIters} nuclear-min, ${si.maxIters} per λ soft-impute)`,
-      ).argParser(intInRange(1)),
-    )
-    .addOption(
-      new Option(
-        '--tol <x>',
-        `(gradient) stop when train MSE <= tol, 0: off (default: ${defaultTol('none').toExponential(0)} without a penalty, ${defaultTol('ratio')} with one); ` +
-          `(nuclear-min) the box |X − M| <= tol on Ω (default: ${DEFAULT_NUCLEAR_MIN.boxTol}, exact equality)`,
-      ).argParser(positiveNumber(true)),
-    )
-    .addOption(
-      new Option(
-        '--stop-at-error <x>',
-        '(gradient) stop once relError (all entries, against the truth) <= x, checked every step: ' +
-          'the steps and seconds a run needs to reach that accuracy (default: off)',
-      ).argParser(positiveNumber()),
-    )
-    .addOption(
-      new Option(
-        '--rel-tol <x>',
-        `(nuclear-min) relative ADMM residuals, default ${DEFAULT_NUCLEAR_MIN.relTol}; ` +
-          `(soft-impute) relative change per λ, default ${si.relTol}`,
-      ).argParser(positiveNumber()),
-    )
-    .addOption(new Option('--path-length <int>', '(soft-impute) number of λ values').default(si.pathLength).argParser(intInRange(1, 1000)))
-    .addOption(
-      new Option('--lambda-min-ratio <x>', '(soft-impute) smallest λ / λ_max when --lambda is not given')
-        .default(si.lambdaMinRatio)
-        .argParser(unitFraction()),
-    )
-    .addOption(new Option('--max-rank <int>', '(soft-impute) rank cap (default: none)').argParser(intInRange(1)))
-    .option(
-      '--polish',
-      '(gradient) rank-free finish: confirm a rank from the spectrum of W (fit on Ω, held-out entries) and end by Gauss–Newton',
-      false,
-    )
-    .addOption(
-      new Option('--given-rank <int>', '(gnmr, altmin, scaled-gd) the rank the method is told (default: the true --rank)').argParser(
-        intInRange(1),
-      ),
-    )
-    .addOption(
-      new Option('--step-size <x>', `(scaled-gd) step size η (default: ${SCALED_GD_DEFAULTS.stepSize})`).argParser(positiveNumber()),
-    )
-    .addOption(
-      new Option('--variant <name>', `(gnmr) GNMR variant (default: ${GNMR_DEFAULTS.variant}; see docs/design.md)`).choices(
-        Object.keys(GNMR_VARIANTS),
-      ),
-    )
-    .addOption(
-      new Option('--masks <rule>', 'uniform: the first draw; identifiable: redraw until every row and column has ≥ rank entries')
-        .default('uniform')
-        .choices(MASK_RULES),
-    )
+    );
+  for (const f of flags) command.addOption(optionOf(f));
+  return command
+    .addOption(new Option('--masks <rule>', pp.masks.doc).default('uniform').choices(MASK_RULES))
     .option('--json', 'print exactly one JSON object on stdout', false)
     .option('--quiet', 'no progress on stderr', false)
-    .action(async (flags: RunFlags, command: Command) => {
-      for (const [key, methods] of Object.entries(FLAG_METHODS)) {
-        if (command.getOptionValueSource(key) === 'cli' && !methods.includes(flags.method)) {
-          command.error(`error: option '${flagName(key)}' applies only to --method ${methods.join(' or ')}, not ${flags.method}`, {
-            exitCode: 2,
-          });
+    .action(async (given: RunFlags, cmd: Command) => {
+      const fromCli = (key: string): boolean => cmd.getOptionValueSource(key) === 'cli';
+      for (const f of flags) {
+        const methods = f.uses.map((u) => u.method);
+        if (fromCli(flagKey(f.flag)) && !methods.includes(given.method)) {
+          cmd.error(`error: option '${f.flag}' applies only to --method ${methods.join(' or ')}, not ${given.method}`, { exitCode: 2 });
         }
+      }
+      if (fromCli('model') && given.method !== 'gradient') {
+        cmd.error(`error: option '--model' applies only to --method gradient, not ${given.method}`, { exitCode: 2 });
       }
       for (const [key, models] of Object.entries(FLAG_MODELS)) {
-        if (command.getOptionValueSource(key) === 'cli' && !models.includes(flags.model)) {
-          command.error(`error: option '${flagName(key)}' applies only to --model ${models.join(' or ')}, not ${flags.model}`, {
-            exitCode: 2,
-          });
+        if (fromCli(key) && !models.includes(given.model)) {
+          cmd.error(`error: option '--${key}' applies only to --model ${models.join(' or ')}, not ${given.model}`, { exitCode: 2 });
         }
       }
-      if (flags.model === 'factored' && !(FACTORED_PENALTIES as readonly string[]).includes(flags.penalty)) {
-        command.error(
-          `error: option '--penalty' must be one of ${FACTORED_PENALTIES.join(', ')} with --model factored, got ${flags.penalty}`,
-          { exitCode: 2 },
-        );
-      }
-      if (flags.k !== undefined && flags.k > flags.n) {
-        command.error(`error: option '--k' must be at most --n (${flags.n}), got ${flags.k}`, { exitCode: 2 });
-      }
       const problem: SyntheticSpec = {
-        n: flags.n,
-        rank: flags.rank,
-        samples: flags.samples,
-        seed: flags.seed,
-        ...(flags.masks === 'identifiable' ? { masks: flags.masks } : {}),
+        n: given.n,
+        rank: given.rank,
+        samples: given.samples,
+        seed: given.seed,
+        ...(given.masks === 'identifiable' ? { masks: given.masks } : {}),
       };
-      if (flags.givenRank !== undefined && flags.givenRank > flags.n) {
-        command.error(`error: option '--given-rank' must be at most --n (${flags.n}), got ${flags.givenRank}`, { exitCode: 2 });
-      }
       // A limit broken by a default the user never typed says so, and what to pass.
-      const tooLarge = (key: 'rank' | 'samples', value: number, limit: number, given: string, defaulted: string): never =>
-        command.error(
-          command.getOptionValueSource(key) === 'cli'
-            ? `error: option '--${key}' must be at most ${given}, got ${value}`
+      const tooLarge = (key: 'rank' | 'samples', value: number, limit: number, said: string, defaulted: string): never =>
+        cmd.error(
+          fromCli(key)
+            ? `error: option '--${key}' must be at most ${said}, got ${value}`
             : `error: option '--${key}' defaults to ${value}, more than ${defaulted}: pass --${key} at most ${limit}`,
           { exitCode: 2 },
         );
       const n2 = problem.n * problem.n;
       if (problem.rank > problem.n) tooLarge('rank', problem.rank, problem.n, `--n (${problem.n})`, `--n ${problem.n}`);
       if (problem.samples > n2) tooLarge('samples', problem.samples, n2, `n² (${n2})`, `n² = ${n2} for --n ${problem.n}`);
-      if (flags.method === 'soft-impute' && flags.lambda === 0) {
-        command.error(
+      if (given.method === 'soft-impute' && given.lambda === 0) {
+        cmd.error(
           "error: option '--lambda' must be > 0 with --method soft-impute (the last λ of the path), got 0; leave it out for the path's oracle choice",
           { exitCode: 2 },
         );
       }
-      const settings = runSettings(flags, problem);
-      const result = await runWithProgress(settings, flags);
-      if (flags.method === 'nuclear-min' && !flags.quiet) {
+      let settings: RunSettings;
+      try {
+        settings = resolveSettings(runInput(given, problem));
+      } catch (err) {
+        if (!(err instanceof ParamError)) throw err;
+        cmd.error(`error: ${cliMessage(err)}`, { exitCode: 2 });
+      }
+      const result = await runWithProgress(settings, given);
+      if (given.method === 'nuclear-min' && !given.quiet) {
         process.stderr.write(`nuclear-min: ${result.stopReason} after ${result.iterations} iterations, ${result.seconds.toFixed(1)} s\n`);
       }
-      const text =
-        flags.method === 'nuclear-min'
-          ? formatNuclearMin(result as NuclearMinRunResult)
-          : flags.method === 'soft-impute'
-            ? formatSoftImpute(result as SoftImputeRunResult)
-            : flags.method === 'gnmr' || flags.method === 'altmin' || flags.method === 'scaled-gd'
-              ? formatRankGiven(result as RankGivenRunResult)
-              : formatResult(result as RunResult);
-      process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : text);
+      process.stdout.write(given.json ? `${JSON.stringify(result)}\n` : formatResult(result));
       if (result.stopReason === 'interrupted') {
         process.stderr.write('mcomplete: interrupted; the result above is for the last completed step\n');
         process.exitCode = 130;
@@ -256,56 +187,39 @@ export function runCommand(): Command {
     });
 }
 
+/** A library ParamError in the CLI's words: the flag instead of the key ("option '--k' must be at most --n (20), got 21"). */
+function cliMessage(err: ParamError): string {
+  const p = Object.values(METHODS).flatMap((m) => Object.entries(m.params as Record<string, Param>)).find(([key]) => key === err.param)?.[1];
+  const flag = flagOf(err.param, p);
+  // The ranks bounded by n: the CLI names the flag that bounds them.
+  const bound = /^(?:k|givenRank) must be an integer in 1\.\.(\d+), got (\S+)$/.exec(err.message);
+  if (bound) return `option '${flag}' must be at most --n (${bound[1]}), got ${bound[2]}`;
+  if (err.param === 'penalty' && /factored model supports penalties/.test(err.message)) {
+    return `option '--penalty' must be one of ${err.message.replace(/^.*supports penalties (.*), not (.*)$/, '$1 with --model factored, got $2')}`;
+  }
+  return err.message.replace(new RegExp(`^${err.param} must`), `option '${flag}' must`);
+}
+
 /**
- * The settings of the run the flags describe: the flags given, each one left out (undefined) filled from its
- * method's defaults (src/defaults.ts) by runSynthetic's resolveSettings, so the command restates no default.
+ * The input of the run the flags describe: the problem, the method, and each of the method's parameters as given
+ * on the command line (undefined: the declared default). The gradient method's model settings come last, as the
+ * library's resolution has always printed them.
  */
-function runSettings(flags: RunFlags, problem: SyntheticSpec): RunSettings {
-  if (flags.method === 'nuclear-min') {
-    return resolveSettings({ ...problem, method: 'nuclear-min', boxTol: flags.tol, relTol: flags.relTol, maxIters: flags.maxIters });
+function runInput(given: RunFlags, problem: SyntheticSpec): RunInput {
+  const method = METHODS[given.method];
+  const input: Record<string, unknown> = { ...problem, method: given.method };
+  const keys = Object.keys(method.params).filter((k) => k !== 'depth' && k !== 'model' && k !== 'k');
+  for (const key of keys) {
+    const value = given[flagKey(flagOf(key, method.params[key]))];
+    // A switch left off is absent (a spec saying "polish": false has the run keys of one that does not mention it).
+    input[key] = value === false ? undefined : value;
   }
-  if (flags.method === 'soft-impute') {
-    return resolveSettings({
-      ...problem,
-      method: 'soft-impute',
-      lambda: flags.lambda ?? null,
-      pathLength: flags.pathLength,
-      lambdaMinRatio: flags.lambdaMinRatio,
-      maxRank: flags.maxRank ?? null,
-      relTol: flags.relTol,
-      maxIters: flags.maxIters,
-    });
+  if (given.method === 'soft-impute') input.lambda = given.lambda ?? null;
+  if (given.method === 'gradient') {
+    if (given.model === 'factored') Object.assign(input, { model: 'factored', k: given.k });
+    else input.depth = given.depth;
   }
-  if (flags.method === 'gnmr') {
-    return resolveSettings({ ...problem, method: 'gnmr', givenRank: flags.givenRank, variant: flags.variant, tol: flags.tol, maxIters: flags.maxIters });
-  }
-  if (flags.method === 'altmin') {
-    return resolveSettings({ ...problem, method: 'altmin', givenRank: flags.givenRank, tol: flags.tol, maxIters: flags.maxIters });
-  }
-  if (flags.method === 'scaled-gd') {
-    return resolveSettings({ ...problem, method: 'scaled-gd', givenRank: flags.givenRank, stepSize: flags.stepSize, tol: flags.tol, maxIters: flags.maxIters });
-  }
-  if (flags.method !== 'gradient') {
-    // A method added to METHODS (methods/run.ts) must map its flags here.
-    const unhandled: never = flags.method;
-    throw new Error(`run: no flags for method ${String(unhandled)}`);
-  }
-  const shared = {
-    ...problem,
-    method: 'gradient' as const,
-    penalty: flags.penalty,
-    lambda: flags.lambda,
-    optimizer: flags.optimizer,
-    lr: flags.lr,
-    initScale: flags.initScale,
-    maxIters: flags.maxIters,
-    tol: flags.tol,
-    ...(flags.stopAtError === undefined ? {} : { targetError: flags.stopAtError }),
-    ...(flags.polish ? { polish: true } : {}),
-  };
-  return flags.model === 'factored'
-    ? resolveSettings({ ...shared, model: 'factored', k: flags.k })
-    : resolveSettings({ ...shared, depth: flags.depth });
+  return input as RunInput;
 }
 
 /** A progress line's label and numbers for one event. */
@@ -346,8 +260,8 @@ async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<
     // The library names the chain; the CLI knows the flag that fixes it.
     if (err instanceof DivergenceError) {
       err.message += err.atStart
-        ? ` (--init-scale ${flags.initScale} was given; the default is ${RUN_DEFAULTS.initScale})`
-        : ` (--lr ${flags.lr / 10})`;
+        ? ` (--init-scale ${(settings as { initScale: number }).initScale} was given; the default is ${RUN_DEFAULTS.initScale})`
+        : ` (--lr ${(settings as { lr: number }).lr / 10})`;
     }
     throw err;
   } finally {
@@ -369,64 +283,8 @@ function metricLines(r: RunMetrics): string[] {
   ];
 }
 
-/** A short human-readable summary of a gradient run. */
-function formatResult(r: RunResult): string {
-  const s = r.settings;
-  return [
-    `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} ${s.model === 'factored' ? `model=factored k=${s.k}` : `depth=${s.depth}`} ` +
-      `penalty=${s.penalty} lambda=${s.lambda} ` +
-      `optimizer=${s.optimizer} lr=${s.lr} init-scale=${s.initScale}` +
-      `${s.targetError === undefined ? '' : ` stop-at-error=${s.targetError}`}${s.polish ? ' polish' : ''}${s.backend ? ` backend=${s.backend}` : ''}`,
-    ...metricLines(r),
-    ...(r.polish
-      ? [
-          `polish              rank ${r.polish.estimatedRank ?? 'none'} (gap ${r.polish.gap?.toFixed(2) ?? '-'}) at step ${r.polish.step}, ` +
-            `${r.polish.polishIterations} Gauss–Newton iterations, ${r.polish.seconds.toFixed(2)} s; ` +
-            `relError ${r.polish.relErrorBefore.toExponential(3)} → ${r.polish.relErrorAfter.toExponential(3)}`,
-        ]
-      : []),
-    ...(r.warning ? [`warning: ${r.warning}`] : []),
-    '',
-  ].join('\n');
-}
-
-/** A short human-readable summary of a gnmr or altmin run (its warning, if any, last). */
-function formatRankGiven(r: RankGivenRunResult): string {
-  const s = r.settings;
-  return [
-    `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} method=${s.method} given-rank=${s.givenRank}` +
-      `${s.method === 'gnmr' ? ` variant=${s.variant}` : ''}${s.method === 'scaled-gd' ? ` step-size=${s.stepSize}` : ''} tol=${s.tol}${s.masks ? ` masks=${s.masks}` : ''}`,
-    ...metricLines(r),
-    `residual on Ω        ${r.residual.toExponential(3)}${r.lsqrIterations === undefined ? '' : ` (${r.lsqrIterations} LSQR iterations)`}`,
-    `identifiable        ${r.identifiable}`,
-    ...(r.warning ? [`warning: ${r.warning}`] : []),
-    '',
-  ].join('\n');
-}
-
-/** A short human-readable summary of a nuclear-min run. */
-function formatNuclearMin(r: NuclearMinRunResult): string {
-  const s = r.settings;
-  return [
-    `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} method=nuclear-min tol=${s.boxTol} rel-tol=${s.relTol}`,
-    ...metricLines(r),
-    `constraintResidual  ${r.constraintResidual.toExponential(3)} (max |X − M| on Ω ${r.maxAbsResidual.toExponential(2)})`,
-    `dualityGap          ${r.dualityGap.toExponential(3)}`,
-    `rank                ${r.rank}`,
-    '',
-  ].join('\n');
-}
-
-/** A short human-readable summary of a soft-impute run, with its path. */
-function formatSoftImpute(r: SoftImputeRunResult): string {
-  const s = r.settings;
-  return [
-    `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed} method=soft-impute path-length=${s.pathLength} ` +
-      `rel-tol=${s.relTol} max-rank=${s.maxRank ?? 'none'}`,
-    ...metricLines(r),
-    `lambda              ${r.lambda.toExponential(3)} (${r.lambdaChoice === 'oracle' ? 'lowest relError on the path: an oracle choice' : 'given'}; λ_max ${r.lambdaMax.toExponential(3)})`,
-    'path: lambda relError rank iterations',
-    ...r.path.map((p) => `  ${p.lambda.toExponential(2)}  ${p.relError.toExponential(3)}  ${p.rank}  ${p.iterations} (${p.stopReason})`),
-    '',
-  ].join('\n');
+/** `mcomplete run`'s text output: the method's settings line, the shared metric lines, the method's own lines. */
+function formatResult(r: SyntheticResult): string {
+  const method = METHODS[(r.settings.method ?? 'gradient') as MethodName];
+  return [method.settingsLine(r.settings as RunSettings), ...metricLines(r), ...method.summary(r), ''].join('\n');
 }

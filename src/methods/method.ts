@@ -3,7 +3,9 @@
 import { clone, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { SVD, SvdWorkspace } from '../linalg/svd.ts';
-import type { SyntheticProblem } from '../data/synthetic.ts';
+import { MASK_RULES, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
+import { RUN_DEFAULTS } from '../defaults.ts';
+import type { ParamTable } from '../params.ts';
 import type { NuclearMinProgress } from '../solver/nuclear-min.ts';
 import type { SteppedRun, StopReason } from '../solver/train.ts';
 import { effectiveRank, nuclearNorm, ratioValue, relativeError, relativeErrorUnobserved, trainMSE } from '../metrics/index.ts';
@@ -137,4 +139,66 @@ export function measureMatrix(
     nuclearNorm: nuclearNorm(s),
     ratio: ratioValue(s),
   };
+}
+
+// ---- the method contract ----------------------------------------------------------------------------------------
+
+/** The synthetic problem's parameters (docs/design.md section 4), shared by every method and declared once. */
+export const PROBLEM_PARAMS = {
+  n: { type: 'int', min: 1, max: 5000, default: RUN_DEFAULTS.n, doc: 'matrix size (n×n)' },
+  rank: { type: 'int', min: 1, max: (r) => r.n as number, default: RUN_DEFAULTS.rank, doc: 'rank of the ground truth' },
+  samples: {
+    type: 'int',
+    min: 1,
+    max: (r) => (r.n as number) ** 2,
+    default: RUN_DEFAULTS.samples,
+    doc: 'number of observed entries',
+  },
+  seed: { type: 'int', min: 0, max: 2 ** 32 - 1, default: RUN_DEFAULTS.seed, doc: 'seed of data, mask and initialization' },
+  masks: {
+    type: 'choice',
+    choices: MASK_RULES,
+    doc: 'uniform: the first draw; identifiable: redraw until every row and column has ≥ rank entries',
+  },
+} as const satisfies ParamTable;
+
+/**
+ * One synthetic method, in one module (src/methods/NAME.ts), behind one interface (Surprise's AlgoBase): its
+ * parameters declared once (type, range, default, doc; src/params.ts), how a run of it starts, what a run costs and
+ * how its result reads. The registry (registry.ts), the spec validator, `mcomplete run`'s flags and help, the types
+ * and the docs' flag tables are derived from it. S: its resolved settings; R: its result.
+ */
+export interface SyntheticMethod<S extends SyntheticSpec & { method?: string } = SyntheticSpec, R extends RunMetrics = RunMetrics> {
+  /** The name of `settings.method` and of `--method`. */
+  readonly name: NonNullable<S['method']>;
+  /** One line for help texts. */
+  readonly description: string;
+  /** The method's own parameters (the problem's are PROBLEM_PARAMS), in the order settings are resolved. */
+  readonly params: ParamTable;
+  /** Checks across parameters after each is resolved (a ParamError naming one of them); absent: none. */
+  check?(settings: S): void;
+  /** Start a run of the resolved `settings` without advancing it. */
+  start(settings: S, hooks: RunHooks): SyntheticRun<R>;
+  /** A rough relative cost of a run, so that a sweep starts the longest runs first. */
+  cost(settings: S): number;
+  /** The lines `mcomplete run` prints for a result, after the settings line and the shared metric lines. */
+  summary(result: R): string[];
+  /** The settings line of `mcomplete run`'s text output. */
+  settingsLine(settings: S): string;
+}
+
+/** A method that runs in one go (the convex and rank-given baselines), as a SyntheticRun: the first advance runs it whole. */
+export function runWhole<R extends RunMetrics>(run: () => R): SyntheticRun<R> {
+  let result: R | null = null;
+  const finish = (): R => (result ??= run());
+  return {
+    advance: () => (finish(), true),
+    result: finish,
+    status: () => ({ iterations: result?.iterations ?? 0, stopReason: result?.stopReason ?? null, W: null }),
+  };
+}
+
+/** The problem part of a settings line: "n=100 rank=5 samples=2000 seed=0". */
+export function problemText(s: SyntheticSpec): string {
+  return `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed}`;
 }

@@ -1,7 +1,6 @@
-import { METHOD_NAMES, resolveSettings, type MethodName, type RunInput, type RunSettings, type RunSpec } from '../methods/run.ts';
-import { PENALTY_NAMES } from '../penalty/index.ts';
-import { OPTIMIZER_NAMES } from '../optim/index.ts';
-import { GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';
+import { METHOD_NAMES, METHODS, resolveSettings, type MethodName, type RunInput, type RunSettings, type RunSpec } from '../methods/run.ts';
+import type { GnmrVariant } from '../solver/gnmr.ts';
+import { describeParam, paramAccepts, type Param } from '../params.ts';
 import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
 
 export type { RunSettings };
@@ -37,6 +36,14 @@ export interface MethodSpec {
   variant?: GnmrVariant;
   /** scaled-gd: the step size η. */
   stepSize?: number;
+  /** gnmr: iterations without a new lowest residual before stopping. */
+  patience?: number;
+  /** Gradient only: the deep trainer's stall rule (see TrainOptions). */
+  stallWindow?: number;
+  stallTol?: number;
+  /** Gradient only: the model (absent: deep) and the factored model's rank k. */
+  model?: 'deep' | 'factored';
+  k?: number;
   /** Run this method only at these sample counts (each must be in the sweep's list); default: all of them. */
   samples?: number[];
   /** Run this method only at these seeds (each must be in the sweep's list); default: all of them. */
@@ -85,15 +92,8 @@ export class SpecError extends Error {
 }
 
 const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery', 'masks'];
-const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'seeds', 'recordSpectrumEvery', 'maxIters'];
-const METHOD_FIELDS: Record<MethodName, string[]> = {
-  gradient: ['depth', 'penalty', 'lambda', 'optimizer', 'lr', 'initScale', 'tol', 'targetError', 'polish', 'holdout'],
-  'nuclear-min': ['boxTol', 'relTol'],
-  'soft-impute': ['lambda', 'pathLength', 'lambdaMinRatio', 'maxRank', 'relTol'],
-  gnmr: ['givenRank', 'variant', 'tol'],
-  altmin: ['givenRank', 'tol'],
-  'scaled-gd': ['givenRank', 'tol', 'stepSize'],
-};
+/** The fields every entry of "methods" may have besides its method's own parameters. */
+const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'seeds', 'recordSpectrumEvery'];
 
 /** Parse and validate the JSON text of a sweep spec; `file` names it in errors. Throws SpecError. */
 export function parseSweepSpec(text: string, file: string): SweepSpec {
@@ -120,7 +120,7 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
   if (!Array.isArray(top.methods) || top.methods.length === 0) {
     throw new SpecError(file, 'methods', `expected a non-empty array of methods, got ${show(top.methods)}`);
   }
-  const methods = top.methods.map((m: unknown, i: number) => validateMethod(m, file, `methods[${i}]`, samples, seeds));
+  const methods = top.methods.map((m: unknown, i: number) => validateMethod(m, file, `methods[${i}]`, { n, rank }, samples, seeds));
   const seen = new Set<string>();
   methods.forEach((m, i) => {
     if (seen.has(m.name)) throw new SpecError(file, `methods[${i}].name`, `duplicate method name ${show(m.name)}`);
@@ -131,18 +131,24 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
 }
 
 /** Validate one entry of "methods". */
-function validateMethod(raw: unknown, file: string, where: string, sweepSamples: number[], sweepSeeds: number[]): MethodSpec {
+function validateMethod(
+  raw: unknown,
+  file: string,
+  where: string,
+  sweep: { n: number; rank: number },
+  sweepSamples: number[],
+  sweepSeeds: number[],
+): MethodSpec {
   const obj = asObject(raw, file, where);
   const method = obj.method;
   if (typeof method !== 'string' || !(METHOD_NAMES as readonly string[]).includes(method)) {
     throw new SpecError(file, `${where}.method`, `expected one of ${METHOD_NAMES.join(', ')}, got ${show(method)}`);
   }
   const m = method as MethodName;
-  checkFields(obj, [...COMMON_METHOD_FIELDS, ...METHOD_FIELDS[m]], file, where, `for method ${m}`);
+  checkFields(obj, [...COMMON_METHOD_FIELDS, ...Object.keys(METHODS[m].params)], file, where, `for method ${m}`);
   const f = (key: string): string => `${where}.${key}`;
   const spec: MethodSpec = { name: nonEmptyString(obj.name, file, f('name')), method: m };
-  spec.maxIters = integer(obj.maxIters, file, f('maxIters'), 1, Number.MAX_SAFE_INTEGER, false);
-  spec.recordSpectrumEvery = integer(obj.recordSpectrumEvery, file, f('recordSpectrumEvery'), 0, Number.MAX_SAFE_INTEGER, false);
+    spec.recordSpectrumEvery = integer(obj.recordSpectrumEvery, file, f('recordSpectrumEvery'), 0, Number.MAX_SAFE_INTEGER, false);
   if (obj.samples !== undefined) {
     spec.samples = intList(obj.samples, file, f('samples'), 1, Number.MAX_SAFE_INTEGER, '');
     for (const [i, s] of spec.samples.entries()) {
@@ -157,43 +163,15 @@ function validateMethod(raw: unknown, file: string, where: string, sweepSamples:
       if (!sweepSeeds.includes(s)) throw new SpecError(file, `${f('seeds')}[${i}]`, `${s} is not in the sweep's seeds [${sweepSeeds.join(', ')}]`);
     }
   }
-  if (m === 'gradient') {
-    spec.depth = integer(obj.depth, file, f('depth'), 1, 10, false);
-    spec.penalty = choice(obj.penalty, file, f('penalty'), PENALTY_NAMES);
-    spec.lambda = number(obj.lambda, file, f('lambda'), true);
-    spec.optimizer = choice(obj.optimizer, file, f('optimizer'), OPTIMIZER_NAMES);
-    spec.lr = number(obj.lr, file, f('lr'), false);
-    spec.initScale = number(obj.initScale, file, f('initScale'), false);
-    spec.tol = number(obj.tol, file, f('tol'), true);
-    spec.targetError = number(obj.targetError, file, f('targetError'), false);
-    if (obj.polish !== undefined && typeof obj.polish !== 'boolean') throw new SpecError(file, f('polish'), `expected true or false, got ${show(obj.polish)}`);
-    // Only `true` is kept, so a spec saying "polish": false has the run keys of one that does not mention it.
-    if (obj.polish === true) spec.polish = true;
-    if (obj.holdout !== undefined && !(typeof obj.holdout === 'number' && obj.holdout > 0 && obj.holdout < 1)) {
-      throw new SpecError(file, f('holdout'), `expected a share in (0, 1), got ${show(obj.holdout)}`);
-    }
-    spec.holdout = obj.holdout as number | undefined;
-  } else if (m === 'nuclear-min') {
-    spec.boxTol = number(obj.boxTol, file, f('boxTol'), true);
-    spec.relTol = number(obj.relTol, file, f('relTol'), false);
-  } else if (m === 'soft-impute') {
-    spec.lambda = obj.lambda === null ? null : number(obj.lambda, file, f('lambda'), false);
-    spec.pathLength = integer(obj.pathLength, file, f('pathLength'), 1, 1000, false);
-    spec.lambdaMinRatio = number(obj.lambdaMinRatio, file, f('lambdaMinRatio'), false);
-    if (spec.lambdaMinRatio !== undefined && spec.lambdaMinRatio > 1) {
-      throw new SpecError(file, f('lambdaMinRatio'), `expected a number in (0, 1], got ${spec.lambdaMinRatio}`);
-    }
-    spec.maxRank = obj.maxRank === null ? null : integer(obj.maxRank, file, f('maxRank'), 1, Number.MAX_SAFE_INTEGER, false);
-    spec.relTol = number(obj.relTol, file, f('relTol'), false);
-  } else if (m === 'gnmr' || m === 'altmin' || m === 'scaled-gd') {
-    spec.givenRank = integer(obj.givenRank, file, f('givenRank'), 1, Number.MAX_SAFE_INTEGER, false);
-    spec.tol = number(obj.tol, file, f('tol'), true);
-    if (m === 'gnmr') spec.variant = choice(obj.variant, file, f('variant'), Object.keys(GNMR_VARIANTS) as GnmrVariant[]);
-    if (m === 'scaled-gd') spec.stepSize = number(obj.stepSize, file, f('stepSize'), false);
-  } else {
-    // A method added to METHODS (run.ts) must say here which of its fields a spec may set.
-    const unhandled: never = m;
-    throw new SpecError(file, `${where}.method`, `method ${show(unhandled)} has no spec fields`);
+  // The method's own fields: each declared by its module (src/methods/NAME.ts), checked against its declaration.
+  const declared = METHODS[m].params as Record<string, Param>;
+  const context = { n: sweep.n, rank: sweep.rank };
+  for (const [key, param] of Object.entries(declared)) {
+    const value = obj[key];
+    if (value === undefined) continue;
+    if (!paramAccepts(param, value, context)) throw new SpecError(file, f(key), `expected ${describeParam(param, context)}, got ${show(value)}`);
+    // Only `true` is kept of a switch, so a spec saying "polish": false has the run keys of one that does not mention it.
+    if (value !== false) (spec as unknown as Record<string, unknown>)[key] = value;
   }
   for (const key of Object.keys(spec) as (keyof MethodSpec)[]) if (spec[key] === undefined) delete spec[key];
   return spec;
@@ -287,15 +265,6 @@ function integer(v: unknown, file: string, field: string, min: number, max: numb
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
     throw new SpecError(file, field, `expected an integer ${range}, got ${show(v)}`);
-  }
-  return v;
-}
-
-/** A finite number > 0 (or >= 0 when allowZero); undefined when absent. */
-function number(v: unknown, file: string, field: string, allowZero: boolean): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    throw new SpecError(file, field, `expected a finite number ${allowZero ? '>= 0' : '> 0'}, got ${show(v)}`);
   }
   return v;
 }

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { createPool } from './pool.ts';
-import { penaltyNeedsSvd } from '../penalty/index.ts';
+import { methodOf } from '../methods/run.ts';
 import type { RunRecord } from './execute.ts';
 import { checkSameSweep, openResults, readResults } from './results.ts';
 import { expandSweep, type RunSettings, type SweepSpec } from './spec.ts';
@@ -107,14 +107,7 @@ export async function sweep(spec: SweepSpec, opts: SweepOptions): Promise<SweepS
   };
 }
 
-/** A rough relative cost of a run, to start the longest runs first (better packing on few workers). */
+/** A rough relative cost of a run, to start the longest runs first (better packing on few workers): its method's own estimate. */
 export function estimatedCost(s: RunSettings): number {
-  const n3 = s.n ** 3;
-  if (s.method === 'nuclear-min') return 0.01 * s.maxIters * n3;
-  if (s.method === 'soft-impute') return 0.01 * s.pathLength * s.maxIters * n3;
-  // The spectral start's SVD plus O(|Ω|·r) LSQR steps (gnmr) or O(|Ω|·r²) sweeps (altmin): cheap next to training.
-  if (s.method === 'gnmr') return 20 * n3;
-  if (s.method === 'altmin') return 0.01 * s.maxIters * s.samples * s.givenRank ** 2 + 10 * n3;
-  if (s.method === 'scaled-gd') return 0.01 * s.maxIters * s.samples * s.givenRank + 10 * n3;
-  return s.maxIters * n3 * (penaltyNeedsSvd(s.penalty) ? 1 : 0.1 * ('depth' in s ? s.depth : 1));
+  return methodOf(s).cost(s);
 }

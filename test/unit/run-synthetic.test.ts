@@ -10,7 +10,8 @@ import {
   startSynthetic,
   type RunSpec,
 } from '../../src/methods/run.ts';
-import { DEFAULT_NUCLEAR_MIN, DEFAULT_SOFT_IMPUTE, runNuclearMin, runSoftImpute } from '../../src/methods/baselines.ts';
+import { DEFAULT_NUCLEAR_MIN, runNuclearMin } from '../../src/methods/nuclear-min.ts';
+import { DEFAULT_SOFT_IMPUTE, runSoftImpute } from '../../src/methods/soft-impute.ts';
 import { methodSettings } from '../../src/sweep/spec.ts';
 import { RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../../src/defaults.ts';
 import { relativeError } from '../../src/metrics/index.ts';

@@ -1,60 +1,56 @@
+// Soft-impute along a decreasing λ path with warm starts as a synthetic method (src/solver/soft-impute.ts).
 import { syntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
 import { clone, type Matrix } from '../linalg/matrix.ts';
 import { relativeError } from '../metrics/index.ts';
-import { nuclearMin, type NuclearMinProgress } from '../solver/nuclear-min.ts';
 import { lambdaMax, lambdaPath, softImputePath, type SoftImputePathPoint } from '../solver/soft-impute.ts';
 import type { StopReason } from '../solver/train.ts';
-import { NUCLEAR_MIN_DEFAULTS, SOFT_IMPUTE_DEFAULTS } from '../defaults.ts';
-import { measureMatrix, type RunHooks, type RunMetrics, type SoftImputePathSummary } from './method.ts';
+import { SOFT_IMPUTE_DEFAULTS } from '../defaults.ts';
+import type { ParamTable, ParamValues } from '../params.ts';
+import { measureMatrix, problemText, runWhole, type RunHooks, type RunMetrics, type SoftImputePathSummary, type SyntheticMethod } from './method.ts';
 
 export type { SoftImputePathSummary };
 
-/** A synthetic problem solved by nuclear-norm minimization (ADMM, see solver/nuclear-min.ts). */
-export interface NuclearMinRunSpec extends SyntheticSpec {
-  method: 'nuclear-min';
-  /** Box half-width δ: |X_ij − M_ij| ≤ δ on Ω (0: exact equality; Arora et al. used 1e-3). */
-  boxTol: number;
-  /** ADMM stops when the relative primal and dual residuals are both at most this. */
-  relTol: number;
-  maxIters: number;
-}
+/** Soft-impute's parameters. */
+export const SOFT_IMPUTE_PARAMS = {
+  lambda: {
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    nullable: true,
+    default: SOFT_IMPUTE_DEFAULTS.lambda,
+    doc: 'the last λ of the path, whose solution is reported; null: the path point closest to the truth (an oracle)',
+  },
+  pathLength: {
+    type: 'int',
+    min: 1,
+    max: 1000,
+    default: SOFT_IMPUTE_DEFAULTS.pathLength,
+    doc: 'number of λ values, geometric from λ_max down to lambda (or to λ_max·lambdaMinRatio when lambda is null)',
+  },
+  lambdaMinRatio: {
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    default: SOFT_IMPUTE_DEFAULTS.lambdaMinRatio,
+    doc: 'smallest λ / λ_max when lambda is not given',
+  },
+  maxRank: { type: 'int', min: 1, nullable: true, default: SOFT_IMPUTE_DEFAULTS.maxRank, doc: 'rank cap (null: none)' },
+  relTol: {
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    default: SOFT_IMPUTE_DEFAULTS.relTol,
+    doc: 'each λ stops when ||Z_new − Z||_F ≤ relTol·||Z||_F',
+  },
+  maxIters: { type: 'int', min: 1, default: SOFT_IMPUTE_DEFAULTS.maxIters, doc: 'iteration cap for each λ' },
+} as const satisfies ParamTable;
 
 /** A synthetic problem solved by soft-impute along a λ path (see solver/soft-impute.ts). */
-export interface SoftImputeRunSpec extends SyntheticSpec {
-  method: 'soft-impute';
-  /** The last λ of the path, whose solution is reported; null: the path point closest to the truth (an oracle). */
-  lambda: number | null;
-  /** Number of λ values, geometric from λ_max down to `lambda` (or to λ_max·lambdaMinRatio when lambda is null). */
-  pathLength: number;
-  lambdaMinRatio: number;
-  /** Rank cap (null: none). */
-  maxRank: number | null;
-  /** Each λ stops when ||Z_new − Z||_F ≤ relTol·||Z||_F. */
-  relTol: number;
-  /** Iteration cap for each λ. */
-  maxIters: number;
-}
-
-/** Defaults of `mcomplete run --method nuclear-min` (NUCLEAR_MIN_DEFAULTS of src/defaults.ts, with the method). */
-export const DEFAULT_NUCLEAR_MIN: Omit<NuclearMinRunSpec, keyof SyntheticSpec> = { method: 'nuclear-min', ...NUCLEAR_MIN_DEFAULTS };
+export type SoftImputeRunSpec = SyntheticSpec & { method: 'soft-impute' } & ParamValues<typeof SOFT_IMPUTE_PARAMS>;
 
 /** Defaults of `mcomplete run --method soft-impute` (SOFT_IMPUTE_DEFAULTS of src/defaults.ts, with the method). */
 export const DEFAULT_SOFT_IMPUTE: Omit<SoftImputeRunSpec, keyof SyntheticSpec> = { method: 'soft-impute', ...SOFT_IMPUTE_DEFAULTS };
-
-/** Nuclear-min's result: the shared metrics plus the solver's certificate of convergence. */
-export interface NuclearMinRunResult extends RunMetrics {
-  /** Constraint violation ||r||_F/||P_Ω(M)||_F, r the part of |X_ij − M_ij| beyond δ on Ω. */
-  constraintResidual: number;
-  /** The largest |X_ij − M_ij| on Ω. */
-  maxAbsResidual: number;
-  primalResidual: number;
-  dualResidual: number;
-  /** (||X||_* − dual bound)/||X||_*, the dual bound from the scaled ADMM multiplier (weak duality). */
-  dualityGap: number;
-  /** Rank of the returned X (number of singular values left by the last thresholding). */
-  rank: number;
-  settings: NuclearMinRunSpec;
-}
 
 /** Soft-impute's result: the shared metrics at the reported λ, which λ that is and why, and the whole path. */
 export interface SoftImputeRunResult extends RunMetrics {
@@ -65,37 +61,6 @@ export interface SoftImputeRunResult extends RunMetrics {
   lambdaChoice: 'oracle' | 'given';
   path: SoftImputePathSummary[];
   settings: SoftImputeRunSpec;
-}
-
-/**
- * Build the synthetic problem of `spec`, solve min ||X||_* s.t. |X − M| ≤ δ on Ω, and measure X against the truth.
- * `iterations` counts ADMM iterations (one SVD each). Usually reached through runSynthetic.
- */
-export function runNuclearMin(spec: NuclearMinRunSpec, hooks: RunHooks = {}): NuclearMinRunResult {
-  const problem = syntheticProblem(spec);
-  const { onProgress } = hooks;
-  const r = nuclearMin(problem.observations, {
-    boxTol: spec.boxTol,
-    relTol: spec.relTol,
-    maxIters: spec.maxIters,
-    progressEvery: hooks.progressEvery,
-    signal: hooks.signal,
-    onProgress: onProgress && ((e: NuclearMinProgress) => onProgress({ method: 'nuclear-min', step: e.iteration, ...e })),
-  });
-  hooks.onSolution?.(r.X);
-  return {
-    ...measureMatrix(r.X, problem),
-    iterations: r.iterations,
-    seconds: r.seconds,
-    stopReason: r.stopReason,
-    constraintResidual: r.constraintResidual,
-    maxAbsResidual: r.maxAbsResidual,
-    primalResidual: r.primalResidual,
-    dualResidual: r.dualResidual,
-    dualityGap: r.dualityGap,
-    rank: r.rank,
-    settings: { ...spec },
-  };
 }
 
 /**
@@ -153,3 +118,20 @@ export function runSoftImpute(spec: SoftImputeRunSpec, hooks: RunHooks = {}): So
     settings: { ...spec },
   };
 }
+
+/** `--method soft-impute`. */
+export const softImputeMethod: SyntheticMethod<SoftImputeRunSpec, SoftImputeRunResult> = {
+  name: 'soft-impute',
+  description: 'soft-impute along a decreasing λ path with warm starts',
+  params: SOFT_IMPUTE_PARAMS,
+  start: (settings, hooks) => runWhole(() => runSoftImpute(settings, hooks)),
+  // One SVD per iteration of each λ.
+  cost: (s) => 0.01 * s.pathLength * s.maxIters * s.n ** 3,
+  settingsLine: (s) =>
+    `${problemText(s)} method=soft-impute path-length=${s.pathLength} rel-tol=${s.relTol} max-rank=${s.maxRank ?? 'none'}`,
+  summary: (r) => [
+    `lambda              ${r.lambda.toExponential(3)} (${r.lambdaChoice === 'oracle' ? 'lowest relError on the path: an oracle choice' : 'given'}; λ_max ${r.lambdaMax.toExponential(3)})`,
+    'path: lambda relError rank iterations',
+    ...r.path.map((p) => `  ${p.lambda.toExponential(2)}  ${p.relError.toExponential(3)}  ${p.rank}  ${p.iterations} (${p.stopReason})`),
+  ],
+};

@@ -1,0 +1,47 @@
+// GNMR (Zilber & Nadler 2022) as a synthetic method: Gauss–Newton on the factors, told the rank (src/solver/gnmr.ts).
+import { gnmr, GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';
+import type { SyntheticSpec } from '../data/synthetic.ts';
+import { GNMR_DEFAULTS } from '../defaults.ts';
+import type { ParamTable, ParamValues } from '../params.ts';
+import { runWhole, type SyntheticMethod } from './method.ts';
+import { checkGivenRank, GIVEN_RANK_PARAM, rankGivenSettingsLine, rankGivenSummary, runRankGiven, type RankGivenRunResult } from './rank-given.ts';
+
+/** GNMR's parameters. */
+export const GNMR_PARAMS = {
+  givenRank: GIVEN_RANK_PARAM,
+  variant: {
+    type: 'choice',
+    choices: Object.keys(GNMR_VARIANTS) as GnmrVariant[],
+    default: GNMR_DEFAULTS.variant as GnmrVariant,
+    doc: 'GNMR variant (docs/design.md)',
+  },
+  maxIters: { type: 'int', min: 1, default: GNMR_DEFAULTS.maxIters, doc: 'outer iteration cap' },
+  tol: { type: 'number', min: 0, default: GNMR_DEFAULTS.tol, doc: 'stop when the relative residual on Ω is at most this' },
+  patience: {
+    type: 'int',
+    min: 1,
+    default: GNMR_DEFAULTS.patience,
+    doc: 'iterations without a new lowest residual before stopping (the lowest-residual iterate is returned)',
+  },
+} as const satisfies ParamTable;
+
+/** A synthetic problem solved by GNMR at a given rank. */
+export type GnmrRunSpec = SyntheticSpec & { method: 'gnmr' } & ParamValues<typeof GNMR_PARAMS>;
+
+/** `--method gnmr`. */
+export const gnmrMethod: SyntheticMethod<GnmrRunSpec, RankGivenRunResult<GnmrRunSpec>> = {
+  name: 'gnmr',
+  description: 'GNMR (Gauss–Newton on the factors, told the rank: --given-rank, default the true rank)',
+  params: GNMR_PARAMS,
+  check: checkGivenRank,
+  start: (settings, hooks) =>
+    runWhole(() =>
+      runRankGiven(settings, hooks, (obs, common) =>
+        gnmr(obs, { ...common, variant: settings.variant, maxIters: settings.maxIters, tol: settings.tol, patience: settings.patience, returnBest: true }),
+      ),
+    ),
+  // The spectral start's SVD plus O(|Ω|·r) LSQR steps: cheap next to training.
+  cost: (s) => 20 * s.n ** 3,
+  settingsLine: (s) => rankGivenSettingsLine(s, ` variant=${s.variant}`),
+  summary: rankGivenSummary,
+};
