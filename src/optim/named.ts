@@ -16,6 +16,7 @@ import {
   trace,
 } from './transforms.ts';
 import { checkNonNegative, checkPositive, checkUnitInterval, show } from './validate.ts';
+import { closestKey } from '../params.ts';
 
 export { OPTIMIZER_DEFAULTS };
 
@@ -60,7 +61,7 @@ export interface OptimizerOptions {
  * chain(scaleByFactoredRms(), scale(-lr)); muon = chain(trace(0.95, nesterov), orthogonalize(), scale(-lr)); adamw =
  * chain(scaleByAdam(), addDecayedWeights(1e-4), scale(-lr)); adam-frozen = chain(freezeDenominator(1000),
  * scale(-lr)). Validates every
- * option given; the chain's name reads e.g. `adam(lr 0.001)`, with any hyperparameter that is not the default.
+ * option given and refuses one the chain does not use; the chain's name reads e.g. `adam(lr 0.001)`, with any hyperparameter that is not the default.
  */
 export function namedOptimizer(name: OptimizerName, opts: OptimizerOptions): GradientTransform<unknown> {
   if (!(OPTIMIZER_NAMES as readonly unknown[]).includes(name)) {
@@ -80,6 +81,16 @@ export function namedOptimizer(name: OptimizerName, opts: OptimizerOptions): Gra
   if (opts.weightDecay !== undefined) checkNonNegative(`${where}: option "weightDecay"`, opts.weightDecay);
   if (opts.freezeAfter !== undefined && !(Number.isInteger(opts.freezeAfter) && opts.freezeAfter >= 1)) {
     throw new RangeError(`${where}: option "freezeAfter" must be an integer >= 1, got ${show(opts.freezeAfter)}`);
+  }
+
+  // An option the named chain does not use is refused, not ignored (a misspelt one gets a did-you-mean).
+  const applies = ['lr', ...Object.keys(OPTIMIZER_DEFAULTS[name])];
+  for (const key of Object.keys(opts)) {
+    if (applies.includes(key) || (opts as unknown as Record<string, unknown>)[key] === undefined) continue;
+    const near = closestKey(key, applies);
+    throw new RangeError(
+      `${where}: option ${show(key)} does not apply to ${name}${near ? ` (did you mean ${near}?)` : ''}; its options: ${applies.join(', ')}`,
+    );
   }
 
   const d: Omit<OptimizerOptions, 'lr'> = OPTIMIZER_DEFAULTS[name];

@@ -415,3 +415,11 @@ describe('validation', () => {
     assert.deepEqual(p.map((x) => Array.from(x)), [[1.5, 0], [4]]);
   });
 });
+
+it('namedOptimizer refuses an option its chain does not use, with a did-you-mean for a misspelt one', () => {
+  assert.throws(() => namedOptimizer('adam', { lr: 0.1, alpha: 0.5 } as never), /namedOptimizer\("adam"\): option "alpha" does not apply to adam; its options: lr, beta1, beta2, eps/);
+  assert.throws(() => namedOptimizer('adam', { lr: 0.1, beta: 0.5 } as never), /option "beta" does not apply to adam \(did you mean beta1\?\)/);
+  assert.throws(() => namedOptimizer('sgd', { lr: 0.1, momentum: 0.9 }), /option "momentum" does not apply to sgd; its options: lr$/);
+  // An option that applies is still taken, and an undefined one is as if absent.
+  assert.equal(namedOptimizer('group-rmsprop', { lr: 0.1, alpha: 0.9, beta1: undefined }).name, 'group-rmsprop(lr 0.1, alpha 0.9)');
+});

@@ -79,7 +79,7 @@ for (const name of [...METHOD_NAMES]) {
   });
 
   test(`${name}: every declared parameter has a default or is optional, a doc, and refuses a bad value naming itself`, () => {
-    const resolved = resolveSettings(input(0)) as Record<string, unknown>;
+    const resolved = resolveSettings(input(0)) as unknown as Record<string, unknown>;
     for (const [key, p] of Object.entries({ ...PROBLEM_PARAMS, ...method.params } as ParamTable)) {
       assert.ok(p.doc.length > 0, `${name}.${key}: no doc`);
       if (p.default !== undefined && key !== 'depth' && key !== 'k') assert.ok(key in resolved, `${name}: ${key} not resolved`);
@@ -91,7 +91,7 @@ for (const name of [...METHOD_NAMES]) {
       );
     }
     assert.throws(
-      () => resolveSettings({ ...input(0), maxIter: 5 } as RunInput),
+      () => resolveSettings({ ...input(0), maxIter: 5 } as unknown as RunInput),
       (e: unknown) => e instanceof ParamError && /unknown option "maxIter" \(did you mean maxIters\?\)/.test(e.message),
     );
   });
@@ -114,7 +114,7 @@ const toyMethod: SyntheticMethod<ToySettings, RunMetrics & { settings: ToySettin
       const X = zeros(settings.n, settings.n);
       const { rows, cols, values } = problem.observations;
       for (let t = 0; t < values.length; t++) X.data[rows[t] * settings.n + cols[t]] = settings.shrink * values[t];
-      return { ...measureMatrix(X, problem), iterations: 1, seconds: 0, stopReason: 'converged', settings: { ...settings } };
+      return { ...measureMatrix(X, problem), iterations: 1, seconds: 0, stopReason: 'tolerance' as const, settings: { ...settings } };
     }),
   cost: (s) => s.samples,
   settingsLine: (s) => `${problemText(s)} method=toy shrink=${s.shrink}`,
