@@ -29,7 +29,7 @@ for (let k = 0; k < problem.observations.values.length; k++) {
 const ws = createSvdWorkspace(A.rows, A.cols);
 for (let i = 0; i < 3; i++) svdInto(A, ws);
 const reps = 10;
-let t = performance.now();
+const t = performance.now();
 for (let i = 0; i < reps; i++) svdInto(A, ws);
 const coldSvd = (performance.now() - t) / 1000 / reps;
 

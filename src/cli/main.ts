@@ -19,6 +19,7 @@ import { packageVersion } from '../sweep/version.ts';
  * argument quoted in it) are written as escapes, so an error is always exactly one line on the terminal.
  */
 export function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/g, (c) =>
     c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

@@ -210,6 +210,7 @@ export interface Rung {
 export const HALVING_ETA = 3;
 /** The smallest budget of a first rung (steps); with fewer than HALVING_MIN_CANDIDATES candidates every one runs in full. */
 export const HALVING_MIN_BUDGET = 100;
+/** The fewest candidates successive halving takes; with fewer, every candidate trains to the step cap. */
 export const HALVING_MIN_CANDIDATES = 4;
 
 /**

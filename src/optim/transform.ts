@@ -43,7 +43,7 @@ export type ChainState = unknown[];
  * Compose transforms left to right into one (optax.chain): each sees the previous one's output. The state is the
  * list of their states. Cost: the sum of theirs.
  */
-export function chain(...transforms: GradientTransform<any>[]): GradientTransform<ChainState> {
+export function chain(...transforms: GradientTransform[]): GradientTransform<ChainState> {
   for (let i = 0; i < transforms.length; i++) {
     if (!isGradientTransform(transforms[i])) {
       throw new TypeError(`chain: argument ${i} is not a GradientTransform, got ${show(transforms[i])}`);

@@ -34,7 +34,7 @@ export interface TrainerSettings<Model, Event> {
    * The optimizer: a chain of gradient transforms ending with the step size, e.g. chain(scaleByAdam(), scale(-1e-3))
    * (namedOptimizer builds the CLI's named ones). It turns the gradients into the updates added to the parameters.
    */
-  optimizer: GradientTransform<any>;
+  optimizer: GradientTransform;
   /** Scale of the initialization as each model reads it: initDeepModel ||W_0||_F ≈ s·sqrt(n), initFactoredModel entry RMS. */
   initScale: number;
   /** Seed of the initialization (drawn from its own stream, so the data stays put when only the model changes). */
@@ -173,7 +173,7 @@ export function evaluationStop<M>(
  * added to params. Cost: the optimizer's plus 2 flops per parameter.
  */
 export function optimizerStep(
-  optimizer: GradientTransform<any>,
+  optimizer: GradientTransform,
   params: Float64Array[],
   grads: Float64Array[],
   state: unknown,

@@ -34,7 +34,12 @@ function denseOperator(A: Matrix): LinearOperator {
 function fullyObserved(X: Matrix): Observations {
   const rows: number[] = [];
   const cols: number[] = [];
-  for (let i = 0; i < X.rows; i++) for (let j = 0; j < X.cols; j++) (rows.push(i), cols.push(j));
+  for (let i = 0; i < X.rows; i++) {
+    for (let j = 0; j < X.cols; j++) {
+      rows.push(i);
+      cols.push(j);
+    }
+  }
   return makeObservations([X.rows, X.cols], rows, cols, X.data);
 }
 

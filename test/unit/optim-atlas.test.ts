@@ -35,7 +35,7 @@ function assertClose(actual: ArrayLike<number>, expected: readonly number[], tol
 }
 
 /** Apply `opt` to the given steps' gradients (groups) and return each step's updates. */
-function steps(opt: GradientTransform<any>, grads: number[][][], info?: ParamInfo, params?: Float64Array[]): number[][][] {
+function steps(opt: GradientTransform, grads: number[][][], info?: ParamInfo, params?: Float64Array[]): number[][][] {
   const state = opt.init(grads[0].map((g) => g.length), info);
   return grads.map((step) => {
     const u = step.map((g) => Float64Array.from(g));

@@ -29,7 +29,7 @@ function assertClose(actual: ArrayLike<number>, expected: readonly number[], tol
 }
 
 /** Run `opt` on one group and return the update produced at each step for the given gradients. */
-function updatesFor(opt: GradientTransform<any>, grads: number[][]): number[][] {
+function updatesFor(opt: GradientTransform, grads: number[][]): number[][] {
   const state = opt.init([grads[0].length]);
   return grads.map((g) => {
     const u = [Float64Array.from(g)];
