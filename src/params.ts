@@ -17,6 +17,8 @@ interface ParamBase<T> {
   readonly nullable?: boolean;
   /** The CLI flag's name when it differs from the kebab-case of the key (`boxTol` is `--tol` of nuclear-min). */
   readonly flag?: string;
+  /** The default in words, where it is a rule ("the true rank"); help texts and the docs' tables show it. */
+  readonly defaultDoc?: string;
 }
 
 /** An integer in [min, max] (max may be a rule on the other settings, e.g. ≤ n). */
@@ -24,6 +26,8 @@ export interface IntParam extends ParamBase<number> {
   readonly type: 'int';
   readonly min: number;
   readonly max?: number | ((resolved: Readonly<Record<string, unknown>>) => number);
+  /** The upper bound in words where it is a rule ("n", "n²"), for texts written before the others are known. */
+  readonly maxDoc?: string;
 }
 
 /** A finite number with optional bounds, each inclusive unless said otherwise. */
@@ -99,7 +103,9 @@ export function describeParam(p: Param, resolved: Readonly<Record<string, unknow
   const orNull = p.nullable ? ' (or null)' : '';
   switch (p.type) {
     case 'int': {
-      const max = typeof p.max === 'function' ? p.max(resolved) : p.max;
+      let max: number | string | undefined = typeof p.max === 'function' ? p.max(resolved) : p.max;
+      if (typeof max === 'number' && !Number.isFinite(max)) max = undefined;
+      max ??= p.maxDoc;
       return `${max === undefined ? `an integer >= ${p.min}` : `an integer in ${p.min}..${max}`}${orNull}`;
     }
     case 'number': {
@@ -214,11 +220,13 @@ export function flagOf(key: string, p?: Param): string {
   return `--${p?.flag ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-/** A declaration's default as text for a table or a help line ("rule" for a default computed from other settings). */
+/** A declaration's default as text for a table or a help line: its words, its value, or "off" when it has none. */
 export function defaultText(p: Param): string {
+  if (p.defaultDoc !== undefined) return p.defaultDoc;
   if (p.default === undefined) return 'off';
-  if (typeof p.default === 'function') return 'depends on the others (see the description)';
-  return showValue(p.default);
+  if (typeof p.default === 'function') return 'computed from the other settings';
+  if (typeof p.default === 'number' && p.default !== 0 && Math.abs(p.default) < 1e-3) return p.default.toExponential().replace('e-', 'e-');
+  return typeof p.default === 'string' ? p.default : showValue(p.default);
 }
 
 /** A Markdown table of a parameter table: flag, allowed values, default, description. */

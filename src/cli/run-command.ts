@@ -90,7 +90,7 @@ function placeholder(p: Param): string {
 function helpOf(f: MethodFlag): string {
   const groups = new Map<string, MethodName[]>();
   for (const u of f.uses) {
-    const text = `${u.param.doc}${u.param.default === undefined || /default/.test(u.param.doc) ? '' : ` (default: ${defaultText(u.param)})`}`;
+    const text = `${u.param.doc}${u.param.default === undefined ? '' : ` (default: ${defaultText(u.param)})`}`;
     groups.set(text, [...(groups.get(text) ?? []), u.method]);
   }
   return [...groups].map(([text, methods]) => (methods.length === METHOD_NAMES.length ? text : `(${methods.join(', ')}) ${text}`)).join('; ');

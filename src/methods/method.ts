@@ -146,11 +146,12 @@ export function measureMatrix(
 /** The synthetic problem's parameters (docs/design.md section 4), shared by every method and declared once. */
 export const PROBLEM_PARAMS = {
   n: { type: 'int', min: 1, max: 5000, default: RUN_DEFAULTS.n, doc: 'matrix size (n×n)' },
-  rank: { type: 'int', min: 1, max: (r) => r.n as number, default: RUN_DEFAULTS.rank, doc: 'rank of the ground truth' },
+  rank: { type: 'int', min: 1, max: (r) => r.n as number, maxDoc: 'n', default: RUN_DEFAULTS.rank, doc: 'rank of the ground truth' },
   samples: {
     type: 'int',
     min: 1,
     max: (r) => (r.n as number) ** 2,
+    maxDoc: 'n²',
     default: RUN_DEFAULTS.samples,
     doc: 'number of observed entries',
   },
@@ -158,6 +159,7 @@ export const PROBLEM_PARAMS = {
   masks: {
     type: 'choice',
     choices: MASK_RULES,
+    defaultDoc: 'uniform',
     doc: 'uniform: the first draw; identifiable: redraw until every row and column has ≥ rank entries',
   },
 } as const satisfies ParamTable;

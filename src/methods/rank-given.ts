@@ -13,8 +13,10 @@ import { measureMatrix, problemText, type RunHooks, type RunMetrics } from './me
 export const GIVEN_RANK_PARAM = {
   type: 'int',
   min: 1,
+  maxDoc: 'n',
   default: (r: Readonly<Record<string, unknown>>) => r.rank as number,
-  doc: 'the rank the method is told (default: the true rank)',
+  defaultDoc: 'the true rank',
+  doc: 'the rank the method is told',
 } as const;
 
 /** The settings every rank-given method has: the problem, its name and the rank it is told. */
