@@ -96,7 +96,7 @@ function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-/** The `mcomplete run` command: one synthetic completion experiment (docs/design.md section 4), end to end. */
+/** The `mcomplete run` command: one synthetic completion experiment (docs/design/protocols.md section 4), end to end. */
 export function runCommand(): Command {
   const d = RUN_DEFAULTS;
   const si = DEFAULT_SOFT_IMPUTE;

@@ -1,6 +1,6 @@
 // One entry point for every synthetic method: runSynthetic(settings) looks the method up in METHODS (gradient
 // training of the deep or factored model, nuclear-min, soft-impute), runs it on the synthetic problem of
-// docs/design.md section 4, and measures the result against the truth. The CLI's `run`, sweeps and the web page all go through it.
+// docs/design/protocols.md section 4, and measures the result against the truth. The CLI's `run`, sweeps and the web page all go through it.
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import { syntheticFactors, syntheticMask, syntheticProblem, type SyntheticFactors, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
 import { createFactoredWorkspace, factoredSpectrum, type FactoredPenaltyName } from '../penalty/factored.ts';
@@ -45,7 +45,7 @@ export type { GradientProgressEvent, RunHooks, RunMetrics, RunProgressEvent, Run
 export { measureMatrix, singularValues, svdOn } from './method.ts';
 import { svdOn } from './method.ts';
 
-/** The settings every gradient run shares: the problem (docs/design.md section 4), penalty, optimizer (by name) and stop rules. */
+/** The settings every gradient run shares: the problem (docs/design/protocols.md section 4), penalty, optimizer (by name) and stop rules. */
 export type GradientRunBase = SyntheticSpec & {
   /** The gradient solver (the default method; the others have their own settings, see baselines.ts). */
   method?: 'gradient';
@@ -87,7 +87,7 @@ export type DeepRunSpec = GradientRunBase & {
 };
 
 /**
- * A run of the factored model W = A·B^T of rank k (docs/design.md 3.3), for large n: the truth stays in factor form and
+ * A run of the factored model W = A·B^T of rank k (docs/design/math.md 3.3), for large n: the truth stays in factor form and
  * no n×n matrix is formed. `initScale` keeps its meaning, ||W_0||_F ≈ s·sqrt(n).
  */
 export type FactoredRunSpec = GradientRunBase & {
@@ -162,7 +162,7 @@ export interface SyntheticMethod<S extends RunSettings> {
   start(settings: S, hooks: RunHooks): SyntheticRun<ResultOf<S>>;
 }
 
-/** The synthetic problem's defaults (docs/design.md section 4). */
+/** The synthetic problem's defaults (docs/design/protocols.md section 4). */
 const PROBLEM_DEFAULTS: SyntheticSpec = { n: RUN_DEFAULTS.n, rank: RUN_DEFAULTS.rank, samples: RUN_DEFAULTS.samples, seed: RUN_DEFAULTS.seed };
 
 /** A gradient run's defaults: RUN_DEFAULTS, the caps and tolerance of the penalty given, k for the factored model. */
@@ -423,7 +423,7 @@ function deepTrainOptions(
   };
 }
 
-/** The penalties the factored model computes (docs/design.md 3.3). */
+/** The penalties the factored model computes (docs/design/math.md 3.3). */
 export const FACTORED_PENALTIES: readonly FactoredPenaltyName[] = ['none', 'nuclear', 'ratio'];
 
 /** The factor-form problem of a factored spec and a trainer on it (not yet advanced). */
