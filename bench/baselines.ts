@@ -1,5 +1,5 @@
 // The baselines table of the README: nuclear-norm minimization and soft-impute (best λ of its path, chosen against
-// the truth: an oracle, fair only as a best case on synthetic data) on the protocol of docs/design.md section 4.
+// the truth: an oracle, fair only as a best case on synthetic data) on the protocol of docs/design/protocols.md section 4.
 // Usage: nice -n 15 node --import tsx bench/baselines.ts [--samples 1000,2000] [--seeds 0,1,2]
 //          [--nm-rel-tol 1e-6,1e-8] [--methods nuclear-min,soft-impute] [--jsonl results/baselines.jsonl]
 //          [--gradient results/adam-ratio.jsonl]   (RunResult lines of gradient runs, for a side-by-side column)

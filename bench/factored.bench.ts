@@ -1,4 +1,4 @@
-// The factored model W = A·B^T at n = 2000 (rank 10, m = 5% of the entries = 200,000, k = 20; docs/design.md 3.3):
+// The factored model W = A·B^T at n = 2000 (rank 10, m = 5% of the entries = 200,000, k = 20; docs/design/math.md 3.3):
 // milliseconds per adam + L*/F training step (target <= 50 ms), where they go, peak RSS, and RSS after 100 vs 1000
 // steps (no per-step allocation: no growth). Runs alone: node --expose-gc --import tsx bench/factored.bench.ts [n] [steps]
 import { syntheticFactors } from '../src/data/synthetic.ts';

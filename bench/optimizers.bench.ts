@@ -1,4 +1,4 @@
-// Cost per step of every named optimizer against Adam's (issue 14), depth-1 W + L*/F at n = 100, m = 2000, on the
+// Cost per step of every named optimizer against Adam's, depth-1 W + L*/F at n = 100, m = 2000, on the
 // native backend when built: a whole training step (createTrainer) and the optimizer's transform alone, as ratios
 // to Adam. Rounds are interleaved (one block of steps per optimizer per round) and the median round is reported, so
 // load on a shared machine hits every optimizer alike.

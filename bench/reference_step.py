@@ -1,4 +1,4 @@
-"""numpy reference of one depth-1 adam + L*/F training step (docs/design.md 3.1-3.4), for bench/speed.ts.
+"""numpy reference of one depth-1 adam + L*/F training step (docs/design/math.md 3.1-3.4), for bench/speed.ts.
 
 Reads the problem bench/speed.ts wrote (so both sides train on the same data, mask and initialization), then times
 `steps` steps per round for `rounds` rounds after `warmup` steps. Each step: residual on Omega, data gradient

@@ -1,4 +1,4 @@
-// The scale problem of issue 15 as a new user meets it: a generated m × n rank-r matrix, values (A·Bᵀ)_ij/√r plus
+// The scale problem as a new user meets it: a generated m × n rank-r matrix, values (A·Bᵀ)_ij/√r plus
 // N(0, σ²) noise, about `ratings` observed cells and a share `query` of them held out as the query
 // (test/helpers/scale-problem.ts). Writes train.csv (row,col,value) and query.csv (row,col) with the held-out values
 // in truth.csv, and prints the oracle noise floor (oracleFloor: the Bayes predictor told the true column factors B;
@@ -7,7 +7,7 @@
 // the chosen setting, the wall time and the peak RSS; with --score pred.csv it scores the CLI's output instead.
 // Run: node --import tsx bench/scale.ts [--seed 0] [--rows 20000 --cols 5000 --rank 10 --sigma 0.3 --ratings 1000000
 // --query 0.02] [--out /tmp/mcomplete-scale] [--no-write] [--run] [--options JSON] [--score pred.csv].
-// Defaults are the issue's problem (about 980,000 ratings kept).
+// Defaults are the full-size problem of docs/results.md (about 980,000 ratings kept).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

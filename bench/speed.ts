@@ -1,4 +1,4 @@
-// Speed of the headline method against a numpy reference, in one invocation (docs/design.md 5):
+// Speed of the headline method against a numpy reference, in one invocation (docs/design/architecture.md section 5):
 //  1. one depth-1 adam + L∗/F training step at n = 100, 300, 1000 (m = 0.2·n², seed 0): ms/step with the
 //     pure-TypeScript backend, the native backend (OpenBLAS + LAPACKE) and bench/reference_step.py (numpy, same
 //     problem, data, mask and initialization, same OpenBLAS thread count), the ratio ours/numpy, and peak RSS of

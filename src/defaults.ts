@@ -7,7 +7,7 @@ import type { PenaltyName } from './penalty/index.ts';
 
 /**
  * The default synthetic run: the headline method, depth-1 W + L∗/F + Adam, on the protocol's problem (n = 100,
- * rank 5, m = 2000; docs/design.md section 4).
+ * rank 5, m = 2000; docs/design/protocols.md section 4).
  */
 export const RUN_DEFAULTS = Object.freeze({
   n: 100,
@@ -72,7 +72,7 @@ export const SWEEP_MAX_RUNS = 10_000;
 
 /** Settings of GNMR as a synthetic method (the given rank defaults to the true --rank; see src/solver/gnmr.ts). */
 export const GNMR_DEFAULTS = Object.freeze({
-  /** 'updating' (α = −1): minimal-norm Gauss–Newton increments; 'setting' stalls near 1e-3 here (docs/design.md). */
+  /** 'updating' (α = −1): minimal-norm Gauss–Newton increments; 'setting' stalls near 1e-3 here (docs/design/math.md 3.5b). */
   variant: 'updating',
   /** Outer iterations; from a good start it needs 5–15. */
   maxIters: 100,
@@ -81,7 +81,7 @@ export const GNMR_DEFAULTS = Object.freeze({
   /**
    * Iterations without a new lowest residual before giving up: here the whole cap. Gauss–Newton without a line
    * search is not monotone far from the solution; at n = 100, r = 5, m = 1463 seed 4 the residual rose for 5
-   * iterations (0.21 → 4.6) and then converged to 3.6e-16 in 17 (docs/results.md). The lowest-residual iterate is returned.
+   * iterations (0.21 → 4.6) and then converged to 3.6e-16 in 17 (docs/results/log.md). The lowest-residual iterate is returned.
    */
   patience: 100,
 } as const);
@@ -99,7 +99,7 @@ export const ALTMIN_DEFAULTS = Object.freeze({
   tol: 1e-14,
 });
 
-/** The rank rule and Gauss–Newton finish of `--polish` (src/solver/polish.ts, docs/design.md "Polish"). */
+/** The rank rule and Gauss–Newton finish of `--polish` (src/solver/polish.ts, docs/design/math.md 3.5d). */
 export const POLISH_DEFAULTS = Object.freeze({
   /** Training steps between looks at the spectrum of W. */
   checkEvery: 500,

@@ -21,7 +21,7 @@ interface ClaimsFlags {
 export function claimsCommand(): Command {
   const definition = new Command('claims')
     .description(
-      'run the built-in claims sweep (quick: n=30, rank 2, 3 seeds, a few minutes; --full: docs/design.md section 4, about 20 minutes native, hours in pure TypeScript), ' +
+      'run the built-in claims sweep (quick: n=30, rank 2, 3 seeds, a few minutes; --full: docs/design/protocols.md section 4, about 20 minutes native, hours in pure TypeScript), ' +
         'print a verdict for each claim and write an HTML report',
     )
     .option('--full', 'the full protocol: n=100, rank 5, m from 1000 to 5000, 3 seeds', false)

@@ -107,7 +107,7 @@ function optionOf(f: MethodFlag): Option {
   return option.argParser(parsers.reduce((a, b) => (a === undefined ? b : a)) as (value: string) => unknown);
 }
 
-/** The `mcomplete run` command: one synthetic completion experiment (docs/design.md section 4), end to end. */
+/** The `mcomplete run` command: one synthetic completion experiment (docs/design/protocols.md section 4), end to end. */
 export function runCommand(): Command {
   const flags = methodFlags();
   const pp = PROBLEM_PARAMS;

@@ -353,7 +353,7 @@ export interface SearchSummary {
 /**
  * The product rank × λ × ω × weighting, in that order of nesting; with `unweightedDecays`, candidates with weighting
  * 'none' take their ω from that list instead (the unweighted decay Σ||A_i||²/m acts on another scale than the
- * frequency-weighted one: on MovieLens its best ω is about three times larger, docs/results.md).
+ * frequency-weighted one: on MovieLens its best ω is about three times larger, docs/results/log.md).
  */
 export function gradientCandidates(
   ranks: readonly number[],

@@ -1,6 +1,6 @@
 import type { Observations } from './observations.ts';
 
-/** How well a mask covers the rows and columns for rank r (docs/design.md, identifiability). */
+/** How well a mask covers the rows and columns for rank r (docs/design/math.md 3.5c, identifiability). */
 export interface Identifiability {
   /** Every row and every column has at least r observed entries. */
   identifiable: boolean;

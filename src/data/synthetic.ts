@@ -2,7 +2,7 @@ import { gemm, frobeniusNorm, type Matrix } from '../linalg/matrix.ts';
 import { deriveRng, fillNormal, type Rng } from '../random/index.ts';
 import { observeAt, type Observations } from './observations.ts';
 
-/** What fixes a synthetic completion problem (docs/design.md section 4). */
+/** What fixes a synthetic completion problem (docs/design/protocols.md section 4). */
 export interface SyntheticSpec {
   /** The matrix is n×n. */
   n: number;

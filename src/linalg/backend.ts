@@ -13,7 +13,7 @@ export interface GemmOptions {
 }
 
 /**
- * The dense kernels that dominate training (docs/design.md 5), behind one interface so a fast implementation can replace the
+ * The dense kernels that dominate training (docs/design/architecture.md section 5), behind one interface so a fast implementation can replace the
  * pure-TypeScript one. Workspaces belong to the backend that made them. Results agree between backends to rounding
  * (singular vectors up to sign and, for repeated singular values, rotation).
  */

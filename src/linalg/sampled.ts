@@ -1,5 +1,5 @@
 // The data term of a factored model on the observed entries only: the one kernel of W = A·B^T training that touches
-// every observation (docs/design.md 3.3: "data term on Ω costs O(|Ω|k)"). Pure TypeScript here; the native backend runs the
+// every observation (docs/design/math.md 3.3: "data term on Ω costs O(|Ω|k)"). Pure TypeScript here; the native backend runs the
 // same loop in C, in the same order, so both give the same bits.
 import type { Matrix } from './matrix.ts';
 

@@ -1,5 +1,5 @@
 // Spectral functions of a matrix W = U diag(s) V^T through its singular values: the sums behind ||W||_* and
-// ||W||_F, and the gradient coefficients of the penalties built from them (docs/design.md 3.2). Shared by the dense
+// ||W||_F, and the gradient coefficients of the penalties built from them (docs/design/math.md 3.2). Shared by the dense
 // penalties (src/penalty) and the factored model (src/model), which both hold a spectrum.
 
 /** N = Σ s_i (the nuclear norm) and F² = Σ s_i² (the squared Frobenius norm) of a spectrum. Cost O(k). */

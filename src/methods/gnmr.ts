@@ -13,7 +13,7 @@ export const GNMR_PARAMS = {
     type: 'choice',
     choices: Object.keys(GNMR_VARIANTS) as GnmrVariant[],
     default: GNMR_DEFAULTS.variant as GnmrVariant,
-    doc: 'GNMR variant (docs/design.md)',
+    doc: 'GNMR variant (docs/design/math.md 3.5b)',
   },
   maxIters: { type: 'int', min: 1, default: GNMR_DEFAULTS.maxIters, doc: 'outer iteration cap' },
   tol: { type: 'number', min: 0, default: GNMR_DEFAULTS.tol, doc: 'stop when the relative residual on Ω is at most this' },

@@ -17,7 +17,7 @@ import type { Observations } from '../data/observations.ts';
 import { gemm } from '../linalg/matrix.ts';
 import type { Factors } from '../solver/gnmr.ts';
 
-/** The settings every gradient run shares: the problem (docs/design.md section 4), penalty, optimizer (by name) and stop rules. */
+/** The settings every gradient run shares: the problem (docs/design/protocols.md section 4), penalty, optimizer (by name) and stop rules. */
 export type GradientRunBase = SyntheticSpec & {
   /** The gradient solver (the default method; the others have their own settings, see baselines.ts). */
   method?: 'gradient';
@@ -59,7 +59,7 @@ export type DeepRunSpec = GradientRunBase & {
 };
 
 /**
- * A run of the factored model W = A·B^T of rank k (docs/design.md 3.3), for large n: the truth stays in factor form and
+ * A run of the factored model W = A·B^T of rank k (docs/design/math.md 3.3), for large n: the truth stays in factor form and
  * no n×n matrix is formed. `initScale` keeps its meaning, ||W_0||_F ≈ s·sqrt(n).
  */
 export type FactoredRunSpec = GradientRunBase & {
@@ -319,7 +319,7 @@ function deepTrainOptions(
   };
 }
 
-/** The penalties the factored model computes (docs/design.md 3.3). */
+/** The penalties the factored model computes (docs/design/math.md 3.3). */
 export const FACTORED_PENALTIES: readonly FactoredPenaltyName[] = ['none', 'nuclear', 'ratio'];
 
 /** The factor-form problem of a factored spec and a trainer on it (not yet advanced). */

@@ -105,7 +105,7 @@ const svdWorkspaces = new WeakMap<Backend, Map<string, SvdWorkspace>>();
 /** The thin SVD of W from a cold start on `backend` (default getBackend()), in buffers of its own. Cost one SVD. */
 export function svdOn(W: Matrix, backend: Backend = getBackend()): SVD {
   // Reusing the workspace keeps a sweep's thousands of checkpoint SVDs from each allocating one (peak RSS of the
-  // quick claims on the native backend: 203 MB with a new workspace per call, see docs/results.md); the result is
+  // quick claims on the native backend: 203 MB with a new workspace per call, see docs/results/log.md); the result is
   // copied out (O(mn), small next to the SVD's O(mn·min(m, n))), since the next call overwrites the workspace.
   let byShape = svdWorkspaces.get(backend);
   if (!byShape) svdWorkspaces.set(backend, (byShape = new Map()));
@@ -143,7 +143,7 @@ export function measureMatrix(
 
 // ---- the method contract ----------------------------------------------------------------------------------------
 
-/** The synthetic problem's parameters (docs/design.md section 4), shared by every method and declared once. */
+/** The synthetic problem's parameters (docs/design/protocols.md section 4), shared by every method and declared once. */
 export const PROBLEM_PARAMS = {
   n: { type: 'int', min: 1, max: 5000, default: RUN_DEFAULTS.n, doc: 'matrix size (n×n)' },
   rank: { type: 'int', min: 1, max: (r) => r.n as number, maxDoc: 'n', default: RUN_DEFAULTS.rank, doc: 'rank of the ground truth' },

@@ -1,6 +1,6 @@
 // One entry point for every synthetic method: runSynthetic(settings) looks the method up in the registry
 // (registry.ts: one module per method), resolves and checks its settings against the method's declared parameters,
-// runs it on the synthetic problem of docs/design.md section 4, and measures the result against the truth. The
+// runs it on the synthetic problem of docs/design/protocols.md section 4, and measures the result against the truth. The
 // CLI's `run`, sweeps and the web page all go through it.
 import { syntheticMask, type SyntheticSpec } from '../data/synthetic.ts';
 import { finishAsync } from '../solver/train.ts';

@@ -3,7 +3,7 @@ import { getBackend, type Backend } from '../linalg/backend.ts';
 import { fillNormal, type Rng } from '../random/index.ts';
 
 /**
- * A depth-N full-width linear network W = W_N ⋯ W_1 for an m×n target (docs/design.md 3.3): W_1 is m×n and
+ * A depth-N full-width linear network W = W_N ⋯ W_1 for an m×n target (docs/design/math.md 3.3): W_1 is m×n and
  * W_2 … W_N are m×m, so no layer limits the rank. Depth 1 is W itself.
  */
 export interface DeepModel {

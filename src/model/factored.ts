@@ -5,7 +5,7 @@ import { fillNormal, type Rng } from '../random/index.ts';
 import { checkFactoredShape } from '../penalty/factored.ts';
 
 /**
- * The factored rank-k model W = A·B^T (docs/design.md 3.3): A is m×k, B is n×k, both row-major, so row i of A and row j
+ * The factored rank-k model W = A·B^T (docs/design/math.md 3.3): A is m×k, B is n×k, both row-major, so row i of A and row j
  * of B are contiguous and W_ij = A_i·B_j costs O(k). W itself is never formed.
  */
 export interface FactoredModel {

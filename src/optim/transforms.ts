@@ -298,7 +298,7 @@ export type FrozenAdamState = AdamState;
  * Adam whose second moment stops updating after `t0` steps: steps 1..t0 are scaleByAdam's exactly; from step
  * t0 + 1 on, v and its bias correction 1 − b2^t0 stay fixed while the momentum m goes on. The denominator is then a
  * fixed diagonal preconditioner (normalized, no longer adaptive), which separates the two roles Adam's denominator
- * plays (issue 14). Defaults as scaleByAdam. Cost as Adam until t0, then ~6 flops and one sqrt per parameter; state 2P.
+ * plays (the optimizer atlas separates them). Defaults as scaleByAdam. Cost as Adam until t0, then ~6 flops and one sqrt per parameter; state 2P.
  */
 export function freezeDenominator(
   t0: number = OPTIMIZER_DEFAULTS['adam-frozen'].freezeAfter,

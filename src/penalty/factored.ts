@@ -1,4 +1,4 @@
-// The penalties of the factored model W = A·B^T, exactly and without forming W (docs/design.md 3.3): thin QRs of A and B,
+// The penalties of the factored model W = A·B^T, exactly and without forming W (docs/design/math.md 3.3): thin QRs of A and B,
 // then the SVD of the k×k core R_A·R_B^T on the workspace's Backend. The dense penalties of W itself are in index.ts.
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
@@ -126,7 +126,7 @@ export interface PenaltyWeights {
 /**
  * The weighted penalty P(W) = λ_r·N/F + λ_n·N of W = A·B^T (N = Σ s_i = ||W||_*, F = sqrt(Σ s_i²) = ||W||_F),
  * exact from factoredSpectrum, and, when gradA/gradB are given, gradA += ∇_W P·B and gradB += ∇_W P^T·A
- * (docs/design.md 3.3). With ∇_W P = U diag(c) V^T, c_i = λ_r(1 − N s_i/F²)/F + λ_n (0 where s_i = 0):
+ * (docs/design/math.md 3.3). With ∇_W P = U diag(c) V^T, c_i = λ_r(1 − N s_i/F²)/F + λ_n (0 where s_i = 0):
  *   ∇_W P·B = Q_A Uc diag(c) Vc^T R_B,   ∇_W P^T·A = Q_B Vc diag(c) Uc^T R_A,
  * since Q_B^T B = R_B and Q_A^T A = R_A. Cost ~6(m+n)k² + O(k³) flops.
  * Where W counts as zero (isZeroNorm) L∗/F is undefined (0/0): it counts as 1 with zero gradient.

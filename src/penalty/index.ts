@@ -7,7 +7,7 @@ import { isZeroNorm } from './zero-norm.ts';
 export { isZeroNorm, RATIO_ZERO_NORM } from './zero-norm.ts';
 export * from './factored.ts';
 
-/** The penalties R(W) on the end-to-end matrix (docs/design.md 3.2). */
+/** The penalties R(W) on the end-to-end matrix (docs/design/math.md 3.2). */
 export type PenaltyName = 'none' | 'nuclear' | 'frobenius' | 'ratio';
 
 /** Every penalty name, for flag validation. */

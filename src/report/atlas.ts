@@ -1,4 +1,4 @@
-// The optimizer atlas's figures and table (issue 14), in the same Vega-Lite → SVG pipeline as the claims report.
+// The optimizer atlas's figures and table, in the same Vega-Lite → SVG pipeline as the claims report.
 import type { RunRecord } from '../sweep/execute.ts';
 import { cellName, type AtlasRow, type LrChoice, type LrRule } from '../study/atlas.ts';
 import { esc } from './html.ts';

@@ -1,4 +1,4 @@
-// The completion report (issue 15): `mcomplete complete ... --report report.html`, in the same Vega-Lite → SVG
+// The completion report: `mcomplete complete ... --report report.html`, in the same Vega-Lite → SVG
 // pipeline as the claims report, one self-contained HTML file. Every string from the user (file names, ids in notes,
 // column names) is escaped.
 import type { TopLevelSpec } from 'vega-lite';

@@ -196,7 +196,7 @@ export type FactoredTrainer = SteppedRun<FactoredTrainResult>;
 
 /**
  * Minimize f(A, B) = (1/|Ω|) Σ_Ω ((A·B^T)_ij − M_ij)² + λ·R(A·B^T) (+ μ·||A·B^T||_*) with R = ratio (L∗/F),
- * nuclear or none, full batch, by `optimizer` on the parameter groups A and B (docs/design.md 3.3: the penalty is exact,
+ * nuclear or none, full batch, by `optimizer` on the parameter groups A and B (docs/design/math.md 3.3: the penalty is exact,
  * from thin QRs of A and B and the SVD of the k×k core; W is never formed). The stop rules are the deep trainer's
  * (divergence, train MSE <= tol and the target, checked before each update; max-iters; interruption) plus
  * onEvaluate's early stop. All buffers (gradients, QR and SVD workspaces, optimizer state) are allocated once,

@@ -9,7 +9,7 @@
 // balanced factors (UᵀU = VᵀV, as the spectral start is) the two agree, but the exact minimal-norm 'setting' step
 // maps an imbalance D = UᵀU − VᵀV to −D + O(||R||²) instead of removing it and adds −U R² Vᵀ to the product (R
 // below), so it stalls at a relative error of about ||R||² (1e-3 to 1e-2 on n = 100, r = 5, m = 2000–3000, seeds
-// 1–3, where 'updating' reaches 1e-16; see docs/design.md). Whether the paper's setting variant differs from this
+// 1–3, where 'updating' reaches 1e-16; see docs/design/math.md 3.5b). Whether the paper's setting variant differs from this
 // reading was not settled.
 //
 // How the minimal-norm solution is computed. Write L_t(U, V) = P_Ω(U_t Vᵀ + U V_tᵀ), a map from R^{(n₁+n₂)r} to

@@ -1,4 +1,4 @@
-// The rank-free finish of a gradient run (`--polish`, docs/design.md 3.5d): read candidate ranks off the
+// The rank-free finish of a gradient run (`--polish`, docs/design/math.md 3.5d): read candidate ranks off the
 // spectrum of the trained W, start rank-r factors from its truncated SVD, and finish with Gauss–Newton least
 // squares on Ω (gnmr.ts, the same kernel as `--method gnmr`). A candidate is accepted only when the data confirm it:
 //   1. fit: GN on Ω minus a held-out subset H reaches a relative residual ≤ fitTol (a rank below the truth cannot

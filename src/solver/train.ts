@@ -187,7 +187,7 @@ export function optimizerStep(
 }
 
 /**
- * Minimize f(W) = (1/|Ω|) Σ_Ω (W_ij − M_ij)² + λ·R(W) over a depth-N product W = W_N ⋯ W_1 (docs/design.md 3.1–3.4).
+ * Minimize f(W) = (1/|Ω|) Σ_Ω (W_ij − M_ij)² + λ·R(W) over a depth-N product W = W_N ⋯ W_1 (docs/design/math.md 3.1–3.4).
  * Per step: forward product, sparse data gradient, SVD of W when the penalty needs it (warm-started from the last
  * step where the backend can), chain rule to the layers, optimizer transform. All buffers are allocated once, before the loop. Gemms and
  * SVDs run on opts.backend (default getBackend()).

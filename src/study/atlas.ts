@@ -1,7 +1,7 @@
-// The optimizer atlas (issue 14): which normalization makes L*/F recover. A built-in sweep of optimizer × penalty
+// The optimizer atlas: which normalization makes L*/F recover. A built-in sweep of optimizer × penalty
 // × depth on one problem, each cell's learning rate chosen by the same rule for every optimizer, from runs on a
 // separate tuning seed and never by the error against the truth: the rate of LR_GRID whose tuning run ends with the
-// least training objective ('objective', the issue's rule), or, trained on Ω minus a held-out tenth, the least RMSE
+// least training objective ('objective', the first rule), or, trained on Ω minus a held-out tenth, the least RMSE
 // on the held-out observed entries ('holdout'). Two sweeps, two results files: the tuning runs (seed tuneSeed), then
 // the atlas runs at the chosen rates (seeds 0–2). Both resume; the sweep names carry the rule, so a resume with the
 // other rule is refused.
@@ -48,7 +48,7 @@ export interface AtlasProtocol {
   unpenalizedMaxIters: number;
   /**
    * Tuning runs take this share of the cap (every rate at the same budget). Default 1: at a quarter the held-out
-   * rule ranks how far each rate got along its plateau, not whether it recovers (docs/results.md).
+   * rule ranks how far each rate got along its plateau, not whether it recovers (docs/results/log.md).
    */
   tuneFraction: number;
   /** Which rule picks each cell's rate from its tuning runs. */
@@ -59,7 +59,7 @@ export interface AtlasProtocol {
 }
 
 /**
- * The atlas at the protocol's problem (docs/design.md section 4: n = 100, rank 5, m = 2000, seeds 0–2) with
+ * The atlas at the protocol's problem (docs/design/protocols.md section 4: n = 100, rank 5, m = 2000, seeds 0–2) with
  * RUN_DEFAULTS' λ, caps and init. 12 optimizers × 3 penalties × 3 depths × (7 tuning + 3) runs: days of CPU at
  * about 2 ms a step; docs/results.md says what was run.
  */

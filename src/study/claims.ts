@@ -22,7 +22,7 @@ export interface ClaimsConfig {
   /** The sample count of claim 7 (the rank found unasked). */
   rankAt?: number;
   thresholds: ClaimThresholds;
-  /** Claim 9 (issue 14): the depth-1 L∗/F method of each optimizer that ran, at compareAt; absent: no claim 9. */
+  /** Claim 9 (the optimizer atlas): the depth-1 L∗/F method of each optimizer that ran, at compareAt; absent: no claim 9. */
   denominator?: Partial<Record<OptimizerName, string>>;
 }
 
@@ -200,8 +200,8 @@ export const QUICK_CLAIMS: ClaimsPreset = {
 };
 
 /**
- * The full protocol of docs/design.md section 4: n = 100, rank 5, m from 1000 to 5000, 3 seeds, Adam lr 1e-3 with λ 1e-4 for
- * 25,000 steps (the reference settings), the ablation at m = 2000 (sgd lr 500 as in docs/design.md), depth-3 deep matrix
+ * The full protocol of docs/design/protocols.md section 4: n = 100, rank 5, m from 1000 to 5000, 3 seeds, Adam lr 1e-3
+ * with λ 1e-4 for 25,000 steps (the reference settings), the ablation at m = 2000 (sgd lr 500 as there), depth-3 deep matrix
  * factorization with group-rmsprop lr 1e-3 to train MSE 1e-6 (at most 40,000 steps). Hours on 2 cores.
  */
 export const FULL_CLAIMS: ClaimsPreset = {
@@ -407,7 +407,7 @@ export function evaluateClaims(records: readonly RunRecord[], config: ClaimsConf
 }
 
 /**
- * Claim 9 (issue 14) from depth-1 L∗/F runs at m: every optimizer of WITH_DENOMINATOR that ran recovers (mean + std
+ * Claim 9 (the optimizer atlas) from depth-1 L∗/F runs at m: every optimizer of WITH_DENOMINATOR that ran recovers (mean + std
  * ≤ recover), every one of WITHOUT_DENOMINATOR stays at or above `fail` (mean − std), and none of
  * OTHER_NORMALIZATIONS recovers (one that does refutes "needs", and the evidence says which). An optimizer missing
  * from `methods` is left out; one in it without runs makes the verdict inconclusive.

@@ -6,7 +6,7 @@ import { defaultTol, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts'
 import type { RunRecord } from '../sweep/execute.ts';
 import type { MethodSpec, SweepSpec } from '../sweep/spec.ts';
 
-/** The ρ grid of the full phase sweep (issue 13). */
+/** The ρ grid of the full phase sweep. */
 export const PHASE_RHOS = Object.freeze([1.1, 1.2, 1.3, 1.4, 1.5, 1.75, 2, 2.5, 3, 4, 5]);
 
 /** Success: relError at most this (a flag of `mcomplete phase`). */

@@ -16,7 +16,7 @@ export interface Checkpoint {
   s: number[];
   /**
    * For the L∗/F penalty only: max over c ∈ INVARIANCE_SCALES of |R(cW) − R(W)|, each R from its own SVD
-   * (scale invariance, docs/design.md 3.2).
+   * (scale invariance, docs/design/math.md 3.2).
    */
   scaleGap?: number;
   /** For L∗/F only: |⟨∇R(W), W⟩| / (||∇R(W)||_F ||W||_F), which is 0 in exact arithmetic. */
@@ -202,7 +202,7 @@ function leadingColumns(A: Matrix, k: number): Matrix {
 }
 
 /**
- * The two invariances of R = L∗/F at W (docs/design.md 3.2): scaleGap = max_c |R(cW) − R(W)| over INVARIANCE_SCALES, each
+ * The two invariances of R = L∗/F at W (docs/design/math.md 3.2): scaleGap = max_c |R(cW) − R(W)| over INVARIANCE_SCALES, each
  * R(cW) from its own SVD of cW; gradCosine = |⟨∇R, W⟩|/(||∇R||_F ||W||_F). Cost: |scales| SVDs on `backend`
  * (default getBackend()), plus one for W unless its SVD is given.
  */

@@ -52,7 +52,7 @@ export interface MethodSpec {
   recordSpectrumEvery?: number;
 }
 
-/** A sweep: methods × sample counts × seeds on the synthetic problem of docs/design.md section 4 (n×n, rank r). */
+/** A sweep: methods × sample counts × seeds on the synthetic problem of docs/design/protocols.md section 4 (n×n, rank r). */
 export interface SweepSpec {
   /** A label recorded with every run (the claims use it to find their sweep). */
   name: string;

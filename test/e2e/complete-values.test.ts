@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
 
-// Issue 17 through the command: observed cells come back exactly as read (no 7-digit rounding), and files the
+// Strict reading through the command: observed cells come back exactly as read (no 7-digit rounding), and files the
 // readers used to read as the wrong cells are refused with one line, exit 1 and no output.
 const dir = mkdtempSync(join(tmpdir(), 'mcomplete-values-'));
 const file = (name: string, text?: string): string => {

@@ -88,7 +88,7 @@ describe('live page in headless Chromium', { skip, timeout: 180_000 }, () => {
     assert.equal(await page.inputValue('[name="a.lr"]'), '0.01');
     assert.equal(await page.inputValue('[name="b.opt"]'), 'sgd');
     assert.equal(await page.textContent('#notice'), '');
-    // Both runs offer every named optimizer, the atlas's (issue 14) included.
+    // Both runs offer every named optimizer, the atlas's included.
     for (const p of ['a', 'b']) {
       const offered = await page.$$eval(`[name="${p}.opt"] option`, (os) => os.map((o) => (o as HTMLOptionElement).value));
       assert.deepEqual(offered, [...OPTIMIZER_NAMES]);

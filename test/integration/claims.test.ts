@@ -167,14 +167,14 @@ test('the built-in claims sweeps run every role of their config at the compariso
     assert.ok(preset.spec.recordSpectrumEvery > 0, 'claim 5 needs checkpoints');
     assert.equal(claimsPresetFor(preset.spec.name), preset);
   }
-  // The full protocol of docs/design.md section 4.
+  // The full protocol of docs/design/protocols.md section 4.
   assert.deepEqual(FULL_CLAIMS.spec.samples, [1000, 1500, 2000, 2500, 3000, 4000, 5000]);
   assert.equal(FULL_CLAIMS.spec.n, 100);
   assert.equal(FULL_CLAIMS.spec.rank, 5);
   assert.equal(FULL_CLAIMS.spec.seeds.length, 3);
 });
 
-// ---- claim 9 (issue 14): which normalization recovers with L*/F ----------------------------------------------
+// ---- claim 9: which normalization recovers with L*/F -------------------------------------------------------
 
 /** Claim 9's roles: one method per optimizer, named after it. */
 const roles = Object.fromEntries([...WITH_DENOMINATOR, ...WITHOUT_DENOMINATOR, ...OTHER_NORMALIZATIONS].map((o) => [o, o]));

@@ -1,4 +1,4 @@
-// The optimizer atlas (issue 14): its sweeps, the learning-rate rule, the tail step, and its checkpoints.
+// The optimizer atlas: its sweeps, the learning-rate rule, the tail step, and its checkpoints.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {

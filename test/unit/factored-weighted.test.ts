@@ -1,4 +1,4 @@
-// The weighted penalties and the Frobenius decay of the factored objective (issue 15): gradients against finite
+// The weighted penalties and the Frobenius decay of the factored objective: gradients against finite
 // differences, values against a dense SVD of D_r^½ W D_c^½, and the decay term against the weighted trace norm.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The floors rule of docs/design.md (architecture): a file imports only from its own floor or lower ones, the
+// The floors rule of docs/design/architecture.md: a file imports only from its own floor or lower ones, the
 // folders of floor 4 in a fixed order (one run of a method, then the sweep engine, then the studies, then reports),
 // and nothing browser-safe imports Node's built-ins. Read from the import lines of src/, no compilation.
 import { test } from 'node:test';

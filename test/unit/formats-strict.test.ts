@@ -8,7 +8,7 @@ import { MAX_LINE_CHARS } from '../../src/data/formats/csv.ts';
 import { formatDenseMatrix, formatPredictions, formatValue } from '../../src/data/formats/write.ts';
 import { throwsInput } from '../helpers/input-error.ts';
 
-// Issue 17: inputs that used to be read as the wrong cells (or rounded on output) without a word.
+// Strict reading: inputs that used to be read as the wrong cells (or rounded on output) without a word.
 
 test('a repeated header name is an error naming the file, line and column (triplets, query)', () => {
   throwsInput(() => parseTriplets('id,id,rating\n1,2,3\n', { file: 'r.csv' }), /^r\.csv, line 1, column 2: column name "id" repeats column 1/);

@@ -1,4 +1,4 @@
-// The transforms of the optimizer atlas (issue 14): each against a hand-computed step or a known decomposition.
+// The transforms of the optimizer atlas: each against a hand-computed step or a known decomposition.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -80,7 +80,7 @@ function referenceStepper(name: OptimizerName, lr: number, sizes: number[]): (u:
 }
 
 describe('the named chains give the numbers of the arithmetic they replaced', () => {
-  // The six optimizers that existed as hand-written arithmetic before chains; the atlas's (issue 14) were chains
+  // The six optimizers that existed as hand-written arithmetic before chains; the atlas's were chains
   // from the start and are checked against hand-computed steps in optim-atlas.test.ts.
   const legacy: OptimizerName[] = ['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'group-rmsprop'];
   assert.ok(legacy.every((name) => OPTIMIZER_NAMES.includes(name)));

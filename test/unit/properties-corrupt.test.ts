@@ -9,7 +9,7 @@ import { formatValue } from '../../src/data/formats/write.ts';
 import { InputError } from '../../src/data/input-error.ts';
 import type { LabeledObservations } from '../../src/data/labels.ts';
 
-// Property-based tests of the readers on corrupted files (issue 17), with fast-check: CASES cases per format from
+// Property-based tests of the readers on corrupted files, with fast-check: CASES cases per format from
 // the fixed seed SEED. Every value of a generated file encodes its cell (value(i, j) below), so a reading that
 // takes an id or a value from the wrong field shows as an entry whose value does not match its ids. For each
 // corruption the outcome must be the stated one: the same reading (BOM, CRLF, huge text ids), an InputError naming

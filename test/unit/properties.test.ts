@@ -11,7 +11,7 @@ import { InputError } from '../../src/data/input-error.ts';
 import type { LabeledObservations } from '../../src/data/labels.ts';
 import { complete } from '../../src/complete/index.ts';
 
-// Property-based tests of the readers and writers (issue 17), with fast-check. Each property runs CASES cases
+// Property-based tests of the readers and writers, with fast-check. Each property runs CASES cases
 // (1,000: docs/complete.md states it) from the fixed seed SEED, so a run is reproducible; a failure prints the
 // shrunk counterexample and the seed and path to replay it. Everything is in process, from strings.
 const CASES = 1000;
