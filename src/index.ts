@@ -41,14 +41,8 @@ export {
 export { namedOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optim/named.ts';
 
 // Solvers.
-export {
-  createTrainer,
-  DivergenceError,
-  train,
-  type Trainer,
-  type TrainOptions,
-  type TrainResult,
-} from './solver/train.ts';
+export { createTrainer, train, type Trainer, type TrainOptions, type TrainResult } from './solver/train.ts';
+export { DivergenceError } from './solver/loop.ts';
 export { trainFactored } from './solver/factored-train.ts';
 export { nuclearMin } from './solver/nuclear-min.ts';
 export { softImpute } from './solver/soft-impute.ts';

@@ -23,7 +23,7 @@ import { PENALTY_NAMES, type PenaltyName } from '../penalty/index.ts';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.ts';
 import { intInRange, positiveNumber, unitFraction } from './parse.ts';
 import { createProgressReporter } from './progress.ts';
-import { DivergenceError } from '../solver/train.ts';
+import { DivergenceError } from '../solver/loop.ts';
 import { GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';
 import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
 import type { RankGivenRunResult } from '../experiment/rank-given.ts';

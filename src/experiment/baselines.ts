@@ -3,7 +3,7 @@ import { clone, type Matrix } from '../linalg/matrix.ts';
 import { relativeError } from '../metrics/index.ts';
 import { nuclearMin, type NuclearMinProgress } from '../solver/nuclear-min.ts';
 import { lambdaMax, lambdaPath, softImputePath, type SoftImputePathPoint } from '../solver/soft-impute.ts';
-import type { StopReason } from '../solver/train.ts';
+import type { StopReason } from '../solver/loop.ts';
 import { NUCLEAR_MIN_DEFAULTS, SOFT_IMPUTE_DEFAULTS } from '../defaults.ts';
 import { measureMatrix, type RunHooks, type RunMetrics, type SoftImputePathSummary } from './method.ts';
 

@@ -5,7 +5,7 @@ import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { SVD, SvdWorkspace } from '../linalg/svd.ts';
 import type { SyntheticProblem } from '../data/synthetic.ts';
 import type { NuclearMinProgress } from '../solver/nuclear-min.ts';
-import type { SteppedRun, StopReason } from '../solver/train.ts';
+import type { SteppedRun, StopReason } from '../solver/loop.ts';
 import { effectiveRank, nuclearNorm, ratioValue, relativeError, relativeErrorUnobserved, trainMSE } from '../metrics/index.ts';
 
 /** The metrics every method reports for its completed matrix W (plain JSON). */

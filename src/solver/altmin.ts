@@ -7,7 +7,7 @@ import type { Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 import { checkRank, relativeResidual, spectralInit, type Factors } from './gnmr.ts';
 import { choleskySolveInPlace } from './small-dense.ts';
-import type { StopReason } from './train.ts';
+import type { StopReason } from './loop.ts';
 
 /** Settings of altmin. */
 export interface AltminOptions {

@@ -30,7 +30,7 @@ import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 import { lsqr, type LinearOperator } from './lsqr.ts';
 import { solveLinear } from './small-dense.ts';
-import type { StopReason } from './train.ts';
+import type { StopReason } from './loop.ts';
 
 /** Factors of a rank-r matrix U·Vᵀ: U n₁×r, V n₂×r. */
 export interface Factors {

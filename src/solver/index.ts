@@ -1,3 +1,4 @@
+export * from './loop.ts';
 export * from './train.ts';
 export * from './shrink.ts';
 export * from './nuclear-min.ts';

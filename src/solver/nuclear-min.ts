@@ -2,7 +2,7 @@ import { zeros, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import { linearIndices, type Observations } from '../data/observations.ts';
 import { shrinkInto } from './shrink.ts';
-import type { StopReason } from './train.ts';
+import type { StopReason } from './loop.ts';
 
 /** Settings of the nuclear-norm minimization solver (ADMM). */
 export interface NuclearMinOptions {

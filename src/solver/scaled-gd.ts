@@ -9,7 +9,7 @@ import type { Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 import { checkRank, relativeResidual, sampledProduct, spectralInit, type Factors } from './gnmr.ts';
 import { solveLinear } from './small-dense.ts';
-import type { StopReason } from './train.ts';
+import type { StopReason } from './loop.ts';
 
 /** Settings of scaledGd. */
 export interface ScaledGdOptions {

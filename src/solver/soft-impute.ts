@@ -3,7 +3,7 @@ import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { SvdWorkspace } from '../linalg/svd.ts';
 import { linearIndices, type Observations } from '../data/observations.ts';
 import { shrinkInto } from './shrink.ts';
-import type { StopReason } from './train.ts';
+import type { StopReason } from './loop.ts';
 
 /** Settings of soft-impute (Mazumder, Hastie & Tibshirani 2010), for one λ or each λ of a path. */
 export interface SoftImputeOptions {
