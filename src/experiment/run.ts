@@ -39,7 +39,7 @@ import { polishedRun, type PolishReport } from './polish-run.ts';
 import { factorPairSvd, holdoutSplit } from '../solver/polish.ts';
 import type { Observations } from '../data/observations.ts';
 import { gemm } from '../linalg/matrix.ts';
-import type { Factors } from '../solver/gnmr.ts';
+import type { Factors } from '../solver/factors.ts';
 
 export { defaultMaxIters, defaultTol, UNPENALIZED_MAX_ITERS };
 export type { GradientProgressEvent, RunHooks, RunMetrics, RunProgressEvent, RunStatus, SyntheticRun } from './method.ts';

@@ -5,7 +5,7 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
-import { checkRank, relativeResidual, spectralInit, type Factors } from './gnmr.ts';
+import { checkRank, relativeResidual, spectralInit, type Factors } from './factors.ts';
 import { choleskySolveInPlace } from './small-dense.ts';
 import type { StopReason } from './loop.ts';
 

@@ -5,6 +5,7 @@ export * from './nuclear-min.ts';
 export * from './soft-impute.ts';
 export * from './factored-train.ts';
 export * from './soft-impute-als.ts';
+export * from './factors.ts';
 export * from './gnmr.ts';
 export * from './altmin.ts';
 export * from './lsqr.ts';

@@ -19,7 +19,8 @@ import { qr } from '../linalg/qr.ts';
 import { svd } from '../linalg/svd.ts';
 import type { Observations } from '../data/observations.ts';
 import { deriveRng } from '../random/index.ts';
-import { gnmr, sampledProduct, type Factors } from './gnmr.ts';
+import { gnmr } from './gnmr.ts';
+import { sampledProduct, type Factors } from './factors.ts';
 
 /** Settings of the polish's rank rule and Gauss–Newton finish (defaults: POLISH_DEFAULTS in src/defaults.ts). */
 export interface PolishOptions {

@@ -7,7 +7,7 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
-import { checkRank, relativeResidual, sampledProduct, spectralInit, type Factors } from './gnmr.ts';
+import { checkRank, gram, relativeResidual, sampledProduct, spectralInit, type Factors } from './factors.ts';
 import { solveLinear } from './small-dense.ts';
 import type { StopReason } from './loop.ts';
 
@@ -36,14 +36,6 @@ export interface ScaledGdResult extends Factors {
    */
   stopReason: StopReason;
   seconds: number;
-}
-
-/** G = XᵀX (r×r, row-major). */
-function gram(X: Matrix): Float64Array {
-  const r = X.cols;
-  const G = new Float64Array(r * r);
-  for (let i = 0; i < X.rows; i++) for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) G[a * r + b] += X.data[i * r + a] * X.data[i * r + b];
-  return G;
 }
 
 /** out = X·G⁻¹ for an n×r X and a symmetric positive definite r×r G (G⁻¹ by r solves of G x = e_k). */
