@@ -8,13 +8,14 @@ import type { Observations } from '../data/observations.ts';
 import { checkRank, relativeResidual, spectralInit, type Factors } from './factors.ts';
 import { choleskySolveInPlace } from './small-dense.ts';
 import type { StopReason } from './loop.ts';
+import { ALTMIN_DEFAULTS } from '../defaults.ts';
 
 /** Settings of altmin. */
 export interface AltminOptions {
   rank: number;
-  /** Sweeps (one U update and one V update each; default 1000). */
+  /** Sweeps (one U update and one V update each; default ALTMIN_DEFAULTS.maxIters, 2000). */
   maxIters?: number;
-  /** Stop when the relative residual on Ω is at most this (default 1e-14). */
+  /** Stop when the relative residual on Ω is at most this (default ALTMIN_DEFAULTS.tol, 1e-14). */
   tol?: number;
   /** Starting factors (default: spectralInit; only V is used, the first half-sweep solves for U). */
   init?: Factors;
@@ -91,8 +92,8 @@ export function altmin(obs: Observations, opts: AltminOptions): AltminResult {
   const start = performance.now();
   const [n1, n2] = obs.shape;
   checkRank(opts.rank, n1, n2);
-  const maxIters = opts.maxIters ?? 1000;
-  const tol = opts.tol ?? 1e-14;
+  const maxIters = opts.maxIters ?? ALTMIN_DEFAULTS.maxIters;
+  const tol = opts.tol ?? ALTMIN_DEFAULTS.tol;
   const init = opts.init ?? spectralInit(obs, opts.rank, opts.backend);
   const U = zeros(n1, opts.rank);
   const V = Object.assign(zeros(n2, opts.rank), { data: Float64Array.from(init.V.data) });

@@ -31,6 +31,7 @@ import type { Observations } from '../data/observations.ts';
 import { lsqr, type LinearOperator } from './lsqr.ts';
 import { solveLinear } from './small-dense.ts';
 import type { StopReason } from './loop.ts';
+import { GNMR_DEFAULTS } from '../defaults.ts';
 import { checkRank, gram, relativeResidual, sampledProduct, spectralInit, type Factors } from './factors.ts';
 
 /** GNMR's variants by α (paper section 2): setting α = 1, averaging α = 0, updating α = −1. */
@@ -52,13 +53,13 @@ export interface GnmrIteration {
 /** Settings of gnmr. */
 export interface GnmrOptions {
   rank: number;
-  /** Default 'updating' (see the top of this file). */
+  /** Default GNMR_DEFAULTS.variant, 'updating' (see the top of this file). */
   variant?: GnmrVariant;
-  /** Outer iterations (default 100). */
+  /** Outer iterations (default GNMR_DEFAULTS.maxIters, 100). */
   maxIters?: number;
-  /** Stop when the relative residual on Ω is at most this (default 1e-14). */
+  /** Stop when the relative residual on Ω is at most this (default GNMR_DEFAULTS.tol, 1e-14). */
   tol?: number;
-  /** Stop ('stall') after this many iterations without a new lowest residual (default 5). */
+  /** Stop ('stall') after this many iterations without a new lowest residual (default GNMR_DEFAULTS.patience, 100). */
   patience?: number;
   /** Also at the iteration cap, return the lowest-residual iterate instead of the last (default: only on a stall). */
   returnBest?: boolean;
@@ -81,7 +82,7 @@ export interface GnmrResult extends Factors {
   residual: number;
   /** Relative residual after each iteration, the start first (length iterations + 1). */
   residualHistory: number[];
-  /** 'tolerance': residual ≤ tol; 'stall': no new lowest residual in 5 iterations, or a non-finite one (then U, V are the lowest-residual iterate); 'max-iters'; 'interrupted'. */
+  /** 'tolerance': residual ≤ tol; 'stall': no new lowest residual in `patience` iterations, or a non-finite one (then U, V are the lowest-residual iterate); 'max-iters'; 'interrupted'. */
   stopReason: StopReason;
   seconds: number;
 }
@@ -194,15 +195,16 @@ export function gnmrStep(
 
 /**
  * GNMR for completion of `obs` at rank opts.rank, from the spectral start (or opts.init), until the relative
- * residual on Ω is at most tol, has not gone below its best for `patience` iterations (stall; default 5), or maxIters.
+ * residual on Ω is at most tol, has not gone below its best for `patience` iterations (stall), or maxIters.
  */
 export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
   const start = performance.now();
   const [n1, n2] = obs.shape;
   checkRank(opts.rank, n1, n2);
-  const maxIters = opts.maxIters ?? 100;
-  const tol = opts.tol ?? 1e-14;
-  const variant = opts.variant ?? 'updating';
+  const maxIters = opts.maxIters ?? GNMR_DEFAULTS.maxIters;
+  const tol = opts.tol ?? GNMR_DEFAULTS.tol;
+  const patience = opts.patience ?? GNMR_DEFAULTS.patience;
+  const variant = opts.variant ?? GNMR_DEFAULTS.variant;
   if (!Object.hasOwn(GNMR_VARIANTS, variant)) {
     throw new RangeError(`gnmr: variant must be one of ${Object.keys(GNMR_VARIANTS).join(', ')}, got ${String(variant)}`);
   }
@@ -243,7 +245,7 @@ export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
     if (residual < best.residual) {
       best = { U, V, residual };
       sinceBest = 0;
-    } else if (++sinceBest >= (opts.patience ?? 5)) {
+    } else if (++sinceBest >= patience) {
       stopReason = 'stall';
       break;
     }

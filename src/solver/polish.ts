@@ -37,6 +37,8 @@ export interface PolishOptions {
   holdoutTol: number;
   /** GN iterations per candidate, and for the final refinement on all of Ω. */
   maxIters: number;
+  /** GN iterations without a new lowest residual before a run stalls (gnmr's `patience`). */
+  patience: number;
   /** LSQR iterations per GN step. */
   lsqrMaxIters: number;
   /** Give a candidate up when its relative residual on Ω∖H is still above abortResidual after abortAfter GN iterations. */
@@ -195,6 +197,7 @@ export function polish(
       rank,
       init: truncatedFactors(w, rank),
       maxIters: opts.maxIters,
+      patience: opts.patience,
       tol: opts.fitTol / 10,
       lsqrMaxIters: opts.lsqrMaxIters,
       signal: giveUp.signal,
@@ -221,7 +224,7 @@ export function polish(
       g = lower;
       confirmed = k;
     }
-    let final = gnmr(obs, { rank: confirmed, init: g, maxIters: opts.maxIters, lsqrMaxIters: opts.lsqrMaxIters });
+    let final = gnmr(obs, { rank: confirmed, init: g, maxIters: opts.maxIters, patience: opts.patience, lsqrMaxIters: opts.lsqrMaxIters });
     iterations += final.iterations;
     // When Ω determines the matrix a too-large rank converges to it with vanishing spare directions: the estimated
     // rank is the numerical rank of the fit (singular values > 1e-9·s₁), refit at that rank if it still fits Ω.
@@ -229,7 +232,7 @@ export function polish(
     let numerical = 0;
     while (numerical < confirmed && fitted.s[numerical] > 1e-9 * fitted.s[0]) numerical++;
     if (numerical > 0 && numerical < confirmed) {
-      const lower = gnmr(obs, { rank: numerical, init: truncatedFactors(fitted, numerical), maxIters: opts.maxIters, lsqrMaxIters: opts.lsqrMaxIters });
+      const lower = gnmr(obs, { rank: numerical, init: truncatedFactors(fitted, numerical), maxIters: opts.maxIters, patience: opts.patience, lsqrMaxIters: opts.lsqrMaxIters });
       iterations += lower.iterations;
       if (lower.residual <= opts.fitTol) {
         final = lower;

@@ -10,15 +10,16 @@ import type { Observations } from '../data/observations.ts';
 import { checkRank, gram, relativeResidual, sampledProduct, spectralInit, type Factors } from './factors.ts';
 import { solveLinear } from './small-dense.ts';
 import type { StopReason } from './loop.ts';
+import { SCALED_GD_DEFAULTS } from '../defaults.ts';
 
 /** Settings of scaledGd. */
 export interface ScaledGdOptions {
   rank: number;
-  /** Step size η (the paper's analysis: η ≤ 2/3; default 0.5). */
+  /** Step size η (the paper's analysis: η ≤ 2/3; default SCALED_GD_DEFAULTS.stepSize, 0.5). */
   stepSize?: number;
-  /** Iterations (default 5000). */
+  /** Iterations (default SCALED_GD_DEFAULTS.maxIters, 5000). */
   maxIters?: number;
-  /** Stop when the relative residual on Ω is at most this (default 1e-14). */
+  /** Stop when the relative residual on Ω is at most this (default SCALED_GD_DEFAULTS.tol, 1e-14). */
   tol?: number;
   init?: Factors;
   backend?: Backend;
@@ -64,10 +65,10 @@ export function scaledGd(obs: Observations, opts: ScaledGdOptions): ScaledGdResu
   const start = performance.now();
   const [n1, n2] = obs.shape;
   checkRank(opts.rank, n1, n2);
-  const eta = opts.stepSize ?? 0.5;
+  const eta = opts.stepSize ?? SCALED_GD_DEFAULTS.stepSize;
   if (!(eta > 0 && Number.isFinite(eta))) throw new RangeError(`scaled-gd: stepSize must be a finite number > 0, got ${eta}`);
-  const maxIters = opts.maxIters ?? 5000;
-  const tol = opts.tol ?? 1e-14;
+  const maxIters = opts.maxIters ?? SCALED_GD_DEFAULTS.maxIters;
+  const tol = opts.tol ?? SCALED_GD_DEFAULTS.tol;
   const r = opts.rank;
   const p = obs.values.length / (n1 * n2);
   const init = opts.init ?? spectralInit(obs, r, opts.backend);
