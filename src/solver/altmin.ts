@@ -7,7 +7,7 @@ import type { Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 import { checkRank, relativeResidual, spectralInit, type Factors } from './factors.ts';
 import { choleskySolveInPlace } from './small-dense.ts';
-import type { StopReason } from './loop.ts';
+import { runToStop, type StopReason } from './loop.ts';
 import { ALTMIN_DEFAULTS } from '../defaults.ts';
 
 /** Settings of altmin. */
@@ -102,30 +102,24 @@ export function altmin(obs: Observations, opts: AltminOptions): AltminResult {
   const history: number[] = [];
   let residual = relativeResidual(init.U, init.V, obs);
   let iterations = 0;
-  let stopReason: StopReason = 'max-iters';
-  while (iterations < maxIters) {
-    if (opts.signal?.aborted) {
-      stopReason = 'interrupted';
-      break;
-    }
+  const step = (t: number): StopReason | null => {
+    if (t > maxIters) return 'max-iters';
+    if (opts.signal?.aborted) return 'interrupted';
     solveRows(U, V, byRow, obs.cols, obs.values);
     solveRows(V, U, byCol, obs.rows, obs.values);
-    iterations++;
+    iterations = t;
     residual = relativeResidual(U, V, obs);
     history.push(residual);
     opts.onIteration?.({ iteration: iterations, residual, U, V });
-    if (residual <= tol) {
-      stopReason = 'tolerance';
-      break;
+    if (residual <= tol) return 'tolerance';
+    if (!Number.isFinite(residual) || (history.length > 50 && residual > 0.9999 * history[history.length - 51])) return 'stall';
+    return null;
+  };
+  return runToStop(step, (stopReason): AltminResult => {
+    if (iterations === 0) {
+      U.data.set(init.U.data);
+      V.data.set(init.V.data);
     }
-    if (!Number.isFinite(residual) || (history.length > 50 && residual > 0.9999 * history[history.length - 51])) {
-      stopReason = 'stall';
-      break;
-    }
-  }
-  if (iterations === 0) {
-    U.data.set(init.U.data);
-    V.data.set(init.V.data);
-  }
-  return { U, V, iterations, residual, stopReason, seconds: (performance.now() - start) / 1000 };
+    return { U, V, iterations, residual, stopReason, seconds: (performance.now() - start) / 1000 };
+  });
 }

@@ -30,7 +30,7 @@ import type { Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 import { lsqr, type LinearOperator } from './lsqr.ts';
 import { solveLinear } from './small-dense.ts';
-import type { StopReason } from './loop.ts';
+import { runToStop, type StopReason } from './loop.ts';
 import { GNMR_DEFAULTS } from '../defaults.ts';
 import { checkRank, gram, relativeResidual, sampledProduct, spectralInit, type Factors } from './factors.ts';
 
@@ -218,24 +218,14 @@ export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
   let sinceBest = 0;
   let lsqrTotal = 0;
   let iterations = 0;
-  let stopReason: StopReason = 'max-iters';
-  while (true) {
-    if (residual <= tol) {
-      stopReason = 'tolerance';
-      break;
-    }
-    if (iterations >= maxIters) break;
-    if (opts.signal?.aborted) {
-      stopReason = 'interrupted';
-      break;
-    }
+  const step = (): StopReason | null => {
+    if (residual <= tol) return 'tolerance';
+    if (iterations >= maxIters) return 'max-iters';
+    if (opts.signal?.aborted) return 'interrupted';
     const next = gnmrStep(obs, U, V, variant, { tol: opts.lsqrTol, maxIters: opts.lsqrMaxIters });
     const nextResidual = relativeResidual(next.U, next.V, obs);
     lsqrTotal += next.lsqrIterations;
-    if (!Number.isFinite(nextResidual)) {
-      stopReason = 'stall';
-      break;
-    }
+    if (!Number.isFinite(nextResidual)) return 'stall';
     iterations++;
     U = next.U;
     V = next.V;
@@ -245,21 +235,22 @@ export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
     if (residual < best.residual) {
       best = { U, V, residual };
       sinceBest = 0;
-    } else if (++sinceBest >= patience) {
-      stopReason = 'stall';
-      break;
-    }
-  }
-  // A stalled or diverged run returns its lowest-residual iterate (the last one otherwise, which is that one too).
-  if (stopReason === 'stall' || (stopReason === 'max-iters' && opts.returnBest)) ({ U, V, residual } = best);
-  return {
-    U,
-    V,
-    iterations,
-    lsqrIterations: lsqrTotal,
-    residual,
-    residualHistory: history,
-    stopReason,
-    seconds: (performance.now() - start) / 1000,
+    } else if (++sinceBest >= patience) return 'stall';
+    return null;
   };
+  const finish = (stopReason: StopReason): GnmrResult => {
+    // A stalled or diverged run returns its lowest-residual iterate (the last one otherwise, which is that one too).
+    if (stopReason === 'stall' || (stopReason === 'max-iters' && opts.returnBest)) ({ U, V, residual } = best);
+    return {
+      U,
+      V,
+      iterations,
+      lsqrIterations: lsqrTotal,
+      residual,
+      residualHistory: history,
+      stopReason,
+      seconds: (performance.now() - start) / 1000,
+    };
+  };
+  return runToStop(step, finish);
 }

@@ -47,6 +47,13 @@ export function steppedRun<R>(
   };
 }
 
+/** Run step(t), t = 1, 2, …, until it returns a stop reason, in one synchronous call; returns finish(that reason). */
+export function runToStop<R>(step: (t: number) => StopReason | null, finish: (stopReason: StopReason) => R): R {
+  const run = steppedRun(step, finish, () => {});
+  run.advance(Infinity);
+  return run.result();
+}
+
 /** Advance a run to its stop rule `chunk` steps at a time, yielding to the event loop between chunks. */
 export async function finishAsync<R>(run: SteppedRun<R>, chunk = 50): Promise<R> {
   while (!run.advance(chunk)) await new Promise((resolve) => setTimeout(resolve, 0));

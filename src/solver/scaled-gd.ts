@@ -9,7 +9,7 @@ import type { Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 import { checkRank, gram, relativeResidual, sampledProduct, spectralInit, type Factors } from './factors.ts';
 import { solveLinear } from './small-dense.ts';
-import type { StopReason } from './loop.ts';
+import { runToStop, type StopReason } from './loop.ts';
 import { SCALED_GD_DEFAULTS } from '../defaults.ts';
 
 /** Settings of scaledGd. */
@@ -78,18 +78,11 @@ export function scaledGd(obs: Observations, opts: ScaledGdOptions): ScaledGdResu
   let best = { L, R, residual };
   let sinceBest = 0;
   let iterations = 0;
-  let stopReason: StopReason = 'max-iters';
   const fit = new Float64Array(obs.values.length);
-  while (true) {
-    if (residual <= tol) {
-      stopReason = 'tolerance';
-      break;
-    }
-    if (iterations >= maxIters) break;
-    if (opts.signal?.aborted) {
-      stopReason = 'interrupted';
-      break;
-    }
+  const step = (): StopReason | null => {
+    if (residual <= tol) return 'tolerance';
+    if (iterations >= maxIters) return 'max-iters';
+    if (opts.signal?.aborted) return 'interrupted';
     // ∇_L f = (1/p)·S·R and ∇_R f = (1/p)·Sᵀ·L with S = P_Ω(LRᵀ − X), both O(|Ω|·r).
     sampledProduct(L, R, obs, fit);
     const gL = zeros(n1, r);
@@ -111,8 +104,7 @@ export function scaledGd(obs: Observations, opts: ScaledGdOptions): ScaledGdResu
     } catch (err) {
       // A factor lost rank (its Gram matrix is singular): nothing left to precondition with.
       if (!(err instanceof RangeError)) throw err;
-      stopReason = 'stall';
-      break;
+      return 'stall';
     }
     const Ln = zeros(n1, r);
     const Rn = zeros(n2, r);
@@ -122,19 +114,16 @@ export function scaledGd(obs: Observations, opts: ScaledGdOptions): ScaledGdResu
     R = Rn;
     iterations++;
     residual = relativeResidual(L, R, obs);
-    if (!Number.isFinite(residual)) {
-      stopReason = 'stall';
-      break;
-    }
+    if (!Number.isFinite(residual)) return 'stall';
     if (residual < best.residual) {
       best = { L, R, residual };
       sinceBest = 0;
-    } else if (++sinceBest >= 200) {
-      stopReason = 'stall';
-      break;
-    }
-  }
-  // A stalled or diverged run returns its lowest-residual iterate.
-  if (stopReason === 'stall') ({ L, R, residual } = best);
-  return { U: L, V: R, iterations, residual, stopReason, seconds: (performance.now() - start) / 1000 };
+    } else if (++sinceBest >= 200) return 'stall';
+    return null;
+  };
+  return runToStop(step, (stopReason): ScaledGdResult => {
+    // A stalled or diverged run returns its lowest-residual iterate.
+    if (stopReason === 'stall') ({ L, R, residual } = best);
+    return { U: L, V: R, iterations, residual, stopReason, seconds: (performance.now() - start) / 1000 };
+  });
 }
