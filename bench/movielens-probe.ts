@@ -13,7 +13,7 @@ import { residualObservations } from '../src/complete/biases.ts';
 import { makeEvaluator, tuneBiases, tuneSoftImpute, type Trial } from '../src/complete/tune.ts';
 import { fitGradient } from '../src/complete/factored-fit.ts';
 import { softImputeLambdas } from '../src/complete/grid.ts';
-import { sparseSpectralNorm } from '../src/solver/soft-impute-als.ts';
+import { sparseSpectralNorm } from '../src/linalg/sparse.ts';
 import { setBackend } from '../src/linalg/backend.ts';
 import { chooseBackend } from '../src/linalg/native.ts';
 import { clone, type Matrix } from '../src/linalg/matrix.ts';

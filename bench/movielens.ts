@@ -12,7 +12,8 @@ import type { Observations } from '../src/data/observations.ts';
 import { complete, fitBiases, makePredictor, residualObservations, COMPLETE_DEFAULTS, type CompletionMethod, type CompletionModel, type MethodChoice } from '../src/complete/index.ts';
 import { refit } from '../src/complete/refit.ts';
 import { labelIndex } from '../src/data/labels.ts';
-import { softImputeAls, softImputeAlsEntry, sparseSpectralNorm, type SoftImputeAlsState } from '../src/solver/soft-impute-als.ts';
+import { softImputeAls, softImputeAlsEntry, type SoftImputeAlsState } from '../src/solver/soft-impute-als.ts';
+import { sparseSpectralNorm } from '../src/linalg/sparse.ts';
 import { setBackend } from '../src/linalg/backend.ts';
 import { chooseBackend } from '../src/linalg/native.ts';
 

@@ -117,6 +117,8 @@ export const POLISH_DEFAULTS = Object.freeze({
   holdoutTol: 1e-6,
   /** Gauss–Newton iterations per candidate (a wrong rank fails fast) and LSQR iterations per GN step. */
   maxIters: 10,
+  /** Gauss–Newton iterations without a new lowest residual before a candidate stalls (the lowest is kept). */
+  patience: 5,
   lsqrMaxIters: 500,
   /** A candidate whose residual on Ω∖H is still above abortResidual after abortAfter GN iterations is given up. */
   abortAfter: 4,

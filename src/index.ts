@@ -16,16 +16,21 @@ export { InputError } from './data/input-error.ts';
 
 // Dense matrices and the SVD (on the TypeScript backend; getBackend().svdInto for the chosen one).
 export { fromRows, type Matrix } from './linalg/matrix.ts';
-export { svd } from './linalg/svd.ts';
+export { svd, type SVD, type SvdWorkspace } from './linalg/svd.ts';
+export { type SampledEntries } from './linalg/sampled.ts';
 
 // The linear-algebra backend (gemm and SVD): TypeScript by default.
-export { getBackend, setBackend, tsBackend, type Backend } from './linalg/backend.ts';
+export { getBackend, setBackend, tsBackend, type Backend, type GemmOptions } from './linalg/backend.ts';
 
 // Penalties R(W) on the end-to-end matrix.
 export { penalty, PENALTY_NAMES, type PenaltyName } from './penalty/index.ts';
 
+// Seeded random streams (initDeepModel draws from one).
+export { createRng, type Rng } from './random/index.ts';
+
 // Models.
-export { forward, initDeepModel, type DeepModel } from './model/deep.ts';
+export { createDeepWorkspace, forward, initDeepModel, type DeepModel, type DeepWorkspace } from './model/deep.ts';
+export { type FactoredModel } from './model/factored.ts';
 
 // Optimizers: chains of gradient transforms (optax style); names are looked up in one table.
 export { applyUpdates, chain, type GradientTransform } from './optim/transform.ts';
@@ -40,18 +45,61 @@ export {
 } from './optim/transforms.ts';
 export { namedOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optim/named.ts';
 
-// Solvers.
+// Solvers: the gradient trainers and the loop vocabulary they share.
+export {
+  DivergenceError,
+  type SteppedRun,
+  type StopReason,
+  type TrainerOutcome,
+  type TrainerSettings,
+} from './solver/loop.ts';
 export {
   createTrainer,
-  DivergenceError,
   train,
+  type ProgressEvent,
   type Trainer,
   type TrainOptions,
   type TrainResult,
 } from './solver/train.ts';
-export { trainFactored } from './solver/factored-train.ts';
-export { nuclearMin } from './solver/nuclear-min.ts';
-export { softImpute } from './solver/soft-impute.ts';
+export {
+  trainFactored,
+  type FactoredProgressEvent,
+  type FactoredTrainOptions,
+  type FactoredTrainResult,
+  type FactoredWeighting,
+} from './solver/factored-train.ts';
+
+// Solvers: convex baselines (nuclear-norm minimization, soft-impute; softImputeAls for large sparse data).
+export {
+  nuclearMin,
+  type NuclearMinOptions,
+  type NuclearMinProgress,
+  type NuclearMinResult,
+} from './solver/nuclear-min.ts';
+export {
+  softImpute,
+  type SoftImputeIteration,
+  type SoftImputeOptions,
+  type SoftImputeResult,
+} from './solver/soft-impute.ts';
+export {
+  softImputeAls,
+  type SoftImputeAlsOptions,
+  type SoftImputeAlsResult,
+  type SoftImputeAlsState,
+} from './solver/soft-impute-als.ts';
+
+// Solvers: told the rank (factors U·Vᵀ from the spectral start).
+export { type Factors } from './solver/factors.ts';
+export {
+  gnmr,
+  type GnmrIteration,
+  type GnmrOptions,
+  type GnmrResult,
+  type GnmrVariant,
+} from './solver/gnmr.ts';
+export { altmin, type AltminOptions, type AltminResult } from './solver/altmin.ts';
+export { scaledGd, type ScaledGdOptions, type ScaledGdResult } from './solver/scaled-gd.ts';
 
 // Completion of real data (ratings): tune, refit, predict.
 export { complete, type CompleteOptions, type CompletionModel } from './complete/index.ts';

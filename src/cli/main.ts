@@ -9,7 +9,7 @@ import { atlasCommand } from './atlas-command.ts';
 import { QueueError } from '../sweep/queue.ts';
 import { phaseCommand } from './phase-command.ts';
 import { InputError } from '../data/input-error.ts';
-import { DivergenceError } from '../solver/train.ts';
+import { DivergenceError } from '../solver/loop.ts';
 import { setBackend } from '../linalg/backend.ts';
 import { chooseBackend } from '../linalg/native.ts';
 import { packageVersion } from '../sweep/version.ts';

@@ -18,7 +18,7 @@ import type { SyntheticSpec } from '../data/synthetic.ts';
 import { defaultText, flagOf, ParamError, type Param } from '../params.ts';
 import { intInRange, positiveNumber, unitFraction } from './parse.ts';
 import { createProgressReporter } from './progress.ts';
-import { DivergenceError } from '../solver/train.ts';
+import { DivergenceError } from '../solver/loop.ts';
 import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
 
 /** The parsed flags: the problem's, the method and model, output switches, and every method's own (by camelCase flag). */

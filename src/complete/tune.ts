@@ -1,6 +1,7 @@
 import { clone, zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Observations } from '../data/observations.ts';
-import { softImputeAls, sparseSpectralNorm, type SoftImputeAlsState } from '../solver/soft-impute-als.ts';
+import { softImputeAls, type SoftImputeAlsState } from '../solver/soft-impute-als.ts';
+import { sparseSpectralNorm } from '../linalg/sparse.ts';
 import { COMPLETE_SOFT_IMPUTE_ALS } from '../defaults.ts';
 import { fitBiases, type Biases } from './biases.ts';
 import { fitGradient, type GradientSetting } from './factored-fit.ts';

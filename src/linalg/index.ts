@@ -4,3 +4,4 @@ export * from './svd.ts';
 export * from './backend.ts';
 export * from './spectral.ts';
 export * from './sampled.ts';
+export * from './sparse.ts';

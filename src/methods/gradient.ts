@@ -4,7 +4,8 @@ import { getBackend, type Backend } from '../linalg/backend.ts';
 import { syntheticFactors, syntheticProblem, type SyntheticFactors, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
 import { createFactoredWorkspace, factoredSpectrum, type FactoredPenaltyName } from '../penalty/factored.ts';
 import { createFactoredTrainer, type FactoredTrainResult } from '../solver/factored-train.ts';
-import { createTrainer, type SteppedRun, type TrainOptions, type TrainResult } from '../solver/train.ts';
+import { createTrainer, type TrainOptions, type TrainResult } from '../solver/train.ts';
+import type { SteppedRun } from '../solver/loop.ts';
 import { namedOptimizer, OPTIMIZER_NAMES, type GradientTransform, type OptimizerName } from '../optim/index.ts';
 import { PENALTY_NAMES, penaltyNeedsSvd, type PenaltyName } from '../penalty/index.ts';
 import { effectiveRank, factoredErrors, factoredErrorsExact, factoredRelativeError, nuclearNorm, ratioValue, relativeError, trainMSE } from '../metrics/index.ts';
@@ -15,7 +16,7 @@ import { polishedRun, type PolishReport } from './polish-run.ts';
 import { factorPairSvd, holdoutSplit } from '../solver/polish.ts';
 import type { Observations } from '../data/observations.ts';
 import { gemm } from '../linalg/matrix.ts';
-import type { Factors } from '../solver/gnmr.ts';
+import type { Factors } from '../solver/factors.ts';
 
 /** The settings every gradient run shares: the problem (docs/design/protocols.md section 4), penalty, optimizer (by name) and stop rules. */
 export type GradientRunBase = SyntheticSpec & {

@@ -7,7 +7,7 @@ import { MASK_RULES, type SyntheticProblem, type SyntheticSpec } from '../data/s
 import { RUN_DEFAULTS } from '../defaults.ts';
 import type { ParamTable } from '../params.ts';
 import type { NuclearMinProgress } from '../solver/nuclear-min.ts';
-import type { SteppedRun, StopReason } from '../solver/train.ts';
+import type { SteppedRun, StopReason } from '../solver/loop.ts';
 import { effectiveRank, nuclearNorm, ratioValue, relativeError, relativeErrorUnobserved, trainMSE } from '../metrics/index.ts';
 
 /** The metrics every method reports for its completed matrix W (plain JSON). */

@@ -5,9 +5,9 @@
 import type { Observations } from '../data/observations.ts';
 import { rankWarning } from '../data/identifiable.ts';
 import { POLISH_DEFAULTS } from '../defaults.ts';
-import type { Factors } from '../solver/gnmr.ts';
+import type { Factors } from '../solver/factors.ts';
 import { polish, type PolishAttempt, type ThinSvd } from '../solver/polish.ts';
-import type { SteppedRun, StopReason } from '../solver/train.ts';
+import type { SteppedRun, StopReason } from '../solver/loop.ts';
 import type { RunStatus, SyntheticRun } from './method.ts';
 
 /** What `--polish` reports (part of a gradient run's result). */

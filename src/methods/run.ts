@@ -3,7 +3,7 @@
 // runs it on the synthetic problem of docs/design/protocols.md section 4, and measures the result against the truth. The
 // CLI's `run`, sweeps and the web page all go through it.
 import { syntheticMask, type SyntheticSpec } from '../data/synthetic.ts';
-import { finishAsync } from '../solver/train.ts';
+import { finishAsync } from '../solver/loop.ts';
 import { maskIdentifiability } from '../data/identifiable.ts';
 import { ParamError, resolveParams, unknownKeyMessage, type ParamTable } from '../params.ts';
 import { PROBLEM_PARAMS, type RunHooks, type SyntheticMethod, type SyntheticRun } from './method.ts';

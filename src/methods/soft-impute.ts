@@ -3,7 +3,7 @@ import { syntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
 import { clone, type Matrix } from '../linalg/matrix.ts';
 import { relativeError } from '../metrics/index.ts';
 import { lambdaMax, lambdaPath, softImputePath, type SoftImputePathPoint } from '../solver/soft-impute.ts';
-import type { StopReason } from '../solver/train.ts';
+import type { StopReason } from '../solver/loop.ts';
 import { SOFT_IMPUTE_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
 import { measureMatrix, problemText, runWhole, type RunHooks, type RunMetrics, type SoftImputePathSummary, type SyntheticMethod } from './method.ts';

@@ -5,16 +5,17 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
-import { checkRank, relativeResidual, spectralInit, type Factors } from './gnmr.ts';
+import { checkRank, relativeResidual, spectralInit, type Factors } from './factors.ts';
 import { choleskySolveInPlace } from './small-dense.ts';
-import type { StopReason } from './train.ts';
+import { runToStop, type StopReason } from './loop.ts';
+import { ALTMIN_DEFAULTS } from '../defaults.ts';
 
 /** Settings of altmin. */
 export interface AltminOptions {
   rank: number;
-  /** Sweeps (one U update and one V update each; default 1000). */
+  /** Sweeps (one U update and one V update each; default ALTMIN_DEFAULTS.maxIters, 2000). */
   maxIters?: number;
-  /** Stop when the relative residual on Ω is at most this (default 1e-14). */
+  /** Stop when the relative residual on Ω is at most this (default ALTMIN_DEFAULTS.tol, 1e-14). */
   tol?: number;
   /** Starting factors (default: spectralInit; only V is used, the first half-sweep solves for U). */
   init?: Factors;
@@ -91,8 +92,8 @@ export function altmin(obs: Observations, opts: AltminOptions): AltminResult {
   const start = performance.now();
   const [n1, n2] = obs.shape;
   checkRank(opts.rank, n1, n2);
-  const maxIters = opts.maxIters ?? 1000;
-  const tol = opts.tol ?? 1e-14;
+  const maxIters = opts.maxIters ?? ALTMIN_DEFAULTS.maxIters;
+  const tol = opts.tol ?? ALTMIN_DEFAULTS.tol;
   const init = opts.init ?? spectralInit(obs, opts.rank, opts.backend);
   const U = zeros(n1, opts.rank);
   const V = Object.assign(zeros(n2, opts.rank), { data: Float64Array.from(init.V.data) });
@@ -101,30 +102,24 @@ export function altmin(obs: Observations, opts: AltminOptions): AltminResult {
   const history: number[] = [];
   let residual = relativeResidual(init.U, init.V, obs);
   let iterations = 0;
-  let stopReason: StopReason = 'max-iters';
-  while (iterations < maxIters) {
-    if (opts.signal?.aborted) {
-      stopReason = 'interrupted';
-      break;
-    }
+  const step = (t: number): StopReason | null => {
+    if (t > maxIters) return 'max-iters';
+    if (opts.signal?.aborted) return 'interrupted';
     solveRows(U, V, byRow, obs.cols, obs.values);
     solveRows(V, U, byCol, obs.rows, obs.values);
-    iterations++;
+    iterations = t;
     residual = relativeResidual(U, V, obs);
     history.push(residual);
     opts.onIteration?.({ iteration: iterations, residual, U, V });
-    if (residual <= tol) {
-      stopReason = 'tolerance';
-      break;
+    if (residual <= tol) return 'tolerance';
+    if (!Number.isFinite(residual) || (history.length > 50 && residual > 0.9999 * history[history.length - 51])) return 'stall';
+    return null;
+  };
+  return runToStop(step, (stopReason): AltminResult => {
+    if (iterations === 0) {
+      U.data.set(init.U.data);
+      V.data.set(init.V.data);
     }
-    if (!Number.isFinite(residual) || (history.length > 50 && residual > 0.9999 * history[history.length - 51])) {
-      stopReason = 'stall';
-      break;
-    }
-  }
-  if (iterations === 0) {
-    U.data.set(init.U.data);
-    V.data.set(init.V.data);
-  }
-  return { U, V, iterations, residual, stopReason, seconds: (performance.now() - start) / 1000 };
+    return { U, V, iterations, residual, stopReason, seconds: (performance.now() - start) / 1000 };
+  });
 }

@@ -19,7 +19,7 @@ import {
   type StopReason,
   type TrainerOutcome,
   type TrainerSettings,
-} from './train.ts';
+} from './loop.ts';
 
 /**
  * The data term (1/|Ω|) Σ_Ω (A_i·B_j − M_ij)² of the factored model: returns the sum of squared residuals and,
@@ -191,7 +191,7 @@ export interface FactoredTrainResult extends TrainerOutcome {
   model: FactoredModel;
 }
 
-/** A factored training run that advances in chunks (see SteppedRun in train.ts). */
+/** A factored training run that advances in chunks (see SteppedRun in loop.ts). */
 export type FactoredTrainer = SteppedRun<FactoredTrainResult>;
 
 /**

@@ -26,17 +26,13 @@
 // of the least-squares problem, minimal-norm up to the extra null directions. Cost per LSQR step O(|Ω|·r), per
 // iteration O((n₁ + n₂)r² + r⁶) besides: no |Ω| × (n₁ + n₂)r matrix is ever formed.
 import { zeros, type Matrix } from '../linalg/matrix.ts';
-import { getBackend, type Backend } from '../linalg/backend.ts';
+import type { Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 import { lsqr, type LinearOperator } from './lsqr.ts';
 import { solveLinear } from './small-dense.ts';
-import type { StopReason } from './train.ts';
-
-/** Factors of a rank-r matrix U·Vᵀ: U n₁×r, V n₂×r. */
-export interface Factors {
-  U: Matrix;
-  V: Matrix;
-}
+import { runToStop, type StopReason } from './loop.ts';
+import { GNMR_DEFAULTS } from '../defaults.ts';
+import { checkRank, gram, relativeResidual, sampledProduct, spectralInit, type Factors } from './factors.ts';
 
 /** GNMR's variants by α (paper section 2): setting α = 1, averaging α = 0, updating α = −1. */
 export const GNMR_VARIANTS = Object.freeze({ setting: 1, averaging: 0, updating: -1 });
@@ -57,13 +53,13 @@ export interface GnmrIteration {
 /** Settings of gnmr. */
 export interface GnmrOptions {
   rank: number;
-  /** Default 'updating' (see the top of this file). */
+  /** Default GNMR_DEFAULTS.variant, 'updating' (see the top of this file). */
   variant?: GnmrVariant;
-  /** Outer iterations (default 100). */
+  /** Outer iterations (default GNMR_DEFAULTS.maxIters, 100). */
   maxIters?: number;
-  /** Stop when the relative residual on Ω is at most this (default 1e-14). */
+  /** Stop when the relative residual on Ω is at most this (default GNMR_DEFAULTS.tol, 1e-14). */
   tol?: number;
-  /** Stop ('stall') after this many iterations without a new lowest residual (default 5). */
+  /** Stop ('stall') after this many iterations without a new lowest residual (default GNMR_DEFAULTS.patience, 100). */
   patience?: number;
   /** Also at the iteration cap, return the lowest-residual iterate instead of the last (default: only on a stall). */
   returnBest?: boolean;
@@ -86,57 +82,9 @@ export interface GnmrResult extends Factors {
   residual: number;
   /** Relative residual after each iteration, the start first (length iterations + 1). */
   residualHistory: number[];
-  /** 'tolerance': residual ≤ tol; 'stall': no new lowest residual in 5 iterations, or a non-finite one (then U, V are the lowest-residual iterate); 'max-iters'; 'interrupted'. */
+  /** 'tolerance': residual ≤ tol; 'stall': no new lowest residual in `patience` iterations, or a non-finite one (then U, V are the lowest-residual iterate); 'max-iters'; 'interrupted'. */
   stopReason: StopReason;
   seconds: number;
-}
-
-/**
- * The spectral start of the rank-given methods: the rank-r truncated SVD of P_Ω(X)/p, p = |Ω|/(n₁n₂), split
- * evenly, U = U_r·√Σ_r and V = V_r·√Σ_r (balanced factors, UᵀU = VᵀV). One dense n₁×n₂ SVD on `backend`.
- */
-export function spectralInit(obs: Observations, rank: number, backend: Backend = getBackend()): Factors {
-  const [n1, n2] = obs.shape;
-  checkRank(rank, n1, n2);
-  const p = obs.values.length / (n1 * n2);
-  const Y = zeros(n1, n2);
-  for (let t = 0; t < obs.values.length; t++) Y.data[obs.rows[t] * n2 + obs.cols[t]] = obs.values[t] / p;
-  const { U: Us, s, V: Vs } = backend.svdInto(Y, backend.createSvdWorkspace(n1, n2));
-  return { U: scaledColumns(Us, s, rank), V: scaledColumns(Vs, s, rank) };
-}
-
-/** The first r columns of Q, column k times √s_k. */
-function scaledColumns(Q: Matrix, s: Float64Array, r: number): Matrix {
-  const out = zeros(Q.rows, r);
-  for (let i = 0; i < Q.rows; i++) for (let k = 0; k < r; k++) out.data[i * r + k] = Q.data[i * Q.cols + k] * Math.sqrt(s[k]);
-  return out;
-}
-
-/** (U·Vᵀ)_{ij} for every observed (i, j), into `out`. Cost O(|Ω|·r). */
-export function sampledProduct(U: Matrix, V: Matrix, obs: Observations, out = new Float64Array(obs.values.length)): Float64Array {
-  const r = U.cols;
-  const u = U.data;
-  const v = V.data;
-  for (let t = 0; t < out.length; t++) {
-    const a = obs.rows[t] * r;
-    const b = obs.cols[t] * r;
-    let s = 0;
-    for (let k = 0; k < r; k++) s += u[a + k] * v[b + k];
-    out[t] = s;
-  }
-  return out;
-}
-
-/** ||P_Ω(UVᵀ) − b|| / ||b|| (0 when b = 0 and the fit is exact). */
-export function relativeResidual(U: Matrix, V: Matrix, obs: Observations): number {
-  const fit = sampledProduct(U, V, obs);
-  let num = 0;
-  let den = 0;
-  for (let t = 0; t < fit.length; t++) {
-    num += (fit[t] - obs.values[t]) ** 2;
-    den += obs.values[t] ** 2;
-  }
-  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
 }
 
 /**
@@ -217,19 +165,6 @@ export function removeTrivialNullComponent(U: Matrix, V: Matrix): Factors {
   return { U: Un, V: Vn };
 }
 
-/** XᵀX of an n×r matrix, r×r row-major. */
-function gram(X: Matrix): Float64Array {
-  const r = X.cols;
-  const G = new Float64Array(r * r);
-  for (let i = 0; i < X.rows; i++) {
-    for (let a = 0; a < r; a++) {
-      const xa = X.data[i * r + a];
-      for (let b = 0; b < r; b++) G[a * r + b] += xa * X.data[i * r + b];
-    }
-  }
-  return G;
-}
-
 /** One GNMR iteration from (U, V) (see the top of this file); returns the new factors and LSQR's iteration count. */
 export function gnmrStep(
   obs: Observations,
@@ -260,15 +195,16 @@ export function gnmrStep(
 
 /**
  * GNMR for completion of `obs` at rank opts.rank, from the spectral start (or opts.init), until the relative
- * residual on Ω is at most tol, has not gone below its best for `patience` iterations (stall; default 5), or maxIters.
+ * residual on Ω is at most tol, has not gone below its best for `patience` iterations (stall), or maxIters.
  */
 export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
   const start = performance.now();
   const [n1, n2] = obs.shape;
   checkRank(opts.rank, n1, n2);
-  const maxIters = opts.maxIters ?? 100;
-  const tol = opts.tol ?? 1e-14;
-  const variant = opts.variant ?? 'updating';
+  const maxIters = opts.maxIters ?? GNMR_DEFAULTS.maxIters;
+  const tol = opts.tol ?? GNMR_DEFAULTS.tol;
+  const patience = opts.patience ?? GNMR_DEFAULTS.patience;
+  const variant = opts.variant ?? GNMR_DEFAULTS.variant;
   if (!Object.hasOwn(GNMR_VARIANTS, variant)) {
     throw new RangeError(`gnmr: variant must be one of ${Object.keys(GNMR_VARIANTS).join(', ')}, got ${String(variant)}`);
   }
@@ -282,24 +218,14 @@ export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
   let sinceBest = 0;
   let lsqrTotal = 0;
   let iterations = 0;
-  let stopReason: StopReason = 'max-iters';
-  while (true) {
-    if (residual <= tol) {
-      stopReason = 'tolerance';
-      break;
-    }
-    if (iterations >= maxIters) break;
-    if (opts.signal?.aborted) {
-      stopReason = 'interrupted';
-      break;
-    }
+  const step = (): StopReason | null => {
+    if (residual <= tol) return 'tolerance';
+    if (iterations >= maxIters) return 'max-iters';
+    if (opts.signal?.aborted) return 'interrupted';
     const next = gnmrStep(obs, U, V, variant, { tol: opts.lsqrTol, maxIters: opts.lsqrMaxIters });
     const nextResidual = relativeResidual(next.U, next.V, obs);
     lsqrTotal += next.lsqrIterations;
-    if (!Number.isFinite(nextResidual)) {
-      stopReason = 'stall';
-      break;
-    }
+    if (!Number.isFinite(nextResidual)) return 'stall';
     iterations++;
     U = next.U;
     V = next.V;
@@ -309,28 +235,22 @@ export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
     if (residual < best.residual) {
       best = { U, V, residual };
       sinceBest = 0;
-    } else if (++sinceBest >= (opts.patience ?? 5)) {
-      stopReason = 'stall';
-      break;
-    }
-  }
-  // A stalled or diverged run returns its lowest-residual iterate (the last one otherwise, which is that one too).
-  if (stopReason === 'stall' || (stopReason === 'max-iters' && opts.returnBest)) ({ U, V, residual } = best);
-  return {
-    U,
-    V,
-    iterations,
-    lsqrIterations: lsqrTotal,
-    residual,
-    residualHistory: history,
-    stopReason,
-    seconds: (performance.now() - start) / 1000,
+    } else if (++sinceBest >= patience) return 'stall';
+    return null;
   };
-}
-
-/** A given rank must be an integer in 1..min(n₁, n₂). */
-export function checkRank(rank: number, n1: number, n2: number): void {
-  if (!Number.isInteger(rank) || rank < 1 || rank > Math.min(n1, n2)) {
-    throw new RangeError(`given rank must be an integer in 1..${Math.min(n1, n2)}, got ${rank}`);
-  }
+  const finish = (stopReason: StopReason): GnmrResult => {
+    // A stalled or diverged run returns its lowest-residual iterate (the last one otherwise, which is that one too).
+    if (stopReason === 'stall' || (stopReason === 'max-iters' && opts.returnBest)) ({ U, V, residual } = best);
+    return {
+      U,
+      V,
+      iterations,
+      lsqrIterations: lsqrTotal,
+      residual,
+      residualHistory: history,
+      stopReason,
+      seconds: (performance.now() - start) / 1000,
+    };
+  };
+  return runToStop(step, finish);
 }

@@ -2,11 +2,12 @@ import { zeros, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import { linearIndices, type Observations } from '../data/observations.ts';
 import { shrinkInto } from './shrink.ts';
-import type { StopReason } from './train.ts';
+import { runToStop, type StopReason } from './loop.ts';
+import { NUCLEAR_MIN_DEFAULTS } from '../defaults.ts';
 
 /** Settings of the nuclear-norm minimization solver (ADMM). */
 export interface NuclearMinOptions {
-  /** Box half-width δ: the constraint is |X_ij − M_ij| ≤ δ on Ω; 0 (default) is exact equality X_Ω = M_Ω. */
+  /** Box half-width δ: the constraint is |X_ij − M_ij| ≤ δ on Ω; 0 (the default, NUCLEAR_MIN_DEFAULTS.boxTol) is exact equality X_Ω = M_Ω. */
   boxTol?: number;
   /** Stop when the primal and dual residuals are both at most relTol relative to their scale (Boyd et al. 2011, 3.3.1). */
   relTol: number;
@@ -83,7 +84,7 @@ export interface NuclearMinResult {
 export function nuclearMin(obs: Observations, opts: NuclearMinOptions): NuclearMinResult {
   const [m, n] = obs.shape;
   const count = obs.values.length;
-  const delta = opts.boxTol ?? 0;
+  const delta = opts.boxTol ?? NUCLEAR_MIN_DEFAULTS.boxTol;
   if (!(delta >= 0) || !Number.isFinite(delta)) throw new RangeError(`box tolerance must be >= 0, got ${delta}`);
   if (!(opts.relTol > 0)) throw new RangeError(`relative tolerance must be > 0, got ${opts.relTol}`);
   if (!(opts.maxIters >= 1) || !Number.isInteger(opts.maxIters)) {
@@ -126,14 +127,11 @@ export function nuclearMin(obs: Observations, opts: NuclearMinOptions): NuclearM
   let primal = Infinity;
   let dual = Infinity;
   let iterations = 0;
-  let stopReason: StopReason = 'max-iters';
   const x = X.data;
   const a = A.data;
-  for (let t = 1; t <= opts.maxIters; t++) {
-    if (opts.signal?.aborted) {
-      stopReason = 'interrupted';
-      break;
-    }
+  const step = (t: number): StopReason | null => {
+    if (t > opts.maxIters) return 'max-iters';
+    if (opts.signal?.aborted) return 'interrupted';
     // A = Z − U (U is zero off Ω).
     a.set(zd);
     for (let k = 0; k < count; k++) a[idx[k]] -= u[k];
@@ -181,10 +179,7 @@ export function nuclearMin(obs: Observations, opts: NuclearMinOptions): NuclearM
         elapsedSeconds: (performance.now() - start) / 1000,
       });
     }
-    if (primal <= opts.relTol && dual <= opts.relTol) {
-      stopReason = 'tolerance';
-      break;
-    }
+    if (primal <= opts.relTol && dual <= opts.relTol) return 'tolerance';
     // Residual balancing: keep the two residuals (relative to their tolerances) within a factor BALANCE_MU.
     if (primal > BALANCE_MU * dual) {
       rho *= BALANCE_TAU;
@@ -193,7 +188,9 @@ export function nuclearMin(obs: Observations, opts: NuclearMinOptions): NuclearM
       rho /= BALANCE_TAU;
       for (let k = 0; k < count; k++) u[k] *= BALANCE_TAU;
     }
-  }
+    return null;
+  };
+  const stopReason = runToStop(step, (reason) => reason);
 
   const s = sx.slice(0, rank);
   // The dual matrix Y = −ρU on Ω and the constraint violation of X.

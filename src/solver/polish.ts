@@ -19,7 +19,8 @@ import { qr } from '../linalg/qr.ts';
 import { svd } from '../linalg/svd.ts';
 import type { Observations } from '../data/observations.ts';
 import { deriveRng } from '../random/index.ts';
-import { gnmr, sampledProduct, type Factors } from './gnmr.ts';
+import { gnmr } from './gnmr.ts';
+import { sampledProduct, type Factors } from './factors.ts';
 
 /** Settings of the polish's rank rule and Gauss–Newton finish (defaults: POLISH_DEFAULTS in src/defaults.ts). */
 export interface PolishOptions {
@@ -36,6 +37,8 @@ export interface PolishOptions {
   holdoutTol: number;
   /** GN iterations per candidate, and for the final refinement on all of Ω. */
   maxIters: number;
+  /** GN iterations without a new lowest residual before a run stalls (gnmr's `patience`). */
+  patience: number;
   /** LSQR iterations per GN step. */
   lsqrMaxIters: number;
   /** Give a candidate up when its relative residual on Ω∖H is still above abortResidual after abortAfter GN iterations. */
@@ -194,6 +197,7 @@ export function polish(
       rank,
       init: truncatedFactors(w, rank),
       maxIters: opts.maxIters,
+      patience: opts.patience,
       tol: opts.fitTol / 10,
       lsqrMaxIters: opts.lsqrMaxIters,
       signal: giveUp.signal,
@@ -220,7 +224,7 @@ export function polish(
       g = lower;
       confirmed = k;
     }
-    let final = gnmr(obs, { rank: confirmed, init: g, maxIters: opts.maxIters, lsqrMaxIters: opts.lsqrMaxIters });
+    let final = gnmr(obs, { rank: confirmed, init: g, maxIters: opts.maxIters, patience: opts.patience, lsqrMaxIters: opts.lsqrMaxIters });
     iterations += final.iterations;
     // When Ω determines the matrix a too-large rank converges to it with vanishing spare directions: the estimated
     // rank is the numerical rank of the fit (singular values > 1e-9·s₁), refit at that rank if it still fits Ω.
@@ -228,7 +232,7 @@ export function polish(
     let numerical = 0;
     while (numerical < confirmed && fitted.s[numerical] > 1e-9 * fitted.s[0]) numerical++;
     if (numerical > 0 && numerical < confirmed) {
-      const lower = gnmr(obs, { rank: numerical, init: truncatedFactors(fitted, numerical), maxIters: opts.maxIters, lsqrMaxIters: opts.lsqrMaxIters });
+      const lower = gnmr(obs, { rank: numerical, init: truncatedFactors(fitted, numerical), maxIters: opts.maxIters, patience: opts.patience, lsqrMaxIters: opts.lsqrMaxIters });
       iterations += lower.iterations;
       if (lower.residual <= opts.fitTol) {
         final = lower;

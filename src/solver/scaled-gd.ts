@@ -7,18 +7,19 @@
 import { zeros, type Matrix } from '../linalg/matrix.ts';
 import type { Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
-import { checkRank, relativeResidual, sampledProduct, spectralInit, type Factors } from './gnmr.ts';
+import { checkRank, gram, relativeResidual, sampledProduct, spectralInit, type Factors } from './factors.ts';
 import { solveLinear } from './small-dense.ts';
-import type { StopReason } from './train.ts';
+import { runToStop, type StopReason } from './loop.ts';
+import { SCALED_GD_DEFAULTS } from '../defaults.ts';
 
 /** Settings of scaledGd. */
 export interface ScaledGdOptions {
   rank: number;
-  /** Step size η (the paper's analysis: η ≤ 2/3; default 0.5). */
+  /** Step size η (the paper's analysis: η ≤ 2/3; default SCALED_GD_DEFAULTS.stepSize, 0.5). */
   stepSize?: number;
-  /** Iterations (default 5000). */
+  /** Iterations (default SCALED_GD_DEFAULTS.maxIters, 5000). */
   maxIters?: number;
-  /** Stop when the relative residual on Ω is at most this (default 1e-14). */
+  /** Stop when the relative residual on Ω is at most this (default SCALED_GD_DEFAULTS.tol, 1e-14). */
   tol?: number;
   init?: Factors;
   backend?: Backend;
@@ -36,14 +37,6 @@ export interface ScaledGdResult extends Factors {
    */
   stopReason: StopReason;
   seconds: number;
-}
-
-/** G = XᵀX (r×r, row-major). */
-function gram(X: Matrix): Float64Array {
-  const r = X.cols;
-  const G = new Float64Array(r * r);
-  for (let i = 0; i < X.rows; i++) for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) G[a * r + b] += X.data[i * r + a] * X.data[i * r + b];
-  return G;
 }
 
 /** out = X·G⁻¹ for an n×r X and a symmetric positive definite r×r G (G⁻¹ by r solves of G x = e_k). */
@@ -72,10 +65,10 @@ export function scaledGd(obs: Observations, opts: ScaledGdOptions): ScaledGdResu
   const start = performance.now();
   const [n1, n2] = obs.shape;
   checkRank(opts.rank, n1, n2);
-  const eta = opts.stepSize ?? 0.5;
+  const eta = opts.stepSize ?? SCALED_GD_DEFAULTS.stepSize;
   if (!(eta > 0 && Number.isFinite(eta))) throw new RangeError(`scaled-gd: stepSize must be a finite number > 0, got ${eta}`);
-  const maxIters = opts.maxIters ?? 5000;
-  const tol = opts.tol ?? 1e-14;
+  const maxIters = opts.maxIters ?? SCALED_GD_DEFAULTS.maxIters;
+  const tol = opts.tol ?? SCALED_GD_DEFAULTS.tol;
   const r = opts.rank;
   const p = obs.values.length / (n1 * n2);
   const init = opts.init ?? spectralInit(obs, r, opts.backend);
@@ -85,18 +78,11 @@ export function scaledGd(obs: Observations, opts: ScaledGdOptions): ScaledGdResu
   let best = { L, R, residual };
   let sinceBest = 0;
   let iterations = 0;
-  let stopReason: StopReason = 'max-iters';
   const fit = new Float64Array(obs.values.length);
-  while (true) {
-    if (residual <= tol) {
-      stopReason = 'tolerance';
-      break;
-    }
-    if (iterations >= maxIters) break;
-    if (opts.signal?.aborted) {
-      stopReason = 'interrupted';
-      break;
-    }
+  const step = (): StopReason | null => {
+    if (residual <= tol) return 'tolerance';
+    if (iterations >= maxIters) return 'max-iters';
+    if (opts.signal?.aborted) return 'interrupted';
     // ∇_L f = (1/p)·S·R and ∇_R f = (1/p)·Sᵀ·L with S = P_Ω(LRᵀ − X), both O(|Ω|·r).
     sampledProduct(L, R, obs, fit);
     const gL = zeros(n1, r);
@@ -118,8 +104,7 @@ export function scaledGd(obs: Observations, opts: ScaledGdOptions): ScaledGdResu
     } catch (err) {
       // A factor lost rank (its Gram matrix is singular): nothing left to precondition with.
       if (!(err instanceof RangeError)) throw err;
-      stopReason = 'stall';
-      break;
+      return 'stall';
     }
     const Ln = zeros(n1, r);
     const Rn = zeros(n2, r);
@@ -129,19 +114,16 @@ export function scaledGd(obs: Observations, opts: ScaledGdOptions): ScaledGdResu
     R = Rn;
     iterations++;
     residual = relativeResidual(L, R, obs);
-    if (!Number.isFinite(residual)) {
-      stopReason = 'stall';
-      break;
-    }
+    if (!Number.isFinite(residual)) return 'stall';
     if (residual < best.residual) {
       best = { L, R, residual };
       sinceBest = 0;
-    } else if (++sinceBest >= 200) {
-      stopReason = 'stall';
-      break;
-    }
-  }
-  // A stalled or diverged run returns its lowest-residual iterate.
-  if (stopReason === 'stall') ({ L, R, residual } = best);
-  return { U: L, V: R, iterations, residual, stopReason, seconds: (performance.now() - start) / 1000 };
+    } else if (++sinceBest >= 200) return 'stall';
+    return null;
+  };
+  return runToStop(step, (stopReason): ScaledGdResult => {
+    // A stalled or diverged run returns its lowest-residual iterate.
+    if (stopReason === 'stall') ({ L, R, residual } = best);
+    return { U: L, V: R, iterations, residual, stopReason, seconds: (performance.now() - start) / 1000 };
+  });
 }

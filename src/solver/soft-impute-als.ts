@@ -4,6 +4,7 @@ import type { SvdWorkspace } from '../linalg/svd.ts';
 import type { Observations } from '../data/observations.ts';
 import { deriveRng, fillNormal } from '../random/index.ts';
 import { qr } from '../linalg/qr.ts';
+import { residualsOnOmega, sparseTimes, sparseTransposeTimes } from '../linalg/sparse.ts';
 
 /*
  * Rank-restricted soft-impute by alternating least squares, "softImpute-ALS" (Hastie, Mazumder, Lee & Zadeh 2015,
@@ -146,38 +147,6 @@ export function softImputeAlsEntry(result: Pick<SoftImputeAlsResult, 'U' | 's' |
   return z;
 }
 
-/**
- * λ_max = ||P_Ω(M)||_2, the smallest λ at which the soft-impute solution is 0, by power iteration on P_Ω(M)^T P_Ω(M)
- * with sparse products (never an m×n matrix). Stops when the estimate changes by less than `tol` (relative).
- * Cost O(|Ω|) per iteration.
- */
-export function sparseSpectralNorm(obs: Observations, opts: { maxIters?: number; tol?: number; seed?: number } = {}): number {
-  const [m, n] = obs.shape;
-  const { rows, cols, values } = obs;
-  const x = fillNormal(deriveRng(opts.seed ?? 0, 'power-iteration'), new Float64Array(n));
-  const y = new Float64Array(m);
-  let est = 0;
-  const maxIters = opts.maxIters ?? 300;
-  const tol = opts.tol ?? 1e-7;
-  for (let it = 0; it < maxIters; it++) {
-    let nx = 0;
-    for (let j = 0; j < n; j++) nx += x[j] * x[j];
-    nx = Math.sqrt(nx);
-    if (nx === 0) return 0;
-    for (let j = 0; j < n; j++) x[j] /= nx;
-    y.fill(0);
-    for (let t = 0; t < values.length; t++) y[rows[t]] += values[t] * x[cols[t]];
-    let ny = 0;
-    for (let i = 0; i < m; i++) ny += y[i] * y[i];
-    const next = Math.sqrt(ny);
-    x.fill(0);
-    for (let t = 0; t < values.length; t++) x[cols[t]] += values[t] * y[rows[t]];
-    if (Math.abs(next - est) <= tol * next) return next;
-    est = next;
-  }
-  return est;
-}
-
 /** Components below this fraction of the largest are set to exactly 0 (their shrink factor d/(d+λ) makes them
  *  decay super-exponentially; exact zeros keep the SVDs away from absurdly graded columns). */
 const NEGLIGIBLE = 1e-12;
@@ -224,51 +193,6 @@ function reviveDead(U: Matrix, d: Float64Array, V: Matrix, seed: number): void {
     }
     d[c] = 1;
     for (let j = 0; j < V.rows; j++) V.data[j * r + c] = 0;
-  }
-}
-
-/** S_t = M_t − (U diag(d) V^T)_{i_t j_t} on Ω. Cost 2|Ω|r flops. */
-function residualsOnOmega(obs: Observations, U: Matrix, d: Float64Array, V: Matrix, S: Float64Array): void {
-  const r = d.length;
-  const u = U.data;
-  const v = V.data;
-  const { rows, cols, values } = obs;
-  for (let t = 0; t < values.length; t++) {
-    const ui = rows[t] * r;
-    const vj = cols[t] * r;
-    let z = 0;
-    for (let c = 0; c < r; c++) z += u[ui + c] * d[c] * v[vj + c];
-    S[t] = values[t] - z;
-  }
-}
-
-/** out (n×r) = S^T·U for the sparse S on Ω. Cost 2|Ω|r flops. */
-function sparseTransposeTimes(obs: Observations, S: Float64Array, U: Matrix, out: Matrix): void {
-  const r = U.cols;
-  const u = U.data;
-  const o = out.data;
-  o.fill(0);
-  const { rows, cols } = obs;
-  for (let t = 0; t < S.length; t++) {
-    const ui = rows[t] * r;
-    const oj = cols[t] * r;
-    const st = S[t];
-    for (let c = 0; c < r; c++) o[oj + c] += st * u[ui + c];
-  }
-}
-
-/** out (m×r) = S·V for the sparse S on Ω. Cost 2|Ω|r flops. */
-function sparseTimes(obs: Observations, S: Float64Array, V: Matrix, out: Matrix): void {
-  const r = V.cols;
-  const v = V.data;
-  const o = out.data;
-  o.fill(0);
-  const { rows, cols } = obs;
-  for (let t = 0; t < S.length; t++) {
-    const oi = rows[t] * r;
-    const vj = cols[t] * r;
-    const st = S[t];
-    for (let c = 0; c < r; c++) o[oi + c] += st * v[vj + c];
   }
 }
 

@@ -3,7 +3,7 @@ import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { SvdWorkspace } from '../linalg/svd.ts';
 import { linearIndices, type Observations } from '../data/observations.ts';
 import { shrinkInto } from './shrink.ts';
-import type { StopReason } from './train.ts';
+import { runToStop, type StopReason } from './loop.ts';
 
 /** Settings of soft-impute (Mazumder, Hastie & Tibshirani 2010), for one λ or each λ of a path. */
 export interface SoftImputeOptions {
@@ -165,12 +165,9 @@ function solveLambda(state: State, lambda: number, opts: SoftImputeOptions): Sof
   let rank = 0;
   let objective = NaN;
   let iterations = 0;
-  let stopReason: StopReason = 'max-iters';
-  for (let t = 1; t <= opts.maxIters; t++) {
-    if (opts.signal?.aborted) {
-      stopReason = 'interrupted';
-      break;
-    }
+  const step = (t: number): StopReason | null => {
+    if (t > opts.maxIters) return 'max-iters';
+    if (opts.signal?.aborted) return 'interrupted';
     // A = P_Ω(M) + P_Ω⊥(Z); remember Z on Ω to measure the change.
     a.set(z);
     for (let k = 0; k < count; k++) {
@@ -205,11 +202,10 @@ function solveLambda(state: State, lambda: number, opts: SoftImputeOptions): Sof
     objective = 0.5 * sse + lambda * nuclear;
     iterations = t;
     opts.onIteration?.({ lambda, iteration: t, objective, rank });
-    if (diff <= opts.relTol * opts.relTol * old) {
-      stopReason = 'tolerance';
-      break;
-    }
-  }
+    if (diff <= opts.relTol * opts.relTol * old) return 'tolerance';
+    return null;
+  };
+  const stopReason = runToStop(step, (reason) => reason);
   if (iterations === 0) objective = evaluate(state, lambda);
   return {
     lambda,

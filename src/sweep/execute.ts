@@ -4,7 +4,7 @@ import type { SVD } from '../linalg/svd.ts';
 import { syntheticProblem } from '../data/synthetic.ts';
 import { penalty } from '../penalty/index.ts';
 import { relativeError } from '../metrics/index.ts';
-import { DivergenceError } from '../solver/train.ts';
+import { DivergenceError } from '../solver/loop.ts';
 import { runSynthetic, singularValues, svdOn, type MethodName, type RunHooks, type RunMetrics, type RunSettings } from '../methods/run.ts';
 import type { RunTask } from './spec.ts';
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIVERGENCE_GROWTH, DivergenceError, evaluationStop, train } from '../../src/solver/train.ts';
+import { train } from '../../src/solver/train.ts';
+import { DIVERGENCE_GROWTH, DivergenceError, evaluationStop } from '../../src/solver/loop.ts';
 import { trainFactored } from '../../src/solver/factored-train.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
 import { makeObservations } from '../../src/data/observations.ts';

@@ -8,15 +8,8 @@ import { makeObservations, type Observations } from '../../src/data/observations
 import { relativeError } from '../../src/metrics/index.ts';
 import { lsqr, type LinearOperator } from '../../src/solver/lsqr.ts';
 import { solveLinear } from '../../src/solver/small-dense.ts';
-import {
-  gnmr,
-  gnmrStep,
-  jacobianOperator,
-  removeTrivialNullComponent,
-  sampledProduct,
-  spectralInit,
-  type Factors,
-} from '../../src/solver/gnmr.ts';
+import { gnmr, gnmrStep, jacobianOperator, removeTrivialNullComponent } from '../../src/solver/gnmr.ts';
+import { sampledProduct, spectralInit, type Factors } from '../../src/solver/factors.ts';
 import { altmin } from '../../src/solver/altmin.ts';
 import { randomMatrix } from '../helpers/random.ts';
 

@@ -6,7 +6,8 @@ import { tsBackend, type Backend } from '../../src/linalg/backend.ts';
 import { loadNativeBackend } from '../../src/linalg/native.ts';
 import { makeObservations, type Observations } from '../../src/data/observations.ts';
 import { createRng } from '../../src/random/index.ts';
-import { softImputeAls, softImputeAlsEntry, sparseSpectralNorm } from '../../src/solver/soft-impute-als.ts';
+import { softImputeAls, softImputeAlsEntry } from '../../src/solver/soft-impute-als.ts';
+import { sparseSpectralNorm } from '../../src/linalg/sparse.ts';
 import { randomMatrix } from '../helpers/random.ts';
 
 /** A noisy rank-2 m×n matrix observed on about `p` of its entries. */

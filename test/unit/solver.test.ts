@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTrainer, DivergenceError, train } from '../../src/solver/train.ts';
+import { createTrainer, train } from '../../src/solver/train.ts';
+import { DivergenceError } from '../../src/solver/loop.ts';
 import { DEFAULT_RUN_SPEC, runSynthetic, type RunSpec } from '../../src/methods/run.ts';
 import { syntheticProblem } from '../../src/data/synthetic.ts';
 import { namedOptimizer } from '../../src/optim/index.ts';

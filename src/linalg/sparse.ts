@@ -1,0 +1,91 @@
+// Kernels on a sparse matrix S given by its entries on Ω (rows[t], cols[t], values[t]): products with dense
+// n×r factors, the residual of a low-rank U diag(d) Vᵀ on Ω, and the spectral norm by power iteration. None forms
+// an m×n matrix; each costs O(|Ω|·r) (or O(|Ω|) per power step).
+import type { Matrix } from './matrix.ts';
+import type { SampledEntries } from './sampled.ts';
+import { deriveRng, fillNormal } from '../random/index.ts';
+
+/** The positions (rows[t], cols[t]) of a sparse matrix's entries; their values are given separately. */
+export type SparsePattern = Pick<SampledEntries, 'rows' | 'cols'>;
+
+/** A sparse m×n matrix: its entries on Ω and its shape (Observations is one). */
+export interface SparseEntries extends SampledEntries {
+  readonly shape: readonly [number, number];
+}
+
+/**
+ * ||S||_2 of the sparse matrix S = P_Ω(M) (soft-impute's λ_max, the smallest λ whose solution is 0), by power
+ * iteration on S^T S with sparse products (never an m×n matrix). Stops when the estimate changes by less than `tol` (relative).
+ * Cost O(|Ω|) per iteration.
+ */
+export function sparseSpectralNorm(obs: SparseEntries, opts: { maxIters?: number; tol?: number; seed?: number } = {}): number {
+  const [m, n] = obs.shape;
+  const { rows, cols, values } = obs;
+  const x = fillNormal(deriveRng(opts.seed ?? 0, 'power-iteration'), new Float64Array(n));
+  const y = new Float64Array(m);
+  let est = 0;
+  const maxIters = opts.maxIters ?? 300;
+  const tol = opts.tol ?? 1e-7;
+  for (let it = 0; it < maxIters; it++) {
+    let nx = 0;
+    for (let j = 0; j < n; j++) nx += x[j] * x[j];
+    nx = Math.sqrt(nx);
+    if (nx === 0) return 0;
+    for (let j = 0; j < n; j++) x[j] /= nx;
+    y.fill(0);
+    for (let t = 0; t < values.length; t++) y[rows[t]] += values[t] * x[cols[t]];
+    let ny = 0;
+    for (let i = 0; i < m; i++) ny += y[i] * y[i];
+    const next = Math.sqrt(ny);
+    x.fill(0);
+    for (let t = 0; t < values.length; t++) x[cols[t]] += values[t] * y[rows[t]];
+    if (Math.abs(next - est) <= tol * next) return next;
+    est = next;
+  }
+  return est;
+}
+
+/** S_t = M_t − (U diag(d) V^T)_{i_t j_t} on Ω. Cost 2|Ω|r flops. */
+export function residualsOnOmega(obs: SampledEntries, U: Matrix, d: Float64Array, V: Matrix, S: Float64Array): void {
+  const r = d.length;
+  const u = U.data;
+  const v = V.data;
+  const { rows, cols, values } = obs;
+  for (let t = 0; t < values.length; t++) {
+    const ui = rows[t] * r;
+    const vj = cols[t] * r;
+    let z = 0;
+    for (let c = 0; c < r; c++) z += u[ui + c] * d[c] * v[vj + c];
+    S[t] = values[t] - z;
+  }
+}
+
+/** out (n×r) = S^T·U for the sparse S on Ω. Cost 2|Ω|r flops. */
+export function sparseTransposeTimes(obs: SparsePattern, S: Float64Array, U: Matrix, out: Matrix): void {
+  const r = U.cols;
+  const u = U.data;
+  const o = out.data;
+  o.fill(0);
+  const { rows, cols } = obs;
+  for (let t = 0; t < S.length; t++) {
+    const ui = rows[t] * r;
+    const oj = cols[t] * r;
+    const st = S[t];
+    for (let c = 0; c < r; c++) o[oj + c] += st * u[ui + c];
+  }
+}
+
+/** out (m×r) = S·V for the sparse S on Ω. Cost 2|Ω|r flops. */
+export function sparseTimes(obs: SparsePattern, S: Float64Array, V: Matrix, out: Matrix): void {
+  const r = V.cols;
+  const v = V.data;
+  const o = out.data;
+  o.fill(0);
+  const { rows, cols } = obs;
+  for (let t = 0; t < S.length; t++) {
+    const oi = rows[t] * r;
+    const vj = cols[t] * r;
+    const st = S[t];
+    for (let c = 0; c < r; c++) o[oi + c] += st * v[vj + c];
+  }
+}
