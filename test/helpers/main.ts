@@ -1,4 +1,5 @@
 import { main } from '../../src/cli/main.ts';
+import { getBackend, setBackend } from '../../src/linalg/backend.ts';
 
 /** What one in-process `mcomplete` command did: its exit code and everything it wrote to stdout and stderr. */
 export interface MainResult {
@@ -9,8 +10,9 @@ export interface MainResult {
 
 /**
  * Run `mcomplete argv` in this process through main() (no child process: cheap enough for thousands of cases),
- * capturing stdout and stderr; process.exitCode is reset before and after. A rejection of main() (an error that
- * escaped the command's handling) rejects here too.
+ * capturing stdout and stderr; process.exitCode is reset before and after, and the default backend (which main()
+ * sets) is put back after, so later tests in the process see the default they would see alone. A rejection of main()
+ * (an error that escaped the command's handling) rejects here too.
  */
 export async function runMain(argv: string[]): Promise<MainResult> {
   const out: string[] = [];
@@ -27,6 +29,7 @@ export async function runMain(argv: string[]): Promise<MainResult> {
       cb?.();
       return true;
     }) as typeof process.stdout.write;
+  const backend = getBackend();
   process.exitCode = undefined;
   process.stdout.write = capture(out, stdoutWrite);
   process.stderr.write = capture(err, stderrWrite);
@@ -37,5 +40,6 @@ export async function runMain(argv: string[]): Promise<MainResult> {
     process.stdout.write = stdoutWrite;
     process.stderr.write = stderrWrite;
     process.exitCode = undefined;
+    setBackend(backend);
   }
 }

@@ -1,4 +1,4 @@
-// The scale problem (bench/scale.ts and its small version in test/unit/complete-search.test.ts): an
+// The scale problem (bench/scale.ts, and its small version in test/integration/complete-search.test.ts): an
 // m × n matrix (A·Bᵀ)/√r with A, B of N(0, 1) entries, plus N(0, σ²) noise on `ratings` distinct uniform cells;
 // and its oracle noise floor (the Bayes predictor told B and the prior of the rows).
 import { createRng } from '../../src/random/index.ts';

@@ -1,8 +1,8 @@
 // The two public entries: `mcomplete` (src/index.ts) is browser-safe and side-effect free, `mcomplete/node`
-// (src/node.ts) adds the Node-only parts. (That every exported name is documented is eslint's jsdoc/require-jsdoc.)
+// (src/node.ts) adds the Node-only parts. (That every exported name is documented is eslint's jsdoc/require-jsdoc;
+// the fresh-process import check is in test/integration/public-api.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
@@ -246,31 +246,3 @@ test('mcomplete stays about 60 functions and values, all of which mcomplete/node
   for (const name of [...solvers, ...solverTypes, ...modelNames]) assert.ok(coreNames.has(name), `mcomplete exports ${name}`);
 });
 
-test('importing either entry has no side effect: a bad MCOMPLETE_BACKEND only fails when the backend is chosen', () => {
-  const url = (entry: string): string => JSON.stringify(new URL(entry, new URL(`file://${root}/`)).href);
-  // One fresh process: import both entries under a bad setting, then choose (chooseBackend reads the variable then).
-  const script = [
-    `const core = await import(${url('src/index.ts')});`,
-    `const node = await import(${url('src/node.ts')});`,
-    'const atImport = [core.getBackend().name, node.getBackend().name];',
-    'let refused = "";',
-    'try { node.useFastestBackend(); } catch (err) { refused = err.message; }',
-    'core.setBackend({ ...core.tsBackend, name: "stand-in" });',
-    'process.env.MCOMPLETE_BACKEND = "ts";',
-    'const forced = node.useFastestBackend().name;',
-    'const after = core.getBackend() === core.tsBackend ? "ts" : core.getBackend().name;',
-    'console.log(JSON.stringify({ atImport, refused, forced, after }));',
-  ].join('\n');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, MCOMPLETE_BACKEND: 'no-such-backend' },
-    timeout: 60_000,
-  });
-  assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { atImport: string[]; refused: string; forced: string; after: string };
-  assert.deepEqual(out.atImport, ['ts', 'ts'], 'both entries keep the TypeScript backend at import');
-  assert.match(out.refused, /MCOMPLETE_BACKEND must be 'ts' or 'native'.*'no-such-backend'/);
-  assert.equal(out.forced, 'ts');
-  assert.equal(out.after, 'ts', 'useFastestBackend set the default that mcomplete sees');
-});
