@@ -1,6 +1,6 @@
 // `npm run test:unit`: every test/unit/**/*.test.ts imported into one process, so that node and tsx start once
-// rather than once per file (the start-up was most of the tier's CPU time). `npm test` still runs each file in a
-// process of its own. A file that fails to load becomes one failing test naming it; the others still run.
+// rather than once per file (the start-up was most of the tier's CPU time); `npm test` runs the tier the same way.
+// A file that fails to load becomes one failing test naming it; the others still run.
 import { test } from 'node:test';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -96,6 +96,14 @@ export function registerMethod(method: SyntheticMethod<SyntheticSpec & { method:
   (METHOD_NAMES as string[]).push(method.name);
 }
 
+/** Remove a method added by registerMethod (the package's own methods cannot be removed). */
+export function unregisterMethod(name: string): void {
+  if (METHOD_LIST.some((m) => m.name === name)) throw new ParamError('method', `method ${JSON.stringify(name)} is one of the package's own`);
+  if (!Object.hasOwn(METHODS, name)) return;
+  delete (METHODS as Record<string, unknown>)[name];
+  (METHOD_NAMES as string[]).splice((METHOD_NAMES as string[]).indexOf(name), 1);
+}
+
 /** The registry entry of `input.method` (absent: 'gradient'); an unknown name is a RangeError listing the names. */
 export function methodOf(input: { method?: unknown }): SyntheticMethod<RunSettings> {
   const name = input.method ?? 'gradient';

@@ -4,7 +4,7 @@
 // A toy method added in this file shows that a method is one module plus one registration.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { METHOD_NAMES, METHODS, registerMethod, resolveSettings, runSynthetic, type RunInput } from '../../../src/methods/run.ts';
+import { METHOD_NAMES, METHODS, registerMethod, resolveSettings, runSynthetic, unregisterMethod, type RunInput } from '../../../src/methods/run.ts';
 import { PROBLEM_PARAMS, measureMatrix, problemText, runWhole, type RunMetrics, type SyntheticMethod } from '../../../src/methods/method.ts';
 import { validateSweepSpec, expandSweep } from '../../../src/sweep/spec.ts';
 import { estimatedCost } from '../../../src/sweep/sweep.ts';
@@ -121,8 +121,10 @@ const toyMethod: SyntheticMethod<ToySettings, RunMetrics & { settings: ToySettin
   summary: () => [],
 };
 
-test('a toy method registered once runs through runSynthetic, spec files and `mcomplete run` flags', () => {
+test('a toy method registered once runs through runSynthetic, spec files and `mcomplete run` flags', (t) => {
   registerMethod(toyMethod as never);
+  // The unit tier runs in one process: the registry is left as the other tests expect it.
+  t.after(() => unregisterMethod('toy'));
   const r = runSynthetic({ ...TINY, seed: 0, method: 'toy', shrink: 1 } as unknown as RunInput);
   // Shrink 1 reproduces the observed entries exactly: train MSE 0.
   assert.equal(r.trainMSE, 0);
@@ -139,4 +141,5 @@ test('a toy method registered once runs through runSynthetic, spec files and `mc
   assert.ok(flag, 'run has a --shrink flag');
   assert.match(flag.description, /\(toy\) factor applied to the observed entries \(default: 0\.5\)/);
   assert.throws(() => registerMethod(toyMethod as never), /registered already/);
+  assert.throws(() => unregisterMethod('gnmr'), /one of the package's own/);
 });
