@@ -1,5 +1,5 @@
 // The backend setting of `mcomplete run` (MCOMPLETE_BACKEND), through the CLI from source in a child process; the
-// backends themselves are unit-tested in test/unit/backend.test.ts.
+// backends themselves are unit-tested in test/unit/linalg/backend.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

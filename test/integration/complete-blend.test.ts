@@ -1,5 +1,5 @@
 // auto's blend and the centering check through whole complete() runs; the blend arithmetic is unit-tested in
-// test/unit/complete-blend.test.ts.
+// test/unit/complete/complete-blend.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { complete } from '../../src/complete/index.ts';

@@ -1,5 +1,5 @@
 // complete()'s report on whole runs: its diagnostics and the HTML page; validationDiagnostics is unit-tested in
-// test/unit/complete-report.test.ts.
+// test/unit/complete/complete-report.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { complete } from '../../src/complete/index.ts';

@@ -1,5 +1,5 @@
 // complete()'s rank choice on the small scale problem (three seeds at 100 × 100); the search itself is unit-tested in
-// test/unit/complete-search.test.ts.
+// test/unit/complete/complete-search.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { complete } from '../../src/complete/index.ts';

@@ -1,5 +1,5 @@
 // complete() on a noisy rank-2 ratings matrix, every method fitted in full; predictions, ids and settings are
-// unit-tested in test/unit/complete.test.ts.
+// unit-tested in test/unit/complete/complete.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { complete } from '../../src/complete/index.ts';

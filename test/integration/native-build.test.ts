@@ -1,5 +1,5 @@
 // native/build.mjs run as npm's install script runs it (a child process); findBlas and the addon's checks are
-// unit-tested in test/unit/native-build.test.ts.
+// unit-tested in test/unit/linalg/native-build.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 // `mcomplete phase` end to end through the CLI from source (a child process); the phase grid and table are unit-tested
-// in test/unit/phase.test.ts.
+// in test/unit/study/phase.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

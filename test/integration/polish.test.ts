@@ -1,5 +1,5 @@
 // polish() on a too-large candidate rank (m = 700, long Gauss–Newton runs); the rest of polish is unit-tested in
-// test/unit/polish.test.ts.
+// test/unit/solver/polish.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gemm, zeros, type Matrix } from '../../src/linalg/matrix.ts';

@@ -1,5 +1,5 @@
 // `mcomplete run` with a given rank and with --polish, through the CLI from source (a child process); the solvers and
-// the sweep rules are unit-tested in test/unit/rank-given.test.ts.
+// the sweep rules are unit-tested in test/unit/methods/rank-given.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../helpers/cli.ts';

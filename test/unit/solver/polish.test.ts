@@ -1,0 +1,152 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gemm, zeros, type Matrix } from '../../../src/linalg/matrix.ts';
+import { qr } from '../../../src/linalg/qr.ts';
+import { svd } from '../../../src/linalg/svd.ts';
+import { observeAt } from '../../../src/data/observations.ts';
+import { sampleWithoutReplacement } from '../../../src/data/synthetic.ts';
+import { createRng } from '../../../src/random/index.ts';
+import { relativeError } from '../../../src/metrics/index.ts';
+import { factorPairSvd, holdoutSplit, polish, rankCandidates } from '../../../src/solver/polish.ts';
+import { runSynthetic } from '../../../src/methods/run.ts';
+import { POLISH_DEFAULTS } from '../../../src/defaults.ts';
+import { randomMatrix } from '../../helpers/random.ts';
+
+const OPTS = { ...POLISH_DEFAULTS, gapThreshold: 2, seed: 1 };
+
+/** Q₁ diag(s) Q₂ᵀ for random n×k orthonormal Q's: a matrix with exactly the singular values s. */
+function withSpectrum(n: number, s: number[], seed: number): Matrix {
+  const k = s.length;
+  const D = zeros(k, k);
+  s.forEach((v, i) => (D.data[i * k + i] = v));
+  return gemm(gemm(qr(randomMatrix(n, k, seed)).Q, D), qr(randomMatrix(n, k, seed + 1)).Q, { transB: true });
+}
+
+const add = (A: Matrix, B: Matrix, c = 1): Matrix => ({ ...A, data: A.data.map((v, i) => v + c * B.data[i]) });
+
+/** The truth observed on `m` random entries, and a "trained" W = truth + extra (what a gradient run might hold). */
+function setup(truth: Matrix, extra: Matrix, m: number, seed: number) {
+  const obs = observeAt(truth, sampleWithoutReplacement(truth.rows * truth.cols, m, createRng(seed)));
+  return { obs, w: svd(add(truth, extra)) };
+}
+
+test('rankCandidates: ranks whose gap s_k/s_(k+1) passes the threshold, largest gap first, within maxRank', () => {
+  const s = [10, 9, 8, 1, 0.9, 0];
+  assert.deepEqual(rankCandidates(s, 5, 2, 5), [
+    { rank: 5, gap: Infinity },
+    { rank: 3, gap: 8 },
+  ]);
+  assert.deepEqual(rankCandidates(s, 4, 2, 5), [{ rank: 3, gap: 8 }]);
+  assert.deepEqual(rankCandidates(s, 5, 2, 1), [{ rank: 5, gap: Infinity }]);
+});
+
+test('holdoutSplit: deterministic, disjoint, and together the whole of Ω', () => {
+  const truth = randomMatrix(10, 10, 1);
+  const obs = observeAt(truth, sampleWithoutReplacement(100, 40, createRng(2)));
+  const a = holdoutSplit(obs, 7, 3);
+  assert.deepEqual(a, holdoutSplit(obs, 7, 3));
+  assert.equal(a.held.values.length, 7);
+  const key = (o: typeof obs): string[] => Array.from(o.rows, (r, t) => `${r},${o.cols[t]}`);
+  const all = [...key(a.fit), ...key(a.held)].sort();
+  assert.deepEqual(all, key(obs).sort());
+});
+
+test('polish confirms the true rank 3 from a perturbed W and recovers the truth to 1e-12', () => {
+  const truth = withSpectrum(40, [30, 20, 12], 1);
+  const { obs, w } = setup(truth, add(zeros(40, 40), randomMatrix(40, 40, 5), 0.2), 700, 9);
+  assert.equal(rankCandidates(w.s, 10, 2, 1)[0].rank, 3);
+  const r = polish(obs, w, OPTS);
+  assert.equal(r.accepted, true);
+  assert.equal(r.rank, 3);
+  const f = r.factors as NonNullable<typeof r.factors>;
+  assert.ok(relativeError(gemm(f.U, f.V, { transB: true }), truth) < 1e-12);
+});
+
+test('holdoutSplit with keep: every row and column keeps at least `keep` entries in the fitting part (or all it had)', () => {
+  const truth = randomMatrix(30, 30, 1);
+  const obs = observeAt(truth, sampleWithoutReplacement(900, 200, createRng(2)));
+  const keep = 6;
+  const { fit, held } = holdoutSplit(obs, 60, 3, keep);
+  assert.ok(held.values.length > 0 && held.values.length <= 60);
+  const count = (idx: Int32Array, n: number): Int32Array => {
+    const c = new Int32Array(n);
+    for (const i of idx) c[i]++;
+    return c;
+  };
+  const [rowsAll, colsAll, rowsFit, colsFit] = [count(obs.rows, 30), count(obs.cols, 30), count(fit.rows, 30), count(fit.cols, 30)];
+  for (let i = 0; i < 30; i++) {
+    assert.ok(rowsFit[i] >= Math.min(keep, rowsAll[i]), `row ${i}: ${rowsFit[i]} of ${rowsAll[i]}`);
+    assert.ok(colsFit[i] >= Math.min(keep, colsAll[i]), `column ${i}: ${colsFit[i]} of ${colsAll[i]}`);
+  }
+});
+
+test('a too-small candidate (largest gap at rank 2 of a rank-3 truth) cannot fit Ω and is rejected for rank 3', () => {
+  const truth = withSpectrum(40, [30, 25, 2], 2);
+  const { obs, w } = setup(truth, add(zeros(40, 40), randomMatrix(40, 40, 6), 0.03), 700, 10);
+  assert.equal(rankCandidates(w.s, 10, 2, 1)[0].rank, 2);
+  const r = polish(obs, w, OPTS);
+  assert.equal(r.attempts[0].rank, 2);
+  assert.ok(r.attempts[0].fitResidual > 1e-3, `rank 2 cannot fit a rank-3 Ω: ${r.attempts[0].fitResidual}`);
+  assert.equal(r.rank, 3);
+});
+
+test('factorPairSvd is the SVD of A·Bᵀ', () => {
+  const A = randomMatrix(12, 4, 1);
+  const B = randomMatrix(9, 4, 2);
+  const f = factorPairSvd(A, B);
+  const direct = svd(gemm(A, B, { transB: true }));
+  for (let k = 0; k < 4; k++) assert.ok(Math.abs(f.s[k] - direct.s[k]) < 1e-12 * direct.s[0]);
+  const D = zeros(4, 4);
+  for (let k = 0; k < 4; k++) D.data[k * 4 + k] = f.s[k];
+  assert.ok(relativeError(gemm(gemm(f.U, D), f.V, { transB: true }), gemm(A, B, { transB: true })) < 1e-13);
+});
+
+test('--polish on a deep and on a factored run: the rank found unasked, relError ≤ 1e-10, the report filled in', () => {
+  const problem = { n: 40, rank: 2, samples: 600, seed: 1, maxIters: 4000 };
+  for (const run of [runSynthetic({ ...problem, polish: true }), runSynthetic({ ...problem, model: 'factored', k: 8, polish: true })]) {
+    assert.ok(run.polish, 'a polish report');
+    assert.equal(run.polish.estimatedRank, 2);
+    assert.ok(run.relError <= 1e-10, `relError ${run.relError}`);
+    assert.equal(run.polish.relErrorAfter, run.relError);
+    assert.ok(run.polish.relErrorBefore > run.relError);
+    assert.ok(run.polish.gap !== null && run.polish.gap >= 1);
+    assert.ok(run.polish.polishIterations > 0);
+    assert.equal(run.warning, undefined);
+  }
+});
+
+test('--polish where no rank can be confirmed (far too few entries): the trained W, estimatedRank null and a warning', () => {
+  const r = runSynthetic({ n: 30, rank: 3, samples: 80, seed: 2, maxIters: 600, polish: true });
+  assert.equal(r.polish?.estimatedRank, null);
+  assert.match(r.warning ?? '', /no candidate rank was confirmed/);
+  assert.notEqual(r.stopReason, 'polished');
+});
+
+test('--polish on a mask with a thin row: the rank it confirms fits Ω but cannot fix that row, and the result says so', () => {
+  // n = 40, m = 240, seed 3: one row has fewer than 2 observed entries (uniform mask), yet the polish confirms rank 2.
+  const r = runSynthetic({ n: 40, rank: 2, samples: 240, seed: 3, maxIters: 4000, polish: true });
+  assert.equal(r.polish?.estimatedRank, 2);
+  assert.match(r.warning ?? '', /^polish: estimated rank 2: 1 rows and 0 columns have fewer than 2 observed entries.*not determined by the data$/);
+  assert.ok(r.relError > 1e-6, `a row seen once cannot be recovered, relError ${r.relError}`);
+});
+
+test('factoredErrorsExact agrees with the dense errors and resolves differences far below the Gram sums\' 1e-7 floor', async () => {
+  const { factoredErrorsExact } = await import('../../../src/metrics/index.ts');
+  const { relativeErrorUnobserved } = await import('../../../src/metrics/index.ts');
+  const U = randomMatrix(30, 2, 1);
+  const V = randomMatrix(25, 2, 2);
+  const truth = gemm(U, V, { transB: true });
+  const obs = observeAt(truth, sampleWithoutReplacement(750, 200, createRng(3)));
+  for (const eps of [1e-2, 1e-12]) {
+    const A = add(U, randomMatrix(30, 2, 4), eps);
+    const W = gemm(A, V, { transB: true });
+    const exact = factoredErrorsExact(A, V, U, V, obs);
+    const dense = relativeError(W, truth);
+    // At 1e-12 the dense difference itself carries ~1e-16/1e-12 relative rounding.
+    const tol = eps < 1e-6 ? 1e-3 : 1e-9;
+    assert.ok(Math.abs(exact.relError - dense) <= tol * dense, `eps ${eps}: ${exact.relError} vs ${dense}`);
+    const denseUnobs = relativeErrorUnobserved(W, truth, obs);
+    assert.ok(exact.relErrorUnobserved !== null && denseUnobs !== null, 'entries are unobserved');
+    assert.ok(Math.abs(exact.relErrorUnobserved - denseUnobs) <= tol * denseUnobs);
+  }
+});

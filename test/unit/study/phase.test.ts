@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { phaseSweep, phaseTable, phaseThresholds, PHASE_GRIDS, rhoOf, samplesFor } from '../../../src/study/phase.ts';
+import { expandSweep, validateSweepSpec } from '../../../src/sweep/spec.ts';
+import type { RunRecord } from '../../../src/sweep/execute.ts';
+
+/** A record of `name` at m (n = 100, r = 5) with this relError (null: failed). */
+function rec(name: string, samples: number, seed: number, relError: number | null): RunRecord {
+  return {
+    version: '0',
+    sweep: 'phase',
+    key: `${name}/${samples}/${seed}`,
+    name,
+    method: 'gnmr',
+    n: 100,
+    rank: 5,
+    samples,
+    seed,
+    settings: { n: 100, rank: 5, samples, seed, method: 'gnmr', givenRank: 5, variant: 'updating', maxIters: 1, tol: 0, patience: 1 },
+    recordSpectrumEvery: 0,
+    metrics:
+      relError === null
+        ? null
+        : { relError, relErrorUnobserved: relError, trainMSE: 0, effectiveRank: 5, nuclearNorm: 1, ratio: 1, iterations: 1, seconds: seed + 1, stopReason: 'tolerance' },
+    finishedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+test('m = round(ρ·r(2n − r)): 975 is the information limit at n = 100, r = 5, and ρ reads back from m', () => {
+  assert.equal(samplesFor(1, 100, 5), 975);
+  assert.equal(samplesFor(1.5, 100, 5), 1463);
+  assert.equal(rhoOf({ samples: 1950, n: 100, rank: 5 }), 2);
+});
+
+test('the phase sweep: every method at every m of the ρ grid, identifiable masks, valid as a sweep spec', () => {
+  const spec = phaseSweep(PHASE_GRIDS.n100);
+  assert.equal(spec.masks, 'identifiable');
+  assert.deepEqual(spec.samples, PHASE_GRIDS.n100.rhos.map((r) => samplesFor(r, 100, 5)));
+  const tasks = expandSweep(validateSweepSpec(spec, 'phase'));
+  assert.equal(tasks.length, PHASE_GRIDS.n100.methods.length * PHASE_GRIDS.n100.rhos.length * 10);
+  assert.ok(tasks.every((t) => t.settings.masks === 'identifiable'));
+  assert.throws(() => phaseSweep({ ...PHASE_GRIDS.quick, methods: ['newton'] }), /unknown method "newton"/);
+});
+
+test('phaseTable: success counts, medians (a failed run counts as a failure), and the smallest ρ with ≥ 90% success', () => {
+  const records = [
+    ...[1e-15, 1e-3, 1e-15].map((e, s) => rec('a', 1463, s, e)),
+    ...[1e-15, 1e-15, 1e-15].map((e, s) => rec('a', 1950, s, e)),
+    ...[1e-15, null, 1e-2].map((e, s) => rec('b', 1950, s, e)),
+  ];
+  const cells = phaseTable(records, 1e-6);
+  assert.deepEqual(
+    cells.map((c) => [c.method, c.rho, c.successes, c.runs, c.medianRelError, c.medianSeconds]),
+    [
+      ['a', 1.501, 2, 3, 1e-15, 2],
+      ['a', 2, 3, 3, 1e-15, 2],
+      ['b', 2, 1, 3, 1e-2, 2],
+    ],
+  );
+  assert.deepEqual(phaseThresholds(cells), [
+    { method: 'a', rho: 2 },
+    { method: 'b', rho: null },
+  ]);
+});
