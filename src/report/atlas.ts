@@ -1,8 +1,9 @@
 // The optimizer atlas's figures and table, in the same Vega-Lite → SVG pipeline as the claims report.
+import type { TopLevelSpec } from 'vega-lite';
 import type { RunRecord } from '../sweep/execute.ts';
 import { cellName, type AtlasRow, type LrChoice, type LrRule } from '../study/atlas.ts';
 import { esc } from './html.ts';
-import type { Figure } from './figures.ts';
+import { panelsCaption, seriesLines, seriesPanels, type Figure } from './figures.ts';
 
 const FRAME = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -119,25 +120,24 @@ export function atlasTailStep(runs: readonly RunRecord[], rows: readonly AtlasRo
   const values = chosen.flatMap((r) =>
     (r.checkpoints ?? []).flatMap((cp) => (cp.tailStep === undefined ? [] : [{ optimizer: optimizerOf(r), step: cp.step, tail: cp.tailStep }])),
   );
+  const p = seriesPanels(chosen.map((r) => ({ name: optimizerOf(r), run: r })));
   return {
     id: 'atlas-tail-step',
     title: 'How much of each step moves the tail of the spectrum (L*/F, depth 1)',
     caption:
       `‖P⊥ ΔW P⊥‖_F / ‖ΔW‖_F for the update ΔW at each recorded step, P⊥ the projectors off the top-${rank} left ` +
       'and right singular vectors of W at that step: the share of the step that acts on the tail singular values ' +
-      '(lowest seed, chosen learning rate).',
+      '(lowest seed, chosen learning rate).' +
+      panelsCaption(p, 'last recorded share'),
     spec: {
       ...FRAME,
-      width: 520,
-      height: 300,
-      data: { values },
-      mark: { type: 'line', point: true },
-      encoding: {
+      ...seriesLines(p, values, {
+        key: 'optimizer',
+        legend: 'optimizer',
         x: { field: 'step', type: 'quantitative', title: 'training step' },
         y: { field: 'tail', type: 'quantitative', title: 'tail share of the step', scale: { domain: [0, 1] } },
-        color: { field: 'optimizer', type: 'nominal', title: 'optimizer', sort: chosen.map((r) => optimizerOf(r)) },
-      },
-    },
+      }),
+    } as TopLevelSpec,
   };
 }
 

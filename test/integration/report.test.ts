@@ -74,6 +74,42 @@ test('the report has SVG figures with their axis titles, one series per method, 
   assert.ok(!html.includes('Claims</h2>'), 'no claims table without claims');
 });
 
+test('a report of more methods than a panel holds draws Figure 1 in titled panels, a legend entry for every method', async () => {
+  const optimizers = [
+    'adam',
+    'rmsprop',
+    'adagrad',
+    'sign',
+    'adafactor',
+    'adamw',
+    'adam-frozen',
+    'sgd',
+    'momentum',
+    'normalized-gd',
+    'muon',
+  ];
+  const adam = records().filter((r) => r.name === 'adam + L*/F');
+  const many = [
+    ...records().filter((r) => r.name === 'nuclear-min'),
+    ...optimizers.flatMap((o) =>
+      adam.map(
+        (r) =>
+          ({ ...r, name: `${o} + L*/F`, key: `${o}/${r.key}`, settings: { ...r.settings, optimizer: o } }) as RunRecord,
+      ),
+    ),
+  ];
+  const err = figureSvg(await renderReport(many), 'error-vs-samples');
+  for (const title of [
+    'L*/F, depth 1: optimizers with a per-coordinate denominator',
+    'L*/F, depth 1: other optimizers',
+    'baselines, other penalties and depths',
+  ]) {
+    assert.ok(err.includes(`>${title}</text>`), title);
+  }
+  for (const o of optimizers) assert.ok(err.includes(`>${o} + L*/F</text>`), `legend entry ${o}`);
+  assert.ok(err.includes('>nuclear-min</text>'));
+});
+
 test('a claims report has the claims table; writeReport writes index.html atomically', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcomplete-report-'));
   const recs = records();
