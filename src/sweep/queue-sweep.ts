@@ -15,7 +15,7 @@ import {
   type RedisTarget,
 } from './queue.ts';
 import { openResults, readResults, type ResultsWriter } from './results.ts';
-import { expandSweep, type RunTask, type SweepSpec } from './spec.ts';
+import { expandSweep, inTaskOrder, type RunTask, type SweepSpec } from './spec.ts';
 import { estimatedCost, type SweepOptions, type SweepSummary } from './sweep.ts';
 import { packageVersion } from './version.ts';
 
@@ -101,7 +101,7 @@ export async function queueSweep(spec: SweepSpec, opts: QueueSweepOptions): Prom
       completed,
       failed: records.filter((r) => r.error !== undefined).length,
       interrupted: remaining > 0,
-      records,
+      records: inTaskOrder(records, tasks),
       seconds: (performance.now() - start) / 1000,
     };
   } catch (err) {

@@ -216,6 +216,15 @@ export function methodSettings(m: MethodSpec, problem: { n: number; rank: number
   return resolveSettings({ ...problem, method, ...given } as RunInput) as RunSettings;
 }
 
+/**
+ * `records` in the order of `tasks` (the spec's order: methods, then sample counts, then seeds), records of other
+ * keys last: what a sweep returns, so its tables and figures do not depend on the order in which runs finished.
+ */
+export function inTaskOrder<R extends { key: string }>(records: R[], tasks: readonly RunTask[]): R[] {
+  const order = new Map(tasks.map((t, i) => [t.key, i]));
+  return records.sort((a, b) => (order.get(a.key) ?? tasks.length) - (order.get(b.key) ?? tasks.length));
+}
+
 /** The identity of a run: canonical JSON (sorted keys) of its name, settings and spectrum interval. */
 export function runKey(name: string, settings: RunSettings, recordSpectrumEvery: number): string {
   return canonicalJson({ name, settings, recordSpectrumEvery });

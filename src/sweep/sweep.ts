@@ -4,7 +4,7 @@ import { createPool } from './pool.ts';
 import { methodOf } from '../methods/run.ts';
 import type { RunRecord } from './execute.ts';
 import { checkSameSweep, openResults, readResults } from './results.ts';
-import { expandSweep, type RunSettings, type SweepSpec } from './spec.ts';
+import { expandSweep, inTaskOrder, type RunSettings, type SweepSpec } from './spec.ts';
 import { packageVersion } from './version.ts';
 
 /** How to run a sweep. */
@@ -102,7 +102,7 @@ export async function sweep(spec: SweepSpec, opts: SweepOptions): Promise<SweepS
     completed,
     failed: records.filter((r) => r.error !== undefined).length,
     interrupted: skipped + completed < tasks.length,
-    records,
+    records: inTaskOrder(records, tasks),
     seconds: (performance.now() - start) / 1000,
   };
 }
