@@ -2,16 +2,16 @@
 // takes any candidate method.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { complete, COMPLETE_DEFAULTS, COMPLETE_PARAMS, createCompleter, type CompletionModel } from '../../src/complete/index.ts';
-import { fitBiases, residualObservations } from '../../src/complete/biases.ts';
-import { gridCandidate, makeEvaluator, softImputeCandidate, tuneCandidates, type GridTrial, type Trial } from '../../src/complete/tune.ts';
-import { softImputeLambdas } from '../../src/complete/grid.ts';
-import { parseTriplets } from '../../src/data/formats/triplets.ts';
-import { makeObservations } from '../../src/data/observations.ts';
-import { splitObservations } from '../../src/data/split.ts';
-import { zeros } from '../../src/linalg/matrix.ts';
-import { ParamError } from '../../src/params.ts';
-import { ratingsProblem } from '../helpers/ratings.ts';
+import { complete, COMPLETE_DEFAULTS, COMPLETE_PARAMS, createCompleter, type CompletionModel } from '../../../src/complete/index.ts';
+import { fitBiases, residualObservations } from '../../../src/complete/biases.ts';
+import { gridCandidate, makeEvaluator, softImputeCandidate, tuneCandidates, type GridTrial, type Trial } from '../../../src/complete/tune.ts';
+import { softImputeLambdas } from '../../../src/complete/grid.ts';
+import { parseTriplets } from '../../../src/data/formats/triplets.ts';
+import { makeObservations } from '../../../src/data/observations.ts';
+import { splitObservations } from '../../../src/data/split.ts';
+import { zeros } from '../../../src/linalg/matrix.ts';
+import { ParamError } from '../../../src/params.ts';
+import { ratingsProblem } from '../../helpers/ratings.ts';
 
 const problem = ratingsProblem({ m: 30, n: 24, rank: 2, p: 0.5, noise: 0.3, seed: 7, offset: 3 });
 const observed = parseTriplets(problem.observedCsv, { file: 'o.csv', columns: ['user', 'item', 'rating'] });
