@@ -17,8 +17,10 @@ interface ParamBase<T> {
   readonly nullable?: boolean;
   /** The CLI flag's name when it differs from the kebab-case of the key (`boxTol` is `--tol` of nuclear-min). */
   readonly flag?: string;
-  /** The default in words, where it is a rule ("the true rank"); help texts and the docs' tables show it. */
+  /** The default in words, where it is a rule ("the true rank") or depends on the data; help texts and the docs' tables show it. */
   readonly defaultDoc?: string;
+  /** A refused value's message when callers match an older wording; absent: `key must be <allowed>, got <value>`. */
+  readonly refusal?: (value: unknown) => string;
 }
 
 /** An integer in [min, max] (max may be a rule on the other settings, e.g. ≤ n). */
@@ -52,8 +54,30 @@ export interface BooleanParam extends ParamBase<boolean> {
   readonly type: 'boolean';
 }
 
+/** A non-empty list of integers, each in [min, max]. */
+export interface IntListParam extends ParamBase<readonly number[]> {
+  readonly type: 'int-list';
+  readonly min: number;
+  readonly max?: number;
+}
+
+/** A non-empty list of finite numbers, each within the bounds (as NumberParam's). */
+export interface NumberListParam extends ParamBase<readonly number[]> {
+  readonly type: 'number-list';
+  readonly min?: number;
+  readonly max?: number;
+  readonly minExclusive?: boolean;
+  readonly maxExclusive?: boolean;
+}
+
+/** A non-empty list of strings, each one of the choices. */
+export interface ChoiceListParam<C extends string = string> extends ParamBase<readonly C[]> {
+  readonly type: 'choice-list';
+  readonly choices: readonly C[];
+}
+
 /** Any parameter declaration. */
-export type Param = IntParam | NumberParam | ChoiceParam | BooleanParam;
+export type Param = IntParam | NumberParam | ChoiceParam | BooleanParam | IntListParam | NumberListParam | ChoiceListParam;
 
 /** A table of declarations, key → declaration, in the order settings are resolved and printed. */
 export type ParamTable = Readonly<Record<string, Param>>;
@@ -61,9 +85,13 @@ export type ParamTable = Readonly<Record<string, Param>>;
 /** The TypeScript value of one declaration. */
 export type ParamValue<P> = (P extends ChoiceParam<infer C>
   ? C
-  : P extends BooleanParam
-    ? boolean
-    : number) | (P extends { nullable: true } ? null : never);
+  : P extends ChoiceListParam<infer C>
+    ? readonly C[]
+    : P extends BooleanParam
+      ? boolean
+      : P extends IntListParam | NumberListParam
+        ? readonly number[]
+        : number) | (P extends { nullable: true } ? null : never);
 
 /** The keys of a table whose declarations have a default (always present once resolved). */
 type DefaultedKeys<T extends ParamTable> = { [K in keyof T]: T[K] extends { default: unknown } ? K : never }[keyof T];
@@ -87,9 +115,10 @@ export class ParamError extends RangeError {
   }
 }
 
-/** A value for a message: strings quoted, the rest as JSON (numbers as written, NaN and Infinity by name). */
+/** A value for a message: strings quoted, lists element by element, the rest as JSON (NaN and Infinity by name). */
 export function showValue(value: unknown): string {
   if (typeof value === 'number') return Number.isNaN(value) || !Number.isFinite(value) ? String(value) : JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(showValue).join(', ')}]`;
   if (value === undefined) return 'undefined';
   try {
     return JSON.stringify(value) ?? String(value);
@@ -109,19 +138,43 @@ export function describeParam(p: Param, resolved: Readonly<Record<string, unknow
       return `${max === undefined ? `an integer >= ${p.min}` : `an integer in ${p.min}..${max}`}${orNull}`;
     }
     case 'number': {
-      const lo = p.min === undefined ? '' : `${p.minExclusive ? '>' : '>='} ${p.min}`;
-      const hi = p.max === undefined ? '' : `${p.maxExclusive ? '<' : '<='} ${p.max}`;
       if (p.min === 0 && p.max === 1 && p.minExclusive && p.maxExclusive) return `a share in (0, 1)${orNull}`;
-      if (lo && hi) {
-        return `a number in ${p.minExclusive ? '(' : '['}${p.min}, ${p.max}${p.maxExclusive ? ')' : ']'}${orNull}`;
-      }
-      return `a finite number${lo || hi ? ` ${lo || hi}` : ''}${orNull}`;
+      const b = boundsText(p);
+      return `${b.startsWith('in ') ? 'a number' : 'a finite number'}${b ? ` ${b}` : ''}${orNull}`;
     }
     case 'choice':
       return `one of ${p.choices.join(', ')}${orNull}`;
     case 'boolean':
       return `true or false${orNull}`;
+    case 'int-list':
+      return `a non-empty list of integers ${p.max === undefined ? `>= ${p.min}` : `in ${p.min}..${p.max}`}${orNull}`;
+    case 'number-list': {
+      const b = boundsText(p);
+      return `a non-empty list of ${b ? `numbers ${b}` : 'finite numbers'}${orNull}`;
+    }
+    case 'choice-list':
+      return `a non-empty list of ${p.choices.join(', ')}${orNull}`;
   }
+}
+
+/** A number's bounds as a phrase: "in [0, 1)", ">= 0", "< 5", or "" when unbounded. */
+function boundsText(p: NumberParam | NumberListParam): string {
+  const lo = p.min === undefined ? '' : `${p.minExclusive ? '>' : '>='} ${p.min}`;
+  const hi = p.max === undefined ? '' : `${p.maxExclusive ? '<' : '<='} ${p.max}`;
+  if (lo && hi) return `in ${p.minExclusive ? '(' : '['}${p.min}, ${p.max}${p.maxExclusive ? ')' : ']'}`;
+  return lo || hi;
+}
+
+/** Whether `x` is a finite number within a number declaration's bounds. */
+function numberWithin(p: NumberParam | NumberListParam, x: unknown): boolean {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return false;
+  if (p.min !== undefined && (p.minExclusive ? x <= p.min : x < p.min)) return false;
+  return p.max === undefined || (p.maxExclusive ? x < p.max : x <= p.max);
+}
+
+/** Whether `value` is a non-empty array whose every element passes `ok`. */
+function nonEmptyListOf(value: unknown, ok: (x: unknown) => boolean): boolean {
+  return Array.isArray(value) && value.length > 0 && value.every(ok);
 }
 
 /** Whether `value` is allowed by `p` (bounds that are rules read the settings resolved so far). */
@@ -132,15 +185,18 @@ export function paramAccepts(p: Param, value: unknown, resolved: Readonly<Record
       const max = typeof p.max === 'function' ? p.max(resolved) : p.max;
       return Number.isInteger(value) && (value as number) >= p.min && (max === undefined || (value as number) <= max);
     }
-    case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return false;
-      if (p.min !== undefined && (p.minExclusive ? value <= p.min : value < p.min)) return false;
-      return p.max === undefined || (p.maxExclusive ? value < p.max : value <= p.max);
-    }
+    case 'number':
+      return numberWithin(p, value);
     case 'choice':
       return typeof value === 'string' && (p.choices as readonly string[]).includes(value);
     case 'boolean':
       return typeof value === 'boolean';
+    case 'int-list':
+      return nonEmptyListOf(value, (x) => Number.isInteger(x) && (x as number) >= p.min && (p.max === undefined || (x as number) <= p.max));
+    case 'number-list':
+      return nonEmptyListOf(value, (x) => numberWithin(p, x));
+    case 'choice-list':
+      return nonEmptyListOf(value, (x) => typeof x === 'string' && (p.choices as readonly string[]).includes(x));
   }
 }
 
@@ -208,7 +264,7 @@ export function resolveParams<T extends ParamTable>(
         continue;
       }
     } else if (!paramAccepts(p, value, out)) {
-      throw new ParamError(key, `${where}${key} must be ${describeParam(p, out)}, got ${showValue(value)}`);
+      throw new ParamError(key, `${where}${p.refusal ? p.refusal(value) : `${key} must be ${describeParam(p, out)}, got ${showValue(value)}`}`);
     }
     out[key] = value;
   }

@@ -1,10 +1,15 @@
-// Real-data completion: complete() tunes on a validation split (tune.ts over the grid of grid.ts), refits the choice
-// (refit.ts) and answers through a Predictor (predictor.ts) on top of the biases (biases.ts).
+// Real-data completion: complete() (or createCompleter(options).fit) tunes on a validation split (tune.ts over the grid
+// of grid.ts), refits the choice (refit.ts) and answers through a Predictor (predictor.ts) on top of the biases
+// (biases.ts); fit.ts holds the phases.
 export {
   complete,
+  createCompleter,
   AUTO_METHODS,
+  COMPLETE_PARAMS,
   METHOD_CHOICES,
   type CompleteOptions,
+  type CompleteSettings,
+  type Completer,
   type CompletionModel,
   type CompletionReport,
   type MethodChoice,
@@ -12,6 +17,15 @@ export {
 export { COMPLETE_DEFAULTS } from '../defaults.ts';
 export { DEFAULT_RANK_CAP, RATIO_LAMBDAS, RATIO_RANKS, supportedRank, type CompletionMethod } from './grid.ts';
 export type { CompleteProgress, Trial } from './tune.ts';
+export {
+  gridCandidate,
+  tuneCandidates,
+  type CandidateResult,
+  type GridTrial,
+  type ScoredTrial,
+  type SearchContext,
+  type TuningCandidate,
+} from './tune.ts';
 export type { RefitSummary } from './refit.ts';
 export {
   FALLBACK_RULE,

@@ -32,15 +32,15 @@ export interface Trial {
 }
 
 /** The best fit seen so far over every trial of a tuning run: its validation RMSE and a copy of its L and R. */
-export interface BestFit {
+export interface BestFit<T = Trial> {
   validationRMSE: number;
-  trial: Trial | null;
+  trial: T | null;
   L: Matrix | null;
   R: Matrix | null;
 }
 
 /** Keeps (copies of) L and R when `rmse` beats the best so far. Cost O((m+n)k) on a new best. */
-function offerBest(best: BestFit, rmse: number, L: Matrix | null, R: Matrix | null): boolean {
+function offerBest<T>(best: BestFit<T>, rmse: number, L: Matrix | null, R: Matrix | null): boolean {
   if (!(rmse < best.validationRMSE)) return false;
   best.validationRMSE = rmse;
   best.L = L ? clone(L) : null;
@@ -343,7 +343,7 @@ function candidateLabel(c: GradientCandidate): string {
 
 /** How a gradient method was searched: the strategy, its candidates, its rungs and the steps it spent (its budget). */
 export interface SearchSummary {
-  method: CompletionMethod;
+  method: string;
   strategy: 'successive halving' | 'every candidate in full';
   candidates: number;
   rungs: Rung[];
@@ -388,12 +388,138 @@ export interface TuningSettings extends GradientTuning {
   softImputeCut?: { stride: number; maxIters: number };
 }
 
+/** A trial of any candidate method: at least its validation RMSE. */
+export interface ScoredTrial {
+  validationRMSE: number;
+}
+
+/** What a candidate's search is given: the scorer, the progress tally, and the best fit of each group. */
+export interface SearchContext<T extends ScoredTrial = Trial> {
+  evaluate: Evaluator;
+  tally: TuningTally;
+  /** The best fit of a group (made on first use; the order of first use breaks ties): a search offers its fits there. */
+  bestFitOf: (group: string) => BestFit<T>;
+}
+
+/** What a candidate's search returns: every trial, and what the caller may need of the search. */
+export interface CandidateResult<T extends ScoredTrial = Trial> {
+  trials: T[];
+  /** How the settings were searched, when not simply one fit each (successive halving's rungs and steps). */
+  summary?: SearchSummary;
+  /** The best trial with its solver state, a warm start for the refit (soft-impute's ALS state). */
+  warm?: SoftImputeBest;
+}
+
 /**
- * Every method's candidates on the fit's residual `resid`, scored on validation: soft-impute along its λ path
- * (softImputeLambdas), the gradient methods over rank × λ (gradientLambdas); λ_max = ||P_Ω(resid)||_2 by power
- * iteration when soft-impute or nuclear is tuned. Returns every trial in order, soft-impute's best with its state, and
- * the best fit of each group (soft-impute; a gradient method per weighting: its factors, for auto's blend) and over all.
- * Cost: the sum of the fits tried.
+ * A candidate method of the tuner, as Surprise's GridSearchCV takes an algorithm and its grid of settings: its name,
+ * the progress units its search plans (one per setting tried), and the search itself, which fits its settings on
+ * the residual, scores each fit by ctx.evaluate and offers it to the best fit of its group.
+ */
+export interface TuningCandidate<T extends ScoredTrial = Trial> {
+  readonly method: string;
+  readonly planned: number;
+  search(resid: Observations, ctx: SearchContext<T>): CandidateResult<T>;
+}
+
+/**
+ * Every candidate's search on the residual `resid`, in order, scored on validation by `evaluate`: every trial, each
+ * candidate's result, the best fit of each group and over all (the lowest validation RMSE, the earlier group on a tie).
+ * Cost: the sum of the candidates' searches.
+ */
+export function tuneCandidates<T extends ScoredTrial>(
+  resid: Observations,
+  candidates: readonly TuningCandidate<T>[],
+  ctx: { evaluate: Evaluator; progress: (event: CompleteProgress) => void },
+): { tried: T[]; results: CandidateResult<T>[]; bestFit: BestFit<T>; bestByGroup: Map<string, BestFit<T>> } {
+  const bestByGroup = new Map<string, BestFit<T>>();
+  const bestFitOf = (group: string): BestFit<T> => {
+    let b = bestByGroup.get(group);
+    if (!b) bestByGroup.set(group, (b = { validationRMSE: Infinity, trial: null, L: null, R: null }));
+    return b;
+  };
+  const tally: TuningTally = { done: 0, total: candidates.reduce((a, c) => a + c.planned, 0), report: ctx.progress };
+  const results = candidates.map((c) => c.search(resid, { evaluate: ctx.evaluate, tally, bestFitOf }));
+  const empty: BestFit<T> = { validationRMSE: Infinity, trial: null, L: null, R: null };
+  const bestFit = [...bestByGroup.values()].reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a), empty);
+  return { tried: results.flatMap((r) => r.trials), results, bestFit, bestByGroup };
+}
+
+/** A trial of gridCandidate: the method, the setting, its validation RMSE and time. */
+export interface GridTrial<S> {
+  method: string;
+  setting: S;
+  validationRMSE: number;
+  seconds: number;
+}
+
+/**
+ * Any method as a tuning candidate searched exhaustively (GridSearchCV): every setting of `grid` fitted in full on the
+ * residual by `fit` (its low-rank part L·R^T; null, null for none) and scored on validation; one group, the method's
+ * name. Cost: one fit per setting.
+ */
+export function gridCandidate<S>(
+  method: string,
+  grid: readonly S[],
+  fit: (resid: Observations, setting: S) => { L: Matrix | null; R: Matrix | null },
+): TuningCandidate<GridTrial<S>> {
+  return {
+    method,
+    planned: grid.length,
+    search(resid, ctx) {
+      const best = ctx.bestFitOf(method);
+      const trials = grid.map((setting) => {
+        ctx.tally.report({ phase: 'tuning', done: ctx.tally.done, total: ctx.tally.total, info: `${method} ${JSON.stringify(setting)}` });
+        const t0 = performance.now();
+        const { L, R } = fit(resid, setting);
+        const validationRMSE = ctx.evaluate(L, R);
+        const trial = { method, setting, validationRMSE, seconds: (performance.now() - t0) / 1000 };
+        if (offerBest(best, validationRMSE, L, R)) best.trial = trial;
+        ctx.tally.done++;
+        return trial;
+      });
+      return { trials };
+    },
+  };
+}
+
+/** soft-impute as a tuning candidate: its λ path per rank cap (tuneSoftImpute), in the group 'soft-impute'. */
+export function softImputeCandidate(
+  ranks: readonly number[],
+  path: readonly number[],
+  lambdaMax: number,
+  options: { seed: number; stopEarly: boolean; maxIters?: number },
+): TuningCandidate {
+  return {
+    method: 'soft-impute',
+    planned: ranks.length * path.length,
+    search(resid, ctx) {
+      const r = tuneSoftImpute(resid, ranks, path, lambdaMax, { ...options, evaluate: ctx.evaluate, tally: ctx.tally, bestFit: ctx.bestFitOf('soft-impute') });
+      return { trials: r.trials, ...(r.best ? { warm: r.best } : {}) };
+    },
+  };
+}
+
+/** A gradient method as a tuning candidate: its candidates by successive halving (tuneGradient), a group per weighting. */
+export function gradientSearchCandidate(method: 'ratio' | 'nuclear', candidates: readonly GradientCandidate[], settings: GradientTuning): TuningCandidate {
+  const group = (c: GradientCandidate): string => `${method}/${c.weighting}`;
+  return {
+    method,
+    planned: halvingSchedule(candidates.length, settings.maxSteps).reduce((a, r) => a + r.candidates, 0),
+    search(resid, ctx) {
+      for (const c of candidates) ctx.bestFitOf(group(c));
+      const r = tuneGradient(method, resid, candidates, settings, { evaluate: ctx.evaluate, tally: ctx.tally, bestFitOf: (c) => ctx.bestFitOf(group(c)) });
+      const strategy = r.rungs.length > 1 ? 'successive halving' : 'every candidate in full';
+      return { trials: r.trials, summary: { method, strategy, candidates: candidates.length, rungs: r.rungs, steps: r.steps } };
+    },
+  };
+}
+
+/**
+ * complete()'s methods as tuning candidates on the fit's residual `resid`, scored on validation (tuneCandidates):
+ * soft-impute along its λ path (softImputeLambdas), the gradient methods over rank × λ (gradientLambdas); λ_max =
+ * ||P_Ω(resid)||_2 by power iteration when soft-impute or nuclear is tuned. Returns every trial in order, soft-impute's
+ * best with its state, and the best fit of each group (soft-impute; a gradient method per weighting: its factors, for
+ * auto's blend) and over all. Cost: the sum of the fits tried.
  */
 export function tuneMethods(
   resid: Observations,
@@ -403,13 +529,6 @@ export function tuneMethods(
 ): { tried: Trial[]; softImpute: SoftImputeBest | null; bestFit: BestFit; bestByGroup: Map<string, BestFit>; searches: SearchSummary[] } {
   const { methods, seed, evaluate } = settings;
   const [m, n] = resid.shape;
-  // The best fit of each group: soft-impute, and each gradient method per weighting ('ratio/frequency', 'ratio/none').
-  const bestByGroup = new Map<string, BestFit>();
-  const groupBest = (key: string): BestFit => {
-    let b = bestByGroup.get(key);
-    if (!b) bestByGroup.set(key, (b = { validationRMSE: Infinity, trial: null, L: null, R: null }));
-    return b;
-  };
   const fitCount = resid.values.length;
   const lambdaMax = methods.includes('soft-impute') || methods.includes('nuclear') ? sparseSpectralNorm(resid, { seed }) : 0;
   const lambdasOf = (mth: CompletionMethod): number[] =>
@@ -422,31 +541,15 @@ export function tuneMethods(
       // Without any magnitude control L∗/F needs k(m+n−k) <= |Ω_fit| (grid.ts, candidateRanks).
       (c) => mth !== 'ratio' || c.weightDecay > 0 || settings.nuclearWeight > 0 || c.rank <= supported,
     );
-  let total = 0;
-  for (const mth of methods) {
-    total += mth === 'soft-impute' ? (ranks.get(mth) ?? []).length * lambdasOf(mth).length : halvingSchedule(candidatesOf(mth).length, settings.maxSteps).reduce((a, r) => a + r.candidates, 0);
-  }
-  const searches: SearchSummary[] = [];
-  const tally: TuningTally = { done: 0, total, report: settings.progress };
-  const tried: Trial[] = [];
-  let softImpute: SoftImputeBest | null = null;
-  for (const mth of methods) {
-    const ks = ranks.get(mth) ?? [];
-    if (mth === 'soft-impute') {
-      const r = tuneSoftImpute(resid, ks, lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, evaluate, tally, bestFit: groupBest(mth), maxIters: settings.softImputeCut?.maxIters });
-      tried.push(...r.trials);
-      softImpute = r.best;
-    } else {
-      const cands = candidatesOf(mth);
-      for (const c of cands) groupBest(`${mth}/${c.weighting}`);
-      const r = tuneGradient(mth, resid, cands, settings, { evaluate, tally, bestFitOf: (c) => groupBest(`${mth}/${c.weighting}`) });
-      tried.push(...r.trials);
-      searches.push({ method: mth, strategy: r.rungs.length > 1 ? 'successive halving' : 'every candidate in full', candidates: cands.length, rungs: r.rungs, steps: r.steps });
-    }
-  }
-  // The overall best: the lowest validation RMSE, the earlier group on a tie (as one shared BestFit would keep).
-  const bestFit = [...bestByGroup.values()].reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a), { validationRMSE: Infinity, trial: null, L: null, R: null } as BestFit);
-  return { tried, softImpute, bestFit, bestByGroup, searches };
+  const candidates = methods.map((mth) =>
+    mth === 'soft-impute'
+      ? softImputeCandidate(ranks.get(mth) ?? [], lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, maxIters: settings.softImputeCut?.maxIters })
+      : gradientSearchCandidate(mth, candidatesOf(mth), settings),
+  );
+  const r = tuneCandidates(resid, candidates, { evaluate, progress: settings.progress });
+  const softImpute = r.results.find((x) => x.warm)?.warm ?? null;
+  const searches = r.results.flatMap((x) => (x.summary ? [x.summary] : []));
+  return { tried: r.tried, softImpute, bestFit: r.bestFit, bestByGroup: r.bestByGroup, searches };
 }
 
 /**
