@@ -14,7 +14,7 @@ test('mcomplete phase --quick: results, report, the table, and --resume skips th
     const r = runCli(args);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /gnmr\s+2\.00\s+232\s+1\/1 \(100%\)/);
-    assert.match(r.stdout, /smallest ρ with ≥ 90% success:\n  gnmr\s+2\.00/);
+    assert.match(r.stdout, /smallest ρ with ≥ 90% success:\n {2}gnmr\s+2\.00/);
     assert.ok(existsSync(join(dir, 'index.html')) && readFileSync(join(dir, 'index.html'), 'utf8').includes('<svg'));
     assert.equal(readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').length, 2);
     const again = runCli([...args.filter((a) => a !== '--quiet'), '--resume']);
