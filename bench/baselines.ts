@@ -49,7 +49,8 @@ if (values.gradient) {
 }
 
 const header = ['m'];
-for (const tol of nmTols) if (methods.includes('nuclear-min')) header.push(`nuclear-min (rel-tol ${tol}): relError`, 'iterations, s');
+for (const tol of nmTols)
+  if (methods.includes('nuclear-min')) header.push(`nuclear-min (rel-tol ${tol}): relError`, 'iterations, s');
 if (methods.includes('soft-impute')) header.push('soft-impute, oracle λ: relError', 'λ/λ_max', 'iterations, s');
 if (values.gradient) header.push('adam + L∗/F (from --gradient): relError');
 const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
@@ -84,7 +85,13 @@ for (const samples of samplesList) {
     cells.push(rs.map((r) => fmt(r.lambda / r.lambdaMax)).join(' / '));
     cells.push(`${Math.round(mean(rs.map((r) => r.iterations)))}, ${mean(rs.map((r) => r.seconds)).toFixed(1)}`);
   }
-  if (values.gradient) cells.push(seeds.map((seed) => gradient.get(`${samples}/${seed}`)?.relError).map((x) => (x === undefined ? '—' : fmt(x))).join(' / '));
+  if (values.gradient)
+    cells.push(
+      seeds
+        .map((seed) => gradient.get(`${samples}/${seed}`)?.relError)
+        .map((x) => (x === undefined ? '—' : fmt(x)))
+        .join(' / '),
+    );
   lines.push(`| ${cells.join(' | ')} |`);
 }
 console.log(`n=${n}, rank ${rank}, seeds ${seeds.join(', ')} (cells list the seeds in that order; times are means)`);

@@ -28,7 +28,9 @@ const rss = (): number => {
 
 let t0 = performance.now();
 const problem = syntheticFactors({ n, rank, samples, seed: 0 });
-console.log(`factored model: n=${n}, rank ${rank}, m=${samples} (${(100 * samples) / (n * n)}%), k=${k}, adam + L*/F, backend ${getBackend().name}`);
+console.log(
+  `factored model: n=${n}, rank ${rank}, m=${samples} (${(100 * samples) / (n * n)}%), k=${k}, adam + L*/F, backend ${getBackend().name}`,
+);
 console.log(`  problem in factor form: ${(performance.now() - t0).toFixed(0)} ms`);
 
 const trainer = createFactoredTrainer(problem.observations, {
@@ -64,7 +66,8 @@ const ws = createFactoredWorkspace(n, n, k);
 const reps = 50;
 const timeDataTerm = (backend = getBackend()): number => {
   const start = performance.now();
-  for (let i = 0; i < reps; i++) factoredDataTerm(model.A, model.B, problem.observations, { gradA: gA, gradB: gB, backend });
+  for (let i = 0; i < reps; i++)
+    factoredDataTerm(model.A, model.B, problem.observations, { gradA: gA, gradB: gB, backend });
   return (performance.now() - start) / reps;
 };
 const tData = timeDataTerm();
@@ -94,7 +97,9 @@ console.log(
     `one ${n}×${k} QR: ${tQr.toFixed(2)} ms (${tQrTs.toFixed(2)} ms with the ts loop, ${(tQrTs / tQr).toFixed(2)}×)`,
 );
 
-console.log(`  RSS after 100 steps ${mib(rss100)}, after ${steps} steps ${mib(rssEnd)} (growth ${mib(rssEnd - rss100)})` +
-  `${gc ? '' : ' [run with --expose-gc for steadier figures]'}`);
+console.log(
+  `  RSS after 100 steps ${mib(rss100)}, after ${steps} steps ${mib(rssEnd)} (growth ${mib(rssEnd - rss100)})` +
+    `${gc ? '' : ' [run with --expose-gc for steadier figures]'}`,
+);
 console.log(`  peak RSS ${mib(process.resourceUsage().maxRSS * 1024)}`);
 console.log(`  after ${r.iterations} steps: train MSE ${r.trainMSE.toExponential(2)}`);

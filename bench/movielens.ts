@@ -9,7 +9,16 @@ import { parseTriplets } from '../src/data/formats/triplets.ts';
 import { labelObservations } from '../src/data/labels.ts';
 import { splitObservations } from '../src/data/split.ts';
 import type { Observations } from '../src/data/observations.ts';
-import { complete, fitBiases, makePredictor, residualObservations, COMPLETE_DEFAULTS, type CompletionMethod, type CompletionModel, type MethodChoice } from '../src/complete/index.ts';
+import {
+  complete,
+  fitBiases,
+  makePredictor,
+  residualObservations,
+  COMPLETE_DEFAULTS,
+  type CompletionMethod,
+  type CompletionModel,
+  type MethodChoice,
+} from '../src/complete/index.ts';
 import { refit } from '../src/complete/refit.ts';
 import { labelIndex } from '../src/data/labels.ts';
 import { softImputeAls, softImputeAlsEntry, type SoftImputeAlsState } from '../src/solver/soft-impute-als.ts';
@@ -40,12 +49,17 @@ const extra = JSON.parse(args.options) as Record<string, unknown>;
 const seed = Number(args.seed);
 
 if (!existsSync(dataPath)) {
-  console.log(`movielens benchmark skipped: ${dataPath} not found (the data live outside the repository, see ../shared/data)`);
+  console.log(
+    `movielens benchmark skipped: ${dataPath} not found (the data live outside the repository, see ../shared/data)`,
+  );
   process.exit(0);
 }
 
 const t0 = performance.now();
-const file = parseTriplets(readFileSync(dataPath, 'utf8'), { file: dataPath, columns: ['userId', 'movieId', 'rating'] });
+const file = parseTriplets(readFileSync(dataPath, 'utf8'), {
+  file: dataPath,
+  columns: ['userId', 'movieId', 'rating'],
+});
 const all = file.observations;
 const { train, heldOut: test } = splitObservations(all, 0.1, seed, 'test');
 console.log(
@@ -131,14 +145,24 @@ for (const method of methods) {
   const start = performance.now();
   const b = fitBiases(train, biasLambda);
   const pred = Float64Array.from(test.values, (_, t) => clamp(b.mean + b.row[test.rows[t]] + b.col[test.cols[t]]));
-  rows.push({ method: 'biases only', testRMSE: rmse(pred, test.values), validationRMSE: null, setting: `ridge λ ${biasLambda}`, seconds: (performance.now() - start) / 1000 });
+  rows.push({
+    method: 'biases only',
+    testRMSE: rmse(pred, test.values),
+    validationRMSE: null,
+    setting: `ridge λ ${biasLambda}`,
+    seconds: (performance.now() - start) / 1000,
+  });
 }
 
 if (!args['no-reference']) rows.push(referenceBar(train, test));
 
-console.log('\n| method | test RMSE | validation RMSE | chosen setting | seconds (wall / CPU) |\n|---|---|---|---|---|');
+console.log(
+  '\n| method | test RMSE | validation RMSE | chosen setting | seconds (wall / CPU) |\n|---|---|---|---|---|',
+);
 for (const r of rows) {
-  console.log(`| ${r.method} | ${r.testRMSE.toFixed(4)} | ${r.validationRMSE === null ? '–' : r.validationRMSE.toFixed(4)} | ${r.setting} | ${r.seconds.toFixed(1)}${r.cpuSeconds !== undefined ? ` / ${r.cpuSeconds.toFixed(1)}` : ''} |`);
+  console.log(
+    `| ${r.method} | ${r.testRMSE.toFixed(4)} | ${r.validationRMSE === null ? '–' : r.validationRMSE.toFixed(4)} | ${r.setting} | ${r.seconds.toFixed(1)}${r.cpuSeconds !== undefined ? ` / ${r.cpuSeconds.toFixed(1)}` : ''} |`,
+  );
 }
 const outDir = `${root}results`;
 mkdirSync(outDir, { recursive: true });
@@ -166,17 +190,28 @@ function ratioFromAuto(model: CompletionModel): Row {
   };
   const b = fitBiases(obs, r.chosen.biasLambda);
   const D = COMPLETE_DEFAULTS;
-  const f = refit(residualObservations(obs, b), best, null, r.validation.fitEntries, { seed, lr: D.lr, initScale: D.initScale, nuclearWeight: 0, decay: D.decay }, () => {});
+  const f = refit(
+    residualObservations(obs, b),
+    best,
+    null,
+    r.validation.fitEntries,
+    { seed, lr: D.lr, initScale: D.initScale, nuclearWeight: 0, decay: D.decay },
+    () => {},
+  );
   const p = makePredictor({ rowIds, colIds, biases: b, fallback: b, L: f.L, R: f.R, clip: model.parts.clip }, obs);
   const pred = p.predictMany(testRows, testCols);
   const row: Row = {
-    method: 'ratio (from auto\'s tuning)',
+    method: "ratio (from auto's tuning)",
     testRMSE: rmse(pred.values, test.values),
     validationRMSE: best.validationRMSE,
-    setting: describe('ratio', best.rank, best.lambda, best.steps, r.chosen.biasLambda) + `, weight decay ${best.weightDecay}, weighting ${best.weighting}`,
+    setting:
+      describe('ratio', best.rank, best.lambda, best.steps, r.chosen.biasLambda) +
+      `, weight decay ${best.weightDecay}, weighting ${best.weighting}`,
     seconds: (performance.now() - start) / 1000,
   };
-  console.log(`${row.method}: test RMSE ${row.testRMSE.toFixed(4)}, validation RMSE ${best.validationRMSE.toFixed(4)}, ${row.setting}, refit ${row.seconds.toFixed(1)} s`);
+  console.log(
+    `${row.method}: test RMSE ${row.testRMSE.toFixed(4)}, validation RMSE ${best.validationRMSE.toFixed(4)}, ${row.setting}, refit ${row.seconds.toFixed(1)} s`,
+  );
   return row;
 }
 
@@ -218,7 +253,13 @@ function referenceBar(trainObs: Observations, testObs: Observations): Row {
   };
 }
 
-function describe(method: CompletionMethod, rank: number, lambda: number, steps: number | undefined, bl: number): string {
+function describe(
+  method: CompletionMethod,
+  rank: number,
+  lambda: number,
+  steps: number | undefined,
+  bl: number,
+): string {
   const what = method === 'soft-impute' ? `rank ≤ ${rank}` : `rank ${rank}`;
   return `${method} ${what}, λ ${lambda.toPrecision(3)}${steps !== undefined ? `, ${steps} steps` : ''}, bias ridge λ ${bl}`;
 }

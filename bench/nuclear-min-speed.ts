@@ -17,7 +17,12 @@ const { values } = parseArgs({
     'rel-tol': { type: 'string', default: '1e-6' },
   },
 });
-const spec = { n: Number(values.n), rank: Number(values.rank), samples: Number(values.samples), seed: Number(values.seed) };
+const spec = {
+  n: Number(values.n),
+  rank: Number(values.rank),
+  samples: Number(values.samples),
+  seed: Number(values.seed),
+};
 const relTol = Number(values['rel-tol']);
 const problem = syntheticProblem(spec);
 

@@ -69,7 +69,9 @@ for (let r = 0; r < rounds; r++) {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const adamStep = median(stepTimes.get('adam')!);
 const adamApply = median(applyTimes.get('adam')!);
-console.log(`n=${n}, m=${samples}, depth 1 + L*/F, backend ${backend.name}; median of ${rounds} rounds of ${block} steps`);
+console.log(
+  `n=${n}, m=${samples}, depth 1 + L*/F, backend ${backend.name}; median of ${rounds} rounds of ${block} steps`,
+);
 console.log(
   `${'optimizer'.padEnd(14)} ${'step ms'.padStart(8)} ${'vs adam'.padStart(8)} ${'transform ms'.padStart(13)} ${'extra ms'.padStart(9)} ${'adam step + extra'.padStart(18)}`,
 );

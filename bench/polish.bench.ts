@@ -16,9 +16,16 @@ const { values } = parseArgs({
 });
 const backend = chooseBackend();
 setBackend(backend);
-const problem = { n: Number(values.n), rank: Number(values.rank), samples: Number(values.samples), masks: 'identifiable' as const };
+const problem = {
+  n: Number(values.n),
+  rank: Number(values.rank),
+  samples: Number(values.samples),
+  masks: 'identifiable' as const,
+};
 const seeds = values.seeds.split(',').map(Number);
-console.log(`polish vs gnmr, n=${problem.n} rank=${problem.rank} samples=${problem.samples}, identifiable masks, backend ${backend.name}`);
+console.log(
+  `polish vs gnmr, n=${problem.n} rank=${problem.rank} samples=${problem.samples}, identifiable masks, backend ${backend.name}`,
+);
 // Warm the JIT on a small problem so the first timed run is not penalized.
 runSynthetic({ n: 20, rank: 2, samples: 200, seed: 0, polish: true, maxIters: 600 });
 let polishTotal = 0;
@@ -34,4 +41,6 @@ for (const seed of seeds) {
       `gnmr (told rank ${g.givenRank}) ${g.seconds.toFixed(2).padStart(6)} s relError ${g.relError.toExponential(2)} (${g.stopReason})`,
   );
 }
-console.log(`mean seconds: polish ${(polishTotal / seeds.length).toFixed(2)}, gnmr ${(gnmrTotal / seeds.length).toFixed(2)}, ratio ${(polishTotal / gnmrTotal).toFixed(1)}×`);
+console.log(
+  `mean seconds: polish ${(polishTotal / seeds.length).toFixed(2)}, gnmr ${(gnmrTotal / seeds.length).toFixed(2)}, ratio ${(polishTotal / gnmrTotal).toFixed(1)}×`,
+);

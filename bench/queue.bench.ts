@@ -23,7 +23,9 @@ import { startCli, type CliProcess } from '../test/helpers/cli-process.ts';
 const { values } = parseArgs({ options: { k: { type: 'string', default: '100' } } });
 const K = Number(values.k);
 if (!haveRedisServer()) {
-  console.log('# bench/queue.bench.ts: skipped (no redis-server binary on the PATH; Debian: apt-get install redis-server)');
+  console.log(
+    '# bench/queue.bench.ts: skipped (no redis-server binary on the PATH; Debian: apt-get install redis-server)',
+  );
   process.exit(0);
 }
 const dir = mkdtempSync(join(tmpdir(), 'mcomplete-queue-bench-'));
@@ -34,7 +36,14 @@ const workers: CliProcess[] = [];
 /** A sweep of `count` nuclear-min runs of a few ms each (one per seed). */
 const tiny = (count: number): SweepSpec =>
   validateSweepSpec(
-    { name: `tiny-${count}`, n: 20, rank: 2, samples: [100], seeds: Array.from({ length: count }, (_, i) => i), methods: [{ name: 'nm', method: 'nuclear-min', maxIters: 10 }] },
+    {
+      name: `tiny-${count}`,
+      n: 20,
+      rank: 2,
+      samples: [100],
+      seeds: Array.from({ length: count }, (_, i) => i),
+      methods: [{ name: 'nm', method: 'nuclear-min', maxIters: 10 }],
+    },
     'tiny.json',
   );
 const oneSecond: SweepSpec = validateSweepSpec(
@@ -51,7 +60,9 @@ const oneSecond: SweepSpec = validateSweepSpec(
 
 /** Start `count` worker processes on queue `name` and wait until each listens. */
 async function startWorkers(name: string, count: number): Promise<CliProcess[]> {
-  const ws = Array.from({ length: count }, () => startCli(['worker', '--queue', redis.url, '--queue-name', name, '--quiet']));
+  const ws = Array.from({ length: count }, () =>
+    startCli(['worker', '--queue', redis.url, '--queue-name', name, '--quiet']),
+  );
   workers.push(...ws);
   // --quiet hides the "waiting for runs" line: wait until each worker's BullMQ client is registered on Redis.
   const deadline = Date.now() + 60_000;
@@ -104,10 +115,15 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 let file = 0;
 const out = (): string => join(dir, `r${file++}.jsonl`);
 try {
-  console.log(`# bench/queue.bench.ts: K = ${K}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `# bench/queue.bench.ts: K = ${K}; load average at start ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const ws = await startWorkers('bench-overhead', 1);
   const onLocal = (count: number) => () => sweep(tiny(count), { out: out(), workers: 1 });
-  const onQueue = (count: number) => () => queueSweep(tiny(count), { out: out(), redis: target, queueName: 'bench-overhead' });
+  const onQueue = (count: number) => () =>
+    queueSweep(tiny(count), { out: out(), redis: target, queueName: 'bench-overhead' });
   await onLocal(10)(); // warm-up: the first runs of a process are slower (compilation)
   await onQueue(10)();
   const rows: [string, (count: number) => () => Promise<SweepSummary>][] = [
@@ -115,7 +131,9 @@ try {
     ['queue, 1 worker process', onQueue],
   ];
   const outside: number[] = [];
-  console.log('\n| tiny runs (nuclear-min, n = 20, 10 iterations), medians of 3 | K runs (s) | 2K runs (s) | ms per run | of which outside the run |');
+  console.log(
+    '\n| tiny runs (nuclear-min, n = 20, 10 iterations), medians of 3 | K runs (s) | 2K runs (s) | ms per run | of which outside the run |',
+  );
   console.log('|---|---|---|---|---|');
   for (const [label, on] of rows) {
     const k: Timing[] = [];
@@ -127,10 +145,14 @@ try {
     const wall = (1000 * (median(k2.map((t) => t.wall)) - median(k.map((t) => t.wall)))) / K;
     const off = (1000 * (median(k2.map((t) => t.wall - t.inRuns)) - median(k.map((t) => t.wall - t.inRuns)))) / K;
     outside.push(off);
-    console.log(`| ${label} | ${median(k.map((t) => t.wall)).toFixed(2)} | ${median(k2.map((t) => t.wall)).toFixed(2)} | ${wall.toFixed(1)} | ${off.toFixed(1)} |`);
+    console.log(
+      `| ${label} | ${median(k.map((t) => t.wall)).toFixed(2)} | ${median(k2.map((t) => t.wall)).toFixed(2)} | ${wall.toFixed(1)} | ${off.toFixed(1)} |`,
+    );
   }
   await stopWorkers(ws);
-  console.log(`\nqueue overhead per run (time outside the runs, queue − local pool): ${(outside[1] - outside[0]).toFixed(1)} ms`);
+  console.log(
+    `\nqueue overhead per run (time outside the runs, queue − local pool): ${(outside[1] - outside[0]).toFixed(1)} ms`,
+  );
 
   const one = await startWorkers('bench-one', 1);
   const t1 = await timed(() => queueSweep(oneSecond, { out: out(), redis: target, queueName: 'bench-one' }));
@@ -146,7 +168,11 @@ try {
   console.log(`| local pool, 2 threads (what this machine gives two runs at once) | ${local2.toFixed(2)} |`);
   console.log(`| queue, 1 worker process | ${t1.toFixed(2)} |`);
   console.log(`| queue, 2 worker processes | ${t2.toFixed(2)} |`);
-  console.log(`\nspeedup of 2 worker processes over 1: ${(t1 / t2).toFixed(2)}× (load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+  console.log(
+    `\nspeedup of 2 worker processes over 1: ${(t1 / t2).toFixed(2)}× (load average at end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')})`,
+  );
 } finally {
   for (const w of workers) w.kill('SIGKILL');
   await Promise.all(workers.map((w) => w.exited));

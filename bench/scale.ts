@@ -43,22 +43,36 @@ const p = scaleProblem({ m, n, r, sigma, ratings, seed });
 const isQuery = new Uint8Array(ratings);
 const qrng = createRng(seed + 1);
 for (let t = 0; t < ratings; t++) isQuery[t] = qrng.uniform() < queryShare ? 1 : 0;
-const pick = (want: number): number[] => Array.from({ length: ratings }, (_, t) => t).filter((t) => isQuery[t] === want);
+const pick = (want: number): number[] =>
+  Array.from({ length: ratings }, (_, t) => t).filter((t) => isQuery[t] === want);
 const tr = pick(0);
 const q = pick(1);
-const cells = (ts: number[]) => ({ rows: ts.map((t) => p.rows[t]), cols: ts.map((t) => p.cols[t]), values: ts.map((t) => p.values[t]) });
+const cells = (ts: number[]) => ({
+  rows: ts.map((t) => p.rows[t]),
+  cols: ts.map((t) => p.cols[t]),
+  values: ts.map((t) => p.values[t]),
+});
 const queryCells = cells(q);
 if (!a['no-write']) {
   mkdirSync(a.out, { recursive: true });
-  writeFileSync(join(a.out, 'train.csv'), `row,col,value\n${tr.map((t) => `${p.rows[t]},${p.cols[t]},${p.values[t]}\n`).join('')}`);
+  writeFileSync(
+    join(a.out, 'train.csv'),
+    `row,col,value\n${tr.map((t) => `${p.rows[t]},${p.cols[t]},${p.values[t]}\n`).join('')}`,
+  );
   writeFileSync(join(a.out, 'query.csv'), `row,col\n${q.map((t) => `${p.rows[t]},${p.cols[t]}\n`).join('')}`);
-  writeFileSync(join(a.out, 'truth.csv'), `row,col,value,noiseless\n${q.map((t) => `${p.rows[t]},${p.cols[t]},${p.values[t]},${p.truth[t]}\n`).join('')}`);
+  writeFileSync(
+    join(a.out, 'truth.csv'),
+    `row,col,value,noiseless\n${q.map((t) => `${p.rows[t]},${p.cols[t]},${p.values[t]},${p.truth[t]}\n`).join('')}`,
+  );
 }
 console.log(
   `scale problem seed ${seed}: ${m} × ${n}, rank ${r}, σ ${sigma}: ${tr.length} train, ${q.length} query ratings` +
     `${a['no-write'] ? '' : ` written to ${a.out}`} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
-if (!a['no-write']) console.log(`  mcomplete complete ${join(a.out, 'train.csv')} --query ${join(a.out, 'query.csv')} --out ${join(a.out, 'pred.csv')}`);
+if (!a['no-write'])
+  console.log(
+    `  mcomplete complete ${join(a.out, 'train.csv')} --query ${join(a.out, 'query.csv')} --out ${join(a.out, 'pred.csv')}`,
+  );
 const oracle = oracleFloor(p, cells(tr), queryCells);
 console.log(
   `oracle (told B and the prior of the rows): floor ${oracle.floorRMSE.toFixed(4)} = ${(oracle.floorRMSE / sigma).toFixed(3)} σ ` +
@@ -82,7 +96,8 @@ if (a.score) {
   if (lines.length !== q.length) throw new Error(`${a.score}: ${lines.length} predictions for ${q.length} query cells`);
   const pred = lines.map((line, s) => {
     const [i, j, v] = line.split(',');
-    if (Number(i) !== queryCells.rows[s] || Number(j) !== queryCells.cols[s]) throw new Error(`${a.score}: line ${s + 2} is not query cell ${s + 1}`);
+    if (Number(i) !== queryCells.rows[s] || Number(j) !== queryCells.cols[s])
+      throw new Error(`${a.score}: line ${s + 2} is not query cell ${s + 1}`);
     return Number(v);
   });
   console.log(scoreLine(a.score, pred));
@@ -93,7 +108,10 @@ if (a.run) {
   const options = JSON.parse(a.options) as CompleteOptions;
   const start = performance.now();
   const trainCells = cells(tr);
-  const model = complete(labelObservations(trainCells.rows.map(String), trainCells.cols.map(String), trainCells.values), { seed, ...options });
+  const model = complete(
+    labelObservations(trainCells.rows.map(String), trainCells.cols.map(String), trainCells.values),
+    { seed, ...options },
+  );
   const pred = model.predictMany(queryCells.rows.map(String), queryCells.cols.map(String)).values;
   const c = model.report.chosen;
   const setting =

@@ -59,8 +59,25 @@ function runJson(cmd: string, args: string[]): CaseResult {
   return JSON.parse(line) as CaseResult;
 }
 
-const nodeCase = (backend: string, n: number, steps: number, rounds: number, warmup: number, file?: string): CaseResult =>
-  runJson(process.execPath, ['--import', 'tsx', 'bench/step-case.ts', backend, String(n), String(steps), String(rounds), String(warmup), ...(file ? [file] : [])]);
+const nodeCase = (
+  backend: string,
+  n: number,
+  steps: number,
+  rounds: number,
+  warmup: number,
+  file?: string,
+): CaseResult =>
+  runJson(process.execPath, [
+    '--import',
+    'tsx',
+    'bench/step-case.ts',
+    backend,
+    String(n),
+    String(steps),
+    String(rounds),
+    String(warmup),
+    ...(file ? [file] : []),
+  ]);
 
 const python = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
 const havePython = python.status === 0;
@@ -70,7 +87,9 @@ const median = (xs: number[]): number => {
 };
 const mb = (kb: number | null | undefined): string => (kb == null ? '–' : `${(kb / 1024).toFixed(0)} MB`);
 
-console.log(`# mcomplete speed bench (node ${process.version}, OpenBLAS threads ${threads}, ${new Date().toISOString()})`);
+console.log(
+  `# mcomplete speed bench (node ${process.version}, OpenBLAS threads ${threads}, ${new Date().toISOString()})`,
+);
 if (!native.backend) console.log(`note: native backend unavailable (${native.reason}); to get it, ${NATIVE_HOW_TO}.`);
 if (!havePython) console.log('note: python3 with numpy not found: the numpy reference columns are skipped.');
 else console.log(`numpy ${python.stdout.trim()} reference: bench/reference_step.py (same problem and initialization)`);
@@ -81,8 +100,12 @@ const plan: Record<number, { steps: number; rounds: number; warmup: number; tsSt
   300: { steps: 40, rounds: 5, warmup: 10, tsSteps: 3, tsRounds: 2 },
   1000: { steps: 3, rounds: 3, warmup: 2, tsSteps: 1, tsRounds: 2 },
 };
-console.log('\n## one depth-1 adam + L*/F step (median ms/step over rounds, min–max in brackets; peak RSS of the process)');
-console.log('| n | ts ms/step | native ms/step | numpy ms/step | native/numpy | ts/numpy | RSS ts | RSS native | RSS numpy | ||W|| native vs numpy |');
+console.log(
+  '\n## one depth-1 adam + L*/F step (median ms/step over rounds, min–max in brackets; peak RSS of the process)',
+);
+console.log(
+  '| n | ts ms/step | native ms/step | numpy ms/step | native/numpy | ts/numpy | RSS ts | RSS native | RSS numpy | ||W|| native vs numpy |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 const numpyMsAt = new Map<number, number>();
 for (const n of sizes) {
@@ -102,7 +125,13 @@ for (const n of sizes) {
       nodeCase('ts', n, 1, 1, 0, file);
     }
     if (havePython) {
-      refRes = runJson('python3', ['bench/reference_step.py', file, String(p.steps), String(p.rounds), String(p.warmup)]);
+      refRes = runJson('python3', [
+        'bench/reference_step.py',
+        file,
+        String(p.steps),
+        String(p.rounds),
+        String(p.warmup),
+      ]);
       ref.push(...refRes.msPerStep);
     }
   }
@@ -124,12 +153,17 @@ for (const n of sizes) {
 console.log('(native/numpy targets: ≤ 1.0× at n = 100, ≤ 1.5× at n = 1000)');
 
 console.log('\n## memory across steps (RSS and V8 heap after step 100 and after step 1000)');
-const growth: [string, number][] = native.backend ? [['native', 100], ['ts', 30]] : [['ts', 30]];
+const growth: [string, number][] = native.backend
+  ? [
+      ['native', 100],
+      ['ts', 30],
+    ]
+  : [['ts', 30]];
 for (const [backend, n] of growth) {
   const r = nodeCase(backend, n, 1000, 1, 0);
   console.log(
     `${backend}, n = ${n}: RSS ${mb(r.rssAfter100KB)} → ${mb(r.rssAfter1000KB)}, heap ${mb(r.heapAfter100KB)} → ${mb(r.heapAfter1000KB)} ` +
-      `(growth ${((r.rssAfter1000KB ?? 0) - (r.rssAfter100KB ?? 0))} KB RSS, ${((r.heapAfter1000KB ?? 0) - (r.heapAfter100KB ?? 0))} KB heap)`,
+      `(growth ${(r.rssAfter1000KB ?? 0) - (r.rssAfter100KB ?? 0)} KB RSS, ${(r.heapAfter1000KB ?? 0) - (r.heapAfter100KB ?? 0)} KB heap)`,
   );
 }
 if (havePython && native.backend) {
@@ -145,10 +179,20 @@ if (skipDefault) {
   const ours: { full?: number; target?: number } = {};
   for (const extra of [[], ['--stop-at-error', '0.01']]) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run-default.ts', ...extra], { cwd: root, env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run-default.ts', ...extra], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
     const wall = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`default run failed:\n${r.stderr}`);
-    const out = JSON.parse(r.stdout) as { relError: number; seconds: number; iterations: number; stopReason: string; settings: { backend?: string } };
+    const out = JSON.parse(r.stdout) as {
+      relError: number;
+      seconds: number;
+      iterations: number;
+      stopReason: string;
+      settings: { backend?: string };
+    };
     const rss = JSON.parse(r.stderr.trim().split('\n').pop() ?? '{}') as {
       maxRssKB: number;
       kernelMs: { svd: number; gemm: number };
@@ -181,7 +225,8 @@ if (skipDefault) {
       targetSeconds: number | null;
     };
     const wall = (performance.now() - t0) / 1000;
-    const ratio = (a: number | undefined, b: number | null): string => (a === undefined || b === null ? '–' : `${(a / b).toFixed(2)}×`);
+    const ratio = (a: number | undefined, b: number | null): string =>
+      a === undefined || b === null ? '–' : `${(a / b).toFixed(2)}×`;
     console.log(
       `numpy reference (bench/reference_step.py, same problem and initialization): wall ${wall.toFixed(1)} s ` +
         `(training ${ref.seconds.toFixed(1)} s), relError ${ref.relError.toExponential(2)} after ${FULL} steps, ` +
@@ -189,7 +234,7 @@ if (skipDefault) {
     );
     console.log(
       `ours/numpy: the whole run ${ratio(ours.full, wall)} (wall), to relError ≤ 0.01 ${ratio(ours.target, ref.targetSeconds)} ` +
-        '(our wall, process start included, against numpy\'s training seconds)',
+        "(our wall, process start included, against numpy's training seconds)",
     );
   }
 }

@@ -39,4 +39,5 @@ for (let step = 1; step <= steps; step++) {
 }
 const total = t.data + t.svd + t.penalty + t.optimizer;
 console.log(`n=${n}, ${steps} steps: ${((1000 * total) / steps / 1000).toFixed(2)} s per 1000 steps`);
-for (const [k, v] of Object.entries(t)) console.log(`  ${k.padEnd(10)} ${(v / steps).toFixed(3)} ms/step  ${((100 * v) / total).toFixed(1)}%`);
+for (const [k, v] of Object.entries(t))
+  console.log(`  ${k.padEnd(10)} ${(v / steps).toFixed(3)} ms/step  ${((100 * v) / total).toFixed(1)}%`);

@@ -13,7 +13,9 @@ import { setBackend } from '../src/linalg/backend.ts';
 import { chooseBackend } from '../src/linalg/native.ts';
 import { DEFAULT_RUN_SPEC, runSynthetic } from '../src/methods/run.ts';
 
-const { values } = parseArgs({ options: { at: { type: 'string', default: '20000' }, seed: { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: { at: { type: 'string', default: '20000' }, seed: { type: 'string', default: '0' } },
+});
 const at = Number(values.at);
 const seed = Number(values.seed);
 setBackend(chooseBackend());
@@ -22,7 +24,10 @@ const kept: Matrix[] = [];
 const t0 = performance.now();
 runSynthetic(
   { ...DEFAULT_RUN_SPEC, seed, maxIters: at + 1 },
-  { progressEvery: 1, onProgress: (e) => e.method === 'gradient' && (e.step === at || e.step === at + 1) && e.W && kept.push(clone(e.W)) },
+  {
+    progressEvery: 1,
+    onProgress: (e) => e.method === 'gradient' && (e.step === at || e.step === at + 1) && e.W && kept.push(clone(e.W)),
+  },
 );
 const [W0, W1] = kept;
 const a = svd(W0);
@@ -41,10 +46,17 @@ const WV = gemm(W1, a.V);
 let maxCos = 0;
 const norms = Array.from({ length: n }, (_, j) => Math.hypot(...col(WV, j)));
 for (let i = r; i < n; i++) {
-  for (let j = i + 1; j < n; j++) maxCos = Math.max(maxCos, Math.abs(dotCols(col(WV, i), col(WV, j))) / (norms[i] * norms[j]));
+  for (let j = i + 1; j < n; j++)
+    maxCos = Math.max(maxCos, Math.abs(dotCols(col(WV, i), col(WV, j))) / (norms[i] * norms[j]));
 }
-console.log(`# default run, seed ${seed}, steps ${at} → ${at + 1} (${((performance.now() - t0) / 1000).toFixed(0)} s to get there)`);
-console.log(`||W_t||_F ${frobeniusNorm(W0).toFixed(1)}, ||W_{t+1} − W_t||_F ${frobeniusNorm(subtract(W1, W0)).toExponential(2)}`);
-console.log(`singular values: s_1..s_${r} ${Array.from(a.s.slice(0, r), (x) => x.toFixed(1)).join(' ')}; tail s_${r + 1} ${a.s[r].toExponential(2)} … s_${n} ${a.s[n - 1].toExponential(2)}`);
+console.log(
+  `# default run, seed ${seed}, steps ${at} → ${at + 1} (${((performance.now() - t0) / 1000).toFixed(0)} s to get there)`,
+);
+console.log(
+  `||W_t||_F ${frobeniusNorm(W0).toFixed(1)}, ||W_{t+1} − W_t||_F ${frobeniusNorm(subtract(W1, W0)).toExponential(2)}`,
+);
+console.log(
+  `singular values: s_1..s_${r} ${Array.from(a.s.slice(0, r), (x) => x.toFixed(1)).join(' ')}; tail s_${r + 1} ${a.s[r].toExponential(2)} … s_${n} ${a.s[n - 1].toExponential(2)}`,
+);
 console.log(`tail vectors: mean best overlap with the previous step's vectors ${overlap.toFixed(3)}`);
 console.log(`W_{t+1}·V_t: largest cosine between two tail columns ${maxCos.toFixed(3)}`);

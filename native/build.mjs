@@ -36,10 +36,15 @@ function pkgConfig(pcArgs) {
   const env = { ...process.env };
   if (rooted) {
     env.PKG_CONFIG_SYSROOT_DIR = root;
-    const dirs = ['usr/lib', 'usr/lib64', 'usr/share', 'usr/local/lib', 'usr/lib/x86_64-linux-gnu', 'usr/lib/aarch64-linux-gnu'];
-    env.PKG_CONFIG_LIBDIR = dirs
-      .map((d) => path.join(root, d, 'pkgconfig'))
-      .join(path.delimiter);
+    const dirs = [
+      'usr/lib',
+      'usr/lib64',
+      'usr/share',
+      'usr/local/lib',
+      'usr/lib/x86_64-linux-gnu',
+      'usr/lib/aarch64-linux-gnu',
+    ];
+    env.PKG_CONFIG_LIBDIR = dirs.map((d) => path.join(root, d, 'pkgconfig')).join(path.delimiter);
     delete env.PKG_CONFIG_PATH;
   }
   try {
@@ -65,7 +70,7 @@ const found = findBlas({
   root: rooted ? root : '',
 });
 if (!found.ok) off(found.why, found.how);
-const HOW_BUILD = 'run `npm run build:native -- --verbose` for node-gyp\'s full output';
+const HOW_BUILD = "run `npm run build:native -- --verbose` for node-gyp's full output";
 
 // Node's headers: those next to this node binary (no download), else node-gyp's cache.
 const nodeDir = path.resolve(path.dirname(process.execPath), '..');
@@ -86,7 +91,10 @@ function findNodeGyp() {
 }
 const gyp = findNodeGyp();
 if (!gyp) {
-  off(`node-gyp not found; found ${found.summary}`, 'use npm (it bundles node-gyp) or install node-gyp, then run `npm run build:native`');
+  off(
+    `node-gyp not found; found ${found.summary}`,
+    'use npm (it bundles node-gyp) or install node-gyp, then run `npm run build:native`',
+  );
 }
 
 /** A word list as one gyp variable: gyp splits it the way sh would, so quote what sh would split or expand. */
@@ -107,7 +115,9 @@ const gypArgs = Object.entries(vars)
   .map(([name, ws]) => `--${name}=${gypWords(ws)}`);
 
 if (dryRun) {
-  console.log(`mcomplete: native fast path would build against ${found.summary} (dry run; node-gyp ${gypArgs.join(' ')})`);
+  console.log(
+    `mcomplete: native fast path would build against ${found.summary} (dry run; node-gyp ${gypArgs.join(' ')})`,
+  );
   process.exit(0);
 }
 
@@ -115,7 +125,11 @@ const cmd = [gyp, 'rebuild', `--loglevel=${verbose ? 'info' : 'error'}`, ...gypA
 if (localHeaders) cmd.push(`--nodedir=${nodeDir}`);
 const r = spawnSync(process.execPath, cmd, { cwd: here, encoding: 'utf8', stdio: verbose ? 'inherit' : 'pipe' });
 if (r.status !== 0) {
-  const detail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').filter((l) => /error/i.test(l))[0] ?? '';
+  const detail =
+    `${r.stdout ?? ''}${r.stderr ?? ''}`
+      .trim()
+      .split('\n')
+      .filter((l) => /error/i.test(l))[0] ?? '';
   off(`compilation against ${found.summary} failed${detail ? `: ${detail.trim().slice(0, 160)}` : ''}`, HOW_BUILD);
 }
 // Smoke test in a child process (a missing symbol can abort it): load the addon, one gemm, one SVD.
@@ -128,11 +142,15 @@ if (C[0] !== 6 || code !== 0 || Math.abs(s[0] - 4) > 1e-12) throw new Error('wro
 const check = spawnSync(process.execPath, ['-e', smoke], { encoding: 'utf8', timeout: 60_000 });
 if (check.status !== 0) {
   rmSync(addon, { force: true });
-  const detail = `${check.stderr ?? ''}`.split('\n').find((l) => /error|symbol|wrong/i.test(l)) ?? `exit ${check.status}`;
+  const detail =
+    `${check.stderr ?? ''}`.split('\n').find((l) => /error|symbol|wrong/i.test(l)) ?? `exit ${check.status}`;
   const how = found.libraries.includes('-llapacke')
     ? HOW_BUILD
     : 'install LAPACKE (liblapacke-dev, lapack-devel or brew install lapack), which this libopenblas lacks, then run ' +
       '`npm run build:native`';
-  off(`built against ${found.summary}, but the addon failed its smoke test and was removed: ${detail.trim().slice(0, 160)}`, how);
+  off(
+    `built against ${found.summary}, but the addon failed its smoke test and was removed: ${detail.trim().slice(0, 160)}`,
+    how,
+  );
 }
 console.log(`mcomplete: native fast path built against ${found.summary}: native/build/Release/mcomplete_native.node`);

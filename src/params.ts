@@ -77,21 +77,24 @@ export interface ChoiceListParam<C extends string = string> extends ParamBase<re
 }
 
 /** Any parameter declaration. */
-export type Param = IntParam | NumberParam | ChoiceParam | BooleanParam | IntListParam | NumberListParam | ChoiceListParam;
+export type Param =
+  IntParam | NumberParam | ChoiceParam | BooleanParam | IntListParam | NumberListParam | ChoiceListParam;
 
 /** A table of declarations, key → declaration, in the order settings are resolved and printed. */
 export type ParamTable = Readonly<Record<string, Param>>;
 
 /** The TypeScript value of one declaration. */
-export type ParamValue<P> = (P extends ChoiceParam<infer C>
-  ? C
-  : P extends ChoiceListParam<infer C>
-    ? readonly C[]
-    : P extends BooleanParam
-      ? boolean
-      : P extends IntListParam | NumberListParam
-        ? readonly number[]
-        : number) | (P extends { nullable: true } ? null : never);
+export type ParamValue<P> =
+  | (P extends ChoiceParam<infer C>
+      ? C
+      : P extends ChoiceListParam<infer C>
+        ? readonly C[]
+        : P extends BooleanParam
+          ? boolean
+          : P extends IntListParam | NumberListParam
+            ? readonly number[]
+            : number)
+  | (P extends { nullable: true } ? null : never);
 
 /** The keys of a table whose declarations have a default (always present once resolved). */
 type DefaultedKeys<T extends ParamTable> = { [K in keyof T]: T[K] extends { default: unknown } ? K : never }[keyof T];
@@ -117,7 +120,8 @@ export class ParamError extends RangeError {
 
 /** A value for a message: strings quoted, lists element by element, the rest as JSON (NaN and Infinity by name). */
 export function showValue(value: unknown): string {
-  if (typeof value === 'number') return Number.isNaN(value) || !Number.isFinite(value) ? String(value) : JSON.stringify(value);
+  if (typeof value === 'number')
+    return Number.isNaN(value) || !Number.isFinite(value) ? String(value) : JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(showValue).join(', ')}]`;
   if (value === undefined) return 'undefined';
   try {
@@ -192,7 +196,10 @@ export function paramAccepts(p: Param, value: unknown, resolved: Readonly<Record
     case 'boolean':
       return typeof value === 'boolean';
     case 'int-list':
-      return nonEmptyListOf(value, (x) => Number.isInteger(x) && (x as number) >= p.min && (p.max === undefined || (x as number) <= p.max));
+      return nonEmptyListOf(
+        value,
+        (x) => Number.isInteger(x) && (x as number) >= p.min && (p.max === undefined || (x as number) <= p.max),
+      );
     case 'number-list':
       return nonEmptyListOf(value, (x) => numberWithin(p, x));
     case 'choice-list':
@@ -208,7 +215,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
@@ -246,7 +254,8 @@ export function resolveParams<T extends ParamTable>(
   const extra = options.extraKeys ?? [];
   const known = Object.keys(table);
   for (const key of Object.keys(input)) {
-    if (!Object.hasOwn(table, key) && !extra.includes(key)) throw new ParamError(key, unknownKeyMessage(key, [...known, ...extra], where));
+    if (!Object.hasOwn(table, key) && !extra.includes(key))
+      throw new ParamError(key, unknownKeyMessage(key, [...known, ...extra], where));
   }
   const out: Record<string, unknown> = { ...input };
   for (const key of known) {
@@ -264,7 +273,10 @@ export function resolveParams<T extends ParamTable>(
         continue;
       }
     } else if (!paramAccepts(p, value, out)) {
-      throw new ParamError(key, `${where}${p.refusal ? p.refusal(value) : `${key} must be ${describeParam(p, out)}, got ${showValue(value)}`}`);
+      throw new ParamError(
+        key,
+        `${where}${p.refusal ? p.refusal(value) : `${key} must be ${describeParam(p, out)}, got ${showValue(value)}`}`,
+      );
     }
     out[key] = value;
   }
@@ -281,14 +293,16 @@ export function defaultText(p: Param): string {
   if (p.defaultDoc !== undefined) return p.defaultDoc;
   if (p.default === undefined) return 'off';
   if (typeof p.default === 'function') return 'computed from the other settings';
-  if (typeof p.default === 'number' && p.default !== 0 && Math.abs(p.default) < 1e-3) return p.default.toExponential().replace('e-', 'e-');
+  if (typeof p.default === 'number' && p.default !== 0 && Math.abs(p.default) < 1e-3)
+    return p.default.toExponential().replace('e-', 'e-');
   return typeof p.default === 'string' ? p.default : showValue(p.default);
 }
 
 /** A Markdown table of a parameter table: flag, allowed values, default, description. */
 export function paramMarkdownTable(table: ParamTable): string {
   const rows = Object.entries(table).map(
-    ([key, p]) => `| \`${flagOf(key, p)}\` | ${describeParam(p).replace(/\|/g, '\\|')} | ${defaultText(p).replace(/\|/g, '\\|')} | ${p.doc.replace(/\|/g, '\\|')} |`,
+    ([key, p]) =>
+      `| \`${flagOf(key, p)}\` | ${describeParam(p).replace(/\|/g, '\\|')} | ${defaultText(p).replace(/\|/g, '\\|')} | ${p.doc.replace(/\|/g, '\\|')} |`,
   );
   return ['| flag | allowed | default | what it sets |', '|---|---|---|---|', ...rows].join('\n');
 }

@@ -7,7 +7,18 @@ import { RUN_LABELS } from './results.ts';
 export const RUN_COLOURS = ['#1f6fb4', '#e8710a'] as const;
 
 /** Colours of the singular-value lines, largest first. */
-const SV_COLOURS = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'];
+const SV_COLOURS = [
+  '#440154',
+  '#482878',
+  '#3e4989',
+  '#31688e',
+  '#26828e',
+  '#1f9e89',
+  '#35b779',
+  '#6ece58',
+  '#b5de2b',
+  '#fde725',
+];
 
 const HEIGHT = 220;
 
@@ -51,7 +62,9 @@ export function errorData(rows: readonly HistoryRow[]): uPlot.AlignedData {
 /** L∗/F (solid, left axis) and effective rank (dashed, right axis) of both runs. */
 export function createRatioChart(el: HTMLElement): uPlot {
   const series: uPlot.Series[] = [];
-  RUN_LABELS.forEach((label, i) => series.push({ label: `${label} L∗/F`, stroke: RUN_COLOURS[i], width: 2, scale: 'ratio' }));
+  RUN_LABELS.forEach((label, i) =>
+    series.push({ label: `${label} L∗/F`, stroke: RUN_COLOURS[i], width: 2, scale: 'ratio' }),
+  );
   RUN_LABELS.forEach((label, i) =>
     series.push({ label: `${label} eff. rank`, stroke: RUN_COLOURS[i], width: 1.5, dash: [6, 4], scale: 'erank' }),
   );
@@ -73,7 +86,8 @@ export function ratioData(rows: readonly HistoryRow[]): uPlot.AlignedData {
 /** The largest `count` singular values of one run over time, log scale. */
 export function createSvChart(el: HTMLElement, count: number): uPlot {
   const series: uPlot.Series[] = [];
-  for (let k = 0; k < count; k++) series.push({ label: `σ${k + 1}`, stroke: SV_COLOURS[k % SV_COLOURS.length], width: 1.5 });
+  for (let k = 0; k < count; k++)
+    series.push({ label: `σ${k + 1}`, stroke: SV_COLOURS[k % SV_COLOURS.length], width: 1.5 });
   return make(el, series, { y: { distr: 3 } }, [{ scale: 'y', label: 'singular value', values: logTicks, size: 60 }]);
 }
 

@@ -19,8 +19,13 @@ function fill(select: HTMLSelectElement, options: readonly (string | number)[], 
 /** Put the choices into the form's select elements. */
 export function fillChoices(form: HTMLFormElement): void {
   for (const p of ['a', 'b']) {
-    fill(form.elements.namedItem(`${p}.depth`) as HTMLSelectElement, Array.from({ length: MAX_DEPTH }, (_, i) => i + 1));
-    fill(form.elements.namedItem(`${p}.pen`) as HTMLSelectElement, PENALTY_NAMES, (v) => (v === 'ratio' ? 'ratio (L∗/F)' : v));
+    fill(
+      form.elements.namedItem(`${p}.depth`) as HTMLSelectElement,
+      Array.from({ length: MAX_DEPTH }, (_, i) => i + 1),
+    );
+    fill(form.elements.namedItem(`${p}.pen`) as HTMLSelectElement, PENALTY_NAMES, (v) =>
+      v === 'ratio' ? 'ratio (L∗/F)' : v,
+    );
     fill(form.elements.namedItem(`${p}.opt`) as HTMLSelectElement, OPTIMIZER_NAMES);
   }
   fill(form.elements.namedItem('speed') as HTMLSelectElement, SPEEDS, (v) => (v === '0' ? 'max' : `${v} steps/s`));

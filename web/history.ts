@@ -60,7 +60,8 @@ export interface History {
 
 /** An empty history of at most `capacity` rows. */
 export function createHistory(capacity: number): History {
-  if (!Number.isInteger(capacity) || capacity < 3) throw new RangeError(`history capacity must be an integer >= 3, got ${capacity}`);
+  if (!Number.isInteger(capacity) || capacity < 3)
+    throw new RangeError(`history capacity must be an integer >= 3, got ${capacity}`);
   return { capacity, rows: [], offer: [], stride: 1, offered: 0 };
 }
 
@@ -95,7 +96,11 @@ export function appendRow(h: History, row: HistoryRow): void {
 }
 
 /** Column of one run's value over the history, null where the run has no point or the value is not positive. */
-export function positiveColumn(rows: readonly HistoryRow[], run: number, pick: (p: RunPoint) => number | null): (number | null)[] {
+export function positiveColumn(
+  rows: readonly HistoryRow[],
+  run: number,
+  pick: (p: RunPoint) => number | null,
+): (number | null)[] {
   return rows.map((row) => {
     const p = row.runs[run];
     if (!p) return null;

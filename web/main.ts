@@ -126,7 +126,8 @@ function drawChart(i: number): void {
   });
 }
 
-const fmt = (x: number | null, digits = 3): string => (x === null ? 'n/a' : Number.isFinite(x) ? x.toPrecision(digits) : String(x));
+const fmt = (x: number | null, digits = 3): string =>
+  x === null ? 'n/a' : Number.isFinite(x) ? x.toPrecision(digits) : String(x);
 
 /** Draw the latest snapshot: estimates and numbers (with drawChart, the only work the main thread does). */
 function draw(): void {
@@ -137,7 +138,13 @@ function draw(): void {
     drawHeatmap($<HTMLCanvasElement>(`estimate-${id}`), snap.estimate, n, scale);
     const m = snap.metrics;
     const status =
-      snap.status === 'diverged' ? `diverged: ${snap.error}` : snap.status === 'done' ? `stopped (${snap.stopReason})` : running ? 'running' : 'paused';
+      snap.status === 'diverged'
+        ? `diverged: ${snap.error}`
+        : snap.status === 'done'
+          ? `stopped (${snap.stopReason})`
+          : running
+            ? 'running'
+            : 'paused';
     const el = $(`stats-${id}`);
     el.textContent =
       `${RUN_LABELS[i]} (${state.runs[i].optimizer}, ${state.runs[i].penalty}): step ${snap.step}` +

@@ -99,7 +99,9 @@ export function createSession(state: PageState): Session {
       return runs.map((run) => {
         const result = run.run.status();
         const W = result.W!;
-        const s = finite(W.data) ? backend.svdInto(W, run.svdWs, { warmStart: svdCalls > 1 }).s : new Float64Array(state.n).fill(NaN);
+        const s = finite(W.data)
+          ? backend.svdInto(W, run.svdWs, { warmStart: svdCalls > 1 }).s
+          : new Float64Array(state.n).fill(NaN);
         const step = result.iterations;
         const dt = (now - run.lastTime) / 1000;
         const stepsPerSecond = dt > 0 ? (step - run.lastStep) / dt : 0;

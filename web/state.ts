@@ -1,11 +1,5 @@
 // The page's settings and their URL form: pure functions, no DOM, so they run (and are tested) in Node too.
-import {
-  DEFAULTS,
-  OPTIMIZER_NAMES,
-  PENALTY_NAMES,
-  type OptimizerName,
-  type PenaltyName,
-} from '../src/index.ts';
+import { DEFAULTS, OPTIMIZER_NAMES, PENALTY_NAMES, type OptimizerName, type PenaltyName } from '../src/index.ts';
 
 /** The method of one of the two side-by-side runs. */
 export interface RunConfig {

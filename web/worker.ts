@@ -43,7 +43,10 @@ function postSnapshot(): void {
   const now = performance.now();
   lastPost = now;
   const runs = session.snapshot(now);
-  post({ type: 'snapshot', gen, running, runs }, runs.map((r) => r.estimate.buffer));
+  post(
+    { type: 'snapshot', gen, running, runs },
+    runs.map((r) => r.estimate.buffer),
+  );
 }
 
 /** One slice of training: as many lockstep steps as SLICE_MS and the speed limit allow, then yield. */
@@ -79,10 +82,10 @@ scope.onmessage = (event) => {
       }
       const truth = Float32Array.from(session.problem.truth.data);
       const mask = session.target.mask.slice();
-      post(
-        { type: 'problem', gen, n: msg.state.n, samples: session.target.count, truth, mask },
-        [truth.buffer, mask.buffer],
-      );
+      post({ type: 'problem', gen, n: msg.state.n, samples: session.target.count, truth, mask }, [
+        truth.buffer,
+        mask.buffer,
+      ]);
       postSnapshot();
       break;
     }

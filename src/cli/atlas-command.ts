@@ -22,7 +22,14 @@ import { renderReport } from '../report/html.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';
 import { intInRange, unitFraction } from './parse.ts';
-import { addBuiltInSweepOptions, interruptedMessage, prepareOutputFolder, queueOf, resumeArgs, runSweepCli } from './sweep-runner.ts';
+import {
+  addBuiltInSweepOptions,
+  interruptedMessage,
+  prepareOutputFolder,
+  queueOf,
+  resumeArgs,
+  runSweepCli,
+} from './sweep-runner.ts';
 
 interface AtlasFlags {
   quick: boolean;
@@ -46,7 +53,9 @@ interface AtlasFlags {
 function nameList(allowed: readonly string[]) {
   return (value: string): string[] => {
     const names = value.split(',').map((s) => s.trim());
-    for (const n of names) if (!allowed.includes(n)) throw new InvalidArgumentError(`expected names among ${allowed.join(', ')}, got "${n}".`);
+    for (const n of names)
+      if (!allowed.includes(n))
+        throw new InvalidArgumentError(`expected names among ${allowed.join(', ')}, got "${n}".`);
     return names;
   };
 }
@@ -78,11 +87,25 @@ export function atlasCommand(): Command {
         .default(ATLAS_FULL.lrRule),
     )
     .addOption(
-      new Option('--tune-fraction <share>', "the tuning runs' share of each cell's step cap, in (0, 1] (0.25: the budget before 2026-12-01)").argParser(unitFraction()).default(ATLAS_FULL.tuneFraction),
+      new Option(
+        '--tune-fraction <share>',
+        "the tuning runs' share of each cell's step cap, in (0, 1] (0.25: the budget before 2026-12-01)",
+      )
+        .argParser(unitFraction())
+        .default(ATLAS_FULL.tuneFraction),
     )
     .addOption(new Option('--out <dir>', 'folder for results.jsonl, atlas.json and index.html').default('atlas'))
-    .addOption(new Option('--optimizers <list>', `only these optimizers (comma-separated: ${OPTIMIZER_NAMES.join(', ')})`).argParser(nameList(OPTIMIZER_NAMES)))
-    .addOption(new Option('--penalties <list>', `only these penalties (${ATLAS_PENALTIES.join(', ')})`).argParser(nameList(ATLAS_PENALTIES)))
+    .addOption(
+      new Option(
+        '--optimizers <list>',
+        `only these optimizers (comma-separated: ${OPTIMIZER_NAMES.join(', ')})`,
+      ).argParser(nameList(OPTIMIZER_NAMES)),
+    )
+    .addOption(
+      new Option('--penalties <list>', `only these penalties (${ATLAS_PENALTIES.join(', ')})`).argParser(
+        nameList(ATLAS_PENALTIES),
+      ),
+    )
     .addOption(new Option('--depths <list>', 'only these depths (1, 2, 3)').argParser(intList(1, 3)))
     .addOption(new Option('--seeds <list>', 'these seeds instead of 0,1,2').argParser(intList(0, 2 ** 32 - 1)));
   return addBuiltInSweepOptions(definition, {
@@ -98,7 +121,12 @@ export function atlasCommand(): Command {
     protocol.lrRule = flags.lrRule;
     protocol.tuneFraction = flags.tuneFraction;
     // Two sweeps, two files: the tuning runs (seed 1000, every rate of the grid) and the atlas runs at the chosen rates.
-    const [tuningFile, results, summaryFile, index] = prepareOutputFolder(command, flags, ['tuning.jsonl', 'results.jsonl'], ['atlas.json', 'index.html']);
+    const [tuningFile, results, summaryFile, index] = prepareOutputFolder(
+      command,
+      flags,
+      ['tuning.jsonl', 'results.jsonl'],
+      ['atlas.json', 'index.html'],
+    );
     const queue = queueOf(flags);
     const again = `mcomplete ${resumeArgs(process.argv.slice(2)).join(' ')}${queueResumeFlags(queue)} --resume`;
     const sweepOpts = { workers: flags.workers, quiet: flags.quiet, queue };
@@ -122,13 +150,19 @@ export function atlasCommand(): Command {
         ? [
             denominatorClaim(
               atlas.records,
-              Object.fromEntries(protocol.optimizers.map((o) => [o, cellName({ optimizer: o, penalty: 'ratio', depth: 1 })])),
+              Object.fromEntries(
+                protocol.optimizers.map((o) => [o, cellName({ optimizer: o, penalty: 'ratio', depth: 1 })]),
+              ),
               protocol.samples,
               DEFAULT_THRESHOLDS,
             ),
           ]
         : [];
-    writeFileAtomic(summaryFile, `${JSON.stringify({ protocol, choices, rows, claims }, null, 1)}\n`, '--out (atlas.json)');
+    writeFileAtomic(
+      summaryFile,
+      `${JSON.stringify({ protocol, choices, rows, claims }, null, 1)}\n`,
+      '--out (atlas.json)',
+    );
     const size = `n=${protocol.n}, rank ${protocol.rank}, m=${protocol.samples}, seeds ${protocol.seeds.join(', ')}, tuning seed ${protocol.tuneSeed}, lr rule ${protocol.lrRule}`;
     const html = await renderReport(atlas.records, {
       title: `mcomplete optimizer atlas (${flags.quick ? 'quick' : 'full'}: ${size})`,
@@ -140,7 +174,9 @@ export function atlasCommand(): Command {
     const report = index;
     writeFileAtomic(index, html, '--out (index.html)');
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ sweep: atlasSweepName(protocol), lrRule: protocol.lrRule, choices, rows, claims, results, summary: summaryFile, report })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ sweep: atlasSweepName(protocol), lrRule: protocol.lrRule, choices, rows, claims, results, summary: summaryFile, report })}\n`,
+      );
       return;
     }
     process.stdout.write(`Optimizer atlas (${size}; ${tuning.total} tuning + ${atlas.total} atlas runs)\n\n`);

@@ -3,7 +3,14 @@ import { evaluateClaims, formatClaims, FULL_CLAIMS, QUICK_CLAIMS } from '../stud
 import { renderReport } from '../report/html.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';
-import { addBuiltInSweepOptions, formatSummary, interruptedMessage, prepareOutputFolder, queueOf, runSweepCli } from './sweep-runner.ts';
+import {
+  addBuiltInSweepOptions,
+  formatSummary,
+  interruptedMessage,
+  prepareOutputFolder,
+  queueOf,
+  runSweepCli,
+} from './sweep-runner.ts';
 
 interface ClaimsFlags {
   full: boolean;
@@ -34,7 +41,13 @@ export function claimsCommand(): Command {
     const preset = flags.full ? FULL_CLAIMS : QUICK_CLAIMS;
     const [results, index] = prepareOutputFolder(command, flags, ['results.jsonl'], ['index.html']);
     const queue = queueOf(flags);
-    const summary = await runSweepCli(preset.spec, { out: results, workers: flags.workers, resume: flags.resume, quiet: flags.quiet, queue });
+    const summary = await runSweepCli(preset.spec, {
+      out: results,
+      workers: flags.workers,
+      resume: flags.resume,
+      quiet: flags.quiet,
+      queue,
+    });
     if (summary.interrupted) {
       const again = `mcomplete claims${flags.full ? ' --full' : ''}${flags.out !== 'report' ? ` --out ${flags.out}` : ''}${queueResumeFlags(queue)} --resume`;
       process.stderr.write(interruptedMessage(summary, again));
@@ -51,10 +64,14 @@ export function claimsCommand(): Command {
     writeFileAtomic(index, html, '--out (index.html)');
     const report = index;
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ sweep: preset.spec.name, claims, results, report, seconds: summary.seconds })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ sweep: preset.spec.name, claims, results, report, seconds: summary.seconds })}\n`,
+      );
       return;
     }
-    process.stdout.write(`Claims (${flags.full ? 'full' : 'quick'} sweep: ${size}; ${summary.total} runs, ${summary.seconds.toFixed(0)} s)\n\n`);
+    process.stdout.write(
+      `Claims (${flags.full ? 'full' : 'quick'} sweep: ${size}; ${summary.total} runs, ${summary.seconds.toFixed(0)} s)\n\n`,
+    );
     process.stdout.write(formatClaims(claims));
     process.stdout.write(`\n${formatSummary(summary)}\nResults: ${results}\nReport:  ${report}\n`);
   });

@@ -71,39 +71,101 @@ export function completeCommand(): Command {
     .argument('<observed>', 'observed entries: CSV with header row id,column id,value (or --dense grid, or .mtx)')
     .option('--query <cells>', 'CSV of cells to predict: the id columns (others ignored)')
     .option('--out <predictions.csv>', 'write the query cells with a value column (needs --query)')
-    .option('--out-matrix <dense.csv>', `write the whole completed matrix (at most ${OUT_MATRIX_LIMIT.toLocaleString('en')} cells)`)
-    .addOption(new Option('--columns <row,col,value>', 'pick the id and value columns by header name').argParser(parseColumns))
+    .option(
+      '--out-matrix <dense.csv>',
+      `write the whole completed matrix (at most ${OUT_MATRIX_LIMIT.toLocaleString('en')} cells)`,
+    )
+    .addOption(
+      new Option('--columns <row,col,value>', 'pick the id and value columns by header name').argParser(parseColumns),
+    )
     .option('--dense', 'the observed file is a dense CSV grid; empty, NaN or NA cells are gaps', false)
     .option('--header', 'with --dense: the first line names the columns', false)
-    .addOption(new Option('--method <name>', 'completion method').default(COMPLETE_DEFAULTS.method).choices(METHOD_CHOICES))
-    .addOption(new Option('--rank <k,...>', 'candidate ranks (a cap for soft-impute and nuclear)').argParser(parseList(true)))
-    .addOption(new Option('--lambda <x,...>', 'candidate λ values for the chosen --method').argParser(parseList(false)))
-    .addOption(new Option('--validation <fraction>', 'share of observed entries held out to choose settings').default(COMPLETE_DEFAULTS.validation).argParser(fractionArg))
-    .addOption(new Option('--seed <int>', 'seed of the validation split and initializations').default(COMPLETE_DEFAULTS.seed).argParser(intInRange(0, 2 ** 32 - 1)))
-    .addOption(new Option('--max-steps <int>', 'ratio/nuclear: step cap (the steps are chosen on validation)').default(COMPLETE_DEFAULTS.maxSteps).argParser(intInRange(1)))
-    .addOption(new Option('--lr <x>', 'ratio/nuclear: Adam learning rate').default(COMPLETE_DEFAULTS.lr).argParser(positiveNumber()))
-    .addOption(new Option('--nuclear-weight <x>', 'ratio: add μ·||W||_* (magnitude control)').default(COMPLETE_DEFAULTS.nuclearWeight).argParser(positiveNumber(true)))
-    .addOption(new Option('--weight-decay <ω,...>', 'ratio/nuclear: candidate weight decays ω of the factors (0: none)').argParser(parseList(false)))
-    .addOption(new Option('--weighting <w,...>', `ratio/nuclear: candidate weightings of the penalties (${FACTORED_WEIGHTINGS.join(', ')})`).argParser(parseWeightings))
-    .addOption(new Option('--decay <mode>', 'ratio/nuclear: weight decay as a loss term or decoupled (AdamW)').default(COMPLETE_DEFAULTS.decay).choices(DECAY_MODES))
-    .addOption(new Option('--no-center', 'do not subtract the global mean and row/column biases first').default(COMPLETE_DEFAULTS.center))
-    .addOption(new Option('--no-clip', 'do not clip predictions to the observed value range').default(COMPLETE_DEFAULTS.clip))
     .addOption(
-      new Option('--no-keep-observed', 'report the model value at observed cells too (default: their observed value)').default(
-        COMPLETE_COMMAND_DEFAULTS.keepObserved,
+      new Option('--method <name>', 'completion method').default(COMPLETE_DEFAULTS.method).choices(METHOD_CHOICES),
+    )
+    .addOption(
+      new Option('--rank <k,...>', 'candidate ranks (a cap for soft-impute and nuclear)').argParser(parseList(true)),
+    )
+    .addOption(new Option('--lambda <x,...>', 'candidate λ values for the chosen --method').argParser(parseList(false)))
+    .addOption(
+      new Option('--validation <fraction>', 'share of observed entries held out to choose settings')
+        .default(COMPLETE_DEFAULTS.validation)
+        .argParser(fractionArg),
+    )
+    .addOption(
+      new Option('--seed <int>', 'seed of the validation split and initializations')
+        .default(COMPLETE_DEFAULTS.seed)
+        .argParser(intInRange(0, 2 ** 32 - 1)),
+    )
+    .addOption(
+      new Option('--max-steps <int>', 'ratio/nuclear: step cap (the steps are chosen on validation)')
+        .default(COMPLETE_DEFAULTS.maxSteps)
+        .argParser(intInRange(1)),
+    )
+    .addOption(
+      new Option('--lr <x>', 'ratio/nuclear: Adam learning rate')
+        .default(COMPLETE_DEFAULTS.lr)
+        .argParser(positiveNumber()),
+    )
+    .addOption(
+      new Option('--nuclear-weight <x>', 'ratio: add μ·||W||_* (magnitude control)')
+        .default(COMPLETE_DEFAULTS.nuclearWeight)
+        .argParser(positiveNumber(true)),
+    )
+    .addOption(
+      new Option(
+        '--weight-decay <ω,...>',
+        'ratio/nuclear: candidate weight decays ω of the factors (0: none)',
+      ).argParser(parseList(false)),
+    )
+    .addOption(
+      new Option(
+        '--weighting <w,...>',
+        `ratio/nuclear: candidate weightings of the penalties (${FACTORED_WEIGHTINGS.join(', ')})`,
+      ).argParser(parseWeightings),
+    )
+    .addOption(
+      new Option('--decay <mode>', 'ratio/nuclear: weight decay as a loss term or decoupled (AdamW)')
+        .default(COMPLETE_DEFAULTS.decay)
+        .choices(DECAY_MODES),
+    )
+    .addOption(
+      new Option('--no-center', 'do not subtract the global mean and row/column biases first').default(
+        COMPLETE_DEFAULTS.center,
       ),
     )
-    .addOption(new Option('--duplicates <policy>', 'a (row, col) pair observed twice').default(COMPLETE_COMMAND_DEFAULTS.duplicates).choices(DUPLICATE_POLICIES))
-    .option('--report <report.html|report.json>', 'write the settings tried, the choice, the timings and diagnostics: an HTML page with figures (.html, .htm) or JSON (any other name)')
+    .addOption(
+      new Option('--no-clip', 'do not clip predictions to the observed value range').default(COMPLETE_DEFAULTS.clip),
+    )
+    .addOption(
+      new Option(
+        '--no-keep-observed',
+        'report the model value at observed cells too (default: their observed value)',
+      ).default(COMPLETE_COMMAND_DEFAULTS.keepObserved),
+    )
+    .addOption(
+      new Option('--duplicates <policy>', 'a (row, col) pair observed twice')
+        .default(COMPLETE_COMMAND_DEFAULTS.duplicates)
+        .choices(DUPLICATE_POLICIES),
+    )
+    .option(
+      '--report <report.html|report.json>',
+      'write the settings tried, the choice, the timings and diagnostics: an HTML page with figures (.html, .htm) or JSON (any other name)',
+    )
     .option('--quiet', 'no progress and no summary on stderr', false)
     .action(async (observedPath: string, flags: CompleteFlags, command: Command) => {
       const usage = (msg: string): never => command.error(`error: ${msg}`, { exitCode: 2 });
       if (flags.query && !flags.out) usage("option '--query' needs '--out <predictions.csv>'");
       if (flags.out && !flags.query) usage("option '--out' needs '--query <cells>'");
-      if (flags.columns && (flags.dense || /\.mtx$/i.test(observedPath))) usage("option '--columns' is for CSV triplet files, not --dense grids or .mtx");
+      if (flags.columns && (flags.dense || /\.mtx$/i.test(observedPath)))
+        usage("option '--columns' is for CSV triplet files, not --dense grids or .mtx");
       if (flags.header && !flags.dense) usage("option '--header' goes with '--dense'");
-      if ((flags.weightDecay || flags.weighting) && flags.method === 'soft-impute') usage("options '--weight-decay' and '--weighting' are for the gradient methods (ratio, nuclear, auto), not soft-impute");
-      if (flags.lambda && flags.method === 'auto') usage("option '--lambda' needs '--method ratio|soft-impute|nuclear' (λ means something different for each)");
+      if ((flags.weightDecay || flags.weighting) && flags.method === 'soft-impute')
+        usage(
+          "options '--weight-decay' and '--weighting' are for the gradient methods (ratio, nuclear, auto), not soft-impute",
+        );
+      if (flags.lambda && flags.method === 'auto')
+        usage("option '--lambda' needs '--method ratio|soft-impute|nuclear' (λ means something different for each)");
       // Every output is checked before any work: a writable place, never an input, never another output.
       const outputs: OutputPath[] = [];
       if (flags.out) outputs.push({ flag: '--out', path: flags.out });
@@ -115,12 +177,14 @@ export function completeCommand(): Command {
 
       const started = performance.now();
       const input = readObserved(observedPath, flags);
-      const query = flags.query ? parseQuery(readTextFile(flags.query), {
+      const query = flags.query
+        ? parseQuery(readTextFile(flags.query), {
             file: flags.query,
             idNames: [input.names[0], input.names[1]],
             requireNames: !!flags.columns,
             knownIds: input.labeled,
-          }) : null;
+          })
+        : null;
       const [m, n] = input.labeled.observations.shape;
       if (flags.outMatrix && m * n > OUT_MATRIX_LIMIT) {
         throw new InputError(
@@ -164,14 +228,27 @@ export function completeCommand(): Command {
           predictions = model.predictMany(query.rowIds, query.colIds, keep);
           staged.write(
             { flag: '--out', path: flags.out as string },
-            formatPredictions([query.names[0], query.names[1], input.names[2]], query.rowIds, query.colIds, predictions.values),
+            formatPredictions(
+              [query.names[0], query.names[1], input.names[2]],
+              query.rowIds,
+              query.colIds,
+              predictions.values,
+            ),
           );
         }
         if (flags.outMatrix) {
           const { rowIds, colIds } = input.labeled;
           const value = (i: number, j: number): number => model.predictAt(i, j, keep);
-          const layout = input.format === 'dense' ? { header: input.denseHeader } : input.format === 'matrix-market' ? {} : { corner: input.names[0] };
-          staged.write({ flag: '--out-matrix', path: flags.outMatrix }, formatDenseMatrix(rowIds, colIds, value, layout));
+          const layout =
+            input.format === 'dense'
+              ? { header: input.denseHeader }
+              : input.format === 'matrix-market'
+                ? {}
+                : { corner: input.names[0] };
+          staged.write(
+            { flag: '--out-matrix', path: flags.outMatrix },
+            formatDenseMatrix(rowIds, colIds, value, layout),
+          );
         }
         const seconds = (performance.now() - started) / 1000;
         full = {
@@ -184,7 +261,10 @@ export function completeCommand(): Command {
           wallSeconds: seconds,
         };
         if (flags.report) {
-          const text = reportKind(flags.report) === 'html' ? await renderCompletionReport(full) : `${JSON.stringify(full, null, 2)}\n`;
+          const text =
+            reportKind(flags.report) === 'html'
+              ? await renderCompletionReport(full)
+              : `${JSON.stringify(full, null, 2)}\n`;
           staged.write({ flag: '--report', path: flags.report }, text);
         }
         staged.commit();
@@ -210,7 +290,12 @@ function readObserved(path: string, flags: CompleteFlags): ObservedInput {
     return { labeled: d, format: 'dense', names: ['row', 'col', 'value'], denseHeader: d.header };
   }
   if (/\.mtx$/i.test(path)) {
-    return { labeled: parseMatrixMarket(text, { file: path, duplicates: flags.duplicates }), format: 'matrix-market', names: ['row', 'col', 'value'], denseHeader: false };
+    return {
+      labeled: parseMatrixMarket(text, { file: path, duplicates: flags.duplicates }),
+      format: 'matrix-market',
+      names: ['row', 'col', 'value'],
+      denseHeader: false,
+    };
   }
   const t = parseTriplets(text, { file: path, columns: flags.columns, duplicates: flags.duplicates });
   return { labeled: t, format: 'triplets', names: t.names, denseHeader: false };
@@ -250,7 +335,8 @@ function phasedProgress(quiet: boolean): { update: (e: CompleteProgress) => void
 
 function parseColumns(value: string): [string, string, string] {
   const parts = value.split(',').map((s) => s.trim());
-  if (parts.length !== 3 || parts.some((s) => s === '')) throw new InvalidArgumentError('expected three column names: row,col,value.');
+  if (parts.length !== 3 || parts.some((s) => s === ''))
+    throw new InvalidArgumentError('expected three column names: row,col,value.');
   if (new Set(parts).size !== 3) throw new InvalidArgumentError('expected three different column names.');
   return parts as [string, string, string];
 }
@@ -259,7 +345,9 @@ function parseList(integers: boolean) {
   return (value: string): number[] => {
     const parts = value.split(',').map((s) => s.trim());
     const xs = parts.map(Number);
-    const ok = parts.every((s, i) => s !== '' && Number.isFinite(xs[i]) && (integers ? Number.isInteger(xs[i]) && xs[i] >= 1 : xs[i] >= 0));
+    const ok = parts.every(
+      (s, i) => s !== '' && Number.isFinite(xs[i]) && (integers ? Number.isInteger(xs[i]) && xs[i] >= 1 : xs[i] >= 0),
+    );
     if (!ok) {
       const bad = parts.find((p, i) => !(p !== '' && Number.isFinite(xs[i]))) ?? value;
       throw invalid(bad, integers ? 'integers >= 1, separated by commas' : 'numbers >= 0, separated by commas');

@@ -17,7 +17,9 @@ export function formatSummary(r: CompletionReport, query: QuerySummary | null, w
       ? `chosen: a blend, ${blendWords(r.blend.chosen)}, validation RMSE ${r.blend.chosen.validationRMSE.toFixed(4)} (best single method: ${r.method} rank ${r.chosen.rank} λ ${num(r.chosen.lambda)}, ${r.chosen.validationRMSE.toFixed(4)})`
       : `chosen: ${r.method} rank ${r.chosen.rank} λ ${num(r.chosen.lambda)}${r.chosen.steps !== undefined ? ` steps ${r.chosen.steps}` : ''}, validation RMSE ${r.chosen.validationRMSE.toFixed(4)}`,
     ...(r.blend?.chosen
-      ? [`refit of ${r.blend.chosen.labels[1]} (the blend's second part): λ ${num(r.blend.chosen.refits[1].lambda)}${r.blend.chosen.refits[1].steps !== undefined ? `, ${r.blend.chosen.refits[1].steps} steps` : ''}${r.blend.chosen.refits[1].iterations !== undefined ? `, ${r.blend.chosen.refits[1].iterations} iterations` : ''}`]
+      ? [
+          `refit of ${r.blend.chosen.labels[1]} (the blend's second part): λ ${num(r.blend.chosen.refits[1].lambda)}${r.blend.chosen.refits[1].steps !== undefined ? `, ${r.blend.chosen.refits[1].steps} steps` : ''}${r.blend.chosen.refits[1].iterations !== undefined ? `, ${r.blend.chosen.refits[1].iterations} iterations` : ''}`,
+        ]
       : []),
     `refit on all ${d.observed} observed entries: λ ${num(r.refit.lambda)}${r.refit.steps !== undefined ? `, ${r.refit.steps} steps` : ''}` +
       `${r.refit.iterations !== undefined ? `, ${r.refit.iterations} iterations, solution rank ${r.refit.solutionRank}` : ''}, train RMSE ${r.refit.trainRMSE.toFixed(4)}`,
@@ -35,7 +37,9 @@ export function formatSummary(r: CompletionReport, query: QuerySummary | null, w
         `${query.unknownRowCells} cells of ${query.unknownRowIds} unknown row ids, ${query.unknownColCells} cells of ${query.unknownColIds} unknown column ids`,
     );
   }
-  lines.push(`time: tuning ${r.seconds.tuning.toFixed(1)} s, final fit ${r.seconds.fitting.toFixed(1)} s, total ${wallSeconds.toFixed(1)} s`);
+  lines.push(
+    `time: tuning ${r.seconds.tuning.toFixed(1)} s, final fit ${r.seconds.fitting.toFixed(1)} s, total ${wallSeconds.toFixed(1)} s`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -50,8 +54,10 @@ export function whyLines(r: CompletionReport): string[] {
   const [win, next] = bests;
   const base = Math.min(...r.biasTrials.map((b) => b.validationRMSE));
   const single =
-    `the lowest validation RMSE of a single method, ${win.rmse.toFixed(4)}, against ${bests.slice(1).map((b) => `${b.method} ${b.rmse.toFixed(4)}`).join(', ')} ` +
-    `(ahead by ${(next.rmse - win.rmse).toFixed(4)}; biases alone ${base.toFixed(4)})`;
+    `the lowest validation RMSE of a single method, ${win.rmse.toFixed(4)}, against ${bests
+      .slice(1)
+      .map((b) => `${b.method} ${b.rmse.toFixed(4)}`)
+      .join(', ')} ` + `(ahead by ${(next.rmse - win.rmse).toFixed(4)}; biases alone ${base.toFixed(4)})`;
   const b = r.blend;
   if (b?.chosen) {
     return [
@@ -72,12 +78,21 @@ function blendWords(b: NonNullable<CompletionReport['blend']>['chosen'] & object
 }
 
 function pick(r: CompletionReport): Trial | undefined {
-  return r.tried.find((t) => t.method === r.chosen.method && t.rank === r.chosen.rank && t.lambda === r.chosen.lambda && t.validationRMSE === r.chosen.validationRMSE);
+  return r.tried.find(
+    (t) =>
+      t.method === r.chosen.method &&
+      t.rank === r.chosen.rank &&
+      t.lambda === r.chosen.lambda &&
+      t.validationRMSE === r.chosen.validationRMSE,
+  );
 }
 
 function trialLine(t: Trial): string {
   const steps = t.steps ?? t.iterations;
-  const extra = t.weightDecay !== undefined ? `  wd ${num(t.weightDecay)} ${t.weighting ?? ''}${t.budget !== undefined ? `, budget ${t.budget}` : ''}` : '';
+  const extra =
+    t.weightDecay !== undefined
+      ? `  wd ${num(t.weightDecay)} ${t.weighting ?? ''}${t.budget !== undefined ? `, budget ${t.budget}` : ''}`
+      : '';
   const centering = t.centering === 'mean' ? '  (mean alone, no biases)' : '';
   return `${t.method.padEnd(12)} ${String(t.rank).padStart(5)} ${num(t.lambda).padStart(10)} ${(steps === undefined ? '' : String(steps)).padStart(8)} ${t.validationRMSE.toFixed(4).padStart(9)} ${t.seconds.toFixed(1).padStart(8)}${extra}${centering}`;
 }

@@ -16,7 +16,8 @@ function readError(err: unknown, path: string): unknown {
   if (err instanceof InputError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return new InputError({ file: path }, 'no such file');
-  if (code === 'EACCES' || code === 'EPERM') return new InputError({ file: path }, 'permission denied (cannot read it)');
+  if (code === 'EACCES' || code === 'EPERM')
+    return new InputError({ file: path }, 'permission denied (cannot read it)');
   if (code === 'EISDIR') return new InputError({ file: path }, 'is a folder, not a file');
   if (code) return new InputError({ file: path }, `cannot read it (${code})`);
   return err;

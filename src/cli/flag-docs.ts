@@ -24,6 +24,6 @@ export function runFlagTables(): string {
 export function withFlagTables(text: string): string {
   const start = text.indexOf(FLAG_DOCS_MARKERS.start);
   const end = text.indexOf(FLAG_DOCS_MARKERS.end);
-  if (start < 0 || end < start) throw new Error('docs/cli.md: the generated flag tables\' markers are missing');
+  if (start < 0 || end < start) throw new Error("docs/cli.md: the generated flag tables' markers are missing");
   return `${text.slice(0, start + FLAG_DOCS_MARKERS.start.length)}\n\n${runFlagTables()}\n\n${text.slice(end)}`;
 }

@@ -21,7 +21,13 @@ import { packageVersion } from '../sweep/version.ts';
 export function oneLine(message: string): string {
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/g, (c) =>
-    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    c === '\n'
+      ? '\\n'
+      : c === '\r'
+        ? '\\r'
+        : c === '\t'
+          ? '\\t'
+          : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
 
@@ -41,7 +47,9 @@ export async function main(argv: string[]): Promise<number> {
     .description('low-rank matrix completion with normalized penalties (L*/F) and adaptive optimizers')
     .version(packageVersion())
     .showHelpAfterError(false)
-    .configureOutput({ outputError: (str, write) => write(`mcomplete: ${oneLine(str.replace(/^error: /, '').trimEnd())}\n`) })
+    .configureOutput({
+      outputError: (str, write) => write(`mcomplete: ${oneLine(str.replace(/^error: /, '').trimEnd())}\n`),
+    })
     .exitOverride()
     .addCommand(runCommand())
     .addCommand(completeCommand())
@@ -57,10 +65,16 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return 0;
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (err instanceof DivergenceError || err instanceof RangeError || err instanceof InputError || err instanceof QueueError) {
+    if (
+      err instanceof DivergenceError ||
+      err instanceof RangeError ||
+      err instanceof InputError ||
+      err instanceof QueueError
+    ) {
       process.stderr.write(`mcomplete: ${oneLine(err.message)}\n`);
       return 1;
     }

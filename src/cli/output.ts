@@ -1,4 +1,17 @@
-import { closeSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../data/input-error.ts';
 
@@ -75,12 +88,18 @@ export function checkOutputs(outputs: readonly OutputPath[], inputs: readonly In
     if (out.path.trim() === '') throw new InputError({ file: '(empty path)' }, `${out.flag} is empty: name a file`);
     for (const input of inputs) {
       if (sameFile(out.path, input.path)) {
-        throw new InputError({ file: out.path }, `${out.flag} names ${input.what} (${input.path}); refusing to overwrite an input: write to another file`);
+        throw new InputError(
+          { file: out.path },
+          `${out.flag} names ${input.what} (${input.path}); refusing to overwrite an input: write to another file`,
+        );
       }
     }
     for (const other of outputs.slice(0, i)) {
       if (sameFile(out.path, other.path)) {
-        throw new InputError({ file: out.path }, `${other.flag} and ${out.flag} name the same file; give each output its own path`);
+        throw new InputError(
+          { file: out.path },
+          `${other.flag} and ${out.flag} name the same file; give each output its own path`,
+        );
       }
     }
     checkWritableFile(out);
@@ -95,14 +114,23 @@ function checkWritableFile(out: OutputPath): void {
     dirStat = statSync(dir);
   } catch (err) {
     const code = errCode(err);
-    if (code === 'ENOTDIR') throw new InputError({ file: out.path }, `cannot write ${out.flag} here: a part of ${dir} is a file, not a folder`);
-    throw new InputError({ file: out.path }, `cannot write ${out.flag} here: folder ${dir} does not exist (create it first)`);
+    if (code === 'ENOTDIR')
+      throw new InputError(
+        { file: out.path },
+        `cannot write ${out.flag} here: a part of ${dir} is a file, not a folder`,
+      );
+    throw new InputError(
+      { file: out.path },
+      `cannot write ${out.flag} here: folder ${dir} does not exist (create it first)`,
+    );
   }
-  if (!dirStat.isDirectory()) throw new InputError({ file: out.path }, `cannot write ${out.flag} here: ${dir} is a file, not a folder`);
+  if (!dirStat.isDirectory())
+    throw new InputError({ file: out.path }, `cannot write ${out.flag} here: ${dir} is a file, not a folder`);
   let exists = false;
   try {
     const s = statSync(out.path);
-    if (s.isDirectory()) throw new InputError({ file: out.path }, `cannot write ${out.flag} here: it is a folder (name a file)`);
+    if (s.isDirectory())
+      throw new InputError({ file: out.path }, `cannot write ${out.flag} here: it is a folder (name a file)`);
     exists = true;
   } catch (err) {
     if (err instanceof InputError) throw err;
@@ -148,18 +176,28 @@ export function ensureFolder(dir: string, flag: string): string[] {
       if (code === 'ENOTDIR') {
         throw new InputError({ file: dir }, `cannot create ${flag} folder: a part of ${at} is a file, not a folder`);
       }
-      if (code !== 'ENOENT') throw new InputError({ file: dir }, `cannot create ${flag} folder: ${at} ${fsReason(err, 'read')}`);
+      if (code !== 'ENOENT')
+        throw new InputError({ file: dir }, `cannot create ${flag} folder: ${at} ${fsReason(err, 'read')}`);
       missing.push(at);
       if (missing.length > MAX_NEW_FOLDERS) {
-        throw new InputError({ file: dir }, `cannot create ${flag} folder: more than ${MAX_NEW_FOLDERS} folders are missing on the way`);
+        throw new InputError(
+          { file: dir },
+          `cannot create ${flag} folder: more than ${MAX_NEW_FOLDERS} folders are missing on the way`,
+        );
       }
       const parent = dirname(at);
-      if (parent === at) throw new InputError({ file: dir }, `cannot create ${flag} folder: no existing folder on the way`);
+      if (parent === at)
+        throw new InputError({ file: dir }, `cannot create ${flag} folder: no existing folder on the way`);
       at = parent;
       continue;
     }
     if (!s.isDirectory()) {
-      throw new InputError({ file: dir }, at === abs ? `${flag} names a file, not a folder` : `cannot create ${flag} folder: ${at} is a file, not a folder`);
+      throw new InputError(
+        { file: dir },
+        at === abs
+          ? `${flag} names a file, not a folder`
+          : `cannot create ${flag} folder: ${at} is a file, not a folder`,
+      );
     }
     break;
   }
@@ -189,7 +227,10 @@ export function removeFolders(created: readonly string[]): void {
 
 /** A temporary name next to `path` (same folder, so the rename is atomic). */
 function tempName(path: string, tag: string): string {
-  return join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}.${tag}`);
+  return join(
+    dirname(resolve(path)),
+    `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}.${tag}`,
+  );
 }
 
 /** Write `text` fully into a new file `file` (created exclusively); throws the raw fs error, after removing it. */

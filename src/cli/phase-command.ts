@@ -1,10 +1,25 @@
 import { Command, Option } from 'commander';
-import { formatPhase, phaseMethods, phaseSweep, phaseTable, PHASE_GRIDS, PHASE_SUCCESS, type PhaseGrid } from '../study/phase.ts';
+import {
+  formatPhase,
+  phaseMethods,
+  phaseSweep,
+  phaseTable,
+  PHASE_GRIDS,
+  PHASE_SUCCESS,
+  type PhaseGrid,
+} from '../study/phase.ts';
 import { renderPhaseReport } from '../report/phase.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';
 import { intInRange, positiveNumber } from './parse.ts';
-import { addBuiltInSweepOptions, interruptedMessage, prepareOutputFolder, queueOf, resumeArgs, runSweepCli } from './sweep-runner.ts';
+import {
+  addBuiltInSweepOptions,
+  interruptedMessage,
+  prepareOutputFolder,
+  queueOf,
+  resumeArgs,
+  runSweepCli,
+} from './sweep-runner.ts';
 
 interface PhaseFlags {
   grid: keyof typeof PHASE_GRIDS;
@@ -26,13 +41,26 @@ interface PhaseFlags {
 /** The `mcomplete phase` command: a built-in resumable sweep of methods × ρ × seeds, its table and report. */
 export function phaseCommand(): Command {
   const definition = new Command('phase')
-    .description('phase transitions: methods × ρ = m/(r(2n − r)) × seeds on identifiable masks (resumable sweep), success rates and a report')
-    .addOption(new Option('--grid <name>', 'n100: n=100, r=5, the full ρ grid, 10 seeds (long); n300: n=300, r=10, reduced').default('n100').choices(['n100', 'n300']))
+    .description(
+      'phase transitions: methods × ρ = m/(r(2n − r)) × seeds on identifiable masks (resumable sweep), success rates and a report',
+    )
+    .addOption(
+      new Option('--grid <name>', 'n100: n=100, r=5, the full ρ grid, 10 seeds (long); n300: n=300, r=10, reduced')
+        .default('n100')
+        .choices(['n100', 'n300']),
+    )
     .option('--quick', 'a small grid (n=30, r=2, ρ ∈ {1.5, 2, 3}, 2 seeds) that runs in seconds', false)
-    .addOption(new Option('--methods <list>', `comma-separated labels (${Object.keys(phaseMethods({ lr: 1, lambda: 1, iters: 1 })).join(', ')})`))
-    .addOption(new Option('--rhos <list>', 'comma-separated ρ values (default: the grid\'s)'))
-    .addOption(new Option('--seeds <int>', 'seeds 0..N−1 (default: the grid\'s)').argParser(intInRange(1, 1000)))
-    .addOption(new Option('--success <x>', 'success: relError at most this').default(PHASE_SUCCESS).argParser(positiveNumber()))
+    .addOption(
+      new Option(
+        '--methods <list>',
+        `comma-separated labels (${Object.keys(phaseMethods({ lr: 1, lambda: 1, iters: 1 })).join(', ')})`,
+      ),
+    )
+    .addOption(new Option('--rhos <list>', "comma-separated ρ values (default: the grid's)"))
+    .addOption(new Option('--seeds <int>', "seeds 0..N−1 (default: the grid's)").argParser(intInRange(1, 1000)))
+    .addOption(
+      new Option('--success <x>', 'success: relError at most this').default(PHASE_SUCCESS).argParser(positiveNumber()),
+    )
     .addOption(new Option('--out <dir>', 'folder for results.jsonl and index.html').default('phase'));
   return addBuiltInSweepOptions(definition, {
     resume: 'continue an interrupted phase sweep in --out instead of starting afresh',
@@ -42,36 +70,66 @@ export function phaseCommand(): Command {
     const known = Object.keys(phaseMethods(base));
     const grid: PhaseGrid = { ...base };
     if (flags.methods !== undefined) {
-      const list = flags.methods.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const list = flags.methods
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
       const bad = list.find((m) => !known.includes(m));
-      if (bad !== undefined || list.length === 0) command.error(`error: option '--methods' takes labels among ${known.join(', ')}, got ${JSON.stringify(bad ?? flags.methods)}`, { exitCode: 2 });
+      if (bad !== undefined || list.length === 0)
+        command.error(
+          `error: option '--methods' takes labels among ${known.join(', ')}, got ${JSON.stringify(bad ?? flags.methods)}`,
+          { exitCode: 2 },
+        );
       grid.methods = list;
     }
     if (flags.rhos !== undefined) {
       const rhos = flags.rhos.split(',').map(Number);
-      if (rhos.some((r) => !(r > 0 && Number.isFinite(r)))) command.error(`error: option '--rhos' takes positive numbers, got ${JSON.stringify(flags.rhos)}`, { exitCode: 2 });
+      if (rhos.some((r) => !(r > 0 && Number.isFinite(r))))
+        command.error(`error: option '--rhos' takes positive numbers, got ${JSON.stringify(flags.rhos)}`, {
+          exitCode: 2,
+        });
       grid.rhos = rhos;
     }
     if (flags.seeds !== undefined) grid.seeds = Array.from({ length: flags.seeds }, (_, i) => i);
     // A customized grid is a different sweep: its name says so, so resume never mixes grids.
-    if (flags.methods !== undefined || flags.rhos !== undefined || flags.seeds !== undefined) grid.name = `${base.name}-custom`;
+    if (flags.methods !== undefined || flags.rhos !== undefined || flags.seeds !== undefined)
+      grid.name = `${base.name}-custom`;
     const spec = phaseSweep(grid);
     const [results, index] = prepareOutputFolder(command, flags, ['results.jsonl'], ['index.html']);
     const queue = queueOf(flags);
-    const summary = await runSweepCli(spec, { out: results, workers: flags.workers, resume: flags.resume, quiet: flags.quiet, queue });
+    const summary = await runSweepCli(spec, {
+      out: results,
+      workers: flags.workers,
+      resume: flags.resume,
+      quiet: flags.quiet,
+      queue,
+    });
     if (summary.interrupted) {
-      process.stderr.write(interruptedMessage(summary, `mcomplete ${resumeArgs(process.argv.slice(2)).join(' ')}${queueResumeFlags(queue)} --resume`));
+      process.stderr.write(
+        interruptedMessage(
+          summary,
+          `mcomplete ${resumeArgs(process.argv.slice(2)).join(' ')}${queueResumeFlags(queue)} --resume`,
+        ),
+      );
       process.exitCode = 130;
       return;
     }
     const cells = phaseTable(summary.records, flags.success);
     const title = `mcomplete phase (${grid.name}: n=${grid.n}, rank ${grid.rank}, ρ ∈ {${grid.rhos.join(', ')}}, ${grid.seeds.length} seeds)`;
     const report = index;
-    writeFileAtomic(index, await renderPhaseReport(summary.records, { title, source: results, success: flags.success }), '--out (index.html)');
+    writeFileAtomic(
+      index,
+      await renderPhaseReport(summary.records, { title, source: results, success: flags.success }),
+      '--out (index.html)',
+    );
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ sweep: spec.name, cells, results, report, seconds: summary.seconds })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ sweep: spec.name, cells, results, report, seconds: summary.seconds })}\n`,
+      );
       return;
     }
-    process.stdout.write(`${title}; ${summary.total} runs, ${summary.seconds.toFixed(0)} s\n\n${formatPhase(cells, flags.success)}\nResults: ${results}\nReport:  ${report}\n`);
+    process.stdout.write(
+      `${title}; ${summary.total} runs, ${summary.seconds.toFixed(0)} s\n\n${formatPhase(cells, flags.success)}\nResults: ${results}\nReport:  ${report}\n`,
+    );
   });
 }

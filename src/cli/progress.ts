@@ -26,7 +26,9 @@ export function createProgressReporter(
     let started = false;
     return {
       update(step, total, fields) {
-        const info = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join(' ');
+        const info = Object.entries(fields)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(' ');
         if (!started) {
           bar.start(total, step, { info });
           started = true;
@@ -45,7 +47,9 @@ export function createProgressReporter(
       const now = Date.now();
       if (now - last < intervalMs && step < total) return;
       last = now;
-      const info = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join(', ');
+      const info = Object.entries(fields)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
       const pct = ((100 * step) / total).toFixed(1);
       stream.write(`${label}: ${step}/${total} (${pct}%), ${info}, ${((now - start) / 1000).toFixed(1)} s\n`);
     },

@@ -93,7 +93,9 @@ function helpOf(f: MethodFlag): string {
     const text = `${u.param.doc}${u.param.default === undefined ? '' : ` (default: ${defaultText(u.param)})`}`;
     groups.set(text, [...(groups.get(text) ?? []), u.method]);
   }
-  return [...groups].map(([text, methods]) => (methods.length === METHOD_NAMES.length ? text : `(${methods.join(', ')}) ${text}`)).join('; ');
+  return [...groups]
+    .map(([text, methods]) => (methods.length === METHOD_NAMES.length ? text : `(${methods.join(', ')}) ${text}`))
+    .join('; ');
 }
 
 /** The option of one method flag (no commander default: a value left out comes from the method's declaration). */
@@ -115,11 +117,22 @@ export function runCommand(): Command {
     .description('run one synthetic matrix-completion experiment and report its error')
     .addOption(new Option('--n <int>', pp.n.doc).default(pp.n.default).argParser(intInRange(pp.n.min, pp.n.max)))
     .addOption(new Option('--rank <int>', pp.rank.doc).default(pp.rank.default).argParser(intInRange(pp.rank.min)))
-    .addOption(new Option('--samples <int>', pp.samples.doc).default(pp.samples.default).argParser(intInRange(pp.samples.min)))
-    .addOption(new Option('--seed <int>', pp.seed.doc).default(pp.seed.default).argParser(intInRange(pp.seed.min, pp.seed.max)))
-    .addOption(new Option('--method <name>', 'solver: gradient training, or a baseline (convex or told the rank)').default('gradient').choices(METHOD_NAMES))
     .addOption(
-      new Option('--model <name>', '(gradient) deep: W = W_N⋯W_1 (full width); factored: W = A·B^T of rank k, for large n')
+      new Option('--samples <int>', pp.samples.doc).default(pp.samples.default).argParser(intInRange(pp.samples.min)),
+    )
+    .addOption(
+      new Option('--seed <int>', pp.seed.doc).default(pp.seed.default).argParser(intInRange(pp.seed.min, pp.seed.max)),
+    )
+    .addOption(
+      new Option('--method <name>', 'solver: gradient training, or a baseline (convex or told the rank)')
+        .default('gradient')
+        .choices(METHOD_NAMES),
+    )
+    .addOption(
+      new Option(
+        '--model <name>',
+        '(gradient) deep: W = W_N⋯W_1 (full width); factored: W = A·B^T of rank k, for large n',
+      )
         .default('deep')
         .choices(MODEL_NAMES),
     );
@@ -133,7 +146,9 @@ export function runCommand(): Command {
       for (const f of flags) {
         const methods = f.uses.map((u) => u.method);
         if (fromCli(flagKey(f.flag)) && !methods.includes(given.method)) {
-          cmd.error(`error: option '${f.flag}' applies only to --method ${methods.join(' or ')}, not ${given.method}`, { exitCode: 2 });
+          cmd.error(`error: option '${f.flag}' applies only to --method ${methods.join(' or ')}, not ${given.method}`, {
+            exitCode: 2,
+          });
         }
       }
       if (fromCli('model') && given.method !== 'gradient') {
@@ -141,7 +156,9 @@ export function runCommand(): Command {
       }
       for (const [key, models] of Object.entries(FLAG_MODELS)) {
         if (fromCli(key) && !models.includes(given.model)) {
-          cmd.error(`error: option '--${key}' applies only to --model ${models.join(' or ')}, not ${given.model}`, { exitCode: 2 });
+          cmd.error(`error: option '--${key}' applies only to --model ${models.join(' or ')}, not ${given.model}`, {
+            exitCode: 2,
+          });
         }
       }
       const problem: SyntheticSpec = {
@@ -152,7 +169,13 @@ export function runCommand(): Command {
         ...(given.masks === 'identifiable' ? { masks: given.masks } : {}),
       };
       // A limit broken by a default the user never typed says so, and what to pass.
-      const tooLarge = (key: 'rank' | 'samples', value: number, limit: number, said: string, defaulted: string): never =>
+      const tooLarge = (
+        key: 'rank' | 'samples',
+        value: number,
+        limit: number,
+        said: string,
+        defaulted: string,
+      ): never =>
         cmd.error(
           fromCli(key)
             ? `error: option '--${key}' must be at most ${said}, got ${value}`
@@ -161,7 +184,8 @@ export function runCommand(): Command {
         );
       const n2 = problem.n * problem.n;
       if (problem.rank > problem.n) tooLarge('rank', problem.rank, problem.n, `--n (${problem.n})`, `--n ${problem.n}`);
-      if (problem.samples > n2) tooLarge('samples', problem.samples, n2, `n² (${n2})`, `n² = ${n2} for --n ${problem.n}`);
+      if (problem.samples > n2)
+        tooLarge('samples', problem.samples, n2, `n² (${n2})`, `n² = ${n2} for --n ${problem.n}`);
       if (given.method === 'soft-impute' && given.lambda === 0) {
         cmd.error(
           "error: option '--lambda' must be > 0 with --method soft-impute (the last λ of the path), got 0; leave it out for the path's oracle choice",
@@ -177,7 +201,9 @@ export function runCommand(): Command {
       }
       const result = await runWithProgress(settings, given);
       if (given.method === 'nuclear-min' && !given.quiet) {
-        process.stderr.write(`nuclear-min: ${result.stopReason} after ${result.iterations} iterations, ${result.seconds.toFixed(1)} s\n`);
+        process.stderr.write(
+          `nuclear-min: ${result.stopReason} after ${result.iterations} iterations, ${result.seconds.toFixed(1)} s\n`,
+        );
       }
       process.stdout.write(given.json ? `${JSON.stringify(result)}\n` : formatResult(result));
       if (result.stopReason === 'interrupted') {
@@ -189,7 +215,9 @@ export function runCommand(): Command {
 
 /** A library ParamError in the CLI's words: the flag instead of the key ("option '--k' must be at most --n (20), got 21"). */
 function cliMessage(err: ParamError): string {
-  const p = Object.values(METHODS).flatMap((m) => Object.entries(m.params as Record<string, Param>)).find(([key]) => key === err.param)?.[1];
+  const p = Object.values(METHODS)
+    .flatMap((m) => Object.entries(m.params as Record<string, Param>))
+    .find(([key]) => key === err.param)?.[1];
   const flag = flagOf(err.param, p);
   // The ranks bounded by n: the CLI names the flag that bounds them.
   const bound = /^(?:k|givenRank) must be an integer in 1\.\.(\d+), got (\S+)$/.exec(err.message);
@@ -246,7 +274,10 @@ function progressFields(e: RunProgressEvent): Record<string, string> {
 async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<SyntheticResult> {
   const method = flags.method;
   const label = method === 'gradient' ? 'training' : method;
-  const progress = createProgressReporter(label, { quiet: flags.quiet, ...(method === 'soft-impute' ? { intervalSeconds: 0 } : {}) });
+  const progress = createProgressReporter(label, {
+    quiet: flags.quiet,
+    ...(method === 'soft-impute' ? { intervalSeconds: 0 } : {}),
+  });
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   if (method === 'gradient') process.once('SIGINT', onSigint);

@@ -5,7 +5,15 @@ import { SWEEP_MAX_RUNS } from '../defaults.ts';
 import { intInRange } from './parse.ts';
 import { queueResumeFlags } from './worker-command.ts';
 import { checkOutputs, fsReason } from './output.ts';
-import { formatSummary, interruptedMessage, queueOf, queueNameFlag, queueUrlFlag, workersFlag, runSweepCli } from './sweep-runner.ts';
+import {
+  formatSummary,
+  interruptedMessage,
+  queueOf,
+  queueNameFlag,
+  queueUrlFlag,
+  workersFlag,
+  runSweepCli,
+} from './sweep-runner.ts';
 
 interface SweepFlags {
   out: string;
@@ -37,7 +45,8 @@ export function sweepCommand(): Command {
     .addOption(queueNameFlag())
     .action(async (specFile: string, flags: SweepFlags, command: Command) => {
       const spec = loadSpec(specFile, command);
-      if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
+      if (flags.resume && flags.force)
+        command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
       checkOutputs([{ flag: '--out', path: flags.out, append: flags.resume }], [{ what: 'the spec', path: specFile }]);
       if (!flags.resume && !flags.force && existsSync(flags.out) && statSync(flags.out).size > 0) {
         command.error(
@@ -55,10 +64,21 @@ export function sweepCommand(): Command {
         );
       }
       const queue = queueOf(flags);
-      const summary = await runSweepCli(spec, { out: flags.out, workers: flags.workers, resume: flags.resume, quiet: flags.quiet, queue });
+      const summary = await runSweepCli(spec, {
+        out: flags.out,
+        workers: flags.workers,
+        resume: flags.resume,
+        quiet: flags.quiet,
+        queue,
+      });
       process.stdout.write(formatSummary(summary));
       if (summary.interrupted) {
-        process.stderr.write(interruptedMessage(summary, `mcomplete sweep ${specFile}${queueResumeFlags(queue)} --out ${flags.out} --resume`));
+        process.stderr.write(
+          interruptedMessage(
+            summary,
+            `mcomplete sweep ${specFile}${queueResumeFlags(queue)} --out ${flags.out} --resume`,
+          ),
+        );
         process.exitCode = 130;
         return;
       }
@@ -75,7 +95,8 @@ export function sweepCommand(): Command {
 function loadSpec(file: string, command: Command): SweepSpec {
   let text: string;
   try {
-    if (statSync(file).isDirectory()) return command.error(`error: ${file}: cannot read the spec (it is a folder, not a file)`, { exitCode: 2 });
+    if (statSync(file).isDirectory())
+      return command.error(`error: ${file}: cannot read the spec (it is a folder, not a file)`, { exitCode: 2 });
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof CommanderError) throw err;

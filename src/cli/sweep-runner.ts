@@ -49,9 +49,15 @@ export async function runSweepCli(
         skipped = info.skipped;
         if (opts.quiet) return;
         // The count, before the first run starts (the spec was counted, and the results file checked, already).
-        stream.write(`mcomplete: sweep ${spec.name}: ${info.total} runs (${spec.methods.length} methods, ${spec.seeds.length} seeds)\n`);
-        if (info.partialBytes > 0) stream.write(`mcomplete: ignored and removed an unfinished last line (${info.partialBytes} bytes) of ${opts.out}\n`);
-        if (info.skipped > 0) stream.write(`mcomplete: ${info.skipped} of ${info.total} runs already in ${opts.out}, skipped\n`);
+        stream.write(
+          `mcomplete: sweep ${spec.name}: ${info.total} runs (${spec.methods.length} methods, ${spec.seeds.length} seeds)\n`,
+        );
+        if (info.partialBytes > 0)
+          stream.write(
+            `mcomplete: ignored and removed an unfinished last line (${info.partialBytes} bytes) of ${opts.out}\n`,
+          );
+        if (info.skipped > 0)
+          stream.write(`mcomplete: ${info.skipped} of ${info.total} runs already in ${opts.out}, skipped\n`);
         progress.update(info.skipped, info.total, stream.isTTY ? { last: '-' } : { eta: '-' });
       },
       onRunDone: (r, done, total) => {
@@ -88,7 +94,11 @@ export function formatSummary(summary: SweepSummary): string {
     const failed = r.failed ? ` (${r.failed} diverged)` : '';
     return `${r.method.padEnd(26)} ${String(r.samples).padStart(6)}  ${rel.padEnd(20)} ${r.effectiveRank.mean.toFixed(2).padStart(6)}  ${r.seeds.join(',')}${failed}`;
   });
-  return [`${'method'.padEnd(26)} ${'m'.padStart(6)}  ${'relError mean ± std'.padEnd(20)} ${'effRank'.padStart(6)}  seeds`, ...lines, ''].join('\n');
+  return [
+    `${'method'.padEnd(26)} ${'m'.padStart(6)}  ${'relError mean ± std'.padEnd(20)} ${'effRank'.padStart(6)}  seeds`,
+    ...lines,
+    '',
+  ].join('\n');
 }
 
 /** The command line to print for resuming: this one without --resume, --force and the queue flags (the URL may hold a password). */
@@ -114,19 +124,27 @@ export function workersFlag(): Option {
 
 /** The `--queue URL` option of every sweep-running command (sweep, claims, atlas, phase). */
 export function queueUrlFlag(): Option {
-  return new Option('--queue <url>', 'run on `mcomplete worker` processes through this Redis (redis:// or rediss://; see docs/distributed.md)').argParser(redisUrlOption);
+  return new Option(
+    '--queue <url>',
+    'run on `mcomplete worker` processes through this Redis (redis:// or rediss://; see docs/distributed.md)',
+  ).argParser(redisUrlOption);
 }
 
 /** The `--queue-name NAME` option that goes with `--queue`. */
 export function queueNameFlag(): Option {
-  return new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption);
+  return new Option('--queue-name <name>', 'the queue on that Redis (two sweeps at once need two names)')
+    .default(DEFAULT_QUEUE_NAME)
+    .argParser(queueNameOption);
 }
 
 /**
  * The options every built-in sweep command (claims, atlas, phase) shares, in one order: --workers, --resume, --force,
  * --quiet, --json, --queue and --queue-name; `resume` and `json` are their help texts (what is resumed, what the JSON holds).
  */
-export function addBuiltInSweepOptions(command: Command, help: { resume: string; force?: string; json: string }): Command {
+export function addBuiltInSweepOptions(
+  command: Command,
+  help: { resume: string; force?: string; json: string },
+): Command {
   return command
     .addOption(workersFlag())
     .option('--resume', help.resume, false)
@@ -154,16 +172,26 @@ export function prepareOutputFolder(
   results: readonly string[],
   others: readonly string[],
 ): string[] {
-  if (flags.resume && flags.force) command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
+  if (flags.resume && flags.force)
+    command.error("error: options '--resume' and '--force' cannot be used together", { exitCode: 2 });
   const paths = [...results, ...others].map((name) => join(flags.out, name));
   for (const file of paths.slice(0, results.length)) {
     if (!flags.resume && !flags.force && existsSync(file) && statSync(file).isFile() && statSync(file).size > 0) {
-      command.error(`error: ${file} already holds results; pass --resume to continue it or --force to start it afresh`, { exitCode: 2 });
+      command.error(
+        `error: ${file} already holds results; pass --resume to continue it or --force to start it afresh`,
+        { exitCode: 2 },
+      );
     }
   }
   const created = ensureFolder(flags.out, '--out');
   try {
-    checkOutputs(paths.map((path, i) => ({ flag: `--out (${[...results, ...others][i]})`, path, ...(i < results.length ? { append: flags.resume } : {}) })));
+    checkOutputs(
+      paths.map((path, i) => ({
+        flag: `--out (${[...results, ...others][i]})`,
+        path,
+        ...(i < results.length ? { append: flags.resume } : {}),
+      })),
+    );
   } catch (err) {
     removeFolders(created);
     throw err;

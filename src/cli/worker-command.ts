@@ -13,7 +13,8 @@ interface WorkerFlags {
 
 /** A commander parser for --queue: a redis:// or rediss:// URL (checked here; the password never shown). */
 export function redisUrlOption(value: string): string {
-  if (!/^rediss?:\/\/[^/]/i.test(value)) throw new InvalidArgumentError(`expected redis://host:port[/db] or rediss://..., got ${redactUrl(value)}.`);
+  if (!/^rediss?:\/\/[^/]/i.test(value))
+    throw new InvalidArgumentError(`expected redis://host:port[/db] or rediss://..., got ${redactUrl(value)}.`);
   return value;
 }
 
@@ -36,12 +37,29 @@ export function queueResumeFlags(queue: { url: string; name: string } | undefine
 /** The `mcomplete worker --queue URL` command: runs of distributed sweeps from a Redis queue, on this machine. */
 export function workerCommand(): Command {
   return new Command('worker')
-    .description('take runs of `sweep --queue` / `claims --queue` from a Redis queue and run them here (see docs/distributed.md)')
-    .requiredOption('--queue <url>', 'redis://[user[:password]@]host[:port][/db] or rediss://... (TLS); password also from MCOMPLETE_REDIS_PASSWORD', redisUrlOption)
-    .addOption(new Option('--queue-name <name>', 'the queue (as given to the sweep)').default(DEFAULT_QUEUE_NAME).argParser(queueNameOption))
-    .addOption(new Option('--concurrency <int>', 'runs at once (worker threads)').default(1).argParser(intInRange(1, 256)))
+    .description(
+      'take runs of `sweep --queue` / `claims --queue` from a Redis queue and run them here (see docs/distributed.md)',
+    )
+    .requiredOption(
+      '--queue <url>',
+      'redis://[user[:password]@]host[:port][/db] or rediss://... (TLS); password also from MCOMPLETE_REDIS_PASSWORD',
+      redisUrlOption,
+    )
     .addOption(
-      new Option('--lock-seconds <int>', 'lock time of a run: a worker that dies loses its run to another after this long').default(DEFAULT_LOCK_SECONDS).argParser(intInRange(1, 3600)),
+      new Option('--queue-name <name>', 'the queue (as given to the sweep)')
+        .default(DEFAULT_QUEUE_NAME)
+        .argParser(queueNameOption),
+    )
+    .addOption(
+      new Option('--concurrency <int>', 'runs at once (worker threads)').default(1).argParser(intInRange(1, 256)),
+    )
+    .addOption(
+      new Option(
+        '--lock-seconds <int>',
+        'lock time of a run: a worker that dies loses its run to another after this long',
+      )
+        .default(DEFAULT_LOCK_SECONDS)
+        .argParser(intInRange(1, 3600)),
     )
     .option('--quiet', 'no line per run on stderr', false)
     .action(async (flags: WorkerFlags) => {
@@ -51,7 +69,9 @@ export function workerCommand(): Command {
       const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals): void => {
         if (controller.signal.aborted) process.exit(130);
-        stream.write(`mcomplete worker: ${signal}: finishing the runs in progress, then exiting (again to quit at once)\n`);
+        stream.write(
+          `mcomplete worker: ${signal}: finishing the runs in progress, then exiting (again to quit at once)\n`,
+        );
         controller.abort();
       };
       process.on('SIGINT', onSignal);
@@ -64,11 +84,15 @@ export function workerCommand(): Command {
           lockSeconds: flags.lockSeconds,
           signal: controller.signal,
           onReady: (i) =>
-            say(`waiting for runs on ${redis.shown} queue ${flags.queueName} (mcomplete ${i.version}, ${i.concurrency} at a time, lock ${i.lockSeconds} s)`),
+            say(
+              `waiting for runs on ${redis.shown} queue ${flags.queueName} (mcomplete ${i.version}, ${i.concurrency} at a time, lock ${i.lockSeconds} s)`,
+            ),
           onRunStart: (t) => say(`started ${t.name} m=${t.settings.samples} seed ${t.settings.seed}`),
           onConnectionError: (m) => stream.write(`mcomplete worker: Redis at ${redis.shown}: ${m} (reconnecting)\n`),
           onRunDone: (r, s) =>
-            say(`finished ${r.name} m=${r.samples} seed ${r.seed} in ${s.toFixed(1)} s: ${r.metrics ? `relError ${r.metrics.relError.toExponential(2)}` : 'diverged'}`),
+            say(
+              `finished ${r.name} m=${r.samples} seed ${r.seed} in ${s.toFixed(1)} s: ${r.metrics ? `relError ${r.metrics.relError.toExponential(2)}` : 'diverged'}`,
+            ),
         });
         say(`stopped after ${runs} runs`);
       } finally {

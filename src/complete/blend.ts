@@ -8,7 +8,12 @@ import { seenRowsAndCols, type Evaluator } from './tune.ts';
  * Σ_t (base_t + z2_t + α(z1_t − z2_t) − y_t)², i.e. α = ⟨z1 − z2, y − base − z2⟩ / ||z1 − z2||², clamped to [0, 1]
  * (the objective is a convex parabola in α, so the clamp is the constrained optimum); 0 when z1 = z2. Cost O(len).
  */
-export function blendWeight(y: ArrayLike<number>, base: ArrayLike<number>, z1: ArrayLike<number>, z2: ArrayLike<number>): number {
+export function blendWeight(
+  y: ArrayLike<number>,
+  base: ArrayLike<number>,
+  z1: ArrayLike<number>,
+  z2: ArrayLike<number>,
+): number {
   let num = 0;
   let den = 0;
   for (let t = 0; t < y.length; t++) {
@@ -21,7 +26,13 @@ export function blendWeight(y: ArrayLike<number>, base: ArrayLike<number>, z1: A
 }
 
 /** L_i·R_j at each held-out entry, 0 for rows or columns the fit never saw (as the evaluator does). Cost O(len·k). */
-export function lowRankAt(obs: Observations, L: Matrix, R: Matrix, seenRow: Uint8Array, seenCol: Uint8Array): Float64Array {
+export function lowRankAt(
+  obs: Observations,
+  L: Matrix,
+  R: Matrix,
+  seenRow: Uint8Array,
+  seenCol: Uint8Array,
+): Float64Array {
   const k = L.cols;
   const out = new Float64Array(obs.values.length);
   for (let t = 0; t < out.length; t++) {

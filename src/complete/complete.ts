@@ -48,7 +48,13 @@ export const COMPLETE_PARAMS = {
     doc: 'share of the observed entries held out to choose the settings',
     refusal: (v) => `validation fraction must be in (0, 0.5], got ${showValue(v)}`,
   },
-  seed: { type: 'int', min: 0, max: 2 ** 32 - 1, default: D.seed, doc: 'seed of the validation split and of every random start' },
+  seed: {
+    type: 'int',
+    min: 0,
+    max: 2 ** 32 - 1,
+    default: D.seed,
+    doc: 'seed of the validation split and of every random start',
+  },
   ranks: {
     type: 'int-list',
     min: 1,
@@ -68,14 +74,32 @@ export const COMPLETE_PARAMS = {
     default: D.maxSteps,
     doc: 'gradient methods: step cap (the steps are chosen on validation; a third when searchBudget cuts the default)',
   },
-  lr: { type: 'number', min: 0, minExclusive: true, default: D.lr, doc: "gradient methods: Adam's learning rate (tripled when searchBudget cuts the default steps)" },
-  initScale: { type: 'number', min: 0, minExclusive: true, default: D.initScale, doc: 'gradient methods: initial entry RMS of W' },
-  nuclearWeight: { type: 'number', min: 0, default: D.nuclearWeight, doc: 'ratio: μ of an extra μ·||W||_* term (a magnitude control L∗/F lacks)' },
+  lr: {
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    default: D.lr,
+    doc: "gradient methods: Adam's learning rate (tripled when searchBudget cuts the default steps)",
+  },
+  initScale: {
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    default: D.initScale,
+    doc: 'gradient methods: initial entry RMS of W',
+  },
+  nuclearWeight: {
+    type: 'number',
+    min: 0,
+    default: D.nuclearWeight,
+    doc: 'ratio: μ of an extra μ·||W||_* term (a magnitude control L∗/F lacks)',
+  },
   weightDecays: {
     type: 'number-list',
     min: 0,
     doc: 'gradient methods: candidate weight decays ω of the factors (loss term ω(Σ p_i||A_i||² + Σ q_j||B_j||²))',
-    defaultDoc: "ratio: ratioWeightDecayFractions (weighting none: ratioUnweightedDecayFractions) of the residual's mean square; nuclear: nuclearWeightDecays",
+    defaultDoc:
+      "ratio: ratioWeightDecayFractions (weighting none: ratioUnweightedDecayFractions) of the residual's mean square; nuclear: nuclearWeightDecays",
   },
   weightings: {
     type: 'choice-list',
@@ -95,9 +119,24 @@ export const COMPLETE_PARAMS = {
     default: D.ratioUnweightedDecayFractions,
     doc: "ratio, weightDecays left out: the same for the candidates with weighting 'none'",
   },
-  nuclearWeightDecays: { type: 'number-list', min: 0, default: D.nuclearWeightDecays, doc: 'nuclear, weightDecays left out: candidate ω' },
-  ratioWeightings: { type: 'choice-list', choices: FACTORED_WEIGHTINGS, default: D.ratioWeightings, doc: 'ratio, weightings left out: candidate weightings' },
-  nuclearWeightings: { type: 'choice-list', choices: FACTORED_WEIGHTINGS, default: D.nuclearWeightings, doc: 'nuclear, weightings left out: candidate weightings' },
+  nuclearWeightDecays: {
+    type: 'number-list',
+    min: 0,
+    default: D.nuclearWeightDecays,
+    doc: 'nuclear, weightDecays left out: candidate ω',
+  },
+  ratioWeightings: {
+    type: 'choice-list',
+    choices: FACTORED_WEIGHTINGS,
+    default: D.ratioWeightings,
+    doc: 'ratio, weightings left out: candidate weightings',
+  },
+  nuclearWeightings: {
+    type: 'choice-list',
+    choices: FACTORED_WEIGHTINGS,
+    default: D.nuclearWeightings,
+    doc: 'nuclear, weightings left out: candidate weightings',
+  },
   decay: {
     type: 'choice',
     choices: DECAY_MODES,
@@ -105,8 +144,18 @@ export const COMPLETE_PARAMS = {
     doc: 'gradient methods: the weight decay as a loss term or decoupled (AdamW)',
     refusal: (v) => `unknown decay '${String(v)}' (allowed: ${DECAY_MODES.join(', ')})`,
   },
-  evalEvery: { type: 'int', min: 1, default: D.evalEvery, doc: 'gradient methods: evaluate on validation every this many steps' },
-  patience: { type: 'int', min: 1, default: D.patience, doc: 'gradient methods: stop after this many evaluations without a gain' },
+  evalEvery: {
+    type: 'int',
+    min: 1,
+    default: D.evalEvery,
+    doc: 'gradient methods: evaluate on validation every this many steps',
+  },
+  patience: {
+    type: 'int',
+    min: 1,
+    default: D.patience,
+    doc: 'gradient methods: stop after this many evaluations without a gain',
+  },
   searchBudget: {
     type: 'number',
     min: 0,
@@ -141,12 +190,21 @@ export interface CompleterConfig {
  * a bad value by one ParamError naming it; λ candidates need a single method.
  */
 export function resolveCompleteOptions(options: CompleteOptions): CompleterConfig {
-  const settings: CompleteSettings = resolveParams(COMPLETE_PARAMS, options, { where: 'complete', extraKeys: ['onProgress'] });
+  const settings: CompleteSettings = resolveParams(COMPLETE_PARAMS, options, {
+    where: 'complete',
+    extraKeys: ['onProgress'],
+  });
   if (settings.onProgress !== undefined && typeof settings.onProgress !== 'function') {
-    throw new ParamError('onProgress', `complete: onProgress must be a function, got ${showValue(settings.onProgress)}`);
+    throw new ParamError(
+      'onProgress',
+      `complete: onProgress must be a function, got ${showValue(settings.onProgress)}`,
+    );
   }
   if (settings.method === 'auto' && settings.lambdas) {
-    throw new ParamError('lambdas', 'λ candidates need one method (ratio, soft-impute or nuclear): λ means something different for each');
+    throw new ParamError(
+      'lambdas',
+      'λ candidates need one method (ratio, soft-impute or nuclear): λ means something different for each',
+    );
   }
   return {
     settings,
@@ -202,7 +260,16 @@ export interface CompletionReport {
    * predictions are the blend's, and `method`, `chosen` and `refit` describe its first, better component); else the
    * blend's validation RMSE is kept to say why it lost.
    */
-  blend?: { chosen: BlendSummary } | { chosen: null; validationRMSE: number; weights: [number, number]; methods: [CompletionMethod, CompletionMethod]; labels: [string, string]; pairs: number };
+  blend?:
+    | { chosen: BlendSummary }
+    | {
+        chosen: null;
+        validationRMSE: number;
+        weights: [number, number];
+        methods: [CompletionMethod, CompletionMethod];
+        labels: [string, string];
+        pairs: number;
+      };
 }
 
 /**
@@ -242,4 +309,3 @@ export function createCompleter(options: CompleteOptions = {}): Completer {
 export function complete(input: Observations | LabeledObservations, options: CompleteOptions = {}): CompletionModel {
   return createCompleter(options).fit(input);
 }
-

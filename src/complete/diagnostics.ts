@@ -113,7 +113,11 @@ export function lowRankSpectrum(L: Matrix, R: Matrix): number[] {
   return Array.from(factoredSpectrum(L, R, ws).s).sort((a, b) => b - a);
 }
 
-function bucketRmse(residual: Float64Array, index: Int32Array | Uint32Array | ArrayLike<number>, counts: Float64Array): CountBucket[] {
+function bucketRmse(
+  residual: Float64Array,
+  index: Int32Array | Uint32Array | ArrayLike<number>,
+  counts: Float64Array,
+): CountBucket[] {
   const sse = new Float64Array(COUNT_BUCKETS.length);
   const entries = new Float64Array(COUNT_BUCKETS.length);
   for (let t = 0; t < residual.length; t++) {

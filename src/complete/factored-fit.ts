@@ -49,7 +49,9 @@ export function gradientTrainer(obs: Observations, s: GradientSetting, hooks: Gr
     nuclearWeight: s.nuclearWeight,
     weightDecay: decoupled ? 0 : s.weightDecay,
     weighting: s.weighting,
-    optimizer: decoupled ? chain(scaleByAdam(), addDecayedWeights(s.weightDecay), scale(-s.lr)) : chain(scaleByAdam(), scale(-s.lr)),
+    optimizer: decoupled
+      ? chain(scaleByAdam(), addDecayedWeights(s.weightDecay), scale(-s.lr))
+      : chain(scaleByAdam(), scale(-s.lr)),
     maxIters: s.steps,
     initScale: s.initScale,
     seed: s.seed,

@@ -5,7 +5,15 @@ import type { LabeledObservations } from '../data/labels.ts';
 import { splitObservations } from '../data/split.ts';
 import { fitBiases, residualObservations, zeroBiases, type Biases } from './biases.ts';
 import { COMPLETE_SOFT_IMPUTE_ALS } from '../defaults.ts';
-import { candidateRanks, fitGridToBudget, NUCLEAR_FRACTIONS, RATIO_LAMBDAS, softImputeBudgetCut, type CompletionMethod, type RankContext } from './grid.ts';
+import {
+  candidateRanks,
+  fitGridToBudget,
+  NUCLEAR_FRACTIONS,
+  RATIO_LAMBDAS,
+  softImputeBudgetCut,
+  type CompletionMethod,
+  type RankContext,
+} from './grid.ts';
 import { makePredictor, type CompletionParts } from './predictor.ts';
 import { refit, type RefitSummary } from './refit.ts';
 import type { FactoredWeighting } from '../solver/factored-train.ts';
@@ -82,7 +90,15 @@ export function planPhase(split: SplitPhase, config: CompleterConfig): PlanPhase
   const s = config.settings;
   const magnitude = s.nuclearWeight > 0 || (s.weightDecays ?? s.ratioWeightDecayFractions).some((w) => w > 0);
   const { m, n, count, fitCount } = split;
-  return planRanks(config.methods, { m, n, count, fitCount, ranks: s.ranks, magnitudeControl: magnitude, auto: s.method === 'auto' });
+  return planRanks(config.methods, {
+    m,
+    n,
+    count,
+    fitCount,
+    ranks: s.ranks,
+    magnitudeControl: magnitude,
+    auto: s.method === 'auto',
+  });
 }
 
 /** The biases phase's output: the clip range, the bias trials, and the fit's baseline and residual. */
@@ -133,7 +149,9 @@ export function tunePhase(split: SplitPhase, plan: PlanPhase, biases: BiasPhase,
     ['ratio', s.weightDecays ?? scaled(s.ratioWeightDecayFractions)],
     ['nuclear', s.weightDecays ?? s.nuclearWeightDecays],
   ]);
-  const unweightedDecays = new Map<CompletionMethod, readonly number[]>(s.weightDecays ? [] : [['ratio', scaled(s.ratioUnweightedDecayFractions)]]);
+  const unweightedDecays = new Map<CompletionMethod, readonly number[]>(
+    s.weightDecays ? [] : [['ratio', scaled(s.ratioUnweightedDecayFractions)]],
+  );
   const weightings = new Map<CompletionMethod, readonly FactoredWeighting[]>([
     ['ratio', s.weightings ?? s.ratioWeightings],
     ['nuclear', s.weightings ?? s.nuclearWeightings],
@@ -147,9 +165,26 @@ export function tunePhase(split: SplitPhase, plan: PlanPhase, biases: BiasPhase,
     const lambdaCount = s.lambdas?.length ?? (mth === 'ratio' ? RATIO_LAMBDAS.length : NUCLEAR_FRACTIONS.length);
     const unweighted = unweightedDecays.get(mth);
     const cut = fitGridToBudget(
-      { weightDecays: weightDecays.get(mth) ?? [0], ...(unweighted ? { unweightedDecays: unweighted } : {}), weightings: weightings.get(mth) ?? ['none'], lr: s.lr, maxSteps: s.maxSteps },
-      { weightDecays: s.weightDecays !== undefined, weightings: s.weightings !== undefined, lr: config.given.lr, maxSteps: config.given.maxSteps },
-      { ranks: plan.ranks.get(mth) ?? [], lambdas: lambdaCount, fitCount, budget: s.searchBudget, schedule: halvingSchedule },
+      {
+        weightDecays: weightDecays.get(mth) ?? [0],
+        ...(unweighted ? { unweightedDecays: unweighted } : {}),
+        weightings: weightings.get(mth) ?? ['none'],
+        lr: s.lr,
+        maxSteps: s.maxSteps,
+      },
+      {
+        weightDecays: s.weightDecays !== undefined,
+        weightings: s.weightings !== undefined,
+        lr: config.given.lr,
+        maxSteps: config.given.maxSteps,
+      },
+      {
+        ranks: plan.ranks.get(mth) ?? [],
+        lambdas: lambdaCount,
+        fitCount,
+        budget: s.searchBudget,
+        schedule: halvingSchedule,
+      },
     );
     weightDecays.set(mth, cut.grid.weightDecays);
     if (cut.grid.unweightedDecays) unweightedDecays.set(mth, cut.grid.unweightedDecays);
@@ -158,9 +193,15 @@ export function tunePhase(split: SplitPhase, plan: PlanPhase, biases: BiasPhase,
     maxSteps = Math.min(maxSteps, cut.grid.maxSteps);
     if (cut.note) notes.push(`${mth}: ${cut.note}`);
   }
-  const siCut = config.methods.includes('soft-impute') && !s.lambdas
-    ? softImputeBudgetCut(plan.ranks.get('soft-impute') ?? [], COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters, fitCount, s.searchBudget)
-    : null;
+  const siCut =
+    config.methods.includes('soft-impute') && !s.lambdas
+      ? softImputeBudgetCut(
+          plan.ranks.get('soft-impute') ?? [],
+          COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters,
+          fitCount,
+          s.searchBudget,
+        )
+      : null;
   if (siCut) notes.push(siCut.note);
   const settings: Omit<TuningSettings, 'evaluate'> = {
     methods: config.methods,
@@ -200,9 +241,15 @@ export interface BlendPhase {
  */
 export function blendPhase(split: SplitPhase, biases: BiasPhase, tuned: TunePhase, s: CompleteSettings): BlendPhase {
   const pairs = s.method === 'auto' ? fitPairs(tuned.tuning.bestByGroup) : [];
-  const scored = pairs.map((p) => ({ p, q: chooseBlend(split.fit, split.val, biases.fitBias, p[0], p[1], tuned.evaluator) }));
+  const scored = pairs.map((p) => ({
+    p,
+    q: chooseBlend(split.fit, split.val, biases.fitBias, p[0], p[1], tuned.evaluator),
+  }));
   // The first pair with the lowest validation RMSE.
-  const top = scored.reduce<(typeof scored)[number] | null>((a, b) => (!a || b.q.validationRMSE < a.q.validationRMSE ? b : a), null);
+  const top = scored.reduce<(typeof scored)[number] | null>(
+    (a, b) => (!a || b.q.validationRMSE < a.q.validationRMSE ? b : a),
+    null,
+  );
   const won = top !== null && top.q.weight > 0 && top.q.weight < 1 && top.q.validationRMSE < tuned.best.validationRMSE;
   return { pairs: pairs.length, pair: top?.p ?? null, mix: top?.q ?? null, won };
 }
@@ -224,7 +271,13 @@ export interface SelectPhase {
  * single setting retuned on the mean alone is kept when it beats the best on the biases (the blend, when it won).
  * Then the choice's validation diagnostics.
  */
-export function selectPhase(split: SplitPhase, biases: BiasPhase, tuned: TunePhase, blend: BlendPhase, s: CompleteSettings): SelectPhase {
+export function selectPhase(
+  split: SplitPhase,
+  biases: BiasPhase,
+  tuned: TunePhase,
+  blend: BlendPhase,
+  s: CompleteSettings,
+): SelectPhase {
   const { fit, val } = split;
   const { clip, fitBias } = biases;
   const against = blend.won && blend.mix ? blend.mix.validationRMSE : tuned.best.validationRMSE;
@@ -244,7 +297,16 @@ export function selectPhase(split: SplitPhase, biases: BiasPhase, tuned: TunePha
     blended && blend.mix
       ? validationDiagnostics(fit, val, fitBias, blend.mix.L, blend.mix.R, clip)
       : validationDiagnostics(fit, val, meanOnly ? centerCheck.bias : fitBias, from.bestFit.L, from.bestFit.R, clip);
-  return { chosen, best: from.bestFit, softImpute: from.softImpute, blended, meanOnly, centerCheck, diagnostics, notes };
+  return {
+    chosen,
+    best: from.bestFit,
+    softImpute: from.softImpute,
+    blended,
+    meanOnly,
+    centerCheck,
+    diagnostics,
+    notes,
+  };
 }
 
 /** The refit phase's output: the biases on all entries, each component's refit, and the low-rank part predicted. */
@@ -260,7 +322,14 @@ export interface RefitPhase {
 }
 
 /** The chosen setting (or both components of the blend) refit on every observed entry, then blended. */
-export function refitPhase(split: SplitPhase, biases: BiasPhase, tuned: TunePhase, blend: BlendPhase, selected: SelectPhase, s: CompleteSettings): RefitPhase {
+export function refitPhase(
+  split: SplitPhase,
+  biases: BiasPhase,
+  tuned: TunePhase,
+  blend: BlendPhase,
+  selected: SelectPhase,
+  s: CompleteSettings,
+): RefitPhase {
   const { obs, m, n, fitCount } = split;
   const allBias = fitBiases(obs, biases.lambda);
   const base = !s.center ? zeroBiases(m, n) : selected.meanOnly ? meanBiases(allBias) : allBias;
@@ -271,7 +340,9 @@ export function refitPhase(split: SplitPhase, biases: BiasPhase, tuned: TunePhas
   const components = selected.blended && blend.pair ? [blend.pair[0].trial, blend.pair[1].trial] : [selected.chosen];
   const finals = components.map(refitOf);
   const lowRank =
-    selected.blended && blend.mix ? blendFactors(finals[0].L, finals[0].R, finals[1].L, finals[1].R, blend.mix.weight) : { L: finals[0].L, R: finals[0].R };
+    selected.blended && blend.mix
+      ? blendFactors(finals[0].L, finals[0].R, finals[1].L, finals[1].R, blend.mix.weight)
+      : { L: finals[0].L, R: finals[0].R };
   return { allBias, biases: base, components, finals, lowRank, notes: finals.flatMap((f) => f.notes) };
 }
 
@@ -296,7 +367,17 @@ export function modelPhase(
     const labels: [string, string] = [groupLabel(pair[0].trial), groupLabel(pair[1].trial)];
     const weights: [number, number] = [mix.weight, 1 - mix.weight];
     report = blended
-      ? { chosen: { methods, labels, weights, validationRMSE: mix.validationRMSE, bestSingleRMSE: chosen.validationRMSE, components: [components[0], components[1]], refits: [finals[0].summary, finals[1].summary] } }
+      ? {
+          chosen: {
+            methods,
+            labels,
+            weights,
+            validationRMSE: mix.validationRMSE,
+            bestSingleRMSE: chosen.validationRMSE,
+            components: [components[0], components[1]],
+            refits: [finals[0].summary, finals[1].summary],
+          },
+        }
       : { chosen: null, validationRMSE: mix.validationRMSE, weights, methods, labels, pairs: blend.pairs };
   }
   const allRange = valueRange(obs.values);
@@ -318,7 +399,11 @@ export function modelPhase(
   const finished = performance.now();
   const fullReport: CompletionReport = {
     method: top.method,
-    chosen: { ...top, biasLambda: biases.lambda, ...(top.method === 'ratio' && s.nuclearWeight > 0 ? { nuclearWeight: s.nuclearWeight } : {}) },
+    chosen: {
+      ...top,
+      biasLambda: biases.lambda,
+      ...(top.method === 'ratio' && s.nuclearWeight > 0 ? { nuclearWeight: s.nuclearWeight } : {}),
+    },
     refit: summary,
     tried: centerCheck ? [...tuned.tuning.tried, ...centerCheck.tuning.tried] : tuned.tuning.tried,
     searches: tuned.tuning.searches,
@@ -326,9 +411,21 @@ export function modelPhase(
     validation: { fraction: s.validation, seed: s.seed, entries: val.values.length, fitEntries: fitCount },
     data: { rows: m, cols: n, observed: count, min: allRange[0], max: allRange[1] },
     centered: s.center,
-    ...(centerCheck ? { centerCheck: { biasesRMSE: centerCheck.biasesRMSE, meanOnlyRMSE: centerCheck.meanOnlyRMSE, kept: centerCheck.kept } } : {}),
+    ...(centerCheck
+      ? {
+          centerCheck: {
+            biasesRMSE: centerCheck.biasesRMSE,
+            meanOnlyRMSE: centerCheck.meanOnlyRMSE,
+            kept: centerCheck.kept,
+          },
+        }
+      : {}),
     clip: parts.clip ? [parts.clip[0], parts.clip[1]] : null,
-    seconds: { tuning: (times.tuned - times.started) / 1000, fitting: (finished - times.tuned) / 1000, total: (finished - times.started) / 1000 },
+    seconds: {
+      tuning: (times.tuned - times.started) / 1000,
+      fitting: (finished - times.tuned) / 1000,
+      total: (finished - times.started) / 1000,
+    },
     notes: [...tuned.notes, ...selected.notes, ...refitted.notes],
     diagnostics: { ...selected.diagnostics, singularValues: lowRankSpectrum(lowRank.L, lowRank.R) },
     ...(report ? { blend: report } : {}),
@@ -353,7 +450,9 @@ function groupLabel(t: Trial): string {
 
 /** Every pair of groups' best fits (each with a low-rank part), the better one first. Cost O(groups²). */
 function fitPairs(byGroup: ReadonlyMap<string, BestFit>): [Factors, Factors][] {
-  const fits = [...byGroup.values()].filter((f): f is Factors & BestFit => f.L !== null && f.R !== null && f.trial !== null && f.L.cols > 0);
+  const fits = [...byGroup.values()].filter(
+    (f): f is Factors & BestFit => f.L !== null && f.R !== null && f.trial !== null && f.L.cols > 0,
+  );
   fits.sort((a, b) => a.validationRMSE - b.validationRMSE);
   return fits.flatMap((a, i) => fits.slice(i + 1).map((b): [Factors, Factors] => [a, b]));
 }
@@ -379,19 +478,30 @@ function checkCentering(
   clip: [number, number] | null,
   s: Omit<TuningSettings, 'methods' | 'evaluate'>,
   against: number,
-): { bias: Biases; biasesRMSE: number; meanOnlyRMSE: number; kept: 'biases' | 'mean'; tuning: ReturnType<typeof tuneMethods> } {
+): {
+  bias: Biases;
+  biasesRMSE: number;
+  meanOnlyRMSE: number;
+  kept: 'biases' | 'mean';
+  tuning: ReturnType<typeof tuneMethods>;
+} {
   const bias = meanBiases(fitBiases(fit, 0, 0));
   const mth = chosen.method;
   const one = <T>(x: T): Map<CompletionMethod, readonly T[]> => new Map([[mth, [x]]]);
-  const tuning = tuneMethods(residualObservations(fit, bias), one(chosen.rank), mth === 'soft-impute' ? undefined : [chosen.lambda], {
-    ...s,
-    methods: [mth],
-    maxSteps: chosen.budget ?? s.maxSteps,
-    weightDecays: one(chosen.weightDecay ?? 0),
-    unweightedDecays: undefined, // the chosen ω alone, whatever its weighting
-    weightings: one(chosen.weighting ?? 'none'),
-    evaluate: makeEvaluator(fit, val, bias, clip),
-  });
+  const tuning = tuneMethods(
+    residualObservations(fit, bias),
+    one(chosen.rank),
+    mth === 'soft-impute' ? undefined : [chosen.lambda],
+    {
+      ...s,
+      methods: [mth],
+      maxSteps: chosen.budget ?? s.maxSteps,
+      weightDecays: one(chosen.weightDecay ?? 0),
+      unweightedDecays: undefined, // the chosen ω alone, whatever its weighting
+      weightings: one(chosen.weighting ?? 'none'),
+      evaluate: makeEvaluator(fit, val, bias, clip),
+    },
+  );
   for (const t of tuning.tried) t.centering = 'mean';
   const meanOnlyRMSE = tuning.tried.length > 0 ? Math.min(...tuning.tried.map((t) => t.validationRMSE)) : Infinity;
   return { bias, biasesRMSE: against, meanOnlyRMSE, kept: meanOnlyRMSE < against ? 'mean' : 'biases', tuning };
@@ -411,7 +521,10 @@ export function minimumEntries(fraction: number): number {
  * The candidate ranks of each method (candidateRanks). A method no rank fits is an error when it was asked for, and
  * skipped with a note under `auto`.
  */
-function planRanks(methods: readonly CompletionMethod[], ctx: RankContext): { ranks: Map<CompletionMethod, number[]>; notes: string[] } {
+function planRanks(
+  methods: readonly CompletionMethod[],
+  ctx: RankContext,
+): { ranks: Map<CompletionMethod, number[]>; notes: string[] } {
   const { m, n, fitCount } = ctx;
   const ranks = new Map(methods.map((mth) => [mth, candidateRanks(mth, ctx)]));
   const notes: string[] = [];
@@ -449,15 +562,19 @@ function asLabeled(input: Observations | LabeledObservations): LabeledObservatio
   for (let t = 0; t < obs.values.length; t++) {
     const i = obs.rows[t];
     const j = obs.cols[t];
-    if (!(i >= 0 && i < m && j >= 0 && j < n)) throw new RangeError(`complete: entry ${t} at (${i}, ${j}) is outside the ${m}×${n} matrix`);
-    if (!Number.isFinite(obs.values[t])) throw new RangeError(`complete: entry ${t} (row id ${rowIds[i]}, column id ${colIds[j]}) is ${obs.values[t]}`);
+    if (!(i >= 0 && i < m && j >= 0 && j < n))
+      throw new RangeError(`complete: entry ${t} at (${i}, ${j}) is outside the ${m}×${n} matrix`);
+    if (!Number.isFinite(obs.values[t]))
+      throw new RangeError(`complete: entry ${t} (row id ${rowIds[i]}, column id ${colIds[j]}) is ${obs.values[t]}`);
     rowSeen[i] = 1;
     colSeen[j] = 1;
   }
   const i = rowSeen.indexOf(0);
-  if (i >= 0) throw new RangeError(`complete: row id ${rowIds[i]} has no observed entries: nothing to complete it from`);
+  if (i >= 0)
+    throw new RangeError(`complete: row id ${rowIds[i]} has no observed entries: nothing to complete it from`);
   const j = colSeen.indexOf(0);
-  if (j >= 0) throw new RangeError(`complete: column id ${colIds[j]} has no observed entries: nothing to complete it from`);
+  if (j >= 0)
+    throw new RangeError(`complete: column id ${colIds[j]} has no observed entries: nothing to complete it from`);
   return labeled;
 }
 

@@ -82,7 +82,12 @@ export function candidateRanks(method: CompletionMethod, ctx: RankContext): numb
  * The λ candidates of a gradient method: the user's, or RATIO_LAMBDAS for ratio, or for nuclear the
  * NUCLEAR_FRACTIONS of 2λ_max/|Ω_fit| (λ_max = ||P_Ω(residual)||_2, the smallest λ with a zero soft-impute solution).
  */
-export function gradientLambdas(method: 'ratio' | 'nuclear', lambdas: readonly number[] | undefined, lambdaMax: number, fitCount: number): number[] {
+export function gradientLambdas(
+  method: 'ratio' | 'nuclear',
+  lambdas: readonly number[] | undefined,
+  lambdaMax: number,
+  fitCount: number,
+): number[] {
   if (lambdas) return [...lambdas];
   return method === 'ratio' ? [...RATIO_LAMBDAS] : NUCLEAR_FRACTIONS.map((f) => (f * 2 * lambdaMax) / fitCount);
 }
@@ -95,7 +100,9 @@ export function softImputeLambdas(lambdas: readonly number[] | undefined, lambda
 
 function checkRank(k: number, m: number, n: number): void {
   if (!Number.isInteger(k) || k < 1 || k > Math.min(m, n)) {
-    throw new RangeError(`rank must be an integer in 1..${Math.min(m, n)} (min(m, n) of the ${m}×${n} matrix), got ${k}`);
+    throw new RangeError(
+      `rank must be an integer in 1..${Math.min(m, n)} (min(m, n) of the ${m}×${n} matrix), got ${k}`,
+    );
   }
 }
 
@@ -104,7 +111,11 @@ function checkRank(k: number, m: number, n: number): void {
  * candidates' mean rank (the data term's cost per step is ~6|Ω|k flops; the penalty's O((m+n)k²) is left out).
  * `rungs` as halvingSchedule gives them. Cost O(rungs).
  */
-export function searchWork(rungs: readonly { candidates: number; budget: number }[], fitCount: number, meanRank: number): number {
+export function searchWork(
+  rungs: readonly { candidates: number; budget: number }[],
+  fitCount: number,
+  meanRank: number,
+): number {
   return rungs.reduce((a, g) => a + g.candidates * g.budget, 0) * fitCount * meanRank;
 }
 
@@ -133,12 +144,22 @@ export const BUDGET_SPEEDUP = 3;
 export function fitGridToBudget(
   grid: SearchGrid,
   fixed: { weightDecays: boolean; weightings: boolean; lr: boolean; maxSteps: boolean },
-  ctx: { ranks: readonly number[]; lambdas: number; fitCount: number; budget: number; schedule: (count: number, maxSteps: number) => { candidates: number; budget: number }[] },
+  ctx: {
+    ranks: readonly number[];
+    lambdas: number;
+    fitCount: number;
+    budget: number;
+    schedule: (count: number, maxSteps: number) => { candidates: number; budget: number }[];
+  },
 ): { grid: SearchGrid; note: string | null } {
   const meanRank = ctx.ranks.reduce((a, k) => a + k, 0) / Math.max(1, ctx.ranks.length);
   const decayCount = (g: SearchGrid): number =>
-    g.weightings.reduce((a, w) => a + (w === 'none' && g.unweightedDecays ? g.unweightedDecays.length : g.weightDecays.length), 0);
-  const work = (g: SearchGrid): number => searchWork(ctx.schedule(ctx.ranks.length * ctx.lambdas * decayCount(g), g.maxSteps), ctx.fitCount, meanRank);
+    g.weightings.reduce(
+      (a, w) => a + (w === 'none' && g.unweightedDecays ? g.unweightedDecays.length : g.weightDecays.length),
+      0,
+    );
+  const work = (g: SearchGrid): number =>
+    searchWork(ctx.schedule(ctx.ranks.length * ctx.lambdas * decayCount(g), g.maxSteps), ctx.fitCount, meanRank);
   const firstDecays = (g: SearchGrid, k: number): SearchGrid => ({
     ...g,
     weightDecays: g.weightDecays.slice(0, k),
@@ -148,7 +169,10 @@ export function fitGridToBudget(
     (g) => (fixed.weightings ? g : { ...g, weightings: g.weightings.slice(0, 1) }),
     (g) => (fixed.weightDecays ? g : firstDecays(g, 2)),
     (g) => (fixed.weightDecays ? g : firstDecays(g, 1)),
-    (g) => (fixed.lr || fixed.maxSteps ? g : { ...g, lr: g.lr * BUDGET_SPEEDUP, maxSteps: Math.max(1, Math.round(g.maxSteps / BUDGET_SPEEDUP)) }),
+    (g) =>
+      fixed.lr || fixed.maxSteps
+        ? g
+        : { ...g, lr: g.lr * BUDGET_SPEEDUP, maxSteps: Math.max(1, Math.round(g.maxSteps / BUDGET_SPEEDUP)) },
   ];
   const before = work(grid);
   let g = grid;
@@ -170,11 +194,19 @@ export function fitGridToBudget(
  * × |Ω_fit| × the rank cap (an ALS iteration costs ~8|Ω|k flops), held within `budget` by taking every other λ (the
  * same range, ratio PATH_RATIO²), then a lower iteration cap (at least 10). Null when the path fits. Cost O(1).
  */
-export function softImputeBudgetCut(ranks: readonly number[], maxIters: number, fitCount: number, budget: number): { stride: number; maxIters: number; note: string } | null {
+export function softImputeBudgetCut(
+  ranks: readonly number[],
+  maxIters: number,
+  fitCount: number,
+  budget: number,
+): { stride: number; maxIters: number; note: string } | null {
   const rankSum = ranks.reduce((a, k) => a + k, 0);
   const work = (stride: number, iters: number): number => Math.ceil(PATH_LENGTH / stride) * iters * fitCount * rankSum;
   if (work(1, maxIters) <= budget) return null;
-  const iters = Math.max(10, Math.min(maxIters, Math.floor(budget / (Math.ceil(PATH_LENGTH / 2) * fitCount * Math.max(1, rankSum)))));
+  const iters = Math.max(
+    10,
+    Math.min(maxIters, Math.floor(budget / (Math.ceil(PATH_LENGTH / 2) * fitCount * Math.max(1, rankSum)))),
+  );
   return {
     stride: 2,
     maxIters: iters,

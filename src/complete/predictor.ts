@@ -52,7 +52,11 @@ export interface Predictor {
    */
   predict(rowId: string | number, colId: string | number, opts?: PredictOptions): number;
   /** predict for each cell of two parallel id lists, counting unknown ids. Cost O(cells·k). */
-  predictMany(rowIds: ArrayLike<string | number>, colIds: ArrayLike<string | number>, opts?: PredictOptions): ManyPredictions;
+  predictMany(
+    rowIds: ArrayLike<string | number>,
+    colIds: ArrayLike<string | number>,
+    opts?: PredictOptions,
+  ): ManyPredictions;
 }
 
 /**
@@ -66,12 +70,17 @@ export function makePredictor(parts: CompletionParts, observed?: Observations): 
   const n = parts.colIds.length;
   if (observed && (observed.shape[0] !== parts.rowIds.length || observed.shape[1] !== n)) {
     const [om, on] = observed.shape;
-    throw new RangeError(`makePredictor: observed entries of a ${om}×${on} matrix for ${parts.rowIds.length} row ids and ${n} column ids`);
+    throw new RangeError(
+      `makePredictor: observed entries of a ${om}×${on} matrix for ${parts.rowIds.length} row ids and ${n} column ids`,
+    );
   }
   let observedAt: Map<number, number> | null = null;
   const observedLookup = (opts: PredictOptions | undefined): Map<number, number> | null => {
     if (!opts?.keepObserved) return null;
-    if (!observed) throw new RangeError('keepObserved: this predictor was made without the observed entries (pass them to makePredictor)');
+    if (!observed)
+      throw new RangeError(
+        'keepObserved: this predictor was made without the observed entries (pass them to makePredictor)',
+      );
     if (!observedAt) observedAt = observedCells(observed, n);
     return observedAt;
   };
@@ -97,7 +106,11 @@ export function makePredictor(parts: CompletionParts, observed?: Observations): 
     if (j !== undefined) z += fallback.col[j];
     return { value: clamp(z), row: i !== undefined, col: j !== undefined };
   };
-  const observedValue = (cells: Map<number, number> | null, rowId: string | number, colId: string | number): number | undefined => {
+  const observedValue = (
+    cells: Map<number, number> | null,
+    rowId: string | number,
+    colId: string | number,
+  ): number | undefined => {
     if (!cells) return undefined;
     const i = rowIndex.get(String(rowId));
     const j = colIndex.get(String(colId));
@@ -107,8 +120,17 @@ export function makePredictor(parts: CompletionParts, observed?: Observations): 
     rowIds: parts.rowIds,
     colIds: parts.colIds,
     predictAt(i, j, opts) {
-      if (!Number.isInteger(i) || i < 0 || i >= parts.rowIds.length || !Number.isInteger(j) || j < 0 || j >= parts.colIds.length) {
-        throw new RangeError(`predictAt: (${i}, ${j}) is outside the ${parts.rowIds.length}×${parts.colIds.length} matrix`);
+      if (
+        !Number.isInteger(i) ||
+        i < 0 ||
+        i >= parts.rowIds.length ||
+        !Number.isInteger(j) ||
+        j < 0 ||
+        j >= parts.colIds.length
+      ) {
+        throw new RangeError(
+          `predictAt: (${i}, ${j}) is outside the ${parts.rowIds.length}×${parts.colIds.length} matrix`,
+        );
       }
       return observedLookup(opts)?.get(i * n + j) ?? at(i, j);
     },
@@ -117,7 +139,8 @@ export function makePredictor(parts: CompletionParts, observed?: Observations): 
       return kept ?? one(rowId, colId).value;
     },
     predictMany(rowIds, colIds, opts) {
-      if (rowIds.length !== colIds.length) throw new RangeError(`predictMany: ${rowIds.length} row ids but ${colIds.length} column ids`);
+      if (rowIds.length !== colIds.length)
+        throw new RangeError(`predictMany: ${rowIds.length} row ids but ${colIds.length} column ids`);
       const kept = observedLookup(opts);
       const values = new Float64Array(rowIds.length);
       const badRows = new Set<string>();
@@ -139,7 +162,14 @@ export function makePredictor(parts: CompletionParts, observed?: Observations): 
         if (!p.row || !p.col) unknownCells++;
         else if (kept) values[t] = observedValue(kept, rowIds[t], colIds[t]) ?? values[t];
       }
-      return { values, unknownRowCells, unknownColCells, unknownCells, unknownRowIds: badRows.size, unknownColIds: badCols.size };
+      return {
+        values,
+        unknownRowCells,
+        unknownColCells,
+        unknownCells,
+        unknownRowIds: badRows.size,
+        unknownColIds: badCols.size,
+      };
     },
   };
 }

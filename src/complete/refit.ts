@@ -46,7 +46,12 @@ export function refit(
   if (chosen.method === 'soft-impute') {
     const lambda = chosen.lambda * grow;
     if (chosen.solutionRank === 0 || softImputeState === null) {
-      return { L: zeros(m, 0), R: zeros(n, 0), summary: { lambda, iterations: 0, solutionRank: 0, trainRMSE: NaN }, notes };
+      return {
+        L: zeros(m, 0),
+        R: zeros(n, 0),
+        summary: { lambda, iterations: 0, solutionRank: 0, trainRMSE: NaN },
+        notes,
+      };
     }
     const r = softImputeAls(resid, lambda, {
       rank: chosen.rank,
@@ -54,10 +59,22 @@ export function refit(
       tol: COMPLETE_SOFT_IMPUTE_ALS.tol,
       seed: settings.seed,
       warmStart: softImputeState,
-      onIteration: (it, change) => progress({ phase: 'fitting', done: it, total: COMPLETE_SOFT_IMPUTE_ALS.refitMaxIters, info: `soft-impute λ ${fmt(lambda)}, change ${change.toExponential(1)}` }),
+      onIteration: (it, change) =>
+        progress({
+          phase: 'fitting',
+          done: it,
+          total: COMPLETE_SOFT_IMPUTE_ALS.refitMaxIters,
+          info: `soft-impute λ ${fmt(lambda)}, change ${change.toExponential(1)}`,
+        }),
     });
-    if (r.rank === chosen.rank) notes.push(`soft-impute: the solution uses the whole rank cap ${chosen.rank}; a larger rank might do better`);
-    return { L: scaleColumns(r.U, r.s), R: r.V, summary: { lambda, iterations: r.iterations, solutionRank: r.rank, trainRMSE: NaN }, notes };
+    if (r.rank === chosen.rank)
+      notes.push(`soft-impute: the solution uses the whole rank cap ${chosen.rank}; a larger rank might do better`);
+    return {
+      L: scaleColumns(r.U, r.s),
+      R: r.V,
+      summary: { lambda, iterations: r.iterations, solutionRank: r.rank, trainRMSE: NaN },
+      notes,
+    };
   }
   const method = chosen.method;
   const lambda = method === 'nuclear' ? chosen.lambda / grow : chosen.lambda;
@@ -79,7 +96,13 @@ export function refit(
       steps,
     },
     {
-      onStep: (step, mse) => progress({ phase: 'fitting', done: step, total: steps, info: `${method} rank ${chosen.rank}, train RMSE ${Math.sqrt(mse).toFixed(4)}` }),
+      onStep: (step, mse) =>
+        progress({
+          phase: 'fitting',
+          done: step,
+          total: steps,
+          info: `${method} rank ${chosen.rank}, train RMSE ${Math.sqrt(mse).toFixed(4)}`,
+        }),
     },
   );
   return { L: r.model.A, R: r.model.B, summary: { lambda, steps, trainRMSE: NaN }, notes };

@@ -104,7 +104,12 @@ export function seenRowsAndCols(fit: Observations): { seenRow: Uint8Array; seenC
  * The evaluator of a fit: validation RMSE of clip(b + L_i·R_j), the low-rank term only for rows and columns the fit
  * has seen (as unknown ids would get the baseline alone). Cost O(|fit|) once, then O(|val|·k) per call.
  */
-export function makeEvaluator(fit: Observations, val: Observations, b: Biases, clip: readonly [number, number] | null): Evaluator {
+export function makeEvaluator(
+  fit: Observations,
+  val: Observations,
+  b: Biases,
+  clip: readonly [number, number] | null,
+): Evaluator {
   const { seenRow, seenCol } = seenRowsAndCols(fit);
   return (L, R) => validationRMSE(val, b, L, R, clip, seenRow, seenCol);
 }
@@ -125,7 +130,14 @@ export function tuneSoftImpute(
   ranks: readonly number[],
   path: readonly number[],
   lambdaMax: number,
-  ctx: { seed: number; stopEarly: boolean; evaluate: Evaluator; tally: TuningTally; bestFit?: BestFit; maxIters?: number },
+  ctx: {
+    seed: number;
+    stopEarly: boolean;
+    evaluate: Evaluator;
+    tally: TuningTally;
+    bestFit?: BestFit;
+    maxIters?: number;
+  },
 ): { trials: Trial[]; best: SoftImputeBest | null } {
   const { seed, evaluate, tally } = ctx;
   const maxIters = ctx.maxIters ?? COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters;
@@ -144,7 +156,15 @@ export function tuneSoftImpute(
       let trial: Trial;
       let state: SoftImputeAlsState | null = null;
       if (lambda >= lambdaMax) {
-        trial = { method: 'soft-impute', rank, lambda, iterations: 0, solutionRank: 0, validationRMSE: evaluate(null, null), seconds: 0 };
+        trial = {
+          method: 'soft-impute',
+          rank,
+          lambda,
+          iterations: 0,
+          solutionRank: 0,
+          validationRMSE: evaluate(null, null),
+          seconds: 0,
+        };
         if (offerBest(bestFit, trial.validationRMSE, null, null)) bestFit.trial = trial;
       } else {
         const r = softImputeAls(resid, lambda, {
@@ -154,7 +174,12 @@ export function tuneSoftImpute(
           seed,
           warmStart: warm,
           onIteration: (it) =>
-            tally.report({ phase: 'tuning', done: tally.done + Math.min(it / maxIters, 0.99), total: tally.total, info: `${info}, iteration ${it}` }),
+            tally.report({
+              phase: 'tuning',
+              done: tally.done + Math.min(it / maxIters, 0.99),
+              total: tally.total,
+              info: `${info}, iteration ${it}`,
+            }),
         });
         warm = r.state;
         state = r.state;
@@ -187,7 +212,10 @@ export function tuneSoftImpute(
 }
 
 /** Settings of a gradient method's tuning: everything of a GradientSetting but the candidate's, plus early stopping. */
-export interface GradientTuning extends Omit<GradientSetting, 'method' | 'rank' | 'lambda' | 'steps' | 'weightDecay' | 'weighting'> {
+export interface GradientTuning extends Omit<
+  GradientSetting,
+  'method' | 'rank' | 'lambda' | 'steps' | 'weightDecay' | 'weighting'
+> {
   maxSteps: number;
   evalEvery: number;
   patience: number;
@@ -222,7 +250,13 @@ export const HALVING_MIN_CANDIDATES = 4;
  */
 export function halvingSchedule(count: number, maxSteps: number, eta = HALVING_ETA): Rung[] {
   if (count < HALVING_MIN_CANDIDATES) return [{ candidates: count, budget: maxSteps }];
-  const s = Math.max(0, Math.min(Math.ceil(Math.log(count) / Math.log(eta) - 1e-9), Math.floor(Math.log(maxSteps / HALVING_MIN_BUDGET) / Math.log(eta) + 1e-9)));
+  const s = Math.max(
+    0,
+    Math.min(
+      Math.ceil(Math.log(count) / Math.log(eta) - 1e-9),
+      Math.floor(Math.log(maxSteps / HALVING_MIN_BUDGET) / Math.log(eta) + 1e-9),
+    ),
+  );
   return Array.from({ length: s + 1 }, (_, r) => ({
     candidates: r === 0 ? count : Math.max(1, Math.ceil(count / eta ** r)),
     budget: Math.round(maxSteps / eta ** (s - r)),
@@ -262,7 +296,12 @@ export function tuneGradient(
         tally.done++;
         continue;
       }
-      const run = runGradient(method, resid, candidates[q], rung.budget, settings, { evaluate, tally, bestFit: bestFitOf(candidates[q]), rung: r });
+      const run = runGradient(method, resid, candidates[q], rung.budget, settings, {
+        evaluate,
+        tally,
+        bestFit: bestFitOf(candidates[q]),
+        rung: r,
+      });
       steps += run.ran;
       latest[q] = run.trial;
       tally.done++;
@@ -270,7 +309,8 @@ export function tuneGradient(
   }
   const trials = latest.map(({ stopped: _s, ...t }) => t);
   for (const bestFit of new Set(candidates.map(bestFitOf))) {
-    if (bestFit.trial && 'stopped' in bestFit.trial) bestFit.trial = trials[latest.indexOf(bestFit.trial as Trial & { stopped: boolean })] ?? bestFit.trial;
+    if (bestFit.trial && 'stopped' in bestFit.trial)
+      bestFit.trial = trials[latest.indexOf(bestFit.trial as Trial & { stopped: boolean })] ?? bestFit.trial;
   }
   return { trials, rungs, steps };
 }
@@ -314,7 +354,12 @@ function runGradient(
         bestStep = step;
         since = 0;
       } else since++;
-      tally.report({ phase: 'tuning', done: tally.done + Math.min(step / budget, 0.99), total: tally.total, info: `${info}, step ${step}, val RMSE ${rmse.toFixed(4)}` });
+      tally.report({
+        phase: 'tuning',
+        done: tally.done + Math.min(step / budget, 0.99),
+        total: tally.total,
+        info: `${info}, step ${step}, val RMSE ${rmse.toFixed(4)}`,
+      });
       stopped = since >= settings.patience;
       return stopped;
     },
@@ -363,12 +408,15 @@ export function gradientCandidates(
   weightings: readonly FactoredWeighting[],
   unweightedDecays?: readonly number[],
 ): GradientCandidate[] {
-  const decaysOf = (weighting: FactoredWeighting): readonly number[] => (weighting === 'none' && unweightedDecays ? unweightedDecays : weightDecays);
+  const decaysOf = (weighting: FactoredWeighting): readonly number[] =>
+    weighting === 'none' && unweightedDecays ? unweightedDecays : weightDecays;
   return ranks.flatMap((rank) =>
     lambdas.flatMap((lambda) => {
       const out: GradientCandidate[] = [];
       const decays = [...new Set([...weightDecays, ...(unweightedDecays ?? [])])];
-      for (const weightDecay of decays) for (const weighting of weightings) if (decaysOf(weighting).includes(weightDecay)) out.push({ rank, lambda, weightDecay, weighting });
+      for (const weightDecay of decays)
+        for (const weighting of weightings)
+          if (decaysOf(weighting).includes(weightDecay)) out.push({ rank, lambda, weightDecay, weighting });
       return out;
     }),
   );
@@ -468,7 +516,12 @@ export function gridCandidate<S>(
     search(resid, ctx) {
       const best = ctx.bestFitOf(method);
       const trials = grid.map((setting) => {
-        ctx.tally.report({ phase: 'tuning', done: ctx.tally.done, total: ctx.tally.total, info: `${method} ${JSON.stringify(setting)}` });
+        ctx.tally.report({
+          phase: 'tuning',
+          done: ctx.tally.done,
+          total: ctx.tally.total,
+          info: `${method} ${JSON.stringify(setting)}`,
+        });
         const t0 = performance.now();
         const { L, R } = fit(resid, setting);
         const validationRMSE = ctx.evaluate(L, R);
@@ -493,23 +546,39 @@ export function softImputeCandidate(
     method: 'soft-impute',
     planned: ranks.length * path.length,
     search(resid, ctx) {
-      const r = tuneSoftImpute(resid, ranks, path, lambdaMax, { ...options, evaluate: ctx.evaluate, tally: ctx.tally, bestFit: ctx.bestFitOf('soft-impute') });
+      const r = tuneSoftImpute(resid, ranks, path, lambdaMax, {
+        ...options,
+        evaluate: ctx.evaluate,
+        tally: ctx.tally,
+        bestFit: ctx.bestFitOf('soft-impute'),
+      });
       return { trials: r.trials, ...(r.best ? { warm: r.best } : {}) };
     },
   };
 }
 
 /** A gradient method as a tuning candidate: its candidates by successive halving (tuneGradient), a group per weighting. */
-export function gradientSearchCandidate(method: 'ratio' | 'nuclear', candidates: readonly GradientCandidate[], settings: GradientTuning): TuningCandidate {
+export function gradientSearchCandidate(
+  method: 'ratio' | 'nuclear',
+  candidates: readonly GradientCandidate[],
+  settings: GradientTuning,
+): TuningCandidate {
   const group = (c: GradientCandidate): string => `${method}/${c.weighting}`;
   return {
     method,
     planned: halvingSchedule(candidates.length, settings.maxSteps).reduce((a, r) => a + r.candidates, 0),
     search(resid, ctx) {
       for (const c of candidates) ctx.bestFitOf(group(c));
-      const r = tuneGradient(method, resid, candidates, settings, { evaluate: ctx.evaluate, tally: ctx.tally, bestFitOf: (c) => ctx.bestFitOf(group(c)) });
+      const r = tuneGradient(method, resid, candidates, settings, {
+        evaluate: ctx.evaluate,
+        tally: ctx.tally,
+        bestFitOf: (c) => ctx.bestFitOf(group(c)),
+      });
       const strategy = r.rungs.length > 1 ? 'successive halving' : 'every candidate in full';
-      return { trials: r.trials, summary: { method, strategy, candidates: candidates.length, rungs: r.rungs, steps: r.steps } };
+      return {
+        trials: r.trials,
+        summary: { method, strategy, candidates: candidates.length, rungs: r.rungs, steps: r.steps },
+      };
     },
   };
 }
@@ -526,24 +595,43 @@ export function tuneMethods(
   ranks: ReadonlyMap<CompletionMethod, readonly number[]>,
   lambdas: readonly number[] | undefined,
   settings: TuningSettings,
-): { tried: Trial[]; softImpute: SoftImputeBest | null; bestFit: BestFit; bestByGroup: Map<string, BestFit>; searches: SearchSummary[] } {
+): {
+  tried: Trial[];
+  softImpute: SoftImputeBest | null;
+  bestFit: BestFit;
+  bestByGroup: Map<string, BestFit>;
+  searches: SearchSummary[];
+} {
   const { methods, seed, evaluate } = settings;
   const [m, n] = resid.shape;
   const fitCount = resid.values.length;
-  const lambdaMax = methods.includes('soft-impute') || methods.includes('nuclear') ? sparseSpectralNorm(resid, { seed }) : 0;
+  const lambdaMax =
+    methods.includes('soft-impute') || methods.includes('nuclear') ? sparseSpectralNorm(resid, { seed }) : 0;
   const lambdasOf = (mth: CompletionMethod): number[] =>
     mth === 'soft-impute'
-      ? softImputeLambdas(lambdas, lambdaMax).filter((_, q) => lambdas !== undefined || q % (settings.softImputeCut?.stride ?? 1) === 0)
+      ? softImputeLambdas(lambdas, lambdaMax).filter(
+          (_, q) => lambdas !== undefined || q % (settings.softImputeCut?.stride ?? 1) === 0,
+        )
       : gradientLambdas(mth, lambdas, lambdaMax, fitCount);
   const supported = supportedRank(fitCount, m, n);
   const candidatesOf = (mth: 'ratio' | 'nuclear'): GradientCandidate[] =>
-    gradientCandidates(ranks.get(mth) ?? [], lambdasOf(mth), settings.weightDecays.get(mth) ?? [0], settings.weightings.get(mth) ?? ['none'], settings.unweightedDecays?.get(mth)).filter(
+    gradientCandidates(
+      ranks.get(mth) ?? [],
+      lambdasOf(mth),
+      settings.weightDecays.get(mth) ?? [0],
+      settings.weightings.get(mth) ?? ['none'],
+      settings.unweightedDecays?.get(mth),
+    ).filter(
       // Without any magnitude control L∗/F needs k(m+n−k) <= |Ω_fit| (grid.ts, candidateRanks).
       (c) => mth !== 'ratio' || c.weightDecay > 0 || settings.nuclearWeight > 0 || c.rank <= supported,
     );
   const candidates = methods.map((mth) =>
     mth === 'soft-impute'
-      ? softImputeCandidate(ranks.get(mth) ?? [], lambdasOf(mth), lambdaMax, { seed, stopEarly: !lambdas, maxIters: settings.softImputeCut?.maxIters })
+      ? softImputeCandidate(ranks.get(mth) ?? [], lambdasOf(mth), lambdaMax, {
+          seed,
+          stopEarly: !lambdas,
+          maxIters: settings.softImputeCut?.maxIters,
+        })
       : gradientSearchCandidate(mth, candidatesOf(mth), settings),
   );
   const r = tuneCandidates(resid, candidates, { evaluate, progress: settings.progress });
@@ -575,7 +663,8 @@ function validationRMSE(
     const i = val.rows[t];
     const j = val.cols[t];
     let z = b.mean + b.row[i] + b.col[j];
-    if (l && r && (!seenRow || (seenRow[i] && seenCol?.[j]))) for (let c = 0; c < k; c++) z += l[i * k + c] * r[j * k + c];
+    if (l && r && (!seenRow || (seenRow[i] && seenCol?.[j])))
+      for (let c = 0; c < k; c++) z += l[i * k + c] * r[j * k + c];
     z = z < lo ? lo : z > hi ? hi : z;
     sse += (z - val.values[t]) ** 2;
   }

@@ -36,15 +36,24 @@ export function maskIdentifiability(obs: Pick<Observations, 'shape' | 'rows' | '
  * (their factors are not determined). `what` names where r came from ("given rank", "estimated rank"). Undefined
  * when neither holds. Cost O(|Ω| + n₁ + n₂).
  */
-export function rankWarning(obs: Pick<Observations, 'shape' | 'rows' | 'cols'>, rank: number, what: string): string | undefined {
+export function rankWarning(
+  obs: Pick<Observations, 'shape' | 'rows' | 'cols'>,
+  rank: number,
+  what: string,
+): string | undefined {
   const [n1, n2] = obs.shape;
   const m = obs.rows.length;
   const parts: string[] = [];
   const dof = rank * (n1 + n2 - rank);
-  if (dof > m) parts.push(`${what} ${rank} has r(n₁+n₂−r) = ${dof} degrees of freedom, more than the ${m} observed entries: the completion is not unique`);
+  if (dof > m)
+    parts.push(
+      `${what} ${rank} has r(n₁+n₂−r) = ${dof} degrees of freedom, more than the ${m} observed entries: the completion is not unique`,
+    );
   const { thinRows, thinCols } = maskIdentifiability(obs, rank);
   if (thinRows + thinCols > 0) {
-    parts.push(`${thinRows} rows and ${thinCols} columns have fewer than ${rank} observed entries: no method can recover them (--masks identifiable redraws such masks)`);
+    parts.push(
+      `${thinRows} rows and ${thinCols} columns have fewer than ${rank} observed entries: no method can recover them (--masks identifiable redraws such masks)`,
+    );
   }
   return parts.length === 0 ? undefined : parts.join('; ');
 }

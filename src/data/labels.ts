@@ -45,11 +45,17 @@ export function labelObservations(
   rowLabels: ArrayLike<string | number>,
   colLabels: ArrayLike<string | number>,
   values: ArrayLike<number>,
-  opts: { duplicates?: DuplicatePolicy; describe?: (k: number) => string; fail?: (k: number, problem: string) => never } = {},
+  opts: {
+    duplicates?: DuplicatePolicy;
+    describe?: (k: number) => string;
+    fail?: (k: number, problem: string) => never;
+  } = {},
 ): LabeledObservations {
   const count = values.length;
   if (rowLabels.length !== count || colLabels.length !== count) {
-    throw new RangeError(`observations: row ids, column ids and values differ in length (${rowLabels.length}, ${colLabels.length}, ${count})`);
+    throw new RangeError(
+      `observations: row ids, column ids and values differ in length (${rowLabels.length}, ${colLabels.length}, ${count})`,
+    );
   }
   const fail =
     opts.fail ??
@@ -102,7 +108,12 @@ export function labelObservations(
   const vals = new Float64Array(rows.length);
   for (let s = 0; s < vals.length; s++) vals[s] = sums[s] / counts[s];
   return {
-    observations: { shape: [rowIds.length, colIds.length], rows: Int32Array.from(rows), cols: Int32Array.from(cols), values: vals },
+    observations: {
+      shape: [rowIds.length, colIds.length],
+      rows: Int32Array.from(rows),
+      cols: Int32Array.from(cols),
+      values: vals,
+    },
     rowIds,
     colIds,
   };

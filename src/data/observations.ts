@@ -21,7 +21,9 @@ export function makeObservations(
   }
   const count = rows.length;
   if (cols.length !== count || values.length !== count) {
-    throw new RangeError(`observations: rows, cols and values differ in length (${count}, ${cols.length}, ${values.length})`);
+    throw new RangeError(
+      `observations: rows, cols and values differ in length (${count}, ${cols.length}, ${values.length})`,
+    );
   }
   const seen = new Set<number>();
   for (let k = 0; k < count; k++) {

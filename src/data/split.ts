@@ -13,7 +13,12 @@ export interface ObservationSplit {
  * validation split and a test split from the same seed differ); both parts keep the full shape and the original
  * entry order. Cost O(|Ω|).
  */
-export function splitObservations(obs: Observations, fraction: number, seed: number, label = 'validation'): ObservationSplit {
+export function splitObservations(
+  obs: Observations,
+  fraction: number,
+  seed: number,
+  label = 'validation',
+): ObservationSplit {
   if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`held-out fraction must be in [0, 1), got ${fraction}`);
   const count = obs.values.length;
   const held = Math.round(fraction * count);

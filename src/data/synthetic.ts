@@ -100,9 +100,12 @@ export function syntheticMask(spec: SyntheticSpec): Int32Array {
   const { n, rank, samples, seed } = spec;
   const rng = deriveRng(seed, 'mask');
   if (spec.masks === undefined || spec.masks === 'uniform') return sampleWithoutReplacement(n * n, samples, rng);
-  if (spec.masks !== 'identifiable') throw new RangeError(`masks must be one of ${MASK_RULES.join(', ')}, got ${String(spec.masks)}`);
+  if (spec.masks !== 'identifiable')
+    throw new RangeError(`masks must be one of ${MASK_RULES.join(', ')}, got ${String(spec.masks)}`);
   if (samples < n * rank) {
-    throw new RangeError(`masks identifiable: ${samples} samples cannot give each of the ${n} rows ${rank} entries (need at least n·rank = ${n * rank})`);
+    throw new RangeError(
+      `masks identifiable: ${samples} samples cannot give each of the ${n} rows ${rank} entries (need at least n·rank = ${n * rank})`,
+    );
   }
   const rowCount = new Int32Array(n);
   const colCount = new Int32Array(n);
@@ -125,7 +128,8 @@ export function syntheticMask(spec: SyntheticSpec): Int32Array {
 
 function checkSpec({ n, rank, samples }: SyntheticSpec): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be a positive integer, got ${n}`);
-  if (!Number.isInteger(rank) || rank < 1 || rank > n) throw new RangeError(`rank must be an integer in 1..${n}, got ${rank}`);
+  if (!Number.isInteger(rank) || rank < 1 || rank > n)
+    throw new RangeError(`rank must be an integer in 1..${n}, got ${rank}`);
   if (!Number.isInteger(samples) || samples < 1 || samples > n * n) {
     throw new RangeError(`samples must be an integer in 1..${n * n} (n²), got ${samples}`);
   }
@@ -171,4 +175,3 @@ export function sampleWithoutReplacement(total: number, count: number, rng: Rng)
   }
   return pool.slice(0, count).sort();
 }
-

@@ -1,7 +1,12 @@
 import { gemm as tsGemm, type Matrix } from './matrix.ts';
 import { householderQrRows, qr as tsQr } from './qr.ts';
 import { sampledResidual as tsSampledResidual, type SampledEntries } from './sampled.ts';
-import { createSvdWorkspace as tsCreateSvdWorkspace, svdInto as tsSvdInto, type SVD, type SvdWorkspace } from './svd.ts';
+import {
+  createSvdWorkspace as tsCreateSvdWorkspace,
+  svdInto as tsSvdInto,
+  type SVD,
+  type SvdWorkspace,
+} from './svd.ts';
 
 /** Options of Backend.gemm: C = alpha·op(A)·op(B) + beta·C (BLAS dgemm semantics), written into `out` if given. */
 export interface GemmOptions {
@@ -37,7 +42,14 @@ export interface Backend {
    * Σ_t (A_{i_t}·B_{j_t} − v_t)² over the entries, adding scale·r_t·B_j to gradA_i and scale·r_t·A_i to gradB_j
    * when the gradients are given (the factored model's data term, see sampled.ts). Both backends give the same bits.
    */
-  sampledResidual(A: Matrix, B: Matrix, entries: SampledEntries, scale: number, gradA: Matrix | null, gradB: Matrix | null): number;
+  sampledResidual(
+    A: Matrix,
+    B: Matrix,
+    entries: SampledEntries,
+    scale: number,
+    gradA: Matrix | null,
+    gradB: Matrix | null,
+  ): number;
 }
 
 /** The pure-TypeScript backend: one-sided Jacobi SVD with warm starts (svd.ts), loop-ordered gemm (matrix.ts). */

@@ -92,13 +92,30 @@ export function chooseBackend(setting: string | undefined = process.env.MCOMPLET
   const { backend, reason } = loadNativeBackend();
   if (backend) return backend;
   if (want === 'native') {
-    throw new Error(`MCOMPLETE_BACKEND=native but the native backend is unavailable: ${reason}; to get it, ${NATIVE_HOW_TO}`);
+    throw new Error(
+      `MCOMPLETE_BACKEND=native but the native backend is unavailable: ${reason}; to get it, ${NATIVE_HOW_TO}`,
+    );
   }
   return tsBackend;
 }
 
 /** dgesdd's arguments in order (LAPACK numbers them from 1; INFO = -i means argument i was illegal). */
-const DGESDD_ARGUMENTS = ['JOBZ', 'M', 'N', 'A', 'LDA', 'S', 'U', 'LDU', 'VT', 'LDVT', 'WORK', 'LWORK', 'IWORK', 'INFO'];
+const DGESDD_ARGUMENTS = [
+  'JOBZ',
+  'M',
+  'N',
+  'A',
+  'LDA',
+  'S',
+  'U',
+  'LDU',
+  'VT',
+  'LDVT',
+  'WORK',
+  'LWORK',
+  'IWORK',
+  'INFO',
+];
 
 /**
  * The error for a failed native svd call: `code` is what the addon's svd returned (1 NaN, 2 infinity, 3 an illegal
@@ -185,7 +202,17 @@ function makeNativeBackend(addon: Addon): Backend {
     checkSampledShapes(A, B, entries, gradA, gradB);
     if (A.cols === 0) return tsSampledResidual(A, B, entries, scale, gradA, gradB);
     const { rows, cols, values } = entries;
-    return addon.sampledResidual(A.cols, A.data, B.data, rows, cols, values, scale, gradA?.data ?? null, gradB?.data ?? null);
+    return addon.sampledResidual(
+      A.cols,
+      A.data,
+      B.data,
+      rows,
+      cols,
+      values,
+      scale,
+      gradA?.data ?? null,
+      gradB?.data ?? null,
+    );
   };
 
   // The factored penalty's QRs (every step): dgeqrf, its BLAS-2 kernels vectorized (3.2× the TypeScript loop at
@@ -196,7 +223,10 @@ function makeNativeBackend(addon: Addon): Backend {
       return;
     }
     const info = addon.geqrf(len, nc, W, tau);
-    if (info !== 0) throw new Error(`householderQr: LAPACK dgeqrf says argument ${-info} had an illegal value: a bug in mcomplete's call, please report it`);
+    if (info !== 0)
+      throw new Error(
+        `householderQr: LAPACK dgeqrf says argument ${-info} had an illegal value: a bug in mcomplete's call, please report it`,
+      );
   };
 
   // The explicit thin QR is not on any hot path: the TypeScript kernel serves both backends.

@@ -53,14 +53,24 @@ export function sampledResidual(
  * The shape checks of sampledResidual both backends make (O(1); indices are checked where observations are made,
  * and again by the native kernel, which must not read outside its buffers). Throws a RangeError.
  */
-export function checkSampledShapes(A: Matrix, B: Matrix, entries: SampledEntries, gradA: Matrix | null, gradB: Matrix | null): void {
+export function checkSampledShapes(
+  A: Matrix,
+  B: Matrix,
+  entries: SampledEntries,
+  gradA: Matrix | null,
+  gradB: Matrix | null,
+): void {
   const { rows, cols, values } = entries;
   if (A.cols !== B.cols) throw new RangeError(`sampledResidual: A is ${A.rows}×${A.cols} but B is ${B.rows}×${B.cols}`);
   if (rows.length !== values.length || cols.length !== values.length) {
     throw new RangeError(`sampledResidual: ${rows.length} rows, ${cols.length} cols and ${values.length} values`);
   }
   if ((gradA === null) !== (gradB === null)) throw new RangeError('sampledResidual: give both gradients or neither');
-  if (gradA && gradB && (gradA.rows !== A.rows || gradA.cols !== A.cols || gradB.rows !== B.rows || gradB.cols !== B.cols)) {
+  if (
+    gradA &&
+    gradB &&
+    (gradA.rows !== A.rows || gradA.cols !== A.cols || gradB.rows !== B.rows || gradB.cols !== B.cols)
+  ) {
     throw new RangeError('sampledResidual: gradient shapes must match A and B');
   }
 }

@@ -18,7 +18,10 @@ export interface SparseEntries extends SampledEntries {
  * iteration on S^T S with sparse products (never an m×n matrix). Stops when the estimate changes by less than `tol` (relative).
  * Cost O(|Ω|) per iteration.
  */
-export function sparseSpectralNorm(obs: SparseEntries, opts: { maxIters?: number; tol?: number; seed?: number } = {}): number {
+export function sparseSpectralNorm(
+  obs: SparseEntries,
+  opts: { maxIters?: number; tol?: number; seed?: number } = {},
+): number {
   const [m, n] = obs.shape;
   const { rows, cols, values } = obs;
   const x = fillNormal(deriveRng(opts.seed ?? 0, 'power-iteration'), new Float64Array(n));

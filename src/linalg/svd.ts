@@ -136,7 +136,8 @@ export interface SvdOptions {
  */
 export function svdInto(A: Matrix, ws: SvdWorkspace, opts?: SvdOptions): SVD {
   const warmSweeps = opts?.warmSweeps ?? MAX_SWEEPS;
-  if (!Number.isInteger(warmSweeps) || warmSweeps < 1) throw new RangeError(`svdInto: warmSweeps must be an integer >= 1, got ${warmSweeps}`);
+  if (!Number.isInteger(warmSweeps) || warmSweeps < 1)
+    throw new RangeError(`svdInto: warmSweeps must be an integer >= 1, got ${warmSweeps}`);
   const w = asImpl(ws);
   const m = A.rows;
   const n = A.cols;

@@ -4,7 +4,14 @@ import type { SyntheticSpec } from '../data/synthetic.ts';
 import { GNMR_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
 import { runWhole, type SyntheticMethod } from './method.ts';
-import { checkGivenRank, GIVEN_RANK_PARAM, rankGivenSettingsLine, rankGivenSummary, runRankGiven, type RankGivenRunResult } from './rank-given.ts';
+import {
+  checkGivenRank,
+  GIVEN_RANK_PARAM,
+  rankGivenSettingsLine,
+  rankGivenSummary,
+  runRankGiven,
+  type RankGivenRunResult,
+} from './rank-given.ts';
 
 /** GNMR's parameters. */
 export const GNMR_PARAMS = {
@@ -16,7 +23,12 @@ export const GNMR_PARAMS = {
     doc: 'GNMR variant (docs/design/math.md 3.5b)',
   },
   maxIters: { type: 'int', min: 1, default: GNMR_DEFAULTS.maxIters, doc: 'outer iteration cap' },
-  tol: { type: 'number', min: 0, default: GNMR_DEFAULTS.tol, doc: 'stop when the relative residual on Ω is at most this' },
+  tol: {
+    type: 'number',
+    min: 0,
+    default: GNMR_DEFAULTS.tol,
+    doc: 'stop when the relative residual on Ω is at most this',
+  },
   patience: {
     type: 'int',
     min: 1,
@@ -37,7 +49,14 @@ export const gnmrMethod: SyntheticMethod<GnmrRunSpec, RankGivenRunResult<GnmrRun
   start: (settings, hooks) =>
     runWhole(() =>
       runRankGiven(settings, hooks, (obs, common) =>
-        gnmr(obs, { ...common, variant: settings.variant, maxIters: settings.maxIters, tol: settings.tol, patience: settings.patience, returnBest: true }),
+        gnmr(obs, {
+          ...common,
+          variant: settings.variant,
+          maxIters: settings.maxIters,
+          tol: settings.tol,
+          patience: settings.patience,
+          returnBest: true,
+        }),
       ),
     ),
   // The spectral start's SVD plus O(|Ω|·r) LSQR steps: cheap next to training.

@@ -1,17 +1,41 @@
 // The headline method as a synthetic method: gradient training of W (the deep product W_N⋯W_1 or the factored
 // A·B^T) with a penalty and a named optimizer chain, optionally finished rank-free by Gauss–Newton (--polish).
 import { getBackend, type Backend } from '../linalg/backend.ts';
-import { syntheticFactors, syntheticProblem, type SyntheticFactors, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
+import {
+  syntheticFactors,
+  syntheticProblem,
+  type SyntheticFactors,
+  type SyntheticProblem,
+  type SyntheticSpec,
+} from '../data/synthetic.ts';
 import { createFactoredWorkspace, factoredSpectrum, type FactoredPenaltyName } from '../penalty/factored.ts';
 import { createFactoredTrainer, type FactoredTrainResult } from '../solver/factored-train.ts';
 import { createTrainer, type TrainOptions, type TrainResult } from '../solver/train.ts';
 import type { SteppedRun } from '../solver/loop.ts';
 import { namedOptimizer, OPTIMIZER_NAMES, type GradientTransform, type OptimizerName } from '../optim/index.ts';
 import { PENALTY_NAMES, penaltyNeedsSvd, type PenaltyName } from '../penalty/index.ts';
-import { effectiveRank, factoredErrors, factoredErrorsExact, factoredRelativeError, nuclearNorm, ratioValue, relativeError, trainMSE } from '../metrics/index.ts';
+import {
+  effectiveRank,
+  factoredErrors,
+  factoredErrorsExact,
+  factoredRelativeError,
+  nuclearNorm,
+  ratioValue,
+  relativeError,
+  trainMSE,
+} from '../metrics/index.ts';
 import { defaultMaxIters, defaultTol, FACTORED_RANK, RUN_DEFAULTS } from '../defaults.ts';
 import { ParamError, type ParamTable } from '../params.ts';
-import { measureMatrix, problemText, svdOn, type RunHooks, type RunMetrics, type RunStatus, type SyntheticMethod, type SyntheticRun } from './method.ts';
+import {
+  measureMatrix,
+  problemText,
+  svdOn,
+  type RunHooks,
+  type RunMetrics,
+  type RunStatus,
+  type SyntheticMethod,
+  type SyntheticRun,
+} from './method.ts';
 import { polishedRun, type PolishReport } from './polish-run.ts';
 import { factorPairSvd, holdoutSplit } from '../solver/polish.ts';
 import type { Observations } from '../data/observations.ts';
@@ -71,7 +95,6 @@ export type FactoredRunSpec = GradientRunBase & {
 /** Everything that fixes one synthetic gradient run. */
 export type RunSpec = DeepRunSpec | FactoredRunSpec;
 
-
 /** The result of one gradient run: metrics of the final W plus the settings that produced it (plain JSON). */
 export interface RunResult extends RunMetrics {
   settings: RunSpec & { backend?: TrainResult['backend'] };
@@ -80,7 +103,6 @@ export interface RunResult extends RunMetrics {
   /** With settings.polish: why the result is the unpolished W. */
   warning?: string;
 }
-
 
 /** The default gradient run (RUN_DEFAULTS of src/defaults.ts): depth-1 W + L∗/F + Adam on n=100, rank 5, m=2000. */
 export const DEFAULT_RUN_SPEC: DeepRunSpec = { ...RUN_DEFAULTS };
@@ -94,19 +116,37 @@ export const GRADIENT_PARAMS = {
     type: 'int',
     min: 1,
     max: 10,
-    default: (r: Readonly<Record<string, unknown>>) => (r.model === 'factored' ? undefined : RUN_DEFAULTS.depth) as number,
+    default: (r: Readonly<Record<string, unknown>>) =>
+      (r.model === 'factored' ? undefined : RUN_DEFAULTS.depth) as number,
     defaultDoc: `${RUN_DEFAULTS.depth} (deep model)`,
     doc: '(deep) number of layers of W = W_N⋯W_1',
   },
-  penalty: { type: 'choice', choices: PENALTY_NAMES, default: RUN_DEFAULTS.penalty as PenaltyName, doc: 'penalty on W' },
+  penalty: {
+    type: 'choice',
+    choices: PENALTY_NAMES,
+    default: RUN_DEFAULTS.penalty as PenaltyName,
+    doc: 'penalty on W',
+  },
   lambda: { type: 'number', min: 0, default: RUN_DEFAULTS.lambda, doc: 'penalty weight λ' },
-  optimizer: { type: 'choice', choices: OPTIMIZER_NAMES, default: RUN_DEFAULTS.optimizer as OptimizerName, doc: 'optimizer (a chain of the optimizer table)' },
+  optimizer: {
+    type: 'choice',
+    choices: OPTIMIZER_NAMES,
+    default: RUN_DEFAULTS.optimizer as OptimizerName,
+    doc: 'optimizer (a chain of the optimizer table)',
+  },
   lr: { type: 'number', min: 0, minExclusive: true, default: RUN_DEFAULTS.lr, doc: 'learning rate' },
-  initScale: { type: 'number', min: 0, minExclusive: true, default: RUN_DEFAULTS.initScale, doc: 'initial ||W||_F ≈ s·sqrt(n)' },
+  initScale: {
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    default: RUN_DEFAULTS.initScale,
+    doc: 'initial ||W||_F ≈ s·sqrt(n)',
+  },
   maxIters: {
     type: 'int',
     min: 1,
-    default: (r: Readonly<Record<string, unknown>>) => defaultMaxIters((r.penalty ?? RUN_DEFAULTS.penalty) as PenaltyName),
+    default: (r: Readonly<Record<string, unknown>>) =>
+      defaultMaxIters((r.penalty ?? RUN_DEFAULTS.penalty) as PenaltyName),
     defaultDoc: `${RUN_DEFAULTS.maxIters} gradient, ${defaultMaxIters('none')} without a penalty`,
     doc: 'iteration cap, in training steps',
   },
@@ -146,7 +186,8 @@ export const GRADIENT_PARAMS = {
     min: 1,
     max: (r: Readonly<Record<string, unknown>>) => r.n as number,
     maxDoc: 'n',
-    default: (r: Readonly<Record<string, unknown>>) => (r.model === 'factored' ? Math.min(FACTORED_RANK, r.n as number) : undefined) as number,
+    default: (r: Readonly<Record<string, unknown>>) =>
+      (r.model === 'factored' ? Math.min(FACTORED_RANK, r.n as number) : undefined) as number,
     defaultDoc: `min(${FACTORED_RANK}, n) (factored model)`,
     doc: '(factored) rank k of A·B^T',
   },
@@ -156,7 +197,10 @@ export const GRADIENT_PARAMS = {
 function checkGradient(s: RunSpec): void {
   const factored = s.model === 'factored';
   if (factored && !(FACTORED_PENALTIES as readonly string[]).includes(s.penalty)) {
-    throw new ParamError('penalty', `the factored model supports penalties ${FACTORED_PENALTIES.join(', ')}, not ${s.penalty}`);
+    throw new ParamError(
+      'penalty',
+      `the factored model supports penalties ${FACTORED_PENALTIES.join(', ')}, not ${s.penalty}`,
+    );
   }
   checkTargetError(s.targetError);
 }
@@ -211,12 +255,20 @@ function startGradient(spec: RunSpec, hooks: RunHooks): SyntheticRun<RunResult> 
         measure: (r, f, stopReason) => {
           const m = measureFactored(problem, f ? { ...r, model: { ...r.model, A: f.U, B: f.V } } : r, spec);
           // Gram-based errors stop near 1e-7; a polished run is judged to rounding (factoredErrorsExact).
-          return { ...m, ...(f ? factoredErrorsExact(f.U, f.V, problem.U, problem.V, problem.observations) : {}), stopReason };
+          return {
+            ...m,
+            ...(f ? factoredErrorsExact(f.U, f.V, problem.U, problem.V, problem.observations) : {}),
+            stopReason,
+          };
         },
         liveW: () => null,
       });
     }
-    return steppedGradientRun(trainer, () => null, (r) => measureFactored(problem, r, spec));
+    return steppedGradientRun(
+      trainer,
+      () => null,
+      (r) => measureFactored(problem, r, spec),
+    );
   }
   if (spec.holdout !== undefined) return holdoutRun(spec, optimizer, backend, hooks);
   const problem = syntheticProblem(spec);
@@ -241,7 +293,11 @@ function startGradient(spec: RunSpec, hooks: RunHooks): SyntheticRun<RunResult> 
 }
 
 /** A deep trainer as a run: hooks.onSolution gets the first final W only (the result may be asked for twice). */
-function deepRun(trainer: SteppedRun<TrainResult>, hooks: RunHooks, result: (r: TrainResult) => RunResult): SyntheticRun<RunResult> {
+function deepRun(
+  trainer: SteppedRun<TrainResult>,
+  hooks: RunHooks,
+  result: (r: TrainResult) => RunResult,
+): SyntheticRun<RunResult> {
   let seen = false;
   return steppedGradientRun(
     trainer,
@@ -259,19 +315,33 @@ function deepRun(trainer: SteppedRun<TrainResult>, hooks: RunHooks, result: (r: 
  * the polish's holdoutSplit, each only while its row and its column keep at least `rank` entries in the fitting
  * part (a row or column with fewer than `rank` in Ω keeps all of them), so Ω∖H stays identifiable where Ω was.
  */
-export function holdoutObservations(obs: Observations, share: number, seed: number, rank: number): { fit: Observations; held: Observations } {
+export function holdoutObservations(
+  obs: Observations,
+  share: number,
+  seed: number,
+  rank: number,
+): { fit: Observations; held: Observations } {
   if (!(share > 0 && share < 1)) throw new RangeError(`holdout must be a share in (0, 1), got ${share}`);
   return holdoutSplit(obs, Math.round(share * obs.values.length), seed, rank);
 }
 
 /** A deep gradient run trained on Ω minus a held-out part, measured as usual plus heldoutRMSE on the held-out part. */
-function holdoutRun(spec: DeepRunSpec, optimizer: GradientTransform<unknown>, backend: Backend, hooks: RunHooks): SyntheticRun<RunResult> {
-  if (spec.polish) throw new RangeError('holdout and polish cannot be combined (the polish draws its own held-out entries)');
+function holdoutRun(
+  spec: DeepRunSpec,
+  optimizer: GradientTransform<unknown>,
+  backend: Backend,
+  hooks: RunHooks,
+): SyntheticRun<RunResult> {
+  if (spec.polish)
+    throw new RangeError('holdout and polish cannot be combined (the polish draws its own held-out entries)');
   const full = syntheticProblem(spec);
   const { fit, held } = holdoutObservations(full.observations, spec.holdout as number, spec.seed, spec.rank);
   const problem: SyntheticProblem = { ...full, observations: fit };
   const trainer = createTrainer(fit, deepTrainOptions(spec, optimizer, backend, problem, hooks));
-  return deepRun(trainer, hooks, (r) => ({ ...measure(problem, r, spec, backend), heldoutRMSE: Math.sqrt(trainMSE(r.W, held)) }));
+  return deepRun(trainer, hooks, (r) => ({
+    ...measure(problem, r, spec, backend),
+    heldoutRMSE: Math.sqrt(trainMSE(r.W, held)),
+  }));
 }
 
 /** A trainer as a SyntheticRun: advance passes through, result() measures the trainer's result. */
@@ -361,7 +431,11 @@ function factoredRun(spec: FactoredRunSpec, optimizer: GradientTransform<unknown
  * matrices (factoredErrors), spectrum summaries from the exact k×k core SVD (factoredSpectrum).
  * Cost O(n(k+r)² + |Ω|(k+r) + k³).
  */
-export function measureFactored(problem: SyntheticFactors, result: FactoredTrainResult, spec: FactoredRunSpec): RunResult {
+export function measureFactored(
+  problem: SyntheticFactors,
+  result: FactoredTrainResult,
+  spec: FactoredRunSpec,
+): RunResult {
   const { A, B } = result.model;
   const { s } = factoredSpectrum(A, B, createFactoredWorkspace(A.rows, B.rows, A.cols));
   return {

@@ -8,7 +8,14 @@ import { RUN_DEFAULTS } from '../defaults.ts';
 import type { ParamTable } from '../params.ts';
 import type { NuclearMinProgress } from '../solver/nuclear-min.ts';
 import type { SteppedRun, StopReason } from '../solver/loop.ts';
-import { effectiveRank, nuclearNorm, ratioValue, relativeError, relativeErrorUnobserved, trainMSE } from '../metrics/index.ts';
+import {
+  effectiveRank,
+  nuclearNorm,
+  ratioValue,
+  relativeError,
+  relativeErrorUnobserved,
+  trainMSE,
+} from '../metrics/index.ts';
 
 /** The metrics every method reports for its completed matrix W (plain JSON). */
 export interface RunMetrics {
@@ -146,7 +153,14 @@ export function measureMatrix(
 /** The synthetic problem's parameters (docs/design/protocols.md section 4), shared by every method and declared once. */
 export const PROBLEM_PARAMS = {
   n: { type: 'int', min: 1, max: 5000, default: RUN_DEFAULTS.n, doc: 'matrix size (n×n)' },
-  rank: { type: 'int', min: 1, max: (r) => r.n as number, maxDoc: 'n', default: RUN_DEFAULTS.rank, doc: 'rank of the ground truth' },
+  rank: {
+    type: 'int',
+    min: 1,
+    max: (r) => r.n as number,
+    maxDoc: 'n',
+    default: RUN_DEFAULTS.rank,
+    doc: 'rank of the ground truth',
+  },
   samples: {
     type: 'int',
     min: 1,
@@ -155,7 +169,13 @@ export const PROBLEM_PARAMS = {
     default: RUN_DEFAULTS.samples,
     doc: 'number of observed entries',
   },
-  seed: { type: 'int', min: 0, max: 2 ** 32 - 1, default: RUN_DEFAULTS.seed, doc: 'seed of data, mask and initialization' },
+  seed: {
+    type: 'int',
+    min: 0,
+    max: 2 ** 32 - 1,
+    default: RUN_DEFAULTS.seed,
+    doc: 'seed of data, mask and initialization',
+  },
   masks: {
     type: 'choice',
     choices: MASK_RULES,
@@ -170,7 +190,10 @@ export const PROBLEM_PARAMS = {
  * how its result reads. The registry (registry.ts), the spec validator, `mcomplete run`'s flags and help, the types
  * and the docs' flag tables are derived from it. S: its resolved settings; R: its result.
  */
-export interface SyntheticMethod<S extends SyntheticSpec & { method?: string } = SyntheticSpec, R extends RunMetrics = RunMetrics> {
+export interface SyntheticMethod<
+  S extends SyntheticSpec & { method?: string } = SyntheticSpec,
+  R extends RunMetrics = RunMetrics,
+> {
   /** The name of `settings.method` and of `--method`. */
   readonly name: NonNullable<S['method']>;
   /** One line for help texts. */

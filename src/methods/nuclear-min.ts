@@ -3,7 +3,14 @@ import { syntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
 import { nuclearMin, type NuclearMinProgress } from '../solver/nuclear-min.ts';
 import { NUCLEAR_MIN_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
-import { measureMatrix, problemText, runWhole, type RunHooks, type RunMetrics, type SyntheticMethod } from './method.ts';
+import {
+  measureMatrix,
+  problemText,
+  runWhole,
+  type RunHooks,
+  type RunMetrics,
+  type SyntheticMethod,
+} from './method.ts';
 
 /** Nuclear-min's parameters. */
 export const NUCLEAR_MIN_PARAMS = {
@@ -28,7 +35,10 @@ export const NUCLEAR_MIN_PARAMS = {
 export type NuclearMinRunSpec = SyntheticSpec & { method: 'nuclear-min' } & ParamValues<typeof NUCLEAR_MIN_PARAMS>;
 
 /** Defaults of `mcomplete run --method nuclear-min` (NUCLEAR_MIN_DEFAULTS of src/defaults.ts, with the method). */
-export const DEFAULT_NUCLEAR_MIN: Omit<NuclearMinRunSpec, keyof SyntheticSpec> = { method: 'nuclear-min', ...NUCLEAR_MIN_DEFAULTS };
+export const DEFAULT_NUCLEAR_MIN: Omit<NuclearMinRunSpec, keyof SyntheticSpec> = {
+  method: 'nuclear-min',
+  ...NUCLEAR_MIN_DEFAULTS,
+};
 
 /** Nuclear-min's result: the shared metrics plus the solver's certificate of convergence. */
 export interface NuclearMinRunResult extends RunMetrics {
@@ -58,7 +68,8 @@ export function runNuclearMin(spec: NuclearMinRunSpec, hooks: RunHooks = {}): Nu
     maxIters: spec.maxIters,
     progressEvery: hooks.progressEvery,
     signal: hooks.signal,
-    onProgress: onProgress && ((e: NuclearMinProgress) => onProgress({ method: 'nuclear-min', step: e.iteration, ...e })),
+    onProgress:
+      onProgress && ((e: NuclearMinProgress) => onProgress({ method: 'nuclear-min', step: e.iteration, ...e })),
   });
   hooks.onSolution?.(r.X);
   return {
@@ -75,7 +86,6 @@ export function runNuclearMin(spec: NuclearMinRunSpec, hooks: RunHooks = {}): Nu
     settings: { ...spec },
   };
 }
-
 
 /** `--method nuclear-min`. */
 export const nuclearMinMethod: SyntheticMethod<NuclearMinRunSpec, NuclearMinRunResult> = {

@@ -71,13 +71,24 @@ export function polishedRun<T extends { iterations: number; stopReason: StopReas
     const start = performance.now();
     const r = trainer.result();
     const w = ctx.spectrum(r);
-    const out = polish(ctx.observations, w, { ...opts, gapThreshold: final ? 1 : opts.gapThreshold }, final ? undefined : retry);
+    const out = polish(
+      ctx.observations,
+      w,
+      { ...opts, gapThreshold: final ? 1 : opts.gapThreshold },
+      final ? undefined : retry,
+    );
     iterations += out.iterations;
     if (out.attempts.length > 0) looks++;
     for (const a of out.attempts) attempts.push({ ...a, step: r.iterations });
     if (out.accepted || final) lastBefore = ctx.relErrorOf(r);
     if (out.accepted) {
-      accepted = { factors: out.factors as Factors, rank: out.rank as number, gap: out.gap as number, step: r.iterations, before: lastBefore };
+      accepted = {
+        factors: out.factors as Factors,
+        rank: out.rank as number,
+        gap: out.gap as number,
+        step: r.iterations,
+        before: lastBefore,
+      };
     }
     seconds += (performance.now() - start) / 1000;
   };
@@ -133,7 +144,11 @@ export function polishedRun<T extends { iterations: number; stopReason: StopReas
     },
     status: (): RunStatus => {
       const r = trainer.result();
-      return { iterations: r.iterations, stopReason: finished ? (accepted && !trainerStopped ? 'polished' : r.stopReason) : null, W: ctx.liveW(r) };
+      return {
+        iterations: r.iterations,
+        stopReason: finished ? (accepted && !trainerStopped ? 'polished' : r.stopReason) : null,
+        W: ctx.liveW(r),
+      };
     },
   };
 }
@@ -141,5 +156,7 @@ export function polishedRun<T extends { iterations: number; stopReason: StopReas
 /** The polish's warning when the mask cannot support its confirmed rank (rankWarning), else undefined. */
 function unsupportedRankWarning(obs: Observations, rank: number): string | undefined {
   const w = rankWarning(obs, rank, 'estimated rank');
-  return w === undefined ? undefined : `polish: estimated rank ${rank}: ${w}; the polished fit is not determined by the data`;
+  return w === undefined
+    ? undefined
+    : `polish: estimated rank ${rank}: ${w}; the polished fit is not determined by the data`;
 }

@@ -8,4 +8,11 @@ import { altminMethod } from './altmin.ts';
 import { scaledGdMethod } from './scaled-gd.ts';
 
 /** Every synthetic method, in the order help texts list them. */
-export const METHOD_LIST = Object.freeze([gradientMethod, nuclearMinMethod, softImputeMethod, gnmrMethod, altminMethod, scaledGdMethod] as const);
+export const METHOD_LIST = Object.freeze([
+  gradientMethod,
+  nuclearMinMethod,
+  softImputeMethod,
+  gnmrMethod,
+  altminMethod,
+  scaledGdMethod,
+] as const);

@@ -17,7 +17,15 @@ import type { ScaledGdRunSpec } from './scaled-gd.ts';
 import type { RankGivenRunResult } from './rank-given.ts';
 
 export { defaultMaxIters, defaultTol, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
-export type { GradientProgressEvent, RunHooks, RunMetrics, RunProgressEvent, RunStatus, SyntheticMethod, SyntheticRun } from './method.ts';
+export type {
+  GradientProgressEvent,
+  RunHooks,
+  RunMetrics,
+  RunProgressEvent,
+  RunStatus,
+  SyntheticMethod,
+  SyntheticRun,
+} from './method.ts';
 export { measureMatrix, singularValues, svdOn } from './method.ts';
 export {
   DEFAULT_RUN_SPEC,
@@ -32,7 +40,8 @@ export {
 } from './gradient.ts';
 
 /** The fully resolved settings of one synthetic run, whatever its method (plain JSON). */
-export type RunSettings = RunSpec | NuclearMinRunSpec | SoftImputeRunSpec | GnmrRunSpec | AltminRunSpec | ScaledGdRunSpec;
+export type RunSettings =
+  RunSpec | NuclearMinRunSpec | SoftImputeRunSpec | GnmrRunSpec | AltminRunSpec | ScaledGdRunSpec;
 
 /**
  * What runSynthetic accepts: the settings of one method, any of them omitted (the method's declared defaults fill
@@ -91,14 +100,16 @@ export const METHOD_NAMES: readonly MethodName[] = METHOD_LIST.map((m) => m.name
  * registry.ts instead.
  */
 export function registerMethod(method: SyntheticMethod<SyntheticSpec & { method: string }>): void {
-  if (Object.hasOwn(METHODS, method.name)) throw new ParamError('method', `method ${JSON.stringify(method.name)} is registered already`);
+  if (Object.hasOwn(METHODS, method.name))
+    throw new ParamError('method', `method ${JSON.stringify(method.name)} is registered already`);
   (METHODS as Record<string, unknown>)[method.name] = method;
   (METHOD_NAMES as string[]).push(method.name);
 }
 
 /** Remove a method added by registerMethod (the package's own methods cannot be removed). */
 export function unregisterMethod(name: string): void {
-  if (METHOD_LIST.some((m) => m.name === name)) throw new ParamError('method', `method ${JSON.stringify(name)} is one of the package's own`);
+  if (METHOD_LIST.some((m) => m.name === name))
+    throw new ParamError('method', `method ${JSON.stringify(name)} is one of the package's own`);
   if (!Object.hasOwn(METHODS, name)) return;
   delete (METHODS as Record<string, unknown>)[name];
   (METHOD_NAMES as string[]).splice((METHOD_NAMES as string[]).indexOf(name), 1);
@@ -145,7 +156,10 @@ export function startSynthetic<S extends RunInput>(settings: S, hooks: RunHooks 
   let identifiable: boolean | undefined;
   return {
     ...run,
-    result: () => ({ ...run.result(), identifiable: (identifiable ??= maskIdentifiability(maskOf(resolved), resolved.rank).identifiable) }),
+    result: () => ({
+      ...run.result(),
+      identifiable: (identifiable ??= maskIdentifiability(maskOf(resolved), resolved.rank).identifiable),
+    }),
   };
 }
 
@@ -175,4 +189,3 @@ export function runSynthetic<S extends RunInput>(settings: S, hooks: RunHooks = 
 export async function runSyntheticAsync<S extends RunInput>(settings: S, hooks: RunHooks = {}): Promise<ResultOf<S>> {
   return finishAsync(startSynthetic(settings, hooks));
 }
-

@@ -4,14 +4,32 @@ import type { SyntheticSpec } from '../data/synthetic.ts';
 import { SCALED_GD_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
 import { runWhole, type SyntheticMethod } from './method.ts';
-import { checkGivenRank, GIVEN_RANK_PARAM, rankGivenSettingsLine, rankGivenSummary, runRankGiven, type RankGivenRunResult } from './rank-given.ts';
+import {
+  checkGivenRank,
+  GIVEN_RANK_PARAM,
+  rankGivenSettingsLine,
+  rankGivenSummary,
+  runRankGiven,
+  type RankGivenRunResult,
+} from './rank-given.ts';
 
 /** ScaledGD's parameters. */
 export const SCALED_GD_PARAMS = {
   givenRank: GIVEN_RANK_PARAM,
-  stepSize: { type: 'number', min: 0, minExclusive: true, default: SCALED_GD_DEFAULTS.stepSize, doc: 'step size η (their analysis allows ≤ 2/3)' },
+  stepSize: {
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    default: SCALED_GD_DEFAULTS.stepSize,
+    doc: 'step size η (their analysis allows ≤ 2/3)',
+  },
   maxIters: { type: 'int', min: 1, default: SCALED_GD_DEFAULTS.maxIters, doc: 'iteration cap' },
-  tol: { type: 'number', min: 0, default: SCALED_GD_DEFAULTS.tol, doc: 'stop when the relative residual on Ω is at most this' },
+  tol: {
+    type: 'number',
+    min: 0,
+    default: SCALED_GD_DEFAULTS.tol,
+    doc: 'stop when the relative residual on Ω is at most this',
+  },
 } as const satisfies ParamTable;
 
 /** A synthetic problem solved by ScaledGD at a given rank. */

@@ -6,7 +6,15 @@ import { lambdaMax, lambdaPath, softImputePath, type SoftImputePathPoint } from 
 import type { StopReason } from '../solver/loop.ts';
 import { SOFT_IMPUTE_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
-import { measureMatrix, problemText, runWhole, type RunHooks, type RunMetrics, type SoftImputePathSummary, type SyntheticMethod } from './method.ts';
+import {
+  measureMatrix,
+  problemText,
+  runWhole,
+  type RunHooks,
+  type RunMetrics,
+  type SoftImputePathSummary,
+  type SyntheticMethod,
+} from './method.ts';
 
 export type { SoftImputePathSummary };
 
@@ -50,7 +58,10 @@ export const SOFT_IMPUTE_PARAMS = {
 export type SoftImputeRunSpec = SyntheticSpec & { method: 'soft-impute' } & ParamValues<typeof SOFT_IMPUTE_PARAMS>;
 
 /** Defaults of `mcomplete run --method soft-impute` (SOFT_IMPUTE_DEFAULTS of src/defaults.ts, with the method). */
-export const DEFAULT_SOFT_IMPUTE: Omit<SoftImputeRunSpec, keyof SyntheticSpec> = { method: 'soft-impute', ...SOFT_IMPUTE_DEFAULTS };
+export const DEFAULT_SOFT_IMPUTE: Omit<SoftImputeRunSpec, keyof SyntheticSpec> = {
+  method: 'soft-impute',
+  ...SOFT_IMPUTE_DEFAULTS,
+};
 
 /** Soft-impute's result: the shared metrics at the reported λ, which λ that is and why, and the whole path. */
 export interface SoftImputeRunResult extends RunMetrics {
@@ -98,7 +109,8 @@ export function runSoftImpute(spec: SoftImputeRunSpec, hooks: RunHooks = {}): So
       path.push(summary);
       hooks.onProgress?.({ method: 'soft-impute', step: path.length, maxIters: lambdas.length, point: summary });
       // Given λ: the last point; oracle: the lowest error so far.
-      if (given || best === null || summary.relError < best.relError) best = { Z: clone(Z), relError: summary.relError, point };
+      if (given || best === null || summary.relError < best.relError)
+        best = { Z: clone(Z), relError: summary.relError, point };
     },
   );
   const chosen = best as { Z: Matrix; relError: number; point: SoftImputePathPoint } | null;
@@ -132,6 +144,9 @@ export const softImputeMethod: SyntheticMethod<SoftImputeRunSpec, SoftImputeRunR
   summary: (r) => [
     `lambda              ${r.lambda.toExponential(3)} (${r.lambdaChoice === 'oracle' ? 'lowest relError on the path: an oracle choice' : 'given'}; λ_max ${r.lambdaMax.toExponential(3)})`,
     'path: lambda relError rank iterations',
-    ...r.path.map((p) => `  ${p.lambda.toExponential(2)}  ${p.relError.toExponential(3)}  ${p.rank}  ${p.iterations} (${p.stopReason})`),
+    ...r.path.map(
+      (p) =>
+        `  ${p.lambda.toExponential(2)}  ${p.relError.toExponential(3)}  ${p.rank}  ${p.iterations} (${p.stopReason})`,
+    ),
   ],
 };

@@ -167,7 +167,8 @@ export function factoredErrors(A: Matrix, B: Matrix, U: Matrix, V: Matrix, obser
   const unobsTruth = tt - obsTruth;
   return {
     relError: Math.sqrt(err / tt),
-    relErrorUnobserved: observed.rows.length >= m * n || unobsTruth <= 0 ? null : Math.sqrt(Math.max(0, err - obsErr) / unobsTruth),
+    relErrorUnobserved:
+      observed.rows.length >= m * n || unobsTruth <= 0 ? null : Math.sqrt(Math.max(0, err - obsErr) / unobsTruth),
     trainMSE: sse / observed.rows.length,
   };
 }
@@ -178,7 +179,13 @@ export function factoredErrors(A: Matrix, B: Matrix, U: Matrix, V: Matrix, obser
  * Frobenius norm is ||R₁R₂^T||_F. The unobserved part subtracts the exact sums over Ω. What an exact-recovery claim
  * on the factored model needs. Cost O((m+n)(k+r)² + |Ω|(k+r)).
  */
-export function factoredErrorsExact(A: Matrix, B: Matrix, U: Matrix, V: Matrix, observed: Observations): Pick<FactoredErrors, 'relError' | 'relErrorUnobserved'> {
+export function factoredErrorsExact(
+  A: Matrix,
+  B: Matrix,
+  U: Matrix,
+  V: Matrix,
+  observed: Observations,
+): Pick<FactoredErrors, 'relError' | 'relErrorUnobserved'> {
   const k = A.cols;
   const r = U.cols;
   const stack = (X: Matrix, Y: Matrix, sign: number): Matrix => {
@@ -214,5 +221,8 @@ export function factoredErrorsExact(A: Matrix, B: Matrix, U: Matrix, V: Matrix, 
   }
   const unobsTruth = tt - obsTruth;
   const allObserved = observed.rows.length >= A.rows * B.rows || unobsTruth <= 0;
-  return { relError: Math.sqrt(diff2 / tt), relErrorUnobserved: allObserved ? null : Math.sqrt(Math.max(0, diff2 - obsErr) / unobsTruth) };
+  return {
+    relError: Math.sqrt(diff2 / tt),
+    relErrorUnobserved: allObserved ? null : Math.sqrt(Math.max(0, diff2 - obsErr) / unobsTruth),
+  };
 }

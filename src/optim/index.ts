@@ -1,7 +1,15 @@
 // Optimizers as chains of small gradient transforms (optax style): (updates, state) -> (updates, state), in place.
 // Plain Float64Array groups in, updates written in place, state (step counts included) from init; only the matrix
 // transforms (matrix-transforms.ts) use linalg's backend (SVD, gemm).
-export { applyUpdates, chain, isGradientTransform, renamed, type ChainState, type GradientTransform, type ParamInfo } from './transform.ts';
+export {
+  applyUpdates,
+  chain,
+  isGradientTransform,
+  renamed,
+  type ChainState,
+  type GradientTransform,
+  type ParamInfo,
+} from './transform.ts';
 export {
   addDecayedWeights,
   freezeDenominator,
@@ -27,4 +35,10 @@ export {
   type OrthogonalizeState,
   type PolarMethod,
 } from './matrix-transforms.ts';
-export { namedOptimizer, OPTIMIZER_DEFAULTS, OPTIMIZER_NAMES, type OptimizerName, type OptimizerOptions } from './named.ts';
+export {
+  namedOptimizer,
+  OPTIMIZER_DEFAULTS,
+  OPTIMIZER_NAMES,
+  type OptimizerName,
+  type OptimizerOptions,
+} from './named.ts';

@@ -9,7 +9,12 @@ import type { GradientTransform, ParamInfo } from './transform.ts';
 import { checkNonNegative, checkShapes, checkUnitInterval, show } from './validate.ts';
 
 /** The rows×cols of group g from init's info, or null for a vector (no shape, or a shape that does not match its size). */
-function shapeOf(info: ParamInfo | undefined, g: number, size: number, label: string): readonly [number, number] | null {
+function shapeOf(
+  info: ParamInfo | undefined,
+  g: number,
+  size: number,
+  label: string,
+): readonly [number, number] | null {
   const shape = info?.shapes?.[g] ?? null;
   if (shape === null) return null;
   if (shape[0] * shape[1] !== size) {
@@ -21,7 +26,10 @@ function shapeOf(info: ParamInfo | undefined, g: number, size: number, label: st
 /** State of scaleByFactoredRms: the step count and, per group, row and column moments (matrix) or a full one (vector). */
 export interface FactoredRmsState {
   count: number;
-  groups: ({ kind: 'matrix'; rows: number; cols: number; row: Float64Array; col: Float64Array } | { kind: 'vector'; nu: Float64Array })[];
+  groups: (
+    | { kind: 'matrix'; rows: number; cols: number; row: Float64Array; col: Float64Array }
+    | { kind: 'vector'; nu: Float64Array }
+  )[];
 }
 
 /**
@@ -44,16 +52,25 @@ export function scaleByFactoredRms(opts: { decay?: number; eps?: number } = {}):
     name,
     init(sizes, info) {
       const groups = sizes.map((size, g): FactoredRmsState['groups'][number] => {
-        if (!Number.isInteger(size) || size < 0) throw new RangeError(`${name}: sizes[${g}] must be an integer >= 0, got ${show(size)}`);
+        if (!Number.isInteger(size) || size < 0)
+          throw new RangeError(`${name}: sizes[${g}] must be an integer >= 0, got ${show(size)}`);
         const shape = shapeOf(info, g, size, name);
         if (shape === null || shape[0] === 1 || shape[1] === 1) return { kind: 'vector', nu: new Float64Array(size) };
-        return { kind: 'matrix', rows: shape[0], cols: shape[1], row: new Float64Array(shape[0]), col: new Float64Array(shape[1]) };
+        return {
+          kind: 'matrix',
+          rows: shape[0],
+          cols: shape[1],
+          row: new Float64Array(shape[0]),
+          col: new Float64Array(shape[1]),
+        };
       });
       return { count: 0, groups };
     },
     apply(updates, state) {
       if (updates.length !== state.groups.length) {
-        throw new RangeError(`${name}: got ${updates.length} update groups, state was initialised for ${state.groups.length}`);
+        throw new RangeError(
+          `${name}: got ${updates.length} update groups, state was initialised for ${state.groups.length}`,
+        );
       }
       const t = ++state.count;
       const c = 1 - decay;
@@ -71,7 +88,8 @@ export function scaleByFactoredRms(opts: { decay?: number; eps?: number } = {}):
           continue;
         }
         const { rows, cols, row, col } = s;
-        if (ug.length !== rows * cols) throw new RangeError(`${name}: update group ${g} has length ${ug.length}, expected ${rows}×${cols}`);
+        if (ug.length !== rows * cols)
+          throw new RangeError(`${name}: update group ${g} has length ${ug.length}, expected ${rows}×${cols}`);
         for (let i = 0; i < rows; i++) row[i] *= decay;
         for (let j = 0; j < cols; j++) col[j] *= decay;
         for (let i = 0; i < rows; i++) {
@@ -101,7 +119,14 @@ export type PolarMethod = 'svd' | 'newton-schulz';
 /** State of orthogonalize: per group its shape, the backend's SVD workspace and buffers (null for a vector). */
 export interface OrthogonalizeState {
   backend: Backend;
-  groups: ({ rows: number; cols: number; ws: SvdWorkspace | null; out: Matrix; gram: Matrix | null; tmp: Matrix | null } | null)[];
+  groups: ({
+    rows: number;
+    cols: number;
+    ws: SvdWorkspace | null;
+    out: Matrix;
+    gram: Matrix | null;
+    tmp: Matrix | null;
+  } | null)[];
 }
 
 /**
@@ -114,20 +139,24 @@ export interface OrthogonalizeState {
  * (no shape) is a 1×P matrix: u ← g/||g||. Defaults svd, 20 steps. Cost per rows×cols group: one SVD, O(rows·cols·min)
  * (at n = 100 on the native backend see docs/benchmarks.md), plus one gemm; Newton–Schulz 4·rows·cols·min flops per step.
  */
-export function orthogonalize(opts: { method?: PolarMethod; steps?: number; backend?: Backend } = {}): GradientTransform<OrthogonalizeState> {
+export function orthogonalize(
+  opts: { method?: PolarMethod; steps?: number; backend?: Backend } = {},
+): GradientTransform<OrthogonalizeState> {
   const method = opts.method ?? 'svd';
   const steps = opts.steps ?? 20;
   if (method !== 'svd' && method !== 'newton-schulz') {
     throw new RangeError(`orthogonalize: method must be "svd" or "newton-schulz", got ${show(method)}`);
   }
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`orthogonalize: steps must be an integer >= 1, got ${show(steps)}`);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new RangeError(`orthogonalize: steps must be an integer >= 1, got ${show(steps)}`);
   const name = method === 'svd' ? 'orthogonalize(svd)' : `orthogonalize(newton-schulz ${steps})`;
   return {
     name,
     init(sizes, info) {
       const backend = opts.backend ?? info?.backend ?? getBackend();
       const groups = sizes.map((size, g): OrthogonalizeState['groups'][number] => {
-        if (!Number.isInteger(size) || size < 0) throw new RangeError(`${name}: sizes[${g}] must be an integer >= 0, got ${show(size)}`);
+        if (!Number.isInteger(size) || size < 0)
+          throw new RangeError(`${name}: sizes[${g}] must be an integer >= 0, got ${show(size)}`);
         const shape = shapeOf(info, g, size, name);
         if (shape === null) return null;
         const [rows, cols] = shape;
@@ -146,7 +175,9 @@ export function orthogonalize(opts: { method?: PolarMethod; steps?: number; back
     },
     apply(updates, state) {
       if (updates.length !== state.groups.length) {
-        throw new RangeError(`${name}: got ${updates.length} update groups, state was initialised for ${state.groups.length}`);
+        throw new RangeError(
+          `${name}: got ${updates.length} update groups, state was initialised for ${state.groups.length}`,
+        );
       }
       for (let g = 0; g < updates.length; g++) {
         const ug = updates[g];
@@ -158,7 +189,8 @@ export function orthogonalize(opts: { method?: PolarMethod; steps?: number; back
           for (let i = 0; i < ug.length; i++) ug[i] *= c;
           continue;
         }
-        if (ug.length !== s.rows * s.cols) throw new RangeError(`${name}: update group ${g} has length ${ug.length}, expected ${s.rows}×${s.cols}`);
+        if (ug.length !== s.rows * s.cols)
+          throw new RangeError(`${name}: update group ${g} has length ${ug.length}, expected ${s.rows}×${s.cols}`);
         const G: Matrix = { rows: s.rows, cols: s.cols, data: ug };
         if (s.ws) polarBySvd(G, s.ws, s.out, state.backend);
         else polarByNewtonSchulz(G, steps, s.out, s.gram as Matrix, s.tmp as Matrix, state.backend);

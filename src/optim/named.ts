@@ -106,7 +106,8 @@ export function namedOptimizer(name: OptimizerName, opts: OptimizerOptions): Gra
   for (const key of ['beta1', 'beta2', 'eps', 'momentum', 'alpha', 'weightDecay', 'freezeAfter'] as const) {
     if (key in d && opts[key] !== undefined && opts[key] !== d[key]) label.push(`${key} ${opts[key]}`);
   }
-  const named = (t: GradientTransform<unknown>): GradientTransform<unknown> => renamed(t, `${name}(${label.join(', ')})`);
+  const named = (t: GradientTransform<unknown>): GradientTransform<unknown> =>
+    renamed(t, `${name}(${label.join(', ')})`);
 
   switch (name) {
     case 'sgd':

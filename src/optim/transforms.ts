@@ -12,7 +12,10 @@ export interface AdamState {
 }
 
 /** Adam's b1, b2 and eps from `opts` or OPTIMIZER_DEFAULTS.adam, checked; errors name `who`. */
-function adamMoments(who: string, opts: { b1?: number; b2?: number; eps?: number }): { b1: number; b2: number; eps: number } {
+function adamMoments(
+  who: string,
+  opts: { b1?: number; b2?: number; eps?: number },
+): { b1: number; b2: number; eps: number } {
   const d = OPTIMIZER_DEFAULTS.adam;
   const b1 = opts.b1 ?? d.beta1;
   const b2 = opts.b2 ?? d.beta2;
@@ -134,7 +137,9 @@ export function scaleByRms(opts: { decay?: number; eps?: number } = {}): Gradien
  * u ← g / (sqrt(a) + eps), a starting at initialAccumulator. Defaults eps 1e-10, initialAccumulator 0.
  * Cost ~4 flops and one sqrt per parameter; state P.
  */
-export function scaleBySumOfSquares(opts: { eps?: number; initialAccumulator?: number } = {}): GradientTransform<Float64Array[]> {
+export function scaleBySumOfSquares(
+  opts: { eps?: number; initialAccumulator?: number } = {},
+): GradientTransform<Float64Array[]> {
   const eps = opts.eps ?? OPTIMIZER_DEFAULTS.adagrad.eps;
   const initialAccumulator = opts.initialAccumulator ?? 0;
   checkNonNegative('scaleBySumOfSquares: eps', eps);
@@ -304,7 +309,8 @@ export function freezeDenominator(
   t0: number = OPTIMIZER_DEFAULTS['adam-frozen'].freezeAfter,
   opts: { b1?: number; b2?: number; eps?: number } = {},
 ): GradientTransform<FrozenAdamState> {
-  if (!Number.isInteger(t0) || t0 < 1) throw new RangeError(`freezeDenominator: t0 must be an integer >= 1, got ${show(t0)}`);
+  if (!Number.isInteger(t0) || t0 < 1)
+    throw new RangeError(`freezeDenominator: t0 must be an integer >= 1, got ${show(t0)}`);
   const { b1, b2, eps } = adamMoments('freezeDenominator', opts);
   const name = `freezeDenominator(${t0}, ${b1}, ${b2}, ${eps})`;
   return {

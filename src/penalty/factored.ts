@@ -37,7 +37,12 @@ export interface FactoredWorkspace {
 }
 
 /** A workspace for m×n models of rank k, its core SVDs on `backend` (default getBackend()): about 2(m+n)k + 7k² doubles. */
-export function createFactoredWorkspace(m: number, n: number, k: number, backend: Backend = getBackend()): FactoredWorkspace {
+export function createFactoredWorkspace(
+  m: number,
+  n: number,
+  k: number,
+  backend: Backend = getBackend(),
+): FactoredWorkspace {
   checkFactoredShape(m, n, k);
   return {
     m,
@@ -72,10 +77,17 @@ export interface FactoredSpectrum {
  * the SVD of the k×k core R_A R_B^T = Uc diag(s) Vc^T, so W = Q_A Uc diag(s) Vc^T Q_B^T. The QR factors stay in
  * `ws` for factoredPenalty and expandLeft/expandRight. Cost ~2(m+n)k² + O(k³) flops.
  */
-export function factoredSpectrum(A: Matrix, B: Matrix, ws: FactoredWorkspace, opts?: { warmStart?: boolean }): FactoredSpectrum {
+export function factoredSpectrum(
+  A: Matrix,
+  B: Matrix,
+  ws: FactoredWorkspace,
+  opts?: { warmStart?: boolean },
+): FactoredSpectrum {
   const { m, n, k } = ws;
   if (A.rows !== m || A.cols !== k || B.rows !== n || B.cols !== k) {
-    throw new RangeError(`factoredSpectrum: A is ${A.rows}×${A.cols}, B is ${B.rows}×${B.cols}; workspace is for ${m}×${k} and ${n}×${k}`);
+    throw new RangeError(
+      `factoredSpectrum: A is ${A.rows}×${A.cols}, B is ${B.rows}×${B.cols}; workspace is for ${m}×${k} and ${n}×${k}`,
+    );
   }
   loadTransposed(A, ws.qa);
   ws.backend.householderQr(ws.qa, k, m, ws.tauA);
@@ -167,7 +179,15 @@ export function factoredPenalties(
  * out = X diag(c) Y^T R, with R the upper-triangular factor held in q (stored as R[j][col] = q[col·len + j]).
  * All k×k. Cost ~2k³ flops.
  */
-function coreProduct(X: Matrix, c: Float64Array, Y: Matrix, q: Float64Array, len: number, k: number, out: Matrix): void {
+function coreProduct(
+  X: Matrix,
+  c: Float64Array,
+  Y: Matrix,
+  q: Float64Array,
+  len: number,
+  k: number,
+  out: Matrix,
+): void {
   const x = X.data;
   const y = Y.data;
   const o = out.data;
@@ -202,7 +222,15 @@ export const GEMM_EXPANSION_MAX_CONDITION = 1e6;
  * (addExpanded). Why: applying k reflectors to k columns is ~4·len·k² flops of vector loops, 40% of a rank-20
  * MovieLens step; the gemm is ~2·len·k² at BLAS speed. Cost ~2·len·k² + O(k³) flops.
  */
-function addQTimes(X: Matrix, q: Float64Array, tau: Float64Array, len: number, K: Matrix, out: Matrix, ws: FactoredWorkspace): void {
+function addQTimes(
+  X: Matrix,
+  q: Float64Array,
+  tau: Float64Array,
+  len: number,
+  K: Matrix,
+  out: Matrix,
+  ws: FactoredWorkspace,
+): void {
   const k = ws.k;
   if (!invertTriangular(q, len, k, ws.rInv)) {
     ws.expansions.reflectors++;
@@ -238,7 +266,15 @@ function invertTriangular(q: Float64Array, len: number, k: number, rInv: Matrix)
 }
 
 /** out (len×k, row-major) += Q·[K; 0], Q = H_0⋯H_{k−1} from householderQrRows in q. Cost ~4·len·k² flops. */
-function addExpanded(q: Float64Array, tau: Float64Array, len: number, k: number, K: Matrix, out: Matrix, col: Float64Array): void {
+function addExpanded(
+  q: Float64Array,
+  tau: Float64Array,
+  len: number,
+  k: number,
+  K: Matrix,
+  out: Matrix,
+  col: Float64Array,
+): void {
   const o = out.data;
   for (let c = 0; c < k; c++) {
     for (let j = 0; j < k; j++) col[j] = K.data[j * k + c];

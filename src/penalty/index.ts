@@ -30,7 +30,6 @@ export function createPenaltyWorkspace(m: number, n: number): PenaltyWorkspace {
   return { scaledU: zeros(m, k), coef: new Float64Array(k) };
 }
 
-
 /**
  * R(W) for the named penalty and, when `gradOut` is given, gradOut += gradScale·∇R(W). `svd` must be the thin SVD
  * of W when penaltyNeedsSvd(name). With W = U diag(s) V^T, N = Σ s_i, F = sqrt(Σ s_i²):
@@ -81,7 +80,14 @@ export function penalty(
 }
 
 /** out += U diag(coef) V^T, using `scaledU` (same shape as U) as scratch. Cost 2mnk flops. */
-function addScaledProduct(U: Matrix, coef: Float64Array, V: Matrix, scaledU: Matrix, out: Matrix, backend: Backend): void {
+function addScaledProduct(
+  U: Matrix,
+  coef: Float64Array,
+  V: Matrix,
+  scaledU: Matrix,
+  out: Matrix,
+  backend: Backend,
+): void {
   const k = U.cols;
   const u = U.data;
   const su = scaledU.data;

@@ -50,7 +50,13 @@ function groupBy(index: Int32Array, count: number): { start: Int32Array; order: 
  * entries (i, other[t]) of its group. A row seen fewer than r times has a singular Gram matrix; a ridge of 1e-12 of
  * its mean diagonal gives it the (near) minimal-norm answer instead of a failure.
  */
-function solveRows(X: Matrix, Y: Matrix, groups: { start: Int32Array; order: Int32Array }, other: Int32Array, values: Float64Array): void {
+function solveRows(
+  X: Matrix,
+  Y: Matrix,
+  groups: { start: Int32Array; order: Int32Array },
+  other: Int32Array,
+  values: Float64Array,
+): void {
   const r = X.cols;
   const G = new Float64Array(r * r);
   const y = Y.data;
@@ -112,7 +118,8 @@ export function altmin(obs: Observations, opts: AltminOptions): AltminResult {
     history.push(residual);
     opts.onIteration?.({ iteration: iterations, residual, U, V });
     if (residual <= tol) return 'tolerance';
-    if (!Number.isFinite(residual) || (history.length > 50 && residual > 0.9999 * history[history.length - 51])) return 'stall';
+    if (!Number.isFinite(residual) || (history.length > 50 && residual > 0.9999 * history[history.length - 51]))
+      return 'stall';
     return null;
   };
   return runToStop(step, (stopReason): AltminResult => {

@@ -34,7 +34,14 @@ export function factoredDataTerm(
   opts: { gradA?: Matrix; gradB?: Matrix; scale?: number; backend?: Backend } = {},
 ): number {
   const backend = opts.backend ?? getBackend();
-  return backend.sampledResidual(A, B, obs, opts.scale ?? 2 / obs.values.length, opts.gradA ?? null, opts.gradB ?? null);
+  return backend.sampledResidual(
+    A,
+    B,
+    obs,
+    opts.scale ?? 2 / obs.values.length,
+    opts.gradA ?? null,
+    opts.gradB ?? null,
+  );
 }
 
 /** How the penalties see the sampling: 'none' (uniform), or 'frequency' (the weighted trace norm's D_r, D_c). */
@@ -65,11 +72,27 @@ export interface FactoredRegularizer {
  * weighted trace norm (Salakhutdinov & Srebro, "Collaborative Filtering in a Non-Uniform World: Learning with the
  * Weighted Trace Norm", NeurIPS 2010). Cost O(|Ω| + (m+n)k).
  */
-export function factoredRegularizer(obs: Observations, k: number, weighting: FactoredWeighting, weightDecay: number): FactoredRegularizer {
-  if (!FACTORED_WEIGHTINGS.includes(weighting)) throw new RangeError(`unknown weighting '${weighting as string}' (allowed: ${FACTORED_WEIGHTINGS.join(', ')})`);
-  if (!(weightDecay >= 0) || !Number.isFinite(weightDecay)) throw new RangeError(`weight decay must be >= 0, got ${weightDecay}`);
+export function factoredRegularizer(
+  obs: Observations,
+  k: number,
+  weighting: FactoredWeighting,
+  weightDecay: number,
+): FactoredRegularizer {
+  if (!FACTORED_WEIGHTINGS.includes(weighting))
+    throw new RangeError(`unknown weighting '${weighting as string}' (allowed: ${FACTORED_WEIGHTINGS.join(', ')})`);
+  if (!(weightDecay >= 0) || !Number.isFinite(weightDecay))
+    throw new RangeError(`weight decay must be >= 0, got ${weightDecay}`);
   const [m, n] = obs.shape;
-  if (weighting === 'none') return { weightDecay, rowWeight: null, colWeight: null, scaledA: null, scaledB: null, gradScaledA: null, gradScaledB: null };
+  if (weighting === 'none')
+    return {
+      weightDecay,
+      rowWeight: null,
+      colWeight: null,
+      scaledA: null,
+      scaledB: null,
+      gradScaledA: null,
+      gradScaledB: null,
+    };
   const count = obs.values.length;
   const rowWeight = new Float64Array(m);
   const colWeight = new Float64Array(n);
@@ -77,7 +100,15 @@ export function factoredRegularizer(obs: Observations, k: number, weighting: Fac
     rowWeight[obs.rows[t]] += m / count;
     colWeight[obs.cols[t]] += n / count;
   }
-  return { weightDecay, rowWeight, colWeight, scaledA: zeros(m, k), scaledB: zeros(n, k), gradScaledA: zeros(m, k), gradScaledB: zeros(n, k) };
+  return {
+    weightDecay,
+    rowWeight,
+    colWeight,
+    scaledA: zeros(m, k),
+    scaledB: zeros(n, k),
+    gradScaledA: zeros(m, k),
+    gradScaledB: zeros(n, k),
+  };
 }
 
 /**
@@ -111,11 +142,16 @@ export function factoredObjective(
     scaleRowsInto(B, reg.colWeight, reg.scaledB);
     reg.gradScaledA.data.fill(0);
     reg.gradScaledB.data.fill(0);
-    objective += factoredPenalties(weights, reg.scaledA, reg.scaledB, ws, { gradA: reg.gradScaledA, gradB: reg.gradScaledB });
+    objective += factoredPenalties(weights, reg.scaledA, reg.scaledB, ws, {
+      gradA: reg.gradScaledA,
+      gradB: reg.gradScaledB,
+    });
     addScaledRows(reg.gradScaledA, reg.rowWeight, gradA);
     addScaledRows(reg.gradScaledB, reg.colWeight, gradB);
   } else if (ws) objective += factoredPenalties(weights, A, B, ws, { gradA, gradB });
-  if (reg && reg.weightDecay > 0) objective += decayTerm(A, reg.rowWeight, reg.weightDecay, gradA) + decayTerm(B, reg.colWeight, reg.weightDecay, gradB);
+  if (reg && reg.weightDecay > 0)
+    objective +=
+      decayTerm(A, reg.rowWeight, reg.weightDecay, gradA) + decayTerm(B, reg.colWeight, reg.weightDecay, gradB);
   return { mse, objective };
 }
 
@@ -208,13 +244,23 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOpti
   const count = obs.values.length;
   checkTrainSettings(count, opts, 0);
   const nuclearWeight = opts.nuclearWeight ?? 0;
-  if (!(nuclearWeight >= 0) || !Number.isFinite(nuclearWeight)) throw new RangeError(`nuclear weight must be >= 0, got ${nuclearWeight}`);
+  if (!(nuclearWeight >= 0) || !Number.isFinite(nuclearWeight))
+    throw new RangeError(`nuclear weight must be >= 0, got ${nuclearWeight}`);
   const model = initFactoredModel(m, n, opts.rank, opts.initScale, deriveRng(opts.seed, 'init'));
   const { A, B } = model;
   const optimizer = opts.optimizer;
   const params = [A.data, B.data];
   const backend = opts.backend ?? getBackend();
-  const state = optimizer.init(params.map((p) => p.length), { shapes: [[m, opts.rank], [n, opts.rank]], backend });
+  const state = optimizer.init(
+    params.map((p) => p.length),
+    {
+      shapes: [
+        [m, opts.rank],
+        [n, opts.rank],
+      ],
+      backend,
+    },
+  );
   const gradA = zeros(m, opts.rank);
   const gradB = zeros(n, opts.rank);
   const grads = [gradA.data, gradB.data];

@@ -34,12 +34,18 @@ export function spectralInit(obs: Observations, rank: number, backend: Backend =
 /** The first r columns of Q, column k times √s_k. */
 function scaledColumns(Q: Matrix, s: Float64Array, r: number): Matrix {
   const out = zeros(Q.rows, r);
-  for (let i = 0; i < Q.rows; i++) for (let k = 0; k < r; k++) out.data[i * r + k] = Q.data[i * Q.cols + k] * Math.sqrt(s[k]);
+  for (let i = 0; i < Q.rows; i++)
+    for (let k = 0; k < r; k++) out.data[i * r + k] = Q.data[i * Q.cols + k] * Math.sqrt(s[k]);
   return out;
 }
 
 /** (U·Vᵀ)_{ij} for every observed (i, j), into `out`. Cost O(|Ω|·r). */
-export function sampledProduct(U: Matrix, V: Matrix, obs: Observations, out = new Float64Array(obs.values.length)): Float64Array {
+export function sampledProduct(
+  U: Matrix,
+  V: Matrix,
+  obs: Observations,
+  out = new Float64Array(obs.values.length),
+): Float64Array {
   const r = U.cols;
   const u = U.data;
   const v = V.data;

@@ -206,7 +206,9 @@ export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
   const patience = opts.patience ?? GNMR_DEFAULTS.patience;
   const variant = opts.variant ?? GNMR_DEFAULTS.variant;
   if (!Object.hasOwn(GNMR_VARIANTS, variant)) {
-    throw new RangeError(`gnmr: variant must be one of ${Object.keys(GNMR_VARIANTS).join(', ')}, got ${String(variant)}`);
+    throw new RangeError(
+      `gnmr: variant must be one of ${Object.keys(GNMR_VARIANTS).join(', ')}, got ${String(variant)}`,
+    );
   }
   let { U, V } = opts.init ?? spectralInit(obs, opts.rank, opts.backend);
   if (U.cols !== opts.rank || V.cols !== opts.rank || U.rows !== n1 || V.rows !== n2) {

@@ -5,7 +5,8 @@ import type { Backend } from '../linalg/backend.ts';
 import { applyUpdates, isGradientTransform, type GradientTransform } from '../optim/index.ts';
 
 /** Why a run stopped ('polished': a gradient run's --polish confirmed a rank and finished by Gauss–Newton). */
-export type StopReason = 'max-iters' | 'tolerance' | 'stall' | 'interrupted' | 'target-error' | 'early-stop' | 'polished';
+export type StopReason =
+  'max-iters' | 'tolerance' | 'stall' | 'interrupted' | 'target-error' | 'early-stop' | 'polished';
 
 /** A run that advances in chunks, so callers can yield to an event loop (Ctrl-C, a browser page). */
 export interface SteppedRun<R> {
@@ -123,7 +124,9 @@ export class DivergenceError extends Error {
   readonly step: number;
   readonly atStart: boolean;
   constructor(what: string, step: number, optimizer: string, how = 'became non-finite', atStart = false) {
-    const hint = atStart ? 'the initial model is already too large: try a smaller initialization scale' : 'try a lower learning rate';
+    const hint = atStart
+      ? 'the initial model is already too large: try a smaller initialization scale'
+      : 'try a lower learning rate';
     super(`training diverged: ${what} ${how} at step ${step} (optimizer ${optimizer}); ${hint}`);
     this.name = 'DivergenceError';
     this.step = step;
@@ -144,7 +147,9 @@ export function checkTrainSettings(
   const { maxIters, lambda, optimizer } = opts;
   if (count === 0) throw new RangeError('train: no observed entries');
   if (!(maxIters >= minIters) || !Number.isInteger(maxIters)) {
-    throw new RangeError(`max-iters must be ${minIters === 1 ? 'a positive integer' : 'an integer >= 0'}, got ${maxIters}`);
+    throw new RangeError(
+      `max-iters must be ${minIters === 1 ? 'a positive integer' : 'an integer >= 0'}, got ${maxIters}`,
+    );
   }
   if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new RangeError(`lambda must be >= 0, got ${lambda}`);
   if (!isGradientTransform(optimizer)) {
@@ -169,7 +174,8 @@ export function evaluationStop<M>(
   firstObjective: number = objective,
 ): StopReason | null {
   const what = usePenalty ? 'the objective (data term + penalty)' : 'the train MSE';
-  if (!Number.isFinite(objective)) throw new DivergenceError(what, t, opts.optimizer.name, 'became non-finite', t === 1);
+  if (!Number.isFinite(objective))
+    throw new DivergenceError(what, t, opts.optimizer.name, 'became non-finite', t === 1);
   if (firstObjective > 0 && objective > DIVERGENCE_GROWTH * firstObjective) {
     const grew = `grew from ${firstObjective.toExponential(2)} at step 1 to ${objective.toExponential(2)} (more than ${DIVERGENCE_GROWTH.toExponential(0)} times)`;
     throw new DivergenceError(what, t, opts.optimizer.name, grew);

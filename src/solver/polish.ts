@@ -87,7 +87,12 @@ export interface ThinSvd {
  * The candidate ranks of a spectrum: every k in 1..maxRank with s_k/s_{k+1} ≥ gapThreshold (s_{k+1} = 0 counts as an
  * infinite gap), largest gap first, at most maxCandidates.
  */
-export function rankCandidates(s: ArrayLike<number>, maxRank: number, gapThreshold: number, maxCandidates: number): { rank: number; gap: number }[] {
+export function rankCandidates(
+  s: ArrayLike<number>,
+  maxRank: number,
+  gapThreshold: number,
+  maxCandidates: number,
+): { rank: number; gap: number }[] {
   const out: { rank: number; gap: number }[] = [];
   for (let k = 1; k <= Math.min(maxRank, s.length - 1); k++) {
     if (!(s[k - 1] > 0)) break;
@@ -109,7 +114,8 @@ export function factorPairSvd(A: Matrix, B: Matrix): ThinSvd {
 export function truncatedFactors(w: ThinSvd, r: number): Factors {
   const take = (Q: Matrix): Matrix => {
     const out = zeros(Q.rows, r);
-    for (let i = 0; i < Q.rows; i++) for (let k = 0; k < r; k++) out.data[i * r + k] = Q.data[i * Q.cols + k] * Math.sqrt(w.s[k]);
+    for (let i = 0; i < Q.rows; i++)
+      for (let k = 0; k < r; k++) out.data[i * r + k] = Q.data[i * Q.cols + k] * Math.sqrt(w.s[k]);
     return out;
   };
   return { U: take(w.U), V: take(w.V) };
@@ -121,7 +127,12 @@ export function truncatedFactors(w: ThinSvd, r: number): Factors {
  * out entries of thin rows would make Ω∖H non-identifiable (near the information limit a row with ≥ r entries in
  * Ω may have fewer in Ω∖H) and reject the true rank for the wrong reason.
  */
-export function holdoutSplit(obs: Observations, count: number, seed: number, keep = 0): { fit: Observations; held: Observations } {
+export function holdoutSplit(
+  obs: Observations,
+  count: number,
+  seed: number,
+  keep = 0,
+): { fit: Observations; held: Observations } {
   const m = obs.values.length;
   const [n1, n2] = obs.shape;
   const rowLeft = new Int32Array(n1);
@@ -177,7 +188,8 @@ export function polish(
   const holdCount = Math.min(m - 1, Math.max(opts.minHoldout, Math.round(opts.holdoutFraction * m)));
   // The largest rank the fitting part can determine: k(n₁ + n₂ − k) ≤ |Ω∖H|.
   let maxRank = 0;
-  while (maxRank + 1 <= Math.min(n1, n2, w.s.length - 1) && (maxRank + 1) * (n1 + n2 - maxRank - 1) <= m - holdCount) maxRank++;
+  while (maxRank + 1 <= Math.min(n1, n2, w.s.length - 1) && (maxRank + 1) * (n1 + n2 - maxRank - 1) <= m - holdCount)
+    maxRank++;
   // Every row and column keeps ≥ maxRank + 2 entries in Ω∖H, or all it had.
   const { fit, held } = holdoutSplit(obs, holdCount, opts.seed, maxRank + 2);
   const attempts: PolishAttempt[] = [];
@@ -224,7 +236,13 @@ export function polish(
       g = lower;
       confirmed = k;
     }
-    let final = gnmr(obs, { rank: confirmed, init: g, maxIters: opts.maxIters, patience: opts.patience, lsqrMaxIters: opts.lsqrMaxIters });
+    let final = gnmr(obs, {
+      rank: confirmed,
+      init: g,
+      maxIters: opts.maxIters,
+      patience: opts.patience,
+      lsqrMaxIters: opts.lsqrMaxIters,
+    });
     iterations += final.iterations;
     // When Ω determines the matrix a too-large rank converges to it with vanishing spare directions: the estimated
     // rank is the numerical rank of the fit (singular values > 1e-9·s₁), refit at that rank if it still fits Ω.
@@ -232,14 +250,28 @@ export function polish(
     let numerical = 0;
     while (numerical < confirmed && fitted.s[numerical] > 1e-9 * fitted.s[0]) numerical++;
     if (numerical > 0 && numerical < confirmed) {
-      const lower = gnmr(obs, { rank: numerical, init: truncatedFactors(fitted, numerical), maxIters: opts.maxIters, patience: opts.patience, lsqrMaxIters: opts.lsqrMaxIters });
+      const lower = gnmr(obs, {
+        rank: numerical,
+        init: truncatedFactors(fitted, numerical),
+        maxIters: opts.maxIters,
+        patience: opts.patience,
+        lsqrMaxIters: opts.lsqrMaxIters,
+      });
       iterations += lower.iterations;
       if (lower.residual <= opts.fitTol) {
         final = lower;
         confirmed = numerical;
       }
     }
-    return { accepted: true, rank: confirmed, gap: gapOf(w.s, confirmed), factors: final, residual: final.residual, iterations, attempts };
+    return {
+      accepted: true,
+      rank: confirmed,
+      gap: gapOf(w.s, confirmed),
+      factors: final,
+      residual: final.residual,
+      iterations,
+      attempts,
+    };
   }
   return { accepted: false, iterations, attempts };
 }

@@ -66,7 +66,8 @@ export function scaledGd(obs: Observations, opts: ScaledGdOptions): ScaledGdResu
   const [n1, n2] = obs.shape;
   checkRank(opts.rank, n1, n2);
   const eta = opts.stepSize ?? SCALED_GD_DEFAULTS.stepSize;
-  if (!(eta > 0 && Number.isFinite(eta))) throw new RangeError(`scaled-gd: stepSize must be a finite number > 0, got ${eta}`);
+  if (!(eta > 0 && Number.isFinite(eta)))
+    throw new RangeError(`scaled-gd: stepSize must be a finite number > 0, got ${eta}`);
   const maxIters = opts.maxIters ?? SCALED_GD_DEFAULTS.maxIters;
   const tol = opts.tol ?? SCALED_GD_DEFAULTS.tol;
   const r = opts.rank;

@@ -17,7 +17,8 @@ export function shrinkInto(
   const m = U.rows;
   const n = V.rows;
   const p = s.length;
-  if (out.rows !== m || out.cols !== n) throw new RangeError(`shrinkInto: output is ${out.rows}×${out.cols}, expected ${m}×${n}`);
+  if (out.rows !== m || out.cols !== n)
+    throw new RangeError(`shrinkInto: output is ${out.rows}×${out.cols}, expected ${m}×${n}`);
   if (!(tau >= 0)) throw new RangeError(`shrinkInto: threshold must be >= 0, got ${tau}`);
   const cap = Math.min(p, opts.maxRank ?? p);
   let k = 0;

@@ -14,7 +14,8 @@ export function solveLinear(A: Float64Array, n: number, b: Float64Array): Float6
     let p = k;
     for (let i = k + 1; i < n; i++) if (Math.abs(M[i * n + k]) > Math.abs(M[p * n + k])) p = i;
     const pivot = M[p * n + k];
-    if (!(Math.abs(pivot) > 1e-300 + 1e-15 * scale)) throw new RangeError(`solveLinear: the ${n}×${n} matrix is singular`);
+    if (!(Math.abs(pivot) > 1e-300 + 1e-15 * scale))
+      throw new RangeError(`solveLinear: the ${n}×${n} matrix is singular`);
     if (p !== k) {
       for (let j = 0; j < n; j++) {
         const t = M[k * n + j];
@@ -45,7 +46,13 @@ export function solveLinear(A: Float64Array, n: number, b: Float64Array): Float6
  * Cholesky factor), with the ridge `ridge`·I added first so that a rank-deficient G (a row seen fewer than r
  * times) still gives a finite answer. Returns false when even the ridged G is not positive definite. Cost r³/3.
  */
-export function choleskySolveInPlace(G: Float64Array, r: number, b: Float64Array, bOffset: number, ridge: number): boolean {
+export function choleskySolveInPlace(
+  G: Float64Array,
+  r: number,
+  b: Float64Array,
+  bOffset: number,
+  ridge: number,
+): boolean {
   for (let i = 0; i < r; i++) G[i * r + i] += ridge;
   for (let j = 0; j < r; j++) {
     let d = G[j * r + j];

@@ -65,14 +65,17 @@ export function softImputeAls(obs: Observations, lambda: number, opts: SoftImput
   if (!Number.isInteger(r) || r < 1 || r > Math.min(m, n)) {
     throw new RangeError(`soft-impute: rank must be an integer in 1..${Math.min(m, n)} (min(m, n)), got ${r}`);
   }
-  if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new RangeError(`soft-impute: lambda must be >= 0, got ${lambda}`);
+  if (!(lambda >= 0) || !Number.isFinite(lambda))
+    throw new RangeError(`soft-impute: lambda must be >= 0, got ${lambda}`);
   let U: Matrix;
   let d: Float64Array;
   let V: Matrix;
   if (opts.warmStart) {
     const w = opts.warmStart;
     if (w.U.rows !== m || w.V.rows !== n || w.U.cols !== r || w.V.cols !== r || w.d.length !== r) {
-      throw new RangeError(`soft-impute: warm start has rank ${w.d.length} for ${w.U.rows}×${w.V.rows}, expected rank ${r} for ${m}×${n}`);
+      throw new RangeError(
+        `soft-impute: warm start has rank ${w.d.length} for ${w.U.rows}×${w.V.rows}, expected rank ${r} for ${m}×${n}`,
+      );
     }
     U = { rows: m, cols: r, data: w.U.data.slice() };
     d = w.d.slice();
@@ -122,7 +125,11 @@ export function softImputeAls(obs: Observations, lambda: number, opts: SoftImput
       break;
     }
   }
-  const state: SoftImputeAlsState = { U: { ...U, data: U.data.slice() }, d: d.slice(), V: { ...V, data: V.data.slice() } };
+  const state: SoftImputeAlsState = {
+    U: { ...U, data: U.data.slice() },
+    d: d.slice(),
+    V: { ...V, data: V.data.slice() },
+  };
   // Final step: SVD of X* V, then soft-threshold the singular values.
   residualsOnOmega(obs, U, d, V, S);
   sparseTimes(obs, S, V, Y);
@@ -213,7 +220,14 @@ function addScaledAndShrink(X: Matrix, P: Matrix, d: Float64Array, lambda: numbe
  * SVD X = P diag(σ) Q^T (X len×r); then `into` ← P and `rotate` ← rotate·Q (using `tmp`, same shape as rotate).
  * Returns σ. Cost O(len·r² + other·r²).
  */
-function rotateBySvd(backend: Backend, X: Matrix, ws: SvdWorkspace, into: Matrix, rotate: Matrix, tmp: Matrix): { d: Float64Array } {
+function rotateBySvd(
+  backend: Backend,
+  X: Matrix,
+  ws: SvdWorkspace,
+  into: Matrix,
+  rotate: Matrix,
+  tmp: Matrix,
+): { d: Float64Array } {
   // Cold start: X is len×r, typically len ≫ r, and the SVD's cost is then its O(len·r²) QR, which warm and cold
   // starts both pay.
   const { U: P, s, V: Q } = backend.svdInto(X, ws);

@@ -58,7 +58,8 @@ export function lambdaMax(obs: Observations, opts: { backend?: Backend } = {}): 
 
 /** A geometric path of `length` values from `top` down to top·minRatio (just `top` when length is 1). Cost O(length). */
 export function lambdaPath(top: number, length: number, minRatio: number): Float64Array {
-  if (!Number.isInteger(length) || length < 1) throw new RangeError(`path length must be a positive integer, got ${length}`);
+  if (!Number.isInteger(length) || length < 1)
+    throw new RangeError(`path length must be a positive integer, got ${length}`);
   if (!(minRatio > 0 && minRatio <= 1)) throw new RangeError(`lambda-min-ratio must be in (0, 1], got ${minRatio}`);
   const out = new Float64Array(length);
   for (let k = 0; k < length; k++) out[k] = length === 1 ? top : top * minRatio ** (k / (length - 1));
@@ -72,7 +73,12 @@ export function lambdaPath(top: number, length: number, minRatio: number): Float
  * f_λ(Z) = ½||P_Ω(M − Z)||_F² + λ||Z||_*, so f_λ never increases (Mazumder, Hastie & Tibshirani 2010, Lemma 2).
  * Starts from `init` (warm start) or 0. Cost per iteration one m×n SVD plus O(m·n·rank).
  */
-export function softImpute(obs: Observations, lambda: number, opts: SoftImputeOptions, init?: Matrix): SoftImputeResult {
+export function softImpute(
+  obs: Observations,
+  lambda: number,
+  opts: SoftImputeOptions,
+  init?: Matrix,
+): SoftImputeResult {
   const state = createState(obs, opts.backend ?? getBackend());
   if (init) state.Z.data.set(checkShape(init, obs).data);
   const point = solveLambda(state, lambda, opts);
@@ -141,14 +147,17 @@ function createState(obs: Observations, backend: Backend): State {
 
 function checkShape(Z: Matrix, obs: Observations): Matrix {
   if (Z.rows !== obs.shape[0] || Z.cols !== obs.shape[1]) {
-    throw new RangeError(`soft-impute: initial Z is ${Z.rows}×${Z.cols}, observations are ${obs.shape[0]}×${obs.shape[1]}`);
+    throw new RangeError(
+      `soft-impute: initial Z is ${Z.rows}×${Z.cols}, observations are ${obs.shape[0]}×${obs.shape[1]}`,
+    );
   }
   return Z;
 }
 
 /** Iterate at one λ from state.Z; leaves the solution in state.Z and returns its summary. */
 function solveLambda(state: State, lambda: number, opts: SoftImputeOptions): SoftImputePathPoint {
-  if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new RangeError(`lambda must be a finite number >= 0, got ${lambda}`);
+  if (!(lambda >= 0) || !Number.isFinite(lambda))
+    throw new RangeError(`lambda must be a finite number >= 0, got ${lambda}`);
   if (!(opts.relTol >= 0)) throw new RangeError(`relative tolerance must be >= 0, got ${opts.relTol}`);
   if (!(opts.maxIters >= 1) || !Number.isInteger(opts.maxIters)) {
     throw new RangeError(`max-iters must be a positive integer, got ${opts.maxIters}`);

@@ -123,11 +123,20 @@ export function tuneName(c: AtlasCell, lr: number): string {
 
 /** Every cell, optimizers outermost, in protocol order. */
 export function atlasCells(p: AtlasProtocol): AtlasCell[] {
-  return p.optimizers.flatMap((optimizer) => p.depths.flatMap((depth) => p.penalties.map((penalty) => ({ optimizer, penalty, depth }))));
+  return p.optimizers.flatMap((optimizer) =>
+    p.depths.flatMap((depth) => p.penalties.map((penalty) => ({ optimizer, penalty, depth }))),
+  );
 }
 
 /** A cell's gradient method at learning rate lr and step cap maxIters (every setting explicit, so no default moves it). */
-function cellMethod(p: AtlasProtocol, c: AtlasCell, name: string, lr: number, maxIters: number, holdout?: number): MethodSpec {
+function cellMethod(
+  p: AtlasProtocol,
+  c: AtlasCell,
+  name: string,
+  lr: number,
+  maxIters: number,
+  holdout?: number,
+): MethodSpec {
   return {
     name,
     method: 'gradient',
@@ -155,9 +164,19 @@ function capOf(p: AtlasProtocol, c: AtlasCell): number {
 export function tuningSpec(p: AtlasProtocol): SweepSpec {
   const holdout = p.lrRule === 'holdout' ? p.holdoutFraction : undefined;
   const methods = atlasCells(p).flatMap((c) =>
-    p.lrGrid.map((lr) => cellMethod(p, c, tuneName(c, lr), lr, Math.max(1, Math.round(p.tuneFraction * capOf(p, c))), holdout)),
+    p.lrGrid.map((lr) =>
+      cellMethod(p, c, tuneName(c, lr), lr, Math.max(1, Math.round(p.tuneFraction * capOf(p, c))), holdout),
+    ),
   );
-  return { name: `${atlasSweepName(p)}-tune`, n: p.n, rank: p.rank, samples: [p.samples], seeds: [p.tuneSeed], methods, recordSpectrumEvery: 0 };
+  return {
+    name: `${atlasSweepName(p)}-tune`,
+    n: p.n,
+    rank: p.rank,
+    samples: [p.samples],
+    seeds: [p.tuneSeed],
+    methods,
+    recordSpectrumEvery: 0,
+  };
 }
 
 /** A cell's learning-rate choice: the rule, each grid rate's value under it (null: diverged) and the rate chosen. */
@@ -198,14 +217,17 @@ export function chooseLearningRates(p: AtlasProtocol, tuning: readonly RunRecord
       return { lr, value: Number.isFinite(value) ? value : null };
     });
     let best: { lr: number; value: number } | null = null;
-    for (const g of [...grid].sort((a, b) => a.lr - b.lr)) if (g.value !== null && (best === null || g.value < best.value)) best = { lr: g.lr, value: g.value };
+    for (const g of [...grid].sort((a, b) => a.lr - b.lr))
+      if (g.value !== null && (best === null || g.value < best.value)) best = { lr: g.lr, value: g.value };
     return { cell, rule: p.lrRule, grid, lr: best?.lr ?? null };
   });
 }
 
 /** The atlas sweep: every cell with a chosen rate, on the protocol's seeds, recording spectra and tail steps. */
 export function atlasSpec(p: AtlasProtocol, choices: readonly LrChoice[]): SweepSpec {
-  const methods = choices.filter((c) => c.lr !== null).map((c) => cellMethod(p, c.cell, cellName(c.cell), c.lr as number, capOf(p, c.cell)));
+  const methods = choices
+    .filter((c) => c.lr !== null)
+    .map((c) => cellMethod(p, c.cell, cellName(c.cell), c.lr as number, capOf(p, c.cell)));
   return {
     name: atlasSweepName(p),
     n: p.n,
@@ -236,7 +258,9 @@ export function atlasTable(choices: readonly LrChoice[], runs: readonly RunRecor
   return choices.map(({ cell, lr, rule }) => {
     const mine = runs.filter((r) => r.name === cellName(cell));
     const ok = mine.filter((r) => r.metrics !== null);
-    const tails = ok.flatMap((r) => (r.checkpoints ?? []).flatMap((c) => (c.tailStep === undefined ? [] : [c.tailStep])));
+    const tails = ok.flatMap((r) =>
+      (r.checkpoints ?? []).flatMap((c) => (c.tailStep === undefined ? [] : [c.tailStep])),
+    );
     return {
       cell,
       lr,
@@ -267,15 +291,21 @@ export function restrictProtocol(
   p: AtlasProtocol,
   only: { optimizers?: string[]; penalties?: string[]; depths?: number[]; seeds?: number[] },
 ): AtlasProtocol {
-  const pick = <T extends string | number>(what: string, all: readonly T[], given: readonly (string | number)[] | undefined): T[] => {
+  const pick = <T extends string | number>(
+    what: string,
+    all: readonly T[],
+    given: readonly (string | number)[] | undefined,
+  ): T[] => {
     if (!given) return [...all];
     for (const g of given) {
-      if (!(all as readonly (string | number)[]).includes(g)) throw new RangeError(`atlas: ${what} must be among ${all.join(', ')}, got ${JSON.stringify(g)}`);
+      if (!(all as readonly (string | number)[]).includes(g))
+        throw new RangeError(`atlas: ${what} must be among ${all.join(', ')}, got ${JSON.stringify(g)}`);
     }
     return all.filter((a) => given.includes(a));
   };
   const seeds = only.seeds ?? p.seeds;
-  for (const s of seeds) if (!Number.isInteger(s) || s < 0) throw new RangeError(`atlas: seeds must be integers >= 0, got ${s}`);
+  for (const s of seeds)
+    if (!Number.isInteger(s) || s < 0) throw new RangeError(`atlas: seeds must be integers >= 0, got ${s}`);
   return {
     ...p,
     optimizers: pick('optimizers', p.optimizers, only.optimizers),

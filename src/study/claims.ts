@@ -101,11 +101,25 @@ function claimsMethods(p: {
 }): MethodSpec[] {
   // Every iteration cap is explicit, so the claims' runs do not move when a default does.
   const d = RUN_DEFAULTS;
-  const ratio = { method: 'gradient', depth: 1, penalty: 'ratio', lambda: p.lambda, initScale: d.initScale, maxIters: p.iters, tol: defaultTol('ratio') } as const;
+  const ratio = {
+    method: 'gradient',
+    depth: 1,
+    penalty: 'ratio',
+    lambda: p.lambda,
+    initScale: d.initScale,
+    maxIters: p.iters,
+    tol: defaultTol('ratio'),
+  } as const;
   const at = [p.compareAt];
   return [
     { name: NAMES.nuclear, method: 'nuclear-min' },
-    { name: NAMES.adam, ...ratio, optimizer: 'adam', lr: p.adamLr, ...(p.adamSamples ? { samples: p.adamSamples } : {}) },
+    {
+      name: NAMES.adam,
+      ...ratio,
+      optimizer: 'adam',
+      lr: p.adamLr,
+      ...(p.adamSamples ? { samples: p.adamSamples } : {}),
+    },
     { name: NAMES.rmsprop, ...ratio, optimizer: 'rmsprop', lr: p.adamLr, samples: at },
     { name: NAMES.sgd, ...ratio, optimizer: 'sgd', lr: p.sgdLr, samples: at },
     { name: NAMES.momentum, ...ratio, optimizer: 'momentum', lr: p.momentumLr, samples: at },
@@ -141,9 +155,21 @@ function denominatorName(optimizer: OptimizerName): string {
 }
 
 /** Optimizers whose step divides each coordinate (Adam, RMSProp, Adagrad, sign descent) or row and column (Adafactor) by its own magnitude. */
-export const WITH_DENOMINATOR: readonly OptimizerName[] = Object.freeze(['adam', 'rmsprop', 'adagrad', 'sign', 'adafactor', 'adamw', 'adam-frozen'] as const);
+export const WITH_DENOMINATOR: readonly OptimizerName[] = Object.freeze([
+  'adam',
+  'rmsprop',
+  'adagrad',
+  'sign',
+  'adafactor',
+  'adamw',
+  'adam-frozen',
+] as const);
 /** Optimizers without such a denominator that claim 9 says do not recover. */
-export const WITHOUT_DENOMINATOR: readonly OptimizerName[] = Object.freeze(['sgd', 'momentum', 'normalized-gd'] as const);
+export const WITHOUT_DENOMINATOR: readonly OptimizerName[] = Object.freeze([
+  'sgd',
+  'momentum',
+  'normalized-gd',
+] as const);
 /** Optimizers that normalize per matrix or per singular value: if one of them recovers, claim 9 ("needs") fails. */
 export const OTHER_NORMALIZATIONS: readonly OptimizerName[] = Object.freeze(['muon', 'group-rmsprop'] as const);
 
@@ -154,14 +180,34 @@ export const OTHER_NORMALIZATIONS: readonly OptimizerName[] = Object.freeze(['mu
  * Adam's ‖u‖_F ≈ lr·n; Muon's polar factor has ‖UVᵀ‖_F = √n, so √n·adamLr.
  */
 function denominatorMethods(n: number, adamLr: number): { optimizer: OptimizerName; lr: number }[] {
-  const unit = (o: OptimizerName): number => (o === 'normalized-gd' || o === 'group-rmsprop' ? n : o === 'muon' ? Math.sqrt(n) : 1);
-  const extra: OptimizerName[] = ['adagrad', 'sign', 'adafactor', 'adamw', 'adam-frozen', 'normalized-gd', 'muon', 'group-rmsprop'];
+  const unit = (o: OptimizerName): number =>
+    o === 'normalized-gd' || o === 'group-rmsprop' ? n : o === 'muon' ? Math.sqrt(n) : 1;
+  const extra: OptimizerName[] = [
+    'adagrad',
+    'sign',
+    'adafactor',
+    'adamw',
+    'adam-frozen',
+    'normalized-gd',
+    'muon',
+    'group-rmsprop',
+  ];
   return extra.map((optimizer) => ({ optimizer, lr: Number((unit(optimizer) * adamLr).toPrecision(6)) }));
 }
 
 /** Claim 9's method names: the roles of claims 2–4 for adam, rmsprop, sgd and momentum, denominatorName for the rest. */
-function denominatorRoles(names: { adam: string; rmsprop: string; sgd: string; momentum: string }): Partial<Record<OptimizerName, string>> {
-  const roles: Partial<Record<OptimizerName, string>> = { adam: names.adam, rmsprop: names.rmsprop, sgd: names.sgd, momentum: names.momentum };
+function denominatorRoles(names: {
+  adam: string;
+  rmsprop: string;
+  sgd: string;
+  momentum: string;
+}): Partial<Record<OptimizerName, string>> {
+  const roles: Partial<Record<OptimizerName, string>> = {
+    adam: names.adam,
+    rmsprop: names.rmsprop,
+    sgd: names.sgd,
+    momentum: names.momentum,
+  };
   for (const { optimizer } of denominatorMethods(1, 1)) roles[optimizer] = denominatorName(optimizer);
   return roles;
 }
@@ -196,7 +242,13 @@ export const QUICK_CLAIMS: ClaimsPreset = {
       denominatorSeeds: [0],
     }),
   },
-  config: { ...NAMES, compareAt: 270, rankAt: 400, thresholds: DEFAULT_THRESHOLDS, denominator: denominatorRoles(NAMES) },
+  config: {
+    ...NAMES,
+    compareAt: 270,
+    rankAt: 400,
+    thresholds: DEFAULT_THRESHOLDS,
+    denominator: denominatorRoles(NAMES),
+  },
 };
 
 /**
@@ -224,7 +276,13 @@ export const FULL_CLAIMS: ClaimsPreset = {
       denominator: denominatorMethods(100, RUN_DEFAULTS.lr),
     }),
   },
-  config: { ...NAMES, compareAt: 2000, rankAt: 2000, thresholds: DEFAULT_THRESHOLDS, denominator: denominatorRoles(NAMES) },
+  config: {
+    ...NAMES,
+    compareAt: 2000,
+    rankAt: 2000,
+    thresholds: DEFAULT_THRESHOLDS,
+    denominator: denominatorRoles(NAMES),
+  },
 };
 
 /** The built-in preset whose sweep name is `name`, if any (a report uses it to find the claims of a results file). */
@@ -380,7 +438,8 @@ export function evaluateClaims(records: readonly RunRecord[], config: ClaimsConf
       checked === 0
         ? 'no checkpoints recorded (recordSpectrumEvery = 0)'
         : `${checked} checkpoints of ${runs} runs: max |R(cW) − R(W)| = ${maxGap.toExponential(1)}, max cosine = ${maxCos.toExponential(1)}`,
-    verdict: checked === 0 ? 'inconclusive' : maxGap < t.invariance && maxCos < t.invariance ? 'supported' : 'not supported',
+    verdict:
+      checked === 0 ? 'inconclusive' : maxGap < t.invariance && maxCos < t.invariance ? 'supported' : 'not supported',
   });
 
   // (6) Depth-1 + L∗/F + Adam matches or beats depth-3 deep matrix factorization (no penalty).
@@ -428,9 +487,12 @@ export function denominatorClaim(
   const verdict = allOf([
     ...withD.map((x) => atMost(x.s, t.recover)),
     ...withoutD.map((x) => atLeast(x.s, t.fail)),
-    ...others.map((x): Verdict => (recovered(x.s) ? 'not supported' : x.s && x.s.count + x.s.failed > 0 ? 'supported' : 'inconclusive')),
+    ...others.map((x): Verdict =>
+      recovered(x.s) ? 'not supported' : x.s && x.s.count + x.s.failed > 0 ? 'supported' : 'inconclusive',
+    ),
   ]);
-  const list = (xs: { o: OptimizerName; s: GroupStats | null }[]): string => xs.map((x) => `${x.o} ${formatStats(x.s)}`).join('; ');
+  const list = (xs: { o: OptimizerName; s: GroupStats | null }[]): string =>
+    xs.map((x) => `${x.o} ${formatStats(x.s)}`).join('; ');
   return {
     id: 9,
     claim: 'recovery with L*/F needs a per-coordinate (or per-row/column) denominator',
@@ -459,7 +521,11 @@ export function denominatorClaim(
 }
 
 /** The estimated ranks and relErrors of a method's runs at m (the polish report rides in the metrics). */
-function polishRuns(records: readonly RunRecord[], name: string, m: number): { rank: number | null; relError: number }[] {
+function polishRuns(
+  records: readonly RunRecord[],
+  name: string,
+  m: number,
+): { rank: number | null; relError: number }[] {
   return records
     .filter((r) => r.name === name && r.samples === m && r.metrics)
     .map((r) => ({
@@ -481,7 +547,10 @@ function polishClaims(records: readonly RunRecord[], config: ClaimsConfig): Clai
     id: 7,
     claim: 'L*/F + Adam finds the true rank unasked',
     criterion: `at m=${rankAt}: the estimated rank of ${polished} equals the true rank on every seed`,
-    evidence: at.length === 0 ? `no ${polished} runs at m=${rankAt}` : `true rank ${trueRank}; estimated ${at.map((x) => x.rank ?? 'none').join(', ')}`,
+    evidence:
+      at.length === 0
+        ? `no ${polished} runs at m=${rankAt}`
+        : `true rank ${trueRank}; estimated ${at.map((x) => x.rank ?? 'none').join(', ')}`,
     verdict: at.length === 0 ? 'inconclusive' : at.every((x) => x.rank === trueRank) ? 'supported' : 'not supported',
   });
   // Exact on every seed at m, per method.
@@ -502,8 +571,15 @@ function polishClaims(records: readonly RunRecord[], config: ClaimsConfig): Clai
     evidence:
       rows.length === 0
         ? `no m with runs of both ${polished} and ${gnmr}`
-        : rows.map((x) => `m=${x.m}: gnmr ${x.gnmr ? 'exact' : 'not'}, polish ${x.polished ? 'exact' : 'not'}`).join('; '),
-    verdict: rows.length === 0 || sg === undefined ? 'inconclusive' : missed.length === 0 && sp !== undefined && sp <= sg ? 'supported' : 'not supported',
+        : rows
+            .map((x) => `m=${x.m}: gnmr ${x.gnmr ? 'exact' : 'not'}, polish ${x.polished ? 'exact' : 'not'}`)
+            .join('; '),
+    verdict:
+      rows.length === 0 || sg === undefined
+        ? 'inconclusive'
+        : missed.length === 0 && sp !== undefined && sp <= sg
+          ? 'supported'
+          : 'not supported',
   });
   return out;
 }
@@ -512,7 +588,13 @@ function polishClaims(records: readonly RunRecord[], config: ClaimsConfig): Clai
 export function formatClaims(results: readonly ClaimResult[]): string {
   return (
     results
-      .map((r) => [`(${r.id}) ${r.claim}: ${r.verdict.toUpperCase()}`, `    criterion: ${r.criterion}`, `    numbers:   ${r.evidence}`].join('\n'))
+      .map((r) =>
+        [
+          `(${r.id}) ${r.claim}: ${r.verdict.toUpperCase()}`,
+          `    criterion: ${r.criterion}`,
+          `    numbers:   ${r.evidence}`,
+        ].join('\n'),
+      )
       .join('\n') + '\n'
   );
 }

@@ -13,8 +13,22 @@ export const PHASE_RHOS = Object.freeze([1.1, 1.2, 1.3, 1.4, 1.5, 1.75, 2, 2.5, 
 export const PHASE_SUCCESS = 1e-6;
 
 /** The methods a phase sweep can run, by label; settings explicit so that defaults moving do not move the runs. */
-export function phaseMethods(opts: { lr: number; lambda: number; iters: number }): Record<string, Omit<MethodSpec, 'name'>> {
-  const ratio = { method: 'gradient', depth: 1, penalty: 'ratio', lambda: opts.lambda, optimizer: 'adam', lr: opts.lr, initScale: RUN_DEFAULTS.initScale, maxIters: opts.iters, tol: defaultTol('ratio') } as const;
+export function phaseMethods(opts: {
+  lr: number;
+  lambda: number;
+  iters: number;
+}): Record<string, Omit<MethodSpec, 'name'>> {
+  const ratio = {
+    method: 'gradient',
+    depth: 1,
+    penalty: 'ratio',
+    lambda: opts.lambda,
+    optimizer: 'adam',
+    lr: opts.lr,
+    initScale: RUN_DEFAULTS.initScale,
+    maxIters: opts.iters,
+    tol: defaultTol('ratio'),
+  } as const;
   return {
     gnmr: { method: 'gnmr' },
     altmin: { method: 'altmin' },
@@ -23,7 +37,17 @@ export function phaseMethods(opts: { lr: number; lambda: number; iters: number }
     'adam-ratio': ratio,
     'nuclear-min': { method: 'nuclear-min' },
     'soft-impute': { method: 'soft-impute' },
-    dmf3: { method: 'gradient', depth: 3, penalty: 'none', lambda: 0, optimizer: 'group-rmsprop', lr: 1e-3, initScale: RUN_DEFAULTS.initScale, maxIters: UNPENALIZED_MAX_ITERS, tol: defaultTol('none') },
+    dmf3: {
+      method: 'gradient',
+      depth: 3,
+      penalty: 'none',
+      lambda: 0,
+      optimizer: 'group-rmsprop',
+      lr: 1e-3,
+      initScale: RUN_DEFAULTS.initScale,
+      maxIters: UNPENALIZED_MAX_ITERS,
+      tol: defaultTol('none'),
+    },
   };
 }
 
@@ -89,11 +113,21 @@ export function phaseSweep(grid: PhaseGrid): SweepSpec {
   const table = phaseMethods(grid);
   const methods = grid.methods.map((label) => {
     const m = table[label];
-    if (!m) throw new RangeError(`phase: unknown method ${JSON.stringify(label)} (known: ${Object.keys(table).join(', ')})`);
+    if (!m)
+      throw new RangeError(`phase: unknown method ${JSON.stringify(label)} (known: ${Object.keys(table).join(', ')})`);
     return { name: label, ...m } as MethodSpec;
   });
   const samples = [...new Set(grid.rhos.map((rho) => samplesFor(rho, grid.n, grid.rank)))];
-  return { name: grid.name, n: grid.n, rank: grid.rank, samples, seeds: [...grid.seeds], methods, recordSpectrumEvery: 0, masks: 'identifiable' };
+  return {
+    name: grid.name,
+    n: grid.n,
+    rank: grid.rank,
+    samples,
+    seeds: [...grid.seeds],
+    methods,
+    recordSpectrumEvery: 0,
+    masks: 'identifiable',
+  };
 }
 
 /** One cell of the phase table: a method at one ρ. */
@@ -148,12 +182,17 @@ export function phaseTable(records: readonly RunRecord[], success = PHASE_SUCCES
 /** Each method's smallest ρ with at least `rate` success (null: none in the grid). */
 export function phaseThresholds(cells: readonly PhaseCell[], rate = 0.9): { method: string; rho: number | null }[] {
   const methods = [...new Set(cells.map((c) => c.method))];
-  return methods.map((method) => ({ method, rho: cells.find((c) => c.method === method && c.successRate >= rate)?.rho ?? null }));
+  return methods.map((method) => ({
+    method,
+    rho: cells.find((c) => c.method === method && c.successRate >= rate)?.rho ?? null,
+  }));
 }
 
 /** The phase table as plain text (one line per method and ρ, then the thresholds). */
 export function formatPhase(cells: readonly PhaseCell[], success = PHASE_SUCCESS): string {
-  const lines = [`${'method'.padEnd(20)} ${'ρ'.padStart(5)} ${'m'.padStart(6)}  success (relError ≤ ${success})  median relError  median s/run`];
+  const lines = [
+    `${'method'.padEnd(20)} ${'ρ'.padStart(5)} ${'m'.padStart(6)}  success (relError ≤ ${success})  median relError  median s/run`,
+  ];
   for (const c of cells) {
     lines.push(
       `${c.method.padEnd(20)} ${c.rho.toFixed(2).padStart(5)} ${String(c.samples).padStart(6)}  ${`${c.successes}/${c.runs}`.padStart(6)} (${(100 * c.successRate).toFixed(0).padStart(3)}%)` +
@@ -161,6 +200,7 @@ export function formatPhase(cells: readonly PhaseCell[], success = PHASE_SUCCESS
     );
   }
   lines.push('', 'smallest ρ with ≥ 90% success:');
-  for (const t of phaseThresholds(cells)) lines.push(`  ${t.method.padEnd(20)} ${t.rho === null ? 'none in the grid' : t.rho.toFixed(2)}`);
+  for (const t of phaseThresholds(cells))
+    lines.push(`  ${t.method.padEnd(20)} ${t.rho === null ? 'none in the grid' : t.rho.toFixed(2)}`);
   return `${lines.join('\n')}\n`;
 }

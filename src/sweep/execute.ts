@@ -5,7 +5,15 @@ import { syntheticProblem } from '../data/synthetic.ts';
 import { penalty } from '../penalty/index.ts';
 import { relativeError } from '../metrics/index.ts';
 import { DivergenceError } from '../solver/loop.ts';
-import { runSynthetic, singularValues, svdOn, type MethodName, type RunHooks, type RunMetrics, type RunSettings } from '../methods/run.ts';
+import {
+  runSynthetic,
+  singularValues,
+  svdOn,
+  type MethodName,
+  type RunHooks,
+  type RunMetrics,
+  type RunSettings,
+} from '../methods/run.ts';
 import type { RunTask } from './spec.ts';
 
 /** The state of W at one recorded step of a gradient run. */
@@ -83,7 +91,10 @@ export function executeTask(task: RunTask, context: { version: string; sweep: st
     recordSpectrumEvery: task.recordSpectrumEvery,
   };
   const backend = getBackend();
-  const recorder = method === 'gradient' ? checkpointRecorder(settings, task.recordSpectrumEvery, backend, task.recordTailStep === true) : null;
+  const recorder =
+    method === 'gradient'
+      ? checkpointRecorder(settings, task.recordSpectrumEvery, backend, task.recordTailStep === true)
+      : null;
   let solutionSpectrum: number[] | undefined;
   const hooks: RunHooks = recorder
     ? recorder.hooks
@@ -93,9 +104,17 @@ export function executeTask(task: RunTask, context: { version: string; sweep: st
     const backendName = 'backend' in runSettings ? runSettings.backend : undefined;
     const finishedAt = new Date().toISOString();
     if (!recorder) return { ...base, metrics, finalSpectrum: solutionSpectrum, finishedAt };
-    return { ...base, metrics, checkpoints: recorder.checkpoints(), finalSpectrum: recorder.last(), backend: backendName, finishedAt };
+    return {
+      ...base,
+      metrics,
+      checkpoints: recorder.checkpoints(),
+      finalSpectrum: recorder.last(),
+      backend: backendName,
+      finishedAt,
+    };
   } catch (err) {
-    if (err instanceof DivergenceError) return { ...base, metrics: null, error: err.message, finishedAt: new Date().toISOString() };
+    if (err instanceof DivergenceError)
+      return { ...base, metrics: null, error: err.message, finishedAt: new Date().toISOString() };
     throw err;
   }
 }
@@ -127,7 +146,8 @@ function checkpointRecorder(
     const cp: Checkpoint = { step, relError: relativeError(W, problem.truth), s: last };
     if ('penalty' in spec && spec.penalty === 'ratio') Object.assign(cp, ratioInvariance(W, sv, backend));
     checkpoints.push(cp);
-    if (tailMode) pending = { cp, W: copyMatrix(W), U: leadingColumns(sv.U, spec.rank), V: leadingColumns(sv.V, spec.rank) };
+    if (tailMode)
+      pending = { cp, W: copyMatrix(W), U: leadingColumns(sv.U, spec.rank), V: leadingColumns(sv.V, spec.rank) };
   };
   const hooks: RunHooks = {
     progressEvery: tailMode ? 1 : every > 0 ? every : spec.maxIters,
@@ -174,7 +194,8 @@ export function tailStepShare(W0: Matrix, W1: Matrix, U: Matrix, V: Matrix): num
       t[l * cols + j] = sum;
     }
   }
-  for (let i = 0; i < rows; i++) for (let l = 0; l < r; l++) for (let j = 0; j < cols; j++) D[i * cols + j] -= U.data[i * r + l] * t[l * cols + j];
+  for (let i = 0; i < rows; i++)
+    for (let l = 0; l < r; l++) for (let j = 0; j < cols; j++) D[i * cols + j] -= U.data[i * r + l] * t[l * cols + j];
   for (let i = 0; i < rows; i++) {
     for (let l = 0; l < r; l++) {
       let sum = 0;
@@ -206,7 +227,11 @@ function leadingColumns(A: Matrix, k: number): Matrix {
  * R(cW) from its own SVD of cW; gradCosine = |⟨∇R, W⟩|/(||∇R||_F ||W||_F). Cost: |scales| SVDs on `backend`
  * (default getBackend()), plus one for W unless its SVD is given.
  */
-export function ratioInvariance(W: Matrix, svdW?: SVD, backend: Backend = getBackend()): { scaleGap: number; gradCosine: number } {
+export function ratioInvariance(
+  W: Matrix,
+  svdW?: SVD,
+  backend: Backend = getBackend(),
+): { scaleGap: number; gradCosine: number } {
   const grad = zeros(W.rows, W.cols);
   const r0 = penalty('ratio', W, svdW ?? svdOn(W, backend), { gradOut: grad });
   let scaleGap = 0;

@@ -16,7 +16,8 @@ export interface RunPool {
  * production, the TypeScript source through tsx when this module itself runs from source (tests, tsx).
  */
 export function createPool(threads: number): RunPool {
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`workers must be a positive integer, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`workers must be a positive integer, got ${threads}`);
   const fromSource = import.meta.url.endsWith('.ts');
   return new Piscina({
     filename: new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href,

@@ -47,7 +47,11 @@ export async function queueSweep(spec: SweepSpec, opts: QueueSweepOptions): Prom
   const queue = await openQueue(opts.redis, name); // before the results file is touched
   let writer: ResultsWriter | null = null;
   const lost = (err: unknown): unknown =>
-    err instanceof QueueError || !isConnectionError(err) ? err : new QueueError(`lost the connection to Redis at ${opts.redis.shown}: ${oneLine(String((err as Error).message))}`);
+    err instanceof QueueError || !isConnectionError(err)
+      ? err
+      : new QueueError(
+          `lost the connection to Redis at ${opts.redis.shown}: ${oneLine(String((err as Error).message))}`,
+        );
   try {
     await claimQueue(queue, owner, name, opts.redis);
     const existing = opts.resume ? readResults(opts.out, { repair: true }) : { records: [], partialBytes: 0 };
@@ -83,7 +87,9 @@ export async function queueSweep(spec: SweepSpec, opts: QueueSweepOptions): Prom
     // Records that workers finished while no collector ran come first; then what is still missing is (re)queued.
     await collect();
     await requeueFailed(queue, done);
-    const pending = tasks.filter((t) => !done.has(t.key)).sort((a, b) => estimatedCost(b.settings) - estimatedCost(a.settings));
+    const pending = tasks
+      .filter((t) => !done.has(t.key))
+      .sort((a, b) => estimatedCost(b.settings) - estimatedCost(a.settings));
     await enqueue(queue, pending, owner);
     await queue.resume(); // a previous collector's Ctrl-C paused it
 
@@ -122,7 +128,9 @@ async function claimQueue(queue: Queue, owner: QueueOwner, name: string, redis: 
   const counts = await queue.getJobCounts();
   const jobs = Object.values(counts).reduce((a, b) => a + b, 0);
   if (jobs > 0) {
-    const whose = current ? `another sweep ("${current.sweep}", mcomplete ${current.version})` : 'another program (no mcomplete sweep claimed it)';
+    const whose = current
+      ? `another sweep ("${current.sweep}", mcomplete ${current.version})`
+      : 'another program (no mcomplete sweep claimed it)';
     throw new QueueError(
       `queue "${name}" (${bullQueueName(name)}) on ${redis.shown} holds ${jobs} jobs of ${whose}; ` +
         'let its collector finish, or pass --queue-name to use another queue',
@@ -178,7 +186,10 @@ async function stopOnFailure(queue: Queue, byKey: Map<string, RunTask>): Promise
 function isConnectionError(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
-  return /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|max retries/i.test(message) || /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE)$/.test(code);
+  return (
+    /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|max retries/i.test(message) ||
+    /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE)$/.test(code)
+  );
 }
 
 /** Wait `ms`, or less when `signal` aborts. */

@@ -46,7 +46,8 @@ export function redisTarget(url: string, env: NodeJS.ProcessEnv = process.env): 
   if (u.hostname === '') throw new QueueError(`--queue: no host in ${shown}`);
   const dbText = u.pathname.replace(/^\//, '');
   const db = dbText === '' ? 0 : Number(dbText);
-  if (!Number.isInteger(db) || db < 0 || db > 15) throw new QueueError(`--queue: the database in ${shown} must be an integer in 0..15, got "${dbText}"`);
+  if (!Number.isInteger(db) || db < 0 || db > 15)
+    throw new QueueError(`--queue: the database in ${shown} must be an integer in 0..15, got "${dbText}"`);
   const password = u.password !== '' ? decodeURIComponent(u.password) : env[REDIS_PASSWORD_ENV] || undefined;
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   const options: RedisOptions = {
@@ -169,16 +170,24 @@ export function connectionError(err: unknown, target: RedisTarget): QueueError {
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const at = `Redis at ${target.shown}`;
-  if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) return new QueueError(`${at} refused the password`);
-  if (/NOAUTH/i.test(message)) return new QueueError(`${at} needs a password (put it in the URL or in ${REDIS_PASSWORD_ENV})`);
+  if (/WRONGPASS|invalid password|invalid username-password/i.test(message))
+    return new QueueError(`${at} refused the password`);
+  if (/NOAUTH/i.test(message))
+    return new QueueError(`${at} needs a password (put it in the URL or in ${REDIS_PASSWORD_ENV})`);
   if (code === 'ECONNREFUSED') return new QueueError(`cannot reach ${at}: connection refused`);
-  if (code === 'ECONNRESET') return new QueueError(`cannot reach ${at}: the server closed the connection (if it speaks only TLS, use rediss://)`);
+  if (code === 'ECONNRESET')
+    return new QueueError(
+      `cannot reach ${at}: the server closed the connection (if it speaks only TLS, use rediss://)`,
+    );
   if (/certificate|CERT_|self.signed/i.test(message) || /CERT|SELF_SIGNED/.test(code ?? '')) {
-    return new QueueError(`${at}: TLS certificate not trusted (${oneLine(message)}; for a private CA set NODE_EXTRA_CA_CERTS=ca.pem)`);
+    return new QueueError(
+      `${at}: TLS certificate not trusted (${oneLine(message)}; for a private CA set NODE_EXTRA_CA_CERTS=ca.pem)`,
+    );
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new QueueError(`cannot reach ${at}: unknown host`);
   if (code === 'ETIMEDOUT' || /timed? ?out/i.test(message)) return new QueueError(`cannot reach ${at}: timed out`);
-  if (/Protocol error|wrong version number|ssl|tls/i.test(message)) return new QueueError(`${at} does not speak the Redis protocol (${oneLine(message)})`);
+  if (/Protocol error|wrong version number|ssl|tls/i.test(message))
+    return new QueueError(`${at} does not speak the Redis protocol (${oneLine(message)})`);
   return new QueueError(`cannot use ${at}: ${oneLine(message)}`);
 }
 

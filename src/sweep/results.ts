@@ -28,12 +28,21 @@ export function readResults(file: string, opts: { repair?: boolean } = {}): Resu
   let buf: Buffer;
   try {
     const s = statSync(file);
-    if (!s.isFile()) throw new InputError({ file }, s.isDirectory() ? 'is a folder, not a results file' : 'is not a regular file (a results file is read whole and appended to)');
+    if (!s.isFile())
+      throw new InputError(
+        { file },
+        s.isDirectory()
+          ? 'is a folder, not a results file'
+          : 'is not a regular file (a results file is read whole and appended to)',
+      );
     buf = readFileSync(file);
   } catch (err) {
     if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new InputError({ file }, code === 'EISDIR' ? 'is a folder, not a results file' : `cannot read the results file (${code})`);
+    throw new InputError(
+      { file },
+      code === 'EISDIR' ? 'is a folder, not a results file' : `cannot read the results file (${code})`,
+    );
   }
   const text = buf.toString('utf8');
   const records: RunRecord[] = [];
@@ -84,7 +93,12 @@ export function readResults(file: string, opts: { repair?: boolean } = {}): Resu
  * key the spec does not expand to): a sweep resumed with a spec other than the one that wrote the file would mix
  * two sweeps in one file, and a report would count their seeds together.
  */
-export function checkSameSweep(file: string, results: Pick<ResultsFile, 'records' | 'lines'>, sweepName: string, keys: ReadonlySet<string>): void {
+export function checkSameSweep(
+  file: string,
+  results: Pick<ResultsFile, 'records' | 'lines'>,
+  sweepName: string,
+  keys: ReadonlySet<string>,
+): void {
   results.records.forEach((r, i) => {
     const what = `a run of ${r.sweep === sweepName ? 'another spec' : `another sweep ("${r.sweep}")`} (${r.name} m=${r.samples} seed ${r.seed})`;
     if (r.sweep !== sweepName || !keys.has(r.key)) {
@@ -171,7 +185,10 @@ export function openResults(file: string, opts: { truncate?: boolean } = {}): Re
       } catch (err) {
         // A full disk or a vanished file system: one line naming the file (the runs before this one are saved).
         const code = (err as NodeJS.ErrnoException).code ?? 'error';
-        throw new InputError({ file }, `cannot append a run to the results file (${code}); the runs before it are saved, resume once it can be written`);
+        throw new InputError(
+          { file },
+          `cannot append a run to the results file (${code}); the runs before it are saved, resume once it can be written`,
+        );
       }
     },
     close() {

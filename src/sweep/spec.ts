@@ -1,4 +1,12 @@
-import { METHOD_NAMES, METHODS, resolveSettings, type MethodName, type RunInput, type RunSettings, type RunSpec } from '../methods/run.ts';
+import {
+  METHOD_NAMES,
+  METHODS,
+  resolveSettings,
+  type MethodName,
+  type RunInput,
+  type RunSettings,
+  type RunSpec,
+} from '../methods/run.ts';
 import type { GnmrVariant } from '../solver/gnmr.ts';
 import { describeParam, paramAccepts, type Param } from '../params.ts';
 import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
@@ -115,19 +123,31 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
   const rank = integer(top.rank, file, 'rank', 1, n, true) as number;
   const samples = intList(top.samples, file, 'samples', 1, n * n, `n² = ${n * n}`);
   const seeds = intList(top.seeds, file, 'seeds', 0, 2 ** 32 - 1, '2^32 − 1');
-  const recordSpectrumEvery = integer(top.recordSpectrumEvery, file, 'recordSpectrumEvery', 0, Number.MAX_SAFE_INTEGER, false) ?? 0;
+  const recordSpectrumEvery =
+    integer(top.recordSpectrumEvery, file, 'recordSpectrumEvery', 0, Number.MAX_SAFE_INTEGER, false) ?? 0;
   const name = top.name === undefined ? 'sweep' : nonEmptyString(top.name, file, 'name');
   if (!Array.isArray(top.methods) || top.methods.length === 0) {
     throw new SpecError(file, 'methods', `expected a non-empty array of methods, got ${show(top.methods)}`);
   }
-  const methods = top.methods.map((m: unknown, i: number) => validateMethod(m, file, `methods[${i}]`, { n, rank }, samples, seeds));
+  const methods = top.methods.map((m: unknown, i: number) =>
+    validateMethod(m, file, `methods[${i}]`, { n, rank }, samples, seeds),
+  );
   const seen = new Set<string>();
   methods.forEach((m, i) => {
     if (seen.has(m.name)) throw new SpecError(file, `methods[${i}].name`, `duplicate method name ${show(m.name)}`);
     seen.add(m.name);
   });
   const masks = choice(top.masks, file, 'masks', MASK_RULES);
-  return { name, n, rank, samples, seeds, methods, recordSpectrumEvery, ...(masks === undefined || masks === 'uniform' ? {} : { masks }) };
+  return {
+    name,
+    n,
+    rank,
+    samples,
+    seeds,
+    methods,
+    recordSpectrumEvery,
+    ...(masks === undefined || masks === 'uniform' ? {} : { masks }),
+  };
 }
 
 /** Validate one entry of "methods". */
@@ -148,19 +168,31 @@ function validateMethod(
   checkFields(obj, [...COMMON_METHOD_FIELDS, ...Object.keys(METHODS[m].params)], file, where, `for method ${m}`);
   const f = (key: string): string => `${where}.${key}`;
   const spec: MethodSpec = { name: nonEmptyString(obj.name, file, f('name')), method: m };
-    spec.recordSpectrumEvery = integer(obj.recordSpectrumEvery, file, f('recordSpectrumEvery'), 0, Number.MAX_SAFE_INTEGER, false);
+  spec.recordSpectrumEvery = integer(
+    obj.recordSpectrumEvery,
+    file,
+    f('recordSpectrumEvery'),
+    0,
+    Number.MAX_SAFE_INTEGER,
+    false,
+  );
   if (obj.samples !== undefined) {
     spec.samples = intList(obj.samples, file, f('samples'), 1, Number.MAX_SAFE_INTEGER, '');
     for (const [i, s] of spec.samples.entries()) {
       if (!sweepSamples.includes(s)) {
-        throw new SpecError(file, `${f('samples')}[${i}]`, `${s} is not in the sweep's samples [${sweepSamples.join(', ')}]`);
+        throw new SpecError(
+          file,
+          `${f('samples')}[${i}]`,
+          `${s} is not in the sweep's samples [${sweepSamples.join(', ')}]`,
+        );
       }
     }
   }
   if (obj.seeds !== undefined) {
     spec.seeds = intList(obj.seeds, file, f('seeds'), 0, 2 ** 32 - 1, '2^32 − 1');
     for (const [i, s] of spec.seeds.entries()) {
-      if (!sweepSeeds.includes(s)) throw new SpecError(file, `${f('seeds')}[${i}]`, `${s} is not in the sweep's seeds [${sweepSeeds.join(', ')}]`);
+      if (!sweepSeeds.includes(s))
+        throw new SpecError(file, `${f('seeds')}[${i}]`, `${s} is not in the sweep's seeds [${sweepSeeds.join(', ')}]`);
     }
   }
   // The method's own fields: each declared by its module (src/methods/NAME.ts), checked against its declaration.
@@ -169,7 +201,8 @@ function validateMethod(
   for (const [key, param] of Object.entries(declared)) {
     const value = obj[key];
     if (value === undefined) continue;
-    if (!paramAccepts(param, value, context)) throw new SpecError(file, f(key), `expected ${describeParam(param, context)}, got ${show(value)}`);
+    if (!paramAccepts(param, value, context))
+      throw new SpecError(file, f(key), `expected ${describeParam(param, context)}, got ${show(value)}`);
     // Only `true` is kept of a switch, so a spec saying "polish": false has the run keys of one that does not mention it.
     if (value !== false) (spec as unknown as Record<string, unknown>)[key] = value;
   }
@@ -191,9 +224,20 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
     const every = m.recordSpectrumEvery ?? spec.recordSpectrumEvery;
     for (const samples of m.samples ?? spec.samples) {
       for (const seed of m.seeds ?? spec.seeds) {
-        const problem = { n: spec.n, rank: spec.rank, samples, seed, ...(spec.masks === undefined ? {} : { masks: spec.masks }) };
+        const problem = {
+          n: spec.n,
+          rank: spec.rank,
+          samples,
+          seed,
+          ...(spec.masks === undefined ? {} : { masks: spec.masks }),
+        };
         const settings = methodSettings(m, problem);
-        const task: RunTask = { key: runKey(m.name, settings, every), name: m.name, settings, recordSpectrumEvery: every };
+        const task: RunTask = {
+          key: runKey(m.name, settings, every),
+          name: m.name,
+          settings,
+          recordSpectrumEvery: every,
+        };
         if (spec.recordTailStep) {
           // Only then is the flag part of the key, so the keys of every other sweep stay as they were.
           task.key = canonicalJson({ name: m.name, settings, recordSpectrumEvery: every, recordTailStep: true });
@@ -211,7 +255,10 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
  * method's defaults through runSynthetic's own resolveSettings (src/defaults.ts; a gradient run's iteration cap is
  * defaultMaxIters(penalty), as for `mcomplete run`), so a sweep and a run can never disagree on a default.
  */
-export function methodSettings(m: MethodSpec, problem: { n: number; rank: number; samples: number; seed: number; masks?: MaskRule }): RunSettings {
+export function methodSettings(
+  m: MethodSpec,
+  problem: { n: number; rank: number; samples: number; seed: number; masks?: MaskRule },
+): RunSettings {
   const { name: _name, samples: _samples, seeds: _seeds, recordSpectrumEvery: _every, method, ...given } = m;
   return resolveSettings({ ...problem, method, ...given } as RunInput) as RunSettings;
 }
@@ -234,7 +281,9 @@ export function runKey(name: string, settings: RunSettings, recordSpectrumEvery:
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }
@@ -248,7 +297,8 @@ function camel(key: string): string {
 
 /** The value as a plain object with kebab-case keys turned into camelCase (both spellings at once is an error). */
 function asObject(raw: unknown, file: string, where: string): Record<string, unknown> {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SpecError(file, where, `expected an object, got ${show(raw)}`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new SpecError(file, where, `expected an object, got ${show(raw)}`);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     const k = camel(key);
@@ -269,7 +319,14 @@ function checkFields(obj: Record<string, unknown>, allowed: string[], file: stri
 }
 
 /** An integer in [min, max]; undefined when absent and not required. */
-function integer(v: unknown, file: string, field: string, min: number, max: number, required: boolean): number | undefined {
+function integer(
+  v: unknown,
+  file: string,
+  field: string,
+  min: number,
+  max: number,
+  required: boolean,
+): number | undefined {
   if (v === undefined && !required) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
@@ -280,7 +337,8 @@ function integer(v: unknown, file: string, field: string, min: number, max: numb
 
 /** A non-empty array of distinct integers in [min, max]. */
 function intList(v: unknown, file: string, field: string, min: number, max: number, maxName: string): number[] {
-  if (!Array.isArray(v) || v.length === 0) throw new SpecError(file, field, `expected a non-empty array of integers, got ${show(v)}`);
+  if (!Array.isArray(v) || v.length === 0)
+    throw new SpecError(file, field, `expected a non-empty array of integers, got ${show(v)}`);
   const seen = new Set<number>();
   return v.map((x: unknown, i: number) => {
     if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) {
@@ -304,7 +362,8 @@ function choice<T extends string>(v: unknown, file: string, field: string, allow
 
 /** A non-empty string. */
 function nonEmptyString(v: unknown, file: string, field: string): string {
-  if (typeof v !== 'string' || v.trim() === '') throw new SpecError(file, field, `expected a non-empty string, got ${show(v)}`);
+  if (typeof v !== 'string' || v.trim() === '')
+    throw new SpecError(file, field, `expected a non-empty string, got ${show(v)}`);
   return v;
 }
 

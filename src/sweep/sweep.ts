@@ -54,7 +54,9 @@ export async function sweep(spec: SweepSpec, opts: SweepOptions): Promise<SweepS
   if (existing.partialBytes > 0) readResults(opts.out, { repair: true });
   const done = new Set(existing.records.map((r) => r.key));
   const records = existing.records.filter((r) => keys.has(r.key));
-  const pending = tasks.filter((t) => !done.has(t.key)).sort((a, b) => estimatedCost(b.settings) - estimatedCost(a.settings));
+  const pending = tasks
+    .filter((t) => !done.has(t.key))
+    .sort((a, b) => estimatedCost(b.settings) - estimatedCost(a.settings));
   const skipped = tasks.length - pending.length;
   const writer = openResults(opts.out, { truncate: !opts.resume });
   opts.onStart?.({ total: tasks.length, skipped, partialBytes: existing.partialBytes });

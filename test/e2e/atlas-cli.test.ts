@@ -9,7 +9,25 @@ import { LR_GRID } from '../../src/study/atlas.ts';
 
 test('atlas --quick on one cell: tuning runs on seed 1000 holding out a tenth of Ω, the rate with the least held-out RMSE, the files; resume reruns nothing, with the other rule it is refused', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'mcomplete-atlas-')), 'a');
-  const args = ['atlas', '--quick', '--optimizers', 'normalized-gd', '--penalties', 'ratio', '--depths', '1', '--seeds', '0', '--tune-fraction', '0.25', '--workers', '2', '--out', out, '--quiet'];
+  const args = [
+    'atlas',
+    '--quick',
+    '--optimizers',
+    'normalized-gd',
+    '--penalties',
+    'ratio',
+    '--depths',
+    '1',
+    '--seeds',
+    '0',
+    '--tune-fraction',
+    '0.25',
+    '--workers',
+    '2',
+    '--out',
+    out,
+    '--quiet',
+  ];
   const r = runCli([...args, '--json'], 300_000);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
@@ -17,14 +35,24 @@ test('atlas --quick on one cell: tuning runs on seed 1000 holding out a tenth of
   assert.equal(j.lrRule, 'holdout', 'the default rule');
   const [choice] = j.choices;
   assert.equal(choice.rule, 'holdout');
-  assert.deepEqual(choice.grid.map((g: { lr: number }) => g.lr), [...LR_GRID]);
+  assert.deepEqual(
+    choice.grid.map((g: { lr: number }) => g.lr),
+    [...LR_GRID],
+  );
   const finite = choice.grid.filter((g: { value: number | null }) => g.value !== null);
   const best = finite.reduce((a: { value: number }, b: { value: number }) => (b.value < a.value ? b : a));
   assert.equal(choice.lr, best.lr, 'the chosen rate has the least held-out RMSE');
-  const readLines = (file: string) => readFileSync(join(out, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const readLines = (file: string) =>
+    readFileSync(join(out, file), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   const tune = readLines('tuning.jsonl');
   const runs = readLines('results.jsonl');
-  assert.ok(tune.every((l) => l.sweep === 'atlas-quick-holdout-tune') && runs.every((l) => l.sweep === 'atlas-quick-holdout'), 'one sweep per file');
+  assert.ok(
+    tune.every((l) => l.sweep === 'atlas-quick-holdout-tune') && runs.every((l) => l.sweep === 'atlas-quick-holdout'),
+    'one sweep per file',
+  );
   assert.equal(tune.length, LR_GRID.length);
   assert.ok(tune.every((l) => l.seed === 1000 && l.settings.maxIters === 3000 && l.settings.holdout === 0.1));
   // The record of every grid rate is its tuning run's held-out RMSE (null: diverged).
@@ -37,7 +65,11 @@ test('atlas --quick on one cell: tuning runs on seed 1000 holding out a tenth of
   assert.deepEqual([protocol.lrRule, protocol.tuneFraction, protocol.holdoutFraction], ['holdout', 0.25, 0.1]);
   assert.equal(runs.length, 1);
   assert.equal(runs[0].settings.lr, choice.lr);
-  assert.ok(runs[0].checkpoints.some((c: { tailStep?: number }) => typeof c.tailStep === 'number' && c.tailStep >= 0 && c.tailStep <= 1));
+  assert.ok(
+    runs[0].checkpoints.some(
+      (c: { tailStep?: number }) => typeof c.tailStep === 'number' && c.tailStep >= 0 && c.tailStep <= 1,
+    ),
+  );
   assert.equal(j.rows[0].seeds + j.rows[0].diverged, 1);
   assert.equal(j.claims[0].id, 9);
   const html = readFileSync(join(out, 'index.html'), 'utf8');
@@ -52,7 +84,11 @@ test('atlas --quick on one cell: tuning runs on seed 1000 holding out a tenth of
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /normalized-gd\s+ratio\s+1/);
   assert.match(resumed.stdout, /normalized-gd\s+ratio\s+1\s+\S+\s+holdout/);
-  assert.equal(readLines('tuning.jsonl').length + readLines('results.jsonl').length, tune.length + runs.length, 'nothing rerun');
+  assert.equal(
+    readLines('tuning.jsonl').length + readLines('results.jsonl').length,
+    tune.length + runs.length,
+    'nothing rerun',
+  );
   const otherRule = runCli([...args, '--lr-rule', 'objective', '--resume']);
   assert.equal(otherRule.code, 1, otherRule.stderr);
   assert.match(otherRule.stderr, /tuning\.jsonl.*another sweep \("atlas-quick-holdout-tune"\)/);

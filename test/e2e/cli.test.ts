@@ -49,7 +49,8 @@ test('run --method nuclear-min --json prints one JSON object with the shared fie
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1);
   const out = JSON.parse(lines[0]);
-  for (const key of [...SHARED_FIELDS, 'constraintResidual', 'dualityGap', 'rank']) assert.ok(key in out, `missing ${key}`);
+  for (const key of [...SHARED_FIELDS, 'constraintResidual', 'dualityGap', 'rank'])
+    assert.ok(key in out, `missing ${key}`);
   assert.equal(out.stopReason, 'tolerance');
   assert.ok(out.constraintResidual < 1e-5);
   assert.ok(out.relError < 1e-4, `relError ${out.relError}`);
@@ -60,9 +61,24 @@ test('run --method nuclear-min --json prints one JSON object with the shared fie
 });
 
 test('run --method soft-impute --json reports the chosen λ, how it was chosen, and the path', () => {
-  const base = ['run', '--method', 'soft-impute', '--n', '20', '--rank', '2', '--samples', '250', '--path-length', '5', '--json', '--quiet'];
+  const base = [
+    'run',
+    '--method',
+    'soft-impute',
+    '--n',
+    '20',
+    '--rank',
+    '2',
+    '--samples',
+    '250',
+    '--path-length',
+    '5',
+    '--json',
+    '--quiet',
+  ];
   const oracle = JSON.parse(runCli(base).stdout);
-  for (const key of [...SHARED_FIELDS, 'lambda', 'lambdaMax', 'lambdaChoice', 'path']) assert.ok(key in oracle, `missing ${key}`);
+  for (const key of [...SHARED_FIELDS, 'lambda', 'lambdaMax', 'lambdaChoice', 'path'])
+    assert.ok(key in oracle, `missing ${key}`);
   assert.equal(oracle.lambdaChoice, 'oracle');
   assert.equal(oracle.path.length, 5);
   assert.equal(oracle.relError, Math.min(...oracle.path.map((p: { relError: number }) => p.relError)));
@@ -79,7 +95,23 @@ test('run (gradient) records its method in the settings', () => {
 });
 
 test('run without a penalty defaults to the train-MSE stop and a 40,000-step cap; with one to 25,000 steps and no tol', () => {
-  const none = JSON.parse(runCli(['run', '--n', '12', '--rank', '1', '--samples', '60', '--penalty', 'none', '--lr', '1e-2', '--json', '--quiet']).stdout);
+  const none = JSON.parse(
+    runCli([
+      'run',
+      '--n',
+      '12',
+      '--rank',
+      '1',
+      '--samples',
+      '60',
+      '--penalty',
+      'none',
+      '--lr',
+      '1e-2',
+      '--json',
+      '--quiet',
+    ]).stdout,
+  );
   assert.equal(none.settings.maxIters, 40000);
   assert.equal(none.settings.tol, 1e-6);
   assert.equal(none.stopReason, 'tolerance');
@@ -92,7 +124,11 @@ for (const [flag, value, pattern] of [
   ['--method', 'svt', /--method.*gradient, nuclear-min, soft-impute/],
   ['--rel-tol', '1e-3', /--rel-tol.*applies only to --method nuclear-min or soft-impute/],
   ['--lambda-min-ratio', '2', /--lambda-min-ratio.*\(0, 1\]/],
-  ['--optimizer', 'lbfgs', /--optimizer.*sgd, momentum, adam, rmsprop, adagrad, group-rmsprop, sign, normalized-gd, adafactor, muon, adamw, adam-frozen/],
+  [
+    '--optimizer',
+    'lbfgs',
+    /--optimizer.*sgd, momentum, adam, rmsprop, adagrad, group-rmsprop, sign, normalized-gd, adafactor, muon, adamw, adam-frozen/,
+  ],
   ['--lr', '-1', /--lr.*> 0/],
   ['--n', 'ten', /--n.*integer/],
   ['--samples', '100000', /--samples.*n²/],
@@ -136,7 +172,10 @@ for (const [args, pattern] of [
   [['--k', '5'], /^mcomplete: option '--k' applies only to --model factored, not deep$/],
   [['--model', 'factored', '--depth', '2'], /^mcomplete: option '--depth' applies only to --model deep, not factored$/],
   [['--model', 'factored', '--k', '21'], /^mcomplete: option '--k' must be at most --n \(20\), got 21$/],
-  [['--model', 'factored', '--penalty', 'frobenius'], /^mcomplete: option '--penalty' must be one of none, nuclear, ratio with --model factored/],
+  [
+    ['--model', 'factored', '--penalty', 'frobenius'],
+    /^mcomplete: option '--penalty' must be one of none, nuclear, ratio with --model factored/,
+  ],
   [['--model', 'tall'], /--model.*deep, factored/],
   [['--model', 'factored', '--k', '0'], /--k.*integer/],
   [['--method', 'soft-impute', '--model', 'factored'], /--model' applies only to --method gradient, not soft-impute/],
@@ -166,8 +205,12 @@ test('divergence is reported without a stack trace and exits 1', () => {
 
 const bin = fileURLToPath(new URL('../../bin/mcomplete.js', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../../dist/cli/entry.js', import.meta.url)));
-test('the installed bin (npx mcomplete) answers --help', { skip: built ? false : 'dist/ not built (npm ci builds it)' }, () => {
-  const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /run \[options\]/);
-});
+test(
+  'the installed bin (npx mcomplete) answers --help',
+  { skip: built ? false : 'dist/ not built (npm ci builds it)' },
+  () => {
+    const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /run \[options\]/);
+  },
+);

@@ -26,7 +26,17 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('complete --report writes JSON for any name but .html/.htm (as before the HTML report existed)', () => {
   const out = join(dir, 'report.txt');
-  const r = runCli(['complete', observed, '--columns', 'user,item,rating', '--method', 'soft-impute', '--report', out, '--quiet']);
+  const r = runCli([
+    'complete',
+    observed,
+    '--columns',
+    'user,item,rating',
+    '--method',
+    'soft-impute',
+    '--report',
+    out,
+    '--quiet',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const rep = JSON.parse(readFileSync(out, 'utf8'));
   assert.equal(rep.method, 'soft-impute');
@@ -37,14 +47,29 @@ describe('completion report in headless Chromium', { skip, timeout: 180_000 }, (
     const html = join(dir, 'report.html');
     const json = join(dir, 'report.json');
     const pred = join(dir, 'pred.csv');
-    const r = runCli(['complete', observed, '--columns', 'user,item,rating', '--query', query, '--out', pred, '--report', html, '--quiet']);
+    const r = runCli([
+      'complete',
+      observed,
+      '--columns',
+      'user,item,rating',
+      '--query',
+      query,
+      '--out',
+      pred,
+      '--report',
+      html,
+      '--quiet',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const text = readFileSync(html, 'utf8');
     assert.ok(text.includes('obs&lt;i&gt;&amp;&quot;x.csv') && !text.includes('obs<i>'), 'the file name is escaped');
     // The JSON report of the same run (same seed) carries the same diagnostics.
     assert.equal(runCli(['complete', observed, '--columns', 'user,item,rating', '--report', json, '--quiet']).code, 0);
     const rep = JSON.parse(readFileSync(json, 'utf8'));
-    assert.equal(rep.diagnostics.byRowCount.reduce((s: number, b: { entries: number }) => s + b.entries, 0), rep.validation.entries);
+    assert.equal(
+      rep.diagnostics.byRowCount.reduce((s: number, b: { entries: number }) => s + b.entries, 0),
+      rep.validation.entries,
+    );
 
     const { chromium: browserType } = await import('playwright-core');
     const profile = mkdtempSync(join(tmpdir(), 'mcomplete-chromium-'));
@@ -61,10 +86,17 @@ describe('completion report in headless Chromium', { skip, timeout: 180_000 }, (
       });
       page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
       await page.goto(pathToFileURL(html).href);
-      const figures = await page.$$eval('figure', (fs) => fs.map((f) => ({ id: f.id, svg: f.querySelectorAll('svg').length, marks: f.querySelectorAll('svg path, svg rect, svg line').length })));
+      const figures = await page.$$eval('figure', (fs) =>
+        fs.map((f) => ({
+          id: f.id,
+          svg: f.querySelectorAll('svg').length,
+          marks: f.querySelectorAll('svg path, svg rect, svg line').length,
+        })),
+      );
       assert.deepEqual(errors, []);
       const ids = figures.map((f) => f.id);
-      for (const id of ['trials-ratio', 'trials-soft-impute', 'curve', 'spectrum', 'residuals', 'cold-start']) assert.ok(ids.includes(id), `figure ${id} in ${ids.join(', ')}`);
+      for (const id of ['trials-ratio', 'trials-soft-impute', 'curve', 'spectrum', 'residuals', 'cold-start'])
+        assert.ok(ids.includes(id), `figure ${id} in ${ids.join(', ')}`);
       for (const f of figures) assert.ok(f.svg === 1 && f.marks > 5, `figure ${f.id} draws an SVG (${f.marks} marks)`);
       // The fallback table counts the one query cell of an unknown user.
       const fallback = await page.textContent('body');
@@ -83,7 +115,10 @@ test('bad --weight-decay, --weighting and --decay exit 2 with one line naming th
     [['--weighting', 'frequency,rows'], /--weighting.*'frequency,rows'.*none or frequency/],
     [['--decay', 'sideways'], /--decay.*sideways.*loss, decoupled/],
     [['--weight-decay', '0.1,-1'], /--weight-decay.*numbers >= 0/],
-    [['--method', 'soft-impute', '--weight-decay', '0.1'], /'--weight-decay' and '--weighting' are for the gradient methods/],
+    [
+      ['--method', 'soft-impute', '--weight-decay', '0.1'],
+      /'--weight-decay' and '--weighting' are for the gradient methods/,
+    ],
   ];
   for (const [flags, message] of cases) {
     const r = runCli(['complete', observed, '--columns', 'user,item,rating', ...flags]);

@@ -15,16 +15,30 @@ const file = (name: string, text?: string): string => {
 };
 
 // Values 7 significant digits would change; one gap per row.
-const VALUES = ['0.30000000000000004', '3.141592653589793', '1e-7', '123456.78901234', '-2.718281828459045', '4.1234567891', '0.1', '7.000000000000001', '5e-324'];
+const VALUES = [
+  '0.30000000000000004',
+  '3.141592653589793',
+  '1e-7',
+  '123456.78901234',
+  '-2.718281828459045',
+  '4.1234567891',
+  '0.1',
+  '7.000000000000001',
+  '5e-324',
+];
 
 test('complete --out-matrix and --out write observed cells exactly as read', () => {
   const rows: string[] = [];
-  for (let i = 0; i < 4; i++) rows.push(Array.from({ length: 4 }, (_, j) => (j === i ? '' : VALUES[(i * 3 + j) % VALUES.length])).join(','));
+  for (let i = 0; i < 4; i++)
+    rows.push(Array.from({ length: 4 }, (_, j) => (j === i ? '' : VALUES[(i * 3 + j) % VALUES.length])).join(','));
   const grid = file('grid.csv', `${rows.join('\n')}\n`);
   const out = file('grid-out.csv');
   const r = runCli(['complete', grid, '--dense', '--out-matrix', out, '--method', 'soft-impute', '--quiet']);
   assert.equal(r.code, 0, r.stderr);
-  const written = readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(','));
+  const written = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   rows.forEach((row, i) =>
     row.split(',').forEach((cell, j) => {
       if (cell !== '') assert.equal(written[i][j], cell, `cell (${i + 1}, ${j + 1})`);
@@ -60,10 +74,38 @@ test('complete refuses repeated header names, headerless files and queries, half
   const good = file('good.csv', 'user,item,rating\n1,1,4\n1,2,3\n2,1,5\n2,2,1\n3,1,2\n3,2,4\n');
   const q = file('q.csv', 'user,item\n1,1\n');
   const out = file('never.csv');
-  const args = (observed: string, query = q): string[] => ['complete', observed, '--query', query, '--out', out, '--quiet'];
-  refused(args(file('dup.csv', 'id,id,rating\n1,1,4\n1,2,3\n')), /dup\.csv, line 1, column 2: column name "id" repeats column 1/, out);
-  refused(args(file('bare.csv', '1,1,4\n1,2,3\n2,1,5\n')), /bare\.csv, line 1: this looks like data, not a header/, out);
-  refused(args(file('comma.csv', 'user,item,rating\n1,1,4,5\n1,2,3\n')), /comma\.csv, line 2: line has 4 fields but the header \(line 1\) has 3/, out);
-  refused(args(good, file('bareq.csv', '1,2\n2,1\n')), /bareq\.csv, line 1: this looks like a cell \("1", "2"\), not a header/, out);
-  refused(args(good, file('halfq.csv', 'item,user\n1,2\n'.replace('item', 'movie'))), /halfq\.csv, line 1: the header names the id column "user" but not "item"/, out);
+  const args = (observed: string, query = q): string[] => [
+    'complete',
+    observed,
+    '--query',
+    query,
+    '--out',
+    out,
+    '--quiet',
+  ];
+  refused(
+    args(file('dup.csv', 'id,id,rating\n1,1,4\n1,2,3\n')),
+    /dup\.csv, line 1, column 2: column name "id" repeats column 1/,
+    out,
+  );
+  refused(
+    args(file('bare.csv', '1,1,4\n1,2,3\n2,1,5\n')),
+    /bare\.csv, line 1: this looks like data, not a header/,
+    out,
+  );
+  refused(
+    args(file('comma.csv', 'user,item,rating\n1,1,4,5\n1,2,3\n')),
+    /comma\.csv, line 2: line has 4 fields but the header \(line 1\) has 3/,
+    out,
+  );
+  refused(
+    args(good, file('bareq.csv', '1,2\n2,1\n')),
+    /bareq\.csv, line 1: this looks like a cell \("1", "2"\), not a header/,
+    out,
+  );
+  refused(
+    args(good, file('halfq.csv', 'item,user\n1,2\n'.replace('item', 'movie'))),
+    /halfq\.csv, line 1: the header names the id column "user" but not "item"/,
+    out,
+  );
 });

@@ -90,7 +90,9 @@ describe('live page in headless Chromium', { skip, timeout: 180_000 }, () => {
     assert.equal(await page.textContent('#notice'), '');
     // Both runs offer every named optimizer, the atlas's included.
     for (const p of ['a', 'b']) {
-      const offered = await page.$$eval(`[name="${p}.opt"] option`, (os) => os.map((o) => (o as HTMLOptionElement).value));
+      const offered = await page.$$eval(`[name="${p}.opt"] option`, (os) =>
+        os.map((o) => (o as HTMLOptionElement).value),
+      );
       assert.deepEqual(offered, [...OPTIMIZER_NAMES]);
     }
   });
@@ -119,7 +121,10 @@ describe('live page in headless Chromium', { skip, timeout: 180_000 }, () => {
     const quarter = curve[Math.floor(curve.length / 4)];
     const last = curve[curve.length - 1];
     assert.ok(curve[0] > 0.95, `starts near 1 (W ≈ 0): ${curve[0]}`);
-    assert.ok(last < 0.6 * curve[0] && last < quarter, `error on unobserved entries: ${curve[0]} → ${quarter} → ${last}`);
+    assert.ok(
+      last < 0.6 * curve[0] && last < quarter,
+      `error on unobserved entries: ${curve[0]} → ${quarter} → ${last}`,
+    );
     assert.ok(a.final.relUnobserved !== null && a.final.relUnobserved < 0.6, `final error ${a.final.relUnobserved}`);
 
     // The curve is drawn: run A's colour is on the error chart's canvas.
@@ -163,7 +168,11 @@ describe('live page in headless Chromium', { skip, timeout: 180_000 }, () => {
     await page.press('[name="seed"]', 'Enter');
     await page.locator('[name="seed"]').blur();
     await page.waitForFunction(() => location.search.includes('seed=7'));
-    const expected = encodeState({ ...settings, seed: 7, runs: [{ ...settings.runs[0], optimizer: 'rmsprop' }, settings.runs[1]] });
+    const expected = encodeState({
+      ...settings,
+      seed: 7,
+      runs: [{ ...settings.runs[0], optimizer: 'rmsprop' }, settings.runs[1]],
+    });
     assert.equal(new URL(page.url()).search.slice(1), expected);
     await page.reload();
     await page.waitForSelector('#start:not([disabled])');
@@ -179,7 +188,10 @@ describe('live page in headless Chromium', { skip, timeout: 180_000 }, () => {
    */
   async function checkPerf(tasks: MainThreadTasks): Promise<void> {
     console.log(await page.$eval('#perf', (el) => el.textContent));
-    assert.ok(tasks.tasks > 0 && tasks.animationFrames > 0, `the trace saw ${tasks.tasks} tasks, ${tasks.animationFrames} frames`);
+    assert.ok(
+      tasks.tasks > 0 && tasks.animationFrames > 0,
+      `the trace saw ${tasks.tasks} tasks, ${tasks.animationFrames} frames`,
+    );
     if (tasks.cpuTimedTasks === 0) {
       // This platform's traces carry no thread CPU time: fall back to wall time, which a loaded machine inflates.
       console.log('the trace has no thread CPU time: checking wall time instead');
@@ -187,7 +199,10 @@ describe('live page in headless Chromium', { skip, timeout: 180_000 }, () => {
       return;
     }
     assert.equal(tasks.cpuTimedAnimationFrames, tasks.animationFrames, 'every animation frame carries its CPU time');
-    assert.ok(tasks.longestAnimationFrameCpuMs < 50, `a draw used ${tasks.longestAnimationFrameCpuMs.toFixed(1)} ms of CPU`);
+    assert.ok(
+      tasks.longestAnimationFrameCpuMs < 50,
+      `a draw used ${tasks.longestAnimationFrameCpuMs.toFixed(1)} ms of CPU`,
+    );
     assert.ok(tasks.longestCpuMs < 50, `a main-thread task used ${tasks.longestCpuMs.toFixed(1)} ms of CPU`);
   }
 

@@ -23,7 +23,8 @@ export async function runMain(argv: string[]): Promise<MainResult> {
   // pass through untouched (else the parent would lose the results of tests reported while a command runs).
   const capture = (sink: string[], original: typeof process.stdout.write) =>
     ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-      if (typeof chunk !== 'string') return (original as (c: Uint8Array, ...r: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+      if (typeof chunk !== 'string')
+        return (original as (c: Uint8Array, ...r: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
       sink.push(chunk);
       const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
       cb?.();

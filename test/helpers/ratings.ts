@@ -18,7 +18,16 @@ export interface RatingsProblem {
  * on the observed entries, each entry observed with probability `p`. Row ids are 1000 − 7i, column ids are
  * "m" + (13j mod 101): sparse and not in position order.
  */
-export function ratingsProblem(opts: { m: number; n: number; rank: number; p: number; noise: number; seed: number; offset?: number; scale?: number }): RatingsProblem {
+export function ratingsProblem(opts: {
+  m: number;
+  n: number;
+  rank: number;
+  p: number;
+  noise: number;
+  seed: number;
+  offset?: number;
+  scale?: number;
+}): RatingsProblem {
   const { m, n, rank, p, noise, seed } = opts;
   const rng = createRng(seed);
   const U = Array.from({ length: m * rank }, () => rng.normal());
@@ -36,7 +45,8 @@ export function ratingsProblem(opts: { m: number; n: number; rank: number; p: nu
   const truth: number[] = [];
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
-      if (rng.uniform() < p) observed.push(`${rowId(i)},${colId(j)},${(value(i, j) + noise * rng.normal()).toFixed(6)},x`);
+      if (rng.uniform() < p)
+        observed.push(`${rowId(i)},${colId(j)},${(value(i, j) + noise * rng.normal()).toFixed(6)},x`);
       else {
         query.push(`${rowId(i)},${colId(j)}`);
         truth.push(value(i, j));

@@ -22,7 +22,14 @@ export interface ScaleProblem {
  * Draws A, B (N(0, 1)), then `ratings` distinct cells uniformly (a hash set of i·n + j) with value
  * (A_i·B_j)/√r + σ·N(0, 1), all from one seed. Cost O(ratings·r) and a set of `ratings` numbers.
  */
-export function scaleProblem(o: { m: number; n: number; r: number; sigma: number; ratings: number; seed: number }): ScaleProblem {
+export function scaleProblem(o: {
+  m: number;
+  n: number;
+  r: number;
+  sigma: number;
+  ratings: number;
+  seed: number;
+}): ScaleProblem {
   const { m, n, r, sigma, ratings } = o;
   const rng = createRng(o.seed);
   const A = Float64Array.from({ length: m * r }, () => rng.normal());

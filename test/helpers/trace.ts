@@ -51,7 +51,8 @@ export async function traceMainThread(page: Page, during: () => Promise<void>): 
 export function mainThreadTasks(events: readonly TraceEvent[]): MainThreadTasks {
   const mainThreads = new Set<string>();
   for (const e of events) {
-    if (e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain') mainThreads.add(`${e.pid}:${e.tid}`);
+    if (e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      mainThreads.add(`${e.pid}:${e.tid}`);
   }
   const tasks = events
     .filter((e) => e.ph === 'X' && /RunTask$/.test(e.name) && mainThreads.has(`${e.pid}:${e.tid}`))

@@ -32,7 +32,13 @@ const config: ClaimsConfig = {
 };
 
 /** A result row with the given relError (null: diverged) and optional checkpoints. */
-function rec(name: string, samples: number, seed: number, relError: number | null, checkpoints?: Checkpoint[]): RunRecord {
+function rec(
+  name: string,
+  samples: number,
+  seed: number,
+  relError: number | null,
+  checkpoints?: Checkpoint[],
+): RunRecord {
   return {
     version: '0.0.0',
     sweep: 'synthetic',
@@ -48,7 +54,17 @@ function rec(name: string, samples: number, seed: number, relError: number | nul
     metrics:
       relError === null
         ? null
-        : { relError, relErrorUnobserved: relError, trainMSE: 0, effectiveRank: 2, nuclearNorm: 1, ratio: 1, iterations: 1, seconds: 0, stopReason: 'max-iters' },
+        : {
+            relError,
+            relErrorUnobserved: relError,
+            trainMSE: 0,
+            effectiveRank: 2,
+            nuclearNorm: 1,
+            ratio: 1,
+            iterations: 1,
+            seconds: 0,
+            stopReason: 'max-iters',
+          },
     ...(relError === null ? { error: 'training diverged' } : {}),
     ...(checkpoints ? { checkpoints } : {}),
     finishedAt: '2026-01-01T00:00:00.000Z',
@@ -60,7 +76,9 @@ function seeds(name: string, samples: number, errors: (number | null)[], cps?: C
   return errors.map((e, seed) => rec(name, samples, seed, e, cps));
 }
 
-const cp = (scaleGap: number, gradCosine: number): Checkpoint[] => [{ step: 100, relError: 0.1, s: [2, 1], scaleGap, gradCosine }];
+const cp = (scaleGap: number, gradCosine: number): Checkpoint[] => [
+  { step: 100, relError: 0.1, s: [2, 1], scaleGap, gradCosine },
+];
 
 /** Records in which every claim holds clearly. */
 function allHold(): RunRecord[] {
@@ -94,7 +112,11 @@ test('three-way comparisons: the whole interval, only the mean, or neither', () 
   assert.equal(atLeast(s(0.35, 0.1), 0.3), 'inconclusive');
   assert.equal(atLeast(s(0.1, 0.01), 0.3), 'not supported');
   assert.equal(atLeast(s(0.1, 0), 0.1, true), 'not supported');
-  assert.equal(atLeast({ mean: NaN, std: NaN, count: 0, failed: 3 }, 0.3), 'supported', 'all diverged: did not recover');
+  assert.equal(
+    atLeast({ mean: NaN, std: NaN, count: 0, failed: 3 }, 0.3),
+    'supported',
+    'all diverged: did not recover',
+  );
   assert.equal(atMost(null, 0.01), 'inconclusive');
   assert.equal(allOf(['supported', 'inconclusive']), 'inconclusive');
   assert.equal(allOf(['supported', 'not supported', 'inconclusive']), 'not supported');
@@ -103,8 +125,14 @@ test('three-way comparisons: the whole interval, only the mean, or neither', () 
 
 test('all six claims come out supported when the numbers say so, with the numbers in the evidence', () => {
   const results = evaluateClaims(allHold(), config);
-  assert.deepEqual(results.map((c) => c.verdict), Array(6).fill('supported'));
-  assert.deepEqual(results.map((c) => c.id), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    results.map((c) => c.verdict),
+    Array(6).fill('supported'),
+  );
+  assert.deepEqual(
+    results.map((c) => c.id),
+    [1, 2, 3, 4, 5, 6],
+  );
   assert.match(results[0].evidence, /m=200: 3\.0e-1 ± 5\.0e-2 \(3 seeds\)/);
   assert.match(results[4].evidence, /6 checkpoints of 6 runs: max \|R\(cW\) − R\(W\)\| = 2\.0e-15/);
 });
@@ -112,7 +140,14 @@ test('all six claims come out supported when the numbers say so, with the number
 test('claim 3 is not supported when SGD recovers, and claim 4 when momentum does', () => {
   const records = allHold().filter((r) => r.name !== 'sgd');
   records.push(...seeds('sgd', 200, [2e-3, 3e-3, 2e-3]));
-  assert.deepEqual(verdicts(records), ['supported', 'supported', 'not supported', 'supported', 'supported', 'supported']);
+  assert.deepEqual(verdicts(records), [
+    'supported',
+    'supported',
+    'not supported',
+    'supported',
+    'supported',
+    'supported',
+  ]);
   const withMomentum = allHold().filter((r) => r.name !== 'momentum');
   withMomentum.push(...seeds('momentum', 200, [2e-3, 3e-3, 2e-3]));
   const v = verdicts(withMomentum);
@@ -162,7 +197,10 @@ test('the built-in claims sweeps run every role of their config at the compariso
     const tasks = expandSweep(validateSweepSpec(preset.spec, preset.spec.name));
     const c = preset.config;
     for (const name of [c.nuclear, c.adam, c.rmsprop, c.sgd, c.momentum, c.deep]) {
-      assert.ok(tasks.some((t) => t.name === name && t.settings.samples === c.compareAt), `${name} at m=${c.compareAt}`);
+      assert.ok(
+        tasks.some((t) => t.name === name && t.settings.samples === c.compareAt),
+        `${name} at m=${c.compareAt}`,
+      );
     }
     assert.ok(preset.spec.recordSpectrumEvery > 0, 'claim 5 needs checkpoints');
     assert.equal(claimsPresetFor(preset.spec.name), preset);
@@ -177,12 +215,19 @@ test('the built-in claims sweeps run every role of their config at the compariso
 // ---- claim 9: which normalization recovers with L*/F -------------------------------------------------------
 
 /** Claim 9's roles: one method per optimizer, named after it. */
-const roles = Object.fromEntries([...WITH_DENOMINATOR, ...WITHOUT_DENOMINATOR, ...OTHER_NORMALIZATIONS].map((o) => [o, o]));
+const roles = Object.fromEntries(
+  [...WITH_DENOMINATOR, ...WITHOUT_DENOMINATOR, ...OTHER_NORMALIZATIONS].map((o) => [o, o]),
+);
 
 /** Depth-1 runs at m = 200 where claim 9 holds clearly; `over` replaces some optimizers' errors. */
 function denominatorRuns(over: Record<string, (number | null)[]> = {}): RunRecord[] {
   const errs = (o: string): (number | null)[] =>
-    over[o] ?? ((WITH_DENOMINATOR as readonly string[]).includes(o) ? [1e-3, 2e-3, 1e-3] : (WITHOUT_DENOMINATOR as readonly string[]).includes(o) ? [0.6, 0.7, 0.8] : [0.2, 0.3, 0.25]);
+    over[o] ??
+    ((WITH_DENOMINATOR as readonly string[]).includes(o)
+      ? [1e-3, 2e-3, 1e-3]
+      : (WITHOUT_DENOMINATOR as readonly string[]).includes(o)
+        ? [0.6, 0.7, 0.8]
+        : [0.2, 0.3, 0.25]);
   return Object.keys(roles).flatMap((o) => seeds(o, 200, errs(o)));
 }
 
@@ -194,19 +239,37 @@ test('claim 9 is supported when every denominator optimizer recovers and the oth
   assert.doesNotMatch(c.evidence, /recovers? without/);
   assert.equal(evaluateClaims(allHold(), config).length, 6, 'no claim 9 without config.denominator');
   const nine = evaluateClaims([...allHold(), ...denominatorRuns()], { ...config, denominator: roles });
-  assert.deepEqual(nine.map((x) => x.id), [1, 2, 3, 4, 5, 6, 9]);
+  assert.deepEqual(
+    nine.map((x) => x.id),
+    [1, 2, 3, 4, 5, 6, 9],
+  );
 });
 
 test('claim 9: muon or normalized GD recovering is "not supported", and the evidence names it', () => {
   const muon = denominatorClaim(denominatorRuns({ muon: [1e-3, 1e-3, 2e-3] }), roles, 200, DEFAULT_THRESHOLDS);
   assert.equal(muon.verdict, 'not supported');
   assert.match(muon.evidence, /muon recovers without a per-coordinate denominator/);
-  const ngd = denominatorClaim(denominatorRuns({ 'normalized-gd': [1e-3, 1e-3, 2e-3] }), roles, 200, DEFAULT_THRESHOLDS);
+  const ngd = denominatorClaim(
+    denominatorRuns({ 'normalized-gd': [1e-3, 1e-3, 2e-3] }),
+    roles,
+    200,
+    DEFAULT_THRESHOLDS,
+  );
   assert.equal(ngd.verdict, 'not supported');
   assert.match(ngd.evidence, /normalized-gd recovers/);
-  const adafactorFails = denominatorClaim(denominatorRuns({ adafactor: [0.2, 0.3, 0.2] }), roles, 200, DEFAULT_THRESHOLDS);
+  const adafactorFails = denominatorClaim(
+    denominatorRuns({ adafactor: [0.2, 0.3, 0.2] }),
+    roles,
+    200,
+    DEFAULT_THRESHOLDS,
+  );
   assert.equal(adafactorFails.verdict, 'not supported');
-  const missing = denominatorClaim(denominatorRuns().filter((r) => r.name !== 'sign'), roles, 200, DEFAULT_THRESHOLDS);
+  const missing = denominatorClaim(
+    denominatorRuns().filter((r) => r.name !== 'sign'),
+    roles,
+    200,
+    DEFAULT_THRESHOLDS,
+  );
   assert.equal(missing.verdict, 'inconclusive');
 });
 
@@ -218,7 +281,11 @@ test('the claims sweeps run claim 9: every optimizer at depth 1 with L*/F at the
       const t = tasks.filter((x) => x.name === d[o] && x.settings.samples === preset.config.compareAt);
       // The quick claims run claim 9's extra optimizers on seed 0 only (npm start's time); the roles of claims 2–4 on all.
       const extra = preset === QUICK_CLAIMS && !['adam', 'rmsprop', 'sgd', 'momentum'].includes(o);
-      assert.deepEqual(t.map((x) => x.settings.seed), extra ? [0] : [0, 1, 2], `${o} at m=${preset.config.compareAt}`);
+      assert.deepEqual(
+        t.map((x) => x.settings.seed),
+        extra ? [0] : [0, 1, 2],
+        `${o} at m=${preset.config.compareAt}`,
+      );
       const s = t[0].settings as { optimizer: string; depth: number; penalty: string };
       assert.deepEqual([s.optimizer, s.depth, s.penalty], [o, 1, 'ratio']);
     }
@@ -226,8 +293,17 @@ test('the claims sweeps run claim 9: every optimizer at depth 1 with L*/F at the
 });
 
 test('a method\'s "seeds" must be among the sweep\'s and restricts its runs', () => {
-  const spec = { n: 10, rank: 1, samples: [20], seeds: [0, 1, 2], methods: [{ name: 'a', method: 'gradient', seeds: [2] }] };
-  assert.deepEqual(expandSweep(validateSweepSpec(spec, 's.json')).map((t) => t.settings.seed), [2]);
+  const spec = {
+    n: 10,
+    rank: 1,
+    samples: [20],
+    seeds: [0, 1, 2],
+    methods: [{ name: 'a', method: 'gradient', seeds: [2] }],
+  };
+  assert.deepEqual(
+    expandSweep(validateSweepSpec(spec, 's.json')).map((t) => t.settings.seed),
+    [2],
+  );
   assert.throws(
     () => validateSweepSpec({ ...spec, methods: [{ name: 'a', method: 'gradient', seeds: [5] }] }, 's.json'),
     /s\.json: methods\[0\]\.seeds\[0\]: 5 is not in the sweep's seeds \[0, 1, 2\]/,

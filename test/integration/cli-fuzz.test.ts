@@ -43,11 +43,28 @@ const record = (sweep: string, seed: number): string =>
     seed,
     settings: { n: 3, rank: 1, samples: 5, seed, method: 'nuclear-min', boxTol: 0, relTol: 1e-6, maxIters: 5 },
     recordSpectrumEvery: 0,
-    metrics: { relError: 0.5 + seed / 10, relErrorUnobserved: null, trainMSE: 0, effectiveRank: 1, nuclearNorm: 1, ratio: 1, iterations: 5, seconds: 0, stopReason: 'max-iters' },
+    metrics: {
+      relError: 0.5 + seed / 10,
+      relErrorUnobserved: null,
+      trainMSE: 0,
+      effectiveRank: 1,
+      nuclearNorm: 1,
+      ratio: 1,
+      iterations: 5,
+      seconds: 0,
+      stopReason: 'max-iters',
+    },
     finalSpectrum: [1, 0.1, 0.01],
     finishedAt: '2026-01-01T00:00:00.000Z',
   });
-const spec = { name: 'fuzz', n: 3, rank: 1, samples: [5], seeds: [0], methods: [{ name: 'nm', method: 'nuclear-min', maxIters: 5 }] };
+const spec = {
+  name: 'fuzz',
+  n: 3,
+  rank: 1,
+  samples: [5],
+  seeds: [0],
+  methods: [{ name: 'nm', method: 'nuclear-min', maxIters: 5 }],
+};
 const INPUTS: Record<string, string | Buffer> = {
   'ratings.csv': `${ratings.join('\n')}\n`,
   'query.csv': 'user,item\nu0,i2\nu3,i0\nu9,i9\n',
@@ -58,7 +75,12 @@ const INPUTS: Record<string, string | Buffer> = {
   'spec.json': JSON.stringify(spec),
   'bom-spec.json': `\uFEFF${JSON.stringify({ ...spec, seeds: [0, 1] })}`,
   'bad-spec.json': '{"n": 3, "rank": 9, "samples": [5]',
-  'huge-spec.json': JSON.stringify({ ...spec, n: 100, samples: Array.from({ length: 300 }, (_, i) => i + 1), seeds: Array.from({ length: 300 }, (_, i) => i) }),
+  'huge-spec.json': JSON.stringify({
+    ...spec,
+    n: 100,
+    samples: Array.from({ length: 300 }, (_, i) => i + 1),
+    seeds: Array.from({ length: 300 }, (_, i) => i),
+  }),
   'results.jsonl': `${record('fuzz', 0)}\n${record('fuzz', 1)}\n`,
   'mixed.jsonl': `${record('fuzz', 0)}\n${record('other', 1)}\n`,
   'notes.jsonl': `${record('fuzz', 0)}\nsome notes\n`,
@@ -83,9 +105,57 @@ const digest = (files: readonly string[]): string => {
 };
 
 // ---- values ----------------------------------------------------------------------------------------------
-const NUMBERS = ['0', '1', '2', '3', '-1', '0.5', '1e-300', '1e400', '-1e400', 'NaN', 'Infinity', '0x10', '9007199254740993', ' 2 ', ''];
-const WORDS = ['abc', 'ratio', 'nuclear', 'none', 'adam', 'sgd', 'rmsprop', 'gradient', 'soft-impute', 'nuclear-min', 'deep', 'factored', 'auto', 'mean', 'last', 'error', '1,2', ',', 'u,i,r', 'user,item,rating', '-', '--', '\u0000', 'ü'];
-const inputPath = fc.constantFrom(...Object.keys(INPUTS).map(path), path('folder'), path('missing.csv'), join(path('plain.txt'), 'x'), '/proc/nope/x', '');
+const NUMBERS = [
+  '0',
+  '1',
+  '2',
+  '3',
+  '-1',
+  '0.5',
+  '1e-300',
+  '1e400',
+  '-1e400',
+  'NaN',
+  'Infinity',
+  '0x10',
+  '9007199254740993',
+  ' 2 ',
+  '',
+];
+const WORDS = [
+  'abc',
+  'ratio',
+  'nuclear',
+  'none',
+  'adam',
+  'sgd',
+  'rmsprop',
+  'gradient',
+  'soft-impute',
+  'nuclear-min',
+  'deep',
+  'factored',
+  'auto',
+  'mean',
+  'last',
+  'error',
+  '1,2',
+  ',',
+  'u,i,r',
+  'user,item,rating',
+  '-',
+  '--',
+  '\u0000',
+  'ü',
+];
+const inputPath = fc.constantFrom(
+  ...Object.keys(INPUTS).map(path),
+  path('folder'),
+  path('missing.csv'),
+  join(path('plain.txt'), 'x'),
+  '/proc/nope/x',
+  '',
+);
 // Where an output may go: fresh files (numbered so cases do not collide), inputs, folders, impossible places.
 let serial = 0;
 const outputPath = fc.oneof(
@@ -106,53 +176,111 @@ const freshOutput = fc.constant(null).map(() => path(`out-${serial++}`));
 const output = fc.oneof({ arbitrary: freshOutput, weight: 3 }, { arbitrary: outputPath, weight: 1 });
 
 type Flag = [name: string, value: fc.Arbitrary<string> | null];
-const COMMON: Flag[] = [['--quiet', null], ['--help', null], ['--no-such-flag', anyValue], ['-x', null]];
+const COMMON: Flag[] = [
+  ['--quiet', null],
+  ['--help', null],
+  ['--no-such-flag', anyValue],
+  ['-x', null],
+];
 const FLAGS: Record<string, Flag[]> = {
   run: [
-    ['--n', v(ints(1, 5), smallNumber)], ['--rank', v(ints(1, 3), smallNumber)], ['--samples', v(ints(1, 25), smallNumber)],
-    ['--seed', v(ints(0, 3), smallNumber)], ['--method', v(['gradient', 'nuclear-min', 'soft-impute', 'gnmr', 'altmin', 'scaled-gd'])], ['--given-rank', v(ints(1, 4), smallNumber)],
-    ['--polish', null], ['--masks', v(['uniform', 'identifiable'])], ['--model', v(['deep', 'factored'])],
-    ['--depth', v(ints(1, 3), smallNumber)], ['--k', v(ints(1, 4), smallNumber)], ['--penalty', v(['ratio', 'nuclear', 'frobenius', 'none'])],
-    ['--lambda', v(['0', '1e-3', '0.1', '1'], realNumber)], ['--optimizer', v([...OPTIMIZER_NAMES])],
-    ['--lr', v(['1e-3', '0.1', '10', '1e9'], realNumber)], ['--init-scale', v(['1e-3', '1', '1e300'], realNumber)],
-    ['--max-iters', v(ints(1, 6), smallNumber)], ['--tol', v(['0', '1e-6', '1'], realNumber)], ['--stop-at-error', v(['0.5', '1e-9'], realNumber)],
-    ['--rel-tol', v(['1e-3', '1'], realNumber)], ['--path-length', v(ints(1, 4), smallNumber)], ['--lambda-min-ratio', v(['0.1', '1'], realNumber)],
-    ['--max-rank', v(ints(1, 3), smallNumber)], ['--json', null],
+    ['--n', v(ints(1, 5), smallNumber)],
+    ['--rank', v(ints(1, 3), smallNumber)],
+    ['--samples', v(ints(1, 25), smallNumber)],
+    ['--seed', v(ints(0, 3), smallNumber)],
+    ['--method', v(['gradient', 'nuclear-min', 'soft-impute', 'gnmr', 'altmin', 'scaled-gd'])],
+    ['--given-rank', v(ints(1, 4), smallNumber)],
+    ['--polish', null],
+    ['--masks', v(['uniform', 'identifiable'])],
+    ['--model', v(['deep', 'factored'])],
+    ['--depth', v(ints(1, 3), smallNumber)],
+    ['--k', v(ints(1, 4), smallNumber)],
+    ['--penalty', v(['ratio', 'nuclear', 'frobenius', 'none'])],
+    ['--lambda', v(['0', '1e-3', '0.1', '1'], realNumber)],
+    ['--optimizer', v([...OPTIMIZER_NAMES])],
+    ['--lr', v(['1e-3', '0.1', '10', '1e9'], realNumber)],
+    ['--init-scale', v(['1e-3', '1', '1e300'], realNumber)],
+    ['--max-iters', v(ints(1, 6), smallNumber)],
+    ['--tol', v(['0', '1e-6', '1'], realNumber)],
+    ['--stop-at-error', v(['0.5', '1e-9'], realNumber)],
+    ['--rel-tol', v(['1e-3', '1'], realNumber)],
+    ['--path-length', v(ints(1, 4), smallNumber)],
+    ['--lambda-min-ratio', v(['0.1', '1'], realNumber)],
+    ['--max-rank', v(ints(1, 3), smallNumber)],
+    ['--json', null],
   ],
   complete: [
-    ['--query', v([path('query.csv')], inputPath)], ['--out', output], ['--out-matrix', output], ['--report', output],
-    ['--columns', v(['user,item,rating', 'item,user,rating', 'rating,item,user'])], ['--dense', null], ['--header', null],
-    ['--method', v(['auto', 'ratio', 'soft-impute', 'nuclear'])], ['--rank', v(['1', '1,2', '3'])], ['--lambda', v(['0.1', '0,1', '1e-3'])],
-    ['--validation', v(['0.1', '0.3', '0.5'], realNumber)], ['--seed', v(ints(0, 3), smallNumber)], ['--max-steps', v(ints(1, 6), smallNumber)],
-    ['--lr', v(['1e-3', '0.1', '1e9'], realNumber)], ['--nuclear-weight', v(['0', '0.1'], realNumber)], ['--no-center', null], ['--no-clip', null],
-    ['--no-keep-observed', null], ['--duplicates', v(['error', 'mean', 'last'])],
-    ['--weight-decay', v(['0', '0.1', '0,0.3'], realNumber)], ['--weighting', v(['none', 'frequency', 'uniform'])], ['--decay', v(['loss', 'decoupled', 'l2'])],
+    ['--query', v([path('query.csv')], inputPath)],
+    ['--out', output],
+    ['--out-matrix', output],
+    ['--report', output],
+    ['--columns', v(['user,item,rating', 'item,user,rating', 'rating,item,user'])],
+    ['--dense', null],
+    ['--header', null],
+    ['--method', v(['auto', 'ratio', 'soft-impute', 'nuclear'])],
+    ['--rank', v(['1', '1,2', '3'])],
+    ['--lambda', v(['0.1', '0,1', '1e-3'])],
+    ['--validation', v(['0.1', '0.3', '0.5'], realNumber)],
+    ['--seed', v(ints(0, 3), smallNumber)],
+    ['--max-steps', v(ints(1, 6), smallNumber)],
+    ['--lr', v(['1e-3', '0.1', '1e9'], realNumber)],
+    ['--nuclear-weight', v(['0', '0.1'], realNumber)],
+    ['--no-center', null],
+    ['--no-clip', null],
+    ['--no-keep-observed', null],
+    ['--duplicates', v(['error', 'mean', 'last'])],
+    ['--weight-decay', v(['0', '0.1', '0,0.3'], realNumber)],
+    ['--weighting', v(['none', 'frequency', 'uniform'])],
+    ['--decay', v(['loss', 'decoupled', 'l2'])],
     ['--report', fc.constant(null).map(() => path(`report-${serial++}.html`))],
   ],
   sweep: [
-    ['--out', output], ['--workers', v(['1'], fc.constantFrom('0', '-1', 'abc', '1e400', '999'))], ['--resume', null], ['--force', null],
+    ['--out', output],
+    ['--workers', v(['1'], fc.constantFrom('0', '-1', 'abc', '1e400', '999'))],
+    ['--resume', null],
+    ['--force', null],
     ['--max-runs', v(['1', '2', '10000'], smallNumber)],
   ],
   // claims --out only ever names a place that fails before the claims sweep starts (else a case would run it).
   claims: [
     ['--out', fc.constantFrom(path('plain.txt'), join(path('plain.txt'), 'x'), '/proc/nope/x', path('claims-dir'))],
-    ['--full', null], ['--workers', v(['1', '2'], smallNumber)], ['--resume', null], ['--force', null], ['--json', null],
+    ['--full', null],
+    ['--workers', v(['1', '2'], smallNumber)],
+    ['--resume', null],
+    ['--force', null],
+    ['--json', null],
   ],
   report: [['--out', output]],
   // phase --out, like claims --out, only names places that fail before its sweep starts.
   phase: [
     ['--out', fc.constantFrom(path('plain.txt'), join(path('plain.txt'), 'x'), '/proc/nope/x', path('claims-dir'))],
-    ['--quick', null], ['--grid', v(['n100', 'n300', 'n9'])], ['--methods', v(['gnmr', 'gnmr,altmin', 'newton', ''])],
-    ['--rhos', v(['1.5', '2,3', '-1', 'abc'], realNumber)], ['--seeds', v(['1', '2'], smallNumber)], ['--success', v(['1e-6'], realNumber)],
-    ['--workers', v(['1'], smallNumber)], ['--resume', null], ['--force', null], ['--json', null], ['--queue', v(['http://x', ''])],
+    ['--quick', null],
+    ['--grid', v(['n100', 'n300', 'n9'])],
+    ['--methods', v(['gnmr', 'gnmr,altmin', 'newton', ''])],
+    ['--rhos', v(['1.5', '2,3', '-1', 'abc'], realNumber)],
+    ['--seeds', v(['1', '2'], smallNumber)],
+    ['--success', v(['1e-6'], realNumber)],
+    ['--workers', v(['1'], smallNumber)],
+    ['--resume', null],
+    ['--force', null],
+    ['--json', null],
+    ['--queue', v(['http://x', ''])],
   ],
   // atlas --out, like claims --out, only names places that fail before its sweeps start.
   atlas: [
     ['--out', fc.constantFrom(path('plain.txt'), join(path('plain.txt'), 'x'), '/proc/nope/x', path('claims-dir'))],
-    ['--quick', null], ['--optimizers', v(['adam', 'sign,muon', 'lion'])], ['--penalties', v(['ratio', 'none,nuclear', 'l1'])],
-    ['--depths', v(['1', '1,3', '4'], smallNumber)], ['--seeds', v(['0', '0,1'], smallNumber)], ['--workers', v(['1', '2'], smallNumber)],
-    ['--lr-rule', v(['holdout', 'objective', 'relerror'])], ['--tune-fraction', v(['0.25', '1', '0', '1.5'], realNumber)],
-    ['--resume', null], ['--force', null], ['--json', null], ['--queue', v(['http://x', ''])],
+    ['--quick', null],
+    ['--optimizers', v(['adam', 'sign,muon', 'lion'])],
+    ['--penalties', v(['ratio', 'none,nuclear', 'l1'])],
+    ['--depths', v(['1', '1,3', '4'], smallNumber)],
+    ['--seeds', v(['0', '0,1'], smallNumber)],
+    ['--workers', v(['1', '2'], smallNumber)],
+    ['--lr-rule', v(['holdout', 'objective', 'relerror'])],
+    ['--tune-fraction', v(['0.25', '1', '0', '1.5'], realNumber)],
+    ['--resume', null],
+    ['--force', null],
+    ['--json', null],
+    ['--queue', v(['http://x', ''])],
   ],
 };
 /** Guards first (a later random flag overrides them): tiny problems and few steps for any run that starts. */
@@ -191,28 +319,41 @@ const POSITIONAL: Record<string, fc.Arbitrary<string[]>> = {
 
 /** Random argv for `command`: guards, positional arguments and up to 6 random flags, shuffled after the guards. */
 function argvFor(command: string): fc.Arbitrary<{ argv: string[]; positional: string[] }> {
-  const flag = fc.oneof({ arbitrary: fc.constantFrom(...FLAGS[command]), weight: 12 }, { arbitrary: fc.constantFrom(...COMMON), weight: 1 }).chain(([name, value]) => (value ? value.map((v): string[] => [name, v]) : fc.constant<string[]>([name])));
-  return fc
-    .tuple(POSITIONAL[command], fc.array(flag, { maxLength: 6 }), fc.nat())
-    .map(([positional, flags, at]) => {
-      const cut = at % (flags.length + 1); // the positional arguments go between two flags, never inside one
-      return { argv: [command, ...GUARDS[command], ...flags.slice(0, cut).flat(), ...positional, ...flags.slice(cut).flat()], positional };
-    });
+  const flag = fc
+    .oneof(
+      { arbitrary: fc.constantFrom(...FLAGS[command]), weight: 12 },
+      { arbitrary: fc.constantFrom(...COMMON), weight: 1 },
+    )
+    .chain(([name, value]) => (value ? value.map((v): string[] => [name, v]) : fc.constant<string[]>([name])));
+  return fc.tuple(POSITIONAL[command], fc.array(flag, { maxLength: 6 }), fc.nat()).map(([positional, flags, at]) => {
+    const cut = at % (flags.length + 1); // the positional arguments go between two flags, never inside one
+    return {
+      argv: [command, ...GUARDS[command], ...flags.slice(0, cut).flat(), ...positional, ...flags.slice(cut).flat()],
+      positional,
+    };
+  });
 }
 
 const STACK_FRAME = /^\s+at .*(?:\(.*:\d+:\d+\)|:\d+:\d+)$/m;
 const RAW_ERROR = /^(?:Uncaught )?(?:[A-Z][A-Za-z]*Error|Error)(?: \[[A-Z_]+\])?: /m;
 
-for (const command of Object.keys(FLAGS).filter((c) => !process.env.MCOMPLETE_FUZZ_ONLY || c === process.env.MCOMPLETE_FUZZ_ONLY)) {
+for (const command of Object.keys(FLAGS).filter(
+  (c) => !process.env.MCOMPLETE_FUZZ_ONLY || c === process.env.MCOMPLETE_FUZZ_ONLY,
+)) {
   test(`mcomplete ${command} fed random flag values never prints a stack trace, exits 0, 1 or 2, and leaves its inputs as they were (${CASES} cases)`, async () => {
     await fc.assert(
       fc.asyncProperty(argvFor(command), async ({ argv, positional }) => {
-        const inputs = [...positional, ...argv.flatMap((a, i) => (a === '--query' && i + 1 < argv.length ? [argv[i + 1]] : []))];
+        const inputs = [
+          ...positional,
+          ...argv.flatMap((a, i) => (a === '--query' && i + 1 < argv.length ? [argv[i + 1]] : [])),
+        ];
         const before = digest(inputs);
         const t0 = performance.now();
-        if (process.env.MCOMPLETE_FUZZ_LOG) appendFileSync(process.env.MCOMPLETE_FUZZ_LOG, `start ${JSON.stringify(argv)}\n`);
+        if (process.env.MCOMPLETE_FUZZ_LOG)
+          appendFileSync(process.env.MCOMPLETE_FUZZ_LOG, `start ${JSON.stringify(argv)}\n`);
         const r = await runMain(argv);
-        if (process.env.MCOMPLETE_FUZZ_LOG) appendFileSync(process.env.MCOMPLETE_FUZZ_LOG, `${(performance.now() - t0).toFixed(0)} ms ${r.code}\n`);
+        if (process.env.MCOMPLETE_FUZZ_LOG)
+          appendFileSync(process.env.MCOMPLETE_FUZZ_LOG, `${(performance.now() - t0).toFixed(0)} ms ${r.code}\n`);
         const where = `argv: ${JSON.stringify(argv)}\nstderr: ${r.stderr}`;
         assert.ok([0, 1, 2].includes(r.code), `exit ${r.code}; ${where}`);
         assert.doesNotMatch(r.stderr, STACK_FRAME, where);

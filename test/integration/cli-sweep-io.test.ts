@@ -23,7 +23,15 @@ function oneLine(r: MainResult, code: number, message: RegExp): void {
 /** A spec file; `runs` seeds of one nuclear-min method on a 4×4 problem (each run a few milliseconds). */
 function spec(fields: Record<string, unknown> = {}, text?: (json: string) => string): string {
   const file = fresh('spec.json');
-  const json = JSON.stringify({ name: 'io', n: 4, rank: 1, samples: [10], seeds: [0], methods: [{ name: 'nm', method: 'nuclear-min', maxIters: 20 }], ...fields });
+  const json = JSON.stringify({
+    name: 'io',
+    n: 4,
+    rank: 1,
+    samples: [10],
+    seeds: [0],
+    methods: [{ name: 'nm', method: 'nuclear-min', maxIters: 20 }],
+    ...fields,
+  });
   writeFileSync(file, text ? text(json) : json);
   return file;
 }
@@ -36,7 +44,8 @@ const fakeRecord = (sweep: string, seed = 7): string =>
 const specFile = spec();
 const results = fresh('results.jsonl');
 let sweepRun: Promise<MainResult> | null = null;
-const realSweep = (): Promise<MainResult> => (sweepRun ??= runMain(['sweep', specFile, '--out', results, '--workers', '1']));
+const realSweep = (): Promise<MainResult> =>
+  (sweepRun ??= runMain(['sweep', specFile, '--out', results, '--workers', '1']));
 
 test('sweep prints the run count before starting, and writes its records', async () => {
   const r = await realSweep();
@@ -57,16 +66,29 @@ test('sweep --out: a missing folder, a folder, a path under a file, /proc/nope/x
     [specFile, /--out names the spec .* refusing to overwrite an input/],
   ];
   for (const [out, message] of cases) {
-    for (const extra of [[], ['--force'], ['--resume']]) oneLine(await runMain(['sweep', specFile, '--out', out, ...extra]), 1, message);
+    for (const extra of [[], ['--force'], ['--resume']])
+      oneLine(await runMain(['sweep', specFile, '--out', out, ...extra]), 1, message);
   }
   assert.equal(readFileSync(specFile, 'utf8'), before);
 });
 
-test('sweep: a write that fails mid-sweep (a full disk: /dev/full) is one line, exit 1, not a trace', { skip: existsSync('/dev/full') ? false : 'no /dev/full' }, async () => {
-  oneLine(await runMain(['sweep', specFile, '--out', '/dev/full', '--force', '--quiet', '--workers', '1']), 1, /\/dev\/full/);
-  // Resuming a device would read it whole: /dev/full never ends.
-  oneLine(await runMain(['sweep', specFile, '--out', '/dev/full', '--resume', '--quiet']), 1, /\/dev\/full: is not a regular file/);
-});
+test(
+  'sweep: a write that fails mid-sweep (a full disk: /dev/full) is one line, exit 1, not a trace',
+  { skip: existsSync('/dev/full') ? false : 'no /dev/full' },
+  async () => {
+    oneLine(
+      await runMain(['sweep', specFile, '--out', '/dev/full', '--force', '--quiet', '--workers', '1']),
+      1,
+      /\/dev\/full/,
+    );
+    // Resuming a device would read it whole: /dev/full never ends.
+    oneLine(
+      await runMain(['sweep', specFile, '--out', '/dev/full', '--resume', '--quiet']),
+      1,
+      /\/dev\/full: is not a regular file/,
+    );
+  },
+);
 
 test('sweep --resume: a last line that is not a cut-off record (notes, a hand-written line, JSON of another kind) is an error naming file and line; the file is left as it was', async () => {
   const cases: [string, RegExp][] = [
@@ -87,14 +109,22 @@ test('sweep --resume refuses records of another spec (another sweep name, or run
   const other = fresh('other.jsonl');
   const content = `${fakeRecord('something-else')}\n`;
   writeFileSync(other, content);
-  oneLine(await runMain(['sweep', specFile, '--out', other, '--resume']), 1, /line 1: a run of another sweep \("something-else"\)/);
+  oneLine(
+    await runMain(['sweep', specFile, '--out', other, '--resume']),
+    1,
+    /line 1: a run of another sweep \("something-else"\)/,
+  );
   assert.equal(readFileSync(other, 'utf8'), content);
   // The real results, resumed with a spec whose method has other settings: its record is not one of the new spec's runs.
   assert.equal((await realSweep()).code, 0);
   const copy = fresh('copy.jsonl');
   writeFileSync(copy, readFileSync(results));
   const changed = spec({ methods: [{ name: 'nm', method: 'nuclear-min', maxIters: 21 }] });
-  oneLine(await runMain(['sweep', changed, '--out', copy, '--resume']), 1, /line 1: a run of another spec \(nm m=10 seed 0\)/);
+  oneLine(
+    await runMain(['sweep', changed, '--out', copy, '--resume']),
+    1,
+    /line 1: a run of another spec \(nm m=10 seed 0\)/,
+  );
   assert.equal(readFileSync(copy, 'utf8'), readFileSync(results, 'utf8'));
 });
 
@@ -102,9 +132,17 @@ test('sweep counts runs before expanding: millions of runs are refused in one li
   const seeds = Array.from({ length: 5000 }, (_, i) => i);
   const samples = Array.from({ length: 1000 }, (_, i) => i + 1);
   const huge = spec({ n: 100, samples, seeds });
-  oneLine(await runMain(['sweep', huge, '--out', fresh('r.jsonl')]), 2, /the spec has 5,000,000 runs .* more than --max-runs 10,000 \(the default\); pass --max-runs 5000000/);
+  oneLine(
+    await runMain(['sweep', huge, '--out', fresh('r.jsonl')]),
+    2,
+    /the spec has 5,000,000 runs .* more than --max-runs 10,000 \(the default\); pass --max-runs 5000000/,
+  );
   const three = spec({ seeds: [0, 1, 2] });
-  oneLine(await runMain(['sweep', three, '--out', fresh('r.jsonl'), '--max-runs', '2']), 2, /the spec has 3 runs .* more than --max-runs 2;/);
+  oneLine(
+    await runMain(['sweep', three, '--out', fresh('r.jsonl'), '--max-runs', '2']),
+    2,
+    /the spec has 3 runs .* more than --max-runs 2;/,
+  );
   oneLine(await runMain(['sweep', three, '--max-runs', '0']), 2, /--max-runs/);
 });
 
@@ -119,7 +157,11 @@ test('claims refuses an existing DIR/results.jsonl without --resume or --force (
   mkdirSync(out);
   const content = `${fakeRecord('claims-quick')}\n`;
   writeFileSync(join(out, 'results.jsonl'), content);
-  oneLine(await runMain(['claims', '--out', out, '--quiet']), 2, /results\.jsonl already holds results; pass --resume to continue it or --force/);
+  oneLine(
+    await runMain(['claims', '--out', out, '--quiet']),
+    2,
+    /results\.jsonl already holds results; pass --resume to continue it or --force/,
+  );
   assert.equal(readFileSync(join(out, 'results.jsonl'), 'utf8'), content);
   oneLine(await runMain(['claims', '--out', out, '--resume', '--force']), 2, /cannot be used together/);
 });
@@ -140,7 +182,10 @@ test('report: a missing file, a folder, records without metrics and an empty fil
   oneLine(await runMain(['report', fresh('nope.jsonl')]), 1, /nope\.jsonl: no such file/);
   oneLine(await runMain(['report', dir]), 1, /is a folder, not a results file/);
   const noMetrics = fresh('nometrics.jsonl');
-  writeFileSync(noMetrics, `${JSON.stringify({ version: '0', sweep: 's', key: 'k', name: 'a', samples: 1, seed: 0, settings: {} })}\n`);
+  writeFileSync(
+    noMetrics,
+    `${JSON.stringify({ version: '0', sweep: 's', key: 'k', name: 'a', samples: 1, seed: 0, settings: {} })}\n`,
+  );
   oneLine(await runMain(['report', noMetrics, '--out', fresh('rep')]), 1, /line 1: not a run record/);
   const empty = fresh('empty.jsonl');
   writeFileSync(empty, '');
@@ -169,10 +214,18 @@ test('report refuses a file that mixes sweeps (seeds would count twice): two swe
   const line = readFileSync(results, 'utf8').trimEnd();
   const twice = fresh('twice.jsonl');
   writeFileSync(twice, `${line}\n${line}\n`);
-  oneLine(await runMain(['report', twice, '--out', fresh('rep')]), 1, /line 2: a second run of nm m=10 seed 0 \(the first is on line 1\)/);
+  oneLine(
+    await runMain(['report', twice, '--out', fresh('rep')]),
+    1,
+    /line 2: a second run of nm m=10 seed 0 \(the first is on line 1\)/,
+  );
   const mixed = fresh('mixed.jsonl');
   const other = JSON.stringify({ ...JSON.parse(line), sweep: 'other', seed: 5 });
   writeFileSync(mixed, `${line}\n${other}\n`);
-  oneLine(await runMain(['report', mixed, '--out', fresh('rep')]), 1, /line 2: a run of sweep "other" after runs of sweep "io"/);
+  oneLine(
+    await runMain(['report', mixed, '--out', fresh('rep')]),
+    1,
+    /line 2: a run of sweep "other" after runs of sweep "io"/,
+  );
   assert.equal(existsSync(join(dir, 'rep')), false);
 });

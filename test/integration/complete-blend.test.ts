@@ -32,7 +32,10 @@ test('auto: the blend is tried, and kept only when its validation RMSE is below 
       assert.equal(r.chosen.validationRMSE, bestSingle);
       assert.equal(r.method, r.blend.chosen.methods[0]);
     } else {
-      assert.ok(!(r.blend.validationRMSE < bestSingle && r.blend.weights[0] > 0 && r.blend.weights[0] < 1), 'a blend that won would have been kept');
+      assert.ok(
+        !(r.blend.validationRMSE < bestSingle && r.blend.weights[0] > 0 && r.blend.weights[0] < 1),
+        'a blend that won would have been kept',
+      );
       assert.equal(r.chosen.validationRMSE, bestSingle);
     }
   }
@@ -54,7 +57,12 @@ test('a blend is said to be one: the summary’s why line, the HTML report’s r
   assert.ok(r.blend?.chosen, 'seed 0 without centering blends (previous test)');
   const summary = formatSummary(r, null, 1);
   const [a, b] = r.blend.chosen.labels;
-  assert.ok(summary.includes(`chosen: a blend, ${r.blend.chosen.weights[0].toFixed(3)}·${a} + ${r.blend.chosen.weights[1].toFixed(3)}·${b}`), summary);
+  assert.ok(
+    summary.includes(
+      `chosen: a blend, ${r.blend.chosen.weights[0].toFixed(3)}·${a} + ${r.blend.chosen.weights[1].toFixed(3)}·${b}`,
+    ),
+    summary,
+  );
   assert.match(summary, new RegExp(`why a blend: .* below ${r.method} alone .*slightly optimistic`));
   const html = await renderCompletionReport(r);
   assert.ok(html.includes('<th>blend</th>') && html.includes('<th>best single method</th>'));
@@ -72,7 +80,10 @@ test('the centering check retunes the chosen setting alone: its trials have the 
     const mean = r.tried.filter((t) => t.centering === 'mean');
     assert.ok(mean.length > 0, 'the centering check ran');
     for (const t of mean) {
-      assert.deepEqual([t.rank, t.lambda, t.weightDecay, t.weighting], [chosen.rank, chosen.lambda, chosen.weightDecay, chosen.weighting]);
+      assert.deepEqual(
+        [t.rank, t.lambda, t.weightDecay, t.weighting],
+        [chosen.rank, chosen.lambda, chosen.weightDecay, chosen.weighting],
+      );
     }
   }
 });

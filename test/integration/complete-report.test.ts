@@ -23,17 +23,27 @@ for (const method of ['ratio', 'soft-impute'] as const) {
     assert.equal(sum(d.byRowCount), r.validation.entries);
     assert.equal(sum(d.byColCount), r.validation.entries);
     assert.equal(d.byRowCount.length, COUNT_BUCKETS.length);
-    assert.equal(d.residuals.counts.reduce((s, c) => s + c, 0), r.validation.entries);
+    assert.equal(
+      d.residuals.counts.reduce((s, c) => s + c, 0),
+      r.validation.entries,
+    );
     assert.equal(d.residuals.edges.length, d.residuals.counts.length + 1);
     // The pooled bucket RMSE is the chosen setting's validation RMSE: the diagnostics are of the model that was scored.
-    const pooled = (xs: typeof d.byRowCount): number => Math.sqrt(xs.reduce((s, b) => s + (b.rmse ?? 0) ** 2 * b.entries, 0) / r.validation.entries);
-    assert.ok(Math.abs(pooled(d.byRowCount) - r.chosen.validationRMSE) < 1e-12, `${pooled(d.byRowCount)} vs ${r.chosen.validationRMSE}`);
+    const pooled = (xs: typeof d.byRowCount): number =>
+      Math.sqrt(xs.reduce((s, b) => s + (b.rmse ?? 0) ** 2 * b.entries, 0) / r.validation.entries);
+    assert.ok(
+      Math.abs(pooled(d.byRowCount) - r.chosen.validationRMSE) < 1e-12,
+      `${pooled(d.byRowCount)} vs ${r.chosen.validationRMSE}`,
+    );
     assert.ok(Math.abs(pooled(d.byColCount) - r.chosen.validationRMSE) < 1e-12);
     // Singular values of the final L·R^T against a dense SVD of the formed matrix.
     const W = gemm(model.parts.L, model.parts.R, { transB: true });
-    const dense = Array.from(svd(W).s).sort((a, b) => b - a).slice(0, d.singularValues.length);
+    const dense = Array.from(svd(W).s)
+      .sort((a, b) => b - a)
+      .slice(0, d.singularValues.length);
     assert.equal(d.singularValues.length, model.parts.L.cols);
-    for (let i = 0; i < dense.length; i++) assert.ok(Math.abs(dense[i] - d.singularValues[i]) < 1e-9 * (dense[0] + 1), `σ${i + 1}`);
+    for (let i = 0; i < dense.length; i++)
+      assert.ok(Math.abs(dense[i] - d.singularValues[i]) < 1e-9 * (dense[0] + 1), `σ${i + 1}`);
     if (method === 'ratio') {
       // The chosen trial's curve holds its validation RMSE at the step kept.
       const chosen = r.tried.find((t) => t.validationRMSE === r.chosen.validationRMSE)!;
@@ -50,7 +60,15 @@ test('the HTML report escapes user strings and has one figure per method plus cu
   const html = await renderCompletionReport({
     ...model.report,
     input: { file: evil, format: 'triplets', names: ['user', 'item', '<b>rating</b>'], duplicates: 'error' },
-    query: { file: evil, cells: 10, unknownCells: 3, unknownRowCells: 2, unknownColCells: 1, unknownRowIds: 1, unknownColIds: 1 },
+    query: {
+      file: evil,
+      cells: 10,
+      unknownCells: 3,
+      unknownRowCells: 2,
+      unknownColCells: 1,
+      unknownRowIds: 1,
+      unknownColIds: 1,
+    },
   });
   assert.ok(!html.includes('<script>') && !html.includes('<b>rating'), 'user strings are escaped');
   assert.ok(html.includes('x&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;y.csv'));

@@ -17,13 +17,27 @@ test('depth 1 + L*/F + Adam recovers a small low-rank matrix from few entries', 
 
 test('the stall rule stops a run whose objective no longer improves', () => {
   const p = syntheticProblem(small);
-  const opts: TrainOptions = { ...small, optimizer: namedOptimizer(small.optimizer, { lr: small.lr }), penalty: 'none', maxIters: 50000, stallWindow: 200, stallTol: 1e-3 };
+  const opts: TrainOptions = {
+    ...small,
+    optimizer: namedOptimizer(small.optimizer, { lr: small.lr }),
+    penalty: 'none',
+    maxIters: 50000,
+    stallWindow: 200,
+    stallTol: 1e-3,
+  };
   const r = train(p.observations, opts);
   assert.equal(r.stopReason, 'stall');
   assert.ok(r.iterations < 50000);
 });
 
 test('depth 3 with group-rmsprop and no penalty (deep matrix factorization) recovers too', () => {
-  const r = runSynthetic({ ...small, depth: 3, penalty: 'none', optimizer: 'group-rmsprop', maxIters: 16000, tol: 1e-6 });
+  const r = runSynthetic({
+    ...small,
+    depth: 3,
+    penalty: 'none',
+    optimizer: 'group-rmsprop',
+    maxIters: 16000,
+    tol: 1e-6,
+  });
   assert.ok(r.relError < 0.02, `relError ${r.relError}`);
 });

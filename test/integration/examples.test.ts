@@ -11,7 +11,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Run examples/<name> through tsx and parse the JSON object on the last line of its stdout. */
 function runExample(name: string): Record<string, unknown> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `examples/${name}`], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `examples/${name}`], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   assert.equal(r.status, 0, `examples/${name} exited with ${r.status ?? r.signal}: ${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
@@ -26,7 +30,12 @@ const finite = (x: unknown): number => {
 describe('examples/', () => {
   test('every TypeScript example has a test here', () => {
     const tested = ['complete.ts', 'custom-optimizer.ts', 'custom-penalty.ts', 'run-synthetic.ts'];
-    assert.deepEqual(readdirSync(`${root}examples`).filter((f) => f.endsWith('.ts')).sort(), tested);
+    assert.deepEqual(
+      readdirSync(`${root}examples`)
+        .filter((f) => f.endsWith('.ts'))
+        .sort(),
+      tested,
+    );
   });
 
   test('complete.ts: complete() on a generated rank-2 ratings file predicts the unrated cells', () => {

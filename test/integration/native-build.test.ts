@@ -13,7 +13,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 test('build.mjs on a machine without the libraries: one line saying why and how, exit code 0', () => {
   const empty = mkdtempSync(path.join(tmpdir(), 'mcomplete-empty-root-'));
   try {
-    const r = spawnSync(process.execPath, [path.join(root, 'native/build.mjs'), `--root=${empty}`], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(root, 'native/build.mjs'), `--root=${empty}`], {
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 1, r.stdout);

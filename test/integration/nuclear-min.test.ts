@@ -7,7 +7,6 @@ import { gemm, zeros, type Matrix } from '../../src/linalg/matrix.ts';
 import { svd } from '../../src/linalg/svd.ts';
 import { relativeError } from '../../src/metrics/index.ts';
 
-
 /** The dense m×n matrix with `values` at the observed positions and zeros elsewhere. */
 function onOmega(obs: Observations, values: Float64Array): Matrix {
   const Y = zeros(obs.shape[0], obs.shape[1]);
@@ -85,7 +84,6 @@ test('a box tolerance δ: |X − M| ≤ δ on Ω, and a nuclear norm no larger t
   assert.ok(sum(boxed.singularValues) < sum(exact.singularValues));
   assert.ok(Math.abs(boxed.dualityGap) < 1e-7, `duality gap ${boxed.dualityGap}`);
 });
-
 
 test('warm-started SVDs give the same solution as cold ones', () => {
   const p = syntheticProblem({ n: 20, rank: 2, samples: 160, seed: 6 });

@@ -10,7 +10,21 @@ import { runCli } from '../helpers/cli.ts';
 test('mcomplete phase --quick: results, report, the table, and --resume skips the runs already done', () => {
   const dir = mkdtempSync(join(tmpdir(), 'phase-'));
   try {
-    const args = ['phase', '--quick', '--methods', 'gnmr', '--seeds', '1', '--rhos', '2,3', '--out', dir, '--workers', '1', '--quiet'];
+    const args = [
+      'phase',
+      '--quick',
+      '--methods',
+      'gnmr',
+      '--seeds',
+      '1',
+      '--rhos',
+      '2,3',
+      '--out',
+      dir,
+      '--workers',
+      '1',
+      '--quiet',
+    ];
     const r = runCli(args);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /gnmr\s+2\.00\s+232\s+1\/1 \(100%\)/);

@@ -23,7 +23,20 @@ const run = <T>(property: fc.IProperty<T>): void => fc.assert(property, { numRun
 /** The value written at cell (i, j): distinct for every cell, and (i, j) and (j, i) differ. */
 const value = (i: number, j: number): number => i * 64 + j + 0.375;
 
-const KINDS = ['bom', 'crlf', 'bom-crlf', 'extra', 'missing', 'bad-value', 'dup-header', 'huge-id', 'blank-line', 'truncate', 'garbage', 'binary'] as const;
+const KINDS = [
+  'bom',
+  'crlf',
+  'bom-crlf',
+  'extra',
+  'missing',
+  'bad-value',
+  'dup-header',
+  'huge-id',
+  'blank-line',
+  'truncate',
+  'garbage',
+  'binary',
+] as const;
 type Kind = (typeof KINDS)[number];
 /** Tokens no reader may take as a number (the empty field, NaN and NA are gaps in a dense grid, so not here). */
 const BAD_NUMBERS = ['abc', '0x10', '1e400', '-1e999', 'Inf', '--1', '1..2', '١٢', '.', 'e5', '1_0', '+-1', '0b1', '½'];
@@ -72,7 +85,11 @@ function editLine(text: string, index: number, edit: (line: string) => string): 
 }
 
 /** How many read entries are not an original cell with its own value; `labelCell` maps labels back to (i, j). */
-function wrongCells(read: [string, string, number][], cells: Set<string>, labelCell: (r: string, c: string) => [number, number] | null): number {
+function wrongCells(
+  read: [string, string, number][],
+  cells: Set<string>,
+  labelCell: (r: string, c: string) => [number, number] | null,
+): number {
   let wrong = 0;
   for (const [r, c, v] of read) {
     const ij = labelCell(r, c);
@@ -83,13 +100,21 @@ function wrongCells(read: [string, string, number][], cells: Set<string>, labelC
 
 /** Random cells of an m×n grid, every row and column at least once, in a random order. */
 const cellSet = fc
-  .record({ m: fc.integer({ min: 1, max: 6 }), n: fc.integer({ min: 2, max: 6 }), extra: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 }), shuffle: fc.nat() })
+  .record({
+    m: fc.integer({ min: 1, max: 6 }),
+    n: fc.integer({ min: 2, max: 6 }),
+    extra: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 }),
+    shuffle: fc.nat(),
+  })
   .map(({ m, n, extra, shuffle }) => {
     const keys = new Set<string>();
     for (let t = 0; t < Math.max(m, n); t++) keys.add(`${t % m},${t % n}`);
     for (const [a, b] of extra) keys.add(`${a % m},${b % n}`);
     const cells = [...keys].map((k) => k.split(',').map(Number) as [number, number]);
-    cells.sort((a, b) => ((a[0] * 7 + a[1] * 13 + shuffle) % 17) - ((b[0] * 7 + b[1] * 13 + shuffle) % 17) || a[0] - b[0] || a[1] - b[1]);
+    cells.sort(
+      (a, b) =>
+        ((a[0] * 7 + a[1] * 13 + shuffle) % 17) - ((b[0] * 7 + b[1] * 13 + shuffle) % 17) || a[0] - b[0] || a[1] - b[1],
+    );
     return { m, n, cells, keys };
   });
 
@@ -98,85 +123,115 @@ const asUtf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
 
 test(`triplets: ${CASES} corrupted files give the same reading, an InputError at the line, or differ only where cut or touched`, () => {
   run(
-    fc.property(cellSet, fc.constantFrom('plain', 'ts', 'named'), corruption, ({ cells, keys }, layout, c: Corruption) => {
-      // plain: user,item,rating; ts: an ignored fourth column; named: columns in another order, picked by name.
-      const header = { plain: 'user,item,rating', ts: 'user,item,rating,ts', named: 'ts,rating,user,item' }[layout];
-      const [rowAt, valueAt] = layout === 'named' ? [2, 1] : [0, 2];
-      const lines = cells.map(([i, j]) => {
-        const x = formatValue(value(i, j));
-        return layout === 'named' ? `7,${x},u${i},m${j}` : `u${i},m${j},${x}${layout === 'ts' ? ',7' : ''}`;
-      });
-      const columns = layout === 'named' ? (['user', 'item', 'rating'] as const) : undefined;
-      const text = `${header}\n${lines.join('\n')}\n`;
-      const L = 1 + (c.line % lines.length); // index of a data line in text.split('\n')
-      const labelCell = (r: string, col: string): [number, number] | null => {
-        const a = /^u(\d+)$/.exec(r);
-        const b = /^m(\d+)$/.exec(col);
-        return a && b ? [Number(a[1]), Number(b[1])] : null;
-      };
-      const read = (t: string): TripletsRead => attempt(() => parseTriplets(t, { file: 't.csv', columns }));
-      const exact = (r: TripletsRead, map: (label: string) => string = (s) => s): void => {
-        assert.ok(!(r instanceof InputError), r instanceof InputError ? r.message : '');
-        const got = entriesOf(r).map(([a, b, v]) => [map(a), b, v] as [string, string, number]);
-        assert.equal(got.length, cells.length);
-        assert.equal(wrongCells(got, keys, labelCell), 0);
-      };
-      switch (c.kind) {
-        case 'bom':
-          return exact(read(`\uFEFF${text}`));
-        case 'crlf':
-          return exact(read(text.replace(/\n/g, '\r\n')));
-        case 'bom-crlf':
-          return exact(read(`\uFEFF${text.replace(/\n/g, '\r\n')}`));
-        case 'extra': {
-          // Read by position, a line longer than the header is an error; with columns picked by name, the fields
-          // beyond the header are ignored (docs/complete.md).
-          const r = read(editLine(text, L, (l) => `${l},9`));
-          return layout === 'named' ? exact(r) : assertErrorAt(r, 't.csv', L + 1);
+    fc.property(
+      cellSet,
+      fc.constantFrom('plain', 'ts', 'named'),
+      corruption,
+      ({ cells, keys }, layout, c: Corruption) => {
+        // plain: user,item,rating; ts: an ignored fourth column; named: columns in another order, picked by name.
+        const header = { plain: 'user,item,rating', ts: 'user,item,rating,ts', named: 'ts,rating,user,item' }[layout];
+        const [rowAt, valueAt] = layout === 'named' ? [2, 1] : [0, 2];
+        const lines = cells.map(([i, j]) => {
+          const x = formatValue(value(i, j));
+          return layout === 'named' ? `7,${x},u${i},m${j}` : `u${i},m${j},${x}${layout === 'ts' ? ',7' : ''}`;
+        });
+        const columns = layout === 'named' ? (['user', 'item', 'rating'] as const) : undefined;
+        const text = `${header}\n${lines.join('\n')}\n`;
+        const L = 1 + (c.line % lines.length); // index of a data line in text.split('\n')
+        const labelCell = (r: string, col: string): [number, number] | null => {
+          const a = /^u(\d+)$/.exec(r);
+          const b = /^m(\d+)$/.exec(col);
+          return a && b ? [Number(a[1]), Number(b[1])] : null;
+        };
+        const read = (t: string): TripletsRead => attempt(() => parseTriplets(t, { file: 't.csv', columns }));
+        const exact = (r: TripletsRead, map: (label: string) => string = (s) => s): void => {
+          assert.ok(!(r instanceof InputError), r instanceof InputError ? r.message : '');
+          const got = entriesOf(r).map(([a, b, v]) => [map(a), b, v] as [string, string, number]);
+          assert.equal(got.length, cells.length);
+          assert.equal(wrongCells(got, keys, labelCell), 0);
+        };
+        switch (c.kind) {
+          case 'bom':
+            return exact(read(`\uFEFF${text}`));
+          case 'crlf':
+            return exact(read(text.replace(/\n/g, '\r\n')));
+          case 'bom-crlf':
+            return exact(read(`\uFEFF${text.replace(/\n/g, '\r\n')}`));
+          case 'extra': {
+            // Read by position, a line longer than the header is an error; with columns picked by name, the fields
+            // beyond the header are ignored (docs/complete.md).
+            const r = read(editLine(text, L, (l) => `${l},9`));
+            return layout === 'named' ? exact(r) : assertErrorAt(r, 't.csv', L + 1);
+          }
+          case 'missing': {
+            const r = read(editLine(text, L, (l) => l.slice(0, l.lastIndexOf(','))));
+            // Without the ignored ts column a line is still complete; without the rating or the item it is an error.
+            return layout === 'ts' ? exact(r) : assertErrorAt(r, 't.csv', L + 1);
+          }
+          case 'bad-value':
+            return assertErrorAt(
+              read(
+                editLine(text, L, (l) =>
+                  l
+                    .split(',')
+                    .map((f, k) => (k === valueAt ? c.token : f))
+                    .join(','),
+                ),
+              ),
+              't.csv',
+              L + 1,
+            );
+          case 'dup-header':
+            return assertErrorAt(
+              read(editLine(text, 0, (h) => (layout === 'plain' ? 'user,user,rating' : `${h},user`))),
+              't.csv',
+              1,
+            );
+          case 'huge-id': {
+            // Ids are labels: a 25-digit id is read as that text, exactly.
+            const huge = `${'9'.repeat(24)}${c.line % 10}`;
+            const target = `u${cells[c.line % cells.length][0]}`;
+            const swap = (l: string): string =>
+              l
+                .split(',')
+                .map((f, k) => (k === rowAt && f === target ? huge : f))
+                .join(',');
+            const t = text
+              .split('\n')
+              .map((l, k) => (k === 0 ? l : swap(l)))
+              .join('\n');
+            return exact(read(t), (s) => (s === huge ? target : s));
+          }
+          case 'blank-line':
+            // Blank lines are skipped: entries carry their own ids.
+            return exact(read(editLine(text, L, (l) => `\n${l}`)));
+          case 'truncate': {
+            const t = text.slice(0, c.at % text.length);
+            const r = read(t);
+            if (r instanceof InputError) return;
+            const got = entriesOf(r);
+            assert.ok(got.length <= cells.length);
+            assert.ok(wrongCells(got, keys, labelCell) <= 1, `truncated at ${t.length}: ${JSON.stringify(got)}`);
+            return;
+          }
+          case 'garbage': {
+            const at = c.at % (text.length + 1);
+            const t = text.slice(0, at) + c.garbage + text.slice(at);
+            const r = read(t);
+            if (r instanceof InputError) return;
+            assert.ok(
+              wrongCells(entriesOf(r), keys, labelCell) <= 1 + breaks(c.garbage),
+              `garbage ${JSON.stringify(c.garbage)} at ${at}`,
+            );
+            return;
+          }
+          case 'binary':
+            read(asUtf8(c.binary));
+            read(c.binary);
+            return;
         }
-        case 'missing': {
-          const r = read(editLine(text, L, (l) => l.slice(0, l.lastIndexOf(','))));
-          // Without the ignored ts column a line is still complete; without the rating or the item it is an error.
-          return layout === 'ts' ? exact(r) : assertErrorAt(r, 't.csv', L + 1);
-        }
-        case 'bad-value':
-          return assertErrorAt(read(editLine(text, L, (l) => l.split(',').map((f, k) => (k === valueAt ? c.token : f)).join(','))), 't.csv', L + 1);
-        case 'dup-header':
-          return assertErrorAt(read(editLine(text, 0, (h) => (layout === 'plain' ? 'user,user,rating' : `${h},user`))), 't.csv', 1);
-        case 'huge-id': {
-          // Ids are labels: a 25-digit id is read as that text, exactly.
-          const huge = `${'9'.repeat(24)}${c.line % 10}`;
-          const target = `u${cells[c.line % cells.length][0]}`;
-          const swap = (l: string): string => l.split(',').map((f, k) => (k === rowAt && f === target ? huge : f)).join(',');
-          const t = text.split('\n').map((l, k) => (k === 0 ? l : swap(l))).join('\n');
-          return exact(read(t), (s) => (s === huge ? target : s));
-        }
-        case 'blank-line':
-          // Blank lines are skipped: entries carry their own ids.
-          return exact(read(editLine(text, L, (l) => `\n${l}`)));
-        case 'truncate': {
-          const t = text.slice(0, c.at % text.length);
-          const r = read(t);
-          if (r instanceof InputError) return;
-          const got = entriesOf(r);
-          assert.ok(got.length <= cells.length);
-          assert.ok(wrongCells(got, keys, labelCell) <= 1, `truncated at ${t.length}: ${JSON.stringify(got)}`);
-          return;
-        }
-        case 'garbage': {
-          const at = c.at % (text.length + 1);
-          const t = text.slice(0, at) + c.garbage + text.slice(at);
-          const r = read(t);
-          if (r instanceof InputError) return;
-          assert.ok(wrongCells(entriesOf(r), keys, labelCell) <= 1 + breaks(c.garbage), `garbage ${JSON.stringify(c.garbage)} at ${at}`);
-          return;
-        }
-        case 'binary':
-          read(asUtf8(c.binary));
-          read(c.binary);
-          return;
-      }
-    }),
+      },
+    ),
   );
 });
 type TripletsRead = ReturnType<typeof parseTriplets> | InputError;
@@ -187,8 +242,12 @@ const GAPS = ['', 'NaN', 'NA'];
 test(`dense: ${CASES} corrupted grids give the same grid, an InputError at the line, or differ only in the cut or touched rows`, () => {
   run(
     fc.property(cellSet, fc.boolean(), fc.nat(), corruption, ({ m, n, keys }, withHeader, gapSeed, c: Corruption) => {
-      const grid = Array.from({ length: m }, (_, i) => Array.from({ length: n }, (_, j) => (keys.has(`${i},${j}`) ? value(i, j) : NaN)));
-      const rows = grid.map((row, i) => row.map((x, j) => (Number.isNaN(x) ? GAPS[(i + j + gapSeed) % 3] : formatValue(x))).join(','));
+      const grid = Array.from({ length: m }, (_, i) =>
+        Array.from({ length: n }, (_, j) => (keys.has(`${i},${j}`) ? value(i, j) : NaN)),
+      );
+      const rows = grid.map((row, i) =>
+        row.map((x, j) => (Number.isNaN(x) ? GAPS[(i + j + gapSeed) % 3] : formatValue(x))).join(','),
+      );
       const head = withHeader ? [Array.from({ length: n }, (_, j) => `c${j}`).join(',')] : [];
       const text = `${[...head, ...rows].join('\n')}\n`;
       const first = head.length;
@@ -201,7 +260,8 @@ test(`dense: ${CASES} corrupted grids give the same grid, an InputError at the l
         r.observations.values.forEach((x, k) => (g[r.observations.rows[k]][r.observations.cols[k]] = x));
         return g;
       };
-      const same = (a: number[], b: number[]): boolean => a.length === b.length && a.every((x, j) => Object.is(x, b[j]));
+      const same = (a: number[], b: number[]): boolean =>
+        a.length === b.length && a.every((x, j) => Object.is(x, b[j]));
       const exact = (r: number[][] | InputError): void => {
         assert.ok(!(r instanceof InputError), r instanceof InputError ? r.message : '');
         assert.equal(r.length, m);
@@ -215,7 +275,10 @@ test(`dense: ${CASES} corrupted grids give the same grid, an InputError at the l
         while (p < Math.min(r.length, m) && same(r[p], grid[p])) p++;
         let s = 0;
         while (s < Math.min(r.length, m) - p && same(r[r.length - 1 - s], grid[m - 1 - s])) s++;
-        assert.ok(m - p - s <= 1 && r.length - p - s <= changed, `rows ${p} equal at the start, ${s} at the end, of ${r.length} read and ${m}`);
+        assert.ok(
+          m - p - s <= 1 && r.length - p - s <= changed,
+          `rows ${p} equal at the start, ${s} at the end, of ${r.length} read and ${m}`,
+        );
       };
       switch (c.kind) {
         case 'bom':
@@ -226,7 +289,9 @@ test(`dense: ${CASES} corrupted grids give the same grid, an InputError at the l
           return exact(read(`\uFEFF${text.replace(/\n/g, '\r\n')}`));
         case 'extra':
         case 'missing': {
-          const r = read(editLine(text, L, c.kind === 'extra' ? (l) => `${l},9` : (l) => l.slice(0, l.lastIndexOf(','))));
+          const r = read(
+            editLine(text, L, c.kind === 'extra' ? (l) => `${l},9` : (l) => l.slice(0, l.lastIndexOf(','))),
+          );
           // The first line sets the width: a lone headerless row is read as a grid of its new width; when the
           // first of several rows changes, the second is the ragged one.
           if (!withHeader && m === 1) return;
@@ -234,7 +299,18 @@ test(`dense: ${CASES} corrupted grids give the same grid, an InputError at the l
         }
         case 'bad-value': {
           const j = c.at % n;
-          return assertErrorAt(read(editLine(text, L, (l) => l.split(',').map((f, k) => (k === j ? c.token : f)).join(','))), 'g.csv', L + 1);
+          return assertErrorAt(
+            read(
+              editLine(text, L, (l) =>
+                l
+                  .split(',')
+                  .map((f, k) => (k === j ? c.token : f))
+                  .join(','),
+              ),
+            ),
+            'g.csv',
+            L + 1,
+          );
         }
         case 'dup-header':
           if (!withHeader) return;
@@ -275,8 +351,10 @@ test(`Matrix Market: ${CASES} corrupted files give the same entries, an InputErr
       const head = ['%%MatrixMarket matrix coordinate real general', '% a comment', `${m} ${n} ${cells.length}`];
       const text = `${[...head, ...body].join('\n')}\n`;
       const L = head.length + (c.line % body.length);
-      const labelCell = (r: string, col: string): [number, number] | null => (/^\d+$/.test(r) && /^\d+$/.test(col) ? [Number(r) - 1, Number(col) - 1] : null);
-      const read = (t: string): ReturnType<typeof parseMatrixMarket> | InputError => attempt(() => parseMatrixMarket(t, { file: 'a.mtx' }));
+      const labelCell = (r: string, col: string): [number, number] | null =>
+        /^\d+$/.test(r) && /^\d+$/.test(col) ? [Number(r) - 1, Number(col) - 1] : null;
+      const read = (t: string): ReturnType<typeof parseMatrixMarket> | InputError =>
+        attempt(() => parseMatrixMarket(t, { file: 'a.mtx' }));
       const exact = (r: ReturnType<typeof read>): void => {
         assert.ok(!(r instanceof InputError), r instanceof InputError ? r.message : '');
         assert.equal(r.observations.values.length, cells.length);
@@ -294,7 +372,18 @@ test(`Matrix Market: ${CASES} corrupted files give the same entries, an InputErr
         case 'missing':
           return assertErrorAt(read(editLine(text, L, (l) => l.slice(0, l.lastIndexOf(' ')))), 'a.mtx', L + 1);
         case 'bad-value':
-          return assertErrorAt(read(editLine(text, L, (l) => l.split(' ').map((f, k) => (k === 2 ? c.token : f)).join(' '))), 'a.mtx', L + 1);
+          return assertErrorAt(
+            read(
+              editLine(text, L, (l) =>
+                l
+                  .split(' ')
+                  .map((f, k) => (k === 2 ? c.token : f))
+                  .join(' '),
+              ),
+            ),
+            'a.mtx',
+            L + 1,
+          );
         case 'dup-header':
           // No header names; a repeated banner line starts with % and so is a comment.
           return exact(read(editLine(text, 1, () => head[0])));
@@ -316,7 +405,10 @@ test(`Matrix Market: ${CASES} corrupted files give the same entries, an InputErr
           const at = c.at % (text.length + 1);
           const r = read(text.slice(0, at) + c.garbage + text.slice(at));
           if (r instanceof InputError) return;
-          assert.ok(wrongCells(entriesOf(r), keys, labelCell) <= 1 + breaks(c.garbage), `garbage ${JSON.stringify(c.garbage)} at ${at}`);
+          assert.ok(
+            wrongCells(entriesOf(r), keys, labelCell) <= 1 + breaks(c.garbage),
+            `garbage ${JSON.stringify(c.garbage)} at ${at}`,
+          );
           return;
         }
         case 'binary':
@@ -345,7 +437,9 @@ test(`query: ${CASES} corrupted query files give the same cells, an InputError a
         const read = (t: string): ReturnType<typeof parseQuery> | InputError =>
           attempt(() => parseQuery(t, { file: 'q.csv', idNames: ['user', 'item'], knownIds }));
         const wrong = (q: ReturnType<typeof parseQuery>): number =>
-          q.rowIds.filter((r, k) => !(/^r\d+$/.test(r) && q.colIds[k] === `c${r.slice(1)}` && Number(r.slice(1)) < count)).length;
+          q.rowIds.filter(
+            (r, k) => !(/^r\d+$/.test(r) && q.colIds[k] === `c${r.slice(1)}` && Number(r.slice(1)) < count),
+          ).length;
         const exact = (r: ReturnType<typeof read>): void => {
           assert.ok(!(r instanceof InputError), r instanceof InputError ? r.message : '');
           assert.deepEqual([r.rowIds, r.colIds], [knownIds.rowIds, knownIds.colIds]);
@@ -385,7 +479,10 @@ test(`query: ${CASES} corrupted query files give the same cells, an InputError a
             const at = c.at % (text.length + 1);
             const r = read(text.slice(0, at) + c.garbage + text.slice(at));
             if (r instanceof InputError) return;
-            assert.ok(wrong(r) <= 1 + breaks(c.garbage), `garbage ${JSON.stringify(c.garbage)} at ${at}: ${JSON.stringify(r)}`);
+            assert.ok(
+              wrong(r) <= 1 + breaks(c.garbage),
+              `garbage ${JSON.stringify(c.garbage)} at ${at}: ${JSON.stringify(r)}`,
+            );
             return;
           }
           case 'binary':

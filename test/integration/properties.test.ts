@@ -16,13 +16,15 @@ import { complete } from '../../src/complete/index.ts';
 // shrunk counterexample and the seed and path to replay it. Everything is in process, from strings.
 const CASES = 1000;
 const SEED = 17;
-const run = <T>(property: fc.IPropertyWithHooks<T> | fc.IProperty<T>): void => fc.assert(property, { numRuns: CASES, seed: SEED });
+const run = <T>(property: fc.IPropertyWithHooks<T> | fc.IProperty<T>): void =>
+  fc.assert(property, { numRuns: CASES, seed: SEED });
 
 /** The entries of a reading as label pairs → value. */
 function cellsOf(f: LabeledObservations): Map<string, number> {
   const o = f.observations;
   const out = new Map<string, number>();
-  for (let k = 0; k < o.values.length; k++) out.set(JSON.stringify([f.rowIds[o.rows[k]], f.colIds[o.cols[k]]]), o.values[k]);
+  for (let k = 0; k < o.values.length; k++)
+    out.set(JSON.stringify([f.rowIds[o.rows[k]], f.colIds[o.cols[k]]]), o.values[k]);
   return out;
 }
 
@@ -36,7 +38,10 @@ const label = fc.string({
 });
 /** Header names of the three triplet columns: distinct, and the value column not a number. */
 const names = fc
-  .uniqueArray(fc.constantFrom('user', 'item', 'rating', 'u', 'i', 'r', 'user id', '"q"', 'a,b', '1', '2'), { minLength: 3, maxLength: 3 })
+  .uniqueArray(fc.constantFrom('user', 'item', 'rating', 'u', 'i', 'r', 'user id', '"q"', 'a,b', '1', '2'), {
+    minLength: 3,
+    maxLength: 3,
+  })
   .filter((ns) => !/^\d+$/.test(ns[2])) as fc.Arbitrary<[string, string, string]>;
 
 /** A valid triplet file as the writer produces it: distinct cells in random order, and what it holds. */
@@ -80,7 +85,9 @@ test(`triplets: read → write is the identity on ${CASES} random files (labels 
 /** Asserts two grids hold the same float64 values, bit for bit (-0 apart from 0). */
 function assertSameGrid(a: number[][], b: number[][]): void {
   assert.equal(a.length, b.length);
-  a.forEach((row, i) => row.forEach((x, j) => assert.ok(Object.is(x, b[i][j]), `cell (${i + 1}, ${j + 1}): ${x} for ${b[i][j]}`)));
+  a.forEach((row, i) =>
+    row.forEach((x, j) => assert.ok(Object.is(x, b[i][j]), `cell (${i + 1}, ${j + 1}): ${x} for ${b[i][j]}`)),
+  );
 }
 
 /** The values of a full dense CSV grid, read back with the reader. */
@@ -139,13 +146,32 @@ test(`triplets and Matrix Market: read → complete → write hands every observ
       const r: string[] = [];
       const c: string[] = [];
       const v: number[] = [];
-      g.forEach((row, i) => row.forEach((x, j) => (r.push(`u${(i * 7 + seed) % 11}-${i}`), c.push(String(100 - j)), v.push(x))));
+      g.forEach((row, i) =>
+        row.forEach((x, j) => (r.push(`u${(i * 7 + seed) % 11}-${i}`), c.push(String(100 - j)), v.push(x))),
+      );
       const order = r.map((_, k) => k).sort((a, b) => ((a * 31 + seed) % 97) - ((b * 31 + seed) % 97) || a - b);
-      const text = formatPredictions(['user', 'item', 'rating'], order.map((k) => r[k]), order.map((k) => c[k]), order.map((k) => v[k]));
+      const text = formatPredictions(
+        ['user', 'item', 'rating'],
+        order.map((k) => r[k]),
+        order.map((k) => c[k]),
+        order.map((k) => v[k]),
+      );
       const f = parseTriplets(text, { file: 't.csv' });
       const model = complete(f, { ...FIT, seed });
-      const p = model.predictMany(order.map((k) => r[k]), order.map((k) => c[k]), { keepObserved: true });
-      assert.equal(formatPredictions(f.names, order.map((k) => r[k]), order.map((k) => c[k]), p.values), text);
+      const p = model.predictMany(
+        order.map((k) => r[k]),
+        order.map((k) => c[k]),
+        { keepObserved: true },
+      );
+      assert.equal(
+        formatPredictions(
+          f.names,
+          order.map((k) => r[k]),
+          order.map((k) => c[k]),
+          p.values,
+        ),
+        text,
+      );
       order.forEach((k, t) => assert.ok(Object.is(p.values[t], v[k]), `cell ${k}: ${p.values[t]} for ${v[k]}`));
     }),
   );
@@ -159,7 +185,10 @@ test(`triplets and Matrix Market: read → complete → write hands every observ
       const f = parseMatrixMarket(mm, { file: 'a.mtx' });
       const model = complete(f, { ...FIT, seed });
       const out = formatDenseMatrix(f.rowIds, f.colIds, (i, j) => model.predictAt(i, j, { keepObserved: true }), {});
-      assert.equal(out, formatDenseMatrix(f.rowIds, f.colIds, (i, j) => g[i][j], {}));
+      assert.equal(
+        out,
+        formatDenseMatrix(f.rowIds, f.colIds, (i, j) => g[i][j], {}),
+      );
       assertSameGrid(denseValues(out), g);
     }),
   );
@@ -187,10 +216,14 @@ test(`query: ${CASES} random query files give their cells in order, by name what
         // Quoted where CSV needs it and where white space at an end must survive the reader's trim.
         const text = stringify(header.length ? [header, ...body] : body, { quoted_match: /^\s|\s$/ });
         const knownIds = { rowIds: ids, colIds: ids };
-        const read = (): ReturnType<typeof parseQuery> => parseQuery(text, { file: 'q.csv', idNames: ['user', 'item'], knownIds });
+        const read = (): ReturnType<typeof parseQuery> =>
+          parseQuery(text, { file: 'q.csv', idNames: ['user', 'item'], knownIds });
         if (layout === 'none') {
           // The first record is two observed ids: refused (it would otherwise be taken as names and the cell lost).
-          assert.throws(read, (e: unknown) => e instanceof InputError && /^q\.csv, line \d+: this looks like a cell/.test(e.message));
+          assert.throws(
+            read,
+            (e: unknown) => e instanceof InputError && /^q\.csv, line \d+: this looks like a cell/.test(e.message),
+          );
           return;
         }
         if (layout === 'other' && ids.includes(header[0]) && ids.includes(header[1])) return;

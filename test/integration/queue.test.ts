@@ -124,13 +124,19 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
     // Bounded (ioredis alone would retry for ever); generous, as six processes start at once on a loaded machine.
     assert.ok(Date.now() - t0 < 60_000);
     assert.equal(unreachable.code, 1);
-    assert.equal(unreachable.stderr, `mcomplete: cannot reach Redis at redis://:***@127.0.0.1:${closed}: connection refused\n`);
+    assert.equal(
+      unreachable.stderr,
+      `mcomplete: cannot reach Redis at redis://:***@127.0.0.1:${closed}: connection refused\n`,
+    );
     assert.equal(claims.code, 1);
     assert.equal(claims.stderr, `mcomplete: cannot reach Redis at redis://127.0.0.1:${closed}: connection refused\n`);
     assert.equal(wrong.code, 1);
     assert.equal(wrong.stderr, `mcomplete: Redis at redis://:***@127.0.0.1:${redis.port} refused the password\n`);
     assert.equal(none.code, 1);
-    assert.match(none.stderr, /^mcomplete: Redis at redis:\/\/127\.0\.0\.1:\d+ needs a password \(put it in the URL or in MCOMPLETE_REDIS_PASSWORD\)\n$/);
+    assert.match(
+      none.stderr,
+      /^mcomplete: Redis at redis:\/\/127\.0\.0\.1:\d+ needs a password \(put it in the URL or in MCOMPLETE_REDIS_PASSWORD\)\n$/,
+    );
     assert.equal(existsSync(out), false);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--queue <url>.*expected redis:\/\/host:port/);
@@ -197,20 +203,44 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
     // This one is refused at once: the queue's owner says which version its runs need.
     const late = worker('ver', [], other);
     assert.equal(await late.exited, 1);
-    assert.ok(late.stderr().endsWith(`mcomplete: ${refusal}; start workers of version ${packageVersion()} (records of two versions are not mixed)\n`), late.stderr());
+    assert.ok(
+      late
+        .stderr()
+        .endsWith(
+          `mcomplete: ${refusal}; start workers of version ${packageVersion()} (records of two versions are not mixed)\n`,
+        ),
+      late.stderr(),
+    );
     const queue = new Queue(bullQueueName('ver'), { connection: { ...redisTarget(url, env).options } });
     const { waiting, active, completed, failed } = await queue.getJobCounts('waiting', 'active', 'completed', 'failed');
     await queue.close();
     assert.deepEqual({ waiting, active, completed, failed }, { waiting: 2, active: 0, completed: 0, failed: 0 });
     // Another sweep on the same queue name is refused while this one has runs there.
-    const clash = runCli(['sweep', smallFile, '--queue', url.replace('//', `//:${PASSWORD}@`), '--queue-name', 'ver', '--out', join(dir, 'clash.jsonl')]);
+    const clash = runCli([
+      'sweep',
+      smallFile,
+      '--queue',
+      url.replace('//', `//:${PASSWORD}@`),
+      '--queue-name',
+      'ver',
+      '--out',
+      join(dir, 'clash.jsonl'),
+    ]);
     assert.equal(clash.code, 1);
-    assert.match(clash.stderr, /^mcomplete: queue "ver" \(mcomplete-ver\) on redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ holds 2 jobs of another sweep \("queue-tiny", mcomplete [^)]+\); let its collector finish, or pass --queue-name to use another queue\n$/);
+    assert.match(
+      clash.stderr,
+      /^mcomplete: queue "ver" \(mcomplete-ver\) on redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ holds 2 jobs of another sweep \("queue-tiny", mcomplete [^)]+\); let its collector finish, or pass --queue-name to use another queue\n$/,
+    );
     // A worker of the right version finishes the sweep.
     const good = worker('ver');
     assert.equal(await collector.exited, 0, collector.stderr());
     const expected = expandSweep(tiny);
-    assert.deepEqual(readResults(out).records.map((r) => r.key).sort(), expected.map((t) => t.key).sort());
+    assert.deepEqual(
+      readResults(out)
+        .records.map((r) => r.key)
+        .sort(),
+      expected.map((t) => t.key).sort(),
+    );
     good.kill('SIGTERM');
     assert.equal(await good.exited, 0);
   });
@@ -226,7 +256,11 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
       assert.equal(await collector.exited, 130);
       assert.match(collector.stderr(), /mcomplete: pausing the queue/);
       assert.ok(
-        collector.stderr().includes(`resume with: mcomplete sweep ${tinyFile} --queue redis://:***@127.0.0.1:${redis.port} --queue-name pause --out ${out} --resume\n`),
+        collector
+          .stderr()
+          .includes(
+            `resume with: mcomplete sweep ${tinyFile} --queue redis://:***@127.0.0.1:${redis.port} --queue-name pause --out ${out} --resume\n`,
+          ),
         collector.stderr(),
       );
       assert.ok(!collector.stderr().includes(PASSWORD));
@@ -267,10 +301,16 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
       w.kill('SIGTERM');
       assert.equal(await w.exited, 0);
       assert.equal(await untrusted.exited, 1);
-      assert.match(untrusted.stderr(), /^mcomplete: Redis at rediss:\/\/127\.0\.0\.1:\d+: TLS certificate not trusted \(.*NODE_EXTRA_CA_CERTS=ca\.pem\)\n$/);
+      assert.match(
+        untrusted.stderr(),
+        /^mcomplete: Redis at rediss:\/\/127\.0\.0\.1:\d+: TLS certificate not trusted \(.*NODE_EXTRA_CA_CERTS=ca\.pem\)\n$/,
+      );
       const plain = cli(['worker', '--queue', tls.url.replace('rediss:', 'redis:')]);
       assert.equal(await plain.exited, 1);
-      assert.match(plain.stderr(), /^mcomplete: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: the server closed the connection \(if it speaks only TLS, use rediss:\/\/\)\n$/);
+      assert.match(
+        plain.stderr(),
+        /^mcomplete: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: the server closed the connection \(if it speaks only TLS, use rediss:\/\/\)\n$/,
+      );
     } finally {
       await tls.stop();
     }
@@ -285,11 +325,17 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
       // Break one queued run (an unknown method makes runSynthetic throw, which is not divergence).
       const [job] = await queue.getJobs(['waiting'], 0, 0);
       const data = job.data as QueueJobData;
-      await job.updateData({ ...data, task: { ...data.task, settings: { ...data.task.settings, method: 'no-such-method' } } } as unknown as QueueJobData);
+      await job.updateData({
+        ...data,
+        task: { ...data.task, settings: { ...data.task.settings, method: 'no-such-method' } },
+      } as unknown as QueueJobData);
       const w = worker('throws');
       assert.equal(await collector.exited, 1);
       const line = `run nm m=100 seed ${data.task.settings.seed} failed on a worker: `;
-      assert.ok(collector.stderr().includes(`\nmcomplete: ${line}`) || collector.stderr().startsWith(`mcomplete: ${line}`), collector.stderr());
+      assert.ok(
+        collector.stderr().includes(`\nmcomplete: ${line}`) || collector.stderr().startsWith(`mcomplete: ${line}`),
+        collector.stderr(),
+      );
       assert.match(collector.stderr(), /\(the queue is paused; rerun with --resume to retry it\)\n$/);
       assert.equal((await queue.getJobCounts('failed')).failed, 1);
       assert.ok(readResults(out).records.length <= 1); // the other run, if the collector saw it before the failure
@@ -298,8 +344,15 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
       await failed.updateData(data);
       const again = cli(['sweep', tinyFile, '--queue', url, '--queue-name', 'throws', '--out', out, '--resume']);
       assert.equal(await again.exited, 0, again.stderr());
-      const keys = readResults(out).records.map((r) => r.key).sort();
-      assert.deepEqual(keys, expandSweep(tiny).map((t) => t.key).sort());
+      const keys = readResults(out)
+        .records.map((r) => r.key)
+        .sort();
+      assert.deepEqual(
+        keys,
+        expandSweep(tiny)
+          .map((t) => t.key)
+          .sort(),
+      );
       w.kill('SIGTERM');
       assert.equal(await w.exited, 0);
     } finally {
@@ -324,10 +377,20 @@ describe('distributed sweeps on BullMQ (Redis)', { skip }, () => {
       const again = cli(['sweep', tinyFile, '--queue', url, '--queue-name', 'window', '--out', out, '--resume']);
       assert.equal(await again.exited, 0, again.stderr());
       assert.match(again.stderr(), /1 of 2 runs already in .*window\.jsonl, skipped/);
-      const keys = readResults(out).records.map((r) => r.key).sort();
-      assert.deepEqual(keys, expandSweep(tiny).map((t) => t.key).sort());
+      const keys = readResults(out)
+        .records.map((r) => r.key)
+        .sort();
+      assert.deepEqual(
+        keys,
+        expandSweep(tiny)
+          .map((t) => t.key)
+          .sort(),
+      );
       const left = await queue.getJobCounts();
-      assert.ok(Object.values(left).every((c) => c === 0), JSON.stringify(left)); // every job collected and removed
+      assert.ok(
+        Object.values(left).every((c) => c === 0),
+        JSON.stringify(left),
+      ); // every job collected and removed
       w.kill('SIGTERM');
       assert.equal(await w.exited, 0);
     } finally {

@@ -8,7 +8,16 @@ test('mcomplete run --method gnmr --json: the shared fields plus givenRank, resi
   const r = runCli(['run', '--method', 'gnmr', '--n', '30', '--rank', '2', '--samples', '400', '--json', '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  for (const key of ['relError', 'iterations', 'stopReason', 'settings', 'givenRank', 'residual', 'lsqrIterations', 'identifiable']) {
+  for (const key of [
+    'relError',
+    'iterations',
+    'stopReason',
+    'settings',
+    'givenRank',
+    'residual',
+    'lsqrIterations',
+    'identifiable',
+  ]) {
     assert.ok(key in out, `missing ${key}`);
   }
   assert.ok(out.relError < 1e-12);
@@ -23,6 +32,9 @@ test('mcomplete run --method gnmr --json: the shared fields plus givenRank, resi
 test('mcomplete run --polish prints the polish line: the rank found, the gap, the relError before and after', () => {
   const r = runCli(['run', '--polish', '--n', '30', '--rank', '2', '--samples', '300', '--quiet']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /polish\s+rank 2 \(gap [\d.]+\) at step \d+, \d+ Gauss–Newton iterations, [\d.]+ s; relError [\d.e+-]+ → [\d.e+-]+/);
+  assert.match(
+    r.stdout,
+    /polish\s+rank 2 \(gap [\d.]+\) at step \d+, \d+ Gauss–Newton iterations, [\d.]+ s; relError [\d.e+-]+ → [\d.e+-]+/,
+  );
   assert.match(r.stdout, /\(polished\)/);
 });

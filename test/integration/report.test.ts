@@ -29,11 +29,37 @@ function records(): RunRecord[] {
           samples,
           seed,
           settings: gradient
-            ? { n: 20, rank: 2, samples, seed, method: 'gradient', depth: 1, penalty: 'ratio', lambda: 1e-3, optimizer: name.startsWith('adam') ? 'adam' : 'sgd', lr: 1e-3, initScale: 1e-3, maxIters: 300, tol: 0 }
+            ? {
+                n: 20,
+                rank: 2,
+                samples,
+                seed,
+                method: 'gradient',
+                depth: 1,
+                penalty: 'ratio',
+                lambda: 1e-3,
+                optimizer: name.startsWith('adam') ? 'adam' : 'sgd',
+                lr: 1e-3,
+                initScale: 1e-3,
+                maxIters: 300,
+                tol: 0,
+              }
             : { n: 20, rank: 2, samples, seed, method: 'nuclear-min', boxTol: 0, relTol: 1e-6, maxIters: 100 },
           recordSpectrumEvery: gradient ? 100 : 0,
-          metrics: { relError, relErrorUnobserved: relError, trainMSE: 0, effectiveRank: 2 + k, nuclearNorm: 1, ratio: 1, iterations: 300, seconds: 0, stopReason: 'max-iters' },
-          checkpoints: gradient ? [100, 200, 300].map((step) => ({ step, relError, s: [step / 10, step / 20, 0.5, 0.1] })) : undefined,
+          metrics: {
+            relError,
+            relErrorUnobserved: relError,
+            trainMSE: 0,
+            effectiveRank: 2 + k,
+            nuclearNorm: 1,
+            ratio: 1,
+            iterations: 300,
+            seconds: 0,
+            stopReason: 'max-iters',
+          },
+          checkpoints: gradient
+            ? [100, 200, 300].map((step) => ({ step, relError, s: [step / 10, step / 20, 0.5, 0.1] }))
+            : undefined,
           finalSpectrum: [30, 15, 0.5, 0.1],
           finishedAt: '2026-01-01T00:00:00.000Z',
         });
@@ -53,16 +79,24 @@ function figureSvg(html: string, id: string): string {
 test('the report has SVG figures with their axis titles, one series per method, and traces them to the runs', async () => {
   const html = await renderReport(records(), { title: 'test report' });
   assert.ok(html.startsWith('<!doctype html>'));
-  for (const id of ['error-vs-samples', 'rank-vs-samples', 'ablation', 'spectra', 'final-spectra']) assert.match(figureSvg(html, id), /<svg /);
+  for (const id of ['error-vs-samples', 'rank-vs-samples', 'ablation', 'spectra', 'final-spectra'])
+    assert.match(figureSvg(html, id), /<svg /);
   const err = figureSvg(html, 'error-vs-samples');
   assert.ok(err.includes('observed entries m'), 'x axis title');
   assert.ok(err.includes('relative error ‖W − W*‖_F / ‖W*‖_F (log scale)'), 'y axis title');
   // One line (a path Vega labels "line mark") per method, each in its own color, and each method in the legend.
-  const lines = [...err.matchAll(/<path aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="line mark"[^>]* stroke="(#[0-9a-f]+)"/g)];
+  const lines = [
+    ...err.matchAll(
+      /<path aria-label="([^"]*)" role="graphics-symbol" aria-roledescription="line mark"[^>]* stroke="(#[0-9a-f]+)"/g,
+    ),
+  ];
   assert.equal(lines.length, METHODS.length);
   assert.equal(new Set(lines.map((l) => l[2])).size, METHODS.length);
   for (const m of METHODS) {
-    assert.ok(lines.some((l) => l[1].endsWith(`method: ${m}`)), `a line for ${m}`);
+    assert.ok(
+      lines.some((l) => l[1].endsWith(`method: ${m}`)),
+      `a line for ${m}`,
+    );
     assert.ok(err.includes(`>${m}</text>`), `legend entry ${m}`);
   }
   assert.ok(figureSvg(html, 'rank-vs-samples').includes('effective rank'));
@@ -118,14 +152,22 @@ test('a claims report has the claims table; writeReport writes index.html atomic
   assert.equal(file, join(dir, 'index.html'));
   const html = readFileSync(file, 'utf8');
   assert.ok(html.includes('Claims</h2>'));
-  assert.ok(claims.some((c) => c.id === 9), 'the quick claims include claim 9');
+  assert.ok(
+    claims.some((c) => c.id === 9),
+    'the quick claims include claim 9',
+  );
   assert.equal((html.match(/class="verdict /g) ?? []).length, claims.length);
 });
 
 test('mcomplete report writes the HTML from a results file and says where', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcomplete-report-cli-'));
   const results = join(dir, 'r.jsonl');
-  writeFileSync(results, `${records().map((r) => JSON.stringify(r)).join('\n')}\n{"version":"9.9.9","sweep":"half`); // a record cut off by a kill
+  writeFileSync(
+    results,
+    `${records()
+      .map((r) => JSON.stringify(r))
+      .join('\n')}\n{"version":"9.9.9","sweep":"half`,
+  ); // a record cut off by a kill
   const out = join(dir, 'out');
   const r = runCli(['report', results, '--out', out]);
   assert.equal(r.code, 0, r.stderr);

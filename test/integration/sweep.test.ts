@@ -42,20 +42,53 @@ function specError(fn: () => unknown): string {
 test('spec validation names the file and the field, and says what is allowed', () => {
   const good = { n: 10, rank: 1, samples: [30], seeds: [0], methods: [{ name: 'a', method: 'gradient' }] };
   const parse = (v: unknown): string => specError(() => parseSweepSpec(JSON.stringify(v), 'spec.json'));
-  assert.match(specError(() => parseSweepSpec('{"n": 10,\n "rank": }', 'spec.json')), /^spec\.json: not valid JSON \(.*Unexpected token/);
+  assert.match(
+    specError(() => parseSweepSpec('{"n": 10,\n "rank": }', 'spec.json')),
+    /^spec\.json: not valid JSON \(.*Unexpected token/,
+  );
   assert.match(parse({ ...good, n: undefined }), /^spec\.json: n: expected an integer in 1\.\.5000, got nothing$/);
   assert.match(parse({ ...good, rank: 11 }), /^spec\.json: rank: expected an integer in 1\.\.10, got 11$/);
-  assert.match(parse({ ...good, samples: [30, 101] }), /^spec\.json: samples\[1\]: expected an integer in 1\.\.n² = 100, got 101$/);
+  assert.match(
+    parse({ ...good, samples: [30, 101] }),
+    /^spec\.json: samples\[1\]: expected an integer in 1\.\.n² = 100, got 101$/,
+  );
   assert.match(parse({ ...good, seeds: [1, 1] }), /^spec\.json: seeds\[1\]: duplicate value 1$/);
   assert.match(parse({ ...good, methods: [] }), /^spec\.json: methods: expected a non-empty array/);
-  assert.match(parse({ ...good, methods: [{ name: 'a', method: 'gradient', lr: 'fast' }] }), /^spec\.json: methods\[0\]\.lr: expected a finite number > 0, got "fast"$/);
-  assert.match(parse({ ...good, methods: [{ name: 'a', method: 'newton' }] }), /^spec\.json: methods\[0\]\.method: expected one of gradient, nuclear-min, soft-impute/);
-  assert.match(parse({ ...good, methods: [{ name: 'a', method: 'gradient', optimizer: 'lbfgs' }] }), /methods\[0\]\.optimizer: expected one of sgd, momentum, adam/);
-  assert.match(parse({ ...good, methods: [{ name: 'a', method: 'nuclear-min', lr: 1 }] }), /^spec\.json: methods\[0\]\.lr: unknown field for method nuclear-min \(allowed: /);
+  assert.match(
+    parse({ ...good, methods: [{ name: 'a', method: 'gradient', lr: 'fast' }] }),
+    /^spec\.json: methods\[0\]\.lr: expected a finite number > 0, got "fast"$/,
+  );
+  assert.match(
+    parse({ ...good, methods: [{ name: 'a', method: 'newton' }] }),
+    /^spec\.json: methods\[0\]\.method: expected one of gradient, nuclear-min, soft-impute/,
+  );
+  assert.match(
+    parse({ ...good, methods: [{ name: 'a', method: 'gradient', optimizer: 'lbfgs' }] }),
+    /methods\[0\]\.optimizer: expected one of sgd, momentum, adam/,
+  );
+  assert.match(
+    parse({ ...good, methods: [{ name: 'a', method: 'nuclear-min', lr: 1 }] }),
+    /^spec\.json: methods\[0\]\.lr: unknown field for method nuclear-min \(allowed: /,
+  );
   assert.match(parse({ ...good, colour: 1 }), /^spec\.json: colour: unknown field/);
-  assert.match(parse({ ...good, methods: [{ name: 'a', method: 'gradient' }, { name: 'a', method: 'nuclear-min' }] }), /methods\[1\]\.name: duplicate method name "a"/);
-  assert.match(parse({ ...good, methods: [{ name: 'a', method: 'gradient', samples: [40] }] }), /methods\[0\]\.samples\[0\]: 40 is not in the sweep's samples \[30\]/);
-  assert.match(parse({ ...good, methods: [{ name: 'a', method: 'gradient', maxIters: 5, 'max-iters': 6 }] }), /field "maxIters" is given twice/);
+  assert.match(
+    parse({
+      ...good,
+      methods: [
+        { name: 'a', method: 'gradient' },
+        { name: 'a', method: 'nuclear-min' },
+      ],
+    }),
+    /methods\[1\]\.name: duplicate method name "a"/,
+  );
+  assert.match(
+    parse({ ...good, methods: [{ name: 'a', method: 'gradient', samples: [40] }] }),
+    /methods\[0\]\.samples\[0\]: 40 is not in the sweep's samples \[30\]/,
+  );
+  assert.match(
+    parse({ ...good, methods: [{ name: 'a', method: 'gradient', maxIters: 5, 'max-iters': 6 }] }),
+    /field "maxIters" is given twice/,
+  );
 });
 
 test('a spec expands to methods × samples × seeds with defaults filled in and distinct keys', () => {
@@ -64,8 +97,19 @@ test('a spec expands to methods × samples × seeds with defaults filled in and 
   assert.equal(new Set(tasks.map((t) => t.key)).size, 8);
   const adam = tasks.find((t) => t.name === 'adam')!;
   assert.deepEqual(adam.settings, {
-    n: 10, rank: 1, samples: 30, seed: 0, method: 'gradient', depth: 1, penalty: 'ratio', lambda: 1e-3,
-    optimizer: 'adam', lr: 3e-3, initScale: 1e-3, maxIters: 120, tol: 0,
+    n: 10,
+    rank: 1,
+    samples: 30,
+    seed: 0,
+    method: 'gradient',
+    depth: 1,
+    penalty: 'ratio',
+    lambda: 1e-3,
+    optimizer: 'adam',
+    lr: 3e-3,
+    initScale: 1e-3,
+    maxIters: 120,
+    tol: 0,
   });
   const nm = tasks.find((t) => t.name === 'nm')!;
   assert.equal(nm.settings.method, 'nuclear-min');
@@ -83,7 +127,10 @@ test('a sweep on 2 workers writes one JSON line per run, with version, settings,
   assert.equal(s.interrupted, false);
   assert.deepEqual(done, [1, 2, 3, 4, 5, 6, 7, 8]);
   // The summary lists the runs in the spec's order, whatever order they finished in (tables and figures read it).
-  assert.deepEqual(s.records.map((r) => r.key), expandSweep(tiny).map((t) => t.key));
+  assert.deepEqual(
+    s.records.map((r) => r.key),
+    expandSweep(tiny).map((t) => t.key),
+  );
   const lines = readFileSync(out, 'utf8').split('\n');
   assert.equal(lines.pop(), '');
   assert.equal(lines.length, 8);
@@ -97,8 +144,15 @@ test('a sweep on 2 workers writes one JSON line per run, with version, settings,
     assert.ok(r.finalSpectrum.length === 10);
     if (r.name === 'adam') {
       // Checkpoints every 40 steps: 40, 80, 120; L∗/F runs carry the invariance checks.
-      assert.deepEqual(r.checkpoints.map((c: { step: number }) => c.step), [40, 80, 120]);
-      assert.ok(r.checkpoints.every((c: { scaleGap: number; gradCosine: number }) => c.scaleGap < 1e-12 && c.gradCosine < 1e-12));
+      assert.deepEqual(
+        r.checkpoints.map((c: { step: number }) => c.step),
+        [40, 80, 120],
+      );
+      assert.ok(
+        r.checkpoints.every(
+          (c: { scaleGap: number; gradCosine: number }) => c.scaleGap < 1e-12 && c.gradCosine < 1e-12,
+        ),
+      );
     }
   }
   // Same seeds, same numbers: a second sweep on one worker (another order, another thread) agrees exactly.
@@ -123,10 +177,16 @@ test('resume skips the runs in the file and repairs a partial last line left by 
   assert.equal(s.skipped, 3);
   assert.equal(s.completed, 5);
   const kept = new Set(lines.slice(0, 3).map((l) => JSON.parse(l).key));
-  assert.ok(ran.every((k) => !kept.has(k)), 'a run already in the file was run again');
+  assert.ok(
+    ran.every((k) => !kept.has(k)),
+    'a run already in the file was run again',
+  );
   const after = readFileSync(out, 'utf8');
   assert.ok(after.endsWith('\n'));
-  const records = after.trimEnd().split('\n').map((l) => JSON.parse(l)); // every line parses: the partial one is gone
+  const records = after
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l)); // every line parses: the partial one is gone
   assert.equal(records.length, 8);
   assert.deepEqual(new Set(records.map((r) => r.key)), new Set(full.records.map((r) => r.key)));
   // Resuming a complete file runs nothing.
@@ -151,15 +211,28 @@ test('aborting stops dispatching, keeps the file consistent, and resume finishes
 
 test('a malformed line inside a results file is an error naming the file and line', () => {
   const out = join(dir, 'bad.jsonl');
-  const rec = (key: string): string => JSON.stringify({ version: '0', sweep: 's', key, name: key, samples: 1, seed: 0, settings: {}, metrics: null });
+  const rec = (key: string): string =>
+    JSON.stringify({ version: '0', sweep: 's', key, name: key, samples: 1, seed: 0, settings: {}, metrics: null });
   writeFileSync(out, `${rec('a')}\nnot json\n${rec('b')}\n`);
-  assert.throws(() => readResults(out), (err: unknown) => err instanceof InputError && /bad\.jsonl, line 2: not a run record/.test(err.message));
+  assert.throws(
+    () => readResults(out),
+    (err: unknown) => err instanceof InputError && /bad\.jsonl, line 2: not a run record/.test(err.message),
+  );
   appendFileSync(out, '');
 });
 
 test('mcomplete sweep: a bad spec exits 2 with the file and field, no stack trace; a good one writes its lines', () => {
   const bad = join(dir, 'bad-spec.json');
-  writeFileSync(bad, JSON.stringify({ n: 10, rank: 1, samples: [30], seeds: [0], methods: [{ name: 'a', method: 'gradient', depth: 0 }] }));
+  writeFileSync(
+    bad,
+    JSON.stringify({
+      n: 10,
+      rank: 1,
+      samples: [30],
+      seeds: [0],
+      methods: [{ name: 'a', method: 'gradient', depth: 0 }],
+    }),
+  );
   const r = runCli(['sweep', bad, '--out', join(dir, 'never.jsonl')]);
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim(), `mcomplete: ${bad}: methods[0].depth: expected an integer in 1..10, got 0`);

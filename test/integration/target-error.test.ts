@@ -19,7 +19,10 @@ for (const [label, spec] of [
     const target = 0.3;
     const stopped = runSynthetic({ ...spec, targetError: target });
     assert.equal(stopped.stopReason, 'target-error');
-    assert.ok(stopped.iterations > 1 && stopped.iterations < spec.maxIters, `stopped after ${stopped.iterations} updates`);
+    assert.ok(
+      stopped.iterations > 1 && stopped.iterations < spec.maxIters,
+      `stopped after ${stopped.iterations} updates`,
+    );
     assert.ok(stopped.relError <= target, `relError ${stopped.relError}`);
     assert.equal(stopped.settings.targetError, target);
     assert.equal(stopped.settings.backend, 'ts', 'the default backend is named in the settings');
@@ -57,21 +60,46 @@ test('factoredRelativeError equals relativeError of the formed product and facto
 
 test('sweep specs take targetError for gradient methods (> 0), and only there', () => {
   const base = { n: 10, rank: 1, samples: [30], seeds: [0] };
-  const spec = parseSweepSpec(JSON.stringify({ ...base, methods: [{ name: 'a', method: 'gradient', targetError: 0.01 }] }), 's.json');
+  const spec = parseSweepSpec(
+    JSON.stringify({ ...base, methods: [{ name: 'a', method: 'gradient', targetError: 0.01 }] }),
+    's.json',
+  );
   const settings = expandSweep(spec)[0].settings as RunSpec;
   assert.equal(settings.targetError, 0.01);
   assert.throws(
-    () => parseSweepSpec(JSON.stringify({ ...base, methods: [{ name: 'a', method: 'gradient', targetError: 0 }] }), 's.json'),
+    () =>
+      parseSweepSpec(
+        JSON.stringify({ ...base, methods: [{ name: 'a', method: 'gradient', targetError: 0 }] }),
+        's.json',
+      ),
     /^SpecError: s\.json: methods\[0\]\.targetError: expected a finite number > 0, got 0$/,
   );
   assert.throws(
-    () => parseSweepSpec(JSON.stringify({ ...base, methods: [{ name: 'a', method: 'nuclear-min', targetError: 0.1 }] }), 's.json'),
+    () =>
+      parseSweepSpec(
+        JSON.stringify({ ...base, methods: [{ name: 'a', method: 'nuclear-min', targetError: 0.1 }] }),
+        's.json',
+      ),
     /methods\[0\]\.targetError: unknown field for method nuclear-min/,
   );
 });
 
 test('run --stop-at-error: JSON says target-error and records the target; bad values and other methods are usage errors', () => {
-  const fast = ['--n', '20', '--rank', '2', '--samples', '250', '--seed', '1', '--lr', '1e-2', '--max-iters', '3000', '--quiet'];
+  const fast = [
+    '--n',
+    '20',
+    '--rank',
+    '2',
+    '--samples',
+    '250',
+    '--seed',
+    '1',
+    '--lr',
+    '1e-2',
+    '--max-iters',
+    '3000',
+    '--quiet',
+  ];
   const r = runCli(['run', ...fast, '--stop-at-error', '0.3', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);

@@ -45,7 +45,13 @@ function tsSnippets(markdown: string): Snippet[] {
 function splitImports(code: string): { imports: { names: string[]; from: string }[]; body: string } {
   const imports: { names: string[]; from: string }[] = [];
   const body = code.replace(/^import (?:type )?\{([^}]*)\} from '([^']+)';\n?/gm, (_, names: string, from: string) => {
-    imports.push({ names: names.split(',').map((n) => n.trim().replace(/^type /, '')).filter(Boolean), from });
+    imports.push({
+      names: names
+        .split(',')
+        .map((n) => n.trim().replace(/^type /, ''))
+        .filter(Boolean),
+      from,
+    });
     return '';
   });
   return { imports, body: body.trim() };
@@ -82,10 +88,10 @@ describe('documentation snippets are the examples', () => {
 
   test('docs/contributing.md: the snippets that name an example are in it', () => {
     const snippets = tsSnippets(readFileSync(`${root}docs/contributing.md`, 'utf8')).filter((s) => s.example);
-    assert.deepEqual(
-      [...new Set(snippets.map((s) => s.example))].sort(),
-      ['examples/custom-optimizer.ts', 'examples/custom-penalty.ts'],
-    );
+    assert.deepEqual([...new Set(snippets.map((s) => s.example))].sort(), [
+      'examples/custom-optimizer.ts',
+      'examples/custom-penalty.ts',
+    ]);
     for (const s of snippets) checkSnippet('docs/contributing.md', s);
   });
 });

@@ -50,7 +50,9 @@ function floorOf(path: string): number {
 /** The import specifiers of a file (static and dynamic), without type-only imports, which leave nothing at run time. */
 function importsOf(path: string): string[] {
   const text = readFileSync(path, 'utf8');
-  const statements = [...text.matchAll(/^(?:import|export)\b[^;]*?from\s*'([^']+)'/gms)].filter((m) => !/^(?:import|export)\s+type\b/.test(m[0]));
+  const statements = [...text.matchAll(/^(?:import|export)\b[^;]*?from\s*'([^']+)'/gms)].filter(
+    (m) => !/^(?:import|export)\s+type\b/.test(m[0]),
+  );
   const dynamic = [...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)];
   return [...statements, ...dynamic].map((m) => m[1]);
 }
@@ -68,7 +70,8 @@ test('no file under src/ imports from a higher floor', () => {
 });
 
 test("below the CLI nothing imports Node's built-ins except the native loader and the sweep engine", () => {
-  const allowed = (file: string): boolean => /^(linalg\/native\.ts|sweep\/|study\/|report\/|cli\/|node\.ts)/.test(relative(src, file));
+  const allowed = (file: string): boolean =>
+    /^(linalg\/native\.ts|sweep\/|study\/|report\/|cli\/|node\.ts)/.test(relative(src, file));
   const violations = files(src)
     .filter((file) => !allowed(file))
     .filter((file) => importsOf(file).some((spec) => spec.startsWith('node:')))

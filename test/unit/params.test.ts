@@ -17,7 +17,13 @@ import {
 const TABLE = {
   maxSteps: { type: 'int', min: 1, default: 100, doc: 'step cap' },
   lr: { type: 'number', min: 0, minExclusive: true, default: 0.01, doc: 'learning rate' },
-  warmup: { type: 'int', min: 0, max: (r) => r.maxSteps as number, default: (r) => Math.floor((r.maxSteps as number) / 10), doc: 'warm-up steps' },
+  warmup: {
+    type: 'int',
+    min: 0,
+    max: (r) => r.maxSteps as number,
+    default: (r) => Math.floor((r.maxSteps as number) / 10),
+    doc: 'warm-up steps',
+  },
   optimizer: { type: 'choice', choices: ['adam', 'sgd'], default: 'adam', doc: 'optimizer' },
   verbose: { type: 'boolean', doc: 'print every step' },
   ranks: { type: 'int-list', min: 1, doc: 'candidate ranks' },
@@ -38,9 +44,25 @@ function refusal(input: Record<string, unknown>): ParamError {
 
 test('resolveParams: defaults filled in declaration order (rules read the settings before them), given values kept', () => {
   const s = resolveParams(TABLE, {});
-  assert.deepEqual(s, { maxSteps: 100, lr: 0.01, warmup: 10, optimizer: 'adam', lambdas: [0, 1], weightings: ['none'] });
+  assert.deepEqual(s, {
+    maxSteps: 100,
+    lr: 0.01,
+    warmup: 10,
+    optimizer: 'adam',
+    lambdas: [0, 1],
+    weightings: ['none'],
+  });
   const given = resolveParams(TABLE, { maxSteps: 50, lr: undefined, verbose: true, ranks: [2, 4] });
-  assert.deepEqual(given, { maxSteps: 50, verbose: true, ranks: [2, 4], lr: 0.01, warmup: 5, optimizer: 'adam', lambdas: [0, 1], weightings: ['none'] });
+  assert.deepEqual(given, {
+    maxSteps: 50,
+    verbose: true,
+    ranks: [2, 4],
+    lr: 0.01,
+    warmup: 5,
+    optimizer: 'adam',
+    lambdas: [0, 1],
+    weightings: ['none'],
+  });
   assert.ok(!('verbose' in s) && !('ranks' in s), 'a parameter with no default stays absent');
 });
 
@@ -49,7 +71,10 @@ test('resolveParams: an unknown key is refused with a did-you-mean, or the keys 
   assert.equal(near.param, 'maxStep');
   assert.equal(near.message, 'fit: unknown option "maxStep" (did you mean maxSteps?)');
   assert.match(refusal({ LR: 1 }).message, /did you mean lr\?/);
-  assert.match(refusal({ zzzzzz: 1 }).message, /^fit: unknown option "zzzzzz"; allowed: maxSteps, lr, warmup, optimizer, verbose, ranks, lambdas, weightings$/);
+  assert.match(
+    refusal({ zzzzzz: 1 }).message,
+    /^fit: unknown option "zzzzzz"; allowed: maxSteps, lr, warmup, optimizer, verbose, ranks, lambdas, weightings$/,
+  );
   assert.equal(closestKey('wieghtings', Object.keys(TABLE)), 'weightings');
   const extra: Record<string, unknown> = resolveParams(TABLE, { onProgress: 1 }, { extraKeys: ['onProgress'] });
   assert.equal(extra.onProgress, 1, 'extra keys pass as they are');
@@ -67,7 +92,10 @@ test('each scalar type accepts its values and refuses the others with one messag
   assert.equal(resolveParams(TABLE, { maxSteps: 1, warmup: 1, optimizer: 'sgd', verbose: false }).warmup, 1);
   const share: Param = { type: 'number', min: 0, max: 1, minExclusive: true, maxExclusive: true, doc: '' };
   assert.equal(describeParam(share), 'a share in (0, 1)');
-  assert.equal(describeParam({ type: 'number', min: 0, max: 0.5, minExclusive: true, doc: '' }), 'a number in (0, 0.5]');
+  assert.equal(
+    describeParam({ type: 'number', min: 0, max: 0.5, minExclusive: true, doc: '' }),
+    'a number in (0, 0.5]',
+  );
   assert.equal(describeParam({ type: 'number', doc: '', nullable: true }), 'a finite number (or null)');
   assert.ok(paramAccepts({ type: 'number', doc: '', nullable: true }, null));
   assert.ok(!paramAccepts(TABLE.lr, null));
@@ -77,14 +105,23 @@ test('the list types: non-empty, every element checked, described as lists', () 
   assert.equal(refusal({ ranks: [] }).message, 'fit: ranks must be a non-empty list of integers >= 1, got []');
   assert.equal(refusal({ ranks: [2, 0] }).message, 'fit: ranks must be a non-empty list of integers >= 1, got [2, 0]');
   assert.equal(refusal({ ranks: 3 }).param, 'ranks', 'a number is not a list');
-  assert.equal(refusal({ lambdas: [1, NaN] }).message, 'fit: lambdas must be a non-empty list of numbers >= 0, got [1, NaN]');
+  assert.equal(
+    refusal({ lambdas: [1, NaN] }).message,
+    'fit: lambdas must be a non-empty list of numbers >= 0, got [1, NaN]',
+  );
   assert.equal(refusal({ lambdas: [-1] }).message, 'fit: lambdas must be a non-empty list of numbers >= 0, got [-1]');
-  assert.equal(refusal({ weightings: ['rows'] }).message, 'fit: weightings must be a non-empty list of none, frequency, got ["rows"]');
+  assert.equal(
+    refusal({ weightings: ['rows'] }).message,
+    'fit: weightings must be a non-empty list of none, frequency, got ["rows"]',
+  );
   assert.equal(refusal({ weightings: 'none' }).param, 'weightings', 'a string is not a list');
   const ok = resolveParams(TABLE, { ranks: [1, 1, 30], lambdas: [0], weightings: ['frequency', 'none'] });
   assert.deepEqual([ok.ranks, ok.lambdas, ok.weightings], [[1, 1, 30], [0], ['frequency', 'none']]);
   assert.equal(describeParam({ type: 'int-list', min: 1, max: 9, doc: '' }), 'a non-empty list of integers in 1..9');
-  assert.equal(describeParam({ type: 'number-list', min: 0, max: 1, doc: '' }), 'a non-empty list of numbers in [0, 1]');
+  assert.equal(
+    describeParam({ type: 'number-list', min: 0, max: 1, doc: '' }),
+    'a non-empty list of numbers in [0, 1]',
+  );
   assert.equal(describeParam({ type: 'number-list', doc: '' }), 'a non-empty list of finite numbers');
   assert.ok(!paramAccepts({ type: 'int-list', min: 1, max: 9, doc: '' }, [10]));
   assert.ok(!paramAccepts({ type: 'number-list', max: 1, maxExclusive: true, doc: '' }, [1]));
@@ -93,13 +130,30 @@ test('the list types: non-empty, every element checked, described as lists', () 
 
 test('a declaration may keep an older refusal, and say its default in words', () => {
   const table = {
-    fraction: { type: 'number', min: 0, max: 0.5, minExclusive: true, default: 0.1, doc: 'held out', refusal: (v) => `fraction must be in (0, 0.5], got ${String(v)}` },
+    fraction: {
+      type: 'number',
+      min: 0,
+      max: 0.5,
+      minExclusive: true,
+      default: 0.1,
+      doc: 'held out',
+      refusal: (v) => `fraction must be in (0, 0.5], got ${String(v)}`,
+    },
     ranks: { type: 'int-list', min: 1, doc: 'candidate ranks', defaultDoc: 'by method' },
   } as const satisfies ParamTable;
-  assert.throws(() => resolveParams(table, { fraction: 0.7 }, { where: 'split' }), (err: unknown) => err instanceof ParamError && err.param === 'fraction' && err.message === 'split: fraction must be in (0, 0.5], got 0.7');
+  assert.throws(
+    () => resolveParams(table, { fraction: 0.7 }, { where: 'split' }),
+    (err: unknown) =>
+      err instanceof ParamError &&
+      err.param === 'fraction' &&
+      err.message === 'split: fraction must be in (0, 0.5], got 0.7',
+  );
   assert.equal(defaultText(table.ranks), 'by method');
   assert.equal(defaultText(table.fraction), '0.1');
   assert.equal(defaultText(TABLE.verbose), 'off');
   assert.equal(defaultText(TABLE.warmup), 'computed from the other settings');
-  assert.match(paramMarkdownTable(table), /\| `--ranks` \| a non-empty list of integers >= 1 \| by method \| candidate ranks \|/);
+  assert.match(
+    paramMarkdownTable(table),
+    /\| `--ranks` \| a non-empty list of integers >= 1 \| by method \| candidate ranks \|/,
+  );
 });

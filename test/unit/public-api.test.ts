@@ -30,7 +30,8 @@ const BROWSER_CONDITIONS = new Set(['browser', 'import', 'module', 'default']);
 
 /** The package's own "imports" map (package.json), which maps `#name` specifiers to targets per condition. */
 type ImportsMap = Record<string, unknown>;
-const IMPORTS = (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { imports?: ImportsMap }).imports ?? {};
+const IMPORTS =
+  (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { imports?: ImportsMap }).imports ?? {};
 
 /**
  * The target of a `#name` specifier under `conditions`, as Node and bundlers pick it: in a conditions object the
@@ -74,7 +75,10 @@ function importGraph(entry: string): { files: string[]; external: { specifier: s
 /** Imports of Node's built-ins: any `node:` specifier, or a bare built-in name ('fs', 'path', 'fs/promises'). */
 function nodeImports(graph: ReturnType<typeof importGraph>): string[] {
   return graph.external
-    .filter(({ specifier }) => specifier.startsWith('node:') || BUILTINS.has(specifier) || BUILTINS.has(specifier.split('/')[0]))
+    .filter(
+      ({ specifier }) =>
+        specifier.startsWith('node:') || BUILTINS.has(specifier) || BUILTINS.has(specifier.split('/')[0]),
+    )
     .map(({ specifier, from }) => `${from} imports '${specifier}'`);
 }
 
@@ -89,7 +93,10 @@ test('the import scanner finds static, side-effect, dynamic and re-export specif
     "// import { x } from 'node:os';",
     "/* export * from 'path'; */",
   ].join('\n');
-  assert.deepEqual(specifiers(source).sort(), ['../b.ts', './a.ts', './c.ts', './lazy.ts', 'node:fs', 'side-effect'].sort());
+  assert.deepEqual(
+    specifiers(source).sort(),
+    ['../b.ts', './a.ts', './c.ts', './lazy.ts', 'node:fs', 'side-effect'].sort(),
+  );
 });
 
 test('"imports" entries resolve by condition, in the order the map lists them', () => {
@@ -135,18 +142,28 @@ function codeOnly(source: string): string {
 
 test("mcomplete's import graph (src/index.ts) has no Node built-in, no Node global and only browser-safe packages", () => {
   const graph = importGraph('src/index.ts');
-  assert.ok(graph.files.includes('src/complete/complete.ts') && graph.files.includes('src/solver/train.ts'), 'the walk reached the solvers and complete()');
+  assert.ok(
+    graph.files.includes('src/complete/complete.ts') && graph.files.includes('src/solver/train.ts'),
+    'the walk reached the solvers and complete()',
+  );
   assert.ok(graph.files.includes('src/data/formats/csv.ts'), 'the walk reached the CSV reader of the parsers');
   assert.ok(
-    graph.external.some(({ specifier, from }) => specifier === 'csv-parse/browser/esm/sync' && from.includes('#csv-parse-sync')),
+    graph.external.some(
+      ({ specifier, from }) => specifier === 'csv-parse/browser/esm/sync' && from.includes('#csv-parse-sync'),
+    ),
     'the CSV reader takes csv-parse through #csv-parse-sync, whose browser target is the browser build',
   );
   assert.deepEqual(nodeImports(graph), []);
   const packages = graph.external.filter(({ specifier }) => !BROWSER_SAFE_PACKAGES.has(specifier));
-  assert.deepEqual(packages.map(({ specifier, from }) => `${from} imports '${specifier}'`), []);
+  assert.deepEqual(
+    packages.map(({ specifier, from }) => `${from} imports '${specifier}'`),
+    [],
+  );
   const globals: string[] = [];
   for (const file of graph.files) {
-    const uses = codeOnly(readFileSync(resolve(root, file), 'utf8')).match(/\b(?:process|Buffer|__dirname|__filename)\b|\brequire\s*\(/g);
+    const uses = codeOnly(readFileSync(resolve(root, file), 'utf8')).match(
+      /\b(?:process|Buffer|__dirname|__filename)\b|\brequire\s*\(/g,
+    );
     if (uses) globals.push(`${file} uses ${[...new Set(uses)].join(', ')}`);
   }
   assert.deepEqual(globals, []);
@@ -161,8 +178,14 @@ test('the Node-globals scan sees code and skips comments and strings', () => {
 
 test("mcomplete/node's import graph (src/node.ts) does reach Node's built-ins (the scan sees them)", () => {
   const found = nodeImports(importGraph('src/node.ts'));
-  assert.ok(found.some((f) => f.startsWith('src/linalg/native.ts')), found.join('\n'));
-  assert.ok(found.some((f) => f.startsWith('src/report/html.ts')), found.join('\n'));
+  assert.ok(
+    found.some((f) => f.startsWith('src/linalg/native.ts')),
+    found.join('\n'),
+  );
+  assert.ok(
+    found.some((f) => f.startsWith('src/report/html.ts')),
+    found.join('\n'),
+  );
 });
 
 test('the web page imports the library through the curated entry only', () => {
@@ -198,15 +221,26 @@ function exportedNames(entry: string): ExportedName[] {
   const names: ExportedName[] = [];
   for (const statement of source.statements) {
     if (ts.isExportDeclaration(statement)) {
-      const from = statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : null;
+      const from =
+        statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)
+          ? statement.moduleSpecifier.text
+          : null;
       if (statement.exportClause && ts.isNamedExports(statement.exportClause)) {
-        names.push(...statement.exportClause.elements.map((e) => ({ name: e.name.text, typeOnly: statement.isTypeOnly || e.isTypeOnly })));
+        names.push(
+          ...statement.exportClause.elements.map((e) => ({
+            name: e.name.text,
+            typeOnly: statement.isTypeOnly || e.isTypeOnly,
+          })),
+        );
       } else if (!statement.exportClause && from?.startsWith('.')) {
         names.push(...exportedNames(relative(root, resolve(dirname(file), from))));
       } else {
         throw new Error(`${entry}: unsupported export form '${statement.getText(source)}'`);
       }
-    } else if (ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+    } else if (
+      ts.canHaveModifiers(statement) &&
+      ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+    ) {
       const typeOnly = ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement);
       if (ts.isVariableStatement(statement)) {
         names.push(...statement.declarationList.declarations.map((d) => ({ name: d.name.getText(source), typeOnly })));
@@ -228,8 +262,19 @@ test('mcomplete stays about 60 functions and values, all of which mcomplete/node
   const values = core.filter((e) => !e.typeOnly);
   assert.ok(values.length >= 40 && values.length <= 64, `mcomplete exports ${values.length} functions and values`);
   const nodeNames = new Set(node);
-  assert.deepEqual(core.map((e) => e.name).filter((name) => !nodeNames.has(name)), [], 'mcomplete/node re-exports all of mcomplete');
-  for (const name of ['useFastestBackend', 'chooseBackend', 'loadNativeBackend', 'sweep', 'evaluateClaims', 'writeReport']) {
+  assert.deepEqual(
+    core.map((e) => e.name).filter((name) => !nodeNames.has(name)),
+    [],
+    'mcomplete/node re-exports all of mcomplete',
+  );
+  for (const name of [
+    'useFastestBackend',
+    'chooseBackend',
+    'loadNativeBackend',
+    'sweep',
+    'evaluateClaims',
+    'writeReport',
+  ]) {
     assert.ok(nodeNames.has(name), `mcomplete/node exports ${name}`);
   }
   const coreNames = new Set(core.map((e) => e.name));
@@ -239,10 +284,17 @@ test('mcomplete stays about 60 functions and values, all of which mcomplete/node
   }
   // The solvers with their option and result types, and what forward and initDeepModel take.
   const solvers = ['gnmr', 'altmin', 'scaledGd', 'softImputeAls', 'softImpute', 'nuclearMin', 'trainFactored'];
-  const solverTypes = ['GnmrOptions', 'GnmrResult', 'AltminOptions', 'AltminResult', 'ScaledGdOptions', 'ScaledGdResult'];
+  const solverTypes = [
+    'GnmrOptions',
+    'GnmrResult',
+    'AltminOptions',
+    'AltminResult',
+    'ScaledGdOptions',
+    'ScaledGdResult',
+  ];
   solverTypes.push('SoftImputeAlsOptions', 'SoftImputeAlsResult', 'SoftImputeOptions', 'SoftImputeResult');
   solverTypes.push('NuclearMinOptions', 'NuclearMinResult', 'FactoredTrainOptions', 'FactoredTrainResult', 'Factors');
   const modelNames = ['createDeepWorkspace', 'DeepWorkspace', 'createRng', 'Rng', 'StopReason', 'TrainerSettings'];
-  for (const name of [...solvers, ...solverTypes, ...modelNames]) assert.ok(coreNames.has(name), `mcomplete exports ${name}`);
+  for (const name of [...solvers, ...solverTypes, ...modelNames])
+    assert.ok(coreNames.has(name), `mcomplete exports ${name}`);
 });
-

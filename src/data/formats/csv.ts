@@ -26,7 +26,10 @@ export function readCsvRecords(text: string, file: string): CsvRecord[] {
   try {
     // on_record keeps only the fields and the line: `info: true` would keep csv-parse's whole info object (a dozen
     // fields) per record, ~250 bytes a line, 0.25 GB for a 10^6-line ratings file.
-    const onRecord = (record: string[], context: { lines: number }): CsvRecord => ({ fields: record, line: context.lines });
+    const onRecord = (record: string[], context: { lines: number }): CsvRecord => ({
+      fields: record,
+      line: context.lines,
+    });
     // csv-parse's types want on_record to return a record of the input's type; it returns what we give it.
     parsed = parse(text, {
       on_record: onRecord as unknown as (record: string[]) => string[],
@@ -40,7 +43,10 @@ export function readCsvRecords(text: string, file: string): CsvRecord[] {
     if (err instanceof CsvError) {
       const line = (err as CsvError & { lines?: number }).lines;
       if (err.code === 'CSV_MAX_RECORD_SIZE') {
-        throw new InputError({ file, line }, `a line longer than ${MAX_LINE_CHARS.toLocaleString('en')} characters (an unclosed quote?)`);
+        throw new InputError(
+          { file, line },
+          `a line longer than ${MAX_LINE_CHARS.toLocaleString('en')} characters (an unclosed quote?)`,
+        );
       }
       throw new InputError({ file, line }, `not valid CSV (${err.message.replace(/\s*at line \d+/, '')})`);
     }
@@ -94,7 +100,10 @@ export function checkHeaderNames(names: readonly string[], line: number, file: s
     if (name === '') return;
     const first = seen.get(name);
     if (first !== undefined) {
-      throw new InputError({ file, line, column: c + 1 }, `column name ${quoteField(name)} repeats column ${first + 1}; header names must differ`);
+      throw new InputError(
+        { file, line, column: c + 1 },
+        `column name ${quoteField(name)} repeats column ${first + 1}; header names must differ`,
+      );
     }
     seen.set(name, c);
   });

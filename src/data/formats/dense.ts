@@ -25,7 +25,8 @@ export interface DenseFile extends LabeledObservations {
 export function parseDense(text: string, opts: { file: string; header?: boolean }): DenseFile {
   const { file } = opts;
   const records = readCsvRecords(text, file);
-  if (records.length === 0) throw new InputError({ file }, 'file is empty (expected a grid of numbers with empty or NaN cells for gaps)');
+  if (records.length === 0)
+    throw new InputError({ file }, 'file is empty (expected a grid of numbers with empty or NaN cells for gaps)');
   const header = opts.header ?? false;
   const first = records[0];
   const width = first.fields.length;
@@ -34,14 +35,21 @@ export function parseDense(text: string, opts: { file: string; header?: boolean 
     colIds = first.fields.slice();
     const seen = new Map<string, number>();
     colIds.forEach((name, c) => {
-      if (name === '') throw new InputError({ file, line: first.line, column: c + 1 }, 'empty column name in the header');
+      if (name === '')
+        throw new InputError({ file, line: first.line, column: c + 1 }, 'empty column name in the header');
       if (seen.has(name)) {
-        throw new InputError({ file, line: first.line, column: c + 1 }, `column name ${quoteField(name)} repeats column ${(seen.get(name) as number) + 1}`);
+        throw new InputError(
+          { file, line: first.line, column: c + 1 },
+          `column name ${quoteField(name)} repeats column ${(seen.get(name) as number) + 1}`,
+        );
       }
       seen.set(name, c);
     });
     if (colIds.every((name) => parseDecimal(name) !== null) && colIds.some((name) => !/^\d+$/.test(name))) {
-      throw new InputError({ file, line: first.line }, 'with --header the first line names the columns, but this one looks like data (numbers); drop --header');
+      throw new InputError(
+        { file, line: first.line },
+        'with --header the first line names the columns, but this one looks like data (numbers); drop --header',
+      );
     }
     if (records.length === 1) throw new InputError({ file, line: first.line }, 'has a header but no data lines');
   } else {
@@ -89,7 +97,8 @@ export function parseDense(text: string, opts: { file: string; header?: boolean 
       filled++;
       colCount[c]++;
     }
-    if (filled === 0) throw new InputError({ file, line }, `row ${i + 1} has no observed values: nothing to complete it from`);
+    if (filled === 0)
+      throw new InputError({ file, line }, `row ${i + 1} has no observed values: nothing to complete it from`);
   }
   for (let c = 0; c < width; c++) {
     if (colCount[c] === 0) {
@@ -100,7 +109,12 @@ export function parseDense(text: string, opts: { file: string; header?: boolean 
     }
   }
   return {
-    observations: { shape: [m, width], rows: Int32Array.from(rows), cols: Int32Array.from(cols), values: Float64Array.from(values) },
+    observations: {
+      shape: [m, width],
+      rows: Int32Array.from(rows),
+      cols: Int32Array.from(cols),
+      values: Float64Array.from(values),
+    },
     rowIds: Array.from({ length: m }, (_, i) => String(i + 1)),
     colIds,
     header,

@@ -27,9 +27,14 @@ export function parseQuery(
   },
 ): QueryFile {
   const { file, idNames } = opts;
-  if (idNames[0] === idNames[1]) throw new RangeError(`parseQuery: the two id names must differ, got ${quoteField(idNames[0])} twice`);
+  if (idNames[0] === idNames[1])
+    throw new RangeError(`parseQuery: the two id names must differ, got ${quoteField(idNames[0])} twice`);
   const records = readCsvRecords(text, file);
-  if (records.length === 0) throw new InputError({ file }, `file is empty (expected a header such as ${idNames.join(',')} and one line per cell to predict)`);
+  if (records.length === 0)
+    throw new InputError(
+      { file },
+      `file is empty (expected a header such as ${idNames.join(',')} and one line per cell to predict)`,
+    );
   const header = records[0];
   const present = idNames.map((name) => header.fields.includes(name));
   const hasNames = present[0] && present[1];
@@ -43,7 +48,8 @@ export function parseQuery(
   if (!hasNames && !opts.requireNames && header.fields.length >= 2) {
     const [a, b] = header.fields;
     const ids = opts.knownIds;
-    const known = ids && ((ids.rowIds.includes(a) && ids.colIds.includes(b)) || (ids.colIds.includes(a) && ids.rowIds.includes(b)));
+    const known =
+      ids && ((ids.rowIds.includes(a) && ids.colIds.includes(b)) || (ids.colIds.includes(a) && ids.rowIds.includes(b)));
     if ((parseDecimal(a) !== null && parseDecimal(b) !== null) || known) {
       throw new InputError(
         { file, line: header.line },
@@ -52,19 +58,27 @@ export function parseQuery(
     }
   }
   checkHeaderNames(header.fields, header.line, file);
-  const positions = pickColumns(header.fields, header.line, file, hasNames || opts.requireNames ? opts.idNames : undefined, 2);
+  const positions = pickColumns(
+    header.fields,
+    header.line,
+    file,
+    hasNames || opts.requireNames ? opts.idNames : undefined,
+    2,
+  );
   const names = [header.fields[positions[0]], header.fields[positions[1]]] as [string, string];
   if (records.length === 1) throw new InputError({ file, line: header.line }, 'has a header but no data lines');
   const rowIds: string[] = [];
   const colIds: string[] = [];
   for (let k = 1; k < records.length; k++) {
     const { fields, line } = records[k];
-    if (!hasNames && fields.length > header.fields.length) throw new InputError({ file, line }, tooManyFields(fields.length, header.fields.length, header.line));
+    if (!hasNames && fields.length > header.fields.length)
+      throw new InputError({ file, line }, tooManyFields(fields.length, header.fields.length, header.line));
     for (let c = 0; c < 2; c++) {
       const p = positions[c];
       const where = { file, line, column: p + 1, columnName: names[c] };
       if (p >= fields.length) throw new InputError(where, `line has ${fields.length} fields; this column is missing`);
-      if (fields[p] === '') throw new InputError(where, `empty id (ids: ${quoteField(names[0])}, ${quoteField(names[1])})`);
+      if (fields[p] === '')
+        throw new InputError(where, `empty id (ids: ${quoteField(names[0])}, ${quoteField(names[1])})`);
     }
     rowIds.push(fields[positions[0]]);
     colIds.push(fields[positions[1]]);

@@ -1,6 +1,15 @@
 import { InputError } from '../input-error.ts';
 import { labelObservations, type DuplicatePolicy, type LabeledObservations } from '../labels.ts';
-import { checkHeaderNames, isInfToken, isNaNToken, isOutOfRange, outOfRange, parseDecimal, quoteField, readCsvRecords } from './csv.ts';
+import {
+  checkHeaderNames,
+  isInfToken,
+  isNaNToken,
+  isOutOfRange,
+  outOfRange,
+  parseDecimal,
+  quoteField,
+  readCsvRecords,
+} from './csv.ts';
 
 /** A triplet file read: the observations plus the header names of its id and value columns. */
 export interface TripletFile extends LabeledObservations {
@@ -23,7 +32,11 @@ export function parseTriplets(
 ): TripletFile {
   const { file } = opts;
   const records = readCsvRecords(text, file);
-  if (records.length === 0) throw new InputError({ file }, 'file is empty (expected a header such as row,col,value and one line per observed entry)');
+  if (records.length === 0)
+    throw new InputError(
+      { file },
+      'file is empty (expected a header such as row,col,value and one line per observed entry)',
+    );
   const header = records[0];
   const positions = pickColumns(header.fields, header.line, file, opts.columns, 3) as [number, number, number];
   const names = positions.map((p) => header.fields[p]) as [string, string, string];
@@ -44,7 +57,8 @@ export function parseTriplets(
   for (let k = 0; k < count; k++) {
     const { fields, line } = records[k + 1];
     lines[k] = line;
-    if (fields.length > width) throw new InputError({ file, line }, tooManyFields(fields.length, header.fields.length, header.line));
+    if (fields.length > width)
+      throw new InputError({ file, line }, tooManyFields(fields.length, header.fields.length, header.line));
     for (let c = 0; c < 3; c++) {
       const p = positions[c];
       const where = { file, line, column: p + 1, columnName: names[c] };
@@ -60,7 +74,10 @@ export function parseTriplets(
       if (x === null) {
         if (isOutOfRange(field)) throw new InputError(where, outOfRange(field));
         if (isNaNToken(field) || isInfToken(field) || field === '') {
-          throw new InputError(where, `value ${quoteField(field)} is not a finite number (list only observed entries; leave missing ones out)`);
+          throw new InputError(
+            where,
+            `value ${quoteField(field)} is not a finite number (list only observed entries; leave missing ones out)`,
+          );
         }
         throw new InputError(where, `value ${quoteField(field)} is not a number`);
       }
@@ -106,7 +123,10 @@ export function pickColumns(
   return wanted.map((name) => {
     const p = header.indexOf(name);
     if (p < 0) {
-      throw new InputError({ file, line }, `no column named ${quoteField(name)} in the header (columns: ${header.map(quoteField).join(', ')})`);
+      throw new InputError(
+        { file, line },
+        `no column named ${quoteField(name)} in the header (columns: ${header.map(quoteField).join(', ')})`,
+      );
     }
     return p;
   });

@@ -1,10 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../../src/data/input-error.ts';
-import { checkOutputs, ensureFolder, realTarget, removeFolders, stageOutputs, writeFileAtomic } from '../../../src/cli/output.ts';
+import {
+  checkOutputs,
+  ensureFolder,
+  realTarget,
+  removeFolders,
+  stageOutputs,
+  writeFileAtomic,
+} from '../../../src/cli/output.ts';
 import { runMain } from '../../helpers/main.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mcomplete-output-'));
@@ -58,7 +76,19 @@ test('complete refuses --out, --out-matrix or --report naming an input (also thr
 test('complete refuses two outputs naming one file, and writes nothing', async () => {
   const { observed, query } = ratings();
   const same = join(dir, `same-${Date.now()}.csv`);
-  const r = await runMain(['complete', observed, '--query', query, '--out', same, '--out-matrix', same, '--report', same, ...FIT]);
+  const r = await runMain([
+    'complete',
+    observed,
+    '--query',
+    query,
+    '--out',
+    same,
+    '--out-matrix',
+    same,
+    '--report',
+    same,
+    ...FIT,
+  ]);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /--out and --out-matrix name the same file/);
   assert.equal(existsSync(same), false);
@@ -67,7 +97,18 @@ test('complete refuses two outputs naming one file, and writes nothing', async (
 test('complete checks every output location before the fit: a --report in a missing folder fails at once and --out is not written', async () => {
   const { observed, query } = ratings();
   const out = join(dir, `pred-${Date.now()}.csv`);
-  const r = await runMain(['complete', observed, '--query', query, '--out', out, '--report', join(dir, 'no-such-folder', 'r.json'), '--method', 'soft-impute']);
+  const r = await runMain([
+    'complete',
+    observed,
+    '--query',
+    query,
+    '--out',
+    out,
+    '--report',
+    join(dir, 'no-such-folder', 'r.json'),
+    '--method',
+    'soft-impute',
+  ]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^mcomplete: .*r\.json: cannot write --report here: folder .* does not exist/);
   assert.doesNotMatch(r.stderr, /soft-impute|tuning|fitting/, 'no work started');
@@ -77,7 +118,19 @@ test('complete checks every output location before the fit: a --report in a miss
 test('complete writes all three outputs when they are distinct', async () => {
   const { observed, query } = ratings();
   const out = join(dir, `ok-${Date.now()}.csv`);
-  const r = await runMain(['complete', observed, '--query', query, '--out', out, '--out-matrix', `${out}.m.csv`, '--report', `${out}.json`, ...FIT]);
+  const r = await runMain([
+    'complete',
+    observed,
+    '--query',
+    query,
+    '--out',
+    out,
+    '--out-matrix',
+    `${out}.m.csv`,
+    '--report',
+    `${out}.json`,
+    ...FIT,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   for (const f of [out, `${out}.m.csv`, `${out}.json`]) assert.ok(existsSync(f), f);
 });
@@ -86,7 +139,10 @@ test('stageOutputs: a failure on a later output removes the earlier ones and eve
   const sub = mkdtempSync(join(dir, 'stage-'));
   const staged = stageOutputs();
   staged.write({ flag: '--out', path: join(sub, 'a.csv') }, 'a\n');
-  assert.throws(() => staged.write({ flag: '--report', path: join(sub, 'gone', 'b.json') }, '{}'), (e: unknown) => e instanceof InputError && /--report/.test(e.message));
+  assert.throws(
+    () => staged.write({ flag: '--report', path: join(sub, 'gone', 'b.json') }, '{}'),
+    (e: unknown) => e instanceof InputError && /--report/.test(e.message),
+  );
   assert.deepEqual(readdirSync(sub), [], 'no output and no temporary file left');
   // A rename that fails (the target is a folder) takes back the outputs already placed.
   mkdirSync(join(sub, 'c.csv'));
@@ -109,7 +165,11 @@ test('checkOutputs: a folder, a missing folder and a path under a file are one-l
     ['', /--out is empty: name a file/],
   ];
   for (const [path, message] of cases) {
-    assert.throws(() => checkOutputs([{ flag: '--out', path }]), (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes('\n'), path);
+    assert.throws(
+      () => checkOutputs([{ flag: '--out', path }]),
+      (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes('\n'),
+      path,
+    );
   }
 });
 
@@ -120,7 +180,10 @@ test('ensureFolder creates missing folders one level at a time, fails fast on /p
   assert.ok(existsSync(target));
   removeFolders(created);
   assert.equal(existsSync(join(dir, 'new')), false);
-  assert.throws(() => ensureFolder('/proc/nope/x', '--out'), (e: unknown) => e instanceof InputError && /cannot create --out folder/.test(e.message));
+  assert.throws(
+    () => ensureFolder('/proc/nope/x', '--out'),
+    (e: unknown) => e instanceof InputError && /cannot create --out folder/.test(e.message),
+  );
   const file = join(dir, `f-${Date.now()}`);
   writeFileSync(file, '');
   assert.throws(() => ensureFolder(file, '--out'), /--out names a file, not a folder/);
@@ -136,7 +199,7 @@ test('realTarget follows links, also a link whose target does not exist yet', ()
   assert.equal(realTarget(dangling), realTarget(real));
 });
 
-test('an output that is a device (/dev/null) is written into, not replaced; one through a link updates the link\'s target', async () => {
+test("an output that is a device (/dev/null) is written into, not replaced; one through a link updates the link's target", async () => {
   const { observed } = ratings();
   const r = await runMain(['complete', observed, '--out-matrix', '/dev/null', ...FIT]);
   assert.equal(r.code, 0, r.stderr);

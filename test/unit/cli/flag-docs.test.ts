@@ -15,7 +15,8 @@ test('docs/cli.md holds the flag tables the declarations give (npm run docs:flag
 test('the tables name every method and a flag of each declaration', () => {
   const tables = runFlagTables();
   for (const name of METHOD_NAMES) assert.match(tables, new RegExp(`--method ${name}\``));
-  for (const flag of ['--given-rank', '--stop-at-error', '--lambda-min-ratio', '--k', '--variant']) assert.ok(tables.includes(`\`${flag}\``), flag);
+  for (const flag of ['--given-rank', '--stop-at-error', '--lambda-min-ratio', '--k', '--variant'])
+    assert.ok(tables.includes(`\`${flag}\``), flag);
   // A change to a declaration changes the text: the check above cannot pass on stale tables.
   assert.notEqual(withFlagTables(text.replace('| 12 |', '| 13 |')), text.replace('| 12 |', '| 13 |'));
 });

@@ -2,9 +2,22 @@
 // takes any candidate method.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { complete, COMPLETE_DEFAULTS, COMPLETE_PARAMS, createCompleter, type CompletionModel } from '../../../src/complete/index.ts';
+import {
+  complete,
+  COMPLETE_DEFAULTS,
+  COMPLETE_PARAMS,
+  createCompleter,
+  type CompletionModel,
+} from '../../../src/complete/index.ts';
 import { fitBiases, residualObservations } from '../../../src/complete/biases.ts';
-import { gridCandidate, makeEvaluator, softImputeCandidate, tuneCandidates, type GridTrial, type Trial } from '../../../src/complete/tune.ts';
+import {
+  gridCandidate,
+  makeEvaluator,
+  softImputeCandidate,
+  tuneCandidates,
+  type GridTrial,
+  type Trial,
+} from '../../../src/complete/tune.ts';
 import { softImputeLambdas } from '../../../src/complete/grid.ts';
 import { parseTriplets } from '../../../src/data/formats/triplets.ts';
 import { makeObservations } from '../../../src/data/observations.ts';
@@ -21,17 +34,24 @@ function outcome(model: CompletionModel): { values: number[]; report: unknown } 
   const [m, n] = observed.observations.shape;
   const values: number[] = [];
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) values.push(model.predictAt(i, j));
-  const strip = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'seconds' ? undefined : v)));
+  const strip = (x: unknown): unknown =>
+    JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'seconds' ? undefined : v)));
   return { values, report: strip(model.report) };
 }
 
 test('the estimator and the one-call form give the same predictions, bit for bit, and a completer fits again the same', () => {
-  for (const options of [{ method: 'auto', seed: 3, maxSteps: 300 }, { method: 'soft-impute', seed: 1, center: false }] as const) {
+  for (const options of [
+    { method: 'auto', seed: 3, maxSteps: 300 },
+    { method: 'soft-impute', seed: 1, center: false },
+  ] as const) {
     const one = outcome(complete(observed, options));
     const completer = createCompleter(options);
     const first = outcome(completer.fit(observed));
     const again = outcome(completer.fit(observed));
-    assert.ok(one.values.every((v, k) => Object.is(v, first.values[k]) && Object.is(v, again.values[k])), `${options.method}: identical predictions`);
+    assert.ok(
+      one.values.every((v, k) => Object.is(v, first.values[k]) && Object.is(v, again.values[k])),
+      `${options.method}: identical predictions`,
+    );
     assert.deepEqual(first.report, one.report);
     assert.deepEqual(again.report, one.report);
   }
@@ -52,7 +72,10 @@ test('options are checked when the completer is made, before any data: one Param
   assert.equal(refusal({ patience: -3 }).message, 'complete: patience must be an integer >= 1, got -3');
   assert.equal(refusal({ maxStep: 10 }).message, 'complete: unknown option "maxStep" (did you mean maxSteps?)');
   assert.equal(refusal({ ranks: [0] }).param, 'ranks');
-  assert.equal(refusal({ biasLambdas: [] }).message, 'complete: biasLambdas must be a non-empty list of numbers >= 0, got []');
+  assert.equal(
+    refusal({ biasLambdas: [] }).message,
+    'complete: biasLambdas must be a non-empty list of numbers >= 0, got []',
+  );
   assert.equal(refusal({ seed: -1 }).param, 'seed');
   assert.equal(refusal({ center: 'yes' }).param, 'center');
   assert.equal(refusal({ onProgress: 'stderr' }).param, 'onProgress');
@@ -89,18 +112,35 @@ test('the tuner takes any candidate method: a constant next to soft-impute, each
   });
   const path = softImputeLambdas([8, 4], 0);
   const events: number[] = [];
-  const r = tuneCandidates<Trial | GridTrial<number>>(resid, [constant, softImputeCandidate([3], path, Infinity, { seed: 0, stopEarly: false })], {
-    evaluate,
-    progress: (e) => events.push(e.total),
-  });
-  assert.deepEqual(r.tried.slice(0, 3).map((t) => (t as GridTrial<number>).setting), [-0.5, 0, 0.5]);
+  const r = tuneCandidates<Trial | GridTrial<number>>(
+    resid,
+    [constant, softImputeCandidate([3], path, Infinity, { seed: 0, stopEarly: false })],
+    {
+      evaluate,
+      progress: (e) => events.push(e.total),
+    },
+  );
+  assert.deepEqual(
+    r.tried.slice(0, 3).map((t) => (t as GridTrial<number>).setting),
+    [-0.5, 0, 0.5],
+  );
   assert.equal(r.tried.length, 3 + path.length);
-  assert.ok(events.length > 0 && events.every((t) => t === 3 + path.length), 'the planned total is the candidates’ sum');
+  assert.ok(
+    events.length > 0 && events.every((t) => t === 3 + path.length),
+    'the planned total is the candidates’ sum',
+  );
   assert.equal(r.tried[1].validationRMSE, evaluate(null, null), 'c = 0 scores as the baseline alone');
   assert.deepEqual([...r.bestByGroup.keys()], ['constant', 'soft-impute']);
   const constantBest = r.bestByGroup.get('constant');
   assert.equal(constantBest?.validationRMSE, Math.min(...r.tried.slice(0, 3).map((t) => t.validationRMSE)));
-  assert.equal(constantBest?.trial, r.tried.find((t) => t.validationRMSE === constantBest?.validationRMSE));
+  assert.equal(
+    constantBest?.trial,
+    r.tried.find((t) => t.validationRMSE === constantBest?.validationRMSE),
+  );
   assert.equal(r.bestFit.validationRMSE, Math.min(...r.tried.map((t) => t.validationRMSE)));
-  assert.equal(r.results[1].warm?.trial, r.bestByGroup.get('soft-impute')?.trial, 'soft-impute hands its best ALS state on');
+  assert.equal(
+    r.results[1].warm?.trial,
+    r.bestByGroup.get('soft-impute')?.trial,
+    'soft-impute hands its best ALS state on',
+  );
 });

@@ -17,9 +17,18 @@ test('validationDiagnostics: hand-checked buckets and residuals on a 3×2 exampl
   // (1, 1): seen row and column: 2 + 1 + 0.5 + 1 − 5 = −0.5. (2, 0): row 2 unseen, baseline alone: 2 − 4 = −2.
   assert.equal(d.unseenValidation, 1);
   const rows = d.byRowCount.filter((x) => x.entries > 0);
-  assert.deepEqual(rows.map((x) => [x.lo, x.entries, x.rmse]), [[0, 1, 2], [1, 1, 0.5]]);
+  assert.deepEqual(
+    rows.map((x) => [x.lo, x.entries, x.rmse]),
+    [
+      [0, 1, 2],
+      [1, 1, 0.5],
+    ],
+  );
   const cols = d.byColCount.filter((x) => x.entries > 0);
-  assert.deepEqual(cols.map((x) => [x.lo, x.entries, x.rmse]), [[1, 2, Math.sqrt((0.25 + 4) / 2)]]);
+  assert.deepEqual(
+    cols.map((x) => [x.lo, x.entries, x.rmse]),
+    [[1, 2, Math.sqrt((0.25 + 4) / 2)]],
+  );
   assert.deepEqual(d.residuals.edges, [-2, -1, 0, 1, 2]);
   assert.deepEqual(d.residuals.counts, [1, 1, 0, 0]);
 });

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { complete } from '../../../src/complete/index.ts';
 import { fitBiases, residualObservations } from '../../../src/complete/biases.ts';
 import { fitGradient } from '../../../src/complete/factored-fit.ts';
-import { gradientCandidates, halvingSchedule, makeEvaluator, tuneGradient, type TuningTally } from '../../../src/complete/tune.ts';
+import {
+  gradientCandidates,
+  halvingSchedule,
+  makeEvaluator,
+  tuneGradient,
+  type TuningTally,
+} from '../../../src/complete/tune.ts';
 import { parseTriplets } from '../../../src/data/formats/triplets.ts';
 import { splitObservations } from '../../../src/data/split.ts';
 import { ratingsProblem } from '../../helpers/ratings.ts';
@@ -28,15 +34,29 @@ test('halvingSchedule: rungs of ceil(n/3^r) candidates with 3× the steps, the l
 });
 
 const problem = ratingsProblem({ m: 30, n: 24, rank: 2, p: 0.5, noise: 0.3, seed: 7, offset: 3 });
-const observed = parseTriplets(problem.observedCsv, { file: 'o.csv', columns: ['user', 'item', 'rating'] }).observations;
+const observed = parseTriplets(problem.observedCsv, {
+  file: 'o.csv',
+  columns: ['user', 'item', 'rating'],
+}).observations;
 
 test('successive halving: the schedule is followed, and a candidate’s trial is a plain run of its last budget (same seed, same path)', () => {
   const { train: fit, heldOut: val } = splitObservations(observed, 0.1, 0, 'validation');
   const b = fitBiases(fit, 2);
   const resid = residualObservations(fit, b);
   const evaluate = makeEvaluator(fit, val, b, null);
-  const candidates = gradientCandidates([2, 4], [1e-2], [0, 0.03, 0.3], ['frequency', 'none']).filter((c) => c.weightDecay > 0 || c.rank <= 2);
-  const settings = { nuclearWeight: 0, decay: 'loss' as const, lr: 1e-2, initScale: 1e-2, seed: 0, maxSteps: 900, evalEvery: 25, patience: 8 };
+  const candidates = gradientCandidates([2, 4], [1e-2], [0, 0.03, 0.3], ['frequency', 'none']).filter(
+    (c) => c.weightDecay > 0 || c.rank <= 2,
+  );
+  const settings = {
+    nuclearWeight: 0,
+    decay: 'loss' as const,
+    lr: 1e-2,
+    initScale: 1e-2,
+    seed: 0,
+    maxSteps: 900,
+    evalEvery: 25,
+    patience: 8,
+  };
   const tally: TuningTally = { done: 0, total: 0, report: () => {} };
   const r = tuneGradient('ratio', resid, candidates, settings, { evaluate, tally });
   assert.equal(r.trials.length, candidates.length);
@@ -50,33 +70,80 @@ test('successive halving: the schedule is followed, and a candidate’s trial is
   // Re-running the winner's setting on its own gives the same validation curve, bit for bit.
   const best = r.trials.reduce((a, t) => (t.validationRMSE < a.validationRMSE ? t : a));
   let again = Infinity;
-  fitGradient(resid, { method: 'ratio', rank: best.rank, lambda: best.lambda, weightDecay: best.weightDecay!, weighting: best.weighting!, nuclearWeight: 0, decay: 'loss', lr: 1e-2, initScale: 1e-2, seed: 0, steps: best.budget! }, {
-    evalEvery: 25,
-    onEvaluate: (_step, model) => {
-      again = Math.min(again, evaluate(model.A, model.B));
-      return false;
+  fitGradient(
+    resid,
+    {
+      method: 'ratio',
+      rank: best.rank,
+      lambda: best.lambda,
+      weightDecay: best.weightDecay!,
+      weighting: best.weighting!,
+      nuclearWeight: 0,
+      decay: 'loss',
+      lr: 1e-2,
+      initScale: 1e-2,
+      seed: 0,
+      steps: best.budget!,
     },
-  });
+    {
+      evalEvery: 25,
+      onEvaluate: (_step, model) => {
+        again = Math.min(again, evaluate(model.A, model.B));
+        return false;
+      },
+    },
+  );
   assert.equal(again, best.validationRMSE);
 });
 
 test('complete(): decoupled weight decay (AdamW) and the weighted penalties run through the report', () => {
-  const model = complete(observed, { method: 'ratio', ranks: [4], lambdas: [1e-2], weightDecays: [0.1], weightings: ['frequency'], decay: 'decoupled', seed: 1 });
+  const model = complete(observed, {
+    method: 'ratio',
+    ranks: [4],
+    lambdas: [1e-2],
+    weightDecays: [0.1],
+    weightings: ['frequency'],
+    decay: 'decoupled',
+    seed: 1,
+  });
   const c = model.report.chosen;
   assert.equal(c.weightDecay, 0.1);
   assert.equal(c.weighting, 'frequency');
-  assert.deepEqual(model.report.searches.map((s) => [s.method, s.strategy, s.candidates]), [['ratio', 'every candidate in full', 1]]);
-  assert.throws(() => complete(observed, { method: 'ratio', weightings: ['rows' as 'none'] }), /weightings must be a non-empty list of none, frequency/);
-  assert.throws(() => complete(observed, { method: 'ratio', weightDecays: [-1] }), /weightDecays must be a non-empty list of numbers >= 0/);
-  assert.throws(() => complete(observed, { method: 'ratio', decay: 'x' as 'loss' }), /unknown decay 'x' \(allowed: loss, decoupled\)/);
+  assert.deepEqual(
+    model.report.searches.map((s) => [s.method, s.strategy, s.candidates]),
+    [['ratio', 'every candidate in full', 1]],
+  );
+  assert.throws(
+    () => complete(observed, { method: 'ratio', weightings: ['rows' as 'none'] }),
+    /weightings must be a non-empty list of none, frequency/,
+  );
+  assert.throws(
+    () => complete(observed, { method: 'ratio', weightDecays: [-1] }),
+    /weightDecays must be a non-empty list of numbers >= 0/,
+  );
+  assert.throws(
+    () => complete(observed, { method: 'ratio', decay: 'x' as 'loss' }),
+    /unknown decay 'x' \(allowed: loss, decoupled\)/,
+  );
 });
 
 test('fitGridToBudget: the planned work Σ candidates × steps × |Ω_fit| × mean rank, cut in order until it fits', () => {
   // 24 candidates (3 ranks × 4 ω × 2 weightings) at 1000 steps: rungs 24×111, 8×333, 3×1000 = 8328 steps.
   assert.equal(searchWork(halvingSchedule(24, 1000), 1000, 10), 8328 * 1000 * 10);
-  const grid = { weightDecays: [0, 0.1, 0.17, 0.3], weightings: ['frequency', 'none'] as const, lr: 0.01, maxSteps: 1000 };
+  const grid = {
+    weightDecays: [0, 0.1, 0.17, 0.3],
+    weightings: ['frequency', 'none'] as const,
+    lr: 0.01,
+    maxSteps: 1000,
+  };
   const free = { weightDecays: false, weightings: false, lr: false, maxSteps: false };
-  const ctx = (budget: number) => ({ ranks: [4, 10, 20], lambdas: 1, fitCount: 1000, budget, schedule: halvingSchedule });
+  const ctx = (budget: number) => ({
+    ranks: [4, 10, 20],
+    lambdas: 1,
+    fitCount: 1000,
+    budget,
+    schedule: halvingSchedule,
+  });
   const mean = 34 / 3;
   const work = (count: number, steps: number) => searchWork(halvingSchedule(count, steps), 1000, mean);
   // Within the budget: nothing cut, no note.
@@ -89,7 +156,12 @@ test('fitGridToBudget: the planned work Σ candidates × steps × |Ω_fit| × me
   assert.match(one.note ?? '', /search cut to its budget/);
   // Below everything: ω 0 alone, frequency, lr × 3 and a third of the steps.
   const all = fitGridToBudget(grid, free, ctx(1));
-  assert.deepEqual(all.grid, { weightDecays: [0], weightings: ['frequency'], lr: 0.01 * BUDGET_SPEEDUP, maxSteps: Math.round(1000 / BUDGET_SPEEDUP) });
+  assert.deepEqual(all.grid, {
+    weightDecays: [0],
+    weightings: ['frequency'],
+    lr: 0.01 * BUDGET_SPEEDUP,
+    maxSteps: Math.round(1000 / BUDGET_SPEEDUP),
+  });
   // What the user gave is kept.
   const kept = fitGridToBudget(grid, { weightDecays: true, weightings: false, lr: true, maxSteps: false }, ctx(1));
   assert.deepEqual(kept.grid, { ...grid, weightings: ['frequency'] });
@@ -120,7 +192,17 @@ test('softImputeBudgetCut: the path fits as it is, or takes every other λ and a
 
 test('gradientCandidates: weighting none takes its ω from the unweighted list, frequency from the other; without it both share one', () => {
   const c = gradientCandidates([4, 20], [1e-2], [0, 0.1], ['frequency', 'none'], [0.4, 0.6]);
-  const key = (x: { rank: number; weightDecay: number; weighting: string }): string => `${x.rank}/${x.weightDecay}/${x.weighting}`;
-  assert.deepEqual(c.map(key), ['4/0/frequency', '4/0.1/frequency', '4/0.4/none', '4/0.6/none', '20/0/frequency', '20/0.1/frequency', '20/0.4/none', '20/0.6/none']);
+  const key = (x: { rank: number; weightDecay: number; weighting: string }): string =>
+    `${x.rank}/${x.weightDecay}/${x.weighting}`;
+  assert.deepEqual(c.map(key), [
+    '4/0/frequency',
+    '4/0.1/frequency',
+    '4/0.4/none',
+    '4/0.6/none',
+    '20/0/frequency',
+    '20/0.1/frequency',
+    '20/0.4/none',
+    '20/0.6/none',
+  ]);
   assert.equal(gradientCandidates([4], [1e-2], [0, 0.1], ['frequency', 'none']).length, 4);
 });

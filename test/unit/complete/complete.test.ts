@@ -55,12 +55,17 @@ test('unknown ids fall back to the biases (row or column), else the global mean,
 });
 
 test('predictions are clipped to the observed range unless clip is off', () => {
-  const obs = labelObservations(['a', 'a', 'b', 'b', 'c', 'c', 'd'], ['x', 'y', 'x', 'z', 'y', 'z', 'x'], [1, 5, 1, 5, 1, 5, 3]);
+  const obs = labelObservations(
+    ['a', 'a', 'b', 'b', 'c', 'c', 'd'],
+    ['x', 'y', 'x', 'z', 'y', 'z', 'x'],
+    [1, 5, 1, 5, 1, 5, 3],
+  );
   const model = complete(obs, { method: 'soft-impute', validation: 0.2 });
-  for (const r of model.rowIds) for (const c of model.colIds) {
-    const v = model.predict(r, c);
-    assert.ok(v >= 1 && v <= 5, `prediction ${v}`);
-  }
+  for (const r of model.rowIds)
+    for (const c of model.colIds) {
+      const v = model.predict(r, c);
+      assert.ok(v >= 1 && v <= 5, `prediction ${v}`);
+    }
   assert.deepEqual(model.report.clip, [1, 5]);
   assert.equal(complete(obs, { method: 'soft-impute', validation: 0.2, clip: false }).report.clip, null);
 });
@@ -82,8 +87,14 @@ test('the ratio model rank must be supported by the data: the error says how man
   );
   assert.throws(() => complete(observed, { method: 'soft-impute', ranks: [31] }), /rank must be an integer in 1\.\.30/);
   const tiny = labelObservations(['a', 'b', 'c', 'a', 'b'], ['x', 'y', 'z', 'y', 'z'], [1, 2, 3, 4, 5]);
-  assert.throws(() => complete(tiny, { method: 'ratio', validation: 0.2, weightDecays: [0] }), /even rank 1 on a 3×3 matrix needs at least m\+n−1 = 5 observed entries/);
-  assert.throws(() => complete(tiny, { validation: 0.05 }), /too few observed entries \(5\) to hold out a validation split of 0\.05: need at least 10/); // round(0.05 × 10) = 1 held out, 9 to fit
+  assert.throws(
+    () => complete(tiny, { method: 'ratio', validation: 0.2, weightDecays: [0] }),
+    /even rank 1 on a 3×3 matrix needs at least m\+n−1 = 5 observed entries/,
+  );
+  assert.throws(
+    () => complete(tiny, { validation: 0.05 }),
+    /too few observed entries \(5\) to hold out a validation split of 0\.05: need at least 10/,
+  ); // round(0.05 × 10) = 1 held out, 9 to fit
 });
 
 test('settings are checked up front', () => {
@@ -120,17 +131,30 @@ test('keepObserved needs the observed entries: a predictor made without them say
   const model = complete(observed, { method: 'soft-impute' });
   const bare = makePredictor(model.parts);
   assert.equal(bare.predict('1000', 'm0'), model.predict('1000', 'm0'));
-  assert.throws(() => bare.predict('1000', 'm0', { keepObserved: true }), /keepObserved: this predictor was made without the observed entries/);
+  assert.throws(
+    () => bare.predict('1000', 'm0', { keepObserved: true }),
+    /keepObserved: this predictor was made without the observed entries/,
+  );
 });
 
 test('COMPLETE_DEFAULTS are the settings complete() uses when none are given', () => {
   const d = lib.DEFAULTS.complete;
-  const small = labelObservations(['a', 'a', 'b', 'b', 'c', 'c', 'd', 'd'], ['x', 'y', 'x', 'z', 'y', 'z', 'x', 'y'], [1, 5, 1, 5, 1, 5, 3, 2]);
+  const small = labelObservations(
+    ['a', 'a', 'b', 'b', 'c', 'c', 'd', 'd'],
+    ['x', 'y', 'x', 'z', 'y', 'z', 'x', 'y'],
+    [1, 5, 1, 5, 1, 5, 3, 2],
+  );
   const implicit = complete(small, { method: 'soft-impute' }).report;
   const explicit = complete(small, { ...d, method: 'soft-impute' }).report;
-  assert.deepEqual(explicit.tried.map((t) => t.validationRMSE), implicit.tried.map((t) => t.validationRMSE));
+  assert.deepEqual(
+    explicit.tried.map((t) => t.validationRMSE),
+    implicit.tried.map((t) => t.validationRMSE),
+  );
   assert.deepEqual(explicit.biasTrials, implicit.biasTrials);
   assert.equal(implicit.validation.fraction, d.validation);
   assert.equal(implicit.validation.seed, d.seed);
-  assert.deepEqual(implicit.biasTrials.map((b) => b.lambda), [...d.biasLambdas]);
+  assert.deepEqual(
+    implicit.biasTrials.map((b) => b.lambda),
+    [...d.biasLambdas],
+  );
 });

@@ -8,13 +8,28 @@ import { createRng } from '../../../src/random/index.ts';
 /** A problem with given column factors B (A is not used by the oracle). */
 function withB(m: number, r: number, sigma: number, B: number[]): ScaleProblem {
   const none = new Float64Array(0);
-  return { m, n: B.length / r, r, sigma, A: new Float64Array(m * r), B: Float64Array.from(B), rows: new Int32Array(0), cols: new Int32Array(0), values: none, truth: none };
+  return {
+    m,
+    n: B.length / r,
+    r,
+    sigma,
+    A: new Float64Array(m * r),
+    B: Float64Array.from(B),
+    rows: new Int32Array(0),
+    cols: new Int32Array(0),
+    values: none,
+    truth: none,
+  };
 }
 
 test('oracleFloor, rank 1 by hand: P = 1 + Σb²/σ², mean Σb·y/σ²/P, variance b²/P', () => {
   // B = (1, 2, −1), σ 0.5: train (0,0) = 0.3 and (0,1) = −0.4, query (0,2) = 0.2.
   // P = 1 + (1 + 4)/0.25 = 21; h = (0.3 − 0.8)/0.25 = −2; μ = −2/21; prediction μ·(−1) = 2/21.
-  const o = oracleFloor(withB(1, 1, 0.5, [1, 2, -1]), { rows: [0, 0], cols: [0, 1], values: [0.3, -0.4] }, { rows: [0], cols: [2], values: [0.2] });
+  const o = oracleFloor(
+    withB(1, 1, 0.5, [1, 2, -1]),
+    { rows: [0, 0], cols: [0, 1], values: [0.3, -0.4] },
+    { rows: [0], cols: [2], values: [0.2] },
+  );
   assert.ok(Math.abs(o.expectedMSE - (0.25 + 1 / 21)) < 1e-12);
   assert.ok(Math.abs(o.rmse - Math.abs(2 / 21 - 0.2)) < 1e-12);
 });
@@ -30,7 +45,11 @@ test('oracleFloor, rank 2 by hand: a 2×2 posterior precision inverted by its ad
   const h = [0, -1 / Math.SQRT2];
   const mu = [Pinv[0] * h[0] + Pinv[1] * h[1], Pinv[2] * h[0] + Pinv[3] * h[1]];
   const pred = (2 * mu[1]) / Math.SQRT2;
-  const o = oracleFloor(withB(1, 2, 1, B), { rows: [0, 0], cols: [0, 1], values: [1, -1] }, { rows: [0], cols: [2], values: [0.5] });
+  const o = oracleFloor(
+    withB(1, 2, 1, B),
+    { rows: [0, 0], cols: [0, 1], values: [1, -1] },
+    { rows: [0], cols: [2], values: [0.5] },
+  );
   assert.ok(Math.abs(o.expectedMSE - (1 + variance)) < 1e-12);
   assert.ok(Math.abs(o.rmse - Math.abs(pred - 0.5)) < 1e-12);
 });
@@ -50,5 +69,8 @@ test('oracleFloor on a generated problem: its own test MSE matches the expected 
   assert.ok(o.expectedMSE > p.sigma ** 2);
   // About 24 ratings a row: the excess is about r/(24 − r − 1)·σ² ≈ 0.15σ²; with half the ratings it grows.
   const half = oracleFloor(p, cells(false, 2), query);
-  assert.ok(half.expectedMSE - p.sigma ** 2 > 1.8 * (o.expectedMSE - p.sigma ** 2), `${half.expectedMSE} vs ${o.expectedMSE}`);
+  assert.ok(
+    half.expectedMSE - p.sigma ** 2 > 1.8 * (o.expectedMSE - p.sigma ** 2),
+    `${half.expectedMSE} vs ${o.expectedMSE}`,
+  );
 });

@@ -76,7 +76,8 @@ test('native svd: A = U S V^T, orthonormal U and V, s descending and equal to th
     for (let i = 1; i < k; i++) assert.ok(s[i] <= s[i - 1], `${label}: s descending`);
     const ref = tsBackend.svdInto(A, tsBackend.createSvdWorkspace(A.rows, A.cols)).s;
     const smax = Math.max(ref[0] ?? 0, Number.MIN_VALUE);
-    for (let i = 0; i < k; i++) assert.ok(Math.abs(s[i] - ref[i]) <= 1e-12 * smax, `${label}: s[${i}] ${s[i]} vs ${ref[i]}`);
+    for (let i = 0; i < k; i++)
+      assert.ok(Math.abs(s[i] - ref[i]) <= 1e-12 * smax, `${label}: s[${i}] ${s[i]} vs ${ref[i]}`);
   }
 });
 
@@ -107,7 +108,12 @@ test('native svd: workspaces are reused (same views), reject other shapes, NaN a
 
 test('native gemm equals the TypeScript gemm for every transpose, alpha and beta, tall and wide', { skip }, () => {
   const b = native as Backend;
-  const shapes: [number, number, number][] = [[17, 5, 23], [3, 40, 2], [1, 1, 1], [30, 30, 30]];
+  const shapes: [number, number, number][] = [
+    [17, 5, 23],
+    [3, 40, 2],
+    [1, 1, 1],
+    [30, 30, 30],
+  ];
   for (const [m, n, k] of shapes) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
@@ -191,26 +197,37 @@ function qrProduct(W: Float64Array, tau: Float64Array, nc: number, len: number):
   return T;
 }
 
-test('householderQr on both backends: the reflectors times R give back the matrix, and |R| agrees (dgeqrf and the TypeScript loop)', { skip }, () => {
-  for (const [len, nc] of [
-    [60, 7],
-    [7, 7],
-    [300, 20],
-    [5, 1],
-  ]) {
-    const T = randomMatrix(len, nc, len + nc);
-    const Rs: Float64Array[] = [];
-    for (const b of [tsBackend, native as Backend]) {
-      const W = new Float64Array(nc * len);
-      for (let i = 0; i < len; i++) for (let c = 0; c < nc; c++) W[c * len + i] = T.data[i * nc + c];
-      const tau = new Float64Array(nc);
-      b.householderQr(W, nc, len, tau);
-      assert.ok(maxAbsDiff(qrProduct(W, tau, nc, len), T) < 1e-13 * maxAbs(T) * len, `${b.name} ${len}×${nc}: Q·R differs from the matrix`);
-      const R = new Float64Array(nc * nc);
-      for (let c = 0; c < nc; c++) for (let j = 0; j <= c; j++) R[j * nc + c] = W[c * len + j];
-      Rs.push(R);
+test(
+  'householderQr on both backends: the reflectors times R give back the matrix, and |R| agrees (dgeqrf and the TypeScript loop)',
+  { skip },
+  () => {
+    for (const [len, nc] of [
+      [60, 7],
+      [7, 7],
+      [300, 20],
+      [5, 1],
+    ]) {
+      const T = randomMatrix(len, nc, len + nc);
+      const Rs: Float64Array[] = [];
+      for (const b of [tsBackend, native as Backend]) {
+        const W = new Float64Array(nc * len);
+        for (let i = 0; i < len; i++) for (let c = 0; c < nc; c++) W[c * len + i] = T.data[i * nc + c];
+        const tau = new Float64Array(nc);
+        b.householderQr(W, nc, len, tau);
+        assert.ok(
+          maxAbsDiff(qrProduct(W, tau, nc, len), T) < 1e-13 * maxAbs(T) * len,
+          `${b.name} ${len}×${nc}: Q·R differs from the matrix`,
+        );
+        const R = new Float64Array(nc * nc);
+        for (let c = 0; c < nc; c++) for (let j = 0; j <= c; j++) R[j * nc + c] = W[c * len + j];
+        Rs.push(R);
+      }
+      // R is unique up to the sign of each row for a full-rank matrix.
+      for (let t = 0; t < nc * nc; t++)
+        assert.ok(
+          Math.abs(Math.abs(Rs[0][t]) - Math.abs(Rs[1][t])) < 1e-12 * maxAbs(T) * len,
+          `${len}×${nc}: |R| differs at ${t}`,
+        );
     }
-    // R is unique up to the sign of each row for a full-rank matrix.
-    for (let t = 0; t < nc * nc; t++) assert.ok(Math.abs(Math.abs(Rs[0][t]) - Math.abs(Rs[1][t])) < 1e-12 * maxAbs(T) * len, `${len}×${nc}: |R| differs at ${t}`);
-  }
-});
+  },
+);

@@ -213,12 +213,14 @@ test('qr handles rank-deficient, zero and empty matrices', () => {
   checkQr(zeros(5, 7));
   checkQr(zeros(7, 5));
   // Repeated column.
-  checkQr(fromRows([
-    [1, 1, 2],
-    [2, 2, 1],
-    [3, 3, 0],
-    [4, 4, -1],
-  ]));
+  checkQr(
+    fromRows([
+      [1, 1, 2],
+      [2, 2, 1],
+      [3, 3, 0],
+      [4, 4, -1],
+    ]),
+  );
   const E = qr(zeros(0, 4));
   assert.equal(E.Q.rows, 0);
   assert.equal(E.R.cols, 4);
@@ -241,10 +243,12 @@ test('qr of huge and tiny rank-deficient matrices stays finite and exact', () =>
 
 test('qr of a known matrix gives |R| = the expected triangle', () => {
   // Columns [3,4] and [1,0]: |r11| = 5, r12 = ±3/5, |r22| = 4/5.
-  const { Q, R } = qr(fromRows([
-    [3, 1],
-    [4, 0],
-  ]));
+  const { Q, R } = qr(
+    fromRows([
+      [3, 1],
+      [4, 0],
+    ]),
+  );
   assert.ok(Math.abs(Math.abs(at(R, 0, 0)) - 5) < 1e-15);
   assert.ok(Math.abs(Math.abs(at(R, 0, 1)) - 0.6) < 1e-15);
   assert.ok(Math.abs(Math.abs(at(R, 1, 1)) - 0.8) < 1e-15);
@@ -353,11 +357,13 @@ test('svd of an orthogonal matrix: all singular values are 1 (fully repeated)', 
   const Q = randOrthonormal(25, 25, rnd);
   const { s } = checkSvd(Q);
   for (let i = 0; i < s.length; i++) assert.ok(Math.abs(s[i] - 1) < 1e-13, `s[${i}] = ${s[i]}`);
-  const I = checkSvd(fromRows([
-    [1, 0, 0],
-    [0, 1, 0],
-    [0, 0, 1],
-  ]));
+  const I = checkSvd(
+    fromRows([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]),
+  );
   assert.deepEqual(Array.from(I.s), [1, 1, 1]);
 });
 
@@ -652,7 +658,10 @@ test('a warm start that has not converged within warmSweeps starts over cold: th
     const cold = copySvd(svdInto(A, createSvdWorkspace(m, n)));
     assert.deepEqual(warm, cold, `${m}×${n}: the fallback gives the cold result`);
   }
-  assert.throws(() => svdInto(zeros(2, 2), createSvdWorkspace(2, 2), { warmSweeps: 0 }), /warmSweeps must be an integer >= 1, got 0/);
+  assert.throws(
+    () => svdInto(zeros(2, 2), createSvdWorkspace(2, 2), { warmSweeps: 0 }),
+    /warmSweeps must be an integer >= 1, got 0/,
+  );
 });
 
 test('warm-started sequences stay exact decompositions where warm starts are hardest: crossing, repeated, rank-deficient, graded', () => {

@@ -92,10 +92,21 @@ test('findBlas, darwin-arm64: the Homebrew keg under /opt/homebrew, with -L and 
   assert.deepEqual(r.rpath, [`${keg}/lib`]);
   assert.deepEqual(r.libraries, ['-lopenblas']);
   // A Linux .so in the keg is not a macOS library.
-  assert.equal(findBlas(machine('darwin', 'arm64', files.map((f) => f.replace('.dylib', '.so')))).ok, false);
+  assert.equal(
+    findBlas(
+      machine(
+        'darwin',
+        'arm64',
+        files.map((f) => f.replace('.dylib', '.so')),
+      ),
+    ).ok,
+    false,
+  );
   // On an Intel Mac, /usr/local comes first.
   const intel = files.map((f) => f.replace('/opt/homebrew', '/usr/local'));
-  assert.deepEqual(found(machine('darwin', 'x64', [...intel, ...files])).includeDirs, ['/usr/local/opt/openblas/include']);
+  assert.deepEqual(found(machine('darwin', 'x64', [...intel, ...files])).includeDirs, [
+    '/usr/local/opt/openblas/include',
+  ]);
 });
 
 test('findBlas: a pkg-config hit wins over the directories, and its flags are split into gyp lists', () => {
@@ -155,7 +166,9 @@ test('findBlas: nothing found says why and how (per distribution); opt-outs and 
     assert.match(none.how, /apt-get install libopenblas-dev liblapacke-dev.*npm run build:native/);
   }
   const fedora = findBlas(machine('linux', 'x64', ['/etc/redhat-release'], { '--list-all': '' }));
-  assert.ok(!fedora.ok && /pkg-config has no openblas/.test(fedora.why) && /dnf install openblas-devel/.test(fedora.how));
+  assert.ok(
+    !fedora.ok && /pkg-config has no openblas/.test(fedora.why) && /dnf install openblas-devel/.test(fedora.how),
+  );
   const mac = findBlas(machine('darwin', 'arm64', []));
   assert.ok(!mac.ok && /brew install openblas/.test(mac.how));
   const skipped = findBlas(machine('linux', 'x64', debianX64, null, { MCOMPLETE_BUILD_NATIVE: '0' }));
@@ -175,7 +188,14 @@ test('findBlas: MCOMPLETE_OPENBLAS_DIR is used alone (a wrong prefix is reported
 });
 
 test('findBlas with a root: the known directories are looked up under it', () => {
-  const r = found({ ...machine('linux', 'x64', debianX64.map((f) => `/sys-root${f}`)), root: '/sys-root' });
+  const r = found({
+    ...machine(
+      'linux',
+      'x64',
+      debianX64.map((f) => `/sys-root${f}`),
+    ),
+    root: '/sys-root',
+  });
   assert.deepEqual(r.includeDirs, ['/sys-root/usr/include/x86_64-linux-gnu/openblas-pthread']);
   assert.deepEqual(r.libraryDirs, []);
 });
@@ -234,23 +254,27 @@ test('native gemm: a dimension above INT_MAX is a RangeError naming gemm and it,
   assert.equal(ok.data[0], 12);
 });
 
-test('native svdCreate: dimensions and dgesdd workspace fit a 32-bit LAPACK int, checked before allocating', { skip }, () => {
-  const addon = createRequire(import.meta.url)(nativeAddonPath()) as RawAddon;
-  assert.throws(
-    () => addon.svdCreate(2 ** 31, 1),
-    (e: Error) => e instanceof RangeError && /svdCreate: m = 2147483648/.test(e.message),
-  );
-  assert.throws(() => addon.svdCreate(1, 2 ** 32), /svdCreate: n = 4294967296/);
-  // 30000×30000 needs 4·30000² + 7·30000 ≈ 3.6e9 > INT_MAX doubles of work: refused without allocating 7 GB.
-  const workspace = /svdCreate: a 30000×30000 SVD needs a dgesdd workspace of 3600210000 doubles/;
-  assert.throws(() => addon.svdCreate(30000, 30000), workspace);
-  assert.throws(() => addon.svdCreate(0, 3), /shape must be positive/);
-  assert.throws(() => addon.threads(2 ** 31), /threads: n = 2147483648/);
-  // The backend asks the addon before it allocates U and V (2^31 rows would be 16 GB).
-  assert.throws(() => loaded.backend!.createSvdWorkspace(2 ** 31, 1), /svdCreate: m = 2147483648/);
-  const ws = loaded.backend!.createSvdWorkspace(3, 2);
-  const A: Matrix = zeros(3, 2);
-  A.data.set([3, 0, 0, 4, 0, 0]);
-  const { s } = loaded.backend!.svdInto(A, ws);
-  assert.ok(Math.abs(s[0] - 4) < 1e-12 && Math.abs(s[1] - 3) < 1e-12, `s = ${Array.from(s)}`);
-});
+test(
+  'native svdCreate: dimensions and dgesdd workspace fit a 32-bit LAPACK int, checked before allocating',
+  { skip },
+  () => {
+    const addon = createRequire(import.meta.url)(nativeAddonPath()) as RawAddon;
+    assert.throws(
+      () => addon.svdCreate(2 ** 31, 1),
+      (e: Error) => e instanceof RangeError && /svdCreate: m = 2147483648/.test(e.message),
+    );
+    assert.throws(() => addon.svdCreate(1, 2 ** 32), /svdCreate: n = 4294967296/);
+    // 30000×30000 needs 4·30000² + 7·30000 ≈ 3.6e9 > INT_MAX doubles of work: refused without allocating 7 GB.
+    const workspace = /svdCreate: a 30000×30000 SVD needs a dgesdd workspace of 3600210000 doubles/;
+    assert.throws(() => addon.svdCreate(30000, 30000), workspace);
+    assert.throws(() => addon.svdCreate(0, 3), /shape must be positive/);
+    assert.throws(() => addon.threads(2 ** 31), /threads: n = 2147483648/);
+    // The backend asks the addon before it allocates U and V (2^31 rows would be 16 GB).
+    assert.throws(() => loaded.backend!.createSvdWorkspace(2 ** 31, 1), /svdCreate: m = 2147483648/);
+    const ws = loaded.backend!.createSvdWorkspace(3, 2);
+    const A: Matrix = zeros(3, 2);
+    A.data.set([3, 0, 0, 4, 0, 0]);
+    const { s } = loaded.backend!.svdInto(A, ws);
+    assert.ok(Math.abs(s[0] - 4) < 1e-12 && Math.abs(s[1] - 3) < 1e-12, `s = ${Array.from(s)}`);
+  },
+);

@@ -4,8 +4,23 @@
 // A toy method added in this file shows that a method is one module plus one registration.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { METHOD_NAMES, METHODS, registerMethod, resolveSettings, runSynthetic, unregisterMethod, type RunInput } from '../../../src/methods/run.ts';
-import { PROBLEM_PARAMS, measureMatrix, problemText, runWhole, type RunMetrics, type SyntheticMethod } from '../../../src/methods/method.ts';
+import {
+  METHOD_NAMES,
+  METHODS,
+  registerMethod,
+  resolveSettings,
+  runSynthetic,
+  unregisterMethod,
+  type RunInput,
+} from '../../../src/methods/run.ts';
+import {
+  PROBLEM_PARAMS,
+  measureMatrix,
+  problemText,
+  runWhole,
+  type RunMetrics,
+  type SyntheticMethod,
+} from '../../../src/methods/method.ts';
 import { validateSweepSpec, expandSweep } from '../../../src/sweep/spec.ts';
 import { estimatedCost } from '../../../src/sweep/sweep.ts';
 import { runCommand } from '../../../src/cli/run-command.ts';
@@ -25,7 +40,19 @@ const CAPS: Record<string, Record<string, unknown>> = {
   altmin: { maxIters: 20 },
   'scaled-gd': { maxIters: 40 },
 };
-const SHARED = ['relError', 'relErrorUnobserved', 'trainMSE', 'effectiveRank', 'nuclearNorm', 'ratio', 'iterations', 'seconds', 'stopReason', 'identifiable', 'settings'];
+const SHARED = [
+  'relError',
+  'relErrorUnobserved',
+  'trainMSE',
+  'effectiveRank',
+  'nuclearNorm',
+  'ratio',
+  'iterations',
+  'seconds',
+  'stopReason',
+  'identifiable',
+  'settings',
+];
 
 /** A value the declaration must refuse. */
 function badValue(p: Param): unknown {
@@ -58,7 +85,7 @@ for (const name of [...METHOD_NAMES]) {
         const a = runSynthetic(input(3));
         for (const key of SHARED) assert.ok(key in a, `${name} on ${backend.name}: missing ${key}`);
         assert.ok(Number.isFinite(a.relError) && a.relError >= 0, `${name}: relError ${a.relError}`);
-        assert.equal((a.settings.method ?? 'gradient'), name);
+        assert.equal(a.settings.method ?? 'gradient', name);
         const b = runSynthetic(input(3));
         assert.equal(b.relError, a.relError, `${name} on ${backend.name}: same seed, same relError`);
         assert.equal(b.trainMSE, a.trainMSE);
@@ -72,7 +99,8 @@ for (const name of [...METHOD_NAMES]) {
         assert.ok(Number.isFinite(cost) && cost > 0, `${name}: cost ${cost}`);
       }
       // The backends agree up to rounding on a short run.
-      for (const r of relErrors) assert.ok(Math.abs(r - relErrors[0]) <= 1e-6 * (1 + relErrors[0]), `${name}: ${relErrors.join(' vs ')}`);
+      for (const r of relErrors)
+        assert.ok(Math.abs(r - relErrors[0]) <= 1e-6 * (1 + relErrors[0]), `${name}: ${relErrors.join(' vs ')}`);
     } finally {
       setBackend(before);
     }
@@ -82,11 +110,13 @@ for (const name of [...METHOD_NAMES]) {
     const resolved = resolveSettings(input(0)) as unknown as Record<string, unknown>;
     for (const [key, p] of Object.entries({ ...PROBLEM_PARAMS, ...method.params } as ParamTable)) {
       assert.ok(p.doc.length > 0, `${name}.${key}: no doc`);
-      if (p.default !== undefined && key !== 'depth' && key !== 'k') assert.ok(key in resolved, `${name}: ${key} not resolved`);
+      if (p.default !== undefined && key !== 'depth' && key !== 'k')
+        assert.ok(key in resolved, `${name}: ${key} not resolved`);
       const bad = { ...input(0), [key]: badValue(p) } as RunInput;
       assert.throws(
         () => resolveSettings(bad),
-        (e: unknown) => e instanceof ParamError && e.param === key && e.message.includes(key) && /must be/.test(e.message),
+        (e: unknown) =>
+          e instanceof ParamError && e.param === key && e.message.includes(key) && /must be/.test(e.message),
         `${name}.${key} = ${String(badValue(p))}`,
       );
     }
@@ -114,7 +144,13 @@ const toyMethod: SyntheticMethod<ToySettings, RunMetrics & { settings: ToySettin
       const X = zeros(settings.n, settings.n);
       const { rows, cols, values } = problem.observations;
       for (let t = 0; t < values.length; t++) X.data[rows[t] * settings.n + cols[t]] = settings.shrink * values[t];
-      return { ...measureMatrix(X, problem), iterations: 1, seconds: 0, stopReason: 'tolerance' as const, settings: { ...settings } };
+      return {
+        ...measureMatrix(X, problem),
+        iterations: 1,
+        seconds: 0,
+        stopReason: 'tolerance' as const,
+        settings: { ...settings },
+      };
     }),
   cost: (s) => s.samples,
   settingsLine: (s) => `${problemText(s)} method=toy shrink=${s.shrink}`,
@@ -129,11 +165,21 @@ test('a toy method registered once runs through runSynthetic, spec files and `mc
   // Shrink 1 reproduces the observed entries exactly: train MSE 0.
   assert.equal(r.trainMSE, 0);
   assert.equal((r.settings as unknown as ToySettings).shrink, 1);
-  assert.throws(() => runSynthetic({ ...TINY, method: 'toy', shrink: 2 } as unknown as RunInput), /shrink must be a number in \[0, 1\], got 2/);
-  const spec = validateSweepSpec({ ...TINY, samples: [90], seeds: [0], methods: [{ name: 't', method: 'toy', shrink: 0.25 }] }, 'toy.json');
+  assert.throws(
+    () => runSynthetic({ ...TINY, method: 'toy', shrink: 2 } as unknown as RunInput),
+    /shrink must be a number in \[0, 1\], got 2/,
+  );
+  const spec = validateSweepSpec(
+    { ...TINY, samples: [90], seeds: [0], methods: [{ name: 't', method: 'toy', shrink: 0.25 }] },
+    'toy.json',
+  );
   assert.equal((expandSweep(spec)[0].settings as unknown as ToySettings).shrink, 0.25);
   assert.throws(
-    () => validateSweepSpec({ ...TINY, samples: [90], seeds: [0], methods: [{ name: 't', method: 'toy', shrink: -1 }] }, 'toy.json'),
+    () =>
+      validateSweepSpec(
+        { ...TINY, samples: [90], seeds: [0], methods: [{ name: 't', method: 'toy', shrink: -1 }] },
+        'toy.json',
+      ),
     /toy\.json: methods\[0\]\.shrink: expected a number in \[0, 1\], got -1/,
   );
   const command = runCommand();

@@ -32,7 +32,10 @@ test('masks identifiable: deterministic from the seed, identifiable, the uniform
   const easy = { n: 100, rank: 5, samples: 2000, seed: 0 };
   assert.ok(maskIdentifiability(toCounts(syntheticMask(easy)), 5).identifiable);
   assert.deepEqual(syntheticMask({ ...easy, masks: 'identifiable' }), syntheticMask(easy));
-  assert.throws(() => syntheticMask({ n: 100, rank: 5, samples: 400, seed: 0, masks: 'identifiable' }), /need at least n·rank = 500/);
+  assert.throws(
+    () => syntheticMask({ n: 100, rank: 5, samples: 400, seed: 0, masks: 'identifiable' }),
+    /need at least n·rank = 500/,
+  );
 });
 
 test('run gnmr, altmin and scaled-gd through runSynthetic: exact on a well-sampled problem, told the true rank by default, identifiable, no warning', () => {
@@ -48,14 +51,17 @@ test('run gnmr, altmin and scaled-gd through runSynthetic: exact on a well-sampl
 
 test('a given rank too large for the data, or a mask with thin rows, gives a warning in the result, not a crash or a silent success', () => {
   const big = runSynthetic({ method: 'gnmr', n: 30, rank: 2, samples: 300, seed: 1, givenRank: 12, maxIters: 5 });
-  assert.match(big.warning ?? '', /given rank 12 has r\(n₁\+n₂−r\) = 576 degrees of freedom, more than the 300 observed entries/);
+  assert.match(
+    big.warning ?? '',
+    /given rank 12 has r\(n₁\+n₂−r\) = 576 degrees of freedom, more than the 300 observed entries/,
+  );
   const thin = runSynthetic({ method: 'altmin', n: 40, rank: 3, samples: 200, seed: 2, maxIters: 20 });
   assert.equal(thin.identifiable, false);
   assert.match(thin.warning ?? '', /fewer than 3 observed entries/);
   assert.ok(Number.isFinite(thin.relError));
 });
 
-test('identifiable is on every method\'s result, and resolveSettings keeps masks only when given', () => {
+test("identifiable is on every method's result, and resolveSettings keeps masks only when given", () => {
   const r = runSynthetic({ method: 'soft-impute', n: 20, rank: 2, samples: 30, seed: 0, pathLength: 2, maxIters: 5 });
   assert.equal(r.identifiable, false);
   assert.ok(!('masks' in resolveSettings({ method: 'gnmr' })));
@@ -89,11 +95,20 @@ test('sweep specs: gnmr and altmin take givenRank (and gnmr variant), a top-leve
     ],
   );
   assert.throws(
-    () => validateSweepSpec({ n: 20, rank: 2, samples: [100], seeds: [0], methods: [{ name: 'a', method: 'altmin', variant: 'setting' }] }, 's.json'),
-    (err: unknown) => err instanceof SpecError && /methods\[0\]\.variant: unknown field for method altmin/.test(err.message),
+    () =>
+      validateSweepSpec(
+        { n: 20, rank: 2, samples: [100], seeds: [0], methods: [{ name: 'a', method: 'altmin', variant: 'setting' }] },
+        's.json',
+      ),
+    (err: unknown) =>
+      err instanceof SpecError && /methods\[0\]\.variant: unknown field for method altmin/.test(err.message),
   );
   assert.throws(
-    () => validateSweepSpec({ n: 20, rank: 2, samples: [100], seeds: [0], masks: 'some', methods: [{ name: 'a', method: 'altmin' }] }, 's.json'),
+    () =>
+      validateSweepSpec(
+        { n: 20, rank: 2, samples: [100], seeds: [0], masks: 'some', methods: [{ name: 'a', method: 'altmin' }] },
+        's.json',
+      ),
     /masks: expected one of uniform, identifiable/,
   );
 });

@@ -27,7 +27,9 @@ function timeless<T extends { seconds: number }>(r: T): Omit<T, 'seconds'> {
 
 test('the registry lists every method, and runSynthetic dispatches to each one', () => {
   assert.deepEqual([...METHOD_NAMES].sort(), Object.keys(METHODS).sort());
-  assert.ok(METHOD_NAMES.includes('gradient') && METHOD_NAMES.includes('nuclear-min') && METHOD_NAMES.includes('soft-impute'));
+  assert.ok(
+    METHOD_NAMES.includes('gradient') && METHOD_NAMES.includes('nuclear-min') && METHOD_NAMES.includes('soft-impute'),
+  );
   const nm = { ...problem, ...DEFAULT_NUCLEAR_MIN, maxIters: 300 };
   // The registry adds `identifiable` (the mask's row and column counts) to every method's own result.
   const { identifiable, ...nmResult } = runSynthetic(nm);
@@ -42,7 +44,11 @@ test('the registry lists every method, and runSynthetic dispatches to each one',
 test('an unknown method is refused with the list of methods', () => {
   assert.throws(
     () => runSynthetic({ ...problem, method: 'newton' } as never),
-    (e: unknown) => e instanceof RangeError && /method must be one of/.test(e.message) && /newton/.test(e.message) && METHOD_NAMES.every((m) => e.message.includes(m)),
+    (e: unknown) =>
+      e instanceof RangeError &&
+      /method must be one of/.test(e.message) &&
+      /newton/.test(e.message) &&
+      METHOD_NAMES.every((m) => e.message.includes(m)),
   );
 });
 
@@ -56,7 +62,13 @@ test('omitted settings come from the defaults table, with the caps and tolerance
   const fac = resolveSettings({ model: 'factored', n: 12 });
   assert.equal(fac.k, 12, 'k is capped at n');
   assert.equal('depth' in fac, false);
-  assert.deepEqual(resolveSettings({ method: 'nuclear-min' }), { ...DEFAULT_NUCLEAR_MIN, n: 100, rank: 5, samples: 2000, seed: 0 });
+  assert.deepEqual(resolveSettings({ method: 'nuclear-min' }), {
+    ...DEFAULT_NUCLEAR_MIN,
+    n: 100,
+    rank: 5,
+    samples: 2000,
+    seed: 0,
+  });
   // Given fields keep their values and their order; explicit undefined takes the default.
   const given: RunSpec = { ...DEFAULT_RUN_SPEC, ...problem, lr: 0.5, maxIters: undefined as unknown as number };
   const resolved = resolveSettings(given);
@@ -97,10 +109,19 @@ test('startSynthetic advances in chunks to the numbers of runSynthetic, and says
 test('progress events name their method; onSolution sees the returned matrix of the baselines', () => {
   const methods = new Set<string>();
   let solution = 0;
-  runSynthetic({ ...problem, ...DEFAULT_NUCLEAR_MIN, maxIters: 40 }, { progressEvery: 10, onProgress: (e) => methods.add(e.method), onSolution: () => solution++ });
-  runSynthetic({ ...problem, ...DEFAULT_SOFT_IMPUTE, pathLength: 3 }, { onProgress: (e) => methods.add(e.method), onSolution: () => solution++ });
+  runSynthetic(
+    { ...problem, ...DEFAULT_NUCLEAR_MIN, maxIters: 40 },
+    { progressEvery: 10, onProgress: (e) => methods.add(e.method), onSolution: () => solution++ },
+  );
+  runSynthetic(
+    { ...problem, ...DEFAULT_SOFT_IMPUTE, pathLength: 3 },
+    { onProgress: (e) => methods.add(e.method), onSolution: () => solution++ },
+  );
   const steps: number[] = [];
-  runSynthetic({ ...DEFAULT_RUN_SPEC, ...problem, maxIters: 30 }, { progressEvery: 10, onProgress: (e) => (methods.add(e.method), steps.push(e.step)) });
+  runSynthetic(
+    { ...DEFAULT_RUN_SPEC, ...problem, maxIters: 30 },
+    { progressEvery: 10, onProgress: (e) => (methods.add(e.method), steps.push(e.step)) },
+  );
   assert.deepEqual([...methods].sort(), ['gradient', 'nuclear-min', 'soft-impute']);
   assert.equal(solution, 2);
   assert.deepEqual(steps, [10, 20, 30, 30]);

@@ -26,7 +26,17 @@ test('relative errors: zero at the truth, known values elsewhere', () => {
   const obs = makeObservations([2, 2], [0, 0, 1], [0, 1, 0], [1, 2, 3]);
   assert.equal(relativeErrorUnobserved(W, T, obs), 1); // the one unobserved entry is entirely wrong
   assert.equal(trainMSE(W, obs), 0);
-  assert.ok(Math.abs(relativeError(fromRows([[0, 0], [0, 0]]), T) - 1) < 1e-15);
+  assert.ok(
+    Math.abs(
+      relativeError(
+        fromRows([
+          [0, 0],
+          [0, 0],
+        ]),
+        T,
+      ) - 1,
+    ) < 1e-15,
+  );
 });
 
 test('effective rank is k for k equal singular values and 1 for one', () => {

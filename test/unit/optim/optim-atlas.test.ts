@@ -37,7 +37,10 @@ function assertClose(actual: ArrayLike<number>, expected: readonly number[], tol
 
 /** Apply `opt` to the given steps' gradients (groups) and return each step's updates. */
 function steps(opt: GradientTransform, grads: number[][][], info?: ParamInfo, params?: Float64Array[]): number[][][] {
-  const state = opt.init(grads[0].map((g) => g.length), info);
+  const state = opt.init(
+    grads[0].map((g) => g.length),
+    info,
+  );
   return grads.map((step) => {
     const u = step.map((g) => Float64Array.from(g));
     opt.apply(u, state, params);
@@ -64,7 +67,8 @@ function withSingularValues(rows: number, cols: number, s: number[], seed: numbe
   const U = orthonormal(rows, s.length);
   const V = orthonormal(cols, s.length);
   const M = zeros(rows, cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) M.data[i * cols + j] = s.reduce((a, sl, l) => a + sl * U[l][i] * V[l][j], 0);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) M.data[i * cols + j] = s.reduce((a, sl, l) => a + sl * U[l][i] * V[l][j], 0);
   return M;
 }
 
@@ -90,7 +94,12 @@ describe('scaleByFactoredRms (Adafactor)', () => {
     const opt = scaleByFactoredRms({ decay: 0.5, eps: 0 });
     const [[u1], [u2]] = steps(opt, [[[1, 2, 3, 4]], [[1, 0, 0, 1]]], info);
     // G² = [[1, 4], [9, 16]]: row sums 5, 25, column sums 10, 20, total 30.
-    assertClose(u1, [1 * Math.sqrt(30 / 50), 2 * Math.sqrt(30 / 100), 3 * Math.sqrt(30 / 250), 4 * Math.sqrt(30 / 500)]);
+    assertClose(u1, [
+      1 * Math.sqrt(30 / 50),
+      2 * Math.sqrt(30 / 100),
+      3 * Math.sqrt(30 / 250),
+      4 * Math.sqrt(30 / 500),
+    ]);
     // R = 0.5·0.5·[5, 25] + 0.5·[1, 1] = [1.75, 6.75]; C = 0.5·0.5·[10, 20] + 0.5·[1, 1] = [3, 5.5]; ΣR = 8.5; 1 − 0.5² = 0.75.
     assertClose(u2, [1 / Math.sqrt((1.75 * 3) / (8.5 * 0.75)), 0, 0, 1 / Math.sqrt((6.75 * 5.5) / (8.5 * 0.75))]);
   });
@@ -111,7 +120,10 @@ describe('scaleByFactoredRms (Adafactor)', () => {
   });
 
   it('rejects a shape that does not match the group size', () => {
-    assert.throws(() => scaleByFactoredRms().init([4], { shapes: [[3, 2]] }), /shapes\[0\] is 3×2 but the group has 4 entries/);
+    assert.throws(
+      () => scaleByFactoredRms().init([4], { shapes: [[3, 2]] }),
+      /shapes\[0\] is 3×2 but the group has 4 entries/,
+    );
   });
 });
 
@@ -138,7 +150,10 @@ describe('orthogonalize (Muon)', () => {
       const H = gemm(Q, G, { transA: true });
       for (let i = 0; i < 4; i++) {
         for (let j = 0; j < 4; j++) {
-          assert.ok(Math.abs(QtQ.data[i * 4 + j] - (i === j ? 1 : 0)) < 1e-12, `QᵀQ[${i}][${j}] = ${QtQ.data[i * 4 + j]}`);
+          assert.ok(
+            Math.abs(QtQ.data[i * 4 + j] - (i === j ? 1 : 0)) < 1e-12,
+            `QᵀQ[${i}][${j}] = ${QtQ.data[i * 4 + j]}`,
+          );
           assert.ok(Math.abs(H.data[i * 4 + j] - H.data[j * 4 + i]) < 1e-12, `H not symmetric at ${i},${j}`);
         }
       }
@@ -148,7 +163,10 @@ describe('orthogonalize (Muon)', () => {
     });
 
     it(`${backend.name}: Newton–Schulz (20 cubic steps) agrees with the SVD to 1e-10 when cond(G) <= 10; 3 steps do not`, () => {
-      for (const [rows, cols] of [[6, 4], [4, 6]] as const) {
+      for (const [rows, cols] of [
+        [6, 4],
+        [4, 6],
+      ] as const) {
         const G = withSingularValues(rows, cols, [10, 6, 3, 1], 11);
         const grads = [[Array.from(G.data)]];
         const info: ParamInfo = { shapes: [[rows, cols]] };
@@ -156,7 +174,10 @@ describe('orthogonalize (Muon)', () => {
         const ns = steps(orthogonalize({ backend, method: 'newton-schulz' }), grads, info)[0][0];
         const rough = steps(orthogonalize({ backend, method: 'newton-schulz', steps: 3 }), grads, info)[0][0];
         assertClose(ns, exact, 1e-10, `${rows}×${cols}`);
-        assert.ok(Math.max(...rough.map((x, i) => Math.abs(x - exact[i]))) > 1e-3, '3 steps are still far from the polar factor');
+        assert.ok(
+          Math.max(...rough.map((x, i) => Math.abs(x - exact[i]))) > 1e-3,
+          '3 steps are still far from the polar factor',
+        );
       }
     });
   }
@@ -210,10 +231,20 @@ describe('the trainers pass shapes, backend and parameters', () => {
     for (const depth of [1, 2]) {
       const { t, seen } = recorder();
       const trainer = createTrainer(p.observations, {
-        depth, penalty: 'none', lambda: 0, optimizer: chain(t, scale(-0.01)), initScale: 1e-3, seed: 0, maxIters: 2, backend: tsBackend,
+        depth,
+        penalty: 'none',
+        lambda: 0,
+        optimizer: chain(t, scale(-0.01)),
+        initScale: 1e-3,
+        seed: 0,
+        maxIters: 2,
+        backend: tsBackend,
       });
       trainer.advance(1);
-      assert.deepEqual(seen.info?.shapes, Array.from({ length: depth }, () => [8, 8]));
+      assert.deepEqual(
+        seen.info?.shapes,
+        Array.from({ length: depth }, () => [8, 8]),
+      );
       assert.equal(seen.info?.backend, tsBackend);
       const layers = trainer.result().model.layers;
       assert.equal(seen.params?.length, depth);
@@ -224,9 +255,18 @@ describe('the trainers pass shapes, backend and parameters', () => {
   it('factored trainer: shapes m×k and n×k', () => {
     const { t, seen } = recorder();
     createFactoredTrainer(p.observations, {
-      rank: 3, penalty: 'none', lambda: 0, optimizer: chain(t, scale(-0.01)), initScale: 1e-3, seed: 0, maxIters: 1,
+      rank: 3,
+      penalty: 'none',
+      lambda: 0,
+      optimizer: chain(t, scale(-0.01)),
+      initScale: 1e-3,
+      seed: 0,
+      maxIters: 1,
     }).advance(1);
-    assert.deepEqual(seen.info?.shapes, [[8, 3], [8, 3]]);
+    assert.deepEqual(seen.info?.shapes, [
+      [8, 3],
+      [8, 3],
+    ]);
     assert.equal(seen.params?.length, 2);
   });
 });
@@ -234,10 +274,15 @@ describe('the trainers pass shapes, backend and parameters', () => {
 describe('divergence under the new optimizers', () => {
   const small: RunSpec = { ...DEFAULT_RUN_SPEC, n: 20, rank: 2, samples: 120, maxIters: 200 };
   const p = syntheticProblem(small);
-  for (const [name, lr] of [['sign', 1e200], ['muon', 1e200], ['normalized-gd', 1e200]] as const) {
+  for (const [name, lr] of [
+    ['sign', 1e200],
+    ['muon', 1e200],
+    ['normalized-gd', 1e200],
+  ] as const) {
     it(`${name} at lr ${lr}: the DivergenceError names the optimizer, its learning rate and the step`, () => {
       assert.throws(
-        () => train(p.observations, { ...small, optimizer: namedOptimizer(name, { lr }), penalty: 'none', maxIters: 200 }),
+        () =>
+          train(p.observations, { ...small, optimizer: namedOptimizer(name, { lr }), penalty: 'none', maxIters: 200 }),
         (err: unknown) =>
           err instanceof DivergenceError &&
           err.message.includes(`optimizer ${name}(lr ${lr})`) &&
@@ -253,8 +298,17 @@ describe('an overflowing product', () => {
     const small: RunSpec = { ...DEFAULT_RUN_SPEC, n: 12, rank: 2, samples: 60, maxIters: 50 };
     const p = syntheticProblem(small);
     assert.throws(
-      () => train(p.observations, { ...small, depth: 3, optimizer: namedOptimizer('sign', { lr: 1e120 }), penalty: 'ratio', lambda: 1e-3 }),
-      (err: unknown) => err instanceof DivergenceError && /W became non-finite at step \d+ \(optimizer sign\(lr 1e\+120\)\)/.test(err.message),
+      () =>
+        train(p.observations, {
+          ...small,
+          depth: 3,
+          optimizer: namedOptimizer('sign', { lr: 1e120 }),
+          penalty: 'ratio',
+          lambda: 1e-3,
+        }),
+      (err: unknown) =>
+        err instanceof DivergenceError &&
+        /W became non-finite at step \d+ \(optimizer sign\(lr 1e\+120\)\)/.test(err.message),
     );
   });
 });

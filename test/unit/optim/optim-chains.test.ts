@@ -94,7 +94,9 @@ describe('the named chains give the numbers of the arithmetic they replaced', ()
       const rand = mulberry32(17);
       for (let t = 1; t <= 200; t++) {
         // Gradients over several orders of magnitude, zeros included.
-        const grads = sizes.map((n) => Float64Array.from({ length: n }, () => (rand() < 0.1 ? 0 : (rand() * 2 - 1) * 10 ** (4 * rand() - 2))));
+        const grads = sizes.map((n) =>
+          Float64Array.from({ length: n }, () => (rand() < 0.1 ? 0 : (rand() * 2 - 1) * 10 ** (4 * rand() - 2))),
+        );
         const a = grads.map((g) => g.slice());
         const b = grads.map((g) => g.slice());
         opt.apply(a, state);
@@ -195,7 +197,14 @@ function clipByGlobalNorm(maxNorm: number, seen: number[], passed: number[]): Gr
 describe('training with a chain', () => {
   const spec: DeepRunSpec = { ...DEFAULT_RUN_SPEC, n: 20, rank: 2, samples: 160, lr: 1e-2, maxIters: 300 };
   const problem = syntheticProblem(spec);
-  const base = { depth: 1, penalty: spec.penalty, lambda: spec.lambda, initScale: spec.initScale, seed: spec.seed, maxIters: spec.maxIters };
+  const base = {
+    depth: 1,
+    penalty: spec.penalty,
+    lambda: spec.lambda,
+    initScale: spec.initScale,
+    seed: spec.seed,
+    maxIters: spec.maxIters,
+  };
 
   it('train({ optimizer: chain(scaleByAdam(), scale(-lr)) }) is the named adam run, bit for bit', () => {
     const r = train(problem.observations, { ...base, optimizer: chain(scaleByAdam(), scale(-spec.lr)) });
@@ -215,10 +224,19 @@ describe('training with a chain', () => {
       optimizer: chain(clipByGlobalNorm(cap, norms, passed), scale(-1)),
     });
     assert.equal(norms.length, clipped.iterations, 'the trainer applies the chain once per update');
-    assert.ok(norms.some((x) => x > cap), 'the cap was active (the case is not trivial)');
-    assert.ok(passed.every((x) => x <= cap * (1 + 1e-12)), `largest update passed on ${Math.max(...passed)}`);
+    assert.ok(
+      norms.some((x) => x > cap),
+      'the cap was active (the case is not trivial)',
+    );
+    assert.ok(
+      passed.every((x) => x <= cap * (1 + 1e-12)),
+      `largest update passed on ${Math.max(...passed)}`,
+    );
     const first = train(problem.observations, { ...base, penalty: 'none', maxIters: 1, optimizer: chain(scale(0)) });
-    assert.ok(clipped.trainMSE < 0.5 * first.trainMSE, `train MSE ${clipped.trainMSE} vs ${first.trainMSE} at the start`);
+    assert.ok(
+      clipped.trainMSE < 0.5 * first.trainMSE,
+      `train MSE ${clipped.trainMSE} vs ${first.trainMSE} at the start`,
+    );
     // Clipping changes the run: without it, plain gradient descent with the same step is another trajectory.
     const unclipped = train(problem.observations, { ...base, penalty: 'none', optimizer: chain(scale(-1)) });
     assert.notEqual(unclipped.trainMSE, clipped.trainMSE);
@@ -232,6 +250,9 @@ describe('training with a chain', () => {
   });
 
   it('the optimizer must be a transform, not a name', () => {
-    assert.throws(() => train(problem.observations, { ...base, optimizer: 'adam' as never }), /optimizer must be a GradientTransform.*"adam"/);
+    assert.throws(
+      () => train(problem.observations, { ...base, optimizer: 'adam' as never }),
+      /optimizer must be a GradientTransform.*"adam"/,
+    );
   });
 });

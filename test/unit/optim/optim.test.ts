@@ -46,13 +46,20 @@ function rng(seed: number): () => number {
 
 describe('hand-computed steps', () => {
   it('sgd: u = -lr * g', () => {
-    const us = updatesFor(namedOptimizer('sgd', { lr: 0.1 }), [[0.5, -1], [2, 0]]);
+    const us = updatesFor(namedOptimizer('sgd', { lr: 0.1 }), [
+      [0.5, -1],
+      [2, 0],
+    ]);
     assertClose(us[0], [-0.05, 0.1]);
     assertClose(us[1], [-0.2, 0]);
   });
 
   it('momentum (heavy ball, mu = 0.9)', () => {
-    const us = updatesFor(namedOptimizer('momentum', { lr: 0.1 }), [[1, -2], [0.5, 1], [0, 0]]);
+    const us = updatesFor(namedOptimizer('momentum', { lr: 0.1 }), [
+      [1, -2],
+      [0.5, 1],
+      [0, 0],
+    ]);
     // m1 = [1, -2]; u1 = -0.1 * m1
     assertClose(us[0], [-0.1, 0.2]);
     // m2 = 0.9*[1, -2] + [0.5, 1] = [1.4, -0.8]
@@ -62,26 +69,33 @@ describe('hand-computed steps', () => {
   });
 
   it('adam (beta1 0.9, beta2 0.999, eps 1e-8) follows Kingma & Ba', () => {
-    const us = updatesFor(namedOptimizer('adam', { lr: 0.1 }), [[2, -0.5], [1, 1], [0, -1]]);
+    const us = updatesFor(namedOptimizer('adam', { lr: 0.1 }), [
+      [2, -0.5],
+      [1, 1],
+      [0, -1],
+    ]);
     // t=1: m = 0.1*g = [0.2, -0.05], m̂ = m/0.1 = [2, -0.5]
     //      v = 0.001*g² = [0.004, 0.00025], v̂ = v/0.001 = [4, 0.25], √v̂ = [2, 0.5]
     assertClose(us[0], [-0.1 * (2 / (2 + 1e-8)), -0.1 * (-0.5 / (0.5 + 1e-8))]);
     // t=2: m = 0.9*[0.2, -0.05] + 0.1*[1, 1] = [0.28, 0.055], 1 - 0.9² = 0.19
     //      v = 0.999*[0.004, 0.00025] + 0.001*[1, 1] = [0.004996, 0.00124975], 1 - 0.999² = 0.001999
     assertClose(us[1], [
-      -0.1 * ((0.28 / 0.19) / (Math.sqrt(0.004996 / 0.001999) + 1e-8)),
-      -0.1 * ((0.055 / 0.19) / (Math.sqrt(0.00124975 / 0.001999) + 1e-8)),
+      -0.1 * (0.28 / 0.19 / (Math.sqrt(0.004996 / 0.001999) + 1e-8)),
+      -0.1 * (0.055 / 0.19 / (Math.sqrt(0.00124975 / 0.001999) + 1e-8)),
     ]);
     // t=3: m = 0.9*[0.28, 0.055] + 0.1*[0, -1] = [0.252, -0.0505], 1 - 0.9³ = 0.271
     //      v = 0.999*[0.004996, 0.00124975] + 0.001*[0, 1] = [0.004991004, 0.00224850025], 1 - 0.999³ = 0.002997001
     assertClose(us[2], [
-      -0.1 * ((0.252 / 0.271) / (Math.sqrt(0.004991004 / 0.002997001) + 1e-8)),
-      -0.1 * ((-0.0505 / 0.271) / (Math.sqrt(0.00224850025 / 0.002997001) + 1e-8)),
+      -0.1 * (0.252 / 0.271 / (Math.sqrt(0.004991004 / 0.002997001) + 1e-8)),
+      -0.1 * (-0.0505 / 0.271 / (Math.sqrt(0.00224850025 / 0.002997001) + 1e-8)),
     ]);
   });
 
   it('rmsprop (Adam without the numerator: beta2 0.999, eps 1e-8)', () => {
-    const us = updatesFor(namedOptimizer('rmsprop', { lr: 0.1 }), [[2, -0.5], [1, 1]]);
+    const us = updatesFor(namedOptimizer('rmsprop', { lr: 0.1 }), [
+      [2, -0.5],
+      [1, 1],
+    ]);
     // t=1: v̂ = g², u = -0.1 * g/(|g| + 1e-8)
     assertClose(us[0], [-0.1 * (2 / (2 + 1e-8)), -0.1 * (-0.5 / (0.5 + 1e-8))]);
     // t=2: v = [0.004996, 0.00124975], 1 - 0.999² = 0.001999; numerator is the raw g = [1, 1]
@@ -92,7 +106,11 @@ describe('hand-computed steps', () => {
   });
 
   it('adagrad (eps 1e-10, accumulator starts at 0)', () => {
-    const us = updatesFor(namedOptimizer('adagrad', { lr: 0.1 }), [[3, -4], [4, 3], [0, 12]]);
+    const us = updatesFor(namedOptimizer('adagrad', { lr: 0.1 }), [
+      [3, -4],
+      [4, 3],
+      [0, 12],
+    ]);
     // a1 = [9, 16], √a1 = [3, 4]
     assertClose(us[0], [-0.1 * (3 / (3 + 1e-10)), -0.1 * (-4 / (4 + 1e-10))]);
     // a2 = [9 + 16, 16 + 9] = [25, 25], √a2 = [5, 5]
@@ -215,11 +233,19 @@ describe('group-rmsprop', () => {
       const c = -lr / (Math.sqrt(v / (1 - alpha ** t)) + eps);
       const ratios: number[] = [];
       for (let g = 0; g < sizes.length; g++) {
-        assertClose(updates[g], grads[g].map((x) => c * x), TOL, `step ${t} group ${g}`);
+        assertClose(
+          updates[g],
+          grads[g].map((x) => c * x),
+          TOL,
+          `step ${t} group ${g}`,
+        );
         for (let i = 0; i < sizes[g]; i++) ratios.push(updates[g][i] / grads[g][i]);
       }
       for (const r of ratios) {
-        assert.ok(Math.abs(r / ratios[0] - 1) < 1e-14, `same c for every coordinate of every group: ${r} vs ${ratios[0]}`);
+        assert.ok(
+          Math.abs(r / ratios[0] - 1) < 1e-14,
+          `same c for every coordinate of every group: ${r} vs ${ratios[0]}`,
+        );
       }
     }
   });
@@ -272,7 +298,10 @@ describe('chains', () => {
   });
 
   it('scaleBySchedule multiplies by schedule(t)', () => {
-    const opt = chain(scaleBySchedule((t) => 1 / t), scale(-2));
+    const opt = chain(
+      scaleBySchedule((t) => 1 / t),
+      scale(-2),
+    );
     const us = updatesFor(opt, [[3], [3], [3]]);
     assertClose(us.flat(), [-6, -3, -2]);
     const bad = scaleBySchedule(() => Number.NaN);
@@ -314,8 +343,12 @@ describe('every optimizer', () => {
 
   for (const name of OPTIMIZER_NAMES) {
     it(`${name} reduces f(x) = sum (x - c)^2 from x = 0`, () => {
-      const c = [[1, -2, 3], [0.5, -0.5]];
-      const f = (x: Float64Array[]) => x.reduce((s, xg, g) => s + xg.reduce((t, xi, i) => t + (xi - c[g][i]) ** 2, 0), 0);
+      const c = [
+        [1, -2, 3],
+        [0.5, -0.5],
+      ];
+      const f = (x: Float64Array[]) =>
+        x.reduce((s, xg, g) => s + xg.reduce((t, xi, i) => t + (xi - c[g][i]) ** 2, 0), 0);
       const x = c.map((cg) => new Float64Array(cg.length));
       const grads = c.map((cg) => new Float64Array(cg.length));
       const opt = namedOptimizer(name, { lr: lrs[name] });
@@ -343,13 +376,17 @@ describe('every optimizer', () => {
       const before = collect(state, []);
       const copies = before.map((a) => Float64Array.from(a));
       const params = [Float64Array.from([0.1, 0.2, 0.3]), Float64Array.from([-1, 1])];
-      for (let t = 1; t <= 3; t++) opt.apply([Float64Array.from([1, -2, 3]), Float64Array.from([0.5, 4])], state, params);
+      for (let t = 1; t <= 3; t++)
+        opt.apply([Float64Array.from([1, -2, 3]), Float64Array.from([0.5, 4])], state, params);
       const after = collect(state, []);
       assert.equal(after.length, before.length);
       for (let k = 0; k < before.length; k++) assert.equal(after[k], before[k], 'same typed array object');
       if (!['sgd', 'sign', 'normalized-gd'].includes(name)) {
         assert.ok(before.length > 0, 'stateful optimizer has typed-array state');
-        assert.ok(before.some((a, k) => a.some((x, i) => x !== copies[k][i])), 'state was updated in place');
+        assert.ok(
+          before.some((a, k) => a.some((x, i) => x !== copies[k][i])),
+          'state was updated in place',
+        );
       }
       // Per-coordinate state is sized from `sizes`.
       for (const a of before) assert.ok(a.length === 1 || a.length === 3 || a.length === 2);
@@ -362,7 +399,8 @@ describe('validation', () => {
     for (const lr of [0, -0.1, Number.NaN, Number.POSITIVE_INFINITY]) {
       assert.throws(
         () => namedOptimizer('adam', { lr }),
-        (e: unknown) => e instanceof RangeError && /"lr"/.test(e.message) && e.message.includes(String(lr)) && /> 0/.test(e.message),
+        (e: unknown) =>
+          e instanceof RangeError && /"lr"/.test(e.message) && e.message.includes(String(lr)) && /> 0/.test(e.message),
       );
     }
   });
@@ -379,7 +417,10 @@ describe('validation', () => {
       assert.throws(
         () => namedOptimizer('adam', { lr: 0.1, [key]: value }),
         (e: unknown) =>
-          e instanceof RangeError && e.message.includes(`"${key}"`) && e.message.includes(String(value)) && allowed.test(e.message),
+          e instanceof RangeError &&
+          e.message.includes(`"${key}"`) &&
+          e.message.includes(String(value)) &&
+          allowed.test(e.message),
         key,
       );
     }
@@ -388,7 +429,11 @@ describe('validation', () => {
   it('unknown name lists the valid names', () => {
     assert.throws(
       () => namedOptimizer('lion' as OptimizerName, { lr: 0.1 }),
-      (e: unknown) => e instanceof RangeError && /name/.test(e.message) && /lion/.test(e.message) && OPTIMIZER_NAMES.every((n) => e.message.includes(n)),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        /name/.test(e.message) &&
+        /lion/.test(e.message) &&
+        OPTIMIZER_NAMES.every((n) => e.message.includes(n)),
     );
   });
 
@@ -412,14 +457,29 @@ describe('validation', () => {
   it('applyUpdates adds in place', () => {
     const p = [Float64Array.from([1, 2]), Float64Array.from([3])];
     applyUpdates(p, [Float64Array.from([0.5, -2]), Float64Array.from([1])]);
-    assert.deepEqual(p.map((x) => Array.from(x)), [[1.5, 0], [4]]);
+    assert.deepEqual(
+      p.map((x) => Array.from(x)),
+      [[1.5, 0], [4]],
+    );
   });
 });
 
 it('namedOptimizer refuses an option its chain does not use, with a did-you-mean for a misspelt one', () => {
-  assert.throws(() => namedOptimizer('adam', { lr: 0.1, alpha: 0.5 } as never), /namedOptimizer\("adam"\): option "alpha" does not apply to adam; its options: lr, beta1, beta2, eps/);
-  assert.throws(() => namedOptimizer('adam', { lr: 0.1, beta: 0.5 } as never), /option "beta" does not apply to adam \(did you mean beta1\?\)/);
-  assert.throws(() => namedOptimizer('sgd', { lr: 0.1, momentum: 0.9 }), /option "momentum" does not apply to sgd; its options: lr$/);
+  assert.throws(
+    () => namedOptimizer('adam', { lr: 0.1, alpha: 0.5 } as never),
+    /namedOptimizer\("adam"\): option "alpha" does not apply to adam; its options: lr, beta1, beta2, eps/,
+  );
+  assert.throws(
+    () => namedOptimizer('adam', { lr: 0.1, beta: 0.5 } as never),
+    /option "beta" does not apply to adam \(did you mean beta1\?\)/,
+  );
+  assert.throws(
+    () => namedOptimizer('sgd', { lr: 0.1, momentum: 0.9 }),
+    /option "momentum" does not apply to sgd; its options: lr$/,
+  );
   // An option that applies is still taken, and an undefined one is as if absent.
-  assert.equal(namedOptimizer('group-rmsprop', { lr: 0.1, alpha: 0.9, beta1: undefined }).name, 'group-rmsprop(lr 0.1, alpha 0.9)');
+  assert.equal(
+    namedOptimizer('group-rmsprop', { lr: 0.1, alpha: 0.9, beta1: undefined }).name,
+    'group-rmsprop(lr 0.1, alpha 0.9)',
+  );
 });

@@ -7,8 +7,14 @@ test('same seed gives the same stream, another seed another', () => {
   const b = createRng(42);
   const c = createRng(43);
   const xs = Array.from({ length: 100 }, () => a.uniform());
-  assert.deepEqual(xs, Array.from({ length: 100 }, () => b.uniform()));
-  assert.notDeepEqual(xs, Array.from({ length: 100 }, () => c.uniform()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 100 }, () => b.uniform()),
+  );
+  assert.notDeepEqual(
+    xs,
+    Array.from({ length: 100 }, () => c.uniform()),
+  );
 });
 
 test('uniforms match the reference MT19937 stream (numpy RandomState(0).random_sample())', () => {

@@ -20,10 +20,19 @@ test('the growth rule: an objective above DIVERGENCE_GROWTH × its step-1 value 
   assert.equal(evaluationStop(5, 1, DIVERGENCE_GROWTH * 2, false, opts, null, 2), null);
   assert.throws(
     () => evaluationStop(5, 1, DIVERGENCE_GROWTH * 2 * (1 + 1e-9), true, opts, null, 2),
-    (e: unknown) => e instanceof DivergenceError && e.step === 5 && !e.atStart && /objective .* grew from 2\.00e\+0 at step 1 .* at step 5 \(optimizer chain\(scale\(-1\)\)\); try a lower learning rate/.test(e.message),
+    (e: unknown) =>
+      e instanceof DivergenceError &&
+      e.step === 5 &&
+      !e.atStart &&
+      /objective .* grew from 2\.00e\+0 at step 1 .* at step 5 \(optimizer chain\(scale\(-1\)\)\); try a lower learning rate/.test(
+        e.message,
+      ),
   );
   assert.equal(evaluationStop(5, 1, 1e300, false, opts, null, 0), null, 'no reference when the step-1 objective is 0');
-  assert.throws(() => evaluationStop(1, NaN, NaN, false, opts, null), (e: unknown) => e instanceof DivergenceError && e.atStart && /smaller initialization/.test(e.message));
+  assert.throws(
+    () => evaluationStop(1, NaN, NaN, false, opts, null),
+    (e: unknown) => e instanceof DivergenceError && e.atStart && /smaller initialization/.test(e.message),
+  );
 });
 
 test('Adam with lr 1e9 stops as divergence within a few steps (deep and factored), instead of finishing at max-iters', () => {
@@ -31,14 +40,25 @@ test('Adam with lr 1e9 stops as divergence within a few steps (deep and factored
     () => train(problem.observations, { ...base, optimizer: namedOptimizer('adam', { lr: 1e9 }) }),
     () => trainFactored(problem.observations, { ...base, rank: 3, optimizer: namedOptimizer('adam', { lr: 1e9 }) }),
   ]) {
-    assert.throws(run, (e: unknown) => e instanceof DivergenceError && e.step <= 5 && /grew from .* \(optimizer adam\(lr 1000000000\)\)/.test(e.message));
+    assert.throws(
+      run,
+      (e: unknown) =>
+        e instanceof DivergenceError &&
+        e.step <= 5 &&
+        /grew from .* \(optimizer adam\(lr 1000000000\)\)/.test(e.message),
+    );
   }
 });
 
 test('the rule does not fire on ordinary training: the default learning rate ends at max-iters with a lower objective', () => {
   const r = train(problem.observations, { ...base, optimizer: namedOptimizer('adam', { lr: 1e-2 }), maxIters: 500 });
   assert.equal(r.stopReason, 'max-iters');
-  const f = trainFactored(problem.observations, { ...base, rank: 3, optimizer: namedOptimizer('adam', { lr: 1e-2 }), maxIters: 500 });
+  const f = trainFactored(problem.observations, {
+    ...base,
+    rank: 3,
+    optimizer: namedOptimizer('adam', { lr: 1e-2 }),
+    maxIters: 500,
+  });
   assert.equal(f.stopReason, 'max-iters');
 });
 
@@ -46,10 +66,16 @@ test('mcomplete run: --lr 1e9 exits 1 naming what diverged, the optimizer, the s
   const small = ['run', '--n', '4', '--rank', '1', '--samples', '10', '--max-iters', '30', '--quiet'];
   const lr = await runMain([...small, '--lr', '1e9']);
   assert.equal(lr.code, 1);
-  assert.match(lr.stderr, /^mcomplete: training diverged: the objective \(data term \+ penalty\) grew from .* at step \d+ \(optimizer adam\(lr 1000000000\)\); try a lower learning rate \(--lr 100000000\)\n$/);
+  assert.match(
+    lr.stderr,
+    /^mcomplete: training diverged: the objective \(data term \+ penalty\) grew from .* at step \d+ \(optimizer adam\(lr 1000000000\)\); try a lower learning rate \(--lr 100000000\)\n$/,
+  );
   const init = await runMain([...small, '--init-scale', '1e300']);
   assert.equal(init.code, 1);
-  assert.match(init.stderr, /at step 1 .*smaller initialization scale \(--init-scale 1e\+300 was given; the default is 0\.001\)\n$/);
+  assert.match(
+    init.stderr,
+    /at step 1 .*smaller initialization scale \(--init-scale 1e\+300 was given; the default is 0\.001\)\n$/,
+  );
   assert.doesNotMatch(init.stderr, /learning rate/);
 });
 
@@ -59,10 +85,32 @@ test('relErrorUnobserved is null, not 0, when every entry is observed (metrics, 
     [3, 4],
   ]);
   const all = makeObservations([2, 2], [0, 0, 1, 1], [0, 1, 0, 1], [1, 2, 3, 4]);
-  assert.equal(relativeErrorUnobserved(fromRows([[0, 0], [0, 0]]), T, all), null);
+  assert.equal(
+    relativeErrorUnobserved(
+      fromRows([
+        [0, 0],
+        [0, 0],
+      ]),
+      T,
+      all,
+    ),
+    null,
+  );
   const A = fromRows([[1], [2]]);
   assert.equal(factoredErrors(A, A, A, A, all).relErrorUnobserved, null);
-  const json = await runMain(['run', '--n', '3', '--rank', '1', '--samples', '9', '--max-iters', '5', '--json', '--quiet']);
+  const json = await runMain([
+    'run',
+    '--n',
+    '3',
+    '--rank',
+    '1',
+    '--samples',
+    '9',
+    '--max-iters',
+    '5',
+    '--json',
+    '--quiet',
+  ]);
   assert.equal(json.code, 0, json.stderr);
   assert.equal(JSON.parse(json.stdout).relErrorUnobserved, null);
   const text = await runMain(['run', '--n', '3', '--rank', '1', '--samples', '9', '--max-iters', '5', '--quiet']);
@@ -71,7 +119,21 @@ test('relErrorUnobserved is null, not 0, when every entry is observed (metrics, 
   const full = syntheticProblem({ n: 3, rank: 1, samples: 9, seed: 0 });
   assert.equal(summarize(full.truth, makeTarget(full), svd(full.truth).s).relUnobserved, null);
   for (const method of ['nuclear-min', 'soft-impute']) {
-    const r = await runMain(['run', '--method', method, '--n', '3', '--rank', '1', '--samples', '9', '--max-iters', '5', '--json', '--quiet']);
+    const r = await runMain([
+      'run',
+      '--method',
+      method,
+      '--n',
+      '3',
+      '--rank',
+      '1',
+      '--samples',
+      '9',
+      '--max-iters',
+      '5',
+      '--json',
+      '--quiet',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).relErrorUnobserved, null, method);
   }

@@ -55,7 +55,12 @@ function observationsOf(M: Matrix, count: number, seed: number): Observations {
   const idx = sampleWithoutReplacement(M.rows * M.cols, count, createRng(seed));
   const rows = Array.from(idx, (t) => Math.floor(t / M.cols));
   const cols = Array.from(idx, (t) => t % M.cols);
-  return makeObservations([M.rows, M.cols], rows, cols, Array.from(idx, (t) => M.data[t]));
+  return makeObservations(
+    [M.rows, M.cols],
+    rows,
+    cols,
+    Array.from(idx, (t) => M.data[t]),
+  );
 }
 
 test('factoredErrors (Gram matrices, no m×n matrix) equals the dense relative errors and train MSE to 1e-10', () => {
@@ -74,7 +79,8 @@ test('factoredErrors (Gram matrices, no m×n matrix) equals the dense relative e
       for (let c = 0; c < k; c++) A.data[i * k + c] = c < r ? U.data[i * r + c] : noise * N1.data[i * (k - r) + c - r];
     }
     for (let j = 0; j < n; j++) {
-      for (let c = 0; c < k; c++) B.data[j * k + c] = c < r ? V.data[j * r + c] * (1 + noise / 3) : N2.data[j * (k - r) + c - r];
+      for (let c = 0; c < k; c++)
+        B.data[j * k + c] = c < r ? V.data[j * r + c] * (1 + noise / 3) : N2.data[j * (k - r) + c - r];
     }
     const W = product(A, B);
     const got = factoredErrors(A, B, U, V, obs);
@@ -85,7 +91,10 @@ test('factoredErrors (Gram matrices, no m×n matrix) equals the dense relative e
     };
     assert.ok(want.relError > noise / 10, `the case is not trivial: ${want.relError}`);
     for (const key of ['relError', 'relErrorUnobserved', 'trainMSE'] as const) {
-      assert.ok(Math.abs((got[key] ?? NaN) - (want[key] ?? NaN)) < 1e-10, `noise ${noise} ${key}: ${got[key]} vs ${want[key]}`);
+      assert.ok(
+        Math.abs((got[key] ?? NaN) - (want[key] ?? NaN)) < 1e-10,
+        `noise ${noise} ${key}: ${got[key]} vs ${want[key]}`,
+      );
     }
   }
 });
@@ -141,7 +150,10 @@ test('run --model factored (n=30, rank 2, adam + L∗/F) recovers the matrix', (
   assert.equal(r.iterations, 3000);
   assert.equal(r.stopReason, 'max-iters');
   assert.ok(r.relError < 1e-2, `relError ${r.relError}`);
-  assert.ok(r.relErrorUnobserved !== null && r.relErrorUnobserved < 1.5e-2, `relErrorUnobserved ${r.relErrorUnobserved}`);
+  assert.ok(
+    r.relErrorUnobserved !== null && r.relErrorUnobserved < 1.5e-2,
+    `relErrorUnobserved ${r.relErrorUnobserved}`,
+  );
   assert.ok(Math.abs(r.effectiveRank - 2) < 0.2, `effective rank ${r.effectiveRank}`);
   assert.equal(r.settings.model, 'factored');
 });

@@ -6,7 +6,12 @@ import { gemm, zeros, type Matrix } from '../../../src/linalg/matrix.ts';
 import { svd } from '../../../src/linalg/svd.ts';
 import { makeObservations, type Observations } from '../../../src/data/observations.ts';
 import { createFactoredWorkspace } from '../../../src/penalty/factored.ts';
-import { factoredDataTerm, factoredObjective, factoredRegularizer, trainFactored } from '../../../src/solver/factored-train.ts';
+import {
+  factoredDataTerm,
+  factoredObjective,
+  factoredRegularizer,
+  trainFactored,
+} from '../../../src/solver/factored-train.ts';
 import { chain, scale, scaleByAdam } from '../../../src/optim/index.ts';
 import { randomMatrix, mulberry32 } from '../../helpers/random.ts';
 import { numericGradient } from '../../helpers/gradient.ts';
@@ -44,7 +49,8 @@ function relDiff(G: Matrix, H: Matrix): number {
 /** diag(sqrt(r)) X diag(sqrt(c)). */
 function weighted(W: Matrix, r: Float64Array, c: Float64Array): Matrix {
   const out = zeros(W.rows, W.cols);
-  for (let i = 0; i < W.rows; i++) for (let j = 0; j < W.cols; j++) out.data[i * W.cols + j] = Math.sqrt(r[i] * c[j]) * W.data[i * W.cols + j];
+  for (let i = 0; i < W.rows; i++)
+    for (let j = 0; j < W.cols; j++) out.data[i * W.cols + j] = Math.sqrt(r[i] * c[j]) * W.data[i * W.cols + j];
   return out;
 }
 
@@ -99,7 +105,9 @@ test('at the balanced factorization the weighted decay term is 2ω·||diag(√p)
   // A' = diag(1/√p) U S^½, B' = diag(1/√q) V S^½ (top k): A'B'^T = W, and Σ p_i||A'_i||² = Σ s.
   const A2 = zeros(m, k);
   const B2 = zeros(n, k);
-  const order = Array.from(s.keys()).sort((a, b) => s[b] - s[a]).slice(0, k);
+  const order = Array.from(s.keys())
+    .sort((a, b) => s[b] - s[a])
+    .slice(0, k);
   order.forEach((c, col) => {
     for (let i = 0; i < m; i++) A2.data[i * k + col] = (U.data[i * U.cols + c] * Math.sqrt(s[c])) / Math.sqrt(p[i]);
     for (let j = 0; j < n; j++) B2.data[j * k + col] = (V.data[j * V.cols + c] * Math.sqrt(s[c])) / Math.sqrt(q[j]);
@@ -120,7 +128,17 @@ test('at the balanced factorization the weighted decay term is 2ω·||diag(√p)
 
 test('weight decay bounds the factors: a larger ω trains to a smaller ||A||² + ||B||²', () => {
   const size = (omega: number): number => {
-    const r = trainFactored(obs, { rank: k, penalty: 'ratio', lambda: 1e-2, weightDecay: omega, weighting: 'frequency', optimizer: chain(scaleByAdam(), scale(-1e-2)), maxIters: 800, initScale: 1e-1, seed: 0 });
+    const r = trainFactored(obs, {
+      rank: k,
+      penalty: 'ratio',
+      lambda: 1e-2,
+      weightDecay: omega,
+      weighting: 'frequency',
+      optimizer: chain(scaleByAdam(), scale(-1e-2)),
+      maxIters: 800,
+      initScale: 1e-1,
+      seed: 0,
+    });
     return r.model.A.data.reduce((a, x) => a + x * x, 0) + r.model.B.data.reduce((a, x) => a + x * x, 0);
   };
   const sizes = [0, 0.01, 0.1].map(size);

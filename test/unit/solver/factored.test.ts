@@ -162,7 +162,15 @@ test('Adam on the factored model with L∗/F fits a noiseless low-rank matrix', 
     pick.map((t) => t % n),
     pick.map((t) => truth.data[t]),
   );
-  const r = trainFactored(obs, { rank: 4, penalty: 'ratio', lambda: 1e-3, optimizer: chain(scaleByAdam(), scale(-1e-2)), maxIters: 1500, initScale: 1e-2, seed: 0 });
+  const r = trainFactored(obs, {
+    rank: 4,
+    penalty: 'ratio',
+    lambda: 1e-3,
+    optimizer: chain(scaleByAdam(), scale(-1e-2)),
+    maxIters: 1500,
+    initScale: 1e-2,
+    seed: 0,
+  });
   const W = product(r.model.A, r.model.B);
   let num = 0;
   let den = 0;
@@ -191,7 +199,10 @@ test('dense and factored L∗/F share one zero-norm guard: 1 with zero gradient 
       assert.ok(F < RATIO_ZERO_NORM);
       assert.equal(factored, 1);
       assert.equal(dense, 1);
-      assert.ok([...gA.data, ...gB.data, ...G.data].every((g) => g === 0), `scale ${scale}: a zero gradient`);
+      assert.ok(
+        [...gA.data, ...gB.data, ...G.data].every((g) => g === 0),
+        `scale ${scale}: a zero gradient`,
+      );
     } else {
       // Rank 3 of a 6×5 product: 1 < N/F <= sqrt(3).
       assert.ok(dense > 1 && dense <= Math.sqrt(3) + 1e-12, `scale ${scale}: dense ${dense}`);
@@ -217,7 +228,13 @@ test('the core SVD runs on the workspace backend (same bits as ts), and on nativ
   const native = loadNativeBackend().backend;
   if (native) {
     const g2 = grads();
-    const viaNative = factoredPenalties({ ratio: 0.3, nuclear: 0.2 }, A, B, createFactoredWorkspace(9, 7, 4, native), g2);
+    const viaNative = factoredPenalties(
+      { ratio: 0.3, nuclear: 0.2 },
+      A,
+      B,
+      createFactoredWorkspace(9, 7, 4, native),
+      g2,
+    );
     assert.ok(Math.abs(viaNative - base) < 1e-13 * base);
     assert.ok(relDiff(g2.gradA, g0.gradA) < 1e-12 && relDiff(g2.gradB, g0.gradB) < 1e-12);
   }
@@ -241,8 +258,16 @@ test('the penalty gradients expand by one gemm when R is well conditioned and by
       const gA = zeros(m, k);
       const gB = zeros(n, k);
       factoredPenalties({ ratio: 0.3, nuclear: 0.05 }, A, B, ws, { gradA: gA, gradB: gB });
-      assert.equal(ws.expansions.reflectors > 0, wantFallback, `${backend.name} ${label}: ${JSON.stringify(ws.expansions)}`);
-      assert.equal(ws.expansions.gemm, wantFallback ? 1 : 2, `${backend.name} ${label}: B is well conditioned either way`);
+      assert.equal(
+        ws.expansions.reflectors > 0,
+        wantFallback,
+        `${backend.name} ${label}: ${JSON.stringify(ws.expansions)}`,
+      );
+      assert.equal(
+        ws.expansions.gemm,
+        wantFallback ? 1 : 2,
+        `${backend.name} ${label}: B is well conditioned either way`,
+      );
       const W = product(A, B);
       const G = zeros(m, n);
       const d = svd(W);
@@ -251,8 +276,14 @@ test('the penalty gradients expand by one gemm when R is well conditioned and by
       // W's smallest singular value is ~1e-9 when A is ill conditioned: its singular vectors, hence the dense
       // gradient itself, are determined only to about eps/1e-9 ≈ 1e-7 (either way of computing them).
       const tol = wantFallback ? 1e-6 : 1e-10;
-      assert.ok(relDiff(gA, gemm(G, B)) < tol, `${backend.name} ${label}: dA relative error ${relDiff(gA, gemm(G, B))}`);
-      assert.ok(relDiff(gB, gemm(G, A, { transA: true })) < tol, `${backend.name} ${label}: dB relative error ${relDiff(gB, gemm(G, A, { transA: true }))}`);
+      assert.ok(
+        relDiff(gA, gemm(G, B)) < tol,
+        `${backend.name} ${label}: dA relative error ${relDiff(gA, gemm(G, B))}`,
+      );
+      assert.ok(
+        relDiff(gB, gemm(G, A, { transA: true })) < tol,
+        `${backend.name} ${label}: dB relative error ${relDiff(gB, gemm(G, A, { transA: true }))}`,
+      );
     }
   }
 });

@@ -43,8 +43,10 @@ function truncatedFactors(X: Matrix, r: number): Factors {
   const S = svd(X);
   const U = zeros(X.rows, r);
   const V = zeros(X.cols, r);
-  for (let i = 0; i < X.rows; i++) for (let k = 0; k < r; k++) U.data[i * r + k] = S.U.data[i * S.U.cols + k] * Math.sqrt(S.s[k]);
-  for (let j = 0; j < X.cols; j++) for (let k = 0; k < r; k++) V.data[j * r + k] = S.V.data[j * S.V.cols + k] * Math.sqrt(S.s[k]);
+  for (let i = 0; i < X.rows; i++)
+    for (let k = 0; k < r; k++) U.data[i * r + k] = S.U.data[i * S.U.cols + k] * Math.sqrt(S.s[k]);
+  for (let j = 0; j < X.cols; j++)
+    for (let k = 0; k < r; k++) V.data[j * r + k] = S.V.data[j * S.V.cols + k] * Math.sqrt(S.s[k]);
   return { U, V };
 }
 
@@ -67,7 +69,8 @@ test('lsqr gives the minimal-norm solution: x = (1, 1) for x₁ + x₂ = 2, and 
   const AtA = gemm(A, A, { transA: true });
   const Atb = gemm(A, { rows: 12, cols: 1, data: b }, { transA: true });
   const expected = solveLinear(AtA.data, 5, Atb.data);
-  for (let i = 0; i < 5; i++) assert.ok(Math.abs(x[i] - expected[i]) < 1e-12, `x[${i}] = ${x[i]}, normal equations ${expected[i]}`);
+  for (let i = 0; i < 5; i++)
+    assert.ok(Math.abs(x[i] - expected[i]) < 1e-12, `x[${i}] = ${x[i]}, normal equations ${expected[i]}`);
 });
 
 test('lsqr on a rank-deficient system: the solution is orthogonal to the null space and Aᵀ(b − Ax) = 0', () => {
@@ -99,7 +102,10 @@ test('the Jacobian operator is the derivative of P_Ω(UVᵀ) (finite differences
   const dot = (a: Float64Array, b: Float64Array): number => a.reduce((s, v, i) => s + v * b[i], 0);
   assert.ok(Math.abs(dot(Jx, y) - dot(x, Jty)) < 1e-12 * Math.abs(dot(Jx, y)));
   const h = 1e-6;
-  const shift = (M: Matrix, off: number, sign: number): Matrix => ({ ...M, data: M.data.map((v, i) => v + sign * h * x[off + i]) });
+  const shift = (M: Matrix, off: number, sign: number): Matrix => ({
+    ...M,
+    data: M.data.map((v, i) => v + sign * h * x[off + i]),
+  });
   const plus = sampledProduct(shift(U, 0, 1), shift(V, 30, 1), p.observations);
   const minus = sampledProduct(shift(U, 0, -1), shift(V, 30, -1), p.observations);
   for (let t = 0; t < op.rows; t++) assert.ok(Math.abs((plus[t] - minus[t]) / (2 * h) - Jx[t]) < 1e-7, `entry ${t}`);
@@ -141,10 +147,19 @@ test('gnmr converges quadratically: near the solution log10 of the error at leas
   const p = syntheticProblem({ n: 100, rank: 5, samples: 2000, seed: 1 });
   const errors: number[] = [];
   gnmr(p.observations, { rank: 5, onIteration: (it) => errors.push(relativeError(product(it), p.truth)) });
-  const pairs = errors.slice(0, -1).map((e, k) => [e, errors[k + 1]]).filter(([e, next]) => e < 5e-2 && next > 1e-14);
-  assert.ok(pairs.length >= 2, `too few iterations near the solution to see the rate: ${errors.map((e) => e.toExponential(1))}`);
+  const pairs = errors
+    .slice(0, -1)
+    .map((e, k) => [e, errors[k + 1]])
+    .filter(([e, next]) => e < 5e-2 && next > 1e-14);
+  assert.ok(
+    pairs.length >= 2,
+    `too few iterations near the solution to see the rate: ${errors.map((e) => e.toExponential(1))}`,
+  );
   for (const [e, next] of pairs) {
-    assert.ok(Math.log10(next) <= 1.7 * Math.log10(e), `error ${e.toExponential(2)} → ${next.toExponential(2)} is not quadratic (${errors})`);
+    assert.ok(
+      Math.log10(next) <= 1.7 * Math.log10(e),
+      `error ${e.toExponential(2)} → ${next.toExponential(2)} is not quadratic (${errors})`,
+    );
   }
   assert.ok(errors[errors.length - 1] < 1e-13);
 });
@@ -226,7 +241,8 @@ test('scaledGd on a fully observed matrix contracts the error by about 1 − η 
     const obs = fullyObserved(X);
     const start = perturbed(truncatedFactors(X, 3), 1e-3, 43);
     const errors: number[] = [];
-    for (let k = 1; k <= 12; k++) errors.push(relativeError(product(scaledGd(obs, { rank: 3, init: start, maxIters: k, stepSize: 0.5 })), X));
+    for (let k = 1; k <= 12; k++)
+      errors.push(relativeError(product(scaledGd(obs, { rank: 3, init: start, maxIters: k, stepSize: 0.5 })), X));
     const rate = (errors[11] / errors[5]) ** (1 / 6);
     assert.ok(rate > 0.4 && rate < 0.6, `κ = ${s[0] / s[2]}: rate ${rate} (${errors.map((e) => e.toExponential(1))})`);
   }
@@ -246,7 +262,9 @@ test('gnmr patience: a stall stop comes exactly `patience` iterations after the 
   assert.equal(long.stopReason, 'max-iters');
   assert.equal(long.iterations, 60);
   assert.equal(long.residual, Math.min(...long.residualHistory));
-  assert.ok(long.residual < long.residualHistory[long.residualHistory.length - 1] || argmin(long.residualHistory) === 60);
+  assert.ok(
+    long.residual < long.residualHistory[long.residualHistory.length - 1] || argmin(long.residualHistory) === 60,
+  );
   const last = gnmr(obs, { rank: 2, patience: 100, maxIters: 60 });
   assert.equal(last.residual, last.residualHistory[60], 'without returnBest the cap returns the last iterate');
 });

@@ -9,7 +9,11 @@ import { loadNativeBackend } from '../../../src/linalg/native.ts';
 import { relativeError } from '../../../src/metrics/index.ts';
 import { randomMatrix } from '../../helpers/random.ts';
 
-const all = (M: Matrix): Observations => observeAt(M, Array.from({ length: M.rows * M.cols }, (_, i) => i));
+const all = (M: Matrix): Observations =>
+  observeAt(
+    M,
+    Array.from({ length: M.rows * M.cols }, (_, i) => i),
+  );
 
 test('a fully observed M returns M (low-rank and full-rank)', () => {
   const low = syntheticProblem({ n: 15, rank: 2, samples: 1, seed: 4 }).truth;

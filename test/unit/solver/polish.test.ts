@@ -73,7 +73,12 @@ test('holdoutSplit with keep: every row and column keeps at least `keep` entries
     for (const i of idx) c[i]++;
     return c;
   };
-  const [rowsAll, colsAll, rowsFit, colsFit] = [count(obs.rows, 30), count(obs.cols, 30), count(fit.rows, 30), count(fit.cols, 30)];
+  const [rowsAll, colsAll, rowsFit, colsFit] = [
+    count(obs.rows, 30),
+    count(obs.cols, 30),
+    count(fit.rows, 30),
+    count(fit.cols, 30),
+  ];
   for (let i = 0; i < 30; i++) {
     assert.ok(rowsFit[i] >= Math.min(keep, rowsAll[i]), `row ${i}: ${rowsFit[i]} of ${rowsAll[i]}`);
     assert.ok(colsFit[i] >= Math.min(keep, colsAll[i]), `column ${i}: ${colsFit[i]} of ${colsAll[i]}`);
@@ -103,7 +108,10 @@ test('factorPairSvd is the SVD of A·Bᵀ', () => {
 
 test('--polish on a deep and on a factored run: the rank found unasked, relError ≤ 1e-10, the report filled in', () => {
   const problem = { n: 40, rank: 2, samples: 600, seed: 1, maxIters: 4000 };
-  for (const run of [runSynthetic({ ...problem, polish: true }), runSynthetic({ ...problem, model: 'factored', k: 8, polish: true })]) {
+  for (const run of [
+    runSynthetic({ ...problem, polish: true }),
+    runSynthetic({ ...problem, model: 'factored', k: 8, polish: true }),
+  ]) {
     assert.ok(run.polish, 'a polish report');
     assert.equal(run.polish.estimatedRank, 2);
     assert.ok(run.relError <= 1e-10, `relError ${run.relError}`);
@@ -126,11 +134,14 @@ test('--polish on a mask with a thin row: the rank it confirms fits Ω but canno
   // n = 40, m = 240, seed 3: one row has fewer than 2 observed entries (uniform mask), yet the polish confirms rank 2.
   const r = runSynthetic({ n: 40, rank: 2, samples: 240, seed: 3, maxIters: 4000, polish: true });
   assert.equal(r.polish?.estimatedRank, 2);
-  assert.match(r.warning ?? '', /^polish: estimated rank 2: 1 rows and 0 columns have fewer than 2 observed entries.*not determined by the data$/);
+  assert.match(
+    r.warning ?? '',
+    /^polish: estimated rank 2: 1 rows and 0 columns have fewer than 2 observed entries.*not determined by the data$/,
+  );
   assert.ok(r.relError > 1e-6, `a row seen once cannot be recovered, relError ${r.relError}`);
 });
 
-test('factoredErrorsExact agrees with the dense errors and resolves differences far below the Gram sums\' 1e-7 floor', async () => {
+test("factoredErrorsExact agrees with the dense errors and resolves differences far below the Gram sums' 1e-7 floor", async () => {
   const { factoredErrorsExact } = await import('../../../src/metrics/index.ts');
   const { relativeErrorUnobserved } = await import('../../../src/metrics/index.ts');
   const U = randomMatrix(30, 2, 1);

@@ -46,7 +46,8 @@ test('softImputeAls reaches the soft-impute fixed point Z = S_λ(P_Ω(M) + P_Ω�
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let z = 0;
-      for (let c = 0; c < s.length; c++) z += U.data[i * s.length + c] * Math.max(s[c] - lambda, 0) * V.data[j * s.length + c];
+      for (let c = 0; c < s.length; c++)
+        z += U.data[i * s.length + c] * Math.max(s[c] - lambda, 0) * V.data[j * s.length + c];
       err += (z - Z.data[i * n + j]) ** 2;
       ref += z * z;
     }
@@ -71,7 +72,8 @@ test('a λ path with warm starts and a generous rank cap recovers a noisy low-ra
     const r = softImputeAls(obs, top * 0.8 ** q, { rank: 15, maxIters: 300, tol: 1e-7, seed: 0, warmStart: warm });
     warm = r.state;
     let se = 0;
-    for (let i = 0; i < 40; i++) for (let j = 0; j < 30; j++) se += (softImputeAlsEntry(r, i, j) - truth[i * 30 + j]) ** 2;
+    for (let i = 0; i < 40; i++)
+      for (let j = 0; j < 30; j++) se += (softImputeAlsEntry(r, i, j) - truth[i * 30 + j]) ** 2;
     best = Math.min(best, Math.sqrt(se / 1200));
   }
   assert.ok(best < 0.15, `best RMSE against the truth along the path ${best} (noise 0.1)`);
@@ -90,6 +92,7 @@ test('the SVDs run on the backend passed (same bits as the default ts backend), 
   const native = loadNativeBackend().backend;
   if (native) {
     const viaNative = softImputeAls(obs, lambda, { ...opts, backend: native });
-    for (let c = 0; c < base.s.length; c++) assert.ok(Math.abs(viaNative.s[c] - base.s[c]) < 1e-8 * base.s[0], `s[${c}]`);
+    for (let c = 0; c < base.s.length; c++)
+      assert.ok(Math.abs(viaNative.s[c] - base.s[c]) < 1e-8 * base.s[0], `s[${c}]`);
   }
 });

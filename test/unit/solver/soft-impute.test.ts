@@ -11,7 +11,11 @@ import { loadNativeBackend } from '../../../src/linalg/native.ts';
 import { relativeError } from '../../../src/metrics/index.ts';
 import { randomMatrix } from '../../helpers/random.ts';
 
-const all = (M: Matrix): Observations => observeAt(M, Array.from({ length: M.rows * M.cols }, (_, i) => i));
+const all = (M: Matrix): Observations =>
+  observeAt(
+    M,
+    Array.from({ length: M.rows * M.cols }, (_, i) => i),
+  );
 
 /** U diag(max(s − λ, 0)) V^T over the leading `cap` terms, built with gemm (independent of shrinkInto). */
 function softThresholdedSvd(M: Matrix, lambda: number, cap = Infinity): Matrix {

@@ -34,9 +34,18 @@ test('the train-MSE tolerance stops the run and says so', () => {
 test('NaN/Inf stops the run with a message naming the optimizer and learning rate', () => {
   const p = syntheticProblem(small);
   assert.throws(
-    () => train(p.observations, { ...small, optimizer: namedOptimizer('sgd', { lr: 1e6 }), penalty: 'none', maxIters: 5000 }),
+    () =>
+      train(p.observations, {
+        ...small,
+        optimizer: namedOptimizer('sgd', { lr: 1e6 }),
+        penalty: 'none',
+        maxIters: 5000,
+      }),
     (err: unknown) =>
-      err instanceof DivergenceError && /sgd/.test(err.message) && /lr 1000000/.test(err.message) && /lower learning rate/.test(err.message),
+      err instanceof DivergenceError &&
+      /sgd/.test(err.message) &&
+      /lr 1000000/.test(err.message) &&
+      /lower learning rate/.test(err.message),
   );
 });
 

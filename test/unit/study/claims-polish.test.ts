@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_THRESHOLDS, evaluateClaims, FULL_CLAIMS, QUICK_CLAIMS, type ClaimsConfig } from '../../../src/study/claims.ts';
+import {
+  DEFAULT_THRESHOLDS,
+  evaluateClaims,
+  FULL_CLAIMS,
+  QUICK_CLAIMS,
+  type ClaimsConfig,
+} from '../../../src/study/claims.ts';
 import { expandSweep, validateSweepSpec } from '../../../src/sweep/spec.ts';
 import type { RunRecord } from '../../../src/sweep/execute.ts';
 
@@ -31,9 +37,31 @@ function rec(name: string, samples: number, seed: number, relError: number, esti
     rank: 2,
     samples,
     seed,
-    settings: { n: 20, rank: 2, samples, seed, method: 'gnmr', givenRank: 2, variant: 'updating', maxIters: 10, tol: 1e-14, patience: 10 },
+    settings: {
+      n: 20,
+      rank: 2,
+      samples,
+      seed,
+      method: 'gnmr',
+      givenRank: 2,
+      variant: 'updating',
+      maxIters: 10,
+      tol: 1e-14,
+      patience: 10,
+    },
     recordSpectrumEvery: 0,
-    metrics: { relError, relErrorUnobserved: relError, trainMSE: 0, effectiveRank: 2, nuclearNorm: 1, ratio: 1, iterations: 1, seconds: 0, stopReason: 'max-iters', ...polish } as RunRecord['metrics'],
+    metrics: {
+      relError,
+      relErrorUnobserved: relError,
+      trainMSE: 0,
+      effectiveRank: 2,
+      nuclearNorm: 1,
+      ratio: 1,
+      iterations: 1,
+      seconds: 0,
+      stopReason: 'max-iters',
+      ...polish,
+    } as RunRecord['metrics'],
     finishedAt: '2026-01-01T00:00:00.000Z',
   };
 }
@@ -50,7 +78,8 @@ test('claim 7: supported when the polish estimates the true rank on every seed a
 });
 
 test('claim 8: supported when the polish is exact wherever GNMR is and first exact at no larger m; not when it misses one', () => {
-  const at = (name: string, m: number, errors: number[]): RunRecord[] => errors.map((e, s) => rec(name, m, s, e, name === 'polish' ? 2 : undefined));
+  const at = (name: string, m: number, errors: number[]): RunRecord[] =>
+    errors.map((e, s) => rec(name, m, s, e, name === 'polish' ? 2 : undefined));
   const records = [
     ...at('gnmr', 200, [1e-15, 0.3, 1e-15]),
     ...at('gnmr', 300, [1e-15, 1e-15, 1e-15]),
@@ -58,20 +87,30 @@ test('claim 8: supported when the polish is exact wherever GNMR is and first exa
     ...at('polish', 300, [1e-15, 1e-15, 1e-15]),
   ];
   assert.equal(claim(records, 8).verdict, 'supported');
-  const missed = [...records.filter((r) => !(r.name === 'polish' && r.samples === 300)), ...at('polish', 300, [1e-15, 1e-3, 1e-15])];
+  const missed = [
+    ...records.filter((r) => !(r.name === 'polish' && r.samples === 300)),
+    ...at('polish', 300, [1e-15, 1e-3, 1e-15]),
+  ];
   assert.equal(claim(missed, 8).verdict, 'not supported');
   assert.match(claim(missed, 8).evidence, /m=300: gnmr exact, polish not/);
 });
 
 test('a config without the polish roles (older results files) evaluates the six claims only', () => {
   const { polished: _p, gnmr: _g, ...old } = config;
-  assert.deepEqual(evaluateClaims([], old).map((c) => c.id), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    evaluateClaims([], old).map((c) => c.id),
+    [1, 2, 3, 4, 5, 6],
+  );
 });
 
 test('the built-in claims sweeps run the polished Adam and GNMR at rankAt', () => {
   for (const preset of [QUICK_CLAIMS, FULL_CLAIMS]) {
     const tasks = expandSweep(validateSweepSpec(preset.spec, preset.spec.name));
     const c = preset.config;
-    for (const name of [c.polished, c.gnmr]) assert.ok(tasks.some((t) => t.name === name && t.settings.samples === c.rankAt), `${name} at m=${c.rankAt}`);
+    for (const name of [c.polished, c.gnmr])
+      assert.ok(
+        tasks.some((t) => t.name === name && t.settings.samples === c.rankAt),
+        `${name} at m=${c.rankAt}`,
+      );
   }
 });

@@ -16,12 +16,33 @@ function rec(name: string, samples: number, seed: number, relError: number | nul
     rank: 5,
     samples,
     seed,
-    settings: { n: 100, rank: 5, samples, seed, method: 'gnmr', givenRank: 5, variant: 'updating', maxIters: 1, tol: 0, patience: 1 },
+    settings: {
+      n: 100,
+      rank: 5,
+      samples,
+      seed,
+      method: 'gnmr',
+      givenRank: 5,
+      variant: 'updating',
+      maxIters: 1,
+      tol: 0,
+      patience: 1,
+    },
     recordSpectrumEvery: 0,
     metrics:
       relError === null
         ? null
-        : { relError, relErrorUnobserved: relError, trainMSE: 0, effectiveRank: 5, nuclearNorm: 1, ratio: 1, iterations: 1, seconds: seed + 1, stopReason: 'tolerance' },
+        : {
+            relError,
+            relErrorUnobserved: relError,
+            trainMSE: 0,
+            effectiveRank: 5,
+            nuclearNorm: 1,
+            ratio: 1,
+            iterations: 1,
+            seconds: seed + 1,
+            stopReason: 'tolerance',
+          },
     finishedAt: '2026-01-01T00:00:00.000Z',
   };
 }
@@ -35,7 +56,10 @@ test('m = round(ρ·r(2n − r)): 975 is the information limit at n = 100, r = 5
 test('the phase sweep: every method at every m of the ρ grid, identifiable masks, valid as a sweep spec', () => {
   const spec = phaseSweep(PHASE_GRIDS.n100);
   assert.equal(spec.masks, 'identifiable');
-  assert.deepEqual(spec.samples, PHASE_GRIDS.n100.rhos.map((r) => samplesFor(r, 100, 5)));
+  assert.deepEqual(
+    spec.samples,
+    PHASE_GRIDS.n100.rhos.map((r) => samplesFor(r, 100, 5)),
+  );
   const tasks = expandSweep(validateSweepSpec(spec, 'phase'));
   assert.equal(tasks.length, PHASE_GRIDS.n100.methods.length * PHASE_GRIDS.n100.rhos.length * 10);
   assert.ok(tasks.every((t) => t.settings.masks === 'identifiable'));

@@ -1,7 +1,16 @@
 // The distributed sweep's pure parts (no Redis needed): URLs, passwords, redaction, names, job ids, error lines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bullQueueName, checkQueueName, connectionError, jobId, QueueError, redactUrl, redisTarget, sweepIdentity } from '../../../src/sweep/queue.ts';
+import {
+  bullQueueName,
+  checkQueueName,
+  connectionError,
+  jobId,
+  QueueError,
+  redactUrl,
+  redisTarget,
+  sweepIdentity,
+} from '../../../src/sweep/queue.ts';
 import { validateSweepSpec } from '../../../src/sweep/spec.ts';
 
 test('URLs: password from the URL or MCOMPLETE_REDIS_PASSWORD, rediss:// is TLS, the password is redacted', () => {
@@ -40,7 +49,10 @@ test('bad URLs and queue names are QueueErrors that never show the password', ()
     }
     assert.fail(`no error for ${url}`);
   };
-  assert.match(bad('redis://:pw@h/99'), /the database in redis:\/\/:\*\*\*@h\/99 must be an integer in 0\.\.15, got "99"/);
+  assert.match(
+    bad('redis://:pw@h/99'),
+    /the database in redis:\/\/:\*\*\*@h\/99 must be an integer in 0\.\.15, got "99"/,
+  );
   assert.match(bad('http://:pw@h'), /expected a redis:\/\/ or rediss:\/\/ URL, got http:\/\/:\*\*\*@h/);
   assert.match(bad('not a url'), /not a URL/);
   for (const message of [bad('redis://:pw@h/99'), bad('http://:pw@h')]) assert.ok(!message.includes('pw@'));
@@ -54,8 +66,14 @@ test('job ids are a function of the run key; a sweep identity changes with the s
   assert.equal(jobId(key), jobId(key));
   assert.notEqual(jobId(key), jobId(key.replace('"seed":1', '"seed":2')));
   assert.match(jobId(key), /^run-[0-9a-f]{32}$/); // BullMQ ids may not be plain integers nor contain ':'
-  const spec = validateSweepSpec({ n: 10, rank: 1, samples: [30], seeds: [0], methods: [{ name: 'a', method: 'gradient' }] }, 's.json');
-  const other = validateSweepSpec({ n: 10, rank: 1, samples: [30], seeds: [0, 1], methods: [{ name: 'a', method: 'gradient' }] }, 's.json');
+  const spec = validateSweepSpec(
+    { n: 10, rank: 1, samples: [30], seeds: [0], methods: [{ name: 'a', method: 'gradient' }] },
+    's.json',
+  );
+  const other = validateSweepSpec(
+    { n: 10, rank: 1, samples: [30], seeds: [0, 1], methods: [{ name: 'a', method: 'gradient' }] },
+    's.json',
+  );
   assert.equal(sweepIdentity(spec, '1.0.0'), sweepIdentity(structuredClone(spec), '1.0.0'));
   assert.notEqual(sweepIdentity(spec, '1.0.0'), sweepIdentity(other, '1.0.0'));
   assert.notEqual(sweepIdentity(spec, '1.0.0'), sweepIdentity(spec, '1.0.1'));
@@ -65,11 +83,26 @@ test('connection failures become one line naming the redacted URL', () => {
   const target = redisTarget('redis://:secret@db.example:6379', {});
   const line = (err: unknown): string => connectionError(err, target).message;
   const errno = (code: string, message: string): Error => Object.assign(new Error(message), { code });
-  assert.equal(line(errno('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.1:6379')), 'cannot reach Redis at redis://:***@db.example:6379: connection refused');
-  assert.equal(line(errno('ENOTFOUND', 'getaddrinfo ENOTFOUND db.example')), 'cannot reach Redis at redis://:***@db.example:6379: unknown host');
-  assert.equal(line(new Error('WRONGPASS invalid username-password pair or user is disabled.')), 'Redis at redis://:***@db.example:6379 refused the password');
-  assert.match(line(new Error('NOAUTH Authentication required.')), /needs a password \(put it in the URL or in MCOMPLETE_REDIS_PASSWORD\)$/);
-  assert.match(line(new Error('Protocol error, got "H" as reply type byte. Please report this.')), /does not speak the Redis protocol/);
+  assert.equal(
+    line(errno('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.1:6379')),
+    'cannot reach Redis at redis://:***@db.example:6379: connection refused',
+  );
+  assert.equal(
+    line(errno('ENOTFOUND', 'getaddrinfo ENOTFOUND db.example')),
+    'cannot reach Redis at redis://:***@db.example:6379: unknown host',
+  );
+  assert.equal(
+    line(new Error('WRONGPASS invalid username-password pair or user is disabled.')),
+    'Redis at redis://:***@db.example:6379 refused the password',
+  );
+  assert.match(
+    line(new Error('NOAUTH Authentication required.')),
+    /needs a password \(put it in the URL or in MCOMPLETE_REDIS_PASSWORD\)$/,
+  );
+  assert.match(
+    line(new Error('Protocol error, got "H" as reply type byte. Please report this.')),
+    /does not speak the Redis protocol/,
+  );
   for (const e of [new Error('x\ny'), errno('ETIMEDOUT', 'connect ETIMEDOUT')]) {
     const l = line(e);
     assert.ok(!l.includes('\n') && !l.includes('secret'), l);

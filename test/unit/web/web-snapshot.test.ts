@@ -13,7 +13,15 @@ import {
 import { colourScale, makeTarget, summarize } from '../../../web/snapshot.ts';
 import { createSession } from '../../../web/session.ts';
 import { DEFAULT_STATE, type PageState } from '../../../web/state.ts';
-import { appendRow, createHistory, makeRow, positiveColumn, toPoint, type HistoryRow, type RunPoint } from '../../../web/history.ts';
+import {
+  appendRow,
+  createHistory,
+  makeRow,
+  positiveColumn,
+  toPoint,
+  type HistoryRow,
+  type RunPoint,
+} from '../../../web/history.ts';
 import { divergingColor } from '../../../web/heatmap.ts';
 import { buildResults } from '../../../web/results.ts';
 import { randomMatrix } from '../../helpers/random.ts';
@@ -56,7 +64,10 @@ describe('snapshot summaries', () => {
 
   it('count the mask and the truth norms', () => {
     assert.equal(target.count, 50);
-    assert.equal(target.mask.reduce((a, b) => a + b, 0), 50);
+    assert.equal(
+      target.mask.reduce((a, b) => a + b, 0),
+      50,
+    );
     const total = problem.truth.data.reduce((a, b) => a + b * b, 0);
     assert.ok(close(target.ssObserved + target.ssUnobserved, total));
   });
@@ -90,7 +101,10 @@ describe('training session (the worker engine)', () => {
   it('steps both runs in lockstep, reports a divergence, and finishes at the step cap', () => {
     const session = createSession(state);
     const first = session.snapshot(0);
-    assert.deepEqual(first.map((r) => r.step), [0, 0]);
+    assert.deepEqual(
+      first.map((r) => r.step),
+      [0, 0],
+    );
     assert.ok(first[0].metrics.relAll > 0.99, 'starts near W = 0');
     let changes = 0;
     while (!session.done()) if (session.stepAll()) changes++;
@@ -106,7 +120,11 @@ describe('training session (the worker engine)', () => {
   });
 
   it('trains the atlas optimizers in both runs (muon and adafactor treat each layer as a matrix)', () => {
-    const pairs = [['muon', 'adafactor'], ['sign', 'normalized-gd'], ['adamw', 'adam-frozen']] as const;
+    const pairs = [
+      ['muon', 'adafactor'],
+      ['sign', 'normalized-gd'],
+      ['adamw', 'adam-frozen'],
+    ] as const;
     for (const [a, b] of pairs) {
       const session = createSession({
         ...state,
@@ -122,7 +140,10 @@ describe('training session (the worker engine)', () => {
       for (const i of [0, 1]) {
         assert.equal(last[i].status, 'done', `${[a, b][i]}: ${last[i].error}`);
         assert.equal(last[i].step, 200);
-        assert.ok(last[i].metrics.relObserved < first[i].metrics.relObserved, `${[a, b][i]} fitted the observed entries`);
+        assert.ok(
+          last[i].metrics.relObserved < first[i].metrics.relObserved,
+          `${[a, b][i]} fitted the observed entries`,
+        );
       }
     }
   });
@@ -190,8 +211,14 @@ describe('history', () => {
       { step: 1, runs: [point(0), point(2)] },
       { step: 2, runs: [point(NaN), point(3)] },
     ];
-    assert.deepEqual(positiveColumn(rows, 0, (p) => p.relAll), [1, null, null]);
-    assert.deepEqual(positiveColumn(rows, 1, (p) => p.relAll), [null, 2, 3]);
+    assert.deepEqual(
+      positiveColumn(rows, 0, (p) => p.relAll),
+      [1, null, null],
+    );
+    assert.deepEqual(
+      positiveColumn(rows, 1, (p) => p.relAll),
+      [null, 2, 3],
+    );
   });
 });
 
@@ -208,7 +235,7 @@ describe('heatmap colours', () => {
 });
 
 describe('results JSON', () => {
-  it('holds the settings, each run\'s final state and the history as columns, and survives JSON', () => {
+  it("holds the settings, each run's final state and the history as columns, and survives JSON", () => {
     const state: PageState = { ...DEFAULT_STATE, n: 10, rank: 1, maxSteps: 20 };
     const session = createSession(state);
     const h = createHistory(100);
@@ -227,7 +254,13 @@ describe('results JSON', () => {
     assert.equal(back.problem.samples, 30);
     // Run B (gradient descent, lr 100) diverges on this 10×10 rank-1 problem (NaN at step 205 before the growth rule
     // of DIVERGENCE_GROWTH; its objective passes 1e6 × its start at step 5): the results record it as diverged.
-    assert.deepEqual(back.runs.map((r) => [r.label, r.step, r.status]), [['A', 20, 'done'], ['B', 4, 'diverged']]);
+    assert.deepEqual(
+      back.runs.map((r) => [r.label, r.step, r.status]),
+      [
+        ['A', 20, 'done'],
+        ['B', 4, 'diverged'],
+      ],
+    );
     assert.equal(back.runs[0].final.singularValues.length, 10);
     assert.equal(back.history.step.length, 21);
     assert.equal(back.history.runs[1].relUnobserved.length, 21);

@@ -3,13 +3,22 @@ import assert from 'node:assert/strict';
 import { createRng } from '../../../src/random/index.ts';
 import { PENALTY_NAMES } from '../../../src/penalty/index.ts';
 import { OPTIMIZER_NAMES } from '../../../src/optim/index.ts';
-import { decodeState, DEFAULT_STATE, encodeState, MAX_N, sameTraining, sampleCount, type PageState } from '../../../web/state.ts';
+import {
+  decodeState,
+  DEFAULT_STATE,
+  encodeState,
+  MAX_N,
+  sameTraining,
+  sampleCount,
+  type PageState,
+} from '../../../web/state.ts';
 
 /** A random valid state (numbers of every magnitude the page accepts). */
 function randomState(seed: number): PageState {
   const rng = createRng(seed);
   const n = 2 + rng.int(MAX_N - 1);
-  const logUniform = (lo: number, hi: number): number => Math.exp(Math.log(lo) + rng.uniform() * (Math.log(hi) - Math.log(lo)));
+  const logUniform = (lo: number, hi: number): number =>
+    Math.exp(Math.log(lo) + rng.uniform() * (Math.log(hi) - Math.log(lo)));
   const run = () => ({
     depth: 1 + rng.int(4),
     penalty: PENALTY_NAMES[rng.int(PENALTY_NAMES.length)],
@@ -95,11 +104,15 @@ describe('page state in the URL', () => {
 
 describe('the optimizers the page offers', () => {
   it('every named optimizer (the atlas ones included) is accepted in both runs', () => {
-    for (const name of ['sign', 'normalized-gd', 'adafactor', 'muon', 'adamw', 'adam-frozen']) assert.ok(OPTIMIZER_NAMES.includes(name as never), name);
+    for (const name of ['sign', 'normalized-gd', 'adafactor', 'muon', 'adamw', 'adam-frozen'])
+      assert.ok(OPTIMIZER_NAMES.includes(name as never), name);
     for (const name of OPTIMIZER_NAMES) {
       const { state, problems } = decodeState(`a.opt=${name}&b.opt=${name}`);
       assert.deepEqual(problems, []);
-      assert.deepEqual(state.runs.map((r) => r.optimizer), [name, name]);
+      assert.deepEqual(
+        state.runs.map((r) => r.optimizer),
+        [name, name],
+      );
     }
   });
 });
