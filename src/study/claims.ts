@@ -2,6 +2,7 @@ import { defaultTol, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts'
 import type { RunRecord } from '../sweep/execute.ts';
 import type { MethodSpec, SweepSpec } from '../sweep/spec.ts';
 import type { OptimizerName } from '../optim/index.ts';
+import { INVARIANCE_PROBE } from '../methods/probes.ts';
 
 /** A verdict computed from the numbers against a stated criterion. */
 export type Verdict = 'supported' | 'not supported' | 'inconclusive';
@@ -212,6 +213,9 @@ function denominatorRoles(names: {
   return roles;
 }
 
+/** What the claims sweeps record at each checkpoint besides the spectrum: claim 5's invariance checks of L∗/F. */
+const CLAIMS_PROBES = [INVARIANCE_PROBE.name];
+
 /**
  * The quick claims sweep of `npm start` (n = 30, rank 2, 3 seeds), sized by measurement to finish in a few minutes
  * on 2 cores. At this size 12,000 Adam steps at lr 3e-3 with λ 1e-3 reach relError ≈ 1e-3 on every seed (the
@@ -227,6 +231,7 @@ export const QUICK_CLAIMS: ClaimsPreset = {
     samples: [200, 270, 400],
     seeds: [0, 1, 2],
     recordSpectrumEvery: 500,
+    probes: CLAIMS_PROBES,
     methods: claimsMethods({
       lambda: 1e-3,
       adamLr: 3e-3,
@@ -264,6 +269,7 @@ export const FULL_CLAIMS: ClaimsPreset = {
     samples: [1000, 1500, 2000, 2500, 3000, 4000, 5000],
     seeds: [0, 1, 2],
     recordSpectrumEvery: 1000,
+    probes: CLAIMS_PROBES,
     methods: claimsMethods({
       lambda: RUN_DEFAULTS.lambda,
       adamLr: RUN_DEFAULTS.lr,

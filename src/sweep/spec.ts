@@ -10,6 +10,7 @@ import {
 import type { GnmrVariant } from '../solver/gnmr.ts';
 import { describeParam, paramAccepts, type Param } from '../params.ts';
 import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
+import { INVARIANCE_PROBE, probeNamed, TAIL_STEP_PROBE } from '../methods/probes.ts';
 
 export type { RunSettings };
 
@@ -69,11 +70,17 @@ export interface SweepSpec {
   samples: number[];
   seeds: number[];
   methods: MethodSpec[];
-  /** Record the spectrum of W (and, for L∗/F, the invariance checks) every K steps of gradient runs; 0: off. */
+  /** Record the spectrum of W (and the fields of the sweep's probes) every K steps of gradient runs; 0: off. */
   recordSpectrumEvery: number;
   /**
+   * The names of the checkpoint probes (src/methods/probes.ts) whose fields each checkpoint of a gradient run records
+   * (those that apply to the run); absent: DEFAULT_PROBES. A list other than DEFAULT_PROBES is part of the run keys.
+   */
+  probes?: string[];
+  /**
    * Built-in sweeps only (the optimizer atlas): at each checkpoint of a deep gradient run also record the tail
-   * step, the share of the next update outside W's top-r singular subspace (Checkpoint.tailStep). Default off.
+   * step, the share of the next update outside W's top-r singular subspace (the tail-step probe, Checkpoint.tailStep).
+   * Default off.
    */
   recordTailStep?: boolean;
   /** 'identifiable': every run redraws its mask until each row and column has ≥ rank entries (absent: uniform). */
@@ -87,8 +94,21 @@ export interface RunTask {
   name: string;
   settings: RunSettings;
   recordSpectrumEvery: number;
+  /** The checkpoint probes the sweep named (SweepSpec.probes); absent: DEFAULT_PROBES (see taskProbes). */
+  probes?: string[];
   /** Record Checkpoint.tailStep (SweepSpec.recordTailStep); absent: off. */
   recordTailStep?: boolean;
+}
+
+/**
+ * The checkpoint probes of a sweep that names none (spec files, and the built-in sweeps that leave them out): the
+ * invariance checks of L∗/F (claim 5), recorded on every L∗/F run as they were before sweeps named their probes.
+ */
+export const DEFAULT_PROBES: readonly string[] = [INVARIANCE_PROBE.name];
+
+/** The names of the probes `task` records at its checkpoints, in order: its own or DEFAULT_PROBES, then tail-step if asked. */
+export function taskProbes(task: Pick<RunTask, 'probes' | 'recordTailStep'>): string[] {
+  return [...new Set([...(task.probes ?? DEFAULT_PROBES), ...(task.recordTailStep ? [TAIL_STEP_PROBE.name] : [])])];
 }
 
 /** A sweep spec that is not valid: the message names the file and the field (one line, no stack trace needed). */
@@ -99,7 +119,7 @@ export class SpecError extends Error {
   }
 }
 
-const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery', 'masks'];
+const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery', 'probes', 'masks'];
 /** The fields every entry of "methods" may have besides its method's own parameters. */
 const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'seeds', 'recordSpectrumEvery'];
 
@@ -138,6 +158,7 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
     seen.add(m.name);
   });
   const masks = choice(top.masks, file, 'masks', MASK_RULES);
+  const probes = probeList(top.probes, file, 'probes');
   return {
     name,
     n,
@@ -146,6 +167,7 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
     seeds,
     methods,
     recordSpectrumEvery,
+    ...(probes === undefined ? {} : { probes }),
     ...(masks === undefined || masks === 'uniform' ? {} : { masks }),
   };
 }
@@ -220,6 +242,8 @@ export function countRuns(spec: Pick<SweepSpec, 'methods' | 'samples' | 'seeds'>
 /** The runs of a sweep, methods in spec order, then sample counts, then seeds; defaults filled in. */
 export function expandSweep(spec: SweepSpec): RunTask[] {
   const tasks: RunTask[] = [];
+  // A probe list other than the default is part of the keys; without one the keys stay as they were.
+  const probes = spec.probes && !sameList(spec.probes, DEFAULT_PROBES) ? [...spec.probes] : undefined;
   for (const m of spec.methods) {
     const every = m.recordSpectrumEvery ?? spec.recordSpectrumEvery;
     for (const samples of m.samples ?? spec.samples) {
@@ -238,11 +262,18 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
           settings,
           recordSpectrumEvery: every,
         };
-        if (spec.recordTailStep) {
-          // Only then is the flag part of the key, so the keys of every other sweep stay as they were.
-          task.key = canonicalJson({ name: m.name, settings, recordSpectrumEvery: every, recordTailStep: true });
-          task.recordTailStep = true;
+        if (spec.probes) task.probes = [...spec.probes];
+        if (spec.recordTailStep || probes) {
+          // Only then are they part of the key, so the keys of every other sweep stay as they were.
+          task.key = canonicalJson({
+            name: m.name,
+            settings,
+            recordSpectrumEvery: every,
+            ...(spec.recordTailStep ? { recordTailStep: true } : {}),
+            ...(probes ? { probes } : {}),
+          });
         }
+        if (spec.recordTailStep) task.recordTailStep = true;
         tasks.push(task);
       }
     }
@@ -275,6 +306,11 @@ export function inTaskOrder<R extends { key: string }>(records: R[], tasks: read
 /** The identity of a run: canonical JSON (sorted keys) of its name, settings and spectrum interval. */
 export function runKey(name: string, settings: RunSettings, recordSpectrumEvery: number): string {
   return canonicalJson({ name, settings, recordSpectrumEvery });
+}
+
+/** Whether two lists of names are equal, element by element. */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** JSON with object keys sorted at every level, so equal values give equal strings. */
@@ -358,6 +394,24 @@ function choice<T extends string>(v: unknown, file: string, field: string, allow
     throw new SpecError(file, field, `expected one of ${allowed.join(', ')}, got ${show(v)}`);
   }
   return v as T;
+}
+
+/** An array of distinct names of checkpoint probes (probeNamed); undefined when absent. */
+function probeList(v: unknown, file: string, field: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw new SpecError(file, field, `expected an array of probe names, got ${show(v)}`);
+  const seen = new Set<string>();
+  return v.map((x: unknown, i: number) => {
+    if (typeof x !== 'string') throw new SpecError(file, `${field}[${i}]`, `expected a probe name, got ${show(x)}`);
+    try {
+      probeNamed(x);
+    } catch (err) {
+      throw new SpecError(file, `${field}[${i}]`, (err as Error).message);
+    }
+    if (seen.has(x)) throw new SpecError(file, `${field}[${i}]`, `duplicate probe ${show(x)}`);
+    seen.add(x);
+    return x;
+  });
 }
 
 /** A non-empty string. */
