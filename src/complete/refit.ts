@@ -59,10 +59,10 @@ export function refit(
       tol: COMPLETE_SOFT_IMPUTE_ALS.tol,
       seed: settings.seed,
       warmStart: softImputeState,
-      onIteration: (it, change) =>
+      onProgress: ({ step, change }) =>
         progress({
           phase: 'fitting',
-          done: it,
+          done: step,
           total: COMPLETE_SOFT_IMPUTE_ALS.refitMaxIters,
           info: `soft-impute λ ${fmt(lambda)}, change ${change.toExponential(1)}`,
         }),

@@ -173,12 +173,12 @@ export function tuneSoftImpute(
           tol: COMPLETE_SOFT_IMPUTE_ALS.tol,
           seed,
           warmStart: warm,
-          onIteration: (it) =>
+          onProgress: ({ step }) =>
             tally.report({
               phase: 'tuning',
-              done: tally.done + Math.min(it / maxIters, 0.99),
+              done: tally.done + Math.min(step / maxIters, 0.99),
               total: tally.total,
-              info: `${info}, iteration ${it}`,
+              info: `${info}, iteration ${step}`,
             }),
         });
         warm = r.state;

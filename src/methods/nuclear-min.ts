@@ -68,8 +68,7 @@ export function runNuclearMin(spec: NuclearMinRunSpec, hooks: RunHooks = {}): Nu
     maxIters: spec.maxIters,
     progressEvery: hooks.progressEvery,
     signal: hooks.signal,
-    onProgress:
-      onProgress && ((e: NuclearMinProgress) => onProgress({ method: 'nuclear-min', step: e.iteration, ...e })),
+    onProgress: onProgress && ((e: NuclearMinProgress) => onProgress({ method: 'nuclear-min', ...e })),
   });
   hooks.onSolution?.(r.X);
   return {

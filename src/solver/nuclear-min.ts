@@ -27,7 +27,7 @@ export interface NuclearMinOptions {
 
 /** One progress report of the ADMM iteration. */
 export interface NuclearMinProgress {
-  iteration: number;
+  step: number;
   maxIters: number;
   /** ||X − Z||_F / max(||X||_F, ||Z||_F). */
   primalResidual: number;
@@ -170,7 +170,7 @@ export function nuclearMin(obs: Observations, opts: NuclearMinOptions): NuclearM
     dual = uu > 0 ? Math.sqrt(dz2 / uu) : dz2 > 0 ? Infinity : 0;
     if (opts.onProgress && (t % progressEvery === 0 || t === opts.maxIters)) {
       opts.onProgress({
-        iteration: t,
+        step: t,
         maxIters: opts.maxIters,
         primalResidual: primal,
         dualResidual: dual,

@@ -14,16 +14,17 @@ export interface SoftImputeOptions {
   /** Iteration cap for each λ. */
   maxIters: number;
   /** Called after every iteration with the objective at the new iterate (for monitoring and tests). */
-  onIteration?: (event: SoftImputeIteration) => void;
+  onProgress?: (event: SoftImputeProgress) => void;
   signal?: AbortSignal;
   /** Backend of the SVDs (default getBackend(); the native one ignores warm starts). */
   backend?: Backend;
 }
 
 /** One soft-impute iteration: the objective ½||P_Ω(M − Z)||_F² + λ||Z||_* at the new Z. */
-export interface SoftImputeIteration {
+export interface SoftImputeProgress {
+  step: number;
+  maxIters: number;
   lambda: number;
-  iteration: number;
   objective: number;
   rank: number;
 }
@@ -210,7 +211,7 @@ function solveLambda(state: State, lambda: number, opts: SoftImputeOptions): Sof
     }
     objective = 0.5 * sse + lambda * nuclear;
     iterations = t;
-    opts.onIteration?.({ lambda, iteration: t, objective, rank });
+    opts.onProgress?.({ step: t, maxIters: opts.maxIters, lambda, objective, rank });
     if (diff <= opts.relTol * opts.relTol * old) return 'tolerance';
     return null;
   };

@@ -38,7 +38,7 @@ test('stops at the iteration cap or on an aborted signal, and says so', () => {
     progressEvery: 1,
     signal: controller.signal,
     onProgress: (e) => {
-      if (e.iteration === 7) controller.abort();
+      if (e.step === 7) controller.abort();
     },
   });
   assert.equal(r.stopReason, 'interrupted');

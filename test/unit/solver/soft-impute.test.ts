@@ -85,7 +85,7 @@ test('the objective never increases along the iterations, with and without a ran
       relTol: 1e-6,
       maxIters: 300,
       maxRank,
-      onIteration: (e) => {
+      onProgress: (e) => {
         const list = objectives.get(e.lambda) ?? [];
         list.push(e.objective);
         objectives.set(e.lambda, list);
