@@ -96,12 +96,13 @@ export function refit(
       steps,
     },
     {
-      onStep: (step, mse) =>
+      progressEvery: 1,
+      onProgress: ({ step, trainMSE }) =>
         progress({
           phase: 'fitting',
           done: step,
           total: steps,
-          info: `${method} rank ${chosen.rank}, train RMSE ${Math.sqrt(mse).toFixed(4)}`,
+          info: `${method} rank ${chosen.rank}, train RMSE ${Math.sqrt(trainMSE).toFixed(4)}`,
         }),
     },
   );

@@ -345,7 +345,7 @@ function runGradient(
   };
   const result = fitGradient(resid, setting, {
     evalEvery: settings.evalEvery,
-    onEvaluate: (step, model) => {
+    onEvaluate: ({ step, model }) => {
       const rmse = evaluate(model.A, model.B);
       curve.push({ step, validationRMSE: rmse });
       if (offerBest(bestFit, rmse, model.A, model.B)) wonBest = true;
