@@ -56,7 +56,7 @@ export function refit(
     const r = softImputeAls(resid, lambda, {
       rank: chosen.rank,
       maxIters: COMPLETE_SOFT_IMPUTE_ALS.refitMaxIters,
-      tol: COMPLETE_SOFT_IMPUTE_ALS.tol,
+      squaredChangeTol: COMPLETE_SOFT_IMPUTE_ALS.tol,
       seed: settings.seed,
       warmStart: softImputeState,
       onProgress: ({ step, change }) =>

@@ -170,7 +170,7 @@ export function tuneSoftImpute(
         const r = softImputeAls(resid, lambda, {
           rank,
           maxIters,
-          tol: COMPLETE_SOFT_IMPUTE_ALS.tol,
+          squaredChangeTol: COMPLETE_SOFT_IMPUTE_ALS.tol,
           seed,
           warmStart: warm,
           onProgress: ({ step }) =>

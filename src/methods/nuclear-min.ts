@@ -63,7 +63,7 @@ export function runNuclearMin(spec: NuclearMinRunSpec, hooks: RunHooks = {}): Nu
   const problem = syntheticProblem(spec);
   const { onProgress } = hooks;
   const r = nuclearMin(problem.observations, {
-    boxTol: spec.boxTol,
+    boxHalfWidth: spec.boxTol,
     relTol: spec.relTol,
     maxIters: spec.maxIters,
     progressEvery: hooks.progressEvery,

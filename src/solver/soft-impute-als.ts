@@ -27,8 +27,8 @@ export interface SoftImputeAlsOptions {
   rank: number;
   /** Iteration cap (each iteration updates both sides). */
   maxIters: number;
-  /** Stop when ||Z_new − Z_old||_F² / ||Z_old||_F² < tol (the package's `thresh`, default there 1e-5). */
-  tol: number;
+  /** Stop when ||Z_new − Z_old||_F² / ||Z_old||_F² < squaredChangeTol (the package's `thresh`, default there 1e-5). */
+  squaredChangeTol: number;
   /** Seed of the random orthonormal start, when there is no warm start. */
   seed: number;
   warmStart?: SoftImputeAlsState;
@@ -54,7 +54,7 @@ export interface SoftImputeAlsResult {
   /** Number of nonzero s_i. */
   rank: number;
   iterations: number;
-  /** 'tolerance' (the change fell below tol) or 'max-iters'. */
+  /** 'tolerance' (the change fell below squaredChangeTol) or 'max-iters'. */
   stopReason: StopReason;
   /** The ALS iterate before the final thresholding step: pass it as warmStart for a nearby λ. */
   state: SoftImputeAlsState;
@@ -129,7 +129,7 @@ export function softImputeAls(obs: Observations, lambda: number, opts: SoftImput
     dropNegligible(d);
     const change = relativeChange(Uold, dOld, Vold, U, d, V);
     opts.onProgress?.({ step: iterations, maxIters: opts.maxIters, change });
-    if (change < opts.tol) {
+    if (change < opts.squaredChangeTol) {
       stopReason = 'tolerance';
       break;
     }

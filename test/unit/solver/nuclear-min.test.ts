@@ -44,7 +44,7 @@ test('stops at the iteration cap or on an aborted signal, and says so', () => {
   assert.equal(r.stopReason, 'interrupted');
   assert.equal(r.iterations, 7);
   assert.throws(() => nuclearMin(p.observations, { relTol: 0, maxIters: 5 }), RangeError);
-  assert.throws(() => nuclearMin(p.observations, { relTol: 1e-6, maxIters: 5, boxTol: -1 }), RangeError);
+  assert.throws(() => nuclearMin(p.observations, { relTol: 1e-6, maxIters: 5, boxHalfWidth: -1 }), RangeError);
 });
 
 test('the SVDs run on the backend passed (same bits as the default ts backend), and on native agree to rounding', () => {
