@@ -68,13 +68,13 @@ export interface FactoredRegularizer {
 }
 
 /**
- * The regularizer of `obs` for rank k: with weighting 'frequency', the row and column weights m·p_i, n·q_j of the
+ * The regularizer of `obs` for `rank`: with weighting 'frequency', the row and column weights m·p_i, n·q_j of the
  * weighted trace norm (Salakhutdinov & Srebro, "Collaborative Filtering in a Non-Uniform World: Learning with the
- * Weighted Trace Norm", NeurIPS 2010). Cost O(|Ω| + (m+n)k).
+ * Weighted Trace Norm", NeurIPS 2010). Cost O(|Ω| + (m+n)·rank).
  */
 export function factoredRegularizer(
   obs: Observations,
-  k: number,
+  rank: number,
   weighting: FactoredWeighting,
   weightDecay: number,
 ): FactoredRegularizer {
@@ -104,10 +104,10 @@ export function factoredRegularizer(
     weightDecay,
     rowWeight,
     colWeight,
-    scaledA: zeros(m, k),
-    scaledB: zeros(n, k),
-    gradScaledA: zeros(m, k),
-    gradScaledB: zeros(n, k),
+    scaledA: zeros(m, rank),
+    scaledB: zeros(n, rank),
+    gradScaledA: zeros(m, rank),
+    gradScaledB: zeros(n, rank),
   };
 }
 
