@@ -41,7 +41,7 @@ const trainer = createFactoredTrainer(problem.observations, {
   initScale: 1e-3 / Math.sqrt(n),
   seed: 0,
   maxIters: steps,
-  tol: 0,
+  mseTol: 0,
 });
 trainer.advance(100);
 const rss100 = rss();

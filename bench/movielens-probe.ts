@@ -100,7 +100,7 @@ for (const [q, vr] of variants.entries()) {
     },
     {
       evalEvery: vr.evalEvery ?? 25,
-      onEvaluate: (step, model) => {
+      onEvaluate: ({ step, model }) => {
         const e = evaluate(model.A, model.B);
         if (e < best) {
           best = e;

@@ -230,7 +230,7 @@ function referenceBar(trainObs: Observations, testObs: Observations): Row {
   let worse = 0;
   for (let q = 1; q <= 30 && worse < 3; q++) {
     const lambda = top * 0.8 ** q;
-    const r = softImputeAls(resid, lambda, { rank: 20, maxIters: 100, tol: 1e-5, seed, warmStart: warm });
+    const r = softImputeAls(resid, lambda, { rank: 20, maxIters: 100, squaredChangeTol: 1e-5, seed, warmStart: warm });
     warm = r.state;
     const pred = Float64Array.from(testObs.values, (_, t) => {
       const i = testObs.rows[t];

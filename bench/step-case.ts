@@ -31,7 +31,7 @@ const opts: TrainOptions = {
   initScale: 1e-3,
   seed: 0,
   maxIters: 1e9,
-  tol: 0,
+  mseTol: 0,
   backend,
 };
 

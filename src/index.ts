@@ -78,7 +78,7 @@ export {
 } from './solver/nuclear-min.ts';
 export {
   softImpute,
-  type SoftImputeIteration,
+  type SoftImputeProgress,
   type SoftImputeOptions,
   type SoftImputeResult,
 } from './solver/soft-impute.ts';
@@ -91,7 +91,7 @@ export {
 
 // Solvers: told the rank (factors U·Vᵀ from the spectral start).
 export { type Factors } from './solver/factors.ts';
-export { gnmr, type GnmrIteration, type GnmrOptions, type GnmrResult, type GnmrVariant } from './solver/gnmr.ts';
+export { gnmr, type GnmrProgress, type GnmrOptions, type GnmrResult, type GnmrVariant } from './solver/gnmr.ts';
 export { altmin, type AltminOptions, type AltminResult } from './solver/altmin.ts';
 export { scaledGd, type ScaledGdOptions, type ScaledGdResult } from './solver/scaled-gd.ts';
 

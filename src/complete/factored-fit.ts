@@ -1,6 +1,5 @@
 import type { Observations } from '../data/observations.ts';
-import type { FactoredModel } from '../model/factored.ts';
-import type { FactoredTrainResult } from '../solver/factored-train.ts';
+import type { FactoredEvaluation, FactoredProgressEvent, FactoredTrainResult } from '../solver/factored-train.ts';
 import { createFactoredTrainer, type FactoredTrainer, type FactoredWeighting } from '../solver/factored-train.ts';
 import { addDecayedWeights, chain, scale, scaleByAdam } from '../optim/index.ts';
 
@@ -31,8 +30,9 @@ export interface GradientSetting {
 /** What a gradient fit reports back: validation checks while tuning, train MSE per step while refitting. */
 export interface GradientHooks {
   evalEvery?: number;
-  onEvaluate?: (step: number, model: FactoredModel) => boolean | void;
-  onStep?: (step: number, trainMSE: number) => void;
+  onEvaluate?: (event: FactoredEvaluation) => boolean | void;
+  progressEvery?: number;
+  onProgress?: (event: FactoredProgressEvent) => void;
 }
 
 /**
@@ -57,7 +57,8 @@ export function gradientTrainer(obs: Observations, s: GradientSetting, hooks: Gr
     seed: s.seed,
     evalEvery: hooks.evalEvery,
     onEvaluate: hooks.onEvaluate,
-    onStep: hooks.onStep,
+    progressEvery: hooks.progressEvery,
+    onProgress: hooks.onProgress,
   });
 }
 

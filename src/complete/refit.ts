@@ -56,13 +56,13 @@ export function refit(
     const r = softImputeAls(resid, lambda, {
       rank: chosen.rank,
       maxIters: COMPLETE_SOFT_IMPUTE_ALS.refitMaxIters,
-      tol: COMPLETE_SOFT_IMPUTE_ALS.tol,
+      squaredChangeTol: COMPLETE_SOFT_IMPUTE_ALS.tol,
       seed: settings.seed,
       warmStart: softImputeState,
-      onIteration: (it, change) =>
+      onProgress: ({ step, change }) =>
         progress({
           phase: 'fitting',
-          done: it,
+          done: step,
           total: COMPLETE_SOFT_IMPUTE_ALS.refitMaxIters,
           info: `soft-impute λ ${fmt(lambda)}, change ${change.toExponential(1)}`,
         }),
@@ -96,12 +96,13 @@ export function refit(
       steps,
     },
     {
-      onStep: (step, mse) =>
+      progressEvery: 1,
+      onProgress: ({ step, trainMSE }) =>
         progress({
           phase: 'fitting',
           done: step,
           total: steps,
-          info: `${method} rank ${chosen.rank}, train RMSE ${Math.sqrt(mse).toFixed(4)}`,
+          info: `${method} rank ${chosen.rank}, train RMSE ${Math.sqrt(trainMSE).toFixed(4)}`,
         }),
     },
   );

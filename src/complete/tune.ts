@@ -170,15 +170,15 @@ export function tuneSoftImpute(
         const r = softImputeAls(resid, lambda, {
           rank,
           maxIters,
-          tol: COMPLETE_SOFT_IMPUTE_ALS.tol,
+          squaredChangeTol: COMPLETE_SOFT_IMPUTE_ALS.tol,
           seed,
           warmStart: warm,
-          onIteration: (it) =>
+          onProgress: ({ step }) =>
             tally.report({
               phase: 'tuning',
-              done: tally.done + Math.min(it / maxIters, 0.99),
+              done: tally.done + Math.min(step / maxIters, 0.99),
               total: tally.total,
-              info: `${info}, iteration ${it}`,
+              info: `${info}, iteration ${step}`,
             }),
         });
         warm = r.state;
@@ -345,7 +345,7 @@ function runGradient(
   };
   const result = fitGradient(resid, setting, {
     evalEvery: settings.evalEvery,
-    onEvaluate: (step, model) => {
+    onEvaluate: ({ step, model }) => {
       const rmse = evaluate(model.A, model.B);
       curve.push({ step, validationRMSE: rmse });
       if (offerBest(bestFit, rmse, model.A, model.B)) wonBest = true;

@@ -15,12 +15,12 @@ export interface SparseEntries extends SampledEntries {
 
 /**
  * ||S||_2 of the sparse matrix S = P_Ω(M) (soft-impute's λ_max, the smallest λ whose solution is 0), by power
- * iteration on S^T S with sparse products (never an m×n matrix). Stops when the estimate changes by less than `tol` (relative).
+ * iteration on S^T S with sparse products (never an m×n matrix). Stops when the estimate changes by at most `changeTol` (relative).
  * Cost O(|Ω|) per iteration.
  */
 export function sparseSpectralNorm(
   obs: SparseEntries,
-  opts: { maxIters?: number; tol?: number; seed?: number } = {},
+  opts: { maxIters?: number; changeTol?: number; seed?: number } = {},
 ): number {
   const [m, n] = obs.shape;
   const { rows, cols, values } = obs;
@@ -28,7 +28,7 @@ export function sparseSpectralNorm(
   const y = new Float64Array(m);
   let est = 0;
   const maxIters = opts.maxIters ?? 300;
-  const tol = opts.tol ?? 1e-7;
+  const changeTol = opts.changeTol ?? 1e-7;
   for (let it = 0; it < maxIters; it++) {
     let nx = 0;
     for (let j = 0; j < n; j++) nx += x[j] * x[j];
@@ -42,7 +42,7 @@ export function sparseSpectralNorm(
     const next = Math.sqrt(ny);
     x.fill(0);
     for (let t = 0; t < values.length; t++) x[cols[t]] += values[t] * y[rows[t]];
-    if (Math.abs(next - est) <= tol * next) return next;
+    if (Math.abs(next - est) <= changeTol * next) return next;
     est = next;
   }
   return est;

@@ -379,7 +379,7 @@ function deepTrainOptions(
     initScale: spec.initScale,
     seed: spec.seed,
     maxIters: spec.maxIters,
-    tol: spec.tol,
+    mseTol: spec.tol,
     stallWindow: spec.stallWindow,
     stallTol: spec.stallTol,
     reachedTarget: targetError === undefined ? undefined : (W) => relativeError(W, problem.truth) <= targetError,
@@ -409,7 +409,7 @@ function factoredRun(spec: FactoredRunSpec, optimizer: GradientTransform<unknown
     initScale: spec.initScale / Math.sqrt(spec.n),
     seed: spec.seed,
     maxIters: spec.maxIters,
-    tol: spec.tol,
+    mseTol: spec.tol,
     // O((m+n)(k+r)²) per step: at n = 2000, k = 20, r = 10 0.27 ms on the native backend (7.6 ms on ts), in a 16 ms step.
     reachedTarget:
       spec.targetError === undefined

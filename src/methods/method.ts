@@ -56,7 +56,6 @@ export interface GradientProgressEvent {
 /** A nuclear-min run's progress, every `progressEvery` ADMM iterations; `step` is the iteration. */
 export interface NuclearMinProgressEvent extends NuclearMinProgress {
   method: 'nuclear-min';
-  step: number;
 }
 
 /** One point of a soft-impute path, measured against the truth. */

@@ -63,13 +63,12 @@ export function runNuclearMin(spec: NuclearMinRunSpec, hooks: RunHooks = {}): Nu
   const problem = syntheticProblem(spec);
   const { onProgress } = hooks;
   const r = nuclearMin(problem.observations, {
-    boxTol: spec.boxTol,
+    boxHalfWidth: spec.boxTol,
     relTol: spec.relTol,
     maxIters: spec.maxIters,
     progressEvery: hooks.progressEvery,
     signal: hooks.signal,
-    onProgress:
-      onProgress && ((e: NuclearMinProgress) => onProgress({ method: 'nuclear-min', step: e.iteration, ...e })),
+    onProgress: onProgress && ((e: NuclearMinProgress) => onProgress({ method: 'nuclear-min', ...e })),
   });
   hooks.onSolution?.(r.X);
   return {

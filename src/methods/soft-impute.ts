@@ -97,7 +97,7 @@ export function runSoftImpute(spec: SoftImputeRunSpec, hooks: RunHooks = {}): So
   const { points } = softImputePath(
     problem.observations,
     lambdas,
-    { relTol: spec.relTol, maxIters: spec.maxIters, maxRank: spec.maxRank ?? undefined, signal: hooks.signal },
+    { changeTol: spec.relTol, maxIters: spec.maxIters, maxRank: spec.maxRank ?? undefined, signal: hooks.signal },
     (point, Z) => {
       const summary: SoftImputePathSummary = {
         lambda: point.lambda,

@@ -21,7 +21,8 @@ export interface AltminOptions {
   init?: Factors;
   backend?: Backend;
   signal?: AbortSignal;
-  onIteration?: (it: { iteration: number; residual: number; U: Matrix; V: Matrix }) => void;
+  /** After every sweep, with the relative residual on Ω (U, V are live: copy to keep them). */
+  onProgress?: (event: { step: number; maxIters: number; residual: number; U: Matrix; V: Matrix }) => void;
 }
 
 /** What altmin returns. */
@@ -116,7 +117,7 @@ export function altmin(obs: Observations, opts: AltminOptions): AltminResult {
     iterations = t;
     residual = relativeResidual(U, V, obs);
     history.push(residual);
-    opts.onIteration?.({ iteration: iterations, residual, U, V });
+    opts.onProgress?.({ step: iterations, maxIters, residual, U, V });
     if (residual <= tol) return 'tolerance';
     if (!Number.isFinite(residual) || (history.length > 50 && residual > 0.9999 * history[history.length - 51]))
       return 'stall';

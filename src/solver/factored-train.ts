@@ -68,13 +68,13 @@ export interface FactoredRegularizer {
 }
 
 /**
- * The regularizer of `obs` for rank k: with weighting 'frequency', the row and column weights m·p_i, n·q_j of the
+ * The regularizer of `obs` for `rank`: with weighting 'frequency', the row and column weights m·p_i, n·q_j of the
  * weighted trace norm (Salakhutdinov & Srebro, "Collaborative Filtering in a Non-Uniform World: Learning with the
- * Weighted Trace Norm", NeurIPS 2010). Cost O(|Ω| + (m+n)k).
+ * Weighted Trace Norm", NeurIPS 2010). Cost O(|Ω| + (m+n)·rank).
  */
 export function factoredRegularizer(
   obs: Observations,
-  k: number,
+  rank: number,
   weighting: FactoredWeighting,
   weightDecay: number,
 ): FactoredRegularizer {
@@ -104,10 +104,10 @@ export function factoredRegularizer(
     weightDecay,
     rowWeight,
     colWeight,
-    scaledA: zeros(m, k),
-    scaledB: zeros(n, k),
-    gradScaledA: zeros(m, k),
-    gradScaledB: zeros(n, k),
+    scaledA: zeros(m, rank),
+    scaledB: zeros(n, rank),
+    gradScaledA: zeros(m, rank),
+    gradScaledB: zeros(n, rank),
   };
 }
 
@@ -207,12 +207,20 @@ export interface FactoredTrainOptions extends TrainerSettings<FactoredModel, Fac
    * Sees the live model after the update of step `step` (copy A and B to keep them); returning true stops training
    * there with stopReason 'early-stop' (validation-based early stopping). With maxIters 0 it sees the initial model.
    */
-  onEvaluate?: (step: number, model: FactoredModel) => boolean | void;
-  /** Called after every update with the train MSE at the start of that step. */
-  onStep?: (step: number, trainMSE: number) => void;
+  onEvaluate?: (event: FactoredEvaluation) => boolean | void;
 }
 
-/** One progress report of the factored trainer; `model` is live: copy A and B to keep them. */
+/** What onEvaluate sees: the step just taken (0: none) and the live model (copy A and B to keep them). */
+export interface FactoredEvaluation {
+  step: number;
+  maxIters: number;
+  model: FactoredModel;
+}
+
+/**
+ * One progress report of the factored trainer, after every `progressEvery` updates (with the train MSE at the start
+ * of that step) and at the end; `model` is live: copy A and B to keep them.
+ */
 export interface FactoredProgressEvent {
   step: number;
   maxIters: number;
@@ -292,7 +300,7 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOpti
 
   const step = (t: number): StopReason | null => {
     if (opts.maxIters === 0) {
-      opts.onEvaluate?.(0, model);
+      opts.onEvaluate?.({ step: 0, maxIters: 0, model });
       return 'max-iters';
     }
     ({ mse, objective } = factoredObjective(A, B, obs, weights, ws, gradA, gradB, backend, reg));
@@ -302,10 +310,13 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOpti
     if (opts.signal?.aborted) return 'interrupted';
     optimizerStep(optimizer, params, grads, state, t);
     updates = t;
-    opts.onStep?.(t, mse);
     if (t % progressEvery === 0) report(t);
     const last = t === opts.maxIters;
-    if (((evalEvery > 0 && t % evalEvery === 0) || last) && opts.onEvaluate?.(t, model) === true) return 'early-stop';
+    if (
+      ((evalEvery > 0 && t % evalEvery === 0) || last) &&
+      opts.onEvaluate?.({ step: t, maxIters: opts.maxIters, model }) === true
+    )
+      return 'early-stop';
     return last ? 'max-iters' : null;
   };
 

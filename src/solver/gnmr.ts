@@ -40,9 +40,10 @@ export const GNMR_VARIANTS = Object.freeze({ setting: 1, averaging: 0, updating:
 /** The name of a GNMR variant. */
 export type GnmrVariant = keyof typeof GNMR_VARIANTS;
 
-/** One GNMR iteration as reported to onIteration (U, V are live: copy to keep them). */
-export interface GnmrIteration {
-  iteration: number;
+/** One GNMR iteration as reported to onProgress (U, V are live: copy to keep them). */
+export interface GnmrProgress {
+  step: number;
+  maxIters: number;
   /** ||P_Ω(UVᵀ) − b|| / ||b|| after the iteration. */
   residual: number;
   lsqrIterations: number;
@@ -70,7 +71,7 @@ export interface GnmrOptions {
   init?: Factors;
   backend?: Backend;
   signal?: AbortSignal;
-  onIteration?: (it: GnmrIteration) => void;
+  onProgress?: (event: GnmrProgress) => void;
 }
 
 /** What gnmr returns. */
@@ -233,7 +234,7 @@ export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
     V = next.V;
     residual = nextResidual;
     history.push(residual);
-    opts.onIteration?.({ iteration: iterations, residual, lsqrIterations: next.lsqrIterations, U, V });
+    opts.onProgress?.({ step: iterations, maxIters, residual, lsqrIterations: next.lsqrIterations, U, V });
     if (residual < best.residual) {
       best = { U, V, residual };
       sinceBest = 0;

@@ -79,9 +79,9 @@ export interface TrainerSettings<Model, Event> {
   seed: number;
   maxIters: number;
   /** Stop when the train MSE is at or below this (default 0: only an exact fit stops). */
-  tol?: number;
+  mseTol?: number;
   /**
-   * Checked on the live model at the start of every step, before its update (like `tol`); true stops training with
+   * Checked on the live model at the start of every step, before its update (like `mseTol`); true stops training with
    * stopReason 'target-error' (runSynthetic's `targetError`: relError against the truth at or below a target).
    * Cost: the hook's.
    */
@@ -162,14 +162,14 @@ export function checkTrainSettings(
 /**
  * The stop rules both trainers check right after evaluating step t, before its update: a non-finite objective, or
  * one above DIVERGENCE_GROWTH × `firstObjective` (the objective at step 1), throws a DivergenceError; then train
- * MSE <= tol gives 'tolerance' and the target check 'target-error'; else null.
+ * MSE <= mseTol gives 'tolerance' and the target check 'target-error'; else null.
  */
 export function evaluationStop<M>(
   t: number,
   mse: number,
   objective: number,
   usePenalty: boolean,
-  opts: Pick<TrainerSettings<M, never>, 'tol' | 'reachedTarget' | 'optimizer'>,
+  opts: Pick<TrainerSettings<M, never>, 'mseTol' | 'reachedTarget' | 'optimizer'>,
   model: M,
   firstObjective: number = objective,
 ): StopReason | null {
@@ -180,7 +180,7 @@ export function evaluationStop<M>(
     const grew = `grew from ${firstObjective.toExponential(2)} at step 1 to ${objective.toExponential(2)} (more than ${DIVERGENCE_GROWTH.toExponential(0)} times)`;
     throw new DivergenceError(what, t, opts.optimizer.name, grew);
   }
-  if (mse <= (opts.tol ?? 0)) return 'tolerance';
+  if (mse <= (opts.mseTol ?? 0)) return 'tolerance';
   if (opts.reachedTarget?.(model)) return 'target-error';
   return null;
 }

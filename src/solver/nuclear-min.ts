@@ -8,7 +8,7 @@ import { NUCLEAR_MIN_DEFAULTS } from '../defaults.ts';
 /** Settings of the nuclear-norm minimization solver (ADMM). */
 export interface NuclearMinOptions {
   /** Box half-width δ: the constraint is |X_ij − M_ij| ≤ δ on Ω; 0 (the default, NUCLEAR_MIN_DEFAULTS.boxTol) is exact equality X_Ω = M_Ω. */
-  boxTol?: number;
+  boxHalfWidth?: number;
   /** Stop when the primal and dual residuals are both at most relTol relative to their scale (Boyd et al. 2011, 3.3.1). */
   relTol: number;
   maxIters: number;
@@ -27,7 +27,7 @@ export interface NuclearMinOptions {
 
 /** One progress report of the ADMM iteration. */
 export interface NuclearMinProgress {
-  iteration: number;
+  step: number;
   maxIters: number;
   /** ||X − Z||_F / max(||X||_F, ||Z||_F). */
   primalResidual: number;
@@ -84,7 +84,7 @@ export interface NuclearMinResult {
 export function nuclearMin(obs: Observations, opts: NuclearMinOptions): NuclearMinResult {
   const [m, n] = obs.shape;
   const count = obs.values.length;
-  const delta = opts.boxTol ?? NUCLEAR_MIN_DEFAULTS.boxTol;
+  const delta = opts.boxHalfWidth ?? NUCLEAR_MIN_DEFAULTS.boxTol;
   if (!(delta >= 0) || !Number.isFinite(delta)) throw new RangeError(`box tolerance must be >= 0, got ${delta}`);
   if (!(opts.relTol > 0)) throw new RangeError(`relative tolerance must be > 0, got ${opts.relTol}`);
   if (!(opts.maxIters >= 1) || !Number.isInteger(opts.maxIters)) {
@@ -170,7 +170,7 @@ export function nuclearMin(obs: Observations, opts: NuclearMinOptions): NuclearM
     dual = uu > 0 ? Math.sqrt(dz2 / uu) : dz2 > 0 ? Infinity : 0;
     if (opts.onProgress && (t % progressEvery === 0 || t === opts.maxIters)) {
       opts.onProgress({
-        iteration: t,
+        step: t,
         maxIters: opts.maxIters,
         primalResidual: primal,
         dualResidual: dual,

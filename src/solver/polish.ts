@@ -213,7 +213,7 @@ export function polish(
       tol: opts.fitTol / 10,
       lsqrMaxIters: opts.lsqrMaxIters,
       signal: giveUp.signal,
-      onIteration: (it) => void (it.iteration >= opts.abortAfter && it.residual > opts.abortResidual && giveUp.abort()),
+      onProgress: (it) => void (it.step >= opts.abortAfter && it.residual > opts.abortResidual && giveUp.abort()),
     });
     iterations += g.iterations;
     const holdoutError = relativeErrorOn(held, g);

@@ -4,6 +4,7 @@ import type { SvdWorkspace } from '../linalg/svd.ts';
 import type { Observations } from '../data/observations.ts';
 import { deriveRng, fillNormal } from '../random/index.ts';
 import { qr } from '../linalg/qr.ts';
+import type { StopReason } from './loop.ts';
 import { residualsOnOmega, sparseTimes, sparseTransposeTimes } from '../linalg/sparse.ts';
 
 /*
@@ -26,15 +27,22 @@ export interface SoftImputeAlsOptions {
   rank: number;
   /** Iteration cap (each iteration updates both sides). */
   maxIters: number;
-  /** Stop when ||Z_new − Z_old||_F² / ||Z_old||_F² < tol (the package's `thresh`, default there 1e-5). */
-  tol: number;
+  /** Stop when ||Z_new − Z_old||_F² / ||Z_old||_F² < squaredChangeTol (the package's `thresh`, default there 1e-5). */
+  squaredChangeTol: number;
   /** Seed of the random orthonormal start, when there is no warm start. */
   seed: number;
   warmStart?: SoftImputeAlsState;
   /** Called after every iteration with the relative change of the iterate (progress, monitoring). */
-  onIteration?: (iteration: number, change: number) => void;
+  onProgress?: (event: SoftImputeAlsProgress) => void;
   /** Backend of the (m or n)×r SVDs (default getBackend()). */
   backend?: Backend;
+}
+
+/** One softImputeAls iteration: `change` is ||Z_new − Z_old||_F² / ||Z_old||_F², the quantity the stop rule bounds. */
+export interface SoftImputeAlsProgress {
+  step: number;
+  maxIters: number;
+  change: number;
 }
 
 /** The solution Z = U diag(s) V^T at one λ, with s the soft-thresholded singular values (s_i = max(σ_i − λ, 0)). */
@@ -46,7 +54,8 @@ export interface SoftImputeAlsResult {
   /** Number of nonzero s_i. */
   rank: number;
   iterations: number;
-  converged: boolean;
+  /** 'tolerance' (the change fell below squaredChangeTol) or 'max-iters'. */
+  stopReason: StopReason;
   /** The ALS iterate before the final thresholding step: pass it as warmStart for a nearby λ. */
   state: SoftImputeAlsState;
 }
@@ -100,7 +109,7 @@ export function softImputeAls(obs: Observations, lambda: number, opts: SoftImput
   const tmpM = zeros(m, r);
   const tmpN = zeros(n, r);
   let iterations = 0;
-  let converged = false;
+  let stopReason: StopReason = 'max-iters';
   while (iterations < opts.maxIters) {
     iterations++;
     Uold.data.set(U.data);
@@ -119,9 +128,9 @@ export function softImputeAls(obs: Observations, lambda: number, opts: SoftImput
     ({ d } = rotateBySvd(backend, Y, wsM, U, V, tmpN));
     dropNegligible(d);
     const change = relativeChange(Uold, dOld, Vold, U, d, V);
-    opts.onIteration?.(iterations, change);
-    if (change < opts.tol) {
-      converged = true;
+    opts.onProgress?.({ step: iterations, maxIters: opts.maxIters, change });
+    if (change < opts.squaredChangeTol) {
+      stopReason = 'tolerance';
       break;
     }
   }
@@ -141,7 +150,7 @@ export function softImputeAls(obs: Observations, lambda: number, opts: SoftImput
     s[c] = Math.max(d[c] - lambda, 0);
     if (s[c] > 0) rank++;
   }
-  return { lambda, U, s, V, rank, iterations, converged, state };
+  return { lambda, U, s, V, rank, iterations, stopReason, state };
 }
 
 /** Z_ij = Σ_c U_ic s_c V_jc for one entry of a soft-impute solution. Cost O(r). */

@@ -9,21 +9,22 @@ import { runToStop, type StopReason } from './loop.ts';
 export interface SoftImputeOptions {
   /** Keep at most this many singular values (the rank-restricted variant); default: no cap. */
   maxRank?: number;
-  /** Stop a λ when ||Z_new − Z||_F ≤ relTol·||Z||_F (both zero counts as converged). */
-  relTol: number;
+  /** Stop a λ when ||Z_new − Z||_F ≤ changeTol·||Z||_F (both zero counts as converged). */
+  changeTol: number;
   /** Iteration cap for each λ. */
   maxIters: number;
   /** Called after every iteration with the objective at the new iterate (for monitoring and tests). */
-  onIteration?: (event: SoftImputeIteration) => void;
+  onProgress?: (event: SoftImputeProgress) => void;
   signal?: AbortSignal;
   /** Backend of the SVDs (default getBackend(); the native one ignores warm starts). */
   backend?: Backend;
 }
 
 /** One soft-impute iteration: the objective ½||P_Ω(M − Z)||_F² + λ||Z||_* at the new Z. */
-export interface SoftImputeIteration {
+export interface SoftImputeProgress {
+  step: number;
+  maxIters: number;
   lambda: number;
-  iteration: number;
   objective: number;
   rank: number;
 }
@@ -69,7 +70,7 @@ export function lambdaPath(top: number, length: number, minRatio: number): Float
 
 /**
  * Soft-impute at one λ: Z ← D_λ(P_Ω(M) + P_Ω⊥(Z)) (singular value soft-thresholding, optionally capped at maxRank)
- * until the relative change is at most relTol. Each step minimizes a majorizer of
+ * until the relative change is at most changeTol. Each step minimizes a majorizer of
  * f_λ(Z) = ½||P_Ω(M − Z)||_F² + λ||Z||_*, so f_λ never increases (Mazumder, Hastie & Tibshirani 2010, Lemma 2).
  * Starts from `init` (warm start) or 0. Cost per iteration one m×n SVD plus O(m·n·rank).
  */
@@ -158,7 +159,7 @@ function checkShape(Z: Matrix, obs: Observations): Matrix {
 function solveLambda(state: State, lambda: number, opts: SoftImputeOptions): SoftImputePathPoint {
   if (!(lambda >= 0) || !Number.isFinite(lambda))
     throw new RangeError(`lambda must be a finite number >= 0, got ${lambda}`);
-  if (!(opts.relTol >= 0)) throw new RangeError(`relative tolerance must be >= 0, got ${opts.relTol}`);
+  if (!(opts.changeTol >= 0)) throw new RangeError(`relative tolerance must be >= 0, got ${opts.changeTol}`);
   if (!(opts.maxIters >= 1) || !Number.isInteger(opts.maxIters)) {
     throw new RangeError(`max-iters must be a positive integer, got ${opts.maxIters}`);
   }
@@ -210,8 +211,8 @@ function solveLambda(state: State, lambda: number, opts: SoftImputeOptions): Sof
     }
     objective = 0.5 * sse + lambda * nuclear;
     iterations = t;
-    opts.onIteration?.({ lambda, iteration: t, objective, rank });
-    if (diff <= opts.relTol * opts.relTol * old) return 'tolerance';
+    opts.onProgress?.({ step: t, maxIters: opts.maxIters, lambda, objective, rank });
+    if (diff <= opts.changeTol * opts.changeTol * old) return 'tolerance';
     return null;
   };
   const stopReason = runToStop(step, (reason) => reason);

@@ -76,7 +76,7 @@ for (const [label, spec] of [
 test('a box tolerance δ: |X − M| ≤ δ on Ω, and a nuclear norm no larger than with equality', () => {
   const p = syntheticProblem({ n: 20, rank: 2, samples: 150, seed: 3 });
   const exact = nuclearMin(p.observations, { relTol: 1e-9, maxIters: 20000 });
-  const boxed = nuclearMin(p.observations, { relTol: 1e-9, maxIters: 20000, boxTol: 0.1 });
+  const boxed = nuclearMin(p.observations, { relTol: 1e-9, maxIters: 20000, boxHalfWidth: 0.1 });
   assert.equal(boxed.stopReason, 'tolerance');
   assert.ok(boxed.maxAbsResidual <= 0.1 + 1e-6, `max |X − M| on Ω = ${boxed.maxAbsResidual}`);
   assert.ok(boxed.maxAbsResidual > 0.05, 'the box is used');

@@ -87,7 +87,7 @@ test('successive halving: the schedule is followed, and a candidate’s trial is
     },
     {
       evalEvery: 25,
-      onEvaluate: (_step, model) => {
+      onEvaluate: ({ model }) => {
         again = Math.min(again, evaluate(model.A, model.B));
         return false;
       },

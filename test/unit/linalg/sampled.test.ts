@@ -129,7 +129,7 @@ test(
       initScale: 1e-3,
       seed: 2,
       maxIters: 150,
-      tol: 0,
+      mseTol: 0,
     };
     const runOn = (backend: Backend) => {
       const trainer = createFactoredTrainer(problem.observations, { ...opts, backend });

@@ -16,7 +16,7 @@ const problem = syntheticProblem({ n: 10, rank: 1, samples: 50, seed: 0 });
 const base = { depth: 1, penalty: 'ratio' as const, lambda: 1e-3, initScale: 1e-3, seed: 0, maxIters: 200 };
 
 test('the growth rule: an objective above DIVERGENCE_GROWTH × its step-1 value is divergence, at the bound it is not', () => {
-  const opts = { optimizer: chain(scale(-1)), tol: 0 };
+  const opts = { optimizer: chain(scale(-1)), mseTol: 0 };
   assert.equal(evaluationStop(5, 1, DIVERGENCE_GROWTH * 2, false, opts, null, 2), null);
   assert.throws(
     () => evaluationStop(5, 1, DIVERGENCE_GROWTH * 2 * (1 + 1e-9), true, opts, null, 2),

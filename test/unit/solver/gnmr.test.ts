@@ -146,7 +146,7 @@ test('gnmr recovers a well-sampled rank-2 40×40 matrix to relError ≤ 1e-12 fr
 test('gnmr converges quadratically: near the solution log10 of the error at least 1.7× per iteration (n = 100, r = 5, m = 2000, seed 1)', () => {
   const p = syntheticProblem({ n: 100, rank: 5, samples: 2000, seed: 1 });
   const errors: number[] = [];
-  gnmr(p.observations, { rank: 5, onIteration: (it) => errors.push(relativeError(product(it), p.truth)) });
+  gnmr(p.observations, { rank: 5, onProgress: (it) => errors.push(relativeError(product(it), p.truth)) });
   const pairs = errors
     .slice(0, -1)
     .map((e, k) => [e, errors[k + 1]])

@@ -38,13 +38,13 @@ test('stops at the iteration cap or on an aborted signal, and says so', () => {
     progressEvery: 1,
     signal: controller.signal,
     onProgress: (e) => {
-      if (e.iteration === 7) controller.abort();
+      if (e.step === 7) controller.abort();
     },
   });
   assert.equal(r.stopReason, 'interrupted');
   assert.equal(r.iterations, 7);
   assert.throws(() => nuclearMin(p.observations, { relTol: 0, maxIters: 5 }), RangeError);
-  assert.throws(() => nuclearMin(p.observations, { relTol: 1e-6, maxIters: 5, boxTol: -1 }), RangeError);
+  assert.throws(() => nuclearMin(p.observations, { relTol: 1e-6, maxIters: 5, boxHalfWidth: -1 }), RangeError);
 });
 
 test('the SVDs run on the backend passed (same bits as the default ts backend), and on native agree to rounding', () => {

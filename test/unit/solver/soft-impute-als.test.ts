@@ -33,7 +33,7 @@ test('softImputeAls reaches the soft-impute fixed point Z = S_λ(P_Ω(M) + P_Ω�
   const { obs } = problem(25, 18, 0.5, 3);
   const [m, n] = obs.shape;
   const lambda = 0.2 * sparseSpectralNorm(obs);
-  const r = softImputeAls(obs, lambda, { rank: 10, maxIters: 2000, tol: 1e-14, seed: 1 });
+  const r = softImputeAls(obs, lambda, { rank: 10, maxIters: 2000, squaredChangeTol: 1e-14, seed: 1 });
   assert.ok(r.rank < 10, `solution rank ${r.rank} must stay under the cap for the exact solution`);
   const Z = zeros(m, n);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) Z.data[i * n + j] = softImputeAlsEntry(r, i, j);
@@ -60,7 +60,7 @@ test('sparseSpectralNorm is the largest singular value of P_Ω(M)', () => {
   const D = zeros(20, 15);
   for (let t = 0; t < obs.values.length; t++) D.data[obs.rows[t] * 15 + obs.cols[t]] = obs.values[t];
   const top = svd(D).s[0];
-  assert.ok(Math.abs(sparseSpectralNorm(obs, { tol: 1e-12, maxIters: 5000 }) - top) < 1e-6 * top);
+  assert.ok(Math.abs(sparseSpectralNorm(obs, { changeTol: 1e-12, maxIters: 5000 }) - top) < 1e-6 * top);
 });
 
 test('a λ path with warm starts and a generous rank cap recovers a noisy low-rank matrix', () => {
@@ -69,7 +69,13 @@ test('a λ path with warm starts and a generous rank cap recovers a noisy low-ra
   let warm;
   let best = Infinity;
   for (let q = 1; q <= 25; q++) {
-    const r = softImputeAls(obs, top * 0.8 ** q, { rank: 15, maxIters: 300, tol: 1e-7, seed: 0, warmStart: warm });
+    const r = softImputeAls(obs, top * 0.8 ** q, {
+      rank: 15,
+      maxIters: 300,
+      squaredChangeTol: 1e-7,
+      seed: 0,
+      warmStart: warm,
+    });
     warm = r.state;
     let se = 0;
     for (let i = 0; i < 40; i++)
@@ -83,7 +89,7 @@ test('the SVDs run on the backend passed (same bits as the default ts backend), 
   const { obs } = problem(30, 24, 0.5, 11);
   let calls = 0;
   const spy: Backend = { ...tsBackend, svdInto: (A, ws, o) => (calls++, tsBackend.svdInto(A, ws, o)) };
-  const opts = { rank: 5, maxIters: 200, tol: 1e-10, seed: 0 };
+  const opts = { rank: 5, maxIters: 200, squaredChangeTol: 1e-10, seed: 0 };
   const lambda = 0.2 * sparseSpectralNorm(obs, { seed: 0 });
   const base = softImputeAls(obs, lambda, opts);
   const viaSpy = softImputeAls(obs, lambda, { ...opts, backend: spy });

@@ -52,7 +52,7 @@ test('on a fully observed M the solution is the soft-thresholded SVD of M', () =
   const M = randomMatrix(12, 10, 3);
   const lambda = 0.7 * svd(M).s[3];
   for (const cap of [Infinity, 2]) {
-    const r = softImpute(all(M), lambda, { relTol: 1e-12, maxIters: 10, maxRank: cap });
+    const r = softImpute(all(M), lambda, { changeTol: 1e-12, maxIters: 10, maxRank: cap });
     assert.ok(maxAbsDiff(r.Z, softThresholdedSvd(M, lambda, cap)) < 1e-12 * frobeniusNorm(M));
     assert.equal(r.stopReason, 'tolerance');
     assert.ok(r.iterations <= 2, `${r.iterations} iterations`); // one step lands on it, the next confirms it
@@ -67,12 +67,12 @@ test('λ_max = ||P_Ω(M)||_2: the solution is 0 there (from any start) and nonze
     dense.data[p.observations.rows[k] * 20 + p.observations.cols[k]] = p.observations.values[k];
   }
   assert.ok(Math.abs(top - svd(dense).s[0]) < 1e-12 * top);
-  const fromZero = softImpute(p.observations, top, { relTol: 1e-9, maxIters: 100 });
+  const fromZero = softImpute(p.observations, top, { changeTol: 1e-9, maxIters: 100 });
   assert.equal(fromZero.rank, 0);
   assert.equal(frobeniusNorm(fromZero.Z), 0);
-  const fromTruth = softImpute(p.observations, top, { relTol: 0, maxIters: 3000 }, p.truth);
+  const fromTruth = softImpute(p.observations, top, { changeTol: 0, maxIters: 3000 }, p.truth);
   assert.ok(frobeniusNorm(fromTruth.Z) < 1e-6 * frobeniusNorm(p.truth), `||Z||_F = ${frobeniusNorm(fromTruth.Z)}`);
-  const below = softImpute(p.observations, 0.95 * top, { relTol: 1e-9, maxIters: 100 });
+  const below = softImpute(p.observations, 0.95 * top, { changeTol: 1e-9, maxIters: 100 });
   assert.ok(below.rank >= 1 && frobeniusNorm(below.Z) > 0);
 });
 
@@ -82,10 +82,10 @@ test('the objective never increases along the iterations, with and without a ran
   for (const maxRank of [undefined, 3]) {
     const objectives = new Map<number, number[]>();
     softImputePath(p.observations, lambdaPath(top, 6, 1e-3), {
-      relTol: 1e-6,
+      changeTol: 1e-6,
       maxIters: 300,
       maxRank,
-      onIteration: (e) => {
+      onProgress: (e) => {
         const list = objectives.get(e.lambda) ?? [];
         list.push(e.objective);
         objectives.set(e.lambda, list);
@@ -109,14 +109,14 @@ test('the path: decreasing λ, warm starts, rank grows, a small λ recovers an e
   assert.equal(lambdas[0], lambdaMax(p.observations));
   assert.ok(Math.abs(lambdas[7] / lambdas[0] - 1e-4) < 1e-12);
   const errors: number[] = [];
-  const { points } = softImputePath(p.observations, lambdas, { relTol: 1e-7, maxIters: 2000 }, (_, Z) => {
+  const { points } = softImputePath(p.observations, lambdas, { changeTol: 1e-7, maxIters: 2000 }, (_, Z) => {
     errors.push(relativeError(Z, p.truth));
   });
   assert.equal(points.length, 8);
   assert.equal(points[0].rank, 0);
   assert.ok(points[7].rank >= 2);
   assert.ok(Math.min(...errors) < 1e-3, `best relError ${Math.min(...errors)}`);
-  assert.throws(() => softImputePath(p.observations, [1, 2], { relTol: 1e-6, maxIters: 10 }), RangeError);
+  assert.throws(() => softImputePath(p.observations, [1, 2], { changeTol: 1e-6, maxIters: 10 }), RangeError);
   assert.throws(() => lambdaPath(1, 0, 0.1), RangeError);
 });
 
@@ -127,13 +127,13 @@ test('the SVDs run on the backend passed (same bits as the default ts backend), 
   assert.equal(lambdaMax(p.observations, { backend: spy }), lambdaMax(p.observations));
   assert.equal(calls, 1);
   const lambda = 0.1 * lambdaMax(p.observations);
-  const base = softImpute(p.observations, lambda, { relTol: 1e-9, maxIters: 300 });
-  const viaSpy = softImpute(p.observations, lambda, { relTol: 1e-9, maxIters: 300, backend: spy });
+  const base = softImpute(p.observations, lambda, { changeTol: 1e-9, maxIters: 300 });
+  const viaSpy = softImpute(p.observations, lambda, { changeTol: 1e-9, maxIters: 300, backend: spy });
   assert.equal(calls, 1 + viaSpy.iterations, 'one SVD per iteration');
   assert.deepEqual(viaSpy.Z.data, base.Z.data);
   const native = loadNativeBackend().backend;
   if (native) {
-    const viaNative = softImpute(p.observations, lambda, { relTol: 1e-9, maxIters: 300, backend: native });
+    const viaNative = softImpute(p.observations, lambda, { changeTol: 1e-9, maxIters: 300, backend: native });
     assert.ok(maxAbsDiff(viaNative.Z, base.Z) < 1e-7 * frobeniusNorm(base.Z), 'native and ts solutions agree');
   }
 });
