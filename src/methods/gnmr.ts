@@ -3,15 +3,7 @@ import { gnmr, GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
 import { GNMR_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
-import { runWhole, type SyntheticMethod } from './method.ts';
-import {
-  checkGivenRank,
-  GIVEN_RANK_PARAM,
-  rankGivenSettingsLine,
-  rankGivenSummary,
-  runRankGiven,
-  type RankGivenRunResult,
-} from './rank-given.ts';
+import { GIVEN_RANK_PARAM, rankGivenMethod, residualTolParam } from './rank-given.ts';
 
 /** GNMR's parameters. */
 export const GNMR_PARAMS = {
@@ -23,12 +15,7 @@ export const GNMR_PARAMS = {
     doc: 'GNMR variant (docs/design/math.md 3.5b)',
   },
   maxIters: { type: 'int', min: 1, default: GNMR_DEFAULTS.maxIters, doc: 'outer iteration cap' },
-  tol: {
-    type: 'number',
-    min: 0,
-    default: GNMR_DEFAULTS.tol,
-    doc: 'stop when the relative residual on Ω is at most this',
-  },
+  tol: residualTolParam(GNMR_DEFAULTS.tol),
   patience: {
     type: 'int',
     min: 1,
@@ -41,26 +28,20 @@ export const GNMR_PARAMS = {
 export type GnmrRunSpec = SyntheticSpec & { method: 'gnmr' } & ParamValues<typeof GNMR_PARAMS>;
 
 /** `--method gnmr`. */
-export const gnmrMethod: SyntheticMethod<GnmrRunSpec, RankGivenRunResult<GnmrRunSpec>> = {
+export const gnmrMethod = rankGivenMethod<GnmrRunSpec>({
   name: 'gnmr',
   description: 'GNMR (Gauss–Newton on the factors, told the rank: --given-rank, default the true rank)',
   params: GNMR_PARAMS,
-  check: checkGivenRank,
-  start: (settings, hooks) =>
-    runWhole(() =>
-      runRankGiven(settings, hooks, (obs, common) =>
-        gnmr(obs, {
-          ...common,
-          variant: settings.variant,
-          maxIters: settings.maxIters,
-          tol: settings.tol,
-          patience: settings.patience,
-          returnBest: true,
-        }),
-      ),
-    ),
+  solve: (obs, common, s) =>
+    gnmr(obs, {
+      ...common,
+      variant: s.variant,
+      maxIters: s.maxIters,
+      tol: s.tol,
+      patience: s.patience,
+      returnBest: true,
+    }),
   // The spectral start's SVD plus O(|Ω|·r) LSQR steps: cheap next to training.
   cost: (s) => 20 * s.n ** 3,
-  settingsLine: (s) => rankGivenSettingsLine(s, ` variant=${s.variant}`),
-  summary: rankGivenSummary,
-};
+  settingsText: (s) => ` variant=${s.variant}`,
+});

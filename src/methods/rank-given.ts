@@ -6,8 +6,15 @@ import { rankWarning } from '../data/identifiable.ts';
 import type { Observations } from '../data/observations.ts';
 import { gemm, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
-import { ParamError } from '../params.ts';
-import { measureMatrix, problemText, type RunHooks, type RunMetrics } from './method.ts';
+import { ParamError, type ParamTable } from '../params.ts';
+import {
+  measureMatrix,
+  problemText,
+  runWhole,
+  type RunHooks,
+  type RunMetrics,
+  type SyntheticMethod,
+} from './method.ts';
 
 /** The rank a rank-given method is told; by default the true rank. */
 export const GIVEN_RANK_PARAM = {
@@ -98,4 +105,44 @@ export function rankGivenSummary(r: RankGivenRunResult): string[] {
     `identifiable        ${r.identifiable}`,
     ...(r.warning ? [`warning: ${r.warning}`] : []),
   ];
+}
+
+/** The stop rule every rank-given method shares, with its own default: the relative residual on Ω. */
+export function residualTolParam(defaultValue: number) {
+  return {
+    type: 'number',
+    min: 0,
+    default: defaultValue,
+    doc: 'stop when the relative residual on Ω is at most this',
+  } as const;
+}
+
+/**
+ * A rank-given method from what is its own: its name, description and parameters, the solver call on Ω at the given
+ * rank, its cost and the settings it prints beyond the shared ones. The run, the checks of the given rank and the
+ * printed result are the shared ones above.
+ */
+export function rankGivenMethod<S extends RankGivenSettings & { method: string }>(parts: {
+  name: S['method'];
+  description: string;
+  params: ParamTable;
+  solve: (
+    observations: Observations,
+    common: { rank: number; signal?: AbortSignal; backend: Backend },
+    settings: S,
+  ) => RankGivenFit;
+  cost: (settings: S) => number;
+  settingsText?: (settings: S) => string;
+}): SyntheticMethod<S, RankGivenRunResult<S>> {
+  return {
+    name: parts.name as NonNullable<S['method']>,
+    description: parts.description,
+    params: parts.params,
+    check: checkGivenRank,
+    start: (settings, hooks) =>
+      runWhole(() => runRankGiven(settings, hooks, (obs, common) => parts.solve(obs, common, settings))),
+    cost: parts.cost,
+    settingsLine: (s) => rankGivenSettingsLine(s, parts.settingsText?.(s) ?? ''),
+    summary: rankGivenSummary,
+  };
 }

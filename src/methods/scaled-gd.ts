@@ -3,15 +3,7 @@ import { scaledGd } from '../solver/scaled-gd.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
 import { SCALED_GD_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
-import { runWhole, type SyntheticMethod } from './method.ts';
-import {
-  checkGivenRank,
-  GIVEN_RANK_PARAM,
-  rankGivenSettingsLine,
-  rankGivenSummary,
-  runRankGiven,
-  type RankGivenRunResult,
-} from './rank-given.ts';
+import { GIVEN_RANK_PARAM, rankGivenMethod, residualTolParam } from './rank-given.ts';
 
 /** ScaledGD's parameters. */
 export const SCALED_GD_PARAMS = {
@@ -24,31 +16,19 @@ export const SCALED_GD_PARAMS = {
     doc: 'step size η (their analysis allows ≤ 2/3)',
   },
   maxIters: { type: 'int', min: 1, default: SCALED_GD_DEFAULTS.maxIters, doc: 'iteration cap' },
-  tol: {
-    type: 'number',
-    min: 0,
-    default: SCALED_GD_DEFAULTS.tol,
-    doc: 'stop when the relative residual on Ω is at most this',
-  },
+  tol: residualTolParam(SCALED_GD_DEFAULTS.tol),
 } as const satisfies ParamTable;
 
 /** A synthetic problem solved by ScaledGD at a given rank. */
 export type ScaledGdRunSpec = SyntheticSpec & { method: 'scaled-gd' } & ParamValues<typeof SCALED_GD_PARAMS>;
 
 /** `--method scaled-gd`. */
-export const scaledGdMethod: SyntheticMethod<ScaledGdRunSpec, RankGivenRunResult<ScaledGdRunSpec>> = {
+export const scaledGdMethod = rankGivenMethod<ScaledGdRunSpec>({
   name: 'scaled-gd',
   description: 'ScaledGD (Tong, Ma & Chi 2021): preconditioned gradient descent on the factors, told the rank',
   params: SCALED_GD_PARAMS,
-  check: checkGivenRank,
-  start: (settings, hooks) =>
-    runWhole(() =>
-      runRankGiven(settings, hooks, (obs, common) =>
-        scaledGd(obs, { ...common, stepSize: settings.stepSize, maxIters: settings.maxIters, tol: settings.tol }),
-      ),
-    ),
+  solve: (obs, common, s) => scaledGd(obs, { ...common, stepSize: s.stepSize, maxIters: s.maxIters, tol: s.tol }),
   // O(|Ω|·r) per iteration plus the spectral start.
   cost: (s) => 0.01 * s.maxIters * s.samples * s.givenRank + 10 * s.n ** 3,
-  settingsLine: (s) => rankGivenSettingsLine(s, ` step-size=${s.stepSize}`),
-  summary: rankGivenSummary,
-};
+  settingsText: (s) => ` step-size=${s.stepSize}`,
+});
