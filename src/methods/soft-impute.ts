@@ -93,15 +93,15 @@ export function runSoftImpute(spec: SoftImputeRunSpec, hooks: RunHooks = {}): So
     lambdas[lambdas.length - 1] = spec.lambda;
   }
   const path: SoftImputePathSummary[] = [];
-  let best: { Z: Matrix; relError: number; point: SoftImputePathPoint } | null = null;
+  let best: { X: Matrix; relError: number; point: SoftImputePathPoint } | null = null;
   const { points } = softImputePath(
     problem.observations,
     lambdas,
     { changeTol: spec.relTol, maxIters: spec.maxIters, maxRank: spec.maxRank ?? undefined, signal: hooks.signal },
-    (point, Z) => {
+    (point, X) => {
       const summary: SoftImputePathSummary = {
         lambda: point.lambda,
-        relError: relativeError(Z, problem.truth),
+        relError: relativeError(X, problem.truth),
         rank: point.rank,
         iterations: point.iterations,
         stopReason: point.stopReason,
@@ -110,16 +110,16 @@ export function runSoftImpute(spec: SoftImputeRunSpec, hooks: RunHooks = {}): So
       hooks.onProgress?.({ method: 'soft-impute', step: path.length, maxIters: lambdas.length, point: summary });
       // Given λ: the last point; oracle: the lowest error so far.
       if (given || best === null || summary.relError < best.relError)
-        best = { Z: clone(Z), relError: summary.relError, point };
+        best = { X: clone(X), relError: summary.relError, point };
     },
   );
-  const chosen = best as { Z: Matrix; relError: number; point: SoftImputePathPoint } | null;
+  const chosen = best as { X: Matrix; relError: number; point: SoftImputePathPoint } | null;
   if (!chosen) throw new Error('soft-impute: the path is empty');
-  hooks.onSolution?.(chosen.Z);
+  hooks.onSolution?.(chosen.X);
   let stopReason: StopReason = points[points.length - 1].stopReason;
   if (stopReason !== 'interrupted' && points.some((p) => p.stopReason === 'max-iters')) stopReason = 'max-iters';
   return {
-    ...measureMatrix(chosen.Z, problem),
+    ...measureMatrix(chosen.X, problem),
     iterations: points.reduce((sum, p) => sum + p.iterations, 0),
     seconds: (performance.now() - start) / 1000,
     stopReason,

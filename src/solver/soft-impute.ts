@@ -32,8 +32,8 @@ export interface SoftImputeProgress {
 /** The soft-impute solution at one λ. */
 export interface SoftImputeResult {
   lambda: number;
-  /** The solution (owned by the caller). */
-  Z: Matrix;
+  /** The solution X = Z_λ of the paper's notation (owned by the caller). */
+  X: Matrix;
   /** Its nonzero singular values, descending. */
   singularValues: Float64Array;
   rank: number;
@@ -83,11 +83,11 @@ export function softImpute(
   const state = createState(obs, opts.backend ?? getBackend());
   if (init) state.Z.data.set(checkShape(init, obs).data);
   const point = solveLambda(state, lambda, opts);
-  return { ...point, Z: state.Z };
+  return { ...point, X: state.Z };
 }
 
 /** One point of a soft-impute path: the solution's summary at that λ. */
-export type SoftImputePathPoint = Omit<SoftImputeResult, 'Z'>;
+export type SoftImputePathPoint = Omit<SoftImputeResult, 'X'>;
 
 /**
  * Soft-impute along a decreasing sequence of λ, each solve warm-started from the previous solution
@@ -98,8 +98,8 @@ export function softImputePath(
   obs: Observations,
   lambdas: ArrayLike<number>,
   opts: SoftImputeOptions,
-  onSolution?: (point: SoftImputePathPoint, Z: Matrix) => void,
-): { points: SoftImputePathPoint[]; Z: Matrix } {
+  onSolution?: (point: SoftImputePathPoint, X: Matrix) => void,
+): { points: SoftImputePathPoint[]; X: Matrix } {
   for (let k = 1; k < lambdas.length; k++) {
     if (!(lambdas[k] <= lambdas[k - 1])) throw new RangeError('soft-impute: the λ path must be non-increasing');
   }
@@ -111,7 +111,7 @@ export function softImputePath(
     onSolution?.(point, state.Z);
     if (point.stopReason === 'interrupted') break;
   }
-  return { points, Z: state.Z };
+  return { points, X: state.Z };
 }
 
 interface State {

@@ -53,7 +53,7 @@ test('on a fully observed M the solution is the soft-thresholded SVD of M', () =
   const lambda = 0.7 * svd(M).s[3];
   for (const cap of [Infinity, 2]) {
     const r = softImpute(all(M), lambda, { changeTol: 1e-12, maxIters: 10, maxRank: cap });
-    assert.ok(maxAbsDiff(r.Z, softThresholdedSvd(M, lambda, cap)) < 1e-12 * frobeniusNorm(M));
+    assert.ok(maxAbsDiff(r.X, softThresholdedSvd(M, lambda, cap)) < 1e-12 * frobeniusNorm(M));
     assert.equal(r.stopReason, 'tolerance');
     assert.ok(r.iterations <= 2, `${r.iterations} iterations`); // one step lands on it, the next confirms it
   }
@@ -69,11 +69,11 @@ test('λ_max = ||P_Ω(M)||_2: the solution is 0 there (from any start) and nonze
   assert.ok(Math.abs(top - svd(dense).s[0]) < 1e-12 * top);
   const fromZero = softImpute(p.observations, top, { changeTol: 1e-9, maxIters: 100 });
   assert.equal(fromZero.rank, 0);
-  assert.equal(frobeniusNorm(fromZero.Z), 0);
+  assert.equal(frobeniusNorm(fromZero.X), 0);
   const fromTruth = softImpute(p.observations, top, { changeTol: 0, maxIters: 3000 }, p.truth);
-  assert.ok(frobeniusNorm(fromTruth.Z) < 1e-6 * frobeniusNorm(p.truth), `||Z||_F = ${frobeniusNorm(fromTruth.Z)}`);
+  assert.ok(frobeniusNorm(fromTruth.X) < 1e-6 * frobeniusNorm(p.truth), `||Z||_F = ${frobeniusNorm(fromTruth.X)}`);
   const below = softImpute(p.observations, 0.95 * top, { changeTol: 1e-9, maxIters: 100 });
-  assert.ok(below.rank >= 1 && frobeniusNorm(below.Z) > 0);
+  assert.ok(below.rank >= 1 && frobeniusNorm(below.X) > 0);
 });
 
 test('the objective never increases along the iterations, with and without a rank cap', () => {
@@ -130,10 +130,10 @@ test('the SVDs run on the backend passed (same bits as the default ts backend), 
   const base = softImpute(p.observations, lambda, { changeTol: 1e-9, maxIters: 300 });
   const viaSpy = softImpute(p.observations, lambda, { changeTol: 1e-9, maxIters: 300, backend: spy });
   assert.equal(calls, 1 + viaSpy.iterations, 'one SVD per iteration');
-  assert.deepEqual(viaSpy.Z.data, base.Z.data);
+  assert.deepEqual(viaSpy.X.data, base.X.data);
   const native = loadNativeBackend().backend;
   if (native) {
     const viaNative = softImpute(p.observations, lambda, { changeTol: 1e-9, maxIters: 300, backend: native });
-    assert.ok(maxAbsDiff(viaNative.Z, base.Z) < 1e-7 * frobeniusNorm(base.Z), 'native and ts solutions agree');
+    assert.ok(maxAbsDiff(viaNative.X, base.X) < 1e-7 * frobeniusNorm(base.X), 'native and ts solutions agree');
   }
 });
