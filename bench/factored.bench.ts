@@ -5,7 +5,7 @@ import { syntheticFactors } from '../src/data/synthetic.ts';
 import { zeros } from '../src/linalg/matrix.ts';
 import { initFactoredModel } from '../src/model/factored.ts';
 import { createFactoredWorkspace, factoredPenalties } from '../src/penalty/factored.ts';
-import { createFactoredTrainer, factoredDataTerm } from '../src/solver/factored-train.ts';
+import { startTrainFactored, factoredDataTerm } from '../src/solver/factored-train.ts';
 import { deriveRng } from '../src/random/index.ts';
 import { chain, scale, scaleByAdam } from '../src/optim/index.ts';
 import { getBackend, setBackend, tsBackend } from '../src/linalg/backend.ts';
@@ -33,7 +33,7 @@ console.log(
 );
 console.log(`  problem in factor form: ${(performance.now() - t0).toFixed(0)} ms`);
 
-const trainer = createFactoredTrainer(problem.observations, {
+const trainer = startTrainFactored(problem.observations, {
   rank: k,
   penalty: 'ratio',
   lambda: 1e-4,

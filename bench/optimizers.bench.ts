@@ -1,5 +1,5 @@
 // Cost per step of every named optimizer against Adam's, depth-1 W + L*/F at n = 100, m = 2000, on the
-// native backend when built: a whole training step (createTrainer) and the optimizer's transform alone, as ratios
+// native backend when built: a whole training step (startTrain) and the optimizer's transform alone, as ratios
 // to Adam. Rounds are interleaved (one block of steps per optimizer per round) and the median round is reported, so
 // load on a shared machine hits every optimizer alike.
 // Usage: node --import tsx bench/optimizers.bench.ts [n] [steps per block] [rounds]
@@ -7,7 +7,7 @@ import { syntheticProblem } from '../src/data/synthetic.ts';
 import { setBackend } from '../src/linalg/backend.ts';
 import { chooseBackend } from '../src/linalg/native.ts';
 import { namedOptimizer, OPTIMIZER_NAMES, type OptimizerName } from '../src/optim/index.ts';
-import { createTrainer } from '../src/solver/train.ts';
+import { startTrain } from '../src/solver/train.ts';
 import { mulberry32 } from '../test/helpers/random.ts';
 
 const n = Number(process.argv[2] ?? 100);
@@ -23,7 +23,7 @@ const lr = 1e-4;
 const trainers = new Map(
   OPTIMIZER_NAMES.map((name) => [
     name,
-    createTrainer(p.observations, {
+    startTrain(p.observations, {
       depth: 1,
       penalty: 'ratio',
       lambda: 1e-4,

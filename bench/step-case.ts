@@ -1,5 +1,5 @@
 // One timing case of bench/speed.ts, in its own process so that its peak RSS is its own: depth-1 adam + L∗/F
-// training steps through createTrainer (the real hot path) on the given backend. Also writes the problem and the
+// training steps through startTrain (the real hot path) on the given backend. Also writes the problem and the
 // initial W for the numpy reference when asked (so both sides train on the same numbers).
 // Usage: node --import tsx bench/step-case.ts BACKEND N STEPS ROUNDS WARMUP [PROBLEM_FILE]
 // Prints one JSON line: ms per step of each round, peak RSS, RSS/heap after 100 and 1000 steps, ||W||_F at the end.
@@ -8,7 +8,7 @@ import { syntheticProblem } from '../src/data/synthetic.ts';
 import { linearIndices } from '../src/data/observations.ts';
 import { initDeepModel } from '../src/model/deep.ts';
 import { deriveRng } from '../src/random/index.ts';
-import { createTrainer, type TrainOptions } from '../src/solver/train.ts';
+import { startTrain, type TrainOptions } from '../src/solver/train.ts';
 import { chain, scale, scaleByAdam } from '../src/optim/index.ts';
 import { chooseBackend } from '../src/linalg/native.ts';
 import { frobeniusNorm } from '../src/linalg/matrix.ts';
@@ -57,7 +57,7 @@ if (problemFile) {
 }
 
 const marks: Record<number, { rss: number; heap: number }> = {};
-const trainer = createTrainer(problem.observations, opts);
+const trainer = startTrain(problem.observations, opts);
 let done = 0;
 const advance = (k: number): void => {
   // Steps in chunks that stop at 100 and 1000 to read memory there.

@@ -54,7 +54,7 @@ export {
   type TrainerSettings,
 } from './solver/loop.ts';
 export {
-  createTrainer,
+  startTrain,
   train,
   type ProgressEvent,
   type Trainer,

@@ -1,6 +1,6 @@
 import type { Observations } from '../data/observations.ts';
 import type { FactoredEvaluation, FactoredProgressEvent, FactoredTrainResult } from '../solver/factored-train.ts';
-import { createFactoredTrainer, type FactoredTrainer, type FactoredWeighting } from '../solver/factored-train.ts';
+import { startTrainFactored, type FactoredTrainer, type FactoredWeighting } from '../solver/factored-train.ts';
 import { addDecayedWeights, chain, scale, scaleByAdam } from '../optim/index.ts';
 
 /** How the weight decay ω acts: as a loss term ω(Σ p_i||A_i||² + Σ q_j||B_j||²), or decoupled (AdamW: lr·ω·θ). */
@@ -38,11 +38,11 @@ export interface GradientHooks {
 /**
  * A trainer of the factored model W = A·B^T on `obs` with λ·R(W) (+ μ·||W||_* for ratio, + the weight decay), by
  * Adam (AdamW for decoupled decay), advanced in chunks: the only place complete() makes the factored trainer, for
- * tuning and refitting alike. Cost: see createFactoredTrainer.
+ * tuning and refitting alike. Cost: see startTrainFactored.
  */
 export function gradientTrainer(obs: Observations, s: GradientSetting, hooks: GradientHooks = {}): FactoredTrainer {
   const decoupled = s.decay === 'decoupled' && s.weightDecay > 0;
-  return createFactoredTrainer(obs, {
+  return startTrainFactored(obs, {
     rank: s.rank,
     penalty: s.method,
     lambda: s.lambda,

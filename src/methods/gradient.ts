@@ -9,8 +9,8 @@ import {
   type SyntheticSpec,
 } from '../data/synthetic.ts';
 import { createFactoredWorkspace, factoredSpectrum, type FactoredPenaltyName } from '../penalty/factored.ts';
-import { createFactoredTrainer, type FactoredTrainResult } from '../solver/factored-train.ts';
-import { createTrainer, type TrainOptions, type TrainResult } from '../solver/train.ts';
+import { startTrainFactored, type FactoredTrainResult } from '../solver/factored-train.ts';
+import { startTrain, type TrainOptions, type TrainResult } from '../solver/train.ts';
 import type { SteppedRun } from '../solver/loop.ts';
 import { namedOptimizer, OPTIMIZER_NAMES, type GradientTransform, type OptimizerName } from '../optim/index.ts';
 import { PENALTY_NAMES, penaltyNeedsSvd, type PenaltyName } from '../penalty/index.ts';
@@ -272,7 +272,7 @@ function startGradient(spec: RunSpec, hooks: RunHooks): SyntheticRun<RunResult> 
   }
   if (spec.holdout !== undefined) return holdoutRun(spec, optimizer, backend, hooks);
   const problem = syntheticProblem(spec);
-  const trainer = createTrainer(problem.observations, deepTrainOptions(spec, optimizer, backend, problem, hooks));
+  const trainer = startTrain(problem.observations, deepTrainOptions(spec, optimizer, backend, problem, hooks));
   if (spec.polish) {
     let seen = false;
     return polishedRun(trainer, {
@@ -337,7 +337,7 @@ function holdoutRun(
   const full = syntheticProblem(spec);
   const { fit, held } = holdoutObservations(full.observations, spec.holdout as number, spec.seed, spec.rank);
   const problem: SyntheticProblem = { ...full, observations: fit };
-  const trainer = createTrainer(fit, deepTrainOptions(spec, optimizer, backend, problem, hooks));
+  const trainer = startTrain(fit, deepTrainOptions(spec, optimizer, backend, problem, hooks));
   return deepRun(trainer, hooks, (r) => ({
     ...measure(problem, r, spec, backend),
     heldoutRMSE: Math.sqrt(trainMSE(r.W, held)),
@@ -400,7 +400,7 @@ function factoredRun(spec: FactoredRunSpec, optimizer: GradientTransform<unknown
   }
   const problem = syntheticFactors(spec);
   const { onProgress } = hooks;
-  const trainer = createFactoredTrainer(problem.observations, {
+  const trainer = startTrainFactored(problem.observations, {
     rank: spec.k,
     penalty: spec.penalty as FactoredPenaltyName,
     lambda: spec.lambda,

@@ -190,7 +190,7 @@ function decayTerm(X: Matrix, w: Float64Array | null, omega: number, grad: Matri
   return value;
 }
 
-/** Settings of the factored trainer: rank, penalty, and the trainer settings it shares with createTrainer. */
+/** Settings of the factored trainer: rank, penalty, and the trainer settings it shares with startTrain. */
 export interface FactoredTrainOptions extends TrainerSettings<FactoredModel, FactoredProgressEvent> {
   rank: number;
   /** λ·R with R = ratio (L∗/F), nuclear or none. */
@@ -247,7 +247,7 @@ export type FactoredTrainer = SteppedRun<FactoredTrainResult>;
  * before the loop; a step costs ~6|Ω|k + ~8(m+n)k² + O(k³) flops and the run O((m+n)k + |Ω|) memory.
  * maxIters may be 0 (the initial model is returned).
  */
-export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOptions): FactoredTrainer {
+export function startTrainFactored(obs: Observations, opts: FactoredTrainOptions): FactoredTrainer {
   const [m, n] = obs.shape;
   const count = obs.values.length;
   checkTrainSettings(count, opts, 0);
@@ -339,9 +339,9 @@ export function createFactoredTrainer(obs: Observations, opts: FactoredTrainOpti
   );
 }
 
-/** Train the factored model to a stop rule in one synchronous call (see createFactoredTrainer). */
+/** Train the factored model to a stop rule in one synchronous call (see startTrainFactored). */
 export function trainFactored(obs: Observations, opts: FactoredTrainOptions): FactoredTrainResult {
-  const trainer = createFactoredTrainer(obs, opts);
+  const trainer = startTrainFactored(obs, opts);
   trainer.advance(Infinity);
   return trainer.result();
 }

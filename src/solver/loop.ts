@@ -62,7 +62,7 @@ export async function finishAsync<R>(run: SteppedRun<R>, chunk = 50): Promise<R>
 }
 
 /**
- * The settings both trainers share (createTrainer for the deep model, createFactoredTrainer for W = A·B^T):
+ * The settings both trainers share (startTrain for the deep model, startTrainFactored for W = A·B^T):
  * optimizer, initialization, stop rules, hooks and backend. `Model` is what the target check sees, `Event` what
  * progress reports carry.
  */

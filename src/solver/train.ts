@@ -54,7 +54,7 @@ export type Trainer = SteppedRun<TrainResult>;
  * step where the backend can), chain rule to the layers, optimizer transform. All buffers are allocated once, before the loop. Gemms and
  * SVDs run on opts.backend (default getBackend()).
  */
-export function createTrainer(obs: Observations, opts: TrainOptions): Trainer {
+export function startTrain(obs: Observations, opts: TrainOptions): Trainer {
   const [m, n] = obs.shape;
   const count = obs.values.length;
   checkTrainSettings(count, opts);
@@ -173,14 +173,14 @@ function allFinite(x: Float64Array): boolean {
   return sum === 0;
 }
 
-/** Train to a stop rule in one synchronous call (see createTrainer). */
+/** Train to a stop rule in one synchronous call (see startTrain). */
 export function train(obs: Observations, opts: TrainOptions): TrainResult {
-  const trainer = createTrainer(obs, opts);
+  const trainer = startTrain(obs, opts);
   trainer.advance(Infinity);
   return trainer.result();
 }
 
 /** Train to a stop rule, yielding to the event loop every `chunk` steps so signals and timers can run. */
 export async function trainAsync(obs: Observations, opts: TrainOptions, chunk = 50): Promise<TrainResult> {
-  return finishAsync(createTrainer(obs, opts), chunk);
+  return finishAsync(startTrain(obs, opts), chunk);
 }

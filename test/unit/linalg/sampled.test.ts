@@ -4,7 +4,7 @@ import { gemm, zeros, type Matrix } from '../../../src/linalg/matrix.ts';
 import { sampledResidual, type SampledEntries } from '../../../src/linalg/sampled.ts';
 import { setBackend, tsBackend, type Backend } from '../../../src/linalg/backend.ts';
 import { syntheticFactors } from '../../../src/data/synthetic.ts';
-import { createFactoredTrainer, factoredDataTerm } from '../../../src/solver/factored-train.ts';
+import { startTrainFactored, factoredDataTerm } from '../../../src/solver/factored-train.ts';
 import { DEFAULT_RUN_SPEC, runSynthetic } from '../../../src/methods/run.ts';
 import { chain, scale, scaleByAdam } from '../../../src/optim/index.ts';
 import { loadNativeBackend } from '../../../src/linalg/native.ts';
@@ -132,7 +132,7 @@ test(
       mseTol: 0,
     };
     const runOn = (backend: Backend) => {
-      const trainer = createFactoredTrainer(problem.observations, { ...opts, backend });
+      const trainer = startTrainFactored(problem.observations, { ...opts, backend });
       trainer.advance(Infinity);
       return trainer.result();
     };

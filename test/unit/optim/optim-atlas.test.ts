@@ -21,9 +21,9 @@ import { tsBackend, type Backend } from '../../../src/linalg/backend.ts';
 import { loadNativeBackend } from '../../../src/linalg/native.ts';
 import { gemm, zeros, type Matrix } from '../../../src/linalg/matrix.ts';
 import { syntheticProblem } from '../../../src/data/synthetic.ts';
-import { createTrainer, train } from '../../../src/solver/train.ts';
+import { startTrain, train } from '../../../src/solver/train.ts';
 import { DivergenceError } from '../../../src/solver/loop.ts';
-import { createFactoredTrainer } from '../../../src/solver/factored-train.ts';
+import { startTrainFactored } from '../../../src/solver/factored-train.ts';
 import { DEFAULT_RUN_SPEC, type RunSpec } from '../../../src/methods/run.ts';
 import { mulberry32 } from '../../helpers/random.ts';
 
@@ -230,7 +230,7 @@ describe('the trainers pass shapes, backend and parameters', () => {
   it('deep trainer: one shape per layer, its backend, the layers as params', () => {
     for (const depth of [1, 2]) {
       const { t, seen } = recorder();
-      const trainer = createTrainer(p.observations, {
+      const trainer = startTrain(p.observations, {
         depth,
         penalty: 'none',
         lambda: 0,
@@ -254,7 +254,7 @@ describe('the trainers pass shapes, backend and parameters', () => {
 
   it('factored trainer: shapes m×k and n×k', () => {
     const { t, seen } = recorder();
-    createFactoredTrainer(p.observations, {
+    startTrainFactored(p.observations, {
       rank: 3,
       penalty: 'none',
       lambda: 0,

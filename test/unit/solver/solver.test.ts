@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTrainer, train } from '../../../src/solver/train.ts';
+import { startTrain, train } from '../../../src/solver/train.ts';
 import { DivergenceError } from '../../../src/solver/loop.ts';
 import { DEFAULT_RUN_SPEC, runSynthetic, type RunSpec } from '../../../src/methods/run.ts';
 import { syntheticProblem } from '../../../src/data/synthetic.ts';
@@ -53,7 +53,7 @@ test('an aborted signal interrupts training cleanly; progress events arrive in o
   const p = syntheticProblem(small);
   const controller = new AbortController();
   const steps: number[] = [];
-  const trainer = createTrainer(p.observations, {
+  const trainer = startTrain(p.observations, {
     ...small,
     optimizer: namedOptimizer(small.optimizer, { lr: small.lr }),
     maxIters: 10000,
