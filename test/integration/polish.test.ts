@@ -2,34 +2,11 @@
 // test/unit/solver/polish.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gemm, zeros, type Matrix } from '../../src/linalg/matrix.ts';
-import { qr } from '../../src/linalg/qr.ts';
-import { svd } from '../../src/linalg/svd.ts';
-import { observeAt } from '../../src/data/observations.ts';
-import { sampleWithoutReplacement } from '../../src/data/synthetic.ts';
-import { createRng } from '../../src/random/index.ts';
+import { gemm } from '../../src/linalg/matrix.ts';
 import { relativeError } from '../../src/metrics/index.ts';
 import { polish } from '../../src/solver/polish.ts';
-import { POLISH_DEFAULTS } from '../../src/defaults.ts';
 import { randomMatrix } from '../helpers/random.ts';
-
-const OPTS = { ...POLISH_DEFAULTS, gapThreshold: 2, seed: 1 };
-
-/** Q₁ diag(s) Q₂ᵀ for random n×k orthonormal Q's: a matrix with exactly the singular values s. */
-function withSpectrum(n: number, s: number[], seed: number): Matrix {
-  const k = s.length;
-  const D = zeros(k, k);
-  s.forEach((v, i) => (D.data[i * k + i] = v));
-  return gemm(gemm(qr(randomMatrix(n, k, seed)).Q, D), qr(randomMatrix(n, k, seed + 1)).Q, { transB: true });
-}
-
-const add = (A: Matrix, B: Matrix, c = 1): Matrix => ({ ...A, data: A.data.map((v, i) => v + c * B.data[i]) });
-
-/** The truth observed on `m` random entries, and a "trained" W = truth + extra (what a gradient run might hold). */
-function setup(truth: Matrix, extra: Matrix, m: number, seed: number) {
-  const obs = observeAt(truth, sampleWithoutReplacement(truth.rows * truth.cols, m, createRng(seed)));
-  return { obs, w: svd(add(truth, extra)) };
-}
+import { add, OPTS, setup, withSpectrum } from '../helpers/polish-setup.ts';
 
 test('a too-large candidate that Ω does determine (m = 700) fits the truth with a vanishing 4th direction: the rank is read off the fit, 3', () => {
   const truth = withSpectrum(40, [30, 20, 12], 1);

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gemm, zeros, type Matrix } from '../../../src/linalg/matrix.ts';
-import { qr } from '../../../src/linalg/qr.ts';
+import { gemm, zeros } from '../../../src/linalg/matrix.ts';
 import { svd } from '../../../src/linalg/svd.ts';
 import { observeAt } from '../../../src/data/observations.ts';
 import { sampleWithoutReplacement } from '../../../src/data/synthetic.ts';
@@ -9,26 +8,8 @@ import { createRng } from '../../../src/random/index.ts';
 import { relativeError } from '../../../src/metrics/index.ts';
 import { factorPairSvd, holdoutSplit, polish, rankCandidates } from '../../../src/solver/polish.ts';
 import { runSynthetic } from '../../../src/methods/run.ts';
-import { POLISH_DEFAULTS } from '../../../src/defaults.ts';
 import { randomMatrix } from '../../helpers/random.ts';
-
-const OPTS = { ...POLISH_DEFAULTS, gapThreshold: 2, seed: 1 };
-
-/** Q₁ diag(s) Q₂ᵀ for random n×k orthonormal Q's: a matrix with exactly the singular values s. */
-function withSpectrum(n: number, s: number[], seed: number): Matrix {
-  const k = s.length;
-  const D = zeros(k, k);
-  s.forEach((v, i) => (D.data[i * k + i] = v));
-  return gemm(gemm(qr(randomMatrix(n, k, seed)).Q, D), qr(randomMatrix(n, k, seed + 1)).Q, { transB: true });
-}
-
-const add = (A: Matrix, B: Matrix, c = 1): Matrix => ({ ...A, data: A.data.map((v, i) => v + c * B.data[i]) });
-
-/** The truth observed on `m` random entries, and a "trained" W = truth + extra (what a gradient run might hold). */
-function setup(truth: Matrix, extra: Matrix, m: number, seed: number) {
-  const obs = observeAt(truth, sampleWithoutReplacement(truth.rows * truth.cols, m, createRng(seed)));
-  return { obs, w: svd(add(truth, extra)) };
-}
+import { add, OPTS, setup, withSpectrum } from '../../helpers/polish-setup.ts';
 
 test('rankCandidates: ranks whose gap s_k/s_(k+1) passes the threshold, largest gap first, within maxRank', () => {
   const s = [10, 9, 8, 1, 0.9, 0];
