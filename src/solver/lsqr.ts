@@ -15,12 +15,14 @@ export interface LinearOperator {
   applyTranspose(y: Float64Array, out: Float64Array): void;
 }
 
-/** Stop rules of lsqr. */
+/** Stop rules of lsqr (Paige & Saunders 1982, section 6; the same tests as scipy.sparse.linalg.lsqr). */
 export interface LsqrOptions {
-  /** Stop when ||A x − b|| ≤ btol·||b|| (a consistent system solved). Default 1e-14. */
+  /** With btol: stop when ||r|| ≤ btol·||b|| + atol·||A||·||x|| (S1, a consistent system solved). Default 1e-14. */
   btol?: number;
-  /** Stop when ||Aᵀ(A x − b)|| ≤ atol·||A||·||A x − b|| (a least-squares solution reached). Default 1e-14. */
+  /** Also stop when ||Aᵀr|| ≤ atol·||A||·||r|| (S2, a least-squares solution reached). Default 1e-14. */
   atol?: number;
+  /** Stop when the estimate of cond(A) reaches this (S3; default 1e8, Paige–Saunders' and scipy's). */
+  conlim?: number;
   /** Iteration cap (default: 4·cols, well past the exact-arithmetic bound of min(rows, cols)). */
   maxIters?: number;
 }
@@ -31,13 +33,14 @@ export interface LsqrResult {
   iterations: number;
   /** ||b − A x||, as estimated by the recurrence (exact in exact arithmetic). */
   residualNorm: number;
-  stopReason: 'consistent' | 'least-squares' | 'max-iters';
+  stopReason: 'consistent' | 'least-squares' | 'ill-conditioned' | 'max-iters';
 }
 
 /** The minimal-norm solution of min ||A x − b|| by LSQR from x = 0 (Paige & Saunders 1982, algorithm LSQR). */
 export function lsqr(A: LinearOperator, b: Float64Array, opts: LsqrOptions = {}): LsqrResult {
   const btol = opts.btol ?? 1e-14;
   const atol = opts.atol ?? 1e-14;
+  const ctol = 1 / (opts.conlim ?? 1e8);
   const maxIters = opts.maxIters ?? 4 * A.cols;
   const x = new Float64Array(A.cols);
   const u = Float64Array.from(b);
@@ -57,8 +60,9 @@ export function lsqr(A: LinearOperator, b: Float64Array, opts: LsqrOptions = {})
   w.set(v);
   let phiBar = beta;
   let rhoBar = alpha;
-  // ||A||_F estimated from the bidiagonal entries seen so far (as in the paper's stopping rule S2).
+  // ||A||_F and ||D_k||_F² (D_k = the search directions w/ρ) estimated as in the paper's section 5.3, for S1–S3.
   let anorm2 = 0;
+  let ddnorm = 0;
   for (let it = 1; it <= maxIters; it++) {
     // Bidiagonalization: β u = A v − α u, α v = Aᵀ u − β v.
     A.apply(v, Av);
@@ -80,16 +84,28 @@ export function lsqr(A: LinearOperator, b: Float64Array, opts: LsqrOptions = {})
     phiBar = s * phiBar;
     const t1 = phi / rho;
     const t2 = -theta / rho;
+    let xnorm2 = 0;
+    let dk2 = 0;
     for (let i = 0; i < x.length; i++) {
+      dk2 += w[i] * w[i];
       x[i] += t1 * w[i];
+      xnorm2 += x[i] * x[i];
       w[i] = v[i] + t2 * w[i];
     }
+    ddnorm += dk2 / (rho * rho);
+    const anorm = Math.sqrt(anorm2);
     const rnorm = phiBar;
     const arnorm = phiBar * alpha * Math.abs(c);
-    if (rnorm <= btol * bnorm) return { x, iterations: it, residualNorm: rnorm, stopReason: 'consistent' };
-    if (arnorm <= atol * Math.sqrt(anorm2) * rnorm || alpha === 0) {
-      return { x, iterations: it, residualNorm: rnorm, stopReason: 'least-squares' };
-    }
+    const done = (stopReason: LsqrResult['stopReason']): LsqrResult => ({
+      x,
+      iterations: it,
+      residualNorm: rnorm,
+      stopReason,
+    });
+    // S1: ||r|| ≤ btol·||b|| + atol·||A||·||x||; S2: ||Aᵀr|| ≤ atol·||A||·||r||; S3: cond(A) ≥ conlim.
+    if (rnorm <= btol * bnorm + atol * anorm * Math.sqrt(xnorm2)) return done('consistent');
+    if (arnorm <= atol * anorm * rnorm || alpha === 0) return done('least-squares');
+    if (1 / (anorm * Math.sqrt(ddnorm)) <= ctol) return done('ill-conditioned');
   }
   return { x, iterations: maxIters, residualNorm: phiBar, stopReason: 'max-iters' };
 }
