@@ -70,20 +70,18 @@ export const SOFT_IMPUTE_DEFAULTS = Object.freeze({
  */
 export const SWEEP_MAX_RUNS = 10_000;
 
-/** Settings of GNMR as a synthetic method (the given rank defaults to the true --rank; see src/solver/gnmr.ts). */
+/**
+ * Settings of GNMR, the authors' (Zilber & Nadler 2022; pizilber/GNMR, GNMR_completion): the setting variant, 100
+ * outer iterations, LSQR capped at 2000 iterations with tolerance 1e-15 (residual² below a residual of 1e-5), stop
+ * at a relative residual of 1e-16. See src/solver/gnmr.ts.
+ */
 export const GNMR_DEFAULTS = Object.freeze({
-  /** 'updating' (α = −1): minimal-norm Gauss–Newton increments; 'setting' stalls near 1e-3 here (docs/design/math.md 3.5b). */
-  variant: 'updating',
-  /** Outer iterations; from a good start it needs 5–15. */
+  variant: 'setting',
   maxIters: 100,
-  /** Stop when ||P_Ω(UVᵀ) − b||/||b|| is at most this. */
-  tol: 1e-14,
-  /**
-   * Iterations without a new lowest residual before giving up: here the whole cap. Gauss–Newton without a line
-   * search is not monotone far from the solution; at n = 100, r = 5, m = 1463 seed 4 the residual rose for 5
-   * iterations (0.21 → 4.6) and then converged to 3.6e-16 in 17 (docs/results/log.md). The lowest-residual iterate is returned.
-   */
-  patience: 100,
+  tol: 1e-16,
+  lsqrTol: 1e-15,
+  lsqrSmartBelow: 1e-5,
+  lsqrMaxIters: 2000,
 } as const);
 
 /** Settings of ScaledGD (Tong, Ma & Chi 2021) as a synthetic method: step size 0.5 (their analysis allows ≤ 2/3). */
@@ -115,11 +113,10 @@ export const POLISH_DEFAULTS = Object.freeze({
   /** Accept: relative residual on Ω∖H ≤ fitTol and relative error on H ≤ holdoutTol. */
   fitTol: 1e-10,
   holdoutTol: 1e-6,
-  /** Gauss–Newton iterations per candidate (a wrong rank fails fast) and LSQR iterations per GN step. */
+  /** Gauss–Newton iterations per candidate (a wrong rank fails fast); LSQR's settings are GNMR's own (GNMR_DEFAULTS). */
   maxIters: 10,
-  /** Gauss–Newton iterations without a new lowest residual before a candidate stalls (the lowest is kept). */
-  patience: 5,
-  lsqrMaxIters: 500,
+  /** The GNMR variant of the polish's Gauss–Newton runs (the kernel is gnmr's, with its LSQR settings). */
+  variant: 'updating',
   /** A candidate whose residual on Ω∖H is still above abortResidual after abortAfter GN iterations is given up. */
   abortAfter: 4,
   abortResidual: 0.2,

@@ -12,15 +12,15 @@ export const GNMR_PARAMS = {
     type: 'choice',
     choices: Object.keys(GNMR_VARIANTS) as GnmrVariant[],
     default: GNMR_DEFAULTS.variant as GnmrVariant,
-    doc: 'GNMR variant (docs/design/math.md 3.5b)',
+    doc: 'GNMR variant: α = 1, 0, −1 (docs/design/math.md 3.5b)',
   },
   maxIters: { type: 'int', min: 1, default: GNMR_DEFAULTS.maxIters, doc: 'outer iteration cap' },
   tol: residualTolParam(GNMR_DEFAULTS.tol),
-  patience: {
+  lsqrMaxIters: {
     type: 'int',
     min: 1,
-    default: GNMR_DEFAULTS.patience,
-    doc: 'iterations without a new lowest residual before stopping (the lowest-residual iterate is returned)',
+    default: GNMR_DEFAULTS.lsqrMaxIters,
+    doc: "LSQR iterations per outer iteration (the authors' cap)",
   },
 } as const satisfies ParamTable;
 
@@ -38,10 +38,9 @@ export const gnmrMethod = rankGivenMethod<GnmrRunSpec>({
       variant: s.variant,
       maxIters: s.maxIters,
       tol: s.tol,
-      patience: s.patience,
-      returnBest: true,
+      lsqrMaxIters: s.lsqrMaxIters,
     }),
-  // The spectral start's SVD plus O(|Ω|·r) LSQR steps: cheap next to training.
-  cost: (s) => 20 * s.n ** 3,
+  // Up to maxIters·lsqrMaxIters LSQR steps of O(|Ω|·r) each; it usually stops well before.
+  cost: (s) => 20 * s.samples * s.givenRank * s.lsqrMaxIters,
   settingsText: (s) => ` variant=${s.variant}`,
 });

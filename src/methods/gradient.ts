@@ -37,7 +37,8 @@ import {
   type SyntheticRun,
 } from './method.ts';
 import { polishedRun, type PolishReport } from './polish-run.ts';
-import { factorPairSvd, holdoutSplit } from '../solver/polish.ts';
+import { holdoutSplit } from '../solver/polish.ts';
+import { factorPairSvd } from '../solver/factors.ts';
 import type { Observations } from '../data/observations.ts';
 import { gemm } from '../linalg/matrix.ts';
 import type { Factors } from '../solver/factors.ts';

@@ -6,7 +6,8 @@ import type { Observations } from '../data/observations.ts';
 import { rankWarning } from '../data/identifiable.ts';
 import { POLISH_DEFAULTS } from '../defaults.ts';
 import type { Factors } from '../solver/factors.ts';
-import { polish, type PolishAttempt, type ThinSvd } from '../solver/polish.ts';
+import { polish, type PolishAttempt } from '../solver/polish.ts';
+import type { ThinSvd } from '../solver/factors.ts';
 import type { SteppedRun, StopReason } from '../solver/loop.ts';
 import type { RunStatus, SyntheticRun } from './method.ts';
 

@@ -1,6 +1,8 @@
 // What the rank-given solvers (gnmr.ts, altmin.ts, scaled-gd.ts) and the polish share: factors U·Vᵀ, the spectral
 // start, the product and the relative residual on Ω, the rank check and the r×r Gram matrix.
-import { zeros, type Matrix } from '../linalg/matrix.ts';
+import { gemm, zeros, type Matrix } from '../linalg/matrix.ts';
+import { qr } from '../linalg/qr.ts';
+import { svd } from '../linalg/svd.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 
@@ -82,4 +84,30 @@ export function gram(X: Matrix): Float64Array {
     }
   }
   return G;
+}
+
+/** A thin SVD W = U diag(s) Vᵀ with its singular values largest first (U n₁×k, V n₂×k). */
+export interface ThinSvd {
+  U: Matrix;
+  s: ArrayLike<number>;
+  V: Matrix;
+}
+
+/** The thin SVD of A·Bᵀ (A n₁×k, B n₂×k) from QRs of the factors and the SVD of the k×k core. Cost O((n₁+n₂)k² + k³). */
+export function factorPairSvd(A: Matrix, B: Matrix): ThinSvd {
+  const qa = qr(A);
+  const qb = qr(B);
+  const core = svd(gemm(qa.R, qb.R, { transB: true }));
+  return { U: gemm(qa.Q, core.U), s: core.s, V: gemm(qb.Q, core.V) };
+}
+
+/** Balanced factors U_r √Σ_r, V_r √Σ_r of the rank-r truncation of a thin SVD. */
+export function truncatedFactors(w: ThinSvd, r: number): Factors {
+  const take = (Q: Matrix): Matrix => {
+    const out = zeros(Q.rows, r);
+    for (let i = 0; i < Q.rows; i++)
+      for (let k = 0; k < r; k++) out.data[i * r + k] = Q.data[i * Q.cols + k] * Math.sqrt(w.s[k]);
+    return out;
+  };
+  return { U: take(w.U), V: take(w.V) };
 }

@@ -14,13 +14,10 @@
 // maxCandidates of them, and only ranks whose degrees of freedom k(n₁+n₂−k) fit in |Ω∖H| (a rank with more unknowns
 // than equations would fit anything). The accepted factors are then refined by GN on the whole Ω. Cost per
 // candidate: a few GN iterations, O(|Ω|·r) per LSQR step.
-import { gemm, zeros, type Matrix } from '../linalg/matrix.ts';
-import { qr } from '../linalg/qr.ts';
-import { svd } from '../linalg/svd.ts';
 import type { Observations } from '../data/observations.ts';
 import { deriveRng } from '../random/index.ts';
-import { gnmr } from './gnmr.ts';
-import { sampledProduct, type Factors } from './factors.ts';
+import { gnmr, type GnmrVariant } from './gnmr.ts';
+import { factorPairSvd, sampledProduct, truncatedFactors, type Factors, type ThinSvd } from './factors.ts';
 
 /** Settings of the polish's rank rule and Gauss–Newton finish (defaults: POLISH_DEFAULTS in src/defaults.ts). */
 export interface PolishOptions {
@@ -35,12 +32,10 @@ export interface PolishOptions {
   fitTol: number;
   /** ...and the relative error on H is at most this. */
   holdoutTol: number;
-  /** GN iterations per candidate, and for the final refinement on all of Ω. */
+  /** GN iterations per candidate (the final refinement on all of Ω runs gnmr with its own defaults). */
   maxIters: number;
-  /** GN iterations without a new lowest residual before a run stalls (gnmr's `patience`). */
-  patience: number;
-  /** LSQR iterations per GN step. */
-  lsqrMaxIters: number;
+  /** The GNMR variant of every Gauss–Newton run. */
+  variant: GnmrVariant;
   /** Give a candidate up when its relative residual on Ω∖H is still above abortResidual after abortAfter GN iterations. */
   abortAfter: number;
   abortResidual: number;
@@ -76,13 +71,6 @@ export interface PolishResult {
   attempts: PolishAttempt[];
 }
 
-/** A thin SVD W = U diag(s) Vᵀ with its singular values largest first (U n₁×k, V n₂×k). */
-export interface ThinSvd {
-  U: Matrix;
-  s: ArrayLike<number>;
-  V: Matrix;
-}
-
 /**
  * The candidate ranks of a spectrum: every k in 1..maxRank with s_k/s_{k+1} ≥ gapThreshold (s_{k+1} = 0 counts as an
  * infinite gap), largest gap first, at most maxCandidates.
@@ -100,25 +88,6 @@ export function rankCandidates(
     if (gap >= gapThreshold) out.push({ rank: k, gap });
   }
   return out.sort((a, b) => b.gap - a.gap).slice(0, maxCandidates);
-}
-
-/** The thin SVD of A·Bᵀ (A n₁×k, B n₂×k) from QRs of the factors and the SVD of the k×k core. Cost O((n₁+n₂)k² + k³). */
-export function factorPairSvd(A: Matrix, B: Matrix): ThinSvd {
-  const qa = qr(A);
-  const qb = qr(B);
-  const core = svd(gemm(qa.R, qb.R, { transB: true }));
-  return { U: gemm(qa.Q, core.U), s: core.s, V: gemm(qb.Q, core.V) };
-}
-
-/** Balanced factors U_r √Σ_r, V_r √Σ_r of the rank-r truncation of a thin SVD. */
-export function truncatedFactors(w: ThinSvd, r: number): Factors {
-  const take = (Q: Matrix): Matrix => {
-    const out = zeros(Q.rows, r);
-    for (let i = 0; i < Q.rows; i++)
-      for (let k = 0; k < r; k++) out.data[i * r + k] = Q.data[i * Q.cols + k] * Math.sqrt(w.s[k]);
-    return out;
-  };
-  return { U: take(w.U), V: take(w.V) };
 }
 
 /**
@@ -207,11 +176,10 @@ export function polish(
     const giveUp = new AbortController();
     const g = gnmr(fit, {
       rank,
+      variant: opts.variant,
       init: truncatedFactors(w, rank),
       maxIters: opts.maxIters,
-      patience: opts.patience,
       tol: opts.fitTol / 10,
-      lsqrMaxIters: opts.lsqrMaxIters,
       signal: giveUp.signal,
       onProgress: (it) => void (it.step >= opts.abortAfter && it.residual > opts.abortResidual && giveUp.abort()),
     });
@@ -238,10 +206,8 @@ export function polish(
     }
     let final = gnmr(obs, {
       rank: confirmed,
+      variant: opts.variant,
       init: g,
-      maxIters: opts.maxIters,
-      patience: opts.patience,
-      lsqrMaxIters: opts.lsqrMaxIters,
     });
     iterations += final.iterations;
     // When Ω determines the matrix a too-large rank converges to it with vanishing spare directions: the estimated
@@ -252,10 +218,8 @@ export function polish(
     if (numerical > 0 && numerical < confirmed) {
       const lower = gnmr(obs, {
         rank: numerical,
+        variant: opts.variant,
         init: truncatedFactors(fitted, numerical),
-        maxIters: opts.maxIters,
-        patience: opts.patience,
-        lsqrMaxIters: opts.lsqrMaxIters,
       });
       iterations += lower.iterations;
       if (lower.residual <= opts.fitTol) {

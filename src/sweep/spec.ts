@@ -45,8 +45,8 @@ export interface MethodSpec {
   variant?: GnmrVariant;
   /** scaled-gd: the step size η. */
   stepSize?: number;
-  /** gnmr: iterations without a new lowest residual before stopping. */
-  patience?: number;
+  /** gnmr: LSQR iterations per outer iteration. */
+  lsqrMaxIters?: number;
   /** Gradient only: the deep trainer's stall rule (see TrainOptions). */
   stallWindow?: number;
   stallTol?: number;

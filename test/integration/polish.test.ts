@@ -14,7 +14,7 @@ test('a too-large candidate that Ω does determine (m = 700) fits the truth with
   const { obs, w } = setup(truth, spurious, 700, 9);
   // With enough GN iterations for the slow (singular-Jacobian) convergence of the too-large rank, it is accepted
   // and read back as 3; with the defaults' short budget it is given up and rank 3 is tried next. Either way: 3.
-  const r = polish(obs, w, { ...OPTS, maxIters: 30, lsqrMaxIters: 2000 });
+  const r = polish(obs, w, { ...OPTS, maxIters: 30 });
   assert.equal(r.attempts[0].rank, 4);
   assert.equal(r.attempts[0].accepted, true);
   assert.equal(polish(obs, w, OPTS).rank, 3);
@@ -24,7 +24,7 @@ test('a too-large candidate that Ω does determine (m = 700) fits the truth with
   assert.ok(relativeError(gemm(f.U, f.V, { transB: true }), truth) < 1e-12);
   // Five spurious directions: the candidate rank 8 converges to the truth as well, and is read back as 3.
   const five = setup(truth, add(withSpectrum(40, [4, 4, 4, 4, 4], 7), randomMatrix(40, 40, 8), 0.02), 700, 9);
-  const r8 = polish(five.obs, five.w, { ...OPTS, maxIters: 30, lsqrMaxIters: 2000 });
+  const r8 = polish(five.obs, five.w, { ...OPTS, maxIters: 30 });
   assert.equal(r8.attempts[0].rank, 8);
   assert.equal(r8.rank, 3);
 });

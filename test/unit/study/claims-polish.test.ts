@@ -47,7 +47,7 @@ function rec(name: string, samples: number, seed: number, relError: number, esti
       variant: 'updating',
       maxIters: 10,
       tol: 1e-14,
-      patience: 10,
+      lsqrMaxIters: 2000,
     },
     recordSpectrumEvery: 0,
     metrics: {

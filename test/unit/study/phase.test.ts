@@ -26,7 +26,7 @@ function rec(name: string, samples: number, seed: number, relError: number | nul
       variant: 'updating',
       maxIters: 1,
       tol: 0,
-      patience: 1,
+      lsqrMaxIters: 2000,
     },
     recordSpectrumEvery: 0,
     metrics:
