@@ -15,6 +15,7 @@ import type { GnmrRunSpec } from './gnmr.ts';
 import type { AltminRunSpec } from './altmin.ts';
 import type { ScaledGdRunSpec } from './scaled-gd.ts';
 import type { RankGivenRunResult } from './rank-given.ts';
+import type { SpectralPolishRunResult, SpectralPolishRunSpec } from './spectral-polish.ts';
 
 export { defaultMaxIters, defaultTol, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
 export type {
@@ -41,7 +42,13 @@ export {
 
 /** The fully resolved settings of one synthetic run, whatever its method (plain JSON). */
 export type RunSettings =
-  RunSpec | NuclearMinRunSpec | SoftImputeRunSpec | GnmrRunSpec | AltminRunSpec | ScaledGdRunSpec;
+  | RunSpec
+  | NuclearMinRunSpec
+  | SoftImputeRunSpec
+  | GnmrRunSpec
+  | AltminRunSpec
+  | ScaledGdRunSpec
+  | SpectralPolishRunSpec;
 
 /**
  * What runSynthetic accepts: the settings of one method, any of them omitted (the method's declared defaults fill
@@ -54,7 +61,8 @@ export type RunInput =
   | (Partial<SoftImputeRunSpec> & { method: 'soft-impute' })
   | (Partial<GnmrRunSpec> & { method: 'gnmr' })
   | (Partial<AltminRunSpec> & { method: 'altmin' })
-  | (Partial<ScaledGdRunSpec> & { method: 'scaled-gd' });
+  | (Partial<ScaledGdRunSpec> & { method: 'scaled-gd' })
+  | (Partial<SpectralPolishRunSpec> & { method: 'spectral-polish' });
 
 /** The resolved settings of an input of type S. */
 export type SettingsOf<S> = S extends { method: 'nuclear-min' }
@@ -67,9 +75,11 @@ export type SettingsOf<S> = S extends { method: 'nuclear-min' }
         ? AltminRunSpec
         : S extends { method: 'scaled-gd' }
           ? ScaledGdRunSpec
-          : S extends { model: 'factored' }
-            ? FactoredRunSpec
-            : RunSpec;
+          : S extends { method: 'spectral-polish' }
+            ? SpectralPolishRunSpec
+            : S extends { model: 'factored' }
+              ? FactoredRunSpec
+              : RunSpec;
 
 /** The result of runSynthetic for settings of type S: RunMetrics and the settings, plus the method's extras. */
 export type ResultOf<S> = S extends { method: 'nuclear-min' }
@@ -78,7 +88,9 @@ export type ResultOf<S> = S extends { method: 'nuclear-min' }
     ? SoftImputeRunResult
     : S extends { method: 'gnmr' | 'altmin' | 'scaled-gd' }
       ? RankGivenRunResult
-      : RunResult;
+      : S extends { method: 'spectral-polish' }
+        ? SpectralPolishRunResult
+        : RunResult;
 
 /** Any method's result. */
 export type SyntheticResult = ResultOf<RunSettings>;

@@ -39,6 +39,7 @@ const CAPS: Record<string, Record<string, unknown>> = {
   gnmr: { maxIters: 5 },
   altmin: { maxIters: 20 },
   'scaled-gd': { maxIters: 40 },
+  'spectral-polish': { maxIters: 3, k: 4 },
 };
 const SHARED = [
   'relError',
