@@ -96,16 +96,18 @@ export function lsqr(A: LinearOperator, b: Float64Array, opts: LsqrOptions = {})
     const anorm = Math.sqrt(anorm2);
     const rnorm = phiBar;
     const arnorm = phiBar * alpha * Math.abs(c);
-    const done = (stopReason: LsqrResult['stopReason']): LsqrResult => ({
-      x,
-      iterations: it,
-      residualNorm: rnorm,
-      stopReason,
-    });
-    // S1: ||r|| ≤ btol·||b|| + atol·||A||·||x||; S2: ||Aᵀr|| ≤ atol·||A||·||r||; S3: cond(A) ≥ conlim.
-    if (rnorm <= btol * bnorm + atol * anorm * Math.sqrt(xnorm2)) return done('consistent');
-    if (arnorm <= atol * anorm * rnorm || alpha === 0) return done('least-squares');
-    if (1 / (anorm * Math.sqrt(ddnorm)) <= ctol) return done('ill-conditioned');
+    // S1: ||r|| ≤ btol·||b|| + atol·||A||·||x||; S2: ||Aᵀr|| ≤ atol·||A||·||r||; S3: cond(A) ≥ conlim; each also
+    // when its ratio is below machine precision (1 + t ≤ 1), which is what ends a solve whose tolerance is tinier.
+    const xnorm = Math.sqrt(xnorm2);
+    const test1 = rnorm / bnorm;
+    const test2 = arnorm / (anorm * rnorm);
+    const test3 = 1 / (anorm * Math.sqrt(ddnorm));
+    let stop: LsqrResult['stopReason'] | null = null;
+    if (1 + test3 <= 1 || test3 <= ctol) stop = 'ill-conditioned';
+    if (1 + test2 <= 1 || arnorm <= atol * anorm * rnorm || alpha === 0) stop = 'least-squares';
+    if (1 + test1 / (1 + (anorm * xnorm) / bnorm) <= 1 || rnorm <= btol * bnorm + atol * anorm * xnorm)
+      stop = 'consistent';
+    if (stop !== null) return { x, iterations: it, residualNorm: rnorm, stopReason: stop };
   }
   return { x, iterations: maxIters, residualNorm: phiBar, stopReason: 'max-iters' };
 }
