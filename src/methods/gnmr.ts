@@ -3,6 +3,7 @@ import { gnmr, GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
 import { GNMR_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
+import { denseSvdCost } from './method.ts';
 import { GIVEN_RANK_PARAM, rankGivenMethod, residualTolParam } from './rank-given.ts';
 
 /** GNMR's parameters. */
@@ -42,6 +43,6 @@ export const gnmrMethod = rankGivenMethod<GnmrRunSpec>({
       returnBest: true,
     }),
   // The spectral start's SVD plus O(|Ω|·r) LSQR steps: cheap next to training.
-  cost: (s) => 20 * s.n ** 3,
+  cost: (s) => 20 * denseSvdCost(s),
   settingsText: (s) => ` variant=${s.variant}`,
 });
