@@ -113,11 +113,8 @@ function optionOf(f: MethodFlag): Option {
   return option.argParser(parsers.reduce((a, b) => (a === undefined ? b : a)) as (value: string) => unknown);
 }
 
-/** The problem's parameters whose flags are derived from their declarations (the others have hand-made options below). */
-const DERIVED_PROBLEM_KEYS = ['n2', 'rho', 'kappa', 'maskMinPerLine'] as const;
-
 /** The option of a problem parameter, from its declaration (no commander default: absent means the declared rule). */
-function problemOption(key: (typeof DERIVED_PROBLEM_KEYS)[number]): Option {
+function problemOption(key: 'n2' | 'rho' | 'kappa' | 'maskMinPerLine'): Option {
   const p: Param = PROBLEM_PARAMS[key];
   const text = `${p.doc}${p.defaultDoc === undefined ? '' : ` (default: ${p.defaultDoc})`}`;
   // The declaration's own bounds, in its words ("a finite number >= 1"); cross-parameter checks come later.
