@@ -15,8 +15,8 @@ import { PROBLEM_PARAMS } from '../methods/method.ts';
 import { MODEL_NAMES } from '../methods/gradient.ts';
 import { RUN_DEFAULTS } from '../defaults.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
-import { defaultText, flagOf, ParamError, type Param } from '../params.ts';
-import { intInRange, positiveNumber, unitFraction } from './parse.ts';
+import { defaultText, describeParam, flagOf, paramAccepts, ParamError, type Param } from '../params.ts';
+import { intInRange, invalid, positiveNumber, unitFraction } from './parse.ts';
 import { createProgressReporter } from './progress.ts';
 import { DivergenceError } from '../solver/loop.ts';
 import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
@@ -24,8 +24,12 @@ import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
 /** The parsed flags: the problem's, the method and model, output switches, and every method's own (by camelCase flag). */
 type RunFlags = Record<string, unknown> & {
   n: number;
+  n2?: number;
   rank: number;
   samples: number;
+  rho?: number;
+  kappa?: number;
+  maskMinPerLine?: number;
   seed: number;
   method: MethodName;
   model: ModelName;
@@ -109,6 +113,18 @@ function optionOf(f: MethodFlag): Option {
   return option.argParser(parsers.reduce((a, b) => (a === undefined ? b : a)) as (value: string) => unknown);
 }
 
+/** The option of a problem parameter, from its declaration (no commander default: absent means the declared rule). */
+function problemOption(key: 'n2' | 'rho' | 'kappa' | 'maskMinPerLine'): Option {
+  const p: Param = PROBLEM_PARAMS[key];
+  const text = `${p.doc}${p.defaultDoc === undefined ? '' : ` (default: ${p.defaultDoc})`}`;
+  // The declaration's own bounds, in its words ("a finite number >= 1"); cross-parameter checks come later.
+  return new Option(`${flagOf(key, p)} ${placeholder(p)}`, text).argParser((value: string) => {
+    const x = Number(value);
+    if (value.trim() === '' || !paramAccepts(p, x)) throw invalid(value, describeParam(p));
+    return x;
+  });
+}
+
 /** The `mcomplete run` command: one synthetic completion experiment (docs/design/protocols.md section 4), end to end. */
 export function runCommand(): Command {
   const flags = methodFlags();
@@ -116,10 +132,13 @@ export function runCommand(): Command {
   const command = new Command('run')
     .description('run one synthetic matrix-completion experiment and report its error')
     .addOption(new Option('--n <int>', pp.n.doc).default(pp.n.default).argParser(intInRange(pp.n.min, pp.n.max)))
+    .addOption(problemOption('n2'))
     .addOption(new Option('--rank <int>', pp.rank.doc).default(pp.rank.default).argParser(intInRange(pp.rank.min)))
     .addOption(
-      new Option('--samples <int>', pp.samples.doc).default(pp.samples.default).argParser(intInRange(pp.samples.min)),
+      new Option('--samples <int>', pp.samples.doc).default(RUN_DEFAULTS.samples).argParser(intInRange(pp.samples.min)),
     )
+    .addOption(problemOption('rho'))
+    .addOption(problemOption('kappa'))
     .addOption(
       new Option('--seed <int>', pp.seed.doc).default(pp.seed.default).argParser(intInRange(pp.seed.min, pp.seed.max)),
     )
@@ -139,6 +158,7 @@ export function runCommand(): Command {
   for (const f of flags) command.addOption(optionOf(f));
   return command
     .addOption(new Option('--masks <rule>', pp.masks.doc).default('uniform').choices(MASK_RULES))
+    .addOption(problemOption('maskMinPerLine'))
     .option('--json', 'print exactly one JSON object on stdout', false)
     .option('--quiet', 'no progress on stderr', false)
     .action(async (given: RunFlags, cmd: Command) => {
@@ -161,12 +181,23 @@ export function runCommand(): Command {
           });
         }
       }
+      if (given.rho !== undefined && fromCli('samples')) {
+        cmd.error("error: options '--samples' and '--rho' both set the number of observed entries: give one of them", {
+          exitCode: 2,
+        });
+      }
+      const n2 = given.n2 ?? given.n;
       const problem: SyntheticSpec = {
         n: given.n,
+        ...(given.n2 === undefined ? {} : { n2: given.n2 }),
         rank: given.rank,
-        samples: given.samples,
+        // With --rho the count is round(ρ·r(n + n2 − r)), computed by the declaration's rule.
+        samples: given.rho === undefined ? given.samples : (undefined as unknown as number),
+        ...(given.rho === undefined ? {} : { rho: given.rho }),
         seed: given.seed,
+        ...(given.kappa === undefined ? {} : { kappa: given.kappa }),
         ...(given.masks === 'identifiable' ? { masks: given.masks } : {}),
+        ...(given.maskMinPerLine === undefined ? {} : { maskMinPerLine: given.maskMinPerLine }),
       };
       // A limit broken by a default the user never typed says so, and what to pass.
       const tooLarge = (
@@ -182,10 +213,24 @@ export function runCommand(): Command {
             : `error: option '--${key}' defaults to ${value}, more than ${defaulted}: pass --${key} at most ${limit}`,
           { exitCode: 2 },
         );
-      const n2 = problem.n * problem.n;
-      if (problem.rank > problem.n) tooLarge('rank', problem.rank, problem.n, `--n (${problem.n})`, `--n ${problem.n}`);
-      if (problem.samples > n2)
-        tooLarge('samples', problem.samples, n2, `n² (${n2})`, `n² = ${n2} for --n ${problem.n}`);
+      const square = given.n2 === undefined;
+      const short = Math.min(problem.n, n2);
+      if (problem.rank > short) {
+        if (square) tooLarge('rank', problem.rank, problem.n, `--n (${problem.n})`, `--n ${problem.n}`);
+        tooLarge('rank', problem.rank, short, `min(--n, --n2) (${short})`, `min(--n, --n2) = ${short}`);
+      }
+      const entries = problem.n * n2;
+      if (given.rho === undefined && problem.samples > entries) {
+        if (square)
+          tooLarge('samples', problem.samples, entries, `n² (${entries})`, `n² = ${entries} for --n ${problem.n}`);
+        tooLarge(
+          'samples',
+          problem.samples,
+          entries,
+          `n·n2 (${entries})`,
+          `n·n2 = ${entries} for --n ${problem.n} --n2 ${n2}`,
+        );
+      }
       if (given.method === 'soft-impute' && given.lambda === 0) {
         cmd.error(
           "error: option '--lambda' must be > 0 with --method soft-impute (the last λ of the path), got 0; leave it out for the path's oracle choice",

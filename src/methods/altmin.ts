@@ -3,6 +3,7 @@ import { altmin } from '../solver/altmin.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
 import { ALTMIN_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
+import { denseSvdCost } from './method.ts';
 import { GIVEN_RANK_PARAM, rankGivenMethod, residualTolParam } from './rank-given.ts';
 
 /** Alternating least squares' parameters. */
@@ -27,5 +28,5 @@ export const altminMethod = rankGivenMethod<AltminRunSpec>({
   params: ALTMIN_PARAMS,
   solve: (obs, common, s) => altmin(obs, { ...common, maxIters: s.maxIters, tol: s.tol }),
   // O(|Ω|·r²) per sweep plus the spectral start.
-  cost: (s) => 0.01 * s.maxIters * s.samples * s.givenRank ** 2 + 10 * s.n ** 3,
+  cost: (s) => 0.01 * s.maxIters * s.samples * s.givenRank ** 2 + 10 * denseSvdCost(s),
 });

@@ -27,6 +27,8 @@ import {
 import { defaultMaxIters, defaultTol, FACTORED_RANK, RUN_DEFAULTS } from '../defaults.ts';
 import { ParamError, type ParamTable } from '../params.ts';
 import {
+  checkDense,
+  denseSvdCost,
   measureMatrix,
   problemText,
   svdOn,
@@ -185,18 +187,19 @@ export const GRADIENT_PARAMS = {
   k: {
     type: 'int',
     min: 1,
-    max: (r: Readonly<Record<string, unknown>>) => r.n as number,
-    maxDoc: 'n',
+    max: (r: Readonly<Record<string, unknown>>) => Math.min(r.n as number, (r.n2 ?? r.n) as number),
+    maxDoc: 'min(n, n2)',
     default: (r: Readonly<Record<string, unknown>>) =>
-      (r.model === 'factored' ? Math.min(FACTORED_RANK, r.n as number) : undefined) as number,
-    defaultDoc: `min(${FACTORED_RANK}, n) (factored model)`,
+      (r.model === 'factored' ? Math.min(FACTORED_RANK, r.n as number, (r.n2 ?? r.n) as number) : undefined) as number,
+    defaultDoc: `min(${FACTORED_RANK}, n, n2) (factored model)`,
     doc: '(factored) rank k of A·B^T',
   },
 } as const satisfies ParamTable;
 
-/** Checks across the gradient method's parameters: the factored model's penalties, the target error. */
+/** Checks across the gradient method's parameters: the deep model's size, the factored model's penalties, the target error. */
 function checkGradient(s: RunSpec): void {
   const factored = s.model === 'factored';
+  if (!factored) checkDense(s, 'the deep model', 'use --model factored (W = A·B^T), which never forms them');
   if (factored && !(FACTORED_PENALTIES as readonly string[]).includes(s.penalty)) {
     throw new ParamError(
       'penalty',
@@ -214,7 +217,7 @@ export const gradientMethod: SyntheticMethod<RunSpec, RunResult> = {
   check: checkGradient,
   start: startGradient,
   // One SVD per step with an SVD penalty, else the depth's gemms.
-  cost: (s) => s.maxIters * s.n ** 3 * (penaltyNeedsSvd(s.penalty) ? 1 : 0.1 * ('depth' in s ? s.depth : 1)),
+  cost: (s) => s.maxIters * denseSvdCost(s) * (penaltyNeedsSvd(s.penalty) ? 1 : 0.1 * ('depth' in s ? s.depth : 1)),
   settingsLine: (s) =>
     `${problemText(s)} ${s.model === 'factored' ? `model=factored k=${s.k}` : `depth=${s.depth}`} ` +
     `penalty=${s.penalty} lambda=${s.lambda} ` +

@@ -3,9 +3,16 @@
 import { clone, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { SVD, SvdWorkspace } from '../linalg/svd.ts';
-import { MASK_RULES, type SyntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
+import {
+  MASK_RULES,
+  MAX_MASK_ENTRIES,
+  problemShape,
+  samplesForRho,
+  type SyntheticProblem,
+  type SyntheticSpec,
+} from '../data/synthetic.ts';
 import { RUN_DEFAULTS } from '../defaults.ts';
-import type { ParamTable } from '../params.ts';
+import { ParamError, type ParamTable } from '../params.ts';
 import type { NuclearMinProgress } from '../solver/nuclear-min.ts';
 import type { SteppedRun, StopReason } from '../solver/loop.ts';
 import {
@@ -149,23 +156,49 @@ export function measureMatrix(
 
 // ---- the method contract ----------------------------------------------------------------------------------------
 
+/** The largest n and n2: the factored model and the mask's 32-bit indices (n·n2 ≤ MAX_MASK_ENTRIES) set the real limit. */
+export const MAX_PROBLEM_SIZE = 100000;
+
+/**
+ * The most entries n·n2 of a method that forms dense n₁×n₂ matrices (the truth, W, the SVDs of measureMatrix): 5000²,
+ * the largest problem such runs were allowed before the factored path reached larger n.
+ */
+export const DENSE_MAX_ENTRIES = 5000 * 5000;
+
 /** The synthetic problem's parameters (docs/design/protocols.md section 4), shared by every method and declared once. */
 export const PROBLEM_PARAMS = {
-  n: { type: 'int', min: 1, max: 5000, default: RUN_DEFAULTS.n, doc: 'matrix size (n×n)' },
+  n: { type: 'int', min: 1, max: MAX_PROBLEM_SIZE, default: RUN_DEFAULTS.n, doc: 'rows of the matrix (n×n, or n×n2)' },
+  n2: {
+    type: 'int',
+    min: 1,
+    max: MAX_PROBLEM_SIZE,
+    defaultDoc: 'n (square)',
+    doc: 'columns of the matrix, for a rectangular n×n2 problem',
+  },
   rank: {
     type: 'int',
     min: 1,
-    max: (r) => r.n as number,
-    maxDoc: 'n',
+    max: (r) => Math.min(r.n as number, (r.n2 ?? r.n) as number),
+    maxDoc: 'min(n, n2)',
     default: RUN_DEFAULTS.rank,
     doc: 'rank of the ground truth',
+  },
+  rho: {
+    type: 'number',
+    min: 0,
+    minExclusive: true,
+    doc: 'oversampling: samples = round(ρ·r(n + n2 − r)), ρ times the degrees of freedom (instead of samples)',
   },
   samples: {
     type: 'int',
     min: 1,
-    max: (r) => (r.n as number) ** 2,
-    maxDoc: 'n²',
-    default: RUN_DEFAULTS.samples,
+    max: (r) => (r.n as number) * ((r.n2 ?? r.n) as number),
+    maxDoc: 'n·n2',
+    default: (r) =>
+      r.rho === undefined
+        ? RUN_DEFAULTS.samples
+        : samplesForRho(r.rho as number, r.n as number, (r.n2 ?? r.n) as number, r.rank as number),
+    defaultDoc: `${RUN_DEFAULTS.samples}; with rho, round(ρ·r(n + n2 − r))`,
     doc: 'number of observed entries',
   },
   seed: {
@@ -175,13 +208,99 @@ export const PROBLEM_PARAMS = {
     default: RUN_DEFAULTS.seed,
     doc: 'seed of data, mask and initialization',
   },
+  kappa: {
+    type: 'number',
+    min: 1,
+    defaultDoc: 'off (Gaussian factors)',
+    doc: 'condition number κ of the truth: orthonormal U, V and singular values geometric from κ to 1 (Kümmerle & Verdun 2021)',
+  },
   masks: {
     type: 'choice',
     choices: MASK_RULES,
     defaultDoc: 'uniform',
-    doc: 'uniform: the first draw; identifiable: redraw until every row and column has ≥ rank entries',
+    doc: 'uniform: the first draw; identifiable: redraw until every row and column has ≥ rank + 1 entries',
+  },
+  maskMinPerLine: {
+    type: 'int',
+    min: 1,
+    // Filled in by resolveSettings for identifiable masks (withMaskRule), so that it is not a default of every run.
+    defaultDoc: 'rank + 1 (masks identifiable)',
+    doc: '(masks identifiable) the fewest entries every row and column must have',
   },
 } as const satisfies ParamTable;
+
+/**
+ * `s` with the rule of its identifiable mask stated, maskMinPerLine = rank + 1 when left out (the field's rule), so
+ * that settings and run keys made under the older ≥ rank rule (which had no maskMinPerLine) are never taken for
+ * these. Uniform masks are left as they are.
+ */
+export function withMaskRule<S extends SyntheticSpec>(s: S): S {
+  if (s.masks === 'identifiable' && s.maskMinPerLine === undefined) s.maskMinPerLine = s.rank + 1;
+  return s;
+}
+
+/**
+ * Checks across the problem's parameters once each is resolved (a ParamError naming one of them): a rho and a
+ * samples that disagree (both given; equal when `samples` came from rho, as in settings read back), a rho whose
+ * sample count leaves 1..n·n2, a kappa ≠ 1 at rank 1, maskMinPerLine without identifiable masks or more than
+ * samples can meet, n·n2 beyond MAX_MASK_ENTRIES. Called by resolveSettings before the method's own check.
+ */
+export function checkProblem(s: SyntheticSpec): void {
+  const [n1, n2] = problemShape(s);
+  if (n1 * n2 > MAX_MASK_ENTRIES) {
+    throw new ParamError(
+      s.n2 === undefined ? 'n' : 'n2',
+      `n·n2 must be at most ${MAX_MASK_ENTRIES} (the mask's indices are 32-bit), got ${n1}·${n2} = ${n1 * n2}`,
+    );
+  }
+  if (s.rho !== undefined) {
+    const m = samplesForRho(s.rho, n1, n2, s.rank);
+    if (s.samples !== m) {
+      throw new ParamError(
+        'rho',
+        `give samples or rho, not both: samples ${s.samples} and rho ${s.rho} (which gives round(ρ·r(n + n2 − r)) = ${m})`,
+      );
+    }
+    if (m < 1 || m > n1 * n2) {
+      throw new ParamError(
+        'rho',
+        `rho must give between 1 and n·n2 = ${n1 * n2} samples, got rho ${s.rho}: round(ρ·r(n + n2 − r)) = ${m}`,
+      );
+    }
+  }
+  if (s.kappa !== undefined && s.rank === 1 && s.kappa !== 1)
+    throw new ParamError('kappa', `kappa must be 1 at rank 1 (a rank-1 matrix has one singular value), got ${s.kappa}`);
+  if (s.maskMinPerLine !== undefined) {
+    if (s.masks !== 'identifiable')
+      throw new ParamError('maskMinPerLine', `maskMinPerLine must be left out unless masks is identifiable`);
+    const need = s.maskMinPerLine * Math.max(n1, n2);
+    if (s.samples < need) {
+      throw new ParamError(
+        'samples',
+        `samples must be at least maskMinPerLine·max(n, n2) = ${s.maskMinPerLine}·${Math.max(n1, n2)} = ${need} for identifiable masks (every row and column seen ≥ ${s.maskMinPerLine} times), got ${s.samples}`,
+      );
+    }
+  }
+}
+
+/**
+ * A method that forms dense n₁×n₂ matrices refuses a problem of more than DENSE_MAX_ENTRIES entries with one
+ * ParamError naming n (and n2) and the method; `alternative` says what runs at that size.
+ */
+export function checkDense(s: SyntheticSpec, method: string, alternative: string): void {
+  const [n1, n2] = problemShape(s);
+  if (n1 * n2 <= DENSE_MAX_ENTRIES) return;
+  throw new ParamError(
+    'n',
+    `n must keep n·n2 at most ${DENSE_MAX_ENTRIES} (5000²) for ${method}, which forms dense ${n1}×${n2} matrices; ${alternative}`,
+  );
+}
+
+/** The size term n₁n₂·min(n₁, n₂) of a cost estimate (n³ for a square problem): one dense SVD. */
+export function denseSvdCost(s: SyntheticSpec): number {
+  const [n1, n2] = problemShape(s);
+  return n1 * n2 * Math.min(n1, n2);
+}
 
 /**
  * One synthetic method, in one module (src/methods/NAME.ts), behind one interface (Surprise's AlgoBase): its
@@ -222,7 +341,10 @@ export function runWhole<R extends RunMetrics>(run: () => R): SyntheticRun<R> {
   };
 }
 
-/** The problem part of a settings line: "n=100 rank=5 samples=2000 seed=0". */
+/** The problem part of a settings line: "n=100 rank=5 samples=2000 seed=0", with n2, rho and kappa when given. */
 export function problemText(s: SyntheticSpec): string {
-  return `n=${s.n} rank=${s.rank} samples=${s.samples} seed=${s.seed}`;
+  return (
+    `n=${s.n}${s.n2 === undefined ? '' : ` n2=${s.n2}`} rank=${s.rank} samples=${s.samples}` +
+    `${s.rho === undefined ? '' : ` rho=${s.rho}`} seed=${s.seed}${s.kappa === undefined ? '' : ` kappa=${s.kappa}`}`
+  );
 }

@@ -4,6 +4,8 @@ import { nuclearMin, type NuclearMinProgress } from '../solver/nuclear-min.ts';
 import { NUCLEAR_MIN_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
 import {
+  checkDense,
+  denseSvdCost,
   measureMatrix,
   problemText,
   runWhole,
@@ -91,9 +93,10 @@ export const nuclearMinMethod: SyntheticMethod<NuclearMinRunSpec, NuclearMinRunR
   name: 'nuclear-min',
   description: 'nuclear-norm minimization subject to the observations (ADMM)',
   params: NUCLEAR_MIN_PARAMS,
+  check: (s) => checkDense(s, 'nuclear-min', 'use --method gradient --model factored at this size'),
   start: (settings, hooks) => runWhole(() => runNuclearMin(settings, hooks)),
   // One SVD per ADMM iteration.
-  cost: (s) => 0.01 * s.maxIters * s.n ** 3,
+  cost: (s) => 0.01 * s.maxIters * denseSvdCost(s),
   settingsLine: (s) => `${problemText(s)} method=nuclear-min tol=${s.boxTol} rel-tol=${s.relTol}`,
   summary: (r) => [
     `constraintResidual  ${r.constraintResidual.toExponential(3)} (max |X − M| on Ω ${r.maxAbsResidual.toExponential(2)})`,

@@ -8,6 +8,7 @@ import { gemm, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import { ParamError, type ParamTable } from '../params.ts';
 import {
+  checkDense,
   measureMatrix,
   problemText,
   runWhole,
@@ -20,7 +21,7 @@ import {
 export const GIVEN_RANK_PARAM = {
   type: 'int',
   min: 1,
-  maxDoc: 'n',
+  maxDoc: 'min(n, n2)',
   default: (r: Readonly<Record<string, unknown>>) => r.rank as number,
   defaultDoc: 'the true rank',
   doc: 'the rank the method is told',
@@ -86,11 +87,25 @@ export function runRankGiven<S extends RankGivenSettings>(
   };
 }
 
-/** The given rank must be an integer in 1..n (a ParamError naming givenRank otherwise). */
-export function checkGivenRank(spec: { givenRank: number; n: number }): void {
-  if (!Number.isInteger(spec.givenRank) || spec.givenRank < 1 || spec.givenRank > spec.n) {
-    throw new ParamError('givenRank', `givenRank must be an integer in 1..${spec.n}, got ${spec.givenRank}`);
+/** The given rank must be an integer in 1..min(n, n2) (a ParamError naming givenRank otherwise). */
+export function checkGivenRank(spec: { givenRank: number; n: number; n2?: number }): void {
+  const most = Math.min(spec.n, spec.n2 ?? spec.n);
+  if (!Number.isInteger(spec.givenRank) || spec.givenRank < 1 || spec.givenRank > most) {
+    throw new ParamError('givenRank', `givenRank must be an integer in 1..${most}, got ${spec.givenRank}`);
   }
+}
+
+/**
+ * The checks of a rank-given run: the given rank, and a problem small enough for the dense n₁×n₂ matrices the run
+ * forms (the spectral start's SVD of P_Ω(M)/p, the truth, U·Vᵀ and its SVD in measureMatrix).
+ */
+export function checkRankGiven(spec: RankGivenSettings): void {
+  checkGivenRank(spec);
+  checkDense(
+    spec,
+    spec.method,
+    'the rank-given runs take a dense spectral start; use --method gradient --model factored',
+  );
 }
 
 /** `mcomplete run`'s settings line of a rank-given run, with the method's own settings in `extra`. */
@@ -138,7 +153,7 @@ export function rankGivenMethod<S extends RankGivenSettings & { method: string }
     name: parts.name as NonNullable<S['method']>,
     description: parts.description,
     params: parts.params,
-    check: checkGivenRank,
+    check: checkRankGiven,
     start: (settings, hooks) =>
       runWhole(() => runRankGiven(settings, hooks, (obs, common) => parts.solve(obs, common, settings))),
     cost: parts.cost,

@@ -2,11 +2,18 @@
 // (registry.ts: one module per method), resolves and checks its settings against the method's declared parameters,
 // runs it on the synthetic problem of docs/design/protocols.md section 4, and measures the result against the truth. The
 // CLI's `run`, sweeps and the web page all go through it.
-import { syntheticMask, type SyntheticSpec } from '../data/synthetic.ts';
+import { problemShape, syntheticMask, type SyntheticSpec } from '../data/synthetic.ts';
 import { finishAsync } from '../solver/loop.ts';
 import { maskIdentifiability } from '../data/identifiable.ts';
 import { ParamError, resolveParams, unknownKeyMessage, type ParamTable } from '../params.ts';
-import { PROBLEM_PARAMS, type RunHooks, type SyntheticMethod, type SyntheticRun } from './method.ts';
+import {
+  checkProblem,
+  PROBLEM_PARAMS,
+  withMaskRule,
+  type RunHooks,
+  type SyntheticMethod,
+  type SyntheticRun,
+} from './method.ts';
 import { METHOD_LIST } from './registry.ts';
 import type { DeepRunSpec, FactoredRunSpec, RunResult, RunSpec } from './gradient.ts';
 import type { NuclearMinRunResult, NuclearMinRunSpec } from './nuclear-min.ts';
@@ -149,6 +156,10 @@ export function settingsTable(method: SyntheticMethod<RunSettings>): ParamTable 
 export function resolveSettings<S extends RunInput>(input: S): SettingsOf<S> {
   const method = methodOf(input);
   const settings = resolveParams(settingsTable(method), input as Record<string, unknown>, { extraKeys: ['method'] });
+  // n2 = n is the square problem: left out, so that it has the settings (and run keys) of one that never said n2.
+  if (settings.n2 === settings.n) delete settings.n2;
+  withMaskRule(settings as unknown as SyntheticSpec);
+  checkProblem(settings as unknown as SyntheticSpec);
   method.check?.(settings as unknown as RunSettings);
   return settings as unknown as SettingsOf<S>;
 }
@@ -178,13 +189,14 @@ export function startSynthetic<S extends RunInput>(settings: S, hooks: RunHooks 
 /** The mask of a synthetic problem as row/column arrays (no values): what maskIdentifiability needs. O(|Ω| log |Ω|). */
 function maskOf(spec: SyntheticSpec): { shape: [number, number]; rows: Int32Array; cols: Int32Array } {
   const mask = syntheticMask(spec);
+  const [n1, n2] = problemShape(spec);
   const rows = new Int32Array(mask.length);
   const cols = new Int32Array(mask.length);
   for (let t = 0; t < mask.length; t++) {
-    rows[t] = Math.floor(mask[t] / spec.n);
-    cols[t] = mask[t] - rows[t] * spec.n;
+    rows[t] = Math.floor(mask[t] / n2);
+    cols[t] = mask[t] - rows[t] * n2;
   }
-  return { shape: [spec.n, spec.n], rows, cols };
+  return { shape: [n1, n2], rows, cols };
 }
 
 /**

@@ -3,6 +3,7 @@ import { scaledGd } from '../solver/scaled-gd.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
 import { SCALED_GD_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
+import { denseSvdCost } from './method.ts';
 import { GIVEN_RANK_PARAM, rankGivenMethod, residualTolParam } from './rank-given.ts';
 
 /** ScaledGD's parameters. */
@@ -29,6 +30,6 @@ export const scaledGdMethod = rankGivenMethod<ScaledGdRunSpec>({
   params: SCALED_GD_PARAMS,
   solve: (obs, common, s) => scaledGd(obs, { ...common, stepSize: s.stepSize, maxIters: s.maxIters, tol: s.tol }),
   // O(|Ω|·r) per iteration plus the spectral start.
-  cost: (s) => 0.01 * s.maxIters * s.samples * s.givenRank + 10 * s.n ** 3,
+  cost: (s) => 0.01 * s.maxIters * s.samples * s.givenRank + 10 * denseSvdCost(s),
   settingsText: (s) => ` step-size=${s.stepSize}`,
 });

@@ -7,6 +7,8 @@ import type { StopReason } from '../solver/loop.ts';
 import { SOFT_IMPUTE_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
 import {
+  checkDense,
+  denseSvdCost,
   measureMatrix,
   problemText,
   runWhole,
@@ -136,9 +138,10 @@ export const softImputeMethod: SyntheticMethod<SoftImputeRunSpec, SoftImputeRunR
   name: 'soft-impute',
   description: 'soft-impute along a decreasing λ path with warm starts',
   params: SOFT_IMPUTE_PARAMS,
+  check: (s) => checkDense(s, 'soft-impute', 'use --method gradient --model factored at this size'),
   start: (settings, hooks) => runWhole(() => runSoftImpute(settings, hooks)),
   // One SVD per iteration of each λ.
-  cost: (s) => 0.01 * s.pathLength * s.maxIters * s.n ** 3,
+  cost: (s) => 0.01 * s.pathLength * s.maxIters * denseSvdCost(s),
   settingsLine: (s) =>
     `${problemText(s)} method=soft-impute path-length=${s.pathLength} rel-tol=${s.relTol} max-rank=${s.maxRank ?? 'none'}`,
   summary: (r) => [

@@ -5,6 +5,7 @@
 import { defaultTol, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
 import type { RunRecord } from '../sweep/execute.ts';
 import type { MethodSpec, SweepSpec } from '../sweep/spec.ts';
+import { samplesForRho } from '../data/synthetic.ts';
 
 /** The ρ grid of the full phase sweep. */
 export const PHASE_RHOS = Object.freeze([1.1, 1.2, 1.3, 1.4, 1.5, 1.75, 2, 2.5, 3, 4, 5]);
@@ -103,9 +104,9 @@ export const PHASE_GRIDS: Readonly<Record<'n100' | 'n300' | 'quick', PhaseGrid>>
   },
 });
 
-/** m = round(ρ·r(2n − r)). */
+/** m = round(ρ·r(2n − r)): samplesForRho of the square n×n problem. */
 export function samplesFor(rho: number, n: number, rank: number): number {
-  return Math.round(rho * rank * (2 * n - rank));
+  return samplesForRho(rho, n, n, rank);
 }
 
 /** The sweep of a grid: every method at every m of the ρ grid and seed, on identifiable masks. */

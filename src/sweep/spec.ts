@@ -9,7 +9,8 @@ import {
 } from '../methods/run.ts';
 import type { GnmrVariant } from '../solver/gnmr.ts';
 import { describeParam, paramAccepts, type Param } from '../params.ts';
-import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
+import { MASK_RULES, samplesForRho, type MaskRule, type SyntheticSpec } from '../data/synthetic.ts';
+import { MAX_PROBLEM_SIZE } from '../methods/method.ts';
 import { INVARIANCE_PROBE, probeNamed, TAIL_STEP_PROBE } from '../methods/probes.ts';
 
 export type { RunSettings };
@@ -55,19 +56,28 @@ export interface MethodSpec {
   k?: number;
   /** Run this method only at these sample counts (each must be in the sweep's list); default: all of them. */
   samples?: number[];
+  /** Sweeps given by rho only: run this method only at these ρ (each must be in the sweep's list); default: all. */
+  rho?: number[];
   /** Run this method only at these seeds (each must be in the sweep's list); default: all of them. */
   seeds?: number[];
   /** Record the spectrum of W every K steps (gradient only; 0: off); overrides the sweep's value. */
   recordSpectrumEvery?: number;
 }
 
-/** A sweep: methods × sample counts × seeds on the synthetic problem of docs/design/protocols.md section 4 (n×n, rank r). */
+/** A sweep: methods × sample counts × seeds on the synthetic problem of docs/design/protocols.md section 4 (n×n2, rank r). */
 export interface SweepSpec {
   /** A label recorded with every run (the claims use it to find their sweep). */
   name: string;
   n: number;
+  /** Columns; absent: n (square). */
+  n2?: number;
   rank: number;
+  /** The sample counts; with `rho`, round(ρ·r(n + n2 − r)) of each ρ, in its order. */
   samples: number[];
+  /** The oversamplings the sample counts come from (a spec gives samples or rho); each run's settings carry its ρ. */
+  rho?: number[];
+  /** The truth's condition number (SyntheticSpec.kappa); absent: Gaussian factors. */
+  kappa?: number;
   seeds: number[];
   methods: MethodSpec[];
   /** Record the spectrum of W (and the fields of the sweep's probes) every K steps of gradient runs; 0: off. */
@@ -83,7 +93,7 @@ export interface SweepSpec {
    * Default off.
    */
   recordTailStep?: boolean;
-  /** 'identifiable': every run redraws its mask until each row and column has ≥ rank entries (absent: uniform). */
+  /** 'identifiable': every run redraws its mask until each row and column has ≥ rank + 1 entries (absent: uniform). */
   masks?: MaskRule;
 }
 
@@ -119,9 +129,22 @@ export class SpecError extends Error {
   }
 }
 
-const TOP_FIELDS = ['name', 'n', 'rank', 'samples', 'seeds', 'methods', 'recordSpectrumEvery', 'probes', 'masks'];
+const TOP_FIELDS = [
+  'name',
+  'n',
+  'n2',
+  'rank',
+  'samples',
+  'rho',
+  'seeds',
+  'kappa',
+  'methods',
+  'recordSpectrumEvery',
+  'probes',
+  'masks',
+];
 /** The fields every entry of "methods" may have besides its method's own parameters. */
-const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'seeds', 'recordSpectrumEvery'];
+const COMMON_METHOD_FIELDS = ['name', 'method', 'samples', 'rho', 'seeds', 'recordSpectrumEvery'];
 
 /** Parse and validate the JSON text of a sweep spec; `file` names it in errors. Throws SpecError. */
 export function parseSweepSpec(text: string, file: string): SweepSpec {
@@ -139,9 +162,23 @@ export function parseSweepSpec(text: string, file: string): SweepSpec {
 export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
   const top = asObject(raw, file, '(top level)');
   checkFields(top, TOP_FIELDS, file, '');
-  const n = integer(top.n, file, 'n', 1, 5000, true) as number;
-  const rank = integer(top.rank, file, 'rank', 1, n, true) as number;
-  const samples = intList(top.samples, file, 'samples', 1, n * n, `n² = ${n * n}`);
+  const n = integer(top.n, file, 'n', 1, MAX_PROBLEM_SIZE, true) as number;
+  const n2 = integer(top.n2, file, 'n2', 1, MAX_PROBLEM_SIZE, false);
+  const cols = n2 ?? n;
+  const rank = integer(top.rank, file, 'rank', 1, Math.min(n, cols), true) as number;
+  const entries = n * cols;
+  if (top.rho !== undefined && top.samples !== undefined)
+    throw new SpecError(file, 'rho', 'give samples or rho, not both');
+  const rho = top.rho === undefined ? undefined : rhoList(top.rho, file, 'rho', { n, n2: cols, rank });
+  const samples =
+    rho?.map((x) => samplesForRho(x, n, cols, rank)) ??
+    intList(top.samples, file, 'samples', 1, entries, n2 === undefined ? `n² = ${entries}` : `n·n2 = ${entries}`);
+  let kappa: number | undefined;
+  if (top.kappa !== undefined) {
+    if (typeof top.kappa !== 'number' || !(top.kappa >= 1) || !Number.isFinite(top.kappa))
+      throw new SpecError(file, 'kappa', `expected a finite number >= 1, got ${show(top.kappa)}`);
+    kappa = top.kappa;
+  }
   const seeds = intList(top.seeds, file, 'seeds', 0, 2 ** 32 - 1, '2^32 − 1');
   const recordSpectrumEvery =
     integer(top.recordSpectrumEvery, file, 'recordSpectrumEvery', 0, Number.MAX_SAFE_INTEGER, false) ?? 0;
@@ -150,7 +187,7 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
     throw new SpecError(file, 'methods', `expected a non-empty array of methods, got ${show(top.methods)}`);
   }
   const methods = top.methods.map((m: unknown, i: number) =>
-    validateMethod(m, file, `methods[${i}]`, { n, rank }, samples, seeds),
+    validateMethod(m, file, `methods[${i}]`, { n, n2, rank }, samples, seeds, rho),
   );
   const seen = new Set<string>();
   methods.forEach((m, i) => {
@@ -162,8 +199,11 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
   return {
     name,
     n,
+    ...(n2 === undefined || n2 === n ? {} : { n2 }),
     rank,
     samples,
+    ...(rho === undefined ? {} : { rho }),
+    ...(kappa === undefined ? {} : { kappa }),
     seeds,
     methods,
     recordSpectrumEvery,
@@ -177,9 +217,10 @@ function validateMethod(
   raw: unknown,
   file: string,
   where: string,
-  sweep: { n: number; rank: number },
+  sweep: { n: number; n2?: number; rank: number },
   sweepSamples: number[],
   sweepSeeds: number[],
+  sweepRho?: number[],
 ): MethodSpec {
   const obj = asObject(raw, file, where);
   const method = obj.method;
@@ -210,6 +251,17 @@ function validateMethod(
       }
     }
   }
+  if (obj.rho !== undefined) {
+    if (sweepRho === undefined)
+      throw new SpecError(file, f('rho'), 'the sweep gives samples, not rho: filter by samples');
+    if (!Array.isArray(obj.rho) || obj.rho.length === 0)
+      throw new SpecError(file, f('rho'), `expected a non-empty array of numbers, got ${show(obj.rho)}`);
+    spec.rho = obj.rho.map((x: unknown, i: number) => {
+      if (typeof x !== 'number' || !sweepRho.includes(x))
+        throw new SpecError(file, `${f('rho')}[${i}]`, `${show(x)} is not in the sweep's rho [${sweepRho.join(', ')}]`);
+      return x;
+    });
+  }
   if (obj.seeds !== undefined) {
     spec.seeds = intList(obj.seeds, file, f('seeds'), 0, 2 ** 32 - 1, '2^32 − 1');
     for (const [i, s] of spec.seeds.entries()) {
@@ -219,7 +271,7 @@ function validateMethod(
   }
   // The method's own fields: each declared by its module (src/methods/NAME.ts), checked against its declaration.
   const declared = METHODS[m].params as Record<string, Param>;
-  const context = { n: sweep.n, rank: sweep.rank };
+  const context = { n: sweep.n, n2: sweep.n2, rank: sweep.rank };
   for (const [key, param] of Object.entries(declared)) {
     const value = obj[key];
     if (value === undefined) continue;
@@ -233,10 +285,25 @@ function validateMethod(
 }
 
 /** How many runs `spec` expands to (Σ over methods of sample counts × seeds), counted without expanding it. */
-export function countRuns(spec: Pick<SweepSpec, 'methods' | 'samples' | 'seeds'>): number {
+export function countRuns(spec: Pick<SweepSpec, 'methods' | 'samples' | 'seeds' | 'rho'>): number {
   let total = 0;
-  for (const m of spec.methods) total += (m.samples ?? spec.samples).length * spec.seeds.length;
+  for (const m of spec.methods) total += sweepPoints(spec, m).length * spec.seeds.length;
   return total;
+}
+
+/**
+ * The sample counts method `m` runs at, in the sweep's order, each with its ρ when the sweep gives rho: the sweep's
+ * list, kept to the method's own `samples` and `rho` filters.
+ */
+function sweepPoints(
+  spec: Pick<SweepSpec, 'samples' | 'rho'>,
+  m: Pick<MethodSpec, 'samples' | 'rho'>,
+): { samples: number; rho?: number }[] {
+  if (spec.rho === undefined) return (m.samples ?? spec.samples).map((samples) => ({ samples }));
+  const rho = spec.rho;
+  return spec.samples
+    .map((samples, i) => ({ samples, rho: rho[i] }))
+    .filter((p) => (m.samples ?? spec.samples).includes(p.samples) && (m.rho ?? rho).includes(p.rho));
 }
 
 /** The runs of a sweep, methods in spec order, then sample counts, then seeds; defaults filled in. */
@@ -246,13 +313,16 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
   const probes = spec.probes && !sameList(spec.probes, DEFAULT_PROBES) ? [...spec.probes] : undefined;
   for (const m of spec.methods) {
     const every = m.recordSpectrumEvery ?? spec.recordSpectrumEvery;
-    for (const samples of m.samples ?? spec.samples) {
+    for (const point of sweepPoints(spec, m)) {
       for (const seed of m.seeds ?? spec.seeds) {
         const problem = {
           n: spec.n,
+          ...(spec.n2 === undefined ? {} : { n2: spec.n2 }),
           rank: spec.rank,
-          samples,
+          samples: point.samples,
+          ...(point.rho === undefined ? {} : { rho: point.rho }),
           seed,
+          ...(spec.kappa === undefined ? {} : { kappa: spec.kappa }),
           ...(spec.masks === undefined ? {} : { masks: spec.masks }),
         };
         const settings = methodSettings(m, problem);
@@ -286,11 +356,8 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
  * method's defaults through runSynthetic's own resolveSettings (src/defaults.ts; a gradient run's iteration cap is
  * defaultMaxIters(penalty), as for `mcomplete run`), so a sweep and a run can never disagree on a default.
  */
-export function methodSettings(
-  m: MethodSpec,
-  problem: { n: number; rank: number; samples: number; seed: number; masks?: MaskRule },
-): RunSettings {
-  const { name: _name, samples: _samples, seeds: _seeds, recordSpectrumEvery: _every, method, ...given } = m;
+export function methodSettings(m: MethodSpec, problem: SyntheticSpec): RunSettings {
+  const { name: _name, samples: _samples, rho: _rho, seeds: _seeds, recordSpectrumEvery: _every, method, ...given } = m;
   return resolveSettings({ ...problem, method, ...given } as RunInput) as RunSettings;
 }
 
@@ -410,6 +477,30 @@ function probeList(v: unknown, file: string, field: string): string[] | undefine
     }
     if (seen.has(x)) throw new SpecError(file, `${field}[${i}]`, `duplicate probe ${show(x)}`);
     seen.add(x);
+    return x;
+  });
+}
+
+/** A non-empty array of distinct finite numbers > 0 whose sample counts round(ρ·r(n + n2 − r)) are in 1..n·n2 and distinct. */
+function rhoList(v: unknown, file: string, field: string, p: { n: number; n2: number; rank: number }): number[] {
+  if (!Array.isArray(v) || v.length === 0)
+    throw new SpecError(file, field, `expected a non-empty array of numbers, got ${show(v)}`);
+  const seen = new Map<number, number>();
+  return v.map((x: unknown, i: number) => {
+    if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0)
+      throw new SpecError(file, `${field}[${i}]`, `expected a finite number > 0, got ${show(x)}`);
+    const m = samplesForRho(x, p.n, p.n2, p.rank);
+    if (m < 1 || m > p.n * p.n2) {
+      throw new SpecError(
+        file,
+        `${field}[${i}]`,
+        `${x} gives round(ρ·r(n + n2 − r)) = ${m} samples, outside 1..${p.n * p.n2}`,
+      );
+    }
+    const before = seen.get(m);
+    if (before !== undefined)
+      throw new SpecError(file, `${field}[${i}]`, `${x} gives the same ${m} samples as ${field}[${before}]`);
+    seen.set(m, i);
     return x;
   });
 }

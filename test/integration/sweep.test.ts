@@ -46,7 +46,7 @@ test('spec validation names the file and the field, and says what is allowed', (
     specError(() => parseSweepSpec('{"n": 10,\n "rank": }', 'spec.json')),
     /^spec\.json: not valid JSON \(.*Unexpected token/,
   );
-  assert.match(parse({ ...good, n: undefined }), /^spec\.json: n: expected an integer in 1\.\.5000, got nothing$/);
+  assert.match(parse({ ...good, n: undefined }), /^spec\.json: n: expected an integer in 1\.\.100000, got nothing$/);
   assert.match(parse({ ...good, rank: 11 }), /^spec\.json: rank: expected an integer in 1\.\.10, got 11$/);
   assert.match(
     parse({ ...good, samples: [30, 101] }),

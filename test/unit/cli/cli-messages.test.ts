@@ -42,6 +42,81 @@ test('a limit broken by a default names the default and what to pass; one broken
   ]);
 });
 
+test('run --kappa, --rho, --n2 and identifiable masks: each bad value is one usage line naming its flag', async () => {
+  for (const kappa of ['0.5', '0', 'NaN', 'Infinity', '-3'])
+    await says(['run', '--kappa', kappa], 2, [
+      new RegExp(`option '--kappa <x>' argument '${kappa}' is invalid. expected a finite number >= 1`),
+    ]);
+  await says(['run', '--kappa', '3', '--rank', '1', '--method', 'gnmr'], 2, [/option '--kappa' must be 1 at rank 1/]);
+  for (const rho of ['0', '-1', 'NaN'])
+    await says(['run', '--rho', rho], 2, [
+      new RegExp(`option '--rho <x>' argument '${rho}' is invalid. expected a finite number > 0`),
+    ]);
+  await says(['run', '--rho', '1e-4', '--method', 'gnmr'], 2, [
+    /option '--rho' must give between 1 and n·n2 = 10000 samples, got rho 0\.0001: round\(ρ·r\(n \+ n2 − r\)\) = 0/,
+  ]);
+  await says(['run', '--rho', '50', '--method', 'gnmr'], 2, [
+    /option '--rho' must give between 1 and n·n2 = 10000 samples/,
+  ]);
+  await says(['run', '--rho', '2', '--samples', '1000'], 2, [/options '--samples' and '--rho' both set the number/]);
+  for (const n2 of ['0', '1.5', 'x'])
+    await says(['run', '--n2', n2], 2, [
+      new RegExp(`option '--n2 <int>' argument '${n2}' is invalid. expected an integer in 1..100000`),
+    ]);
+  await says(['run', '--n', '10', '--n2', '3', '--rank', '4', '--samples', '20'], 2, [
+    /option '--rank' must be at most min\(--n, --n2\) \(3\), got 4/,
+  ]);
+  await says(['run', '--n', '10', '--n2', '3', '--rank', '2'], 2, [
+    /option '--samples' defaults to 2000, more than n·n2 = 30 for --n 10 --n2 3: pass --samples at most 30/,
+  ]);
+  await says(['run', '--n', '20', '--samples', '100', '--masks', 'identifiable', '--method', 'gnmr'], 2, [
+    /option '--samples' must be at least maskMinPerLine·max\(n, n2\) = 6·20 = 120 for identifiable masks/,
+  ]);
+  await says(['run', '--n', '6000', '--method', 'nuclear-min'], 2, [/option '--n' must keep n·n2 at most 25000000/]);
+  await says(['run', '--n', '20', '--rank', '2', '--samples', '60', '--masks', 'identifiable', '--method', 'gnmr'], 1, [
+    /none of 10000 draws of 60 entries \(seed 0\) has every row and column seen ≥ 3 times; use more samples/,
+  ]);
+});
+
+test('run --rho and --kappa on a rectangular problem: the settings line shows n2, rho and kappa', async () => {
+  const r = await runMain([
+    'run',
+    '--n',
+    '20',
+    '--n2',
+    '30',
+    '--rank',
+    '2',
+    '--rho',
+    '3',
+    '--kappa',
+    '10',
+    '--method',
+    'gnmr',
+    '--quiet',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^n=20 n2=30 rank=2 samples=288 rho=3 seed=0 kappa=10 method=gnmr /);
+  const json = await runMain([
+    'run',
+    '--n',
+    '20',
+    '--n2',
+    '30',
+    '--rank',
+    '2',
+    '--rho',
+    '3',
+    '--method',
+    'gnmr',
+    '--json',
+  ]);
+  const settings = JSON.parse(json.stdout).settings;
+  assert.equal(settings.samples, 288);
+  assert.equal(settings.rho, 3);
+  assert.equal(settings.n2, 30);
+});
+
 test('1e400 is out of range, not "not a number", in flags and in data files', async () => {
   await says(['run', '--lr', '1e400'], 2, [
     /'1e400' is invalid\. expected a finite number > 0 \(it is out of range: a float64 holds magnitudes up to 1\.8e308\)/,

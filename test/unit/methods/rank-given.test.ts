@@ -34,7 +34,7 @@ test('masks identifiable: deterministic from the seed, identifiable, the uniform
   assert.deepEqual(syntheticMask({ ...easy, masks: 'identifiable' }), syntheticMask(easy));
   assert.throws(
     () => syntheticMask({ n: 100, rank: 5, samples: 400, seed: 0, masks: 'identifiable' }),
-    /need at least n·rank = 500/,
+    /need at least 6·max\(n₁, n₂\) = 600/,
   );
 });
 
@@ -66,7 +66,8 @@ test("identifiable is on every method's result, and resolveSettings keeps masks 
   assert.equal(r.identifiable, false);
   assert.ok(!('masks' in resolveSettings({ method: 'gnmr' })));
   assert.equal(resolveSettings({ method: 'gnmr', masks: 'identifiable' }).masks, 'identifiable');
-  const p = syntheticProblem({ n: 20, rank: 2, samples: 60, seed: 0, masks: 'identifiable' });
+  // 60 = 3·20 entries cannot be spread ≥ rank + 1 = 3 per line by a uniform draw; the ≥ rank rule, asked for, can.
+  const p = syntheticProblem({ n: 20, rank: 2, samples: 60, seed: 0, masks: 'identifiable', maskMinPerLine: 2 });
   assert.ok(maskIdentifiability(p.observations, 2).identifiable);
 });
 
