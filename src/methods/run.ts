@@ -12,6 +12,7 @@ import type { DeepRunSpec, FactoredRunSpec, RunResult, RunSpec } from './gradien
 import type { NuclearMinRunResult, NuclearMinRunSpec } from './nuclear-min.ts';
 import type { SoftImputeRunResult, SoftImputeRunSpec } from './soft-impute.ts';
 import type { GnmrRunSpec } from './gnmr.ts';
+import type { R2rilsRunSpec } from './r2rils.ts';
 import type { AltminRunSpec } from './altmin.ts';
 import type { ScaledGdRunSpec } from './scaled-gd.ts';
 import type { RankGivenRunResult } from './rank-given.ts';
@@ -41,7 +42,7 @@ export {
 
 /** The fully resolved settings of one synthetic run, whatever its method (plain JSON). */
 export type RunSettings =
-  RunSpec | NuclearMinRunSpec | SoftImputeRunSpec | GnmrRunSpec | AltminRunSpec | ScaledGdRunSpec;
+  RunSpec | NuclearMinRunSpec | SoftImputeRunSpec | GnmrRunSpec | R2rilsRunSpec | AltminRunSpec | ScaledGdRunSpec;
 
 /**
  * What runSynthetic accepts: the settings of one method, any of them omitted (the method's declared defaults fill
@@ -53,6 +54,7 @@ export type RunInput =
   | (Partial<NuclearMinRunSpec> & { method: 'nuclear-min' })
   | (Partial<SoftImputeRunSpec> & { method: 'soft-impute' })
   | (Partial<GnmrRunSpec> & { method: 'gnmr' })
+  | (Partial<R2rilsRunSpec> & { method: 'r2rils' })
   | (Partial<AltminRunSpec> & { method: 'altmin' })
   | (Partial<ScaledGdRunSpec> & { method: 'scaled-gd' });
 
@@ -63,20 +65,22 @@ export type SettingsOf<S> = S extends { method: 'nuclear-min' }
     ? SoftImputeRunSpec
     : S extends { method: 'gnmr' }
       ? GnmrRunSpec
-      : S extends { method: 'altmin' }
-        ? AltminRunSpec
-        : S extends { method: 'scaled-gd' }
-          ? ScaledGdRunSpec
-          : S extends { model: 'factored' }
-            ? FactoredRunSpec
-            : RunSpec;
+      : S extends { method: 'r2rils' }
+        ? R2rilsRunSpec
+        : S extends { method: 'altmin' }
+          ? AltminRunSpec
+          : S extends { method: 'scaled-gd' }
+            ? ScaledGdRunSpec
+            : S extends { model: 'factored' }
+              ? FactoredRunSpec
+              : RunSpec;
 
 /** The result of runSynthetic for settings of type S: RunMetrics and the settings, plus the method's extras. */
 export type ResultOf<S> = S extends { method: 'nuclear-min' }
   ? NuclearMinRunResult
   : S extends { method: 'soft-impute' }
     ? SoftImputeRunResult
-    : S extends { method: 'gnmr' | 'altmin' | 'scaled-gd' }
+    : S extends { method: 'gnmr' | 'r2rils' | 'altmin' | 'scaled-gd' }
       ? RankGivenRunResult
       : RunResult;
 
