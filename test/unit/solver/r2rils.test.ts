@@ -40,8 +40,8 @@ function problem(n1: number, n2: number, r: number, kappa: number, m: number, se
       colCount[cols[t]]++;
     }
     if (Math.min(...rowCount) <= r || Math.min(...colCount) <= r) continue;
-    const obs: Observations = { shape: [n1, n2], rows, cols, values: new Float64Array(m) };
-    sampledProduct(U, V, obs, obs.values as Float64Array);
+    const pattern = { shape: [n1, n2] as const, rows, cols };
+    const obs: Observations = { ...pattern, values: sampledProduct(U, V, { ...pattern, values: new Float64Array(m) }) };
     return { obs, truth: gemm(U, V, { transB: true }) };
   }
 }
