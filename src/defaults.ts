@@ -84,6 +84,20 @@ export const GNMR_DEFAULTS = Object.freeze({
   lsqrMaxIters: 2000,
 } as const);
 
+/**
+ * Settings of R2RILS (Bauch, Nadler & Zilber 2021; src/solver/r2rils.ts), the authors' SIMODS code's defaults: 50
+ * iterations, LSQR capped at 4000 iterations with the "smart" tolerance min(1e-5, residual²), 1e-15 without it.
+ */
+export const R2RILS_DEFAULTS = Object.freeze({
+  maxIters: 50,
+  /** Stop when the rank-r projection's ||P_Ω(X) − b||/||b|| is at most this. */
+  tol: 1e-14,
+  lsqrTol: 1e-15,
+  lsqrSmartTol: true,
+  lsqrSmartMax: 1e-5,
+  lsqrMaxIters: 4000,
+} as const);
+
 /** Settings of ScaledGD (Tong, Ma & Chi 2021) as a synthetic method: step size 0.5 (their analysis allows ≤ 2/3). */
 export const SCALED_GD_DEFAULTS = Object.freeze({
   stepSize: 0.5,
@@ -241,6 +255,7 @@ export const DEFAULTS = Object.freeze({
   nuclearMin: NUCLEAR_MIN_DEFAULTS,
   softImpute: SOFT_IMPUTE_DEFAULTS,
   gnmr: GNMR_DEFAULTS,
+  r2rils: R2RILS_DEFAULTS,
   polish: POLISH_DEFAULTS,
   altmin: ALTMIN_DEFAULTS,
   scaledGd: SCALED_GD_DEFAULTS,

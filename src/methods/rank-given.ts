@@ -39,7 +39,7 @@ export interface RankGivenRunResult<S extends RankGivenSettings = RankGivenSetti
   givenRank: number;
   /** ||P_Ω(UVᵀ) − b|| / ||b|| of the returned factors. */
   residual: number;
-  /** GNMR only: LSQR iterations over all outer iterations. */
+  /** GNMR and R2RILS: LSQR iterations over all outer iterations. */
   lsqrIterations?: number;
   /** Why the answer cannot be trusted even if it fits Ω (see rankGivenWarning); absent when none applies. */
   warning?: string;
@@ -51,7 +51,7 @@ export function rankGivenWarning(obs: Observations, rank: number): string | unde
   return rankWarning(obs, rank, 'given rank');
 }
 
-/** What every rank-given solver returns: the factors and its stopping facts (GNMR also its LSQR work). */
+/** What every rank-given solver returns: the factors and its stopping facts (GNMR and R2RILS also their LSQR work). */
 export interface RankGivenFit {
   U: Matrix;
   V: Matrix;

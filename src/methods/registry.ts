@@ -4,6 +4,7 @@ import { gradientMethod } from './gradient.ts';
 import { nuclearMinMethod } from './nuclear-min.ts';
 import { softImputeMethod } from './soft-impute.ts';
 import { gnmrMethod } from './gnmr.ts';
+import { r2rilsMethod } from './r2rils.ts';
 import { altminMethod } from './altmin.ts';
 import { scaledGdMethod } from './scaled-gd.ts';
 import { spectralPolishMethod } from './spectral-polish.ts';
@@ -14,6 +15,7 @@ export const METHOD_LIST = Object.freeze([
   nuclearMinMethod,
   softImputeMethod,
   gnmrMethod,
+  r2rilsMethod,
   altminMethod,
   scaledGdMethod,
   spectralPolishMethod,

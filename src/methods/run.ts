@@ -19,6 +19,7 @@ import type { DeepRunSpec, FactoredRunSpec, RunResult, RunSpec } from './gradien
 import type { NuclearMinRunResult, NuclearMinRunSpec } from './nuclear-min.ts';
 import type { SoftImputeRunResult, SoftImputeRunSpec } from './soft-impute.ts';
 import type { GnmrRunSpec } from './gnmr.ts';
+import type { R2rilsRunSpec } from './r2rils.ts';
 import type { AltminRunSpec } from './altmin.ts';
 import type { ScaledGdRunSpec } from './scaled-gd.ts';
 import type { RankGivenRunResult } from './rank-given.ts';
@@ -53,6 +54,7 @@ export type RunSettings =
   | NuclearMinRunSpec
   | SoftImputeRunSpec
   | GnmrRunSpec
+  | R2rilsRunSpec
   | AltminRunSpec
   | ScaledGdRunSpec
   | SpectralPolishRunSpec;
@@ -67,6 +69,7 @@ export type RunInput =
   | (Partial<NuclearMinRunSpec> & { method: 'nuclear-min' })
   | (Partial<SoftImputeRunSpec> & { method: 'soft-impute' })
   | (Partial<GnmrRunSpec> & { method: 'gnmr' })
+  | (Partial<R2rilsRunSpec> & { method: 'r2rils' })
   | (Partial<AltminRunSpec> & { method: 'altmin' })
   | (Partial<ScaledGdRunSpec> & { method: 'scaled-gd' })
   | (Partial<SpectralPolishRunSpec> & { method: 'spectral-polish' });
@@ -78,22 +81,24 @@ export type SettingsOf<S> = S extends { method: 'nuclear-min' }
     ? SoftImputeRunSpec
     : S extends { method: 'gnmr' }
       ? GnmrRunSpec
-      : S extends { method: 'altmin' }
-        ? AltminRunSpec
-        : S extends { method: 'scaled-gd' }
-          ? ScaledGdRunSpec
-          : S extends { method: 'spectral-polish' }
-            ? SpectralPolishRunSpec
-            : S extends { model: 'factored' }
-              ? FactoredRunSpec
-              : RunSpec;
+      : S extends { method: 'r2rils' }
+        ? R2rilsRunSpec
+        : S extends { method: 'altmin' }
+          ? AltminRunSpec
+          : S extends { method: 'scaled-gd' }
+            ? ScaledGdRunSpec
+            : S extends { method: 'spectral-polish' }
+              ? SpectralPolishRunSpec
+              : S extends { model: 'factored' }
+                ? FactoredRunSpec
+                : RunSpec;
 
 /** The result of runSynthetic for settings of type S: RunMetrics and the settings, plus the method's extras. */
 export type ResultOf<S> = S extends { method: 'nuclear-min' }
   ? NuclearMinRunResult
   : S extends { method: 'soft-impute' }
     ? SoftImputeRunResult
-    : S extends { method: 'gnmr' | 'altmin' | 'scaled-gd' }
+    : S extends { method: 'gnmr' | 'r2rils' | 'altmin' | 'scaled-gd' }
       ? RankGivenRunResult
       : S extends { method: 'spectral-polish' }
         ? SpectralPolishRunResult

@@ -37,6 +37,7 @@ const CAPS: Record<string, Record<string, unknown>> = {
   'nuclear-min': { maxIters: 60 },
   'soft-impute': { maxIters: 20, pathLength: 3 },
   gnmr: { maxIters: 5 },
+  r2rils: { maxIters: 5 },
   altmin: { maxIters: 20 },
   'scaled-gd': { maxIters: 40 },
   'spectral-polish': { maxIters: 3, k: 4 },
