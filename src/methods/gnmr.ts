@@ -3,7 +3,6 @@ import { gnmr, GNMR_VARIANTS, type GnmrVariant } from '../solver/gnmr.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
 import { GNMR_DEFAULTS } from '../defaults.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
-import { denseSvdCost } from './method.ts';
 import { GIVEN_RANK_PARAM, rankGivenMethod, residualTolParam } from './rank-given.ts';
 
 /** GNMR's parameters. */
