@@ -196,7 +196,7 @@ export function runCommand(): Command {
         ...(given.rho === undefined ? {} : { rho: given.rho }),
         seed: given.seed,
         ...(given.kappa === undefined ? {} : { kappa: given.kappa }),
-        ...(given.masks === 'identifiable' ? { masks: given.masks } : {}),
+        ...(given.masks === 'identifiable' || given.masks === 'field' ? { masks: given.masks } : {}),
         ...(given.maskMinPerLine === undefined ? {} : { maskMinPerLine: given.maskMinPerLine }),
       };
       // A limit broken by a default the user never typed says so, and what to pass.

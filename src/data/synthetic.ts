@@ -36,10 +36,17 @@ export interface SyntheticSpec {
 }
 
 /** How the mask is drawn: uniformly, or uniformly conditioned on being identifiable (see SyntheticSpec.masks). */
-export type MaskRule = 'uniform' | 'identifiable';
+export type MaskRule = 'uniform' | 'identifiable' | 'field';
 
 /** The mask rules, for flag and spec validation. */
-export const MASK_RULES: readonly MaskRule[] = Object.freeze(['uniform', 'identifiable']);
+export const MASK_RULES: readonly MaskRule[] = Object.freeze(['uniform', 'identifiable', 'field']);
+
+/**
+ * Draws of `masks: 'field'`: the field's benchmark (Kümmerle & Verdun 2021, tools/sample_phi_MatrixCompletion.m,
+ * max_nr_resample = 1000) redraws a mask until every line has ≥ r + 1 entries, at most this many times, and then keeps
+ * the last draw, so that below ρ ≈ 1.5 at n = 1000 its masks are in effect uniform.
+ */
+export const FIELD_MASK_DRAWS = 1000;
 
 /** Draws of `masks: 'identifiable'` before giving up (near m = (r+1)·max(n₁, n₂) almost no uniform mask qualifies). */
 export const IDENTIFIABLE_MASK_DRAWS = 10000;
@@ -62,7 +69,7 @@ export function samplesForRho(rho: number, n1: number, n2: number, rank: number)
  * identifiable masks, 0 for uniform ones (no condition).
  */
 export function maskMinPerLine(spec: Pick<SyntheticSpec, 'rank' | 'masks' | 'maskMinPerLine'>): number {
-  return spec.masks === 'identifiable' ? (spec.maskMinPerLine ?? spec.rank + 1) : 0;
+  return spec.masks === 'identifiable' || spec.masks === 'field' ? (spec.maskMinPerLine ?? spec.rank + 1) : 0;
 }
 
 /** A ground truth and its observed entries. */
@@ -207,6 +214,12 @@ export function syntheticMask(spec: SyntheticSpec): Int32Array {
   const [n1, n2] = problemShape(spec);
   const rng = deriveRng(seed, 'mask');
   if (spec.masks === undefined || spec.masks === 'uniform') return sampleWithoutReplacement(n1 * n2, samples, rng);
+  if (spec.masks === 'field') {
+    let mask = sampleWithoutReplacement(n1 * n2, samples, rng);
+    for (let draw = 1; draw < FIELD_MASK_DRAWS && !everyLineHas(mask, n1, n2, maskMinPerLine(spec)); draw++)
+      mask = sampleWithoutReplacement(n1 * n2, samples, rng);
+    return mask;
+  }
   if (spec.masks !== 'identifiable')
     throw new RangeError(`masks must be one of ${MASK_RULES.join(', ')}, got ${String(spec.masks)}`);
   const least = maskMinPerLine(spec);
@@ -235,6 +248,18 @@ export function syntheticMask(spec: SyntheticSpec): Int32Array {
   throw new RangeError(
     `masks identifiable: none of ${IDENTIFIABLE_MASK_DRAWS} draws of ${samples} entries (seed ${seed}) has every row and column seen ≥ ${least} times; use more samples (a larger rho) or masks uniform`,
   );
+}
+
+/** Whether every row and column of the n₁×n₂ mask (row-major linear indices) has at least `least` entries. */
+function everyLineHas(mask: Int32Array, n1: number, n2: number, least: number): boolean {
+  const rowCount = new Int32Array(n1);
+  const colCount = new Int32Array(n2);
+  for (let t = 0; t < mask.length; t++) {
+    const i = Math.floor(mask[t] / n2);
+    rowCount[i]++;
+    colCount[mask[t] - i * n2]++;
+  }
+  return rowCount.every((c) => c >= least) && colCount.every((c) => c >= least);
 }
 
 function checkSpec(spec: SyntheticSpec): void {

@@ -218,7 +218,7 @@ export const PROBLEM_PARAMS = {
     type: 'choice',
     choices: MASK_RULES,
     defaultDoc: 'uniform',
-    doc: 'uniform: the first draw; identifiable: redraw until every row and column has ≥ rank + 1 entries',
+    doc: "uniform: the first draw; identifiable: redraw until every row and column has ≥ rank + 1 entries; field: the same at most 1000 times, then the last draw (the field's benchmark)",
   },
   maskMinPerLine: {
     type: 'int',
@@ -235,7 +235,8 @@ export const PROBLEM_PARAMS = {
  * these. Uniform masks are left as they are.
  */
 export function withMaskRule<S extends SyntheticSpec>(s: S): S {
-  if (s.masks === 'identifiable' && s.maskMinPerLine === undefined) s.maskMinPerLine = s.rank + 1;
+  if ((s.masks === 'identifiable' || s.masks === 'field') && s.maskMinPerLine === undefined)
+    s.maskMinPerLine = s.rank + 1;
   return s;
 }
 
@@ -271,10 +272,10 @@ export function checkProblem(s: SyntheticSpec): void {
   if (s.kappa !== undefined && s.rank === 1 && s.kappa !== 1)
     throw new ParamError('kappa', `kappa must be 1 at rank 1 (a rank-1 matrix has one singular value), got ${s.kappa}`);
   if (s.maskMinPerLine !== undefined) {
-    if (s.masks !== 'identifiable')
-      throw new ParamError('maskMinPerLine', `maskMinPerLine must be left out unless masks is identifiable`);
+    if (s.masks !== 'identifiable' && s.masks !== 'field')
+      throw new ParamError('maskMinPerLine', `maskMinPerLine must be left out unless masks is identifiable or field`);
     const need = s.maskMinPerLine * Math.max(n1, n2);
-    if (s.samples < need) {
+    if (s.masks === 'identifiable' && s.samples < need) {
       throw new ParamError(
         'samples',
         `samples must be at least maskMinPerLine·max(n, n2) = ${s.maskMinPerLine}·${Math.max(n1, n2)} = ${need} for identifiable masks (every row and column seen ≥ ${s.maskMinPerLine} times), got ${s.samples}`,

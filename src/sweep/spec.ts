@@ -93,7 +93,10 @@ export interface SweepSpec {
    * Default off.
    */
   recordTailStep?: boolean;
-  /** 'identifiable': every run redraws its mask until each row and column has ≥ rank + 1 entries (absent: uniform). */
+  /**
+   * 'identifiable': every run redraws its mask until each row and column has ≥ rank + 1 entries; 'field': the same at
+   * most 1000 times, then the last draw (the field's benchmark); absent: uniform.
+   */
   masks?: MaskRule;
 }
 

@@ -14,6 +14,7 @@ import {
   syntheticMask,
   syntheticProblem,
   type SyntheticSpec,
+  FIELD_MASK_DRAWS,
 } from '../../../src/data/synthetic.ts';
 import { deriveRng } from '../../../src/random/index.ts';
 import { frobeniusNorm, gemm, maxAbsDiff, type Matrix } from '../../../src/linalg/matrix.ts';
@@ -348,4 +349,22 @@ test('sweep specs take rho lists (settings carry ρ and its samples), n2 and kap
     { samples: [100], methods: [{ name: 'a', method: 'altmin', rho: [2] }] },
     /methods\[0\]\.rho: the sweep gives samples, not rho/,
   );
+});
+
+test("field masks: the identifiable draw when one of the first FIELD_MASK_DRAWS qualifies, else the last of them (the field's benchmark keeps it)", () => {
+  // n = 40, r = 2: 400 samples qualify on an early draw; 90 (under 3·40) never can.
+  const easy = { n: 40, rank: 2, samples: 400, seed: 5 };
+  assert.deepEqual(
+    syntheticMask({ ...easy, masks: 'field' }),
+    syntheticMask({ ...easy, masks: 'identifiable', maskMinPerLine: 3 }),
+  );
+  const hard = { n: 40, rank: 2, samples: 90, seed: 5 };
+  const field = syntheticMask({ ...hard, masks: 'field' });
+  // The mask stream's FIELD_MASK_DRAWS-th uniform draw.
+  const rng = deriveRng(5, 'mask');
+  let last = new Int32Array(0);
+  for (let d = 0; d < FIELD_MASK_DRAWS; d++) last = sampleWithoutReplacement(1600, 90, rng);
+  assert.deepEqual(field, last);
+  const r = resolveSettings({ method: 'gnmr', ...hard, masks: 'field' });
+  assert.equal(r.maskMinPerLine, 3, 'the settings state the rule the redraws aimed at');
 });
