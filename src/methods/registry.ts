@@ -14,7 +14,7 @@ export const METHOD_LIST = Object.freeze([
   nuclearMinMethod,
   softImputeMethod,
   gnmrMethod,
-  r2rilsMethod,
   altminMethod,
   scaledGdMethod,
+  r2rilsMethod,
 ] as const);
