@@ -15,8 +15,8 @@ export const METHOD_LIST = Object.freeze([
   nuclearMinMethod,
   softImputeMethod,
   gnmrMethod,
-  r2rilsMethod,
   altminMethod,
   scaledGdMethod,
+  r2rilsMethod,
   spectralPolishMethod,
 ] as const);
