@@ -362,7 +362,7 @@ test("field masks: the identifiable draw when one of the first FIELD_MASK_DRAWS 
   const field = syntheticMask({ ...hard, masks: 'field' });
   // The mask stream's FIELD_MASK_DRAWS-th uniform draw.
   const rng = deriveRng(5, 'mask');
-  let last = new Int32Array(0);
+  let last: Int32Array = new Int32Array(0);
   for (let d = 0; d < FIELD_MASK_DRAWS; d++) last = sampleWithoutReplacement(1600, 90, rng);
   assert.deepEqual(field, last);
   const r = resolveSettings({ method: 'gnmr', ...hard, masks: 'field' });
