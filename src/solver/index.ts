@@ -9,3 +9,4 @@ export * from './factors.ts';
 export * from './gnmr.ts';
 export * from './altmin.ts';
 export * from './lsqr.ts';
+export * from './matrix-irls.ts';
