@@ -6,6 +6,7 @@ import { softImputeMethod } from './soft-impute.ts';
 import { gnmrMethod } from './gnmr.ts';
 import { altminMethod } from './altmin.ts';
 import { scaledGdMethod } from './scaled-gd.ts';
+import { matrixIrlsMethod } from './matrix-irls.ts';
 
 /** Every synthetic method, in the order help texts list them. */
 export const METHOD_LIST = Object.freeze([
@@ -15,4 +16,5 @@ export const METHOD_LIST = Object.freeze([
   gnmrMethod,
   altminMethod,
   scaledGdMethod,
+  matrixIrlsMethod,
 ] as const);

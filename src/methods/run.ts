@@ -14,6 +14,7 @@ import type { SoftImputeRunResult, SoftImputeRunSpec } from './soft-impute.ts';
 import type { GnmrRunSpec } from './gnmr.ts';
 import type { AltminRunSpec } from './altmin.ts';
 import type { ScaledGdRunSpec } from './scaled-gd.ts';
+import type { MatrixIrlsRunSpec } from './matrix-irls.ts';
 import type { RankGivenRunResult } from './rank-given.ts';
 
 export { defaultMaxIters, defaultTol, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
@@ -41,7 +42,7 @@ export {
 
 /** The fully resolved settings of one synthetic run, whatever its method (plain JSON). */
 export type RunSettings =
-  RunSpec | NuclearMinRunSpec | SoftImputeRunSpec | GnmrRunSpec | AltminRunSpec | ScaledGdRunSpec;
+  RunSpec | NuclearMinRunSpec | SoftImputeRunSpec | GnmrRunSpec | AltminRunSpec | ScaledGdRunSpec | MatrixIrlsRunSpec;
 
 /**
  * What runSynthetic accepts: the settings of one method, any of them omitted (the method's declared defaults fill
@@ -54,7 +55,8 @@ export type RunInput =
   | (Partial<SoftImputeRunSpec> & { method: 'soft-impute' })
   | (Partial<GnmrRunSpec> & { method: 'gnmr' })
   | (Partial<AltminRunSpec> & { method: 'altmin' })
-  | (Partial<ScaledGdRunSpec> & { method: 'scaled-gd' });
+  | (Partial<ScaledGdRunSpec> & { method: 'scaled-gd' })
+  | (Partial<MatrixIrlsRunSpec> & { method: 'matrix-irls' });
 
 /** The resolved settings of an input of type S. */
 export type SettingsOf<S> = S extends { method: 'nuclear-min' }
@@ -67,16 +69,18 @@ export type SettingsOf<S> = S extends { method: 'nuclear-min' }
         ? AltminRunSpec
         : S extends { method: 'scaled-gd' }
           ? ScaledGdRunSpec
-          : S extends { model: 'factored' }
-            ? FactoredRunSpec
-            : RunSpec;
+          : S extends { method: 'matrix-irls' }
+            ? MatrixIrlsRunSpec
+            : S extends { model: 'factored' }
+              ? FactoredRunSpec
+              : RunSpec;
 
 /** The result of runSynthetic for settings of type S: RunMetrics and the settings, plus the method's extras. */
 export type ResultOf<S> = S extends { method: 'nuclear-min' }
   ? NuclearMinRunResult
   : S extends { method: 'soft-impute' }
     ? SoftImputeRunResult
-    : S extends { method: 'gnmr' | 'altmin' | 'scaled-gd' }
+    : S extends { method: 'gnmr' | 'altmin' | 'scaled-gd' | 'matrix-irls' }
       ? RankGivenRunResult
       : RunResult;
 

@@ -39,6 +39,7 @@ const CAPS: Record<string, Record<string, unknown>> = {
   gnmr: { maxIters: 5 },
   altmin: { maxIters: 20 },
   'scaled-gd': { maxIters: 40 },
+  'matrix-irls': { maxIters: 5 },
 };
 const SHARED = [
   'relError',
