@@ -34,7 +34,8 @@
 // V = V_r√Σ_r from the same Krylov SVD that set the weights (X^(k) itself has rank up to 2r_k plus a sparse part; the
 // authors return it whole). The given rank r is what the method knows, a rank-given method outputs factors (like
 // the other rank-given solvers), and the truncation loses at most a factor 2 against X^(k) (Eckart–Young: X_r is at
-// least as close to X^(k) as the rank-r truth is); measured, it is as accurate or better (the discarded tail is noise).
+// least as close to X^(k) as the rank-r truth is); measured at n = 1000, r = 5, the two agree to rounding (relative
+// errors 6.5e-15 and 6.3e-15, 5.04e-14 and 5.04e-14).
 import { identity, zeros, type Matrix } from '../linalg/matrix.ts';
 import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { SVD, SvdWorkspace } from '../linalg/svd.ts';
