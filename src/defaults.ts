@@ -105,6 +105,26 @@ export const SCALED_GD_DEFAULTS = Object.freeze({
   tol: 1e-14,
 });
 
+/**
+ * Settings of MatrixIRLS (src/solver/matrix-irls.ts): the authors' settings for their ICML 2021 benchmark
+ * (experiments/utils/MC_samplecomp_experiment.m of ckuemmerle/MatrixIRLS over tools/getDefaultOpts_IRLS.m).
+ */
+export const MATRIX_IRLS_DEFAULTS = Object.freeze({
+  /** Outer iterations (their N0 = 400); from the first iterate P_Ω*(y) it typically needs 10–30. */
+  maxIters: 400,
+  /** Stop when the relative residual on Ω of the rank-r estimate is at most this: 0, off (not theirs). */
+  tol: 0,
+  /** Stop when ||X^(k) − X^(k−1)||_F ≤ changeTol·||X^(k)||_F (their tol). */
+  changeTol: 1e-9,
+  /** Conjugate gradients: relative residual tolerance (their tol_CG) and iteration cap (their N0_inner). */
+  cgTol: 1e-9,
+  cgMaxIters: 500,
+  /** Block Krylov steps of each partial SVD (their N_SVD). */
+  svdIters: 20,
+  /** Floor of the smoothing ε_k; reaching it stops the run (their epsmin). */
+  epsMin: 1e-15,
+});
+
 /** Settings of alternating least squares (altmin) as a synthetic method (linear convergence: more sweeps). */
 export const ALTMIN_DEFAULTS = Object.freeze({
   maxIters: 2000,
@@ -259,6 +279,7 @@ export const DEFAULTS = Object.freeze({
   polish: POLISH_DEFAULTS,
   altmin: ALTMIN_DEFAULTS,
   scaledGd: SCALED_GD_DEFAULTS,
+  matrixIrls: MATRIX_IRLS_DEFAULTS,
   optimizers: OPTIMIZER_DEFAULTS,
   web: WEB_DEFAULTS,
   complete: COMPLETE_DEFAULTS,

@@ -8,6 +8,7 @@ import { r2rilsMethod } from './r2rils.ts';
 import { altminMethod } from './altmin.ts';
 import { scaledGdMethod } from './scaled-gd.ts';
 import { spectralPolishMethod } from './spectral-polish.ts';
+import { matrixIrlsMethod } from './matrix-irls.ts';
 
 /** Every synthetic method, in the order help texts list them. */
 export const METHOD_LIST = Object.freeze([
@@ -18,5 +19,6 @@ export const METHOD_LIST = Object.freeze([
   altminMethod,
   scaledGdMethod,
   r2rilsMethod,
+  matrixIrlsMethod,
   spectralPolishMethod,
 ] as const);

@@ -22,6 +22,7 @@ import type { GnmrRunSpec } from './gnmr.ts';
 import type { R2rilsRunSpec } from './r2rils.ts';
 import type { AltminRunSpec } from './altmin.ts';
 import type { ScaledGdRunSpec } from './scaled-gd.ts';
+import type { MatrixIrlsRunSpec } from './matrix-irls.ts';
 import type { RankGivenRunResult } from './rank-given.ts';
 import type { SpectralPolishRunResult, SpectralPolishRunSpec } from './spectral-polish.ts';
 
@@ -57,6 +58,7 @@ export type RunSettings =
   | R2rilsRunSpec
   | AltminRunSpec
   | ScaledGdRunSpec
+  | MatrixIrlsRunSpec
   | SpectralPolishRunSpec;
 
 /**
@@ -72,6 +74,7 @@ export type RunInput =
   | (Partial<R2rilsRunSpec> & { method: 'r2rils' })
   | (Partial<AltminRunSpec> & { method: 'altmin' })
   | (Partial<ScaledGdRunSpec> & { method: 'scaled-gd' })
+  | (Partial<MatrixIrlsRunSpec> & { method: 'matrix-irls' })
   | (Partial<SpectralPolishRunSpec> & { method: 'spectral-polish' });
 
 /** The resolved settings of an input of type S. */
@@ -87,18 +90,20 @@ export type SettingsOf<S> = S extends { method: 'nuclear-min' }
           ? AltminRunSpec
           : S extends { method: 'scaled-gd' }
             ? ScaledGdRunSpec
-            : S extends { method: 'spectral-polish' }
-              ? SpectralPolishRunSpec
-              : S extends { model: 'factored' }
-                ? FactoredRunSpec
-                : RunSpec;
+            : S extends { method: 'matrix-irls' }
+              ? MatrixIrlsRunSpec
+              : S extends { method: 'spectral-polish' }
+                ? SpectralPolishRunSpec
+                : S extends { model: 'factored' }
+                  ? FactoredRunSpec
+                  : RunSpec;
 
 /** The result of runSynthetic for settings of type S: RunMetrics and the settings, plus the method's extras. */
 export type ResultOf<S> = S extends { method: 'nuclear-min' }
   ? NuclearMinRunResult
   : S extends { method: 'soft-impute' }
     ? SoftImputeRunResult
-    : S extends { method: 'gnmr' | 'r2rils' | 'altmin' | 'scaled-gd' }
+    : S extends { method: 'gnmr' | 'r2rils' | 'altmin' | 'scaled-gd' | 'matrix-irls' }
       ? RankGivenRunResult
       : S extends { method: 'spectral-polish' }
         ? SpectralPolishRunResult

@@ -10,3 +10,4 @@ export * from './gnmr.ts';
 export * from './altmin.ts';
 export * from './lsqr.ts';
 export * from './r2rils.ts';
+export * from './matrix-irls.ts';

@@ -40,7 +40,7 @@ export interface MethodSpec {
   pathLength?: number;
   lambdaMinRatio?: number;
   maxRank?: number | null;
-  /** gnmr, altmin, scaled-gd: the rank the method is told (default: the sweep's rank). */
+  /** gnmr, altmin, scaled-gd, matrix-irls: the rank the method is told (default: the sweep's rank). */
   givenRank?: number;
   /** gnmr: the variant (see solver/gnmr.ts). */
   variant?: GnmrVariant;
@@ -48,6 +48,10 @@ export interface MethodSpec {
   stepSize?: number;
   /** gnmr: LSQR iterations per outer iteration. */
   lsqrMaxIters?: number;
+  /** matrix-irls: the relative-change stop rule and the conjugate-gradient settings (see solver/matrix-irls.ts). */
+  changeTol?: number;
+  cgTol?: number;
+  cgMaxIters?: number;
   /** Gradient only: the deep trainer's stall rule (see TrainOptions). */
   stallWindow?: number;
   stallTol?: number;

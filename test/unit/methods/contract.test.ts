@@ -41,6 +41,7 @@ const CAPS: Record<string, Record<string, unknown>> = {
   altmin: { maxIters: 20 },
   'scaled-gd': { maxIters: 40 },
   'spectral-polish': { maxIters: 3, k: 4 },
+  'matrix-irls': { maxIters: 5 },
 };
 const SHARED = [
   'relError',

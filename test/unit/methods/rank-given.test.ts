@@ -38,8 +38,8 @@ test('masks identifiable: deterministic from the seed, identifiable, the uniform
   );
 });
 
-test('run gnmr, altmin and scaled-gd through runSynthetic: exact on a well-sampled problem, told the true rank by default, identifiable, no warning', () => {
-  for (const method of ['gnmr', 'altmin', 'scaled-gd'] as const) {
+test('run gnmr, altmin, scaled-gd and matrix-irls through runSynthetic: exact on a well-sampled problem, told the true rank by default, identifiable, no warning', () => {
+  for (const method of ['gnmr', 'altmin', 'scaled-gd', 'matrix-irls'] as const) {
     const r = runSynthetic({ method, n: 40, rank: 2, samples: 800, seed: 3 });
     assert.equal(r.givenRank, 2);
     assert.ok(r.relError <= 1e-12, `${method}: relError ${r.relError}`);
