@@ -2,13 +2,14 @@ import { Command, Option } from 'commander';
 import {
   formatPhase,
   phaseMethods,
-  phaseSweep,
+  phaseSweeps,
   phaseTable,
   PHASE_GRIDS,
   PHASE_SUCCESS,
   type PhaseGrid,
 } from '../study/phase.ts';
 import { renderPhaseReport } from '../report/phase.ts';
+import type { RunRecord } from '../sweep/execute.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';
 import { intInRange, positiveNumber } from './parse.ts';
@@ -27,6 +28,7 @@ interface PhaseFlags {
   methods: string | undefined;
   rhos: string | undefined;
   seeds: number | undefined;
+  kappas: string | undefined;
   success: number;
   out: string;
   workers: number;
@@ -45,9 +47,12 @@ export function phaseCommand(): Command {
       'phase transitions: methods × ρ = m/(r(2n − r)) × seeds on identifiable masks (resumable sweep), success rates and a report',
     )
     .addOption(
-      new Option('--grid <name>', 'n100: n=100, r=5, the full ρ grid, 10 seeds (long); n300: n=300, r=10, reduced')
+      new Option(
+        '--grid <name>',
+        "n100: n=100, r=5, the full ρ grid, 10 seeds (long); n300: n=300, r=10, reduced; n1000: the field's benchmark, n=1000, r=5, κ ∈ {1, 10}, 5 seeds (hours)",
+      )
         .default('n100')
-        .choices(['n100', 'n300']),
+        .choices(['n100', 'n300', 'n1000']),
     )
     .option('--quick', 'a small grid (n=30, r=2, ρ ∈ {1.5, 2, 3}, 2 seeds) that runs in seconds', false)
     .addOption(
@@ -58,6 +63,7 @@ export function phaseCommand(): Command {
     )
     .addOption(new Option('--rhos <list>', "comma-separated ρ values (default: the grid's)"))
     .addOption(new Option('--seeds <int>', "seeds 0..N−1 (default: the grid's)").argParser(intInRange(1, 1000)))
+    .addOption(new Option('--kappas <list>', "comma-separated condition numbers ≥ 1 (default: the grid's)"))
     .addOption(
       new Option('--success <x>', 'success: relError at most this').default(PHASE_SUCCESS).argParser(positiveNumber()),
     )
@@ -91,31 +97,59 @@ export function phaseCommand(): Command {
       grid.rhos = rhos;
     }
     if (flags.seeds !== undefined) grid.seeds = Array.from({ length: flags.seeds }, (_, i) => i);
-    // A customized grid is a different sweep: its name says so, so resume never mixes grids.
-    if (flags.methods !== undefined || flags.rhos !== undefined || flags.seeds !== undefined)
-      grid.name = `${base.name}-custom`;
-    const spec = phaseSweep(grid);
-    const [results, index] = prepareOutputFolder(command, flags, ['results.jsonl'], ['index.html']);
-    const queue = queueOf(flags);
-    const summary = await runSweepCli(spec, {
-      out: results,
-      workers: flags.workers,
-      resume: flags.resume,
-      quiet: flags.quiet,
-      queue,
-    });
-    if (summary.interrupted) {
-      process.stderr.write(
-        interruptedMessage(
-          summary,
-          `mcomplete ${resumeArgs(process.argv.slice(2)).join(' ')}${queueResumeFlags(queue)} --resume`,
-        ),
-      );
-      process.exitCode = 130;
-      return;
+    if (flags.kappas !== undefined) {
+      const kappas = flags.kappas.split(',').map(Number);
+      if (kappas.length === 0 || kappas.some((k) => !(k >= 1 && Number.isFinite(k))))
+        command.error(`error: option '--kappas' takes numbers ≥ 1, got ${JSON.stringify(flags.kappas)}`, {
+          exitCode: 2,
+        });
+      grid.kappas = kappas;
     }
+    // A customized grid is a different sweep: its name says so, so resume never mixes grids.
+    if (
+      flags.methods !== undefined ||
+      flags.rhos !== undefined ||
+      flags.seeds !== undefined ||
+      flags.kappas !== undefined
+    )
+      grid.name = `${base.name}-custom`;
+    const sweeps = phaseSweeps(grid);
+    // One results file per κ (results.jsonl without one), then the report of all of them.
+    const names = sweeps.map((s) => (s.kappa === undefined ? 'results.jsonl' : `results-kappa${s.kappa}.jsonl`));
+    const paths = prepareOutputFolder(command, flags, names, ['index.html']);
+    const index = paths[paths.length - 1];
+    const queue = queueOf(flags);
+    const records: RunRecord[] = [];
+    let total = 0;
+    let seconds = 0;
+    for (const [i, { spec }] of sweeps.entries()) {
+      const summary = await runSweepCli(spec, {
+        out: paths[i],
+        workers: flags.workers,
+        resume: flags.resume,
+        quiet: flags.quiet,
+        queue,
+      });
+      if (summary.interrupted) {
+        process.stderr.write(
+          interruptedMessage(
+            summary,
+            `mcomplete ${resumeArgs(process.argv.slice(2)).join(' ')}${queueResumeFlags(queue)} --resume`,
+          ),
+        );
+        process.exitCode = 130;
+        return;
+      }
+      records.push(...summary.records);
+      total += summary.total;
+      seconds += summary.seconds;
+    }
+    const results = paths.slice(0, sweeps.length).join(', ');
+    const summary = { records, total, seconds };
+    const spec = { name: grid.name };
     const cells = phaseTable(summary.records, flags.success);
-    const title = `mcomplete phase (${grid.name}: n=${grid.n}, rank ${grid.rank}, ρ ∈ {${grid.rhos.join(', ')}}, ${grid.seeds.length} seeds)`;
+    const kappaText = grid.kappas ? `, κ ∈ {${grid.kappas.join(', ')}}` : '';
+    const title = `mcomplete phase (${grid.name}: n=${grid.n}, rank ${grid.rank}, ρ ∈ {${grid.rhos.join(', ')}}${kappaText}, ${grid.seeds.length} seeds)`;
     const report = index;
     writeFileAtomic(
       index,

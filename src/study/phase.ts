@@ -2,7 +2,7 @@
 // ρ = m / (r(2n − r)) is the number of observed entries over the information limit, as a built-in sweep on the
 // sweep machinery (results file, worker pool, resume); then per method and ρ the success rate (relError ≤ a
 // threshold), the median relError and seconds per run, and each method's smallest ρ with ≥ 90% success.
-import { defaultTol, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
+import { defaultTol, FACTORED_RANK, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts';
 import type { RunRecord } from '../sweep/execute.ts';
 import type { MethodSpec, SweepSpec } from '../sweep/spec.ts';
 import { samplesForRho } from '../data/synthetic.ts';
@@ -32,6 +32,10 @@ export function phaseMethods(opts: {
   } as const;
   return {
     gnmr: { method: 'gnmr' },
+    r2rils: { method: 'r2rils' },
+    'matrix-irls': { method: 'matrix-irls' },
+    'spectral-polish': { method: 'spectral-polish' },
+    'factored-ratio-polish': { ...ratio, model: 'factored', k: FACTORED_RANK, polish: true },
     altmin: { method: 'altmin' },
     'scaled-gd': { method: 'scaled-gd' },
     'adam-ratio-polish': { ...ratio, polish: true },
@@ -60,14 +64,21 @@ export interface PhaseGrid {
   rhos: readonly number[];
   seeds: readonly number[];
   methods: readonly string[];
+  /** Condition numbers of the truth (the field's generator), one sweep each; absent: Gaussian factors, one sweep. */
+  kappas?: readonly number[];
+  /** The mask rule (default identifiable). */
+  masks?: 'identifiable' | 'field';
   /** Adam's settings for the gradient methods. */
   lr: number;
   lambda: number;
   iters: number;
 }
 
-/** The built-in grids: n = 100, r = 5 (the full ρ grid, 10 seeds), n = 300, r = 10 (reduced), and --quick. */
-export const PHASE_GRIDS: Readonly<Record<'n100' | 'n300' | 'quick', PhaseGrid>> = Object.freeze({
+/**
+ * The built-in grids: n = 100, r = 5 (the full ρ grid, 10 seeds), n = 300, r = 10 (reduced), n = 1000, r = 5, κ ∈ {1, 10}
+ * (the field's benchmark), and --quick.
+ */
+export const PHASE_GRIDS: Readonly<Record<'n100' | 'n300' | 'n1000' | 'quick', PhaseGrid>> = Object.freeze({
   n100: {
     name: 'phase-n100-r5',
     n: 100,
@@ -86,6 +97,20 @@ export const PHASE_GRIDS: Readonly<Record<'n100' | 'n300' | 'quick', PhaseGrid>>
     rhos: [1.5, 2, 3],
     seeds: [0, 1, 2],
     methods: ['gnmr', 'altmin', 'adam-ratio-polish'],
+    lr: RUN_DEFAULTS.lr,
+    lambda: RUN_DEFAULTS.lambda,
+    iters: RUN_DEFAULTS.maxIters,
+  },
+  // The field's benchmark (Kümmerle & Verdun 2021, Figure 1): 1000 × 1000, r = 5, κ ∈ {1, 10}.
+  n1000: {
+    name: 'phase-n1000-r5',
+    n: 1000,
+    rank: 5,
+    rhos: [1.1, 1.2, 1.3, 1.4, 1.5, 1.75, 2, 3],
+    seeds: [0, 1, 2, 3, 4],
+    kappas: [1, 10],
+    masks: 'field',
+    methods: ['gnmr', 'r2rils', 'matrix-irls', 'scaled-gd', 'altmin', 'spectral-polish', 'factored-ratio-polish'],
     lr: RUN_DEFAULTS.lr,
     lambda: RUN_DEFAULTS.lambda,
     iters: RUN_DEFAULTS.maxIters,
@@ -109,6 +134,21 @@ export function samplesFor(rho: number, n: number, rank: number): number {
   return samplesForRho(rho, n, n, rank);
 }
 
+/** The sweeps of a grid: one per κ of grid.kappas (named NAME-kappaK), or the one sweep of phaseSweep. */
+export function phaseSweeps(grid: PhaseGrid): { kappa?: number; spec: SweepSpec }[] {
+  if (!grid.kappas) return [{ spec: phaseSweep(grid) }];
+  return grid.kappas.map((kappa) => ({
+    kappa,
+    spec: { ...phaseSweep(grid), name: `${grid.name}-kappa${kappa}`, kappa },
+  }));
+}
+
+/** The label of a record in the phase table: its method, with κ when the truth had one ("gnmr κ=10"). */
+export function phaseLabel(r: Pick<RunRecord, 'name' | 'settings'>): string {
+  const kappa = (r.settings as { kappa?: number }).kappa;
+  return kappa === undefined ? r.name : `${r.name} κ=${kappa}`;
+}
+
 /** The sweep of a grid: every method at every m of the ρ grid and seed, on identifiable masks. */
 export function phaseSweep(grid: PhaseGrid): SweepSpec {
   const table = phaseMethods(grid);
@@ -127,7 +167,7 @@ export function phaseSweep(grid: PhaseGrid): SweepSpec {
     seeds: [...grid.seeds],
     methods,
     recordSpectrumEvery: 0,
-    masks: 'identifiable',
+    masks: grid.masks ?? 'identifiable',
   };
 }
 
@@ -157,10 +197,10 @@ function median(xs: number[]): number {
 
 /** The phase table of records: per method (in order of appearance) and ρ; a failed run (no metrics) is a failure. */
 export function phaseTable(records: readonly RunRecord[], success = PHASE_SUCCESS): PhaseCell[] {
-  const methods = [...new Set(records.map((r) => r.name))];
+  const methods = [...new Set(records.map(phaseLabel))];
   const cells: PhaseCell[] = [];
   for (const method of methods) {
-    const mine = records.filter((r) => r.name === method);
+    const mine = records.filter((r) => phaseLabel(r) === method);
     for (const samples of [...new Set(mine.map((r) => r.samples))].sort((a, b) => a - b)) {
       const here = mine.filter((r) => r.samples === samples);
       const errors = here.map((r) => r.metrics?.relError ?? Infinity);

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { phaseSweep, phaseTable, phaseThresholds, PHASE_GRIDS, rhoOf, samplesFor } from '../../../src/study/phase.ts';
+import {
+  phaseLabel,
+  phaseSweep,
+  phaseSweeps,
+  phaseTable,
+  phaseThresholds,
+  PHASE_GRIDS,
+  rhoOf,
+  samplesFor,
+} from '../../../src/study/phase.ts';
 import { expandSweep, validateSweepSpec } from '../../../src/sweep/spec.ts';
 import type { RunRecord } from '../../../src/sweep/execute.ts';
 
@@ -85,4 +94,28 @@ test('phaseTable: success counts, medians (a failed run counts as a failure), an
     { method: 'a', rho: 2 },
     { method: 'b', rho: null },
   ]);
+});
+
+test('the n1000 grid: one sweep per κ on field masks, named by κ, and its records labelled by κ in the table', () => {
+  const grid = PHASE_GRIDS.n1000;
+  const sweeps = phaseSweeps(grid);
+  assert.deepEqual(
+    sweeps.map((s) => [s.kappa, s.spec.name, s.spec.kappa, s.spec.masks]),
+    [
+      [1, 'phase-n1000-r5-kappa1', 1, 'field'],
+      [10, 'phase-n1000-r5-kappa10', 10, 'field'],
+    ],
+  );
+  // m = round(ρ·r(2n − r)), r(2n − r) = 5·1995 = 9975; ρ = 1.5 gives the issue's 14963.
+  assert.deepEqual(
+    sweeps[0].spec.samples,
+    [1.1, 1.2, 1.3, 1.4, 1.5, 1.75, 2, 3].map((rho) => Math.round(rho * 9975)),
+  );
+  assert.equal(sweeps[0].spec.samples?.[4], 14963);
+  assert.equal(phaseLabel({ name: 'gnmr', settings: { kappa: 10 } as never }), 'gnmr κ=10');
+  assert.equal(phaseLabel({ name: 'gnmr', settings: {} as never }), 'gnmr');
+  assert.deepEqual(
+    phaseSweeps(PHASE_GRIDS.n100).map((s) => s.spec.name),
+    ['phase-n100-r5'],
+  );
 });
