@@ -1,7 +1,13 @@
 // The phase-transition report of `mcomplete phase`: success rate and median relError against ρ per method (Vega-Lite
 // → SVG, like the claims report), the table of each method's smallest ρ with ≥ 90% success, and seconds per run.
 import type { RunRecord } from '../sweep/execute.ts';
-import { phaseTable, phaseThresholds, PHASE_SUCCESS, type PhaseCell } from '../study/phase.ts';
+import {
+  phaseTable,
+  phaseThresholds,
+  PHASE_SUCCESS,
+  PUBLISHED_KAPPA10_MEDIANS,
+  type PhaseCell,
+} from '../study/phase.ts';
 import { provenance } from './data.ts';
 import { renderSvg, type Figure } from './figures.ts';
 import { esc } from './html.ts';
@@ -30,13 +36,25 @@ export function successVsRho(cells: readonly PhaseCell[], success = PHASE_SUCCES
   };
 }
 
-/** Median relError against ρ (log scale), one line per method. */
-export function medianErrorVsRho(cells: readonly PhaseCell[]): Figure {
+/**
+ * Median relError against ρ (log scale), one line per method; when the records include κ = 10 runs at n = 1000, the
+ * published MatrixIRLS and R2RILS medians of the field's benchmark are drawn beside them.
+ */
+export function medianErrorVsRho(cells: readonly PhaseCell[], n?: number): Figure {
   const values = cells.filter((c) => Number.isFinite(c.medianRelError) && c.medianRelError > 0).map((c) => ({ method: c.method, rho: c.rho, err: c.medianRelError }));
+  const published = n === 1000 && cells.some((c) => c.method.endsWith(' κ=10'));
+  if (published) {
+    const rhos = cells.map((c) => c.rho);
+    const [lo, hi] = [Math.min(...rhos), Math.max(...rhos)];
+    for (const [name, points] of Object.entries(PUBLISHED_KAPPA10_MEDIANS))
+      for (const [rho, err] of points) if (rho >= lo - 0.05 && rho <= hi + 0.05) values.push({ method: `${name} κ=10 (published)`, rho, err });
+  }
   return {
     id: 'median-error-vs-rho',
     title: 'Median relative error vs ρ',
-    caption: 'Median over seeds of ‖W − W*‖_F / ‖W*‖_F at each ρ (log scale; values at 1e-16 are exact to rounding).',
+    caption:
+      'Median over seeds of ‖W − W*‖_F / ‖W*‖_F at each ρ (log scale; values at 1e-16 are exact to rounding).' +
+      (published ? ' "(published)": the medians of Kümmerle & Verdun, ICML 2021, Figure 1 (100 instances per ρ, κ = 10).' : ''),
     spec: {
       ...FRAME,
       width: 520,
@@ -56,7 +74,7 @@ export function medianErrorVsRho(cells: readonly PhaseCell[]): Figure {
 export async function renderPhaseReport(records: readonly RunRecord[], opts: { title: string; source?: string; success?: number }): Promise<string> {
   const success = opts.success ?? PHASE_SUCCESS;
   const cells = phaseTable(records, success);
-  const figures = [successVsRho(cells, success), medianErrorVsRho(cells)];
+  const figures = [successVsRho(cells, success), medianErrorVsRho(cells, records[0]?.n)];
   const svgs = await Promise.all(figures.map((f) => renderSvg(f.spec)));
   const rows = cells.map(
     (c) =>

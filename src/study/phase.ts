@@ -56,6 +56,62 @@ export function phaseMethods(opts: {
   };
 }
 
+/**
+ * The published medians of the field's benchmark at κ = 10 (n = 1000, r = 5, 100 instances per ρ): Kümmerle & Verdun,
+ * ICML 2021, Figure 1, the data of experiments/results/experiment_MCalgos_ICML2021_Fig1_samplesvsmedian_kappa10.tex
+ * in ckuemmerle/MatrixIRLS, as [ρ, median relative Frobenius error], ρ ≤ 3. Drawn beside ours in the phase report.
+ */
+export const PUBLISHED_KAPPA10_MEDIANS: Readonly<
+  Record<'MatrixIRLS' | 'R2RILS', readonly (readonly [number, number])[]>
+> = Object.freeze({
+  MatrixIRLS: [
+    [1.05, 0.854],
+    [1.1, 0.749],
+    [1.2, 0.495],
+    [1.3, 0.307],
+    [1.4, 0.0711],
+    [1.5, 5.23e-13],
+    [1.6, 1.69e-13],
+    [1.7, 7.03e-14],
+    [1.8, 5.23e-14],
+    [1.9, 3.12e-14],
+    [2, 2.26e-14],
+    [2.1, 1.84e-14],
+    [2.2, 1.2e-14],
+    [2.3, 9.66e-15],
+    [2.4, 8.33e-15],
+    [2.5, 5.87e-15],
+    [2.6, 7.06e-15],
+    [2.7, 6.14e-15],
+    [2.8, 5.16e-15],
+    [2.9, 5.24e-15],
+    [3, 4.59e-15],
+  ],
+  R2RILS: [
+    [1.05, 2.26],
+    [1.1, 2.5],
+    [1.2, 2.43],
+    [1.3, 2.03],
+    [1.4, 1.22],
+    [1.5, 1.24e-6],
+    [1.6, 5.21e-9],
+    [1.7, 2.41e-11],
+    [1.8, 7.36e-14],
+    [1.9, 1.15e-14],
+    [2, 1.15e-14],
+    [2.1, 1.01e-14],
+    [2.2, 7.34e-15],
+    [2.3, 7.96e-15],
+    [2.4, 7.79e-15],
+    [2.5, 1e-14],
+    [2.6, 1.35e-14],
+    [2.7, 1.31e-14],
+    [2.8, 1.35e-14],
+    [2.9, 9.23e-15],
+    [3, 1.77e-14],
+  ],
+});
+
 /** A phase grid: problem size, ρ values, seeds and method labels (keys of phaseMethods). */
 export interface PhaseGrid {
   name: string;

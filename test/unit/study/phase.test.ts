@@ -119,3 +119,29 @@ test('the n1000 grid: one sweep per κ on field masks, named by κ, and its reco
     ['phase-n100-r5'],
   );
 });
+
+test('the median figure draws the published κ = 10 medians beside n = 1000 κ = 10 cells, and only there', async () => {
+  const { medianErrorVsRho } = await import('../../../src/report/phase.ts');
+  const cell = (method: string, rho: number) => ({
+    method,
+    rho,
+    samples: 1,
+    runs: 1,
+    successes: 1,
+    successRate: 1,
+    medianRelError: 1e-14,
+    medianSeconds: 1,
+  });
+  const withKappa = medianErrorVsRho([cell('gnmr κ=10', 1.5), cell('gnmr κ=10', 2)], 1000);
+  const values = (withKappa.spec as { data: { values: { method: string; rho: number; err: number }[] } }).data.values;
+  const mirls = values.filter((v) => v.method === 'MatrixIRLS κ=10 (published)');
+  assert.deepEqual(
+    mirls.map((v) => v.rho),
+    [1.5, 1.6, 1.7, 1.8, 1.9, 2],
+  );
+  assert.equal(mirls[0].err, 5.23e-13);
+  const n100 = medianErrorVsRho([cell('gnmr κ=10', 1.5)], 100);
+  assert.ok(
+    !(n100.spec as { data: { values: { method: string }[] } }).data.values.some((v) => v.method.includes('published')),
+  );
+});
