@@ -149,6 +149,8 @@ export const POLISH_DEFAULTS = Object.freeze({
   holdoutTol: 1e-6,
   /** Gauss–Newton iterations per candidate (a wrong rank fails fast); LSQR's settings are GNMR's own (GNMR_DEFAULTS). */
   maxIters: 10,
+  /** The refinement on all of Ω stops at this relative residual, or once 5 iterations no longer halve it. */
+  refineTol: 1e-15,
   /** The GNMR variant of the polish's Gauss–Newton runs (the kernel is gnmr's, with its LSQR settings). */
   variant: 'updating',
   /** A candidate whose residual on Ω∖H is still above abortResidual after abortAfter GN iterations is given up. */

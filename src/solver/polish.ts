@@ -34,6 +34,8 @@ export interface PolishOptions {
   holdoutTol: number;
   /** GN iterations per candidate (the final refinement on all of Ω runs gnmr with its own defaults). */
   maxIters: number;
+  /** The refinement on all of Ω stops at this relative residual (or when it no longer falls). */
+  refineTol: number;
   /** The GNMR variant of every Gauss–Newton run. */
   variant: GnmrVariant;
   /** Give a candidate up when its relative residual on Ω∖H is still above abortResidual after abortAfter GN iterations. */
@@ -169,6 +171,10 @@ export function polish(
     ({ rank, gap }) => !retry?.failedGap.has(rank) || gap >= retry.growth * (retry.failedGap.get(rank) as number),
   );
   const tried = new Set<number>();
+  // The refinements on all of Ω stop at rounding: the residual's floor is ~1e-15 (LSQR's machine-precision tests),
+  // above GNMR's 1e-16, so without a stop there they would run all 100 iterations; the authors' stuck rule ends
+  // them once 5 iterations no longer halve the residual.
+  const refine = { tol: opts.refineTol, stuck: { iters: 5, ratio: 0.5 } };
   // One candidate: GN on Ω∖H from W's rank-k truncation, judged on fit and on H; the fit when it passes.
   const attempt = (rank: number, gap: number, remember: boolean): Factors | null => {
     tried.add(rank);
@@ -204,11 +210,7 @@ export function polish(
       g = lower;
       confirmed = k;
     }
-    let final = gnmr(obs, {
-      rank: confirmed,
-      variant: opts.variant,
-      init: g,
-    });
+    let final = gnmr(obs, { rank: confirmed, variant: opts.variant, init: g, ...refine });
     iterations += final.iterations;
     // When Ω determines the matrix a too-large rank converges to it with vanishing spare directions: the estimated
     // rank is the numerical rank of the fit (singular values > 1e-9·s₁), refit at that rank if it still fits Ω.
@@ -220,6 +222,7 @@ export function polish(
         rank: numerical,
         variant: opts.variant,
         init: truncatedFactors(fitted, numerical),
+        ...refine,
       });
       iterations += lower.iterations;
       if (lower.residual <= opts.fitTol) {
