@@ -1,8 +1,9 @@
 /*
  * mcomplete's native linear algebra: an N-API addon over the system OpenBLAS (cblas_dgemm) and LAPACKE
- * (dgesdd, dgeqrf), plus one hand-written loop that no library has (sampledResidual: the factored model's data term on the
- * observed entries). Every matrix is a row-major Float64Array; the TypeScript wrapper (src/linalg/native.ts) checks
- * shapes before calling, this file checks only what it needs for memory safety (buffer lengths, indices).
+ * (dgesdd, dgeqrf), plus hand-written loops that no library has (sampledResidual: the factored model's data term on the
+ * observed entries; factorJacobian and its transpose: GNMR's LSQR products). Every matrix is a row-major Float64Array;
+ * the TypeScript wrapper (src/linalg/native.ts) checks shapes before calling, this file checks only what it needs for
+ * memory safety (buffer lengths, indices).
  *
  * SVD workspaces hold every buffer dgesdd needs (input copy, work, iwork, V^T), sized once by a workspace query,
  * so repeated calls allocate nothing. A row-major m×n matrix is the column-major n×m matrix A^T; dgesdd on A^T
@@ -348,11 +349,23 @@ static napi_value sampled_residual(napi_env env, napi_callback_info info) {
 /*
  * The factor pair's Jacobian on the observed entries, J(ΔU, ΔV) = P_Ω(U ΔVᵀ + ΔU Vᵀ), and its transpose (GNMR's
  * LSQR products, src/solver/gnmr.ts): no BLAS routine has this product (a sparse matrix whose nonzeros are the factors
- * themselves), so it is hand-written, the same loops in the same order as src/linalg/sampled.ts (built with
- * -ffp-contract=off), so both backends give the same bits. Cost 4|Ω|r flops each. The arguments are checked for
+ * themselves), so it is hand-written: every output the same sum in the same order as src/linalg/sampled.ts (two
+ * lanes at a time, built with -ffp-contract=off), so both backends give the same bits. Cost 4|Ω|r flops each. The arguments are checked for
  * memory safety: buffer lengths up front, each entry's indices as it is reached (a RangeError; out is then partly
  * written).
  */
+/*
+ * Two lanes as one vector (the GCC/clang vector extension, SSE2 or NEON): lane-wise IEEE operations, so the same bits
+ * as the scalar loop; loads and stores by memcpy (any alignment, no aliasing assumption).
+ */
+typedef double f64x2 __attribute__((vector_size(16)));
+static inline f64x2 load2(const double *p) {
+  f64x2 v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void store2(double *p, f64x2 v) { memcpy(p, &v, sizeof v); }
+
 /* The arguments (r, U, V, rows, cols, in, out): x is the factor-space vector (in, or out when transposed), y the other. */
 static int jacobian_args(napi_env env, napi_callback_info info, const char *name, int transposed, size_t *r, double **U,
                          size_t *m, double **V, size_t *n, int32_t **rows, int32_t **cols, size_t *count, double **x,
@@ -398,13 +411,13 @@ static napi_value factor_jacobian(napi_env env, napi_callback_info info) {
     }
     const double *restrict ui = U + i * r, *restrict xui = x + i * r;
     const double *restrict vj = V + j * r, *restrict xvj = xv + j * r;
-    /* Two terms at a time (the compiler pairs their products in one vector instruction), added to s in order. */
+    /* Two terms at a time as one vector, added to s in order. */
     double s = 0;
     size_t k = 0;
     for (; k + 2 <= r; k += 2) {
-      const double e0 = ui[k] * xvj[k] + xui[k] * vj[k], e1 = ui[k + 1] * xvj[k + 1] + xui[k + 1] * vj[k + 1];
-      s += e0;
-      s += e1;
+      const f64x2 e = load2(ui + k) * load2(xvj + k) + load2(xui + k) * load2(vj + k);
+      s += e[0];
+      s += e[1];
     }
     if (k < r) s += ui[k] * xvj[k] + xui[k] * vj[k];
     out[t] = s;
@@ -430,7 +443,13 @@ static napi_value factor_jacobian_transpose(napi_env env, napi_callback_info inf
     const double *restrict ui = U + i * r, *restrict vj = V + j * r;
     double *restrict oui = out + i * r, *restrict ovj = ov + j * r;
     const double yt = y[t];
-    for (size_t k = 0; k < r; k++) {
+    const f64x2 y2 = {yt, yt};
+    size_t k = 0;
+    for (; k + 2 <= r; k += 2) {
+      store2(oui + k, load2(oui + k) + y2 * load2(vj + k));
+      store2(ovj + k, load2(ovj + k) + y2 * load2(ui + k));
+    }
+    if (k < r) {
       oui[k] += yt * vj[k];
       ovj[k] += yt * ui[k];
     }
