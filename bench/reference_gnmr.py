@@ -8,7 +8,8 @@ LSQR_MAX iterations) on the sparse Jacobian; (U, V) <- ((1 - alpha)/2)(U, V) + (
 X^ = [U, U~ - U][V~, V]^T, and the answer the rank-r truncated SVD of the lowest-residual X^ (from QRs of the
 n x 2r factors). Stops at relRes <= TOL or MAX_ITERS.
 Reads the problem bench/gnmr.bench.ts wrote (DIR/meta.json, rows.bin, cols.bin, vals.bin and the truth's factors
-tu.bin, tv.bin) and prints one JSON line: seconds, iterations, LSQR iterations, residual history and relError.
+tu.bin, tv.bin) and prints one JSON line: seconds (wall and CPU), iterations, LSQR iterations, residual history
+and relError.
 Usage: python3 bench/reference_gnmr.py DIR [ALPHA] [MAX_ITERS] [TOL] [LSQR_MAX]
 """
 import json
@@ -41,6 +42,7 @@ def main():
     b = np.fromfile(f'{d}/vals.bin')
     m = len(b)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     U, _, Vt = svds(sparse.csr_matrix((b, (I, J)), shape=(n1, n2)), k=r, tol=1e-16)
     V = Vt.T
     # Row t of the Jacobian: V_j in the columns of U_i, U_i in the columns of V_j.
@@ -68,7 +70,9 @@ def main():
             break
     Uh, Vh = truncated_pair(best[1][0], best[1][1], r)
     seconds = time.perf_counter() - t0
-    out = {'seconds': seconds, 'iterations': it, 'lsqrIterations': int(inner_total), 'history': history}
+    cpu_seconds = time.process_time() - c0
+    out = {'seconds': seconds, 'cpuSeconds': cpu_seconds, 'iterations': it, 'lsqrIterations': int(inner_total),
+           'history': history}
     try:
         tu = np.fromfile(f'{d}/tu.bin').reshape(n1, -1)
         tv = np.fromfile(f'{d}/tv.bin').reshape(n2, -1)

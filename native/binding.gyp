@@ -1,7 +1,7 @@
 # The native addon. native/build.mjs finds OpenBLAS and LAPACKE (native/find-blas.mjs) and passes the flags as the
 # variables below (a bare `node-gyp rebuild` finds Debian/Ubuntu's, in the default paths). -ffp-contract=off on every
-# platform (cflags on Linux, xcode_settings on macOS): no fused multiply-adds, so sampledResidual gives the same bits
-# as the TypeScript loop.
+# platform (cflags on Linux, xcode_settings on macOS): no fused multiply-adds, so sampledResidual and the factor
+# Jacobian's products give the same bits as the TypeScript loops.
 {
   "variables": {
     "mcomplete_include_dirs%": "",

@@ -1,8 +1,9 @@
 /*
  * mcomplete's native linear algebra: an N-API addon over the system OpenBLAS (cblas_dgemm) and LAPACKE
- * (dgesdd, dgeqrf), plus one hand-written loop that no library has (sampledResidual: the factored model's data term on the
- * observed entries). Every matrix is a row-major Float64Array; the TypeScript wrapper (src/linalg/native.ts) checks
- * shapes before calling, this file checks only what it needs for memory safety (buffer lengths, indices).
+ * (dgesdd, dgeqrf), plus hand-written loops that no library has (sampledResidual: the factored model's data term on the
+ * observed entries; factorJacobian and its transpose: GNMR's LSQR products). Every matrix is a row-major Float64Array;
+ * the TypeScript wrapper (src/linalg/native.ts) checks shapes before calling, this file checks only what it needs for
+ * memory safety (buffer lengths, indices).
  *
  * SVD workspaces hold every buffer dgesdd needs (input copy, work, iwork, V^T), sized once by a workspace query,
  * so repeated calls allocate nothing. A row-major m×n matrix is the column-major n×m matrix A^T; dgesdd on A^T
@@ -346,6 +347,117 @@ static napi_value sampled_residual(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * The factor pair's Jacobian on the observed entries, J(ΔU, ΔV) = P_Ω(U ΔVᵀ + ΔU Vᵀ), and its transpose (GNMR's
+ * LSQR products, src/solver/gnmr.ts): no BLAS routine has this product (a sparse matrix whose nonzeros are the factors
+ * themselves), so it is hand-written: every output the same sum in the same order as src/linalg/sampled.ts (two
+ * lanes at a time, built with -ffp-contract=off), so both backends give the same bits. Cost 4|Ω|r flops each. The arguments are checked for
+ * memory safety: buffer lengths up front, each entry's indices as it is reached (a RangeError; out is then partly
+ * written).
+ */
+/*
+ * Two lanes as one vector (the GCC/clang vector extension, SSE2 or NEON): lane-wise IEEE operations, so the same bits
+ * as the scalar loop; loads and stores by memcpy (any alignment, no aliasing assumption).
+ */
+typedef double f64x2 __attribute__((vector_size(16)));
+static inline f64x2 load2(const double *p) {
+  f64x2 v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void store2(double *p, f64x2 v) { memcpy(p, &v, sizeof v); }
+
+/* The arguments (r, U, V, rows, cols, in, out): x is the factor-space vector (in, or out when transposed), y the other. */
+static int jacobian_args(napi_env env, napi_callback_info info, const char *name, int transposed, size_t *r, double **U,
+                         size_t *m, double **V, size_t *n, int32_t **rows, int32_t **cols, size_t *count, double **x,
+                         double **y) {
+  char msg[128];
+  size_t argc = 7;
+  napi_value a[7];
+  if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc != 7) {
+    snprintf(msg, sizeof msg, "mcomplete native %s: expected 7 arguments", name);
+    napi_throw_error(env, NULL, msg);
+    return 0;
+  }
+  int64_t k;
+  size_t lu, lv, lr, lc, lx, ly;
+  if (!get_i64(env, a[0], &k) || !get_f64(env, a[1], U, &lu) || !get_f64(env, a[2], V, &lv) ||
+      !get_i32(env, a[3], rows, &lr) || !get_i32(env, a[4], cols, &lc) ||
+      !get_f64(env, a[transposed ? 6 : 5], x, &lx) || !get_f64(env, a[transposed ? 5 : 6], y, &ly))
+    return 0;
+  if (k < 1 || lu % (size_t)k != 0 || lv % (size_t)k != 0 || lc != lr || lx != lu + lv || ly != lr) {
+    snprintf(msg, sizeof msg, "mcomplete native %s: bad shape or buffer length", name);
+    napi_throw_range_error(env, NULL, msg);
+    return 0;
+  }
+  *r = (size_t)k;
+  *m = lu / (size_t)k;
+  *n = lv / (size_t)k;
+  *count = lr;
+  return 1;
+}
+
+/* factorJacobian(r, U, V, rows, cols, x, out): out_t = Σ_k (U_{i,k} x_V[j,k] + x_U[i,k] V_{j,k}), x = [x_U; x_V]. */
+static napi_value factor_jacobian(napi_env env, napi_callback_info info) {
+  size_t r, m, n, count;
+  double *U, *V, *x, *out;
+  int32_t *rows, *cols;
+  if (!jacobian_args(env, info, "factorJacobian", 0, &r, &U, &m, &V, &n, &rows, &cols, &count, &x, &out)) return NULL;
+  const double *restrict xv = x + m * r;
+  for (size_t t = 0; t < count; t++) {
+    const uint32_t i = (uint32_t)rows[t], j = (uint32_t)cols[t];
+    if (i >= m || j >= n) {
+      napi_throw_range_error(env, NULL, "mcomplete native factorJacobian: an entry's index is outside U or V");
+      return NULL;
+    }
+    const double *restrict ui = U + i * r, *restrict xui = x + i * r;
+    const double *restrict vj = V + j * r, *restrict xvj = xv + j * r;
+    /* Two terms at a time as one vector, added to s in order. */
+    double s = 0;
+    size_t k = 0;
+    for (; k + 2 <= r; k += 2) {
+      const f64x2 e = load2(ui + k) * load2(xvj + k) + load2(xui + k) * load2(vj + k);
+      s += e[0];
+      s += e[1];
+    }
+    if (k < r) s += ui[k] * xvj[k] + xui[k] * vj[k];
+    out[t] = s;
+  }
+  return NULL;
+}
+
+/* factorJacobianTranspose(r, U, V, rows, cols, y, out): out = [Σ y_t V_j into row i; Σ y_t U_i into row j]. */
+static napi_value factor_jacobian_transpose(napi_env env, napi_callback_info info) {
+  size_t r, m, n, count;
+  double *U, *V, *out, *y;
+  int32_t *rows, *cols;
+  if (!jacobian_args(env, info, "factorJacobianTranspose", 1, &r, &U, &m, &V, &n, &rows, &cols, &count, &out, &y))
+    return NULL;
+  memset(out, 0, (m + n) * r * sizeof(double));
+  double *restrict ov = out + m * r;
+  for (size_t t = 0; t < count; t++) {
+    const uint32_t i = (uint32_t)rows[t], j = (uint32_t)cols[t];
+    if (i >= m || j >= n) {
+      napi_throw_range_error(env, NULL, "mcomplete native factorJacobianTranspose: an entry's index is outside U or V");
+      return NULL;
+    }
+    const double *restrict ui = U + i * r, *restrict vj = V + j * r;
+    double *restrict oui = out + i * r, *restrict ovj = ov + j * r;
+    const double yt = y[t];
+    const f64x2 y2 = {yt, yt};
+    size_t k = 0;
+    for (; k + 2 <= r; k += 2) {
+      store2(oui + k, load2(oui + k) + y2 * load2(vj + k));
+      store2(ovj + k, load2(ovj + k) + y2 * load2(ui + k));
+    }
+    if (k < r) {
+      oui[k] += yt * vj[k];
+      ovj[k] += yt * ui[k];
+    }
+  }
+  return NULL;
+}
+
+/*
  * geqrf(m, n, A, tau): in-place Householder QR (LAPACK dgeqrf) of the column-major m×n matrix A (lda = m),
  * m >= n >= 1: R on and above the diagonal, the reflectors' tails below it, their factors in tau[0..n). This is the
  * layout of householderQrRows (src/linalg/qr.ts: the row-major n×m transpose). Returns dgeqrf's INFO (0: success).
@@ -392,6 +504,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"geqrf", NULL, geqrf, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
       {"sampledResidual", NULL, sampled_residual, NULL, NULL, NULL, napi_default, NULL},
+      {"factorJacobian", NULL, factor_jacobian, NULL, NULL, NULL, napi_default, NULL},
+      {"factorJacobianTranspose", NULL, factor_jacobian_transpose, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

@@ -1,6 +1,12 @@
 import { gemm as tsGemm, type Matrix } from './matrix.ts';
 import { householderQrRows, qr as tsQr } from './qr.ts';
-import { sampledResidual as tsSampledResidual, type SampledEntries } from './sampled.ts';
+import {
+  factorJacobian as tsFactorJacobian,
+  factorJacobianTranspose as tsFactorJacobianTranspose,
+  sampledResidual as tsSampledResidual,
+  type SampledEntries,
+  type SampledPositions,
+} from './sampled.ts';
 import {
   createSvdWorkspace as tsCreateSvdWorkspace,
   svdInto as tsSvdInto,
@@ -50,6 +56,13 @@ export interface Backend {
     gradA: Matrix | null,
     gradB: Matrix | null,
   ): number;
+  /**
+   * out = J x, J the Jacobian of (U, V) ↦ P_Ω(U Vᵀ) at (U, V): out_t = U_i·x_V[j] + x_U[i]·V_j for each entry
+   * (i, j), x = [vec x_U; vec x_V] row-major (GNMR's LSQR product, see sampled.ts). Both backends give the same bits.
+   */
+  factorJacobian(U: Matrix, V: Matrix, entries: SampledPositions, x: Float64Array, out: Float64Array): void;
+  /** out = Jᵀ y (overwritten): y_t·V_j summed into row i of the U block, y_t·U_i into row j of the V block. Same bits. */
+  factorJacobianTranspose(U: Matrix, V: Matrix, entries: SampledPositions, y: Float64Array, out: Float64Array): void;
 }
 
 /** The pure-TypeScript backend: one-sided Jacobi SVD with warm starts (svd.ts), loop-ordered gemm (matrix.ts). */
@@ -61,6 +74,8 @@ export const tsBackend: Backend = {
   qr: tsQr,
   householderQr: (W, nc, len, tau) => householderQrRows(W, nc, len, tau),
   sampledResidual: tsSampledResidual,
+  factorJacobian: tsFactorJacobian,
+  factorJacobianTranspose: tsFactorJacobianTranspose,
 };
 
 let active: Backend = tsBackend;

@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { tsBackend, type Backend, type GemmOptions } from './backend.ts';
 import { gemm as tsGemm, zeros, type Matrix } from './matrix.ts';
 import { householderQrRows, qr } from './qr.ts';
-import { checkSampledShapes, sampledResidual as tsSampledResidual } from './sampled.ts';
+import {
+  checkJacobianShapes,
+  checkSampledShapes,
+  factorJacobian as tsFactorJacobian,
+  factorJacobianTranspose as tsFactorJacobianTranspose,
+  sampledResidual as tsSampledResidual,
+} from './sampled.ts';
 import type { SVD, SvdWorkspace } from './svd.ts';
 
 /** The addon's functions (native/mcomplete_native.c). */
@@ -45,6 +51,25 @@ interface Addon {
     gradA: Float64Array | null,
     gradB: Float64Array | null,
   ): number;
+  /** GNMR's Jacobian products (src/linalg/sampled.ts); absent from addons built before they existed. */
+  factorJacobian?(
+    r: number,
+    U: Float64Array,
+    V: Float64Array,
+    rows: Int32Array,
+    cols: Int32Array,
+    x: Float64Array,
+    out: Float64Array,
+  ): void;
+  factorJacobianTranspose?(
+    r: number,
+    U: Float64Array,
+    V: Float64Array,
+    rows: Int32Array,
+    cols: Int32Array,
+    y: Float64Array,
+    out: Float64Array,
+  ): void;
 }
 
 /** How a user gets the native backend (one line, for messages). */
@@ -215,6 +240,21 @@ function makeNativeBackend(addon: Addon): Backend {
     );
   };
 
+  // GNMR's two LSQR products (every LSQR step): the hand-written C loops. Rank 0 and an addon built before they
+  // existed: the TypeScript kernels (the same bits).
+  const nativeJacobian = addon.factorJacobian?.bind(addon);
+  const factorJacobian: Backend['factorJacobian'] = (U, V, entries, x, out) => {
+    checkJacobianShapes('factorJacobian', U, V, entries, x, out);
+    if (!nativeJacobian || U.cols === 0) return tsFactorJacobian(U, V, entries, x, out);
+    nativeJacobian(U.cols, U.data, V.data, entries.rows, entries.cols, x, out);
+  };
+  const nativeJacobianT = addon.factorJacobianTranspose?.bind(addon);
+  const factorJacobianTranspose: Backend['factorJacobianTranspose'] = (U, V, entries, y, out) => {
+    checkJacobianShapes('factorJacobianTranspose', U, V, entries, out, y);
+    if (!nativeJacobianT || U.cols === 0) return tsFactorJacobianTranspose(U, V, entries, y, out);
+    nativeJacobianT(U.cols, U.data, V.data, entries.rows, entries.cols, y, out);
+  };
+
   // The factored penalty's QRs (every step): dgeqrf, its BLAS-2 kernels vectorized (3.2× the TypeScript loop at
   // 2000×20, bench/factored.bench.ts). Bad layouts and an addon built before geqrf existed: the TypeScript kernel.
   const householderQr: Backend['householderQr'] = (W, nc, len, tau) => {
@@ -230,7 +270,17 @@ function makeNativeBackend(addon: Addon): Backend {
   };
 
   // The explicit thin QR is not on any hot path: the TypeScript kernel serves both backends.
-  return { name: 'native', gemm, createSvdWorkspace, svdInto, qr, householderQr, sampledResidual };
+  return {
+    name: 'native',
+    gemm,
+    createSvdWorkspace,
+    svdInto,
+    qr,
+    householderQr,
+    sampledResidual,
+    factorJacobian,
+    factorJacobianTranspose,
+  };
 }
 
 /** Sets the number of OpenBLAS threads (n >= 1) and returns the count in effect; null without the addon. */

@@ -18,7 +18,7 @@
 // up with the quadratic convergence. Cost per LSQR step O(|Ω|·r); per iteration O((n₁ + n₂)r²) besides.
 import type { Matrix } from '../linalg/matrix.ts';
 import { sparseTopSvd } from '../linalg/sparse.ts';
-import type { Backend } from '../linalg/backend.ts';
+import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { Observations } from '../data/observations.ts';
 import { lsqr, type LinearOperator } from './lsqr.ts';
 import { runToStop, type StopReason } from './loop.ts';
@@ -95,39 +95,20 @@ export interface GnmrResult extends Factors {
 
 /**
  * The Jacobian L(ΔU, ΔV) = P_Ω(U ΔVᵀ + ΔU Vᵀ) of (U, V) ↦ P_Ω(UVᵀ) as a matrix-free operator on x = [vec ΔU; vec ΔV]
- * (row-major blocks). Both products cost O(|Ω|·r).
+ * (row-major blocks): the backend's factorJacobian and factorJacobianTranspose (hand-written loops, the same bits
+ * on both backends; see src/linalg/sampled.ts). Both products cost O(|Ω|·r).
  */
-export function jacobianOperator(U: Matrix, V: Matrix, obs: Observations): LinearOperator {
-  const r = U.cols;
-  const offV = U.rows * r;
-  const u = U.data;
-  const v = V.data;
-  const { rows, cols } = obs;
-  const m = rows.length;
+export function jacobianOperator(
+  U: Matrix,
+  V: Matrix,
+  obs: Observations,
+  backend: Backend = getBackend(),
+): LinearOperator {
   return {
-    rows: m,
-    cols: (U.rows + V.rows) * r,
-    apply(x, out) {
-      for (let t = 0; t < m; t++) {
-        const a = rows[t] * r;
-        const b = cols[t] * r;
-        let s = 0;
-        for (let k = 0; k < r; k++) s += u[a + k] * x[offV + b + k] + x[a + k] * v[b + k];
-        out[t] = s;
-      }
-    },
-    applyTranspose(y, out) {
-      out.fill(0);
-      for (let t = 0; t < m; t++) {
-        const a = rows[t] * r;
-        const b = cols[t] * r;
-        const yt = y[t];
-        for (let k = 0; k < r; k++) {
-          out[a + k] += yt * v[b + k];
-          out[offV + b + k] += yt * u[a + k];
-        }
-      }
-    },
+    rows: obs.rows.length,
+    cols: (U.rows + V.rows) * U.cols,
+    apply: (x, out) => backend.factorJacobian(U, V, obs, x, out),
+    applyTranspose: (y, out) => backend.factorJacobianTranspose(U, V, obs, y, out),
   };
 }
 
@@ -143,7 +124,7 @@ export interface GnmrStep extends Factors {
 
 /**
  * One GNMR iteration from (U, V): LSQR from zero on P_Ω(U Ṽᵀ + Ũ Vᵀ) = P_Ω(X + α U Vᵀ), then the new factors and
- * the linearized estimate (see the top of this file). Cost O(|Ω|·r) per LSQR step.
+ * the linearized estimate (see the top of this file). Cost O(|Ω|·r) per LSQR step (on `backend`).
  */
 export function gnmrStep(
   obs: Observations,
@@ -151,13 +132,14 @@ export function gnmrStep(
   V: Matrix,
   variant: GnmrVariant = GNMR_DEFAULTS.variant,
   lsqrOpts: { tol?: number; maxIters?: number } = {},
+  backend: Backend = getBackend(),
 ): GnmrStep {
   const alpha = GNMR_VARIANTS[variant];
   const r = U.cols;
   const rhs = sampledProduct(U, V, obs);
   for (let t = 0; t < rhs.length; t++) rhs[t] = obs.values[t] + alpha * rhs[t];
   const tol = lsqrOpts.tol ?? GNMR_DEFAULTS.lsqrTol;
-  const op = jacobianOperator(U, V, obs);
+  const op = jacobianOperator(U, V, obs, backend);
   const { x, iterations, residualNorm } = lsqr(op, rhs, {
     atol: tol,
     btol: tol,
@@ -216,6 +198,7 @@ export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
       `gnmr: variant must be one of ${Object.keys(GNMR_VARIANTS).join(', ')}, got ${String(variant)}`,
     );
   }
+  const backend = opts.backend ?? getBackend();
   let { U, V } = opts.init ?? spectralVectors(obs, opts.rank);
   if (U.cols !== opts.rank || V.cols !== opts.rank || U.rows !== n1 || V.rows !== n2) {
     throw new RangeError(`gnmr: init factors must be ${n1}×${opts.rank} and ${n2}×${opts.rank}`);
@@ -233,7 +216,7 @@ export function gnmr(obs: Observations, opts: GnmrOptions): GnmrResult {
     if (iterations >= maxIters) return 'max-iters';
     if (opts.signal?.aborted) return 'interrupted';
     const inner = smartBelow > 0 && residual < smartBelow ? Math.min(lsqrTol, residual * residual) : lsqrTol;
-    const next = gnmrStep(obs, U, V, variant, { tol: inner, maxIters: opts.lsqrMaxIters });
+    const next = gnmrStep(obs, U, V, variant, { tol: inner, maxIters: opts.lsqrMaxIters }, backend);
     lsqrTotal += next.lsqrIterations;
     residual = next.residualNorm / bnorm;
     if (!Number.isFinite(residual)) return 'stall';

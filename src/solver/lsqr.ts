@@ -65,15 +65,27 @@ export function lsqr(A: LinearOperator, b: Float64Array, opts: LsqrOptions = {})
   let ddnorm = 0;
   for (let it = 1; it <= maxIters; it++) {
     // Bidiagonalization: β u = A v − α u, α v = Aᵀ u − β v.
+    // (Each update is fused with its norm, and v's scaling with the update of x and w below: the same operations in
+    // the same order as separate passes, one pass fewer over each vector.)
     A.apply(v, Av);
-    for (let i = 0; i < u.length; i++) u[i] = Av[i] - alpha * u[i];
-    beta = norm(u);
+    let uu = 0;
+    for (let i = 0; i < u.length; i++) {
+      const ui = Av[i] - alpha * u[i];
+      u[i] = ui;
+      uu += ui * ui;
+    }
+    beta = Math.sqrt(uu);
     if (beta > 0) scaleInPlace(u, 1 / beta);
     anorm2 += alpha * alpha + beta * beta;
     A.applyTranspose(u, Atu);
-    for (let i = 0; i < v.length; i++) v[i] = Atu[i] - beta * v[i];
-    alpha = norm(v);
-    if (alpha > 0) scaleInPlace(v, 1 / alpha);
+    let vv = 0;
+    for (let i = 0; i < v.length; i++) {
+      const vi = Atu[i] - beta * v[i];
+      v[i] = vi;
+      vv += vi * vi;
+    }
+    alpha = Math.sqrt(vv);
+    const vScale = alpha > 0 ? 1 / alpha : 1;
     // The plane rotation that eliminates β from the lower bidiagonal matrix.
     const rho = Math.hypot(rhoBar, beta);
     const c = rhoBar / rho;
@@ -87,10 +99,14 @@ export function lsqr(A: LinearOperator, b: Float64Array, opts: LsqrOptions = {})
     let xnorm2 = 0;
     let dk2 = 0;
     for (let i = 0; i < x.length; i++) {
-      dk2 += w[i] * w[i];
-      x[i] += t1 * w[i];
-      xnorm2 += x[i] * x[i];
-      w[i] = v[i] + t2 * w[i];
+      const wi = w[i];
+      const vi = v[i] * vScale;
+      v[i] = vi;
+      dk2 += wi * wi;
+      const xi = x[i] + t1 * wi;
+      x[i] = xi;
+      xnorm2 += xi * xi;
+      w[i] = vi + t2 * wi;
     }
     ddnorm += dk2 / (rho * rho);
     const anorm = Math.sqrt(anorm2);

@@ -1,9 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gemm, zeros, type Matrix } from '../../../src/linalg/matrix.ts';
-import { sampledResidual, type SampledEntries } from '../../../src/linalg/sampled.ts';
+import {
+  factorJacobian,
+  factorJacobianTranspose,
+  sampledResidual,
+  type SampledEntries,
+} from '../../../src/linalg/sampled.ts';
 import { setBackend, tsBackend, type Backend } from '../../../src/linalg/backend.ts';
 import { syntheticFactors } from '../../../src/data/synthetic.ts';
+import { gnmr } from '../../../src/solver/gnmr.ts';
 import { startTrainFactored, factoredDataTerm } from '../../../src/solver/factored-train.ts';
 import { DEFAULT_RUN_SPEC, runSynthetic } from '../../../src/methods/run.ts';
 import { chain, scale, scaleByAdam } from '../../../src/optim/index.ts';
@@ -178,3 +184,156 @@ test(
     }
   },
 );
+
+/** The Jacobian of (U, V) ↦ P_Ω(UVᵀ) formed explicitly from its definition: row t holds V_j under U_i's columns and U_i under V_j's. */
+function explicitJacobian(U: Matrix, V: Matrix, e: SampledEntries): Matrix {
+  const r = U.cols;
+  const offV = U.rows * r;
+  const J = zeros(e.rows.length, (U.rows + V.rows) * r);
+  for (let t = 0; t < e.rows.length; t++) {
+    for (let k = 0; k < r; k++) {
+      J.data[t * J.cols + e.rows[t] * r + k] += V.data[e.cols[t] * r + k];
+      J.data[t * J.cols + offV + e.cols[t] * r + k] += U.data[e.rows[t] * r + k];
+    }
+  }
+  return J;
+}
+
+const column = (x: Float64Array): Matrix => ({ rows: x.length, cols: 1, data: x });
+const dot = (a: Float64Array, b: Float64Array): number => a.reduce((s, v, i) => s + v * b[i], 0);
+
+test('factorJacobian is the derivative of P_Ω(UVᵀ): central differences of the dense product, rectangular, r = 1 and 3', () => {
+  for (const [m, n, r] of [
+    [7, 4, 3],
+    [3, 9, 1],
+  ]) {
+    const U = randomMatrix(m, r, 1);
+    const V = randomMatrix(n, r, 2);
+    const e = entriesOf(m, n, 25, 3);
+    const x = randomMatrix((m + n) * r, 1, 4).data;
+    const out = new Float64Array(e.rows.length).fill(NaN);
+    factorJacobian(U, V, e, x, out);
+    // (U + hΔU)(V + hΔV)ᵀ is quadratic in h, so the central difference is exact up to rounding.
+    const h = 1e-3;
+    const product = (sign: number): Matrix =>
+      gemm(
+        { ...U, data: U.data.map((u, i) => u + sign * h * x[i]) },
+        { ...V, data: V.data.map((v, i) => v + sign * h * x[m * r + i]) },
+        { transB: true },
+      );
+    const [plus, minus] = [product(1), product(-1)];
+    for (let t = 0; t < e.rows.length; t++) {
+      const at = e.rows[t] * n + e.cols[t];
+      const fd = (plus.data[at] - minus.data[at]) / (2 * h);
+      assert.ok(Math.abs(out[t] - fd) <= 1e-10 * (1 + Math.abs(fd)), `${m}×${n} r ${r} entry ${t}: ${out[t]} vs ${fd}`);
+    }
+  }
+});
+
+test('factorJacobian and its transpose are the explicitly formed Jacobian times x and its transpose times y', () => {
+  const [m, n, r] = [6, 11, 2];
+  const U = randomMatrix(m, r, 5);
+  const V = randomMatrix(n, r, 6);
+  const e = entriesOf(m, n, 30, 7);
+  const J = explicitJacobian(U, V, e);
+  const x = randomMatrix(J.cols, 1, 8).data;
+  const y = randomMatrix(J.rows, 1, 9).data;
+  const Jx = new Float64Array(J.rows);
+  const Jty = new Float64Array(J.cols).fill(7); // overwritten, not added to
+  factorJacobian(U, V, e, x, Jx);
+  factorJacobianTranspose(U, V, e, y, Jty);
+  const refJx = gemm(J, column(x)).data;
+  const refJty = gemm(J, column(y), { transA: true }).data;
+  for (let t = 0; t < J.rows; t++)
+    assert.ok(Math.abs(Jx[t] - refJx[t]) <= 1e-13 * (1 + Math.abs(refJx[t])), `Jx[${t}]`);
+  for (let i = 0; i < J.cols; i++)
+    assert.ok(Math.abs(Jty[i] - refJty[i]) <= 1e-13 * (1 + Math.abs(refJty[i])), `Jᵀy[${i}]`);
+});
+
+test('factorJacobianTranspose is the adjoint of factorJacobian: ⟨J x, y⟩ = ⟨x, Jᵀ y⟩', () => {
+  for (const [m, n, r, count] of [
+    [40, 25, 4, 300],
+    [12, 50, 1, 200],
+  ]) {
+    const U = randomMatrix(m, r, 11);
+    const V = randomMatrix(n, r, 12);
+    const e = entriesOf(m, n, count, 13);
+    const x = randomMatrix((m + n) * r, 1, 14).data;
+    const y = randomMatrix(count, 1, 15).data;
+    const Jx = new Float64Array(count);
+    const Jty = new Float64Array(x.length);
+    factorJacobian(U, V, e, x, Jx);
+    factorJacobianTranspose(U, V, e, y, Jty);
+    const [left, right] = [dot(Jx, y), dot(x, Jty)];
+    assert.ok(Math.abs(left - right) <= 1e-12 * Math.abs(left), `${left} vs ${right}`);
+  }
+});
+
+test('factorJacobian checks shapes: U and V of different r, ragged entries, vectors of the wrong length', () => {
+  const U = zeros(4, 2);
+  const V = zeros(3, 2);
+  const e = entriesOf(4, 3, 5, 1);
+  const x = new Float64Array(14);
+  const y = new Float64Array(5);
+  assert.throws(() => factorJacobian(U, zeros(3, 1), e, x, y), /U is 4×2 but V is 3×1/);
+  assert.throws(() => factorJacobian(U, V, { ...e, cols: e.cols.subarray(1) }, x, y), /5 rows but 4 cols/);
+  assert.throws(() => factorJacobian(U, V, e, new Float64Array(13), y), /factor vector has length 13 \(want 14\)/);
+  assert.throws(() => factorJacobianTranspose(U, V, e, new Float64Array(4), x), /entry vector 4 \(want 5\)/);
+});
+
+test('native factorJacobian and its transpose give the same bits as the TypeScript kernels', { skip }, () => {
+  for (const [m, n, r, count] of [
+    [30, 20, 1, 100],
+    [200, 150, 5, 5000],
+    [17, 90, 12, 800],
+    [50, 60, 7, 0],
+  ]) {
+    const U = randomMatrix(m, r, 10 + r);
+    const V = randomMatrix(n, r, 20 + r);
+    const e = entriesOf(m, n, count, 30 + r);
+    const x = randomMatrix((m + n) * r, 1, 40).data;
+    const y = randomMatrix(count, 1, 41).data;
+    const [tJx, nJx] = [new Float64Array(count), new Float64Array(count).fill(NaN)];
+    const [tJty, nJty] = [new Float64Array(x.length), new Float64Array(x.length).fill(NaN)];
+    tsBackend.factorJacobian(U, V, e, x, tJx);
+    native!.factorJacobian(U, V, e, x, nJx);
+    tsBackend.factorJacobianTranspose(U, V, e, y, tJty);
+    native!.factorJacobianTranspose(U, V, e, y, nJty);
+    assert.deepEqual(nJx, tJx, `J x at ${m}×${n}, r ${r}`);
+    assert.deepEqual(nJty, tJty, `Jᵀ y at ${m}×${n}, r ${r}`);
+  }
+});
+
+test('native factorJacobian refuses an index outside U or V and a vector of the wrong length', { skip }, () => {
+  const U = randomMatrix(4, 2, 1);
+  const V = randomMatrix(3, 2, 2);
+  const x = new Float64Array(14);
+  const y = new Float64Array(2);
+  for (const bad of [
+    { rows: Int32Array.of(0, 4), cols: Int32Array.of(0, 0) },
+    { rows: Int32Array.of(0, 0), cols: Int32Array.of(0, -1) },
+  ]) {
+    assert.throws(() => native!.factorJacobian(U, V, bad, x, y), /index is outside U or V/);
+    assert.throws(() => native!.factorJacobianTranspose(U, V, bad, y, x), /index is outside U or V/);
+  }
+  const e = { rows: Int32Array.of(0, 1), cols: Int32Array.of(2, 0) };
+  assert.throws(() => native!.factorJacobian(U, V, e, new Float64Array(13), y), /want 14/);
+});
+
+test('gnmr gives the same bits on both backends (its LSQR products are the only kernels that differ)', { skip }, () => {
+  const problem = syntheticFactors({ n: 40, rank: 3, samples: 500, seed: 4 });
+  const run = (backend: Backend) => gnmr(problem.observations, { rank: 3, maxIters: 6, backend });
+  const [ts, nat] = [run(tsBackend), run(native!)];
+  assert.ok(ts.lsqrIterations > 6, 'LSQR ran');
+  assert.equal(nat.lsqrIterations, ts.lsqrIterations);
+  assert.deepEqual(nat.residualHistory, ts.residualHistory);
+  assert.deepEqual(nat.U.data, ts.U.data);
+  assert.deepEqual(nat.V.data, ts.V.data);
+  // The process backend is what jacobianOperator uses when gnmr is given none.
+  const previous = setBackend(native!);
+  try {
+    assert.deepEqual(gnmr(problem.observations, { rank: 3, maxIters: 6 }).U.data, ts.U.data);
+  } finally {
+    setBackend(previous);
+  }
+});
