@@ -42,5 +42,6 @@ export const gnmrMethod = rankGivenMethod<GnmrRunSpec>({
     }),
   // Up to maxIters·lsqrMaxIters LSQR steps of O(|Ω|·r) each; it usually stops well before.
   cost: (s) => 20 * s.samples * s.givenRank * s.lsqrMaxIters,
+  matrixFree: true,
   settingsText: (s) => ` variant=${s.variant}`,
 });

@@ -50,5 +50,6 @@ export const matrixIrlsMethod = rankGivenMethod<MatrixIrlsRunSpec>({
     }),
   // About 30 iterations of about 150 conjugate-gradient steps of O(|Ω|·r) each.
   cost: (s) => 3e4 * s.samples * s.givenRank,
+  matrixFree: true,
   settingsText: (s) => ` change-tol=${s.changeTol} cg-tol=${s.cgTol} cg-max-iters=${s.cgMaxIters}`,
 });

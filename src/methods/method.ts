@@ -8,6 +8,7 @@ import {
   MAX_MASK_ENTRIES,
   problemShape,
   samplesForRho,
+  type SyntheticFactors,
   type SyntheticProblem,
   type SyntheticSpec,
 } from '../data/synthetic.ts';
@@ -15,8 +16,10 @@ import { RUN_DEFAULTS } from '../defaults.ts';
 import { ParamError, type ParamTable } from '../params.ts';
 import type { NuclearMinProgress } from '../solver/nuclear-min.ts';
 import type { SteppedRun, StopReason } from '../solver/loop.ts';
+import { factorPairSvd, sampledProduct, type Factors } from '../solver/factors.ts';
 import {
   effectiveRank,
+  factoredErrorsExact,
   nuclearNorm,
   ratioValue,
   relativeError,
@@ -348,4 +351,26 @@ export function problemText(s: SyntheticSpec): string {
     `n=${s.n}${s.n2 === undefined ? '' : ` n2=${s.n2}`} rank=${s.rank} samples=${s.samples}` +
     `${s.rho === undefined ? '' : ` rho=${s.rho}`} seed=${s.seed}${s.kappa === undefined ? '' : ` kappa=${s.kappa}`}`
   );
+}
+
+/** The metrics of UVᵀ against a truth kept as factors (exact errors from stacked QRs; nothing n×n). */
+export function measureFactors(
+  f: Factors,
+  problem: SyntheticFactors,
+): Pick<RunMetrics, 'relError' | 'relErrorUnobserved' | 'trainMSE' | 'effectiveRank' | 'nuclearNorm' | 'ratio'> {
+  const { s } = factorPairSvd(f.U, f.V);
+  return {
+    ...factoredErrorsExact(f.U, f.V, problem.U, problem.V, problem.observations),
+    trainMSE: meanSquaredResidual(problem.observations.values, sampledProduct(f.U, f.V, problem.observations)),
+    effectiveRank: effectiveRank(s),
+    nuclearNorm: nuclearNorm(s),
+    ratio: ratioValue(s),
+  };
+}
+
+/** Mean of (fit − values)² over Ω. */
+function meanSquaredResidual(values: Float64Array, fit: Float64Array): number {
+  let sse = 0;
+  for (let t = 0; t < fit.length; t++) sse += (fit[t] - values[t]) ** 2;
+  return fit.length === 0 ? 0 : sse / fit.length;
 }

@@ -1,7 +1,14 @@
 // What the rank-given baselines share (GNMR, alternating least squares, ScaledGD; one module each beside this one):
 // the given rank's declaration, the run that builds the problem, fits it at that rank and measures U·Vᵀ, the result
 // with the fit on Ω and a warning when the data cannot determine the answer, and the lines `mcomplete run` prints.
-import { syntheticProblem, type SyntheticSpec } from '../data/synthetic.ts';
+import {
+  problemShape,
+  syntheticFactors,
+  syntheticProblem,
+  type SyntheticFactors,
+  type SyntheticProblem,
+  type SyntheticSpec,
+} from '../data/synthetic.ts';
 import { rankWarning } from '../data/identifiable.ts';
 import type { Observations } from '../data/observations.ts';
 import { gemm, type Matrix } from '../linalg/matrix.ts';
@@ -9,6 +16,8 @@ import { getBackend, type Backend } from '../linalg/backend.ts';
 import { ParamError, type ParamTable } from '../params.ts';
 import {
   checkDense,
+  DENSE_MAX_ENTRIES,
+  measureFactors,
   measureMatrix,
   problemText,
   runWhole,
@@ -62,20 +71,32 @@ export interface RankGivenFit {
   lsqrIterations?: number;
 }
 
-/** Build the problem of `spec`, fit it at spec.givenRank with `solve`, and measure U·Vᵀ against the truth. */
+/**
+ * Build the problem of `spec`, fit it at spec.givenRank with `solve`, and measure U·Vᵀ against the truth. A
+ * matrix-free method on a problem beyond DENSE_MAX_ENTRIES gets the problem in factor form and is measured from the
+ * factors (nothing n₁×n₂ is formed; `onSolution` is not called); otherwise the truth and U·Vᵀ are dense.
+ */
 export function runRankGiven<S extends RankGivenSettings>(
   spec: S,
   hooks: RunHooks,
   solve: (observations: Observations, common: { rank: number; signal?: AbortSignal; backend: Backend }) => RankGivenFit,
+  matrixFree = false,
 ): RankGivenRunResult<S> {
-  const problem = syntheticProblem(spec);
   checkGivenRank(spec);
+  const [n1, n2] = problemShape(spec);
+  const large = matrixFree && n1 * n2 > DENSE_MAX_ENTRIES;
+  const problem = large ? syntheticFactors(spec) : syntheticProblem(spec);
   const warning = rankGivenWarning(problem.observations, spec.givenRank);
   const r = solve(problem.observations, { rank: spec.givenRank, signal: hooks.signal, backend: getBackend() });
-  const X = gemm(r.U, r.V, { transB: true });
-  hooks.onSolution?.(X);
+  let metrics: ReturnType<typeof measureFactors>;
+  if (large) metrics = measureFactors(r, problem as SyntheticFactors);
+  else {
+    const X = gemm(r.U, r.V, { transB: true });
+    hooks.onSolution?.(X);
+    metrics = measureMatrix(X, problem as SyntheticProblem);
+  }
   return {
-    ...measureMatrix(X, problem),
+    ...metrics,
     iterations: r.iterations,
     seconds: r.seconds,
     stopReason: r.stopReason,
@@ -96,15 +117,17 @@ export function checkGivenRank(spec: { givenRank: number; n: number; n2?: number
 }
 
 /**
- * The checks of a rank-given run: the given rank, and a problem small enough for the dense n₁×n₂ matrices the run
- * forms (the spectral start's SVD of P_Ω(M)/p, the truth, U·Vᵀ and its SVD in measureMatrix).
+ * The checks of a rank-given run: the given rank, and, unless the method is matrix-free (GNMR, MatrixIRLS: sparse
+ * spectral start, factored answer), a problem small enough for the dense n₁×n₂ matrices it forms (the spectral
+ * start's SVD of P_Ω(M)/p, the truth, U·Vᵀ and its SVD in measureMatrix).
  */
-export function checkRankGiven(spec: RankGivenSettings): void {
+export function checkRankGiven(spec: RankGivenSettings, matrixFree = false): void {
   checkGivenRank(spec);
+  if (matrixFree) return;
   checkDense(
     spec,
     spec.method,
-    'the rank-given runs take a dense spectral start; use --method gradient --model factored',
+    'the rank-given runs take a dense spectral start; use --method gnmr or matrix-irls, or gradient --model factored',
   );
 }
 
@@ -148,14 +171,18 @@ export function rankGivenMethod<S extends RankGivenSettings & { method: string }
   ) => RankGivenFit;
   cost: (settings: S) => number;
   settingsText?: (settings: S) => string;
+  /** Never forms an n₁×n₂ matrix (sparse start, factored answer): runs past DENSE_MAX_ENTRIES in factor form. */
+  matrixFree?: boolean;
 }): SyntheticMethod<S, RankGivenRunResult<S>> {
   return {
     name: parts.name as NonNullable<S['method']>,
     description: parts.description,
     params: parts.params,
-    check: checkRankGiven,
+    check: (settings) => checkRankGiven(settings, parts.matrixFree),
     start: (settings, hooks) =>
-      runWhole(() => runRankGiven(settings, hooks, (obs, common) => parts.solve(obs, common, settings))),
+      runWhole(() =>
+        runRankGiven(settings, hooks, (obs, common) => parts.solve(obs, common, settings), parts.matrixFree),
+      ),
     cost: parts.cost,
     settingsLine: (s) => rankGivenSettingsLine(s, parts.settingsText?.(s) ?? ''),
     summary: rankGivenSummary,

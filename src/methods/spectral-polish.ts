@@ -3,16 +3,15 @@
 // P_Ω(X)/p instead of a trained W, with no L*/F and no Adam. Whatever the polished gradient run does beyond this
 // method is what L*/F + Adam contribute (docs/design/math.md 3.5e). Nothing n×n is formed: the truth is kept as
 // factors, the spectrum comes from sparse subspace iteration (linalg/sparse.ts), the errors from factor Gram sums.
-import { syntheticFactors, type SyntheticFactors, type SyntheticSpec } from '../data/synthetic.ts';
+import { syntheticFactors, type SyntheticSpec } from '../data/synthetic.ts';
 import { FACTORED_RANK, POLISH_DEFAULTS } from '../defaults.ts';
 import { sparseTopSvd } from '../linalg/sparse.ts';
-import { effectiveRank, factoredErrorsExact, nuclearNorm, ratioValue } from '../metrics/index.ts';
 import type { Matrix } from '../linalg/matrix.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
-import { factorPairSvd, sampledProduct, type Factors } from '../solver/factors.ts';
+import type { Factors } from '../solver/factors.ts';
 import { polish, type PolishAttempt } from '../solver/polish.ts';
 import { rankWarning } from '../data/identifiable.ts';
-import { runWhole, problemText, type RunMetrics, type SyntheticMethod } from './method.ts';
+import { measureFactors, runWhole, problemText, type RunMetrics, type SyntheticMethod } from './method.ts';
 
 /** The control's parameters. */
 export const SPECTRAL_POLISH_PARAMS = {
@@ -92,21 +91,6 @@ function truncatedTop(top: { U: Matrix; s: Float64Array; V: Matrix }, k: number)
   return { U: scale(top.U), V: scale(top.V) };
 }
 
-/** The metrics of UVᵀ against a truth kept as factors (exact errors from stacked QRs; nothing n×n). */
-export function measureFactors(
-  f: Factors,
-  problem: SyntheticFactors,
-): Pick<RunMetrics, 'relError' | 'relErrorUnobserved' | 'trainMSE' | 'effectiveRank' | 'nuclearNorm' | 'ratio'> {
-  const { s } = factorPairSvd(f.U, f.V);
-  return {
-    ...factoredErrorsExact(f.U, f.V, problem.U, problem.V, problem.observations),
-    trainMSE: meanSquaredResidual(problem.observations.values, sampledProduct(f.U, f.V, problem.observations)),
-    effectiveRank: effectiveRank(s),
-    nuclearNorm: nuclearNorm(s),
-    ratio: ratioValue(s),
-  };
-}
-
 /** `--method spectral-polish`. */
 export const spectralPolishMethod: SyntheticMethod<SpectralPolishRunSpec, SpectralPolishRunResult> = {
   name: 'spectral-polish',
@@ -122,10 +106,3 @@ export const spectralPolishMethod: SyntheticMethod<SpectralPolishRunSpec, Spectr
     ...(r.warning ? [`warning: ${r.warning}`] : []),
   ],
 };
-
-/** Mean of (fit − values)² over Ω. */
-function meanSquaredResidual(values: Float64Array, fit: Float64Array): number {
-  let sse = 0;
-  for (let t = 0; t < fit.length; t++) sse += (fit[t] - values[t]) ** 2;
-  return fit.length === 0 ? 0 : sse / fit.length;
-}

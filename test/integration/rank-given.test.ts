@@ -38,3 +38,14 @@ test('mcomplete run --polish prints the polish line: the rank found, the gap, th
   );
   assert.match(r.stdout, /\(polished\)/);
 });
+
+test('past 5000² entries the matrix-free rank-given methods run in factor form (nothing n₁×n₂), and the dense ones are refused', async () => {
+  const { runSynthetic, resolveSettings } = await import('../../src/methods/run.ts');
+  // 5001 × 5000, rank 1, ρ = 4 (m = 39,996, uniform): past DENSE_MAX_ENTRIES = 5000².
+  const problem = { n: 5001, n2: 5000, rank: 1, rho: 4, seed: 2 };
+  const g = runSynthetic({ method: 'gnmr', ...problem, maxIters: 30 });
+  assert.ok(g.residual < 1e-8, `residual on Ω ${g.residual}`);
+  assert.ok(Number.isFinite(g.relError) && g.relError < 0.1, `relError ${g.relError}`);
+  assert.ok(g.relErrorUnobserved !== null && Math.abs(g.relErrorUnobserved - g.relError) < 0.01 * g.relError + 1e-12);
+  assert.throws(() => resolveSettings({ method: 'altmin', ...problem }), /at most 25000000 \(5000²\) for altmin/);
+});
