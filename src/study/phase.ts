@@ -32,10 +32,6 @@ export function phaseMethods(opts: {
   } as const;
   return {
     gnmr: { method: 'gnmr' },
-    r2rils: { method: 'r2rils' },
-    'matrix-irls': { method: 'matrix-irls' },
-    'spectral-polish': { method: 'spectral-polish' },
-    'factored-ratio-polish': { ...ratio, model: 'factored', k: FACTORED_RANK, polish: true },
     altmin: { method: 'altmin' },
     'scaled-gd': { method: 'scaled-gd' },
     'adam-ratio-polish': { ...ratio, polish: true },
@@ -53,6 +49,10 @@ export function phaseMethods(opts: {
       maxIters: UNPENALIZED_MAX_ITERS,
       tol: defaultTol('none'),
     },
+    r2rils: { method: 'r2rils' },
+    'matrix-irls': { method: 'matrix-irls' },
+    'spectral-polish': { method: 'spectral-polish' },
+    'factored-ratio-polish': { ...ratio, model: 'factored', k: FACTORED_RANK, polish: true },
   };
 }
 
