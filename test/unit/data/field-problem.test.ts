@@ -239,8 +239,9 @@ test('bad problem settings are one ParamError naming the parameter, never a sile
   refuses({ maskMinPerLine: 2 }, 'maskMinPerLine', /left out unless masks is identifiable/);
   refuses({ maskMinPerLine: 0, masks: 'identifiable' }, 'maskMinPerLine', /must be an integer >= 1/);
   refuses({ n: 50000, samples: 10 }, 'n', /n·n2 must be at most 2147483647/);
-  // Dense methods refuse what they cannot hold; the factored model takes it.
-  refuses({ n: 6000, samples: 10 }, 'n', /at most 25000000 \(5000²\) for gnmr/);
+  // Dense methods refuse what they cannot hold; the factored model and the matrix-free gnmr take it.
+  refuses({ method: 'scaled-gd', n: 6000, samples: 10 }, 'n', /at most 25000000 \(5000²\) for scaled-gd/);
+  assert.equal(resolveSettings({ ...base, n: 6000, samples: 10 }).n, 6000);
   for (const input of [
     { method: 'gradient', n: 6000 },
     { method: 'nuclear-min', n: 6000 },
