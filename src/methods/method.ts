@@ -16,9 +16,10 @@ import { RUN_DEFAULTS } from '../defaults.ts';
 import { ParamError, type ParamTable } from '../params.ts';
 import type { NuclearMinProgress } from '../solver/nuclear-min.ts';
 import type { SteppedRun, StopReason } from '../solver/loop.ts';
-import { factorPairSvd, sampledProduct, type Factors } from '../solver/factors.ts';
+import { factorPairSvd, type Factors } from '../solver/factors.ts';
 import {
   effectiveRank,
+  factoredErrors,
   factoredErrorsExact,
   nuclearNorm,
   ratioValue,
@@ -360,17 +361,11 @@ export function measureFactors(
 ): Pick<RunMetrics, 'relError' | 'relErrorUnobserved' | 'trainMSE' | 'effectiveRank' | 'nuclearNorm' | 'ratio'> {
   const { s } = factorPairSvd(f.U, f.V);
   return {
+    // trainMSE from factoredErrors; the errors to rounding from factoredErrorsExact (the Gram ones stop near 1e-7).
+    ...factoredErrors(f.U, f.V, problem.U, problem.V, problem.observations),
     ...factoredErrorsExact(f.U, f.V, problem.U, problem.V, problem.observations),
-    trainMSE: meanSquaredResidual(problem.observations.values, sampledProduct(f.U, f.V, problem.observations)),
     effectiveRank: effectiveRank(s),
     nuclearNorm: nuclearNorm(s),
     ratio: ratioValue(s),
   };
-}
-
-/** Mean of (fit − values)² over Ω. */
-function meanSquaredResidual(values: Float64Array, fit: Float64Array): number {
-  let sse = 0;
-  for (let t = 0; t < fit.length; t++) sse += (fit[t] - values[t]) ** 2;
-  return fit.length === 0 ? 0 : sse / fit.length;
 }

@@ -6,9 +6,8 @@
 import { syntheticFactors, type SyntheticSpec } from '../data/synthetic.ts';
 import { FACTORED_RANK, POLISH_DEFAULTS } from '../defaults.ts';
 import { sparseTopSvd } from '../linalg/sparse.ts';
-import type { Matrix } from '../linalg/matrix.ts';
 import type { ParamTable, ParamValues } from '../params.ts';
-import type { Factors } from '../solver/factors.ts';
+import { truncatedFactors, type Factors } from '../solver/factors.ts';
 import { polish, type PolishAttempt } from '../solver/polish.ts';
 import { rankWarning } from '../data/identifiable.ts';
 import { measureFactors, runWhole, problemText, type RunMetrics, type SyntheticMethod } from './method.ts';
@@ -62,7 +61,7 @@ export function runSpectralPolish(spec: SpectralPolishRunSpec): SpectralPolishRu
   const scaled = { ...obs, values: obs.values.map((v) => v / p) };
   const top = sparseTopSvd(scaled, k + 1, { seed: spec.seed });
   const out = polish(obs, top, { ...POLISH_DEFAULTS, maxIters: spec.maxIters, gapThreshold: 1, seed: spec.seed });
-  const factors: Factors = out.accepted ? (out.factors as Factors) : truncatedTop(top, k);
+  const factors: Factors = out.accepted ? (out.factors as Factors) : truncatedFactors(top, k);
   const warning = out.accepted
     ? rankWarning(obs, out.rank as number, 'estimated rank')
     : 'spectral-polish: no candidate rank was confirmed; the result is the rank-k spectral estimate';
@@ -78,17 +77,6 @@ export function runSpectralPolish(spec: SpectralPolishRunSpec): SpectralPolishRu
     ...(warning === undefined ? {} : { warning }),
     settings: { ...spec },
   };
-}
-
-/** U√Σ, V√Σ of the top k triplets. */
-function truncatedTop(top: { U: Matrix; s: Float64Array; V: Matrix }, k: number): Factors {
-  const scale = (Q: Matrix): Matrix => {
-    const data = new Float64Array(Q.rows * k);
-    for (let i = 0; i < Q.rows; i++)
-      for (let c = 0; c < k; c++) data[i * k + c] = Q.data[i * Q.cols + c] * Math.sqrt(top.s[c]);
-    return { rows: Q.rows, cols: k, data };
-  };
-  return { U: scale(top.U), V: scale(top.V) };
 }
 
 /** `--method spectral-polish`. */
