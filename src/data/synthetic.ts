@@ -229,21 +229,9 @@ export function syntheticMask(spec: SyntheticSpec): Int32Array {
       `masks identifiable: ${samples} samples cannot give each of the ${longest} ${n1 >= n2 ? 'rows' : 'columns'} ${least} entries (need at least ${least}·max(n₁, n₂) = ${least * longest})`,
     );
   }
-  const rowCount = new Int32Array(n1);
-  const colCount = new Int32Array(n2);
   for (let draw = 0; draw < IDENTIFIABLE_MASK_DRAWS; draw++) {
     const mask = sampleWithoutReplacement(n1 * n2, samples, rng);
-    rowCount.fill(0);
-    colCount.fill(0);
-    for (let t = 0; t < mask.length; t++) {
-      const i = Math.floor(mask[t] / n2);
-      rowCount[i]++;
-      colCount[mask[t] - i * n2]++;
-    }
-    let ok = true;
-    for (let i = 0; i < n1 && ok; i++) ok = rowCount[i] >= least;
-    for (let j = 0; j < n2 && ok; j++) ok = colCount[j] >= least;
-    if (ok) return mask;
+    if (everyLineHas(mask, n1, n2, least)) return mask;
   }
   throw new RangeError(
     `masks identifiable: none of ${IDENTIFIABLE_MASK_DRAWS} draws of ${samples} entries (seed ${seed}) has every row and column seen ≥ ${least} times; use more samples (a larger rho) or masks uniform`,
