@@ -145,25 +145,21 @@ export function phaseCommand(): Command {
       seconds += summary.seconds;
     }
     const results = paths.slice(0, sweeps.length).join(', ');
-    const summary = { records, total, seconds };
-    const spec = { name: grid.name };
-    const cells = phaseTable(summary.records, flags.success);
+    const cells = phaseTable(records, flags.success);
     const kappaText = grid.kappas ? `, κ ∈ {${grid.kappas.join(', ')}}` : '';
     const title = `mcomplete phase (${grid.name}: n=${grid.n}, rank ${grid.rank}, ρ ∈ {${grid.rhos.join(', ')}}${kappaText}, ${grid.seeds.length} seeds)`;
     const report = index;
     writeFileAtomic(
       index,
-      await renderPhaseReport(summary.records, { title, source: results, success: flags.success }),
+      await renderPhaseReport(records, { title, source: results, success: flags.success }),
       '--out (index.html)',
     );
     if (flags.json) {
-      process.stdout.write(
-        `${JSON.stringify({ sweep: spec.name, cells, results, report, seconds: summary.seconds })}\n`,
-      );
+      process.stdout.write(`${JSON.stringify({ sweep: grid.name, cells, results, report, seconds })}\n`);
       return;
     }
     process.stdout.write(
-      `${title}; ${summary.total} runs, ${summary.seconds.toFixed(0)} s\n\n${formatPhase(cells, flags.success)}\nResults: ${results}\nReport:  ${report}\n`,
+      `${title}; ${total} runs, ${seconds.toFixed(0)} s\n\n${formatPhase(cells, flags.success)}\nResults: ${results}\nReport:  ${report}\n`,
     );
   });
 }
