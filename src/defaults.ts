@@ -28,6 +28,9 @@ export const RUN_DEFAULTS = Object.freeze({
 /** Rank k of the factored model W = A·B^T when none is given (capped at n). */
 export const FACTORED_RANK = 20;
 
+/** `run` trains the dense (deep) model up to this many entries n·n2 and the factored one above (a dense SVD per step is O(n³)). */
+export const DEEP_MODEL_MAX_ENTRIES = 500 * 500;
+
 /** The iteration cap without a penalty, where train MSE ≤ 1e-6 stops the run (depth 3 needs 25–35k steps). */
 export const UNPENALIZED_MAX_ITERS = 40000;
 
@@ -156,6 +159,9 @@ export const POLISH_DEFAULTS = Object.freeze({
   /** A candidate whose residual on Ω∖H is still above abortResidual after abortAfter GN iterations is given up. */
   abortAfter: 4,
   abortResidual: 0.2,
+  /** The greedy rank scan (when no gap is confirmed at the end): GN iterations per rank, and when a rank is left. */
+  scanMaxIters: 100,
+  scanStuck: Object.freeze({ iters: 5, ratio: 0.8 }),
 });
 
 // ---- optimizers ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // `--polish` for gradient runs: train, look at the spectrum of W every POLISH_DEFAULTS.checkEvery steps, and as
 // soon as a candidate rank is confirmed by solver/polish.ts stop training and finish by Gauss–Newton on Ω; at the
-// end of training try once more with any gap. The result is measured on the polished factors when a rank was
+// end of training try once more with any gap, then the greedy rank scan. The result is measured on the polished factors when a rank was
 // confirmed, on the trained W otherwise (with a warning).
 import type { Observations } from '../data/observations.ts';
 import { rankWarning } from '../data/identifiable.ts';
@@ -75,7 +75,7 @@ export function polishedRun<T extends { iterations: number; stopReason: StopReas
     const out = polish(
       ctx.observations,
       w,
-      { ...opts, gapThreshold: final ? 1 : opts.gapThreshold },
+      { ...opts, gapThreshold: final ? 1 : opts.gapThreshold, scan: final },
       final ? undefined : retry,
     );
     iterations += out.iterations;

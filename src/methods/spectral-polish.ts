@@ -1,5 +1,5 @@
 // The control of the rank-free pipeline: the same rank search and the same Gauss–Newton finish as `--polish`
-// (solver/polish.ts, with the options of training's last look), started from the plain spectral estimate of
+// (solver/polish.ts, with the options of training's last look: any gap, then the greedy rank scan), started from the plain spectral estimate of
 // P_Ω(X)/p instead of a trained W, with no L*/F and no Adam. Whatever the polished gradient run does beyond this
 // method is what L*/F + Adam contribute (docs/design/math.md 3.5e). Nothing n×n is formed: the truth is kept as
 // factors, the spectrum comes from sparse subspace iteration (linalg/sparse.ts), the errors from factor Gram sums.
@@ -60,7 +60,13 @@ export function runSpectralPolish(spec: SpectralPolishRunSpec): SpectralPolishRu
   const p = obs.values.length / (n1 * n2);
   const scaled = { ...obs, values: obs.values.map((v) => v / p) };
   const top = sparseTopSvd(scaled, k + 1, { seed: spec.seed });
-  const out = polish(obs, top, { ...POLISH_DEFAULTS, maxIters: spec.maxIters, gapThreshold: 1, seed: spec.seed });
+  const out = polish(obs, top, {
+    ...POLISH_DEFAULTS,
+    maxIters: spec.maxIters,
+    gapThreshold: 1,
+    seed: spec.seed,
+    scan: true,
+  });
   const factors: Factors = out.accepted ? (out.factors as Factors) : truncatedFactors(top, k);
   const warning = out.accepted
     ? rankWarning(obs, out.rank as number, 'estimated rank')

@@ -14,7 +14,13 @@
 // maxCandidates of them, and only ranks whose degrees of freedom k(n₁+n₂−k) fit in |Ω∖H| (a rank with more unknowns
 // than equations would fit anything). The accepted factors are then refined by GN on the whole Ω. Cost per
 // candidate: a few GN iterations, O(|Ω|·r) per LSQR step.
+//
+// When no gap is confirmed and `scan` is set, the greedy rank scan (rankScan, math.md 3.5f) runs on all of Ω: rank 1
+// from the top singular pair of P_Ω(X)/p, then each rank k + 1 from the rank-k Gauss–Newton fit plus the top pair
+// of its residual, until a rank fits Ω to fitTol. It needs no gap in any spectrum.
 import type { Observations } from '../data/observations.ts';
+import { zeros, type Matrix } from '../linalg/matrix.ts';
+import { sparseTopSvd } from '../linalg/sparse.ts';
 import { deriveRng } from '../random/index.ts';
 import { gnmr, type GnmrVariant } from './gnmr.ts';
 import { factorPairSvd, sampledProduct, truncatedFactors, type Factors, type ThinSvd } from './factors.ts';
@@ -43,6 +49,15 @@ export interface PolishOptions {
   abortResidual: number;
   /** Seeds the held-out subset. */
   seed: number;
+  /** When no gap candidate is confirmed, run the greedy rank scan (rankScan) on all of Ω. Default off. */
+  scan?: boolean;
+  /** Gauss–Newton iterations per rank of the scan. */
+  scanMaxIters: number;
+  /**
+   * The scan leaves a rank once stuck: every scanStuck.iters iterations (from 3·iters on), the lowest linearized
+   * residual of the last iters iterations is above scanStuck.ratio times the lowest of the iters before.
+   */
+  scanStuck: { iters: number; ratio: number };
 }
 
 /** One candidate rank the polish tried. */
@@ -50,10 +65,12 @@ export interface PolishAttempt {
   rank: number;
   /** s_rank / s_(rank+1) of W. */
   gap: number;
-  /** GN's relative residual on Ω∖H. */
+  /** GN's relative residual on Ω∖H (on all of Ω for a scan attempt). */
   fitResidual: number;
-  /** ||P_H(UVᵀ) − P_H(X)|| / ||P_H(X)||. */
+  /** ||P_H(UVᵀ) − P_H(X)|| / ||P_H(X)|| (NaN, null in JSON, for a scan attempt: the scan holds nothing out). */
   holdoutError: number;
+  /** 'scan' for an attempt of the greedy rank scan; absent for a gap candidate. */
+  rule?: 'scan';
   iterations: number;
   accepted: boolean;
 }
@@ -196,24 +213,13 @@ export function polish(
     if (!accepted && remember) retry?.failedGap.set(rank, gap);
     return accepted ? g : null;
   };
-  for (const { rank, gap } of fresh.slice(0, opts.maxCandidates)) {
-    let g = attempt(rank, gap, true);
-    if (!g) continue;
+  // Refine a confirmed rank's fit by GN on all of Ω. When Ω determines the matrix a too-large rank converges to it
+  // with vanishing spare directions: the estimated rank is the numerical rank of the fit (singular values
+  // > 1e-9·s₁), refit at that rank if it still fits Ω.
+  const finish = (rank: number, start: Factors): PolishResult => {
     let confirmed = rank;
-    // The smallest rank that passes wins: a too-large candidate can pass both tests (its spare directions fit
-    // entries of thin rows that H cannot probe), so the ranks below are tried too, downwards, until one fails. An
-    // exact fit at rank j is one at every rank above j, so once rank k − 1 cannot fit, no smaller rank is expected
-    // to: one failed attempt ends the search (a rank tried and failed at this look counts as failed).
-    for (let k = rank - 1; k >= 1 && !tried.has(k); k--) {
-      const lower = attempt(k, gapOf(w.s, k), false);
-      if (!lower) break;
-      g = lower;
-      confirmed = k;
-    }
-    let final = gnmr(obs, { rank: confirmed, variant: opts.variant, init: g, ...refine });
+    let final = gnmr(obs, { rank: confirmed, variant: opts.variant, init: start, ...refine });
     iterations += final.iterations;
-    // When Ω determines the matrix a too-large rank converges to it with vanishing spare directions: the estimated
-    // rank is the numerical rank of the fit (singular values > 1e-9·s₁), refit at that rank if it still fits Ω.
     const fitted = factorPairSvd(final.U, final.V);
     let numerical = 0;
     while (numerical < confirmed && fitted.s[numerical] > 1e-9 * fitted.s[0]) numerical++;
@@ -239,8 +245,107 @@ export function polish(
       iterations,
       attempts,
     };
+  };
+  for (const { rank, gap } of fresh.slice(0, opts.maxCandidates)) {
+    let g = attempt(rank, gap, true);
+    if (!g) continue;
+    let confirmed = rank;
+    // The smallest rank that passes wins: a too-large candidate can pass both tests (its spare directions fit
+    // entries of thin rows that H cannot probe), so the ranks below are tried too, downwards, until one fails. An
+    // exact fit at rank j is one at every rank above j, so once rank k − 1 cannot fit, no smaller rank is expected
+    // to: one failed attempt ends the search (a rank tried and failed at this look counts as failed).
+    for (let k = rank - 1; k >= 1 && !tried.has(k); k--) {
+      const lower = attempt(k, gapOf(w.s, k), false);
+      if (!lower) break;
+      g = lower;
+      confirmed = k;
+    }
+    return finish(confirmed, g);
+  }
+  if (opts.scan) {
+    const scanned = rankScan(obs, { ...opts, maxRank }, w, attempts);
+    iterations += scanned.iterations;
+    if (scanned.factors) return finish(scanned.rank, scanned.factors);
   }
   return { accepted: false, iterations, attempts };
+}
+
+/** What rankScan returns: the smallest rank whose Gauss–Newton fit reached fitTol on Ω, or none. */
+export interface RankScanResult {
+  rank: number;
+  /** The fit at that rank (absent when no rank up to maxRank fitted). */
+  factors?: Factors;
+  iterations: number;
+}
+
+/**
+ * The greedy rank scan (math.md 3.5f): Gauss–Newton on all of Ω at rank 1, 2, … up to opts.maxRank, rank 1 from the
+ * top singular pair of P_Ω(X)/p, rank k + 1 from the rank-k fit with the top pair of its residual P_Ω(X − UVᵀ)/p
+ * appended; a rank is left once stuck (scanStuck) or after scanMaxIters iterations, and the first rank whose fit
+ * reaches fitTol is returned. Below the true rank no fit exists (fewer unknowns than equations), so the ranks below
+ * stall at their floors within a few iterations; the warm start puts the true rank's run near its solution. Each
+ * rank's attempt is appended to `attempts` (with W's gap at that rank, for the record). Cost per rank: its GN
+ * iterations, O(|Ω|·k) per LSQR step, plus one top pair of a sparse matrix.
+ */
+export function rankScan(
+  obs: Observations,
+  opts: Pick<PolishOptions, 'fitTol' | 'scanMaxIters' | 'scanStuck' | 'seed'> & { maxRank: number },
+  w: ThinSvd,
+  attempts: PolishAttempt[],
+): RankScanResult {
+  const [n1, n2] = obs.shape;
+  const p = obs.values.length / (n1 * n2);
+  let iterations = 0;
+  let start: Factors | null = null;
+  for (let k = 1; k <= opts.maxRank; k++) {
+    const base = start === null ? null : sampledProduct(start.U, start.V, obs);
+    // The start's precision matters little (GN corrects it): a loose tolerance keeps the pair cheap on flat spectra.
+    const top = sparseTopSvd({ ...obs, values: obs.values.map((v, t) => (v - (base === null ? 0 : base[t])) / p) }, 1, {
+      seed: opts.seed + k,
+      tol: 1e-8,
+      maxIters: 300,
+    });
+    const init: Factors =
+      start === null
+        ? truncatedFactors(top, 1)
+        : {
+            U: appendColumn(start.U, top.U, Math.sqrt(top.s[0])),
+            V: appendColumn(start.V, top.V, Math.sqrt(top.s[0])),
+          };
+    const g = gnmr(obs, {
+      rank: k,
+      variant: 'setting',
+      init,
+      maxIters: opts.scanMaxIters,
+      tol: opts.fitTol / 10,
+      stuck: opts.scanStuck,
+    });
+    iterations += g.iterations;
+    const fits = g.residual <= opts.fitTol;
+    attempts.push({
+      rank: k,
+      gap: gapOf(w.s, k),
+      fitResidual: g.residual,
+      holdoutError: NaN,
+      iterations: g.iterations,
+      accepted: fits,
+      rule: 'scan',
+    });
+    if (fits) return { rank: k, factors: g, iterations };
+    start = g;
+  }
+  return { rank: 0, iterations };
+}
+
+/** [A, c·x]: A (n×k) with the first column of x times c appended. */
+function appendColumn(A: Matrix, x: Matrix, c: number): Matrix {
+  const k = A.cols;
+  const out = zeros(A.rows, k + 1);
+  for (let i = 0; i < A.rows; i++) {
+    for (let j = 0; j < k; j++) out.data[i * (k + 1) + j] = A.data[i * k + j];
+    out.data[i * (k + 1) + k] = x.data[i * x.cols] * c;
+  }
+  return out;
 }
 
 /** s_k / s_(k+1) of a spectrum (Infinity when s_(k+1) = 0). */

@@ -6,7 +6,7 @@ import { observeAt } from '../../../src/data/observations.ts';
 import { sampleWithoutReplacement } from '../../../src/data/synthetic.ts';
 import { createRng } from '../../../src/random/index.ts';
 import { relativeError } from '../../../src/metrics/index.ts';
-import { holdoutSplit, polish, rankCandidates } from '../../../src/solver/polish.ts';
+import { holdoutSplit, polish, rankCandidates, rankScan } from '../../../src/solver/polish.ts';
 import { factorPairSvd } from '../../../src/solver/factors.ts';
 import { runSynthetic } from '../../../src/methods/run.ts';
 import { randomMatrix } from '../../helpers/random.ts';
@@ -142,4 +142,41 @@ test("factoredErrorsExact agrees with the dense errors and resolves differences 
     assert.ok(exact.relErrorUnobserved !== null && denseUnobs !== null, 'entries are unobserved');
     assert.ok(Math.abs(exact.relErrorUnobserved - denseUnobs) <= tol * denseUnobs);
   }
+});
+
+test('rankScan: ranks below the truth stall above fitTol, the true rank 3 fits Ω, from a W with no gap at 3', () => {
+  const truth = withSpectrum(40, [30, 20, 12], 1);
+  const { obs } = setup(truth, zeros(40, 40), 600, 9);
+  // W carries no information about the rank (the scan reads only its gaps, for the record): a random matrix.
+  const attempts: Parameters<typeof rankScan>[3] = [];
+  const out = rankScan(obs, { ...OPTS, maxRank: 6 }, svd(randomMatrix(40, 40, 5)), attempts);
+  assert.equal(out.rank, 3);
+  assert.deepEqual(
+    attempts.map((a) => [a.rank, a.rule, a.accepted]),
+    [
+      [1, 'scan', false],
+      [2, 'scan', false],
+      [3, 'scan', true],
+    ],
+  );
+  // A rank-k fit's residual on Ω is at least the best rank-k fit's; the truth's spectrum puts both lower ones far
+  // above fitTol (rank 2 leaves 12 of ||(30, 20, 12)|| ≈ 0.31 when fully observed).
+  for (const a of attempts.slice(0, 2)) assert.ok(a.fitResidual > 1e-2, `rank ${a.rank}: ${a.fitResidual}`);
+  assert.ok(Number.isNaN(attempts[0].holdoutError));
+  const f = out.factors as NonNullable<typeof out.factors>;
+  assert.ok(relativeError(gemm(f.U, f.V, { transB: true }), truth) < 1e-9);
+});
+
+test('polish with scan: no gap candidate confirms, the scan does, and the refinement reaches rounding', () => {
+  const truth = withSpectrum(40, [30, 20, 12], 1);
+  const { obs } = setup(truth, zeros(40, 40), 600, 9);
+  const flat = svd(randomMatrix(40, 40, 5));
+  const without = polish(obs, flat, { ...OPTS, maxCandidates: 1 });
+  const r = polish(obs, flat, { ...OPTS, maxCandidates: 1, scan: true });
+  assert.equal(without.accepted, false, 'the W here must not give the rank by its gaps');
+  assert.equal(r.accepted, true);
+  assert.equal(r.rank, 3);
+  assert.ok(r.attempts.some((a) => a.rule === 'scan' && a.accepted));
+  const f = r.factors as NonNullable<typeof r.factors>;
+  assert.ok(relativeError(gemm(f.U, f.V, { transB: true }), truth) < 1e-12);
 });
