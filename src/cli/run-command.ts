@@ -13,7 +13,7 @@ import {
 } from '../methods/run.ts';
 import { PROBLEM_PARAMS } from '../methods/method.ts';
 import { MODEL_NAMES } from '../methods/gradient.ts';
-import { RUN_DEFAULTS } from '../defaults.ts';
+import { DEEP_MODEL_MAX_ENTRIES, RUN_DEFAULTS } from '../defaults.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
 import { defaultText, describeParam, flagOf, paramAccepts, ParamError, type Param } from '../params.ts';
 import { intInRange, invalid, positiveNumber, unitFraction } from './parse.ts';
@@ -32,7 +32,7 @@ type RunFlags = Record<string, unknown> & {
   maskMinPerLine?: number;
   seed: number;
   method: MethodName;
-  model: ModelName;
+  model?: ModelName;
   masks: MaskRule;
   json: boolean;
   quiet: boolean;
@@ -150,10 +150,8 @@ export function runCommand(): Command {
     .addOption(
       new Option(
         '--model <name>',
-        '(gradient) deep: W = W_N⋯W_1 (full width); factored: W = A·B^T of rank k, for large n',
-      )
-        .default('deep')
-        .choices(MODEL_NAMES),
+        `(gradient) deep: W = W_N⋯W_1 (full width); factored: W = A·B^T of rank k (default: deep up to n·n2 = ${DEEP_MODEL_MAX_ENTRIES.toLocaleString('en-US')}, factored above, or deep when --depth is given)`,
+      ).choices(MODEL_NAMES),
     );
   for (const f of flags) command.addOption(optionOf(f));
   return command
@@ -171,6 +169,9 @@ export function runCommand(): Command {
           });
         }
       }
+      // The dense model takes an SVD of W every step (O(n³)); above DEEP_MODEL_MAX_ENTRIES the factored one is the default.
+      given.model ??=
+        fromCli('depth') || given.n * (given.n2 ?? given.n) <= DEEP_MODEL_MAX_ENTRIES ? 'deep' : 'factored';
       if (fromCli('model') && given.method !== 'gradient') {
         cmd.error(`error: option '--model' applies only to --method gradient, not ${given.method}`, { exitCode: 2 });
       }

@@ -168,6 +168,25 @@ test('run --model factored --k 3 --json: the shared fields, the model and k in t
   assert.ok(!('model' in deep.settings) && !('k' in deep.settings));
 });
 
+test('run above 500 × 500 entries trains the factored model by default; --depth or --model deep keeps the dense one', () => {
+  const big = ['run', '--n', '501', '--rank', '2', '--samples', '4000', '--max-iters', '1', '--json', '--quiet'];
+  const factored = JSON.parse(runCli(big).stdout);
+  assert.equal(factored.settings.model, 'factored');
+  assert.equal(factored.settings.k, 20);
+  for (const flag of [
+    ['--depth', '1'],
+    ['--model', 'deep'],
+  ]) {
+    const deep = JSON.parse(runCli([...big, ...flag]).stdout);
+    assert.equal(deep.settings.depth, 1);
+    assert.ok(!('model' in deep.settings), flag.join(' '));
+  }
+  const small = JSON.parse(
+    runCli(['run', '--n', '500', '--rank', '2', '--samples', '4000', '--max-iters', '1', '--json', '--quiet']).stdout,
+  );
+  assert.ok(!('model' in small.settings));
+});
+
 for (const [args, pattern] of [
   [['--k', '5'], /^mcomplete: option '--k' applies only to --model factored, not deep$/],
   [['--model', 'factored', '--depth', '2'], /^mcomplete: option '--depth' applies only to --model deep, not factored$/],
