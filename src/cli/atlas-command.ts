@@ -4,18 +4,26 @@ import {
   ATLAS_PENALTIES,
   ATLAS_QUICK,
   LR_RULES,
+  TUNING_PROTOCOLS,
   atlasSpec,
   atlasSweepName,
   atlasTable,
   cellName,
+  chooseByHalving,
   chooseLearningRates,
   formatAtlasTable,
+  halvingRoundSpec,
   restrictProtocol,
+  tuneSeeds,
   tuningSpec,
   type AtlasProtocol,
+  type AtlasRow,
+  type LrChoice,
   type LrRule,
+  type TuningProtocol,
 } from '../study/atlas.ts';
-import { DEFAULT_THRESHOLDS, denominatorClaim, formatClaims } from '../study/claims.ts';
+import type { RunRecord } from '../sweep/execute.ts';
+import { DEFAULT_THRESHOLDS, denominatorClaim, formatClaims, normalizedPenaltyClaim } from '../study/claims.ts';
 import { OPTIMIZER_NAMES } from '../optim/index.ts';
 import { atlasFigures, atlasSections } from '../report/atlas.ts';
 import { renderReport } from '../report/html.ts';
@@ -34,6 +42,8 @@ import {
 interface AtlasFlags {
   quick: boolean;
   lrRule: LrRule;
+  tuning: TuningProtocol;
+  tuneSeeds: number;
   tuneFraction: number;
   out: string;
   workers: number;
@@ -47,6 +57,36 @@ interface AtlasFlags {
   seeds?: number[];
   queue?: string;
   queueName: string;
+}
+
+/**
+ * The steps the atlas's runs took against the fixed-cap count: tuning, every grid rate on every tuning seed for the
+ * whole cap (the 'full' protocol at tune fraction 1); atlas, every atlas run for its cap.
+ */
+function stepCounts(
+  p: AtlasProtocol,
+  choices: readonly LrChoice[],
+  rows: readonly AtlasRow[],
+  rounds: readonly (readonly RunRecord[])[],
+): { tuning: { run: number; fixedCap: number }; atlas: { run: number; fixedCap: number } } {
+  const seeds = tuneSeeds(p).length;
+  const cap = (penalty: string) => (penalty === 'none' ? p.unpenalizedMaxIters : p.maxIters);
+  const tuningRun = rounds
+    .flat()
+    .reduce(
+      (a, r) => a + (r.metrics ? r.metrics.iterations : Number(/at step (\d+)/.exec(r.error ?? '')?.[1] ?? 0)),
+      0,
+    );
+  return {
+    tuning: {
+      run: tuningRun,
+      fixedCap: choices.reduce((a, c) => a + p.lrGrid.length * seeds * cap(c.cell.penalty), 0),
+    },
+    atlas: {
+      run: rows.reduce((a, r) => a + r.stepsRun, 0),
+      fixedCap: rows.reduce((a, r) => a + r.fixedCapSteps, 0),
+    },
+  };
 }
 
 /** A commander parser for a comma-separated list of `allowed` names. */
@@ -74,7 +114,7 @@ export function atlasCommand(): Command {
   const definition = new Command('atlas')
     .description(
       'the optimizer atlas: every optimizer × penalty {ratio, nuclear, none} × depth {1, 2, 3} on n=100, rank 5, m=2000, seeds 0-2, ' +
-        'each cell at the learning rate of a grid chosen on seed 1000 by --lr-rule; --quick: n=30',
+        'each cell at the learning rate of a grid chosen on tuning seeds 1000, 1001 by --lr-rule and --tuning; --quick: n=30',
     )
     .option('--quick', 'the quick atlas: n=30, rank 2, m=270, 12,000 steps', false)
     .addOption(
@@ -88,8 +128,22 @@ export function atlasCommand(): Command {
     )
     .addOption(
       new Option(
+        '--tuning <protocol>',
+        'how the tuning runs spend their steps: halving = successive halving over the rates (a third kept per round, ' +
+          'budgets cap/9, cap/3, cap) with early stops of every run; full = every rate for --tune-fraction of the cap',
+      )
+        .choices(TUNING_PROTOCOLS)
+        .default(ATLAS_FULL.tuning),
+    )
+    .addOption(
+      new Option('--tune-seeds <count>', "how many tuning seeds (1000, 1001, …): a rate's score is its worst over them")
+        .argParser(intInRange(1, 10))
+        .default(ATLAS_FULL.tuneSeedCount),
+    )
+    .addOption(
+      new Option(
         '--tune-fraction <share>',
-        "the tuning runs' share of each cell's step cap, in (0, 1] (0.25: the budget before 2026-12-01)",
+        "--tuning full: the tuning runs' share of each cell's step cap, in (0, 1] (0.25: the budget before 2026-12-01)",
       )
         .argParser(unitFraction())
         .default(ATLAS_FULL.tuneFraction),
@@ -119,24 +173,37 @@ export function atlasCommand(): Command {
       seeds: flags.seeds,
     });
     protocol.lrRule = flags.lrRule;
+    protocol.tuning = flags.tuning;
+    protocol.tuneSeedCount = flags.tuneSeeds;
     protocol.tuneFraction = flags.tuneFraction;
-    // Two sweeps, two files: the tuning runs (seed 1000, every rate of the grid) and the atlas runs at the chosen rates.
-    const [tuningFile, results, summaryFile, index] = prepareOutputFolder(
-      command,
-      flags,
-      ['tuning.jsonl', 'results.jsonl'],
-      ['atlas.json', 'index.html'],
-    );
+    const halving = protocol.tuning === 'halving';
+    // One tuning file per sweep (one, or one per round of halving), then the atlas runs at the chosen rates.
+    const tuningNames = halving
+      ? Array.from({ length: protocol.halvingRounds }, (_, r) => `tuning-${r + 1}.jsonl`)
+      : ['tuning.jsonl'];
+    const files = prepareOutputFolder(command, flags, [...tuningNames, 'results.jsonl'], ['atlas.json', 'index.html']);
+    const [results, summaryFile, index] = files.slice(tuningNames.length);
     const queue = queueOf(flags);
     const again = `mcomplete ${resumeArgs(process.argv.slice(2)).join(' ')}${queueResumeFlags(queue)} --resume`;
     const sweepOpts = { workers: flags.workers, quiet: flags.quiet, queue };
-    const tuning = await runSweepCli(tuningSpec(protocol), { ...sweepOpts, out: tuningFile, resume: flags.resume });
-    if (tuning.interrupted) {
-      process.stderr.write(interruptedMessage(tuning, again));
-      process.exitCode = 130;
-      return;
+    const rounds: RunRecord[][] = [];
+    let tuningRuns = 0;
+    for (let r = 0; r < tuningNames.length; r++) {
+      const spec = halving ? halvingRoundSpec(protocol, r, rounds) : tuningSpec(protocol);
+      if (spec.methods.length === 0) {
+        rounds.push([]);
+        continue;
+      }
+      const tuning = await runSweepCli(spec, { ...sweepOpts, out: files[r], resume: flags.resume });
+      if (tuning.interrupted) {
+        process.stderr.write(interruptedMessage(tuning, again));
+        process.exitCode = 130;
+        return;
+      }
+      rounds.push(tuning.records);
+      tuningRuns += tuning.total;
     }
-    const choices = chooseLearningRates(protocol, tuning.records);
+    const choices: LrChoice[] = halving ? chooseByHalving(protocol, rounds) : chooseLearningRates(protocol, rounds[0]);
     const atlas = await runSweepCli(atlasSpec(protocol, choices), { ...sweepOpts, out: results, resume: flags.resume });
     if (atlas.interrupted) {
       process.stderr.write(interruptedMessage(atlas, again));
@@ -144,44 +211,64 @@ export function atlasCommand(): Command {
       return;
     }
     const rows = atlasTable(choices, atlas.records);
-    // Claim 9 on the atlas's own depth-1 L∗/F cells, at the rates the rule chose.
-    const claims =
-      protocol.depths.includes(1) && protocol.penalties.includes('ratio')
-        ? [
-            denominatorClaim(
-              atlas.records,
-              Object.fromEntries(
-                protocol.optimizers.map((o) => [o, cellName({ optimizer: o, penalty: 'ratio', depth: 1 })]),
-              ),
-              protocol.samples,
-              DEFAULT_THRESHOLDS,
+    // Claims 9 and 10 on the atlas's own depth-1 cells, at the rates the rule chose: 9 on the L∗/F column, 10 on
+    // each optimizer's normalized and unnormalized penalties.
+    const depth1 = (optimizer: string, penalty: string) =>
+      cellName({ optimizer, penalty, depth: 1 } as Parameters<typeof cellName>[0]);
+    const claims = protocol.depths.includes(1)
+      ? [
+          ...(protocol.penalties.includes('ratio')
+            ? [
+                denominatorClaim(
+                  atlas.records,
+                  Object.fromEntries(protocol.optimizers.map((o) => [o, depth1(o, 'ratio')])),
+                  protocol.samples,
+                  DEFAULT_THRESHOLDS,
+                ),
+              ]
+            : []),
+          normalizedPenaltyClaim(
+            atlas.records,
+            Object.fromEntries(
+              protocol.optimizers.map((o) => [
+                o,
+                Object.fromEntries(protocol.penalties.map((pen) => [pen, depth1(o, pen)])),
+              ]),
             ),
-          ]
-        : [];
+            protocol.samples,
+            DEFAULT_THRESHOLDS,
+          ),
+        ]
+      : [];
+    const steps = stepCounts(protocol, choices, rows, rounds);
     writeFileAtomic(
       summaryFile,
-      `${JSON.stringify({ protocol, choices, rows, claims }, null, 1)}\n`,
+      `${JSON.stringify({ protocol, steps, choices, rows, claims }, null, 1)}\n`,
       '--out (atlas.json)',
     );
-    const size = `n=${protocol.n}, rank ${protocol.rank}, m=${protocol.samples}, seeds ${protocol.seeds.join(', ')}, tuning seed ${protocol.tuneSeed}, lr rule ${protocol.lrRule}`;
+    const tuneList = tuneSeeds(protocol);
+    const size = `n=${protocol.n}, rank ${protocol.rank}, m=${protocol.samples}, seeds ${protocol.seeds.join(', ')}, tuning seed${tuneList.length > 1 ? 's' : ''} ${tuneList.join(', ')}, lr rule ${protocol.lrRule}, tuning ${protocol.tuning}`;
     const html = await renderReport(atlas.records, {
       title: `mcomplete optimizer atlas (${flags.quick ? 'quick' : 'full'}: ${size})`,
       source: results,
       figures: atlasFigures(atlas.records, rows, protocol.rank),
-      sections: atlasSections(rows, choices, protocol.tuneFraction),
+      sections: atlasSections(rows, choices, protocol.tuneFraction, tuneList),
       claims,
     });
     const report = index;
     writeFileAtomic(index, html, '--out (index.html)');
     if (flags.json) {
       process.stdout.write(
-        `${JSON.stringify({ sweep: atlasSweepName(protocol), lrRule: protocol.lrRule, choices, rows, claims, results, summary: summaryFile, report })}\n`,
+        `${JSON.stringify({ sweep: atlasSweepName(protocol), lrRule: protocol.lrRule, tuning: protocol.tuning, steps, choices, rows, claims, results, summary: summaryFile, report })}\n`,
       );
       return;
     }
-    process.stdout.write(`Optimizer atlas (${size}; ${tuning.total} tuning + ${atlas.total} atlas runs)\n\n`);
+    process.stdout.write(`Optimizer atlas (${size}; ${tuningRuns} tuning + ${atlas.total} atlas runs)\n\n`);
     process.stdout.write(formatAtlasTable(rows));
     if (claims.length > 0) process.stdout.write(`\n${formatClaims(claims)}`);
+    process.stdout.write(
+      `\nSteps run: tuning ${steps.tuning.run} of ${steps.tuning.fixedCap}, atlas ${steps.atlas.run} of ${steps.atlas.fixedCap} (the fixed-cap count)\n`,
+    );
     process.stdout.write(`\nResults: ${results}\nSummary: ${summaryFile}\nReport:  ${report}\n`);
   });
 }

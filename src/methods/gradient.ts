@@ -63,6 +63,15 @@ export type GradientRunBase = SyntheticSpec & {
   stallWindow?: number;
   stallTol?: number;
   /**
+   * Deep model only: the atlas's early stops (TrainWatch), on the watched error: with `holdout`, the held-out RMSE
+   * over the held-out entries' RMS; else relError against the truth. Every max(1, ⌊earlyStopWindow/20⌋) steps; 'stall'
+   * once it has not fallen by the share earlyStopTol (default 0) for earlyStopWindow steps, 'target-error' once it is
+   * at or below earlyStopExact (default 0: off). Absent: off.
+   */
+  earlyStopWindow?: number;
+  earlyStopTol?: number;
+  earlyStopExact?: number;
+  /**
    * Stop once relError (all entries, against the truth) is at or below this, checked at the start of every step
    * (stopReason 'target-error'): how many steps and seconds a run needs to reach an accuracy. Absent: off.
    */
@@ -162,6 +171,22 @@ export const GRADIENT_PARAMS = {
   },
   stallWindow: { type: 'int', min: 1, doc: "(deep) the trainer's stall rule: steps compared (see TrainOptions)" },
   stallTol: { type: 'number', min: 0, doc: "(deep) the trainer's stall rule: relative change that counts as a stall" },
+  earlyStopWindow: {
+    type: 'int',
+    min: 1,
+    doc: '(deep) stop once the watched error (held-out with holdout, else relError) has not fallen for this many steps',
+  },
+  earlyStopTol: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    doc: '(deep) the early stop: the relative fall of the watched error that counts as moving (default 0)',
+  },
+  earlyStopExact: {
+    type: 'number',
+    min: 0,
+    doc: '(deep) the early stop: stop once the watched error is at or below this (default 0: off)',
+  },
   targetError: {
     type: 'number',
     min: 0,
@@ -206,6 +231,8 @@ function checkGradient(s: RunSpec): void {
       `the factored model supports penalties ${FACTORED_PENALTIES.join(', ')}, not ${s.penalty}`,
     );
   }
+  if (factored && s.earlyStopWindow !== undefined)
+    throw new ParamError('earlyStopWindow', 'the early stop is for the deep model only, not the factored one');
   checkTargetError(s.targetError);
 }
 
@@ -341,7 +368,11 @@ function holdoutRun(
   const full = syntheticProblem(spec);
   const { fit, held } = holdoutObservations(full.observations, spec.holdout as number, spec.seed, spec.rank);
   const problem: SyntheticProblem = { ...full, observations: fit };
-  const trainer = startTrain(fit, deepTrainOptions(spec, optimizer, backend, problem, hooks));
+  const heldRms = Math.sqrt(held.values.reduce((a, v) => a + v * v, 0) / held.values.length);
+  const trainer = startTrain(
+    fit,
+    deepTrainOptions(spec, optimizer, backend, problem, hooks, (W) => Math.sqrt(trainMSE(W, held)) / heldRms),
+  );
   return deepRun(trainer, hooks, (r) => ({
     ...measure(problem, r, spec, backend),
     heldoutRMSE: Math.sqrt(trainMSE(r.W, held)),
@@ -372,8 +403,9 @@ function deepTrainOptions(
   backend: Backend,
   problem: SyntheticProblem,
   hooks: RunHooks,
+  watched: (W: TrainResult['W']) => number = (W) => relativeError(W, problem.truth),
 ): TrainOptions {
-  const { targetError } = spec;
+  const { targetError, earlyStopWindow } = spec;
   const { onProgress } = hooks;
   return {
     depth: spec.depth,
@@ -386,6 +418,16 @@ function deepTrainOptions(
     mseTol: spec.tol,
     stallWindow: spec.stallWindow,
     stallTol: spec.stallTol,
+    watch:
+      earlyStopWindow === undefined
+        ? undefined
+        : {
+            score: watched,
+            every: Math.max(1, Math.floor(earlyStopWindow / 20)),
+            window: earlyStopWindow,
+            tol: spec.earlyStopTol ?? 0,
+            exact: spec.earlyStopExact ?? 0,
+          },
     reachedTarget: targetError === undefined ? undefined : (W) => relativeError(W, problem.truth) <= targetError,
     progressEvery: hooks.progressEvery,
     onProgress: onProgress && ((e) => onProgress({ method: 'gradient', ...e })),

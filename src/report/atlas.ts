@@ -147,7 +147,12 @@ function ruleText(rule: LrRule): string {
 }
 
 /** The atlas table and the learning-rate choices as HTML sections. */
-export function atlasSections(rows: readonly AtlasRow[], choices: readonly LrChoice[], tuneFraction: number): string[] {
+export function atlasSections(
+  rows: readonly AtlasRow[],
+  choices: readonly LrChoice[],
+  tuneFraction: number,
+  tuneSeeds: readonly number[] = [],
+): string[] {
   const table = rows.map(
     (r) =>
       `<tr><td>${esc(r.cell.optimizer)}</td><td>${esc(r.cell.penalty)}</td><td>${r.cell.depth}</td><td>${r.lr ?? '–'}</td><td>${esc(r.rule)}</td>` +
@@ -160,14 +165,30 @@ export function atlasSections(rows: readonly AtlasRow[], choices: readonly LrCho
     (c) =>
       `<tr><td>${esc(cellName(c.cell))}</td>${c.grid.map((g) => `<td${g.lr === c.lr ? ' class="verdict supported"' : ''}>${g.value === null ? 'diverged' : g.value.toExponential(2)}</td>`).join('')}</tr>`,
   );
+  const halving = choices.some((c) => c.rounds !== undefined);
+  const seedText = tuneSeeds.length > 1 ? `the worst over tuning seeds ${tuneSeeds.join(', ')}` : 'tuning seed';
+  const roundsTable = choices.map(
+    (c) =>
+      `<tr><td>${esc(cellName(c.cell))}</td>${(c.rounds ?? []).map((r) => `<td>${r.lrs.join(', ') || '–'} (${r.budget} steps; ran ${r.steps})</td>`).join('')}` +
+      `<td>${c.lr ?? '–'}</td><td>${c.stepsRun ?? '–'} of ${c.fixedCapSteps ?? '–'}</td></tr>`,
+  );
+  const rounds = choices[0]?.rounds ?? [];
   return [
     '<h2>Atlas</h2>',
     '<table><thead><tr><th>optimizer</th><th>penalty</th><th>depth</th><th>lr</th><th>lr chosen by</th><th>relError (mean ± std)</th><th>tail step (mean)</th><th>seeds</th><th>diverged</th></tr></thead>',
     `<tbody>${table.join('')}</tbody></table>`,
     '<h2>Learning-rate choice</h2>',
-    `<p>Rule <code>${esc(rule)}</code>: ${rule === 'objective' ? 'the final training objective' : 'the RMSE on the held-out observed entries'} of each tuning run (tuning seed, ${tuneFraction === 1 ? 'the full step cap' : `${tuneFraction} of the step cap`}${rule === 'holdout' ? ', trained on the rest of Ω' : ''}); the least is chosen and marked.</p>`,
+    `<p>Rule <code>${esc(rule)}</code>: ${rule === 'objective' ? 'the final training objective' : 'the RMSE on the held-out observed entries'} of each tuning run (${seedText}, ${halving ? 'at the last round of successive halving the rate reached' : tuneFraction === 1 ? 'the full step cap' : `${tuneFraction} of the step cap`}${rule === 'holdout' ? ', trained on the rest of Ω' : ''}); the least is chosen and marked.</p>`,
     `<table><thead><tr><th>cell</th>${grid.map((lr) => `<th>lr ${lr}</th>`).join('')}</tr></thead>`,
     `<tbody>${tune.join('')}</tbody></table>`,
+    ...(halving
+      ? [
+          '<h2>Successive halving</h2>',
+          '<p>The rates each round compared, its step budget and the steps its runs took (a run that stopped early is carried to the next round, not rerun), the rate chosen, and the steps of all the cell\'s tuning runs against every rate on every tuning seed for the whole cap.</p>',
+          `<table><thead><tr><th>cell</th>${rounds.map((_, i) => `<th>round ${i + 1}</th>`).join('')}<th>lr</th><th>steps run of fixed cap</th></tr></thead>`,
+          `<tbody>${roundsTable.join('')}</tbody></table>`,
+        ]
+      : []),
   ];
 }
 

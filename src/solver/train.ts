@@ -37,6 +37,22 @@ export interface TrainOptions extends TrainerSettings<Matrix, ProgressEvent> {
   /** Stop when the objective improved by less than `stallTol` (relative) over the last `stallWindow` steps (0: off). */
   stallWindow?: number;
   stallTol?: number;
+  /** Early stops on a score of W (the atlas's tuning protocol; see TrainWatch). Absent: off. */
+  watch?: TrainWatch;
+}
+
+/**
+ * Early stops on a score of the end-to-end matrix (lower is better, e.g. the held-out error), computed every `every`
+ * steps on the W about to be updated: 'target-error' once the score is at or below `exact`; 'stall' once its least
+ * value has not fallen by more than the share `tol` for `window` steps (the score stopped moving). Cost: the
+ * score's, every `every` steps.
+ */
+export interface TrainWatch {
+  score: (W: Matrix) => number;
+  every: number;
+  window: number;
+  tol: number;
+  exact: number;
 }
 
 /** The trained end-to-end matrix and how training went. */
@@ -82,6 +98,9 @@ export function startTrain(obs: Observations, opts: TrainOptions): Trainer {
   const stallWindow = opts.stallWindow ?? 0;
   const stallTol = opts.stallTol ?? 0;
   const stallRing = new Float64Array(Math.max(1, stallWindow));
+  const watch = opts.watch;
+  let watchBest = Infinity;
+  let watchBestAt = 0;
   const start = performance.now();
 
   let mse = NaN;
@@ -134,6 +153,14 @@ export function startTrain(obs: Observations, opts: TrainOptions): Trainer {
       const slot = t % stallWindow;
       if (t > stallWindow && stallRing[slot] - objective < stallTol * Math.abs(stallRing[slot])) return 'stall';
       stallRing[slot] = objective;
+    }
+    if (watch && t % watch.every === 0) {
+      const score = watch.score(W);
+      if (score <= watch.exact) return 'target-error';
+      if (score < watchBest * (1 - watch.tol)) {
+        watchBest = score;
+        watchBestAt = t;
+      } else if (t - watchBestAt >= watch.window) return 'stall';
     }
     if (opts.signal?.aborted) return 'interrupted';
     backward(model, deepWs, G, grads, backend);

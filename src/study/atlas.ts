@@ -1,10 +1,11 @@
 // The optimizer atlas: which normalization makes L*/F recover. A built-in sweep of optimizer × penalty
-// × depth on one problem, each cell's learning rate chosen by the same rule for every optimizer, from runs on a
-// separate tuning seed and never by the error against the truth: the rate of LR_GRID whose tuning run ends with the
-// least training objective ('objective', the first rule), or, trained on Ω minus a held-out tenth, the least RMSE
-// on the held-out observed entries ('holdout'). Two sweeps, two results files: the tuning runs (seed tuneSeed), then
-// the atlas runs at the chosen rates (seeds 0–2). Both resume; the sweep names carry the rule, so a resume with the
-// other rule is refused.
+// × depth on one problem, each cell's learning rate chosen by the same rule for every optimizer, from runs on
+// separate tuning seeds and never by the error against the truth: the rate of LR_GRID whose tuning runs end, on the
+// worst of the tuning seeds, with the least training objective ('objective', the first rule), or, trained on Ω minus
+// a held-out tenth, the least RMSE on the held-out observed entries ('holdout'). The tuning runs are either every rate
+// for the whole cap ('full') or successive halving with early stops ('halving', the default). Tuning sweeps (one per
+// round), then the atlas runs at the chosen rates (seeds 0–2). All resume; the sweep names carry the rule and the
+// tuning protocol, so a resume with another is refused.
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.ts';
 import type { PenaltyName } from '../penalty/index.ts';
 import type { RunRecord } from '../sweep/execute.ts';
@@ -27,6 +28,16 @@ export type LrRule = 'objective' | 'holdout';
 /** The learning-rate rules, for the CLI. */
 export const LR_RULES: readonly LrRule[] = Object.freeze(['objective', 'holdout'] as const);
 
+/**
+ * How the tuning runs spend their steps: 'full', every grid rate for tuneFraction of the cap on every tuning seed;
+ * 'halving', successive halving over the grid with early stops, every run of it and of the atlas included
+ * (docs/design/protocols.md 4.1).
+ */
+export type TuningProtocol = 'full' | 'halving';
+
+/** The tuning protocols, for the CLI. */
+export const TUNING_PROTOCOLS: readonly TuningProtocol[] = Object.freeze(['halving', 'full'] as const);
+
 /** Everything that fixes an atlas: the problem, the grid of cells, the budgets and the learning-rate rule. */
 export interface AtlasProtocol {
   /** The base of the sweep names (see atlasSweepName). */
@@ -35,8 +46,25 @@ export interface AtlasProtocol {
   rank: number;
   samples: number;
   seeds: number[];
-  /** The seed of the tuning runs (its own data, sampling and initialization). */
+  /** The first tuning seed (its own data, sampling and initialization); the others follow it (tuneSeeds). */
   tuneSeed: number;
+  /** How many tuning seeds: a rate's score is its worst over them, and a run that diverges on one rules it out. */
+  tuneSeedCount: number;
+  /** How the tuning runs spend their steps (see TuningProtocol). */
+  tuning: TuningProtocol;
+  /** 'halving': rounds, each at 1/halvingEta of the next one's budget (the last at the cap), keeping 1/halvingEta of the rates. */
+  halvingRounds: number;
+  halvingEta: number;
+  /** 'halving': the last round compares at least this many rates (when as many have a score). */
+  halvingFinal: number;
+  /**
+   * 'halving': the early stops of every run (tuning and atlas): the watched error (held-out in tuning runs,
+   * relError in atlas runs) has not fallen by the share earlyStopTol for earlyStopShare of the cap, or is at or
+   * below earlyStopExact.
+   */
+  earlyStopShare: number;
+  earlyStopTol: number;
+  earlyStopExact: number;
   optimizers: OptimizerName[];
   penalties: PenaltyName[];
   depths: number[];
@@ -70,6 +98,14 @@ export const ATLAS_FULL: AtlasProtocol = {
   samples: 2000,
   seeds: [0, 1, 2],
   tuneSeed: 1000,
+  tuneSeedCount: 2,
+  tuning: 'halving',
+  halvingRounds: 3,
+  halvingEta: 3,
+  halvingFinal: 2,
+  earlyStopShare: 0.25,
+  earlyStopTol: 0.01,
+  earlyStopExact: 1e-6,
   optimizers: [...OPTIMIZER_NAMES],
   penalties: [...ATLAS_PENALTIES],
   depths: [1, 2, 3],
@@ -98,10 +134,16 @@ export const ATLAS_QUICK: AtlasProtocol = {
 
 /**
  * The atlas sweep's name: the protocol's name under the 'objective' rule (the sweep's name before the holdout rule
- * existed), `${name}-${rule}` otherwise; the tuning sweep adds "-tune". Different rules, different sweeps.
+ * existed), `${name}-${rule}` otherwise, then "-halving" under that tuning protocol; the tuning sweep adds "-tune"
+ * ("-tune-1", "-tune-2", … per round of halving). Different rules or protocols, different sweeps.
  */
-export function atlasSweepName(p: Pick<AtlasProtocol, 'name' | 'lrRule'>): string {
-  return p.lrRule === 'objective' ? p.name : `${p.name}-${p.lrRule}`;
+export function atlasSweepName(p: Pick<AtlasProtocol, 'name' | 'lrRule'> & { tuning?: TuningProtocol }): string {
+  return `${p.lrRule === 'objective' ? p.name : `${p.name}-${p.lrRule}`}${p.tuning === 'halving' ? '-halving' : ''}`;
+}
+
+/** The tuning seeds: tuneSeed, tuneSeed + 1, … (tuneSeedCount of them). */
+export function tuneSeeds(p: Pick<AtlasProtocol, 'tuneSeed' | 'tuneSeedCount'>): number[] {
+  return Array.from({ length: p.tuneSeedCount }, (_, i) => p.tuneSeed + i);
 }
 
 /** One cell of the atlas. */
@@ -137,6 +179,14 @@ function cellMethod(
   maxIters: number,
   holdout?: number,
 ): MethodSpec {
+  const early =
+    p.tuning === 'halving'
+      ? {
+          earlyStopWindow: Math.max(1, Math.round(p.earlyStopShare * capOf(p, c))),
+          earlyStopTol: p.earlyStopTol,
+          earlyStopExact: p.earlyStopExact,
+        }
+      : {};
   return {
     name,
     method: 'gradient',
@@ -149,6 +199,7 @@ function cellMethod(
     maxIters,
     tol: c.penalty === 'none' ? 1e-6 : 0,
     ...(holdout === undefined ? {} : { holdout }),
+    ...early,
   };
 }
 
@@ -158,8 +209,8 @@ function capOf(p: AtlasProtocol, c: AtlasCell): number {
 }
 
 /**
- * The tuning sweep: every cell at every rate of the grid, on the tuning seed, at tuneFraction of the cap; under the
- * 'holdout' rule each run trains on Ω minus holdoutFraction of it.
+ * The tuning sweep of the 'full' protocol: every cell at every rate of the grid, on the tuning seeds, at tuneFraction
+ * of the cap; under the 'holdout' rule each run trains on Ω minus holdoutFraction of it.
  */
 export function tuningSpec(p: AtlasProtocol): SweepSpec {
   const holdout = p.lrRule === 'holdout' ? p.holdoutFraction : undefined;
@@ -173,10 +224,18 @@ export function tuningSpec(p: AtlasProtocol): SweepSpec {
     n: p.n,
     rank: p.rank,
     samples: [p.samples],
-    seeds: [p.tuneSeed],
+    seeds: tuneSeeds(p),
     methods,
     recordSpectrumEvery: 0,
   };
+}
+
+/** One round of successive halving for one cell: its step budget, the rates it compared, the steps its runs took. */
+export interface HalvingRound {
+  budget: number;
+  lrs: number[];
+  /** Steps the runs of this round took (runs carried over from an earlier round, which stopped early, count there). */
+  steps: number;
 }
 
 /** A cell's learning-rate choice: the rule, each grid rate's value under it (null: diverged) and the rate chosen. */
@@ -184,12 +243,17 @@ export interface LrChoice {
   cell: AtlasCell;
   rule: LrRule;
   /**
-   * One entry per grid rate: the tuning run's final training objective (data term + λ·penalty) under 'objective',
-   * its held-out RMSE under 'holdout'; null if the run diverged, is missing, or the value is not finite.
+   * One entry per grid rate: the worst over the tuning seeds of the tuning run's final training objective (data term
+   * + λ·penalty) under 'objective', its held-out RMSE under 'holdout'; null if a run diverged, is missing, or a value
+   * is not finite. Under 'halving', the value at the last round the rate reached (`round`, 1-based).
    */
-  grid: { lr: number; value: number | null }[];
+  grid: { lr: number; value: number | null; round?: number }[];
   /** The rate with the least value (ties: the smaller rate); null when every tuning run diverged. */
   lr: number | null;
+  /** 'halving': the rounds, and the steps all this cell's tuning runs took against the 'full' protocol's count. */
+  rounds?: HalvingRound[];
+  stepsRun?: number;
+  fixedCapSteps?: number;
 }
 
 /**
@@ -207,19 +271,202 @@ export function ruleValue(rule: LrRule, penalty: PenaltyName, lambda: number, m:
   return rule === 'objective' ? finalObjective(penalty, lambda, m) : (m.heldoutRMSE ?? NaN);
 }
 
-/** The rule of `p`: for each cell, the grid rate whose tuning run has the least value under it. */
+/**
+ * A rate's score from its tuning runs, one per tuning seed: the worst (largest) value under the rule, so that one
+ * lucky seed cannot carry an unstable rate; null when a seed's run is missing, diverged or not finite.
+ */
+function worstValue(p: AtlasProtocol, cell: AtlasCell, runs: readonly (RunRecord | undefined)[]): number | null {
+  let worst = -Infinity;
+  for (const r of runs) {
+    const value = r?.metrics ? ruleValue(p.lrRule, cell.penalty, p.lambda, r.metrics) : NaN;
+    if (!Number.isFinite(value)) return null;
+    worst = Math.max(worst, value);
+  }
+  return runs.length > 0 ? worst : null;
+}
+
+/** The rate with the least value (ties: the smaller rate), or null. */
+function leastRate(grid: readonly { lr: number; value: number | null }[]): number | null {
+  let best: { lr: number; value: number } | null = null;
+  for (const g of [...grid].sort((a, b) => a.lr - b.lr))
+    if (g.value !== null && (best === null || g.value < best.value)) best = { lr: g.lr, value: g.value };
+  return best?.lr ?? null;
+}
+
+/** The rule of `p` on the 'full' tuning runs: for each cell, the grid rate with the least worst-over-seeds value. */
 export function chooseLearningRates(p: AtlasProtocol, tuning: readonly RunRecord[]): LrChoice[] {
-  const byName = new Map(tuning.map((r) => [r.name, r]));
+  const byKey = new Map(tuning.map((r) => [`${r.name}|${r.seed}`, r]));
+  const seeds = tuneSeeds(p);
   return atlasCells(p).map((cell) => {
+    const grid = p.lrGrid.map((lr) => ({
+      lr,
+      value: worstValue(
+        p,
+        cell,
+        seeds.map((s) => byKey.get(`${tuneName(cell, lr)}|${s}`)),
+      ),
+    }));
+    return { cell, rule: p.lrRule, grid, lr: leastRate(grid) };
+  });
+}
+
+/** The step budgets of the rounds of halving for a cell: cap/η^(R−1), …, cap/η, cap. */
+export function halvingBudgets(p: AtlasProtocol, c: AtlasCell): number[] {
+  const cap = capOf(p, c);
+  return Array.from({ length: p.halvingRounds }, (_, r) =>
+    Math.max(1, Math.round(cap / p.halvingEta ** (p.halvingRounds - 1 - r))),
+  );
+}
+
+/** The label of a cell's tuning run at one rate in round `round` (0-based) of halving, with its budget and the cap. */
+export function halvingName(p: AtlasProtocol, c: AtlasCell, lr: number, round: number): string {
+  return `${tuneName(c, lr)} · round ${round + 1}/${p.halvingRounds} (${halvingBudgets(p, c)[round]} of ${capOf(p, c)} steps)`;
+}
+
+/** The steps a tuning run took: its iterations, or the step a diverged run stopped at (read off its error). */
+function stepsOf(r: RunRecord): number {
+  if (r.metrics) return r.metrics.iterations;
+  const m = /at step (\d+)/.exec(r.error ?? '');
+  return m ? Number(m[1]) : 0;
+}
+
+/** What halving has decided by the end of one round. */
+interface HalvingRoundPlan {
+  /** Per cell: the rates this round compares. */
+  alive: Map<string, number[]>;
+  /** The latest run of each (cell, rate, seed) after this round, by `${cellName}|${lr}|${seed}`. */
+  latest: Map<string, RunRecord>;
+}
+
+/**
+ * Successive halving, replayed from the records of the rounds done (rounds[r] the records of round r). Round 0 runs
+ * every grid rate; round r + 1 keeps the ⌈k/η⌉ rates of round r with the least worst-over-seeds value (at least
+ * halvingFinal in the last round, when as many have a value; a rate that diverged on a seed is out) at η times the
+ * budget. A run that stopped before its budget (early stop, tolerance) would stop at the same step with a larger one,
+ * so it is carried over instead of rerun.
+ */
+function replayHalving(p: AtlasProtocol, rounds: readonly (readonly RunRecord[])[], upTo: number): HalvingRoundPlan[] {
+  const seeds = tuneSeeds(p);
+  const cells = atlasCells(p);
+  const latest = new Map<string, RunRecord>();
+  const plans: HalvingRoundPlan[] = [];
+  let alive = new Map(cells.map((c) => [cellName(c), [...p.lrGrid]]));
+  for (let r = 0; r <= upTo; r++) {
+    if (r > 0) {
+      const next = new Map<string, number[]>();
+      for (const c of cells) {
+        const rates = alive.get(cellName(c)) as number[];
+        const scored = rates
+          .map((lr) => ({
+            lr,
+            value: worstValue(
+              p,
+              c,
+              seeds.map((s) => latest.get(`${cellName(c)}|${lr}|${s}`)),
+            ),
+          }))
+          .filter((x): x is { lr: number; value: number } => x.value !== null)
+          .sort((a, b) => a.value - b.value || a.lr - b.lr);
+        let keep = Math.ceil(rates.length / p.halvingEta);
+        if (r === p.halvingRounds - 1) keep = Math.max(keep, p.halvingFinal);
+        next.set(
+          cellName(c),
+          scored
+            .slice(0, keep)
+            .map((x) => x.lr)
+            .sort((a, b) => a - b),
+        );
+      }
+      alive = next;
+    }
+    for (const rec of rounds[r] ?? []) {
+      const lr = (rec.settings as { lr: number }).lr;
+      const cell = cells.find((c) => rec.name.startsWith(`${tuneName(c, lr)} ·`));
+      if (cell) latest.set(`${cellName(cell)}|${lr}|${rec.seed}`, rec);
+    }
+    plans.push({ alive, latest: new Map(latest) });
+  }
+  return plans;
+}
+
+/**
+ * The tuning sweep of round `round` (0-based) of halving, given the records of the rounds before it: each cell's
+ * surviving rates, on the tuning seeds whose run of the round before ran out of budget (or that have none yet).
+ * Its methods may be empty (every survivor carried over).
+ */
+export function halvingRoundSpec(
+  p: AtlasProtocol,
+  round: number,
+  before: readonly (readonly RunRecord[])[],
+): SweepSpec {
+  const seeds = tuneSeeds(p);
+  const prior = round > 0 ? replayHalving(p, before, round - 1)[round - 1].latest : new Map<string, RunRecord>();
+  const alive = replayHalving(p, [...before.slice(0, round)], round)[round].alive;
+  const holdout = p.lrRule === 'holdout' ? p.holdoutFraction : undefined;
+  const methods: MethodSpec[] = [];
+  for (const c of atlasCells(p)) {
+    const budget = halvingBudgets(p, c)[round];
+    for (const lr of alive.get(cellName(c)) ?? []) {
+      const todo = seeds.filter((s) => {
+        const prev = prior.get(`${cellName(c)}|${lr}|${s}`);
+        return prev === undefined || prev.metrics?.stopReason === 'max-iters';
+      });
+      if (todo.length === 0) continue;
+      methods.push({
+        ...cellMethod(p, c, halvingName(p, c, lr, round), lr, budget, holdout),
+        ...(todo.length < seeds.length ? { seeds: todo } : {}),
+      });
+    }
+  }
+  return {
+    name: `${atlasSweepName(p)}-tune-${round + 1}`,
+    n: p.n,
+    rank: p.rank,
+    samples: [p.samples],
+    seeds,
+    methods,
+    recordSpectrumEvery: 0,
+  };
+}
+
+/**
+ * The rule of `p` after every round of halving: each cell's rate with the least worst-over-seeds value among those
+ * of the last round, each grid rate's value at the last round it reached, the rounds, and the steps its tuning runs
+ * took against the 'full' protocol's count (every grid rate on every tuning seed for the whole cap).
+ */
+export function chooseByHalving(p: AtlasProtocol, rounds: readonly (readonly RunRecord[])[]): LrChoice[] {
+  const seeds = tuneSeeds(p);
+  const plans = replayHalving(p, rounds, p.halvingRounds - 1);
+  return atlasCells(p).map((cell) => {
+    const name = cellName(cell);
+    const budgets = halvingBudgets(p, cell);
+    const valueAt = (lr: number, r: number) =>
+      worstValue(
+        p,
+        cell,
+        seeds.map((s) => plans[r].latest.get(`${name}|${lr}|${s}`)),
+      );
     const grid = p.lrGrid.map((lr) => {
-      const m = byName.get(tuneName(cell, lr))?.metrics;
-      const value = m ? ruleValue(p.lrRule, cell.penalty, p.lambda, m) : NaN;
-      return { lr, value: Number.isFinite(value) ? value : null };
+      const reached = plans.reduce((last, plan, r) => ((plan.alive.get(name) ?? []).includes(lr) ? r : last), 0);
+      return { lr, value: valueAt(lr, reached), round: reached + 1 };
     });
-    let best: { lr: number; value: number } | null = null;
-    for (const g of [...grid].sort((a, b) => a.lr - b.lr))
-      if (g.value !== null && (best === null || g.value < best.value)) best = { lr: g.lr, value: g.value };
-    return { cell, rule: p.lrRule, grid, lr: best?.lr ?? null };
+    const last = plans[plans.length - 1].alive.get(name) ?? [];
+    const finalists = grid.filter((g) => last.includes(g.lr));
+    const runsOf = (r: number) => (rounds[r] ?? []).filter((rec) => rec.name.startsWith(`tune: ${name} ·`));
+    const roundsOut = plans.map((plan, r) => ({
+      budget: budgets[r],
+      lrs: plan.alive.get(name) ?? [],
+      steps: runsOf(r).reduce((a, rec) => a + stepsOf(rec), 0),
+    }));
+    return {
+      cell,
+      rule: p.lrRule,
+      grid,
+      lr: leastRate(finalists),
+      rounds: roundsOut,
+      stepsRun: roundsOut.reduce((a, r) => a + r.steps, 0),
+      fixedCapSteps: p.lrGrid.length * seeds.length * capOf(p, cell),
+    };
   });
 }
 
@@ -251,6 +498,9 @@ export interface AtlasRow {
   diverged: number;
   /** Mean over seeds and checkpoints of the tail step share (NaN when none was recorded). */
   tailStep: number;
+  /** Steps the atlas runs took (a diverged run: the step it stopped at), and their caps' sum (the fixed-cap count). */
+  stepsRun: number;
+  fixedCapSteps: number;
 }
 
 /** The atlas table from the choices and the atlas runs. */
@@ -269,6 +519,8 @@ export function atlasTable(choices: readonly LrChoice[], runs: readonly RunRecor
       seeds: ok.length,
       diverged: mine.length - ok.length,
       tailStep: tails.length ? meanStd(tails).mean : NaN,
+      stepsRun: mine.reduce((a, r) => a + stepsOf(r), 0),
+      fixedCapSteps: mine.reduce((a, r) => a + ((r.settings as { maxIters?: number }).maxIters ?? 0), 0),
     };
   });
 }

@@ -2,6 +2,7 @@ import { defaultTol, RUN_DEFAULTS, UNPENALIZED_MAX_ITERS } from '../defaults.ts'
 import type { RunRecord } from '../sweep/execute.ts';
 import type { MethodSpec, SweepSpec } from '../sweep/spec.ts';
 import type { OptimizerName } from '../optim/index.ts';
+import type { PenaltyName } from '../penalty/index.ts';
 import { INVARIANCE_PROBE } from '../methods/probes.ts';
 
 /** A verdict computed from the numbers against a stated criterion. */
@@ -25,7 +26,20 @@ export interface ClaimsConfig {
   thresholds: ClaimThresholds;
   /** Claim 9 (the optimizer atlas): the depth-1 L∗/F method of each optimizer that ran, at compareAt; absent: no claim 9. */
   denominator?: Partial<Record<OptimizerName, string>>;
+  /** Claim 10: the depth-1 run of an optimizer with each penalty of NORMALIZED_PAIRS, at compareAt; absent: no claim 10. */
+  normalizedPenalties?: PenaltyRuns;
 }
+
+/** Per optimizer, the name of its runs with each penalty (claim 10's input). */
+export type PenaltyRuns = Partial<Record<OptimizerName, Partial<Record<PenaltyName, string>>>>;
+
+/**
+ * Claim 10's pairs: a scale-invariant (normalized) penalty and its unnormalized counterpart. L∗/F = ‖W‖_∗/‖W‖_F beside
+ * ‖W‖_∗; a normalized penalty added to the library adds its row here.
+ */
+export const NORMALIZED_PAIRS: readonly { normalized: PenaltyName; unnormalized: PenaltyName }[] = Object.freeze([
+  { normalized: 'ratio', unnormalized: 'nuclear' },
+]);
 
 /** The numbers the verdicts compare against (relative errors ||W − W*||_F/||W*||_F unless said otherwise). */
 export interface ClaimThresholds {
@@ -99,6 +113,8 @@ function claimsMethods(p: {
   denominator?: { optimizer: OptimizerName; lr: number }[];
   /** Claim 9's extra runs only at these seeds (default: the sweep's). */
   denominatorSeeds?: number[];
+  /** Claim 10: Adam with each penalty of NORMALIZED_PAIRS besides L∗/F, at compareAt and Adam's rate. */
+  penaltyPairs?: boolean;
 }): MethodSpec[] {
   // Every iteration cap is explicit, so the claims' runs do not move when a default does.
   const d = RUN_DEFAULTS;
@@ -147,7 +163,30 @@ function claimsMethods(p: {
       samples: at,
       ...(p.denominatorSeeds ? { seeds: p.denominatorSeeds } : {}),
     })),
+    ...(p.penaltyPairs ? pairedPenalties() : []).map((penalty) => ({
+      name: penaltyRunName(penalty),
+      ...ratio,
+      penalty,
+      optimizer: 'adam' as const,
+      lr: p.adamLr,
+      samples: at,
+    })),
   ];
+}
+
+/** The penalties of NORMALIZED_PAIRS other than L∗/F (whose Adam run is claim 2's), in table order. */
+function pairedPenalties(): PenaltyName[] {
+  return [...new Set(NORMALIZED_PAIRS.flatMap((p) => [p.normalized, p.unnormalized]))].filter((p) => p !== 'ratio');
+}
+
+/** The name of claim 10's depth-1 Adam run with a penalty other than L∗/F. */
+function penaltyRunName(penalty: PenaltyName): string {
+  return `adam + ${penalty}`;
+}
+
+/** Claim 10's roles in a claims sweep: Adam's runs, claim 2's for L∗/F and penaltyRunName's for the rest. */
+function penaltyRoles(adam: string): PenaltyRuns {
+  return { adam: { ratio: adam, ...Object.fromEntries(pairedPenalties().map((p) => [p, penaltyRunName(p)])) } };
 }
 
 /** The name of claim 9's depth-1 L∗/F run of an optimizer that has no role in claims 2–4. */
@@ -280,6 +319,7 @@ export const FULL_CLAIMS: ClaimsPreset = {
       deepIters: UNPENALIZED_MAX_ITERS,
       compareAt: 2000,
       denominator: denominatorMethods(100, RUN_DEFAULTS.lr),
+      penaltyPairs: true,
     }),
   },
   config: {
@@ -288,6 +328,7 @@ export const FULL_CLAIMS: ClaimsPreset = {
     rankAt: 2000,
     thresholds: DEFAULT_THRESHOLDS,
     denominator: denominatorRoles(NAMES),
+    normalizedPenalties: penaltyRoles(NAMES.adam),
   },
 };
 
@@ -468,7 +509,66 @@ export function evaluateClaims(records: readonly RunRecord[], config: ClaimsConf
   });
   if (config.polished && config.gnmr) results.push(...polishClaims(records, config));
   if (config.denominator) results.push(denominatorClaim(records, config.denominator, m0, t));
+  if (config.normalizedPenalties) results.push(normalizedPenaltyClaim(records, config.normalizedPenalties, m0, t));
   return results;
+}
+
+/**
+ * Claim 10 (the penalty side of "normalized quantities work") from depth-1 runs at m: for each pair of
+ * NORMALIZED_PAIRS and each optimizer that ran both penalties, the normalized one "wins" when it recovers (mean + std
+ * ≤ recover) and the unnormalized one does not (mean − std > recover); it "loses" when the reverse holds. Supported
+ * when every pair that ran has a win and no loss; not supported when a pair has a loss or no win; inconclusive when no
+ * pair ran or a listed run is missing or in between.
+ */
+export function normalizedPenaltyClaim(
+  records: readonly RunRecord[],
+  runs: PenaltyRuns,
+  m: number,
+  t: ClaimThresholds,
+): ClaimResult {
+  const recovers = (s: GroupStats | null): Verdict => atMost(s, t.recover);
+  const fails = (s: GroupStats | null): Verdict => atLeast(s, t.recover, true);
+  const pairs = NORMALIZED_PAIRS.map(({ normalized, unnormalized }) => {
+    const rows = (Object.keys(runs) as OptimizerName[]).flatMap((o) => {
+      const [a, b] = [runs[o]?.[normalized], runs[o]?.[unnormalized]];
+      if (a === undefined || b === undefined) return [];
+      return [{ o, norm: groupStats(records, a, m), unnorm: groupStats(records, b, m) }];
+    });
+    const win = rows.filter((r) => recovers(r.norm) === 'supported' && fails(r.unnorm) === 'supported');
+    const loss = rows.filter((r) => recovers(r.unnorm) === 'supported' && fails(r.norm) === 'supported');
+    const unclear = rows.some((r) => !r.norm || !r.unnorm || r.norm.count + r.norm.failed === 0);
+    return { normalized, unnormalized, rows, win, loss, unclear };
+  }).filter((p) => p.rows.length > 0);
+  const verdict: Verdict =
+    pairs.length === 0
+      ? 'inconclusive'
+      : pairs.some((p) => p.loss.length > 0 || (p.win.length === 0 && !p.unclear))
+        ? 'not supported'
+        : pairs.some((p) => p.unclear || p.win.length === 0)
+          ? 'inconclusive'
+          : 'supported';
+  return {
+    id: 10,
+    claim: 'normalized penalties recover where their unnormalized counterparts do not, with the same optimizer',
+    criterion:
+      `at m=${m}, depth 1, per optimizer: ` +
+      (pairs.length
+        ? pairs.map((p) => `${p.normalized} vs ${p.unnormalized}`).join(', ')
+        : NORMALIZED_PAIRS.map((p) => `${p.normalized} vs ${p.unnormalized}`).join(', ')) +
+      `; the normalized one recovers (mean + std ≤ ${t.recover}) where the other does not (mean − std > ${t.recover}) for some optimizer, and never the reverse`,
+    evidence:
+      pairs.length === 0
+        ? 'no optimizer ran both penalties of a pair'
+        : pairs
+            .map(
+              (p) =>
+                `${p.normalized} vs ${p.unnormalized}: ` +
+                p.rows.map((r) => `${r.o} ${formatStats(r.norm)} vs ${formatStats(r.unnorm)}`).join('; ') +
+                ` (normalized alone recovers: ${p.win.map((r) => r.o).join(', ') || 'none'}; unnormalized alone: ${p.loss.map((r) => r.o).join(', ') || 'none'}).`,
+            )
+            .join(' '),
+    verdict,
+  };
 }
 
 /**

@@ -5,6 +5,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
+import { startCli, type CliProcess } from '../helpers/cli-process.ts';
+import { haveRedisServer, startRedis } from '../helpers/redis.ts';
 import { LR_GRID } from '../../src/study/atlas.ts';
 
 test('atlas --quick on one cell: tuning runs on seed 1000 holding out a tenth of Ω, the rate with the least held-out RMSE, the files; resume reruns nothing, with the other rule it is refused', () => {
@@ -20,6 +22,10 @@ test('atlas --quick on one cell: tuning runs on seed 1000 holding out a tenth of
     '1',
     '--seeds',
     '0',
+    '--tuning',
+    'full',
+    '--tune-seeds',
+    '1',
     '--tune-fraction',
     '0.25',
     '--workers',
@@ -110,3 +116,164 @@ test('atlas: a bad optimizer name or learning-rate rule is a usage error naming 
   assert.equal(share.code, 2);
   assert.match(share.stderr, /--tune-fraction.*expected a number in \(0, 1\]/);
 });
+
+/** The lines of a JSON Lines file. */
+function jsonLines(file: string): Record<string, unknown>[] {
+  const text = readFileSync(file, 'utf8').trim();
+  return text === '' ? [] : text.split('\n').map((l) => JSON.parse(l));
+}
+
+test('atlas --quick under successive halving on two tuning seeds: the rounds, the carried runs, the worst-seed choice, the step counts, claims 9 and 10', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'mcomplete-atlas-')), 'h');
+  const args = [
+    'atlas',
+    '--quick',
+    '--optimizers',
+    'sign',
+    '--penalties',
+    'ratio,nuclear',
+    '--depths',
+    '1',
+    '--seeds',
+    '0',
+  ];
+  const r = runCli([...args, '--workers', '2', '--out', out, '--quiet', '--json'], 600_000);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.tuning, 'halving', 'the default protocol');
+  assert.equal(j.sweep, 'atlas-quick-holdout-halving');
+  const rounds = [1, 2, 3].map((k) => jsonLines(join(out, `tuning-${k}.jsonl`)));
+  const all = rounds.flat() as {
+    name: string;
+    seed: number;
+    settings: Record<string, number>;
+    metrics: { iterations: number; stopReason: string; heldoutRMSE: number } | null;
+  }[];
+  // Every tuning run holds out a tenth, carries the early stop, and names its round, budget and the cap.
+  for (const rec of all) {
+    assert.equal(rec.settings.holdout, 0.1);
+    assert.equal(rec.settings.earlyStopWindow, 3000);
+    assert.match(rec.name, /· round [123]\/3 \((1333|4000|12000) of 12000 steps\)$/);
+    assert.ok([1000, 1001].includes(rec.seed));
+  }
+  for (const c of j.choices) {
+    const [r1, r2, r3] = c.rounds;
+    assert.deepEqual(r1.lrs, [...LR_GRID]);
+    assert.deepEqual([r1.budget, r2.budget, r3.budget], [1333, 4000, 12000]);
+    assert.ok(r2.lrs.length <= 3 && r3.lrs.length <= Math.max(1, Math.ceil(r2.lrs.length / 3), 2));
+    assert.ok(r3.lrs.every((lr: number) => r2.lrs.includes(lr)) && r2.lrs.every((lr: number) => r1.lrs.includes(lr)));
+    // The chosen rate is the finalist with the least worst-over-seeds held-out RMSE, recomputed from the files.
+    const latest = (lr: number, seed: number) =>
+      [...all]
+        .reverse()
+        .find(
+          (x) =>
+            x.settings.lr === lr &&
+            x.seed === seed &&
+            x.name.startsWith(`tune: ${c.cell.optimizer} · ${c.cell.penalty} · depth 1 · lr ${lr} ·`),
+        );
+    const worst = (lr: number) => {
+      const v = [1000, 1001].map((s) => latest(lr, s)?.metrics?.heldoutRMSE ?? NaN);
+      return v.some((x) => !Number.isFinite(x)) ? Infinity : Math.max(...v);
+    };
+    const best = [...r3.lrs].sort((a: number, b: number) => worst(a) - worst(b) || a - b)[0];
+    assert.equal(c.lr, best);
+    assert.equal(c.grid.find((g: { lr: number }) => g.lr === c.lr).value, worst(c.lr));
+    assert.equal(c.fixedCapSteps, LR_GRID.length * 2 * 12000);
+    assert.ok(c.stepsRun < c.fixedCapSteps);
+  }
+  // A run that stopped before its budget is not rerun in a later round.
+  for (let k = 1; k < 3; k++)
+    for (const rec of rounds[k] as typeof all) {
+      const before = (rounds[k - 1] as typeof all).find(
+        (x) =>
+          x.settings.lr === rec.settings.lr &&
+          x.seed === rec.seed &&
+          x.name.split(' · round')[0] === rec.name.split(' · round')[0],
+      );
+      if (before) assert.equal(before.metrics?.stopReason, 'max-iters', `${rec.name} was rerun after an early stop`);
+    }
+  const steps = all.reduce((a, x) => a + (x.metrics ? x.metrics.iterations : 0), 0);
+  assert.ok(steps <= j.steps.tuning.run && j.steps.tuning.run < j.steps.tuning.fixedCap);
+  const atlasRuns = jsonLines(join(out, 'results.jsonl')) as typeof all;
+  assert.ok(atlasRuns.every((x) => x.settings.earlyStopWindow === 3000 && x.settings.holdout === undefined));
+  assert.equal(j.steps.atlas.fixedCap, 12000 * atlasRuns.length);
+  assert.deepEqual(
+    j.claims.map((c: { id: number }) => c.id),
+    [9, 10],
+  );
+  assert.match(j.claims[1].criterion, /ratio vs nuclear/);
+  const html = readFileSync(join(out, 'index.html'), 'utf8');
+  assert.ok(html.includes('Successive halving') && html.includes('the worst over tuning seeds 1000, 1001'));
+  const resumed = runCli([...args, '--out', out, '--quiet', '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /Steps run: tuning \d+ of \d+, atlas \d+ of \d+/);
+  assert.equal(
+    [1, 2, 3].map((k) => jsonLines(join(out, `tuning-${k}.jsonl`)).length).reduce((a, b) => a + b),
+    all.length,
+    'nothing rerun',
+  );
+});
+
+test(
+  'atlas --queue through a real Redis: every tuning round and the atlas runs go to a worker process, the same choice and records as a local atlas',
+  { skip: haveRedisServer() ? false : 'no redis-server binary on the PATH (Debian: apt-get install redis-server)' },
+  async () => {
+    const redis = await startRedis();
+    const started: CliProcess[] = [];
+    try {
+      const base = mkdtempSync(join(tmpdir(), 'mcomplete-atlas-queue-'));
+      const args = [
+        'atlas',
+        '--quick',
+        '--optimizers',
+        'normalized-gd',
+        '--penalties',
+        'ratio',
+        '--depths',
+        '1',
+        '--seeds',
+        '0',
+        '--quiet',
+      ];
+      const worker = startCli(['worker', '--queue', redis.url, '--queue-name', 'atlas-e2e']);
+      started.push(worker);
+      await worker.waitForStderr(/waiting for runs/, 60_000);
+      const collector = startCli([
+        ...args,
+        '--queue',
+        redis.url,
+        '--queue-name',
+        'atlas-e2e',
+        '--out',
+        join(base, 'q'),
+        '--json',
+      ]);
+      started.push(collector);
+      assert.equal(await collector.exited, 0, collector.stderr());
+      const queued = JSON.parse(collector.stdout());
+      assert.match(worker.stderr(), /finished /);
+      const local = runCli([...args, '--workers', '1', '--out', join(base, 'l'), '--json'], 600_000);
+      assert.equal(local.code, 0, local.stderr);
+      const here = JSON.parse(local.stdout);
+      assert.deepEqual(queued.choices, here.choices);
+      assert.deepEqual(queued.steps, here.steps);
+      const strip = (file: string) =>
+        jsonLines(file)
+          .map(({ finishedAt: _f, metrics, ...rest }) => {
+            const { seconds: _s, ...m } = (metrics ?? {}) as Record<string, unknown>;
+            return JSON.stringify({ ...rest, metrics: metrics ? m : null });
+          })
+          .sort();
+      for (const f of ['tuning-1.jsonl', 'tuning-2.jsonl', 'tuning-3.jsonl', 'results.jsonl'])
+        assert.deepEqual(strip(join(base, 'q', f)), strip(join(base, 'l', f)), f);
+      assert.ok(jsonLines(join(base, 'q', 'results.jsonl')).length === 1);
+      worker.kill('SIGTERM');
+      assert.equal(await worker.exited, 0, worker.stderr());
+    } finally {
+      for (const p of started) p.kill('SIGKILL');
+      await Promise.all(started.map((p) => p.exited));
+      await redis.stop();
+    }
+  },
+);

@@ -2,8 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ATLAS_FULL,
-  ATLAS_QUICK,
+  ATLAS_FULL as FULL_PRESET,
+  ATLAS_QUICK as QUICK_PRESET,
   atlasCells,
   atlasSpec,
   atlasSweepName,
@@ -34,6 +34,11 @@ import { InputError } from '../../../src/data/input-error.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+// These tests pin the 'full' tuning protocol on one tuning seed, the atlas's protocol before successive halving
+// (test/unit/study/atlas-halving.test.ts tests the default one).
+const ATLAS_FULL: AtlasProtocol = { ...FULL_PRESET, tuning: 'full', tuneSeedCount: 1 };
+const ATLAS_QUICK: AtlasProtocol = { ...QUICK_PRESET, tuning: 'full', tuneSeedCount: 1 };
 
 /** A record with just what the atlas reads. */
 function record(name: string, seed: number, metrics: Partial<RunMetrics> | null): RunRecord {
