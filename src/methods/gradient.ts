@@ -395,7 +395,13 @@ function deepTrainOptions(
 }
 
 /** The penalties the factored model computes (docs/design/math.md 3.3). */
-export const FACTORED_PENALTIES: readonly FactoredPenaltyName[] = ['none', 'nuclear', 'ratio'];
+export const FACTORED_PENALTIES: readonly FactoredPenaltyName[] = [
+  'none',
+  'nuclear',
+  'ratio',
+  'nuclear-spectral',
+  'effective-rank',
+];
 
 /** The factor-form problem of a factored spec and a trainer on it (not yet advanced). */
 function factoredRun(spec: FactoredRunSpec, optimizer: GradientTransform<unknown>, backend: Backend, hooks: RunHooks) {
