@@ -453,6 +453,7 @@ export function measureFactored(
     effectiveRank: effectiveRank(s),
     nuclearNorm: nuclearNorm(s),
     ratio: ratioValue(s),
+    spectralNorm: s.length > 0 ? s[0] : 0,
     iterations: result.iterations,
     seconds: result.seconds,
     stopReason: result.stopReason,

@@ -41,8 +41,8 @@ export function nuclearOverSpectral(s: ArrayLike<number>, weight: number, coef: 
  * c_i = −R·(log p_i + H)/N (dH/ds_i = −(log p_i + H)/N), which needs no simple s_1: R is a smooth symmetric function
  * of s wherever every s_i > 0. As s_i → 0 its coefficient grows like log(1/s_i) (the derivative of −p log p is +∞
  * at 0), so a singular value at the level of the SVD's rounding would get a large push along a direction that is
- * noise: c_i is 0 for s_i <= SPECTRAL_RESOLUTION·s_1 (the nuclear norm's subgradient choice at 0); such terms add
- * under 3e-11 to H. p_i log p_i counts 0 at p_i = 0. Where W counts as zero (isZeroNorm of s_1) R is 1 with zero
+ * noise: c_i is 0 for s_i <= SPECTRAL_RESOLUTION·s_1 (the nuclear norm's subgradient choice at 0); each such term
+ * adds under 3e-11 to H. p_i log p_i counts 0 at p_i = 0. Where W counts as zero (isZeroNorm of s_1) R is 1 with zero
  * gradient, as L∗/F's guard does. Same value as the metric effectiveRank for W ≠ 0. Cost O(k) (k logarithms).
  */
 export function effectiveRankPenalty(s: ArrayLike<number>, weight: number, coef: Float64Array | null): number {
