@@ -1,7 +1,7 @@
 // docs/contributing.md, "Adding a penalty": the ratio of the nuclear to the spectral norm, N/s_1, checked the way
 // its tests would: R(cW) = R(W), ⟨∇R, W⟩ = 0, and the gradient U diag(c) V^T against central finite differences.
-// Run it with `node --import tsx examples/custom-penalty.ts`; it prints one JSON object. In the repository the
-// function goes to src/penalty/index.ts, next to the penalties it joins.
+// Run it with `node --import tsx examples/custom-penalty.ts`; it prints one JSON object. The library's own version,
+// `--penalty nuclear-spectral`, is in src/penalty/spectral-ratios.ts (it also handles a tie at s_1).
 import { fromRows, svd } from '../src/index.ts';
 import { isZeroNorm } from '../src/penalty/zero-norm.ts';
 

@@ -113,7 +113,7 @@ function intList(min: number, max: number) {
 export function atlasCommand(): Command {
   const definition = new Command('atlas')
     .description(
-      'the optimizer atlas: every optimizer × penalty {ratio, nuclear, none} × depth {1, 2, 3} on n=100, rank 5, m=2000, seeds 0-2, ' +
+      `the optimizer atlas: every optimizer × penalty {${ATLAS_PENALTIES.join(', ')}} × depth {1, 2, 3} on n=100, rank 5, m=2000, seeds 0-2, ` +
         'each cell at the learning rate of a grid chosen on tuning seeds 1000, 1001 by --lr-rule and --tuning; --quick: n=30',
     )
     .option('--quick', 'the quick atlas: n=30, rank 2, m=270, 12,000 steps', false)

@@ -437,7 +437,13 @@ function deepTrainOptions(
 }
 
 /** The penalties the factored model computes (docs/design/math.md 3.3). */
-export const FACTORED_PENALTIES: readonly FactoredPenaltyName[] = ['none', 'nuclear', 'ratio'];
+export const FACTORED_PENALTIES: readonly FactoredPenaltyName[] = [
+  'none',
+  'nuclear',
+  'ratio',
+  'nuclear-spectral',
+  'effective-rank',
+];
 
 /** The factor-form problem of a factored spec and a trainer on it (not yet advanced). */
 function factoredRun(spec: FactoredRunSpec, optimizer: GradientTransform<unknown>, backend: Backend, hooks: RunHooks) {
@@ -489,6 +495,7 @@ export function measureFactored(
     effectiveRank: effectiveRank(s),
     nuclearNorm: nuclearNorm(s),
     ratio: ratioValue(s),
+    spectralNorm: s.length > 0 ? s[0] : 0,
     iterations: result.iterations,
     seconds: result.seconds,
     stopReason: result.stopReason,

@@ -37,6 +37,8 @@ export interface RunMetrics {
   effectiveRank: number;
   nuclearNorm: number;
   ratio: number;
+  /** The largest singular value s_1 = ||W||_2 (absent from records written before it was recorded). */
+  spectralNorm?: number;
   iterations: number;
   seconds: number;
   stopReason: StopReason;
@@ -146,7 +148,10 @@ export function measureMatrix(
   W: Matrix,
   problem: SyntheticProblem,
   backend: Backend = getBackend(),
-): Pick<RunMetrics, 'relError' | 'relErrorUnobserved' | 'trainMSE' | 'effectiveRank' | 'nuclearNorm' | 'ratio'> {
+): Pick<
+  RunMetrics,
+  'relError' | 'relErrorUnobserved' | 'trainMSE' | 'effectiveRank' | 'nuclearNorm' | 'ratio' | 'spectralNorm'
+> {
   const s = singularValues(W, backend);
   return {
     relError: relativeError(W, problem.truth),
@@ -155,6 +160,7 @@ export function measureMatrix(
     effectiveRank: effectiveRank(s),
     nuclearNorm: nuclearNorm(s),
     ratio: ratioValue(s),
+    spectralNorm: s.length > 0 ? s[0] : 0,
   };
 }
 
@@ -358,7 +364,10 @@ export function problemText(s: SyntheticSpec): string {
 export function measureFactors(
   f: Factors,
   problem: SyntheticFactors,
-): Pick<RunMetrics, 'relError' | 'relErrorUnobserved' | 'trainMSE' | 'effectiveRank' | 'nuclearNorm' | 'ratio'> {
+): Pick<
+  RunMetrics,
+  'relError' | 'relErrorUnobserved' | 'trainMSE' | 'effectiveRank' | 'nuclearNorm' | 'ratio' | 'spectralNorm'
+> {
   const { s } = factorPairSvd(f.U, f.V);
   return {
     // trainMSE from factoredErrors; the errors to rounding from factoredErrorsExact (the Gram ones stop near 1e-7).
@@ -367,5 +376,6 @@ export function measureFactors(
     effectiveRank: effectiveRank(s),
     nuclearNorm: nuclearNorm(s),
     ratio: ratioValue(s),
+    spectralNorm: s.length > 0 ? s[0] : 0,
   };
 }

@@ -6,9 +6,10 @@ import { applyQ } from '../linalg/qr.ts';
 import type { SvdWorkspace } from '../linalg/svd.ts';
 import { spectralGradientCoefficients, spectralSums } from '../linalg/spectral.ts';
 import { isZeroNorm } from './zero-norm.ts';
+import { effectiveRankPenalty, nuclearOverSpectral } from './spectral-ratios.ts';
 
 /** The penalties the factored model computes exactly (a subset of PenaltyName). */
-export type FactoredPenaltyName = 'none' | 'nuclear' | 'ratio';
+export type FactoredPenaltyName = 'none' | 'nuclear' | 'ratio' | 'nuclear-spectral' | 'effective-rank';
 
 /** Buffers for the exact spectrum and penalty gradients of A·B^T (one shape): nothing is allocated per step. */
 export interface FactoredWorkspace {
@@ -109,9 +110,9 @@ export function factoredSpectrum(
 }
 
 /**
- * R(A·B^T) for R = none, nuclear (Σ s_i) or ratio (L∗/F = Σ s_i / sqrt(Σ s_i²)), computed exactly from
- * factoredSpectrum, and, when gradA/gradB are given, gradA += scale·∇_W R·B and gradB += scale·∇_W R^T·A
- * (see factoredPenalties for the formulas and cost).
+ * R(A·B^T) for R = none, nuclear (Σ s_i), ratio (L∗/F = Σ s_i / sqrt(Σ s_i²)), nuclear-spectral (Σ s_i / s_1) or
+ * effective-rank (exp(−Σ p_i log p_i), p = s/Σ s), computed exactly from factoredSpectrum, and, when gradA/gradB
+ * are given, gradA += scale·∇_W R·B and gradB += scale·∇_W R^T·A (see factoredPenalties for the formulas and cost).
  */
 export function factoredPenalty(
   name: FactoredPenaltyName,
@@ -121,24 +122,40 @@ export function factoredPenalty(
   opts: { gradA?: Matrix; gradB?: Matrix; scale?: number; warmStart?: boolean } = {},
 ): number {
   if (name === 'none') return 0;
-  if (name !== 'nuclear' && name !== 'ratio') {
-    throw new RangeError(`factored model: unknown penalty '${name as string}' (allowed: none, nuclear, ratio)`);
+  const key = FACTORED_WEIGHT_KEYS[name];
+  if (key === undefined) {
+    throw new RangeError(
+      `factored model: unknown penalty '${name as string}' (allowed: none, ${Object.keys(FACTORED_WEIGHT_KEYS).join(', ')})`,
+    );
   }
   const scale = opts.scale ?? 1;
-  const value = factoredPenalties(name === 'ratio' ? { ratio: scale } : { nuclear: scale }, A, B, ws, opts);
+  const value = factoredPenalties({ [key]: scale }, A, B, ws, opts);
   return scale === 0 ? 0 : value / scale;
 }
 
-/** Weights of the penalties on W = A·B^T: λ_ratio·L∗/F(W) + λ_nuclear·||W||_*. */
+/** Weights of the penalties on W = A·B^T: λ_ratio·L∗/F(W) + λ_nuclear·||W||_* + λ_ns·N/s_1 + λ_er·erank(W). */
 export interface PenaltyWeights {
   ratio?: number;
   nuclear?: number;
+  /** λ of ||W||_* / ||W||_2 (nuclearOverSpectral). */
+  nuclearSpectral?: number;
+  /** λ of the effective rank (effectiveRankPenalty). */
+  effectiveRank?: number;
 }
 
+/** The weight of PenaltyWeights that each penalty name other than none sets. */
+export const FACTORED_WEIGHT_KEYS: Readonly<Record<Exclude<FactoredPenaltyName, 'none'>, keyof PenaltyWeights>> = {
+  nuclear: 'nuclear',
+  ratio: 'ratio',
+  'nuclear-spectral': 'nuclearSpectral',
+  'effective-rank': 'effectiveRank',
+};
+
 /**
- * The weighted penalty P(W) = λ_r·N/F + λ_n·N of W = A·B^T (N = Σ s_i = ||W||_*, F = sqrt(Σ s_i²) = ||W||_F),
- * exact from factoredSpectrum, and, when gradA/gradB are given, gradA += ∇_W P·B and gradB += ∇_W P^T·A
- * (docs/design/math.md 3.3). With ∇_W P = U diag(c) V^T, c_i = λ_r(1 − N s_i/F²)/F + λ_n (0 where s_i = 0):
+ * The weighted penalty P(W) = λ_r·N/F + λ_n·N (+ λ_ns·N/s_1 + λ_er·erank) of W = A·B^T (N = Σ s_i = ||W||_*,
+ * F = sqrt(Σ s_i²) = ||W||_F), exact from factoredSpectrum, and, when gradA/gradB are given, gradA += ∇_W P·B and
+ * gradB += ∇_W P^T·A (docs/design/math.md 3.3). With ∇_W P = U diag(c) V^T, c_i = λ_r(1 − N s_i/F²)/F + λ_n (0
+ * where s_i = 0), plus the coefficients of nuclearOverSpectral and effectiveRankPenalty (spectral-ratios.ts):
  *   ∇_W P·B = Q_A Uc diag(c) Vc^T R_B,   ∇_W P^T·A = Q_B Vc diag(c) Uc^T R_A,
  * since Q_B^T B = R_B and Q_A^T A = R_A. Cost ~6(m+n)k² + O(k³) flops.
  * Where W counts as zero (isZeroNorm) L∗/F is undefined (0/0): it counts as 1 with zero gradient.
@@ -152,16 +169,22 @@ export function factoredPenalties(
 ): number {
   const lr = weights.ratio ?? 0;
   const ln = weights.nuclear ?? 0;
-  if (lr === 0 && ln === 0) return 0;
+  const lns = weights.nuclearSpectral ?? 0;
+  const ler = weights.effectiveRank ?? 0;
+  if (lr === 0 && ln === 0 && lns === 0 && ler === 0) return 0;
   const { s, Uc, Vc } = factoredSpectrum(A, B, ws, { warmStart: opts.warmStart });
   const { N, F2 } = spectralSums(s);
   const F = Math.sqrt(F2);
   const ratioOn = lr !== 0 && !isZeroNorm(F);
-  const value = (ratioOn ? lr * (N / F) : lr) + ln * N;
+  let value = (ratioOn ? lr * (N / F) : lr) + ln * N;
   const { gradA, gradB } = opts;
-  if (gradA || gradB) {
-    const coef = ws.coef;
-    spectralGradientCoefficients(s, N, F2, ratioOn ? lr : 0, ln, coef);
+  const grads = gradA !== undefined || gradB !== undefined;
+  const coef = ws.coef;
+  if (grads) spectralGradientCoefficients(s, N, F2, ratioOn ? lr : 0, ln, coef);
+  // The ratios of spectral-ratios.ts add their coefficients to coef (only when weighted: L∗/F's bits stay as they were).
+  if (lns !== 0) value += lns * nuclearOverSpectral(s, lns, grads ? coef : null);
+  if (ler !== 0) value += ler * effectiveRankPenalty(s, ler, grads ? coef : null);
+  if (grads) {
     if (gradA) {
       // kA = Uc diag(c) Vc^T R_B, then gradA += Q_A kA.
       coreProduct(Uc, coef, Vc, ws.qb, ws.n, ws.k, ws.kA);

@@ -3,19 +3,28 @@ import { getBackend, type Backend } from '../linalg/backend.ts';
 import type { SVD } from '../linalg/svd.ts';
 import { spectralGradientCoefficients, spectralSums } from '../linalg/spectral.ts';
 import { isZeroNorm } from './zero-norm.ts';
+import { effectiveRankPenalty, nuclearOverSpectral } from './spectral-ratios.ts';
 
 export { isZeroNorm, RATIO_ZERO_NORM } from './zero-norm.ts';
+export { effectiveRankPenalty, nuclearOverSpectral, SPECTRAL_RESOLUTION } from './spectral-ratios.ts';
 export * from './factored.ts';
 
 /** The penalties R(W) on the end-to-end matrix (docs/design/math.md 3.2). */
-export type PenaltyName = 'none' | 'nuclear' | 'frobenius' | 'ratio';
+export type PenaltyName = 'none' | 'nuclear' | 'frobenius' | 'ratio' | 'nuclear-spectral' | 'effective-rank';
 
 /** Every penalty name, for flag validation. */
-export const PENALTY_NAMES: readonly PenaltyName[] = ['none', 'nuclear', 'frobenius', 'ratio'];
+export const PENALTY_NAMES: readonly PenaltyName[] = [
+  'none',
+  'nuclear',
+  'frobenius',
+  'ratio',
+  'nuclear-spectral',
+  'effective-rank',
+];
 
-/** Whether the penalty needs the SVD of W (nuclear and ratio do; none and frobenius do not). */
+/** Whether the penalty needs the SVD of W (all but none and frobenius do). */
 export function penaltyNeedsSvd(name: PenaltyName): boolean {
-  return name === 'nuclear' || name === 'ratio';
+  return name !== 'none' && name !== 'frobenius';
 }
 
 /** Scratch space for penalty gradients of m×n matrices: reuse it across steps to avoid allocation. */
@@ -34,8 +43,9 @@ export function createPenaltyWorkspace(m: number, n: number): PenaltyWorkspace {
  * R(W) for the named penalty and, when `gradOut` is given, gradOut += gradScale·∇R(W). `svd` must be the thin SVD
  * of W when penaltyNeedsSvd(name). With W = U diag(s) V^T, N = Σ s_i, F = sqrt(Σ s_i²):
  *   none 0; frobenius F²/2 with ∇ = W; nuclear N with ∇ = U V^T (over s_i > 0);
- *   ratio N/F with ∇ = (1/F)·U diag(1 − N·s_i/F²) V^T  (= U V^T/F − (N/F³)·W).
- * Cost: O(mn) for frobenius; one m×n×k product (2mnk flops, on `backend`, default getBackend()) for nuclear and ratio.
+ *   ratio N/F with ∇ = (1/F)·U diag(1 − N·s_i/F²) V^T  (= U V^T/F − (N/F³)·W);
+ *   nuclear-spectral N/s_1 (nuclearOverSpectral); effective-rank exp(−Σ p_i log p_i), p = s/N (effectiveRankPenalty).
+ * Cost: O(mn) for frobenius; one m×n×k product (2mnk flops, on `backend`, default getBackend()) for the others.
  */
 export function penalty(
   name: PenaltyName,
@@ -73,6 +83,19 @@ export function penalty(
         addScaledProduct(svd.U, coef, svd.V, ws.scaledU, gradOut, opts.backend ?? getBackend());
       }
       return name === 'nuclear' ? N : N / F;
+    }
+    case 'nuclear-spectral':
+    case 'effective-rank': {
+      if (!svd) throw new Error(`penalty '${name}' needs the SVD of W`);
+      const ws = gradOut ? (opts.workspace ?? createPenaltyWorkspace(W.rows, W.cols)) : null;
+      ws?.coef.fill(0);
+      const value = (name === 'nuclear-spectral' ? nuclearOverSpectral : effectiveRankPenalty)(
+        svd.s,
+        gradScale,
+        ws ? ws.coef : null,
+      );
+      if (gradOut && ws) addScaledProduct(svd.U, ws.coef, svd.V, ws.scaledU, gradOut, opts.backend ?? getBackend());
+      return value;
     }
     default:
       throw new RangeError(`unknown penalty '${name as string}' (allowed: ${PENALTY_NAMES.join(', ')})`);

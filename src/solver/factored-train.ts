@@ -113,12 +113,12 @@ export function factoredRegularizer(
 
 /**
  * The full-batch objective f(A, B) = (1/|Ω|) Σ_Ω ((A·B^T)_ij − M_ij)² + P(D_r^½ A·B^T D_c^½) + ω·(Σ_i p_i||A_i||² +
- * Σ_j q_j||B_j||²), P = λ_r·L∗/F + λ_n·||·||_*, with its gradient written over gradA and gradB (zeroed first), the
+ * Σ_j q_j||B_j||²), P the weights' penalty (factoredPenalties), with its gradient written over gradA and gradB (zeroed first), the
  * data term on `backend`. D_r = diag(m·p), D_c = diag(n·q) with `reg`'s weighting, else the identity (and p_i = 1/m,
  * q_j = 1/n). The weighted spectrum is exact on the factors: D_r^½ W D_c^½ = (D_r^½ A)(D_c^½ B)^T, and
  * ∂P/∂A = D_r^½ ∂P/∂(D_r^½ A). At the balanced factorization the decay term is 2ω times the weighted trace norm
  * ||diag(√p) W diag(√q)||_* (Salakhutdinov & Srebro 2010: min over A·B^T = W of ½(Σ p_i||A_i||² + Σ q_j||B_j||²)).
- * `ws` may be null when both penalty weights are 0. Allocates no matrices. Cost ~6|Ω|k + ~8(m+n)k² + O(k³) flops.
+ * `ws` may be null when every penalty weight is 0. Allocates no matrices. Cost ~6|Ω|k + ~8(m+n)k² + O(k³) flops.
  */
 export function factoredObjective(
   A: Matrix,
@@ -193,7 +193,7 @@ function decayTerm(X: Matrix, w: Float64Array | null, omega: number, grad: Matri
 /** Settings of the factored trainer: rank, penalty, and the trainer settings it shares with startTrain. */
 export interface FactoredTrainOptions extends TrainerSettings<FactoredModel, FactoredProgressEvent> {
   rank: number;
-  /** λ·R with R = ratio (L∗/F), nuclear or none. */
+  /** λ·R with R = ratio (L∗/F), nuclear, nuclear-spectral, effective-rank or none. */
   penalty: FactoredPenaltyName;
   /** An extra μ·||W||_* term (magnitude control for noisy data; default 0). */
   nuclearWeight?: number;
@@ -239,8 +239,8 @@ export interface FactoredTrainResult extends TrainerOutcome {
 export type FactoredTrainer = SteppedRun<FactoredTrainResult>;
 
 /**
- * Minimize f(A, B) = (1/|Ω|) Σ_Ω ((A·B^T)_ij − M_ij)² + λ·R(A·B^T) (+ μ·||A·B^T||_*) with R = ratio (L∗/F),
- * nuclear or none, full batch, by `optimizer` on the parameter groups A and B (docs/design/math.md 3.3: the penalty is exact,
+ * Minimize f(A, B) = (1/|Ω|) Σ_Ω ((A·B^T)_ij − M_ij)² + λ·R(A·B^T) (+ μ·||A·B^T||_*) with R one of
+ * FactoredPenaltyName, full batch, by `optimizer` on the parameter groups A and B (docs/design/math.md 3.3: the penalty is exact,
  * from thin QRs of A and B and the SVD of the k×k core; W is never formed). The stop rules are the deep trainer's
  * (divergence, train MSE <= tol and the target, checked before each update; max-iters; interruption) plus
  * onEvaluate's early stop. All buffers (gradients, QR and SVD workspaces, optimizer state) are allocated once,
@@ -275,8 +275,10 @@ export function startTrainFactored(obs: Observations, opts: FactoredTrainOptions
   const weights: PenaltyWeights = {
     ratio: opts.penalty === 'ratio' ? opts.lambda : 0,
     nuclear: (opts.penalty === 'nuclear' ? opts.lambda : 0) + nuclearWeight,
+    nuclearSpectral: opts.penalty === 'nuclear-spectral' ? opts.lambda : 0,
+    effectiveRank: opts.penalty === 'effective-rank' ? opts.lambda : 0,
   };
-  const spectral = weights.ratio !== 0 || weights.nuclear !== 0;
+  const spectral = Object.values(weights).some((w) => w !== 0);
   const reg = factoredRegularizer(obs, opts.rank, opts.weighting ?? 'none', opts.weightDecay ?? 0);
   const usePenalty = spectral || reg.weightDecay > 0;
   const ws = spectral ? createFactoredWorkspace(m, n, opts.rank, backend) : null;

@@ -13,8 +13,14 @@ import type { RunMetrics } from '../methods/method.ts';
 import { meanStd } from './claims.ts';
 import type { MethodSpec, SweepSpec } from '../sweep/spec.ts';
 
-/** The atlas's penalties: the normalized one, the nuclear norm, none. */
-export const ATLAS_PENALTIES: readonly PenaltyName[] = Object.freeze(['ratio', 'nuclear', 'none'] as const);
+/** The atlas's penalties: the normalized ones (L∗/F, nuclear over spectral, effective rank), the nuclear norm, none. */
+export const ATLAS_PENALTIES: readonly PenaltyName[] = Object.freeze([
+  'ratio',
+  'nuclear',
+  'none',
+  'nuclear-spectral',
+  'effective-rank',
+] as const);
 
 /** The learning-rate grid every cell chooses from: the decades 1e-4 … 1e2. */
 export const LR_GRID: readonly number[] = Object.freeze([1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100]);
@@ -88,7 +94,7 @@ export interface AtlasProtocol {
 
 /**
  * The atlas at the protocol's problem (docs/design/protocols.md section 4: n = 100, rank 5, m = 2000, seeds 0–2) with
- * RUN_DEFAULTS' λ, caps and init. 12 optimizers × 3 penalties × 3 depths × (7 tuning + 3) runs: days of CPU at
+ * RUN_DEFAULTS' λ, caps and init. 12 optimizers × 5 penalties × 3 depths × (7 tuning + 3) runs: days of CPU at
  * about 2 ms a step; docs/results.md says what was run.
  */
 export const ATLAS_FULL: AtlasProtocol = {
@@ -258,11 +264,18 @@ export interface LrChoice {
 
 /**
  * The training objective of a run's final W from its metrics: train MSE + λ·R(W), R = ||W||_∗ / ||W||_F (ratio),
- * ||W||_∗ (nuclear) or 0 (none): the quantity the trainer minimizes, no use of the truth.
+ * ||W||_∗ (nuclear), ||W||_∗ / ||W||_2 (nuclear-spectral; NaN in a record without spectralNorm), the effective rank
+ * (effective-rank) or 0 (none): the quantity the trainer minimizes, no use of the truth. R is 1 at W = 0, as the
+ * penalties' guard says.
  */
 export function finalObjective(penalty: PenaltyName, lambda: number, m: RunMetrics): number {
   if (penalty === 'ratio') return m.trainMSE + lambda * m.ratio;
   if (penalty === 'nuclear') return m.trainMSE + lambda * m.nuclearNorm;
+  if (penalty === 'nuclear-spectral') {
+    const s1 = m.spectralNorm ?? NaN;
+    return m.trainMSE + lambda * (s1 === 0 ? 1 : m.nuclearNorm / s1);
+  }
+  if (penalty === 'effective-rank') return m.trainMSE + lambda * (m.effectiveRank === 0 ? 1 : m.effectiveRank);
   return m.trainMSE;
 }
 

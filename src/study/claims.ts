@@ -39,6 +39,7 @@ export type PenaltyRuns = Partial<Record<OptimizerName, Partial<Record<PenaltyNa
  */
 export const NORMALIZED_PAIRS: readonly { normalized: PenaltyName; unnormalized: PenaltyName }[] = Object.freeze([
   { normalized: 'ratio', unnormalized: 'nuclear' },
+  { normalized: 'nuclear-spectral', unnormalized: 'nuclear' },
 ]);
 
 /** The numbers the verdicts compare against (relative errors ||W − W*||_F/||W*||_F unless said otherwise). */

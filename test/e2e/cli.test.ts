@@ -193,7 +193,7 @@ for (const [args, pattern] of [
   [['--model', 'factored', '--k', '21'], /^mcomplete: option '--k' must be at most --n \(20\), got 21$/],
   [
     ['--model', 'factored', '--penalty', 'frobenius'],
-    /^mcomplete: option '--penalty' must be one of none, nuclear, ratio with --model factored/,
+    /^mcomplete: option '--penalty' must be one of none, nuclear, ratio, nuclear-spectral, effective-rank with --model factored, got frobenius$/,
   ],
   [['--model', 'tall'], /--model.*deep, factored/],
   [['--model', 'factored', '--k', '0'], /--k.*integer/],

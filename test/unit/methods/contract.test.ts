@@ -50,6 +50,7 @@ const SHARED = [
   'effectiveRank',
   'nuclearNorm',
   'ratio',
+  'spectralNorm',
   'iterations',
   'seconds',
   'stopReason',

@@ -283,7 +283,7 @@ describe('claim 10: normalized penalties against their unnormalized counterparts
     const adam = FULL_CLAIMS.spec.methods.find((m) => m.name === FULL_CLAIMS.config.adam)!;
     assert.deepEqual([nuclear.lr, nuclear.lambda, nuclear.maxIters], [adam.lr, adam.lambda, adam.maxIters]);
     assert.deepEqual(FULL_CLAIMS.config.normalizedPenalties, {
-      adam: { ratio: 'adam + L*/F', nuclear: 'adam + nuclear' },
+      adam: { ratio: 'adam + L*/F', nuclear: 'adam + nuclear', 'nuclear-spectral': 'adam + nuclear-spectral' },
     });
   });
 });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ATLAS_FULL as FULL_PRESET,
+  ATLAS_PENALTIES,
   ATLAS_QUICK as QUICK_PRESET,
   atlasCells,
   atlasSpec,
@@ -55,7 +56,7 @@ const m = (trainMSE: number, ratio: number, nuclearNorm = 0): Partial<RunMetrics
 describe('atlas sweeps', () => {
   it('the tuning sweep: every cell at every grid rate, on the tuning seed, the whole cap by default or a share of it', () => {
     const spec = tuningSpec({ ...ATLAS_QUICK, tuneFraction: 0.25 });
-    assert.equal(spec.methods.length, OPTIMIZER_NAMES.length * 3 * 3 * ATLAS_QUICK.lrGrid.length);
+    assert.equal(spec.methods.length, OPTIMIZER_NAMES.length * ATLAS_PENALTIES.length * 3 * ATLAS_QUICK.lrGrid.length);
     assert.deepEqual(spec.seeds, [ATLAS_QUICK.tuneSeed]);
     assert.ok(!ATLAS_QUICK.seeds.includes(ATLAS_QUICK.tuneSeed), 'the tuning seed is not an atlas seed');
     assert.equal(new Set(spec.methods.map((x) => x.name)).size, spec.methods.length);
@@ -151,7 +152,7 @@ describe('atlas sweeps', () => {
     assert.deepEqual(p.optimizers, ['adam', 'muon']);
     assert.deepEqual(p.depths, [1, 3]);
     assert.deepEqual(p.seeds, [7]);
-    assert.equal(atlasCells(p).length, 2 * 3 * 2);
+    assert.equal(atlasCells(p).length, 2 * ATLAS_PENALTIES.length * 2);
     assert.throws(
       () => restrictProtocol(ATLAS_FULL, { optimizers: ['lion'] }),
       /optimizers must be among .*adam-frozen, got "lion"/,
