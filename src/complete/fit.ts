@@ -61,6 +61,21 @@ export interface SplitPhase {
   fit: Observations;
   val: Observations;
   fitCount: number;
+  /** A warning when every observed value is the same (constantValueNote). */
+  notes: string[];
+}
+
+/**
+ * The warning for data whose observed values are all equal (clicks, likes): the only completion consistent with
+ * them is that constant, and implicit-feedback models (which treat the unobserved cells as weak negatives) are not
+ * in scope. Null when two values differ. Cost O(|Ω|).
+ */
+export function constantValueNote(values: Float64Array): string | null {
+  for (let t = 1; t < values.length; t++) if (values[t] !== values[0]) return null;
+  return (
+    `warning: every observed value is ${values[0]}, so the completion is that constant everywhere; ` +
+    'clicks, likes and other implicit feedback need a model of the unobserved cells, which mcomplete does not have (docs/complete.md)'
+  );
 }
 
 /** Checks the data (asLabeled) and that it holds a validation split; then splits it by the seed. Cost O(|Ω|). */
@@ -76,7 +91,8 @@ export function splitPhase(input: Observations | LabeledObservations, s: Complet
     );
   }
   const { train: fit, heldOut: val } = splitObservations(obs, s.validation, s.seed, 'validation');
-  return { labeled, obs, m, n, count, fit, val, fitCount: fit.values.length };
+  const constant = constantValueNote(obs.values);
+  return { labeled, obs, m, n, count, fit, val, fitCount: fit.values.length, notes: constant ? [constant] : [] };
 }
 
 /** The plan phase's output: each method's candidate ranks, and notes on methods skipped. */
@@ -426,7 +442,7 @@ export function modelPhase(
       fitting: (finished - times.tuned) / 1000,
       total: (finished - times.started) / 1000,
     },
-    notes: [...tuned.notes, ...selected.notes, ...refitted.notes],
+    notes: [...split.notes, ...tuned.notes, ...selected.notes, ...refitted.notes],
     diagnostics: { ...selected.diagnostics, singularValues: lowRankSpectrum(lowRank.L, lowRank.R) },
     ...(report ? { blend: report } : {}),
   };
