@@ -14,7 +14,9 @@ import {
   type CompletionMethod,
   type RankContext,
 } from './grid.ts';
-import { makePredictor, type CompletionParts } from './predictor.ts';
+import type { CompletionParts } from './predictor.ts';
+import { makeFittedModel, type FoldInBlock } from './model.ts';
+import { dataFingerprint } from '../data/fingerprint.ts';
 import { refit, type RefitSummary } from './refit.ts';
 import type { FactoredWeighting } from '../solver/factored-train.ts';
 import { lowRankSpectrum, validationDiagnostics } from './diagnostics.ts';
@@ -406,7 +408,27 @@ export function modelPhase(
     R: lowRank.R,
     clip: s.clip ? allRange : null,
   };
-  const predictor = makePredictor(parts, obs);
+  const blocks: FoldInBlock[] = components.map((trial, b) => ({
+    method: trial.method,
+    rank: finals[b].L.cols,
+    weight: blended && blend.mix ? (b === 0 ? blend.mix.weight : 1 - blend.mix.weight) : 1,
+    lambda: finals[b].summary.lambda,
+    weightDecay: trial.weightDecay ?? 0,
+    weighting: trial.weighting ?? 'none',
+  }));
+  const { onProgress: _progress, ...settings } = s;
+  const predictor = makeFittedModel({
+    parts,
+    observed: obs,
+    info: {
+      method: (blended ? components[0] : chosen).method,
+      settings,
+      fingerprint: dataFingerprint(labeled),
+      foldIn: { center: s.center, blocks, entries: count, rows: m, cols: n },
+      input: null,
+      foldedIn: 0,
+    },
+  });
   let sse = 0;
   for (let t = 0; t < count; t++) sse += (predictor.predictAt(obs.rows[t], obs.cols[t]) - obs.values[t]) ** 2;
   const summary: RefitSummary = finals[0].summary;
@@ -446,7 +468,7 @@ export function modelPhase(
     diagnostics: { ...selected.diagnostics, singularValues: lowRankSpectrum(lowRank.L, lowRank.R) },
     ...(report ? { blend: report } : {}),
   };
-  return { ...predictor, method: top.method, report: fullReport, parts };
+  return { ...predictor, report: fullReport };
 }
 
 /** The trial with the lowest validation RMSE (the first on a tie). */
