@@ -22,7 +22,7 @@ export interface CompletionReportFile extends CompletionReport {
   query?: (QuerySummary & { file: string }) | null;
   fallbackRule?: string;
   keepObserved?: boolean;
-  outputs?: { predictions: string | null; matrix: string | null };
+  outputs?: { predictions: string | null; matrix: string | null; model?: string | null };
   wallSeconds?: number;
 }
 
