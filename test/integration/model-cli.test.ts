@@ -33,7 +33,7 @@ for (const [label, flags] of [
     const fromComplete = file(`complete-${tag}.csv`);
     const fromPredict = file(`predict-${tag}.csv`);
     const model = file(`model-${tag}.mcm`);
-    const keep = flags.includes('--no-keep-observed') ? ['--no-keep-observed'] : [];
+    const keep = (flags as readonly string[]).includes('--no-keep-observed') ? ['--no-keep-observed'] : [];
     const a = await runMain([
       'complete',
       observed,
