@@ -97,6 +97,15 @@ export { scaledGd, type ScaledGdOptions, type ScaledGdResult } from './solver/sc
 
 // Completion of real data (ratings): tune, refit, predict.
 export { complete, type CompleteOptions, type CompletionModel } from './complete/index.ts';
+export {
+  loadModel,
+  MODEL_FORMAT_VERSION,
+  type FittedModel,
+  type FoldInRatings,
+  type ModelInfo,
+  type Recommendation,
+  type RecommendOptions,
+} from './complete/index.ts';
 
 // Synthetic experiments: every method through one runSynthetic.
 export {

@@ -52,6 +52,7 @@ interface CompleteFlags {
   keepObserved: boolean;
   duplicates: DuplicatePolicy;
   report?: string;
+  saveModel?: string;
   quiet: boolean;
 }
 
@@ -152,6 +153,10 @@ export function completeCommand(): Command {
       '--report <report.html|report.json>',
       'write the settings tried, the choice, the timings and diagnostics: an HTML page with figures (.html, .htm) or JSON (any other name)',
     )
+    .option(
+      '--save-model <model.mcm>',
+      'write the fitted model (binary, docs/complete.md#saved-models): `mcomplete predict` and `recommend` read it without a refit',
+    )
     .option('--quiet', 'no progress and no summary on stderr', false)
     .action(async (observedPath: string, flags: CompleteFlags, command: Command) => {
       const usage = (msg: string): never => command.error(`error: ${msg}`, { exitCode: 2 });
@@ -171,6 +176,7 @@ export function completeCommand(): Command {
       if (flags.out) outputs.push({ flag: '--out', path: flags.out });
       if (flags.outMatrix) outputs.push({ flag: '--out-matrix', path: flags.outMatrix });
       if (flags.report) outputs.push({ flag: '--report', path: flags.report });
+      if (flags.saveModel) outputs.push({ flag: '--save-model', path: flags.saveModel });
       const inputs = [{ what: 'the observed file', path: observedPath }];
       if (flags.query) inputs.push({ what: 'the query file (--query)', path: flags.query });
       checkOutputs(outputs, inputs);
@@ -257,9 +263,13 @@ export function completeCommand(): Command {
           query: query && predictions ? querySummary(flags.query as string, predictions) : null,
           fallbackRule: FALLBACK_RULE,
           keepObserved: flags.keepObserved,
-          outputs: { predictions: flags.out ?? null, matrix: flags.outMatrix ?? null },
+          outputs: { predictions: flags.out ?? null, matrix: flags.outMatrix ?? null, model: flags.saveModel ?? null },
           wallSeconds: seconds,
         };
+        if (flags.saveModel) {
+          const saved = { names: input.names, columnsGiven: !!flags.columns, format: input.format };
+          staged.write({ flag: '--save-model', path: flags.saveModel }, model.save({ input: saved }));
+        }
         if (flags.report) {
           const text =
             reportKind(flags.report) === 'html'

@@ -29,7 +29,7 @@ export function formatSummary(r: CompletionReport, query: QuerySummary | null, w
         `(budget ${q.rungs.reduce((a, g) => a + g.candidates * g.budget, 0)} steps), ${q.steps} run`,
     ),
     ...whyLines(r),
-    ...r.notes.map((note) => `note: ${note}`),
+    ...r.notes.map((note) => (note.startsWith('warning:') ? note : `note: ${note}`)),
   ];
   if (query) {
     lines.push(

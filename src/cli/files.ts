@@ -22,3 +22,13 @@ function readError(err: unknown, path: string): unknown {
   if (code) return new InputError({ file: path }, `cannot read it (${code})`);
   return err;
 }
+
+/** The bytes of a user's file (a saved model); problems as readTextFile's: one-line InputErrors naming the file. */
+export function readBinaryFile(path: string): Uint8Array {
+  try {
+    if (statSync(path).isDirectory()) throw new InputError({ file: path }, 'is a folder, not a file');
+    return readFileSync(path);
+  } catch (err) {
+    throw readError(err, path);
+  }
+}

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { runCommand } from './run-command.ts';
 import { completeCommand } from './complete-command.ts';
+import { predictCommand, recommendCommand } from './model-commands.ts';
 import { sweepCommand } from './sweep-command.ts';
 import { claimsCommand } from './claims-command.ts';
 import { reportCommand } from './report-command.ts';
@@ -53,6 +54,8 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .addCommand(runCommand())
     .addCommand(completeCommand())
+    .addCommand(predictCommand())
+    .addCommand(recommendCommand())
     .addCommand(sweepCommand())
     .addCommand(claimsCommand())
     .addCommand(reportCommand())

@@ -234,11 +234,11 @@ function tempName(path: string, tag: string): string {
 }
 
 /** Write `text` fully into a new file `file` (created exclusively); throws the raw fs error, after removing it. */
-function writeNew(file: string, text: string): void {
+function writeNew(file: string, text: string | Uint8Array): void {
   let fd: number | null = null;
   try {
     fd = openSync(file, 'wx');
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     let written = 0;
     while (written < bytes.length) written += writeSync(fd, bytes, written);
     closeSync(fd);
@@ -272,8 +272,8 @@ export function writeFileAtomic(path: string, text: string, flag = 'output'): vo
 
 /** Outputs written in two phases: each to a temporary file first, then all renamed into place at once. */
 export interface StagedOutputs {
-  /** Write one output's text to its temporary file (an InputError on failure; the others stay staged). */
-  write(out: OutputPath, text: string): void;
+  /** Write one output's text (or bytes) to its temporary file (an InputError on failure; the others stay staged). */
+  write(out: OutputPath, text: string | Uint8Array): void;
   /** Rename every staged file into place; if one rename fails, the outputs already moved are removed too. */
   commit(): void;
   /** Remove every temporary file (after a failure elsewhere); nothing was placed. */
@@ -288,7 +288,7 @@ export function stageOutputs(): StagedOutputs {
   // A regular (or new) file gets a temporary file beside its real path (links followed, so a link keeps pointing
   // at the new content), renamed over it; a device or pipe (/dev/null, /dev/stdout) is written directly, since a
   // rename would replace the device node itself.
-  const staged: { out: OutputPath; target: string; tmp: string | null; text: string }[] = [];
+  const staged: { out: OutputPath; target: string; tmp: string | null; text: string | Uint8Array }[] = [];
   const abort = (): void => {
     for (const s of staged) if (s.tmp !== null) removeFile(s.tmp);
     staged.length = 0;

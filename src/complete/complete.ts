@@ -3,7 +3,7 @@ import type { LabeledObservations } from '../data/labels.ts';
 import { COMPLETE_DEFAULTS } from '../defaults.ts';
 import { ParamError, resolveParams, showValue, type ParamInput, type ParamTable, type ParamValues } from '../params.ts';
 import { DEFAULT_RANK_CAP, RATIO_RANKS, type CompletionMethod } from './grid.ts';
-import type { CompletionParts, Predictor } from './predictor.ts';
+import type { FittedModel } from './model.ts';
 import type { RefitSummary } from './refit.ts';
 import { DECAY_MODES, type DecayMode } from './factored-fit.ts';
 import { FACTORED_WEIGHTINGS } from '../solver/factored-train.ts';
@@ -274,12 +274,11 @@ export interface CompletionReport {
 
 /**
  * A fitted completion: predict and predictMany answer for labeled cells (keepObserved: observed cells keep their
- * value); `parts` holds the fitted pieces.
+ * value); `parts` holds the fitted pieces; save, recommend, similarItems and the fold-ins are FittedModel's;
+ * `report` says how it was chosen (a loaded model has no report).
  */
-export interface CompletionModel extends Predictor {
-  readonly method: CompletionMethod;
+export interface CompletionModel extends FittedModel {
   readonly report: CompletionReport;
-  readonly parts: CompletionParts;
 }
 
 /** A configured completion (createCompleter): its settings, and fit, which tunes and refits on observed entries. */

@@ -14,7 +14,9 @@ import {
   type CompletionMethod,
   type RankContext,
 } from './grid.ts';
-import { makePredictor, type CompletionParts } from './predictor.ts';
+import type { CompletionParts } from './predictor.ts';
+import { makeFittedModel, type FoldInBlock } from './model.ts';
+import { dataFingerprint } from '../data/fingerprint.ts';
 import { refit, type RefitSummary } from './refit.ts';
 import type { FactoredWeighting } from '../solver/factored-train.ts';
 import { lowRankSpectrum, validationDiagnostics } from './diagnostics.ts';
@@ -61,6 +63,21 @@ export interface SplitPhase {
   fit: Observations;
   val: Observations;
   fitCount: number;
+  /** A warning when every observed value is the same (constantValueNote). */
+  notes: string[];
+}
+
+/**
+ * The warning for data whose observed values are all equal (clicks, likes): the only completion consistent with
+ * them is that constant, and implicit-feedback models (which treat the unobserved cells as weak negatives) are not
+ * in scope. Null when two values differ. Cost O(|Ω|).
+ */
+export function constantValueNote(values: Float64Array): string | null {
+  for (let t = 1; t < values.length; t++) if (values[t] !== values[0]) return null;
+  return (
+    `warning: every observed value is ${values[0]}, so the completion is that constant everywhere; ` +
+    'clicks, likes and other implicit feedback need a model of the unobserved cells, which mcomplete does not have (docs/complete.md)'
+  );
 }
 
 /** Checks the data (asLabeled) and that it holds a validation split; then splits it by the seed. Cost O(|Ω|). */
@@ -76,7 +93,8 @@ export function splitPhase(input: Observations | LabeledObservations, s: Complet
     );
   }
   const { train: fit, heldOut: val } = splitObservations(obs, s.validation, s.seed, 'validation');
-  return { labeled, obs, m, n, count, fit, val, fitCount: fit.values.length };
+  const constant = constantValueNote(obs.values);
+  return { labeled, obs, m, n, count, fit, val, fitCount: fit.values.length, notes: constant ? [constant] : [] };
 }
 
 /** The plan phase's output: each method's candidate ranks, and notes on methods skipped. */
@@ -390,7 +408,27 @@ export function modelPhase(
     R: lowRank.R,
     clip: s.clip ? allRange : null,
   };
-  const predictor = makePredictor(parts, obs);
+  const blocks: FoldInBlock[] = components.map((trial, b) => ({
+    method: trial.method,
+    rank: finals[b].L.cols,
+    weight: blended && blend.mix ? (b === 0 ? blend.mix.weight : 1 - blend.mix.weight) : 1,
+    lambda: finals[b].summary.lambda,
+    weightDecay: trial.weightDecay ?? 0,
+    weighting: trial.weighting ?? 'none',
+  }));
+  const { onProgress: _progress, ...settings } = s;
+  const predictor = makeFittedModel({
+    parts,
+    observed: obs,
+    info: {
+      method: (blended ? components[0] : chosen).method,
+      settings,
+      fingerprint: dataFingerprint(labeled),
+      foldIn: { center: s.center, blocks, entries: count, rows: m, cols: n },
+      input: null,
+      foldedIn: 0,
+    },
+  });
   let sse = 0;
   for (let t = 0; t < count; t++) sse += (predictor.predictAt(obs.rows[t], obs.cols[t]) - obs.values[t]) ** 2;
   const summary: RefitSummary = finals[0].summary;
@@ -426,11 +464,11 @@ export function modelPhase(
       fitting: (finished - times.tuned) / 1000,
       total: (finished - times.started) / 1000,
     },
-    notes: [...tuned.notes, ...selected.notes, ...refitted.notes],
+    notes: [...split.notes, ...tuned.notes, ...selected.notes, ...refitted.notes],
     diagnostics: { ...selected.diagnostics, singularValues: lowRankSpectrum(lowRank.L, lowRank.R) },
     ...(report ? { blend: report } : {}),
   };
-  return { ...predictor, method: top.method, report: fullReport, parts };
+  return { ...predictor, report: fullReport };
 }
 
 /** The trial with the lowest validation RMSE (the first on a tie). */

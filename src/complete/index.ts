@@ -35,4 +35,19 @@ export {
   type PredictOptions,
   type Predictor,
 } from './predictor.ts';
+export {
+  loadModel,
+  makeFittedModel,
+  MODEL_FORMAT_VERSION,
+  MODEL_MAGIC,
+  type FittedModel,
+  type FoldInBlock,
+  type FoldInRatings,
+  type FoldInRule,
+  type ModelInfo,
+  type ModelState,
+  type Recommendation,
+  type RecommendOptions,
+  type SavedInput,
+} from './model.ts';
 export { fitBiases, residualObservations, zeroBiases, type Biases } from './biases.ts';

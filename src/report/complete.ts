@@ -22,7 +22,7 @@ export interface CompletionReportFile extends CompletionReport {
   query?: (QuerySummary & { file: string }) | null;
   fallbackRule?: string;
   keepObserved?: boolean;
-  outputs?: { predictions: string | null; matrix: string | null };
+  outputs?: { predictions: string | null; matrix: string | null; model?: string | null };
   wallSeconds?: number;
 }
 
@@ -215,9 +215,9 @@ export function coldStartFigure(r: CompletionReport): Figure {
     id: 'cold-start',
     title: 'Validation RMSE by number of ratings (cold start)',
     caption:
-      `Validation RMSE of the chosen setting${blendNote(r)} as tuned, grouped by how many entries of the fit split the row (user) or ' +
+      `Validation RMSE of the chosen setting${blendNote(r)} as tuned, grouped by how many entries of the fit split the row (user) or ` +
       'the column (item) of each validation entry has; the label on each bar is its number of validation entries. Rows ' +
-      'and columns with 0 fit entries get the baseline alone.`,
+      'and columns with 0 fit entries get the baseline alone.',
     spec: {
       ...FRAME,
       data: { values },

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { runMain } from '../helpers/main.ts';
 import { OPTIMIZER_NAMES } from '../../src/optim/index.ts';
+import { complete } from '../../src/complete/index.ts';
+import { parseTriplets } from '../../src/data/formats/triplets.ts';
 
 // Property: every CLI command fed random flag values never prints a stack trace. Each case runs `mcomplete …`
 // in this process through main() (a child process per case would be far too slow), with random flags of the
@@ -87,6 +89,12 @@ const INPUTS: Record<string, string | Buffer> = {
   'cut.jsonl': `${record('fuzz', 0)}\n${record('fuzz', 1).slice(0, 40)}`,
   'plain.txt': 'not a folder\n',
 };
+// A saved model of ratings.csv (as `complete --columns user,item,rating --save-model` writes it), and one cut short.
+const savedModel = complete(parseTriplets(INPUTS['ratings.csv'] as string, { file: 'ratings.csv' }), {
+  method: 'soft-impute',
+}).save({ input: { names: ['user', 'item', 'rating'], columnsGiven: true, format: 'triplets' } });
+INPUTS['model.mcm'] = Buffer.from(savedModel);
+INPUTS['cut-model.mcm'] = Buffer.from(savedModel.subarray(0, savedModel.length >> 1));
 for (const [name, content] of Object.entries(INPUTS)) writeFileSync(path(name), content);
 mkdirSync(path('folder'));
 mkdirSync(join(path('claims-dir'), 'index.html'), { recursive: true }); // claims/report --out whose index.html is a folder
@@ -237,6 +245,20 @@ const FLAGS: Record<string, Flag[]> = {
     ['--weighting', v(['none', 'frequency', 'uniform'])],
     ['--decay', v(['loss', 'decoupled', 'l2'])],
     ['--report', fc.constant(null).map(() => path(`report-${serial++}.html`))],
+    ['--save-model', output],
+  ],
+  predict: [
+    ['--query', v([path('query.csv')], inputPath)],
+    ['--out', output],
+    ['--no-keep-observed', null],
+  ],
+  recommend: [
+    ['--users', v(['u0', 'u0,u3', 'u9', 'u1,u1'])],
+    ['--all-users', null],
+    ['--top', v(ints(1, 4), smallNumber)],
+    ['--min-support', v(ints(0, 3), smallNumber)],
+    ['--include-seen', null],
+    ['--out', output],
   ],
   sweep: [
     ['--out', output],
@@ -291,6 +313,8 @@ const FLAGS: Record<string, Flag[]> = {
 const GUARDS: Record<string, string[]> = {
   run: ['--n', '3', '--rank', '1', '--samples', '5', '--max-iters', '5', '--quiet'],
   complete: ['--max-steps', '5', '--quiet'],
+  predict: ['--quiet'],
+  recommend: ['--quiet'],
   sweep: ['--workers', '1', '--quiet'],
   claims: ['--out', path('claims-dir'), '--quiet'],
   report: [],
@@ -310,6 +334,14 @@ const POSITIONAL: Record<string, fc.Arbitrary<string[]>> = {
     { arbitrary: fc.constant<string[]>([]), weight: 2 },
     { arbitrary: fc.constant<string[]>([path('spec.json'), path('spec.json')]), weight: 1 },
     { arbitrary: fc.constant<string[]>([path('spec.json')]), weight: 1 },
+  ),
+  predict: fc.oneof(
+    { arbitrary: fc.constantFrom(...['model.mcm', 'cut-model.mcm'].map(path)).map((p) => [p]), weight: 3 },
+    { arbitrary: inputPath.map((p) => [p]), weight: 2 },
+  ),
+  recommend: fc.oneof(
+    { arbitrary: fc.constantFrom(...['model.mcm', 'cut-model.mcm'].map(path)).map((p) => [p]), weight: 3 },
+    { arbitrary: inputPath.map((p) => [p]), weight: 2 },
   ),
   claims: fc.constant<string[]>([]),
   atlas: fc.constant<string[]>([]),

@@ -52,3 +52,17 @@ export function formatDenseMatrix(
   }
   return out.join('');
 }
+
+/**
+ * CSV text of top-N lists: a header `user,item,score`, then each user's items in the given order (best first),
+ * labels quoted as formatPredictions quotes them. Cost O(lines).
+ */
+export function formatRecommendations(
+  users: readonly string[],
+  lists: readonly (readonly { item: string; score: number }[])[],
+): string {
+  const records: string[][] = [['user', 'item', 'score']];
+  for (let u = 0; u < users.length; u++)
+    for (const r of lists[u]) records.push([users[u], r.item, formatValue(r.score)]);
+  return stringify(records, QUOTING);
+}

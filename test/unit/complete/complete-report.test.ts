@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { validationDiagnostics } from '../../../src/complete/diagnostics.ts';
 import { makeObservations } from '../../../src/data/observations.ts';
 import { zeros } from '../../../src/linalg/matrix.ts';
+import { complete } from '../../../src/complete/index.ts';
+import { parseTriplets } from '../../../src/data/formats/triplets.ts';
+import { completionFigures } from '../../../src/report/complete.ts';
+import { ratingsProblem } from '../../helpers/ratings.ts';
 
 test('validationDiagnostics: hand-checked buckets and residuals on a 3×2 example', () => {
   // fit: row 0 has 2 entries, row 1 has 1, row 2 none; col 0 has 2, col 1 has 1.
@@ -31,4 +35,14 @@ test('validationDiagnostics: hand-checked buckets and residuals on a 3×2 exampl
   );
   assert.deepEqual(d.residuals.edges, [-2, -1, 0, 1, 2]);
   assert.deepEqual(d.residuals.counts, [1, 1, 0, 0]);
+});
+
+test('completion report figures: every caption is plain prose (no string-concatenation text left in it)', () => {
+  const problem = ratingsProblem({ m: 30, n: 20, rank: 2, p: 0.6, noise: 0.1, seed: 3, offset: 3 });
+  const data = parseTriplets(problem.observedCsv, { file: 'o.csv', columns: ['user', 'item', 'rating'] });
+  const figures = completionFigures(complete(data, { method: 'soft-impute' }).report);
+  const coldStart = figures.find((f) => f.id === 'cold-start');
+  assert.ok(coldStart, 'the cold-start figure is drawn');
+  assert.match(coldStart.caption, /the row \(user\) or the column \(item\) of each validation entry/);
+  for (const f of figures) assert.doesNotMatch(f.caption, /' \+ '|` \+ `|'\s*\+\s*$/, `${f.id}: ${f.caption}`);
 });

@@ -158,3 +158,30 @@ test('COMPLETE_DEFAULTS are the settings complete() uses when none are given', (
     [...d.biasLambdas],
   );
 });
+
+test('data whose observed values are all equal (clicks, likes) get a warning that names the value, other data none', () => {
+  const m = 6;
+  const n = 5;
+  const rows: number[] = [];
+  const cols: number[] = [];
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      if ((i + j) % 3 === 0) continue;
+      rows.push(i);
+      cols.push(j);
+    }
+  const ones = makeObservations([m, n], rows, cols, new Array<number>(rows.length).fill(1));
+  const model = complete(ones, { method: 'soft-impute', validation: 0.2 });
+  const warnings = model.report.notes.filter((note) => note.startsWith('warning:'));
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /every observed value is 1\b.*implicit feedback/);
+  assert.equal(model.predict(0, 0), 1, 'the constant model is still returned');
+  const varied = makeObservations(
+    [m, n],
+    rows,
+    cols,
+    rows.map((i, t) => i + cols[t]),
+  );
+  const other = complete(varied, { method: 'soft-impute', validation: 0.2 });
+  assert.equal(other.report.notes.filter((note) => note.startsWith('warning:')).length, 0);
+});
