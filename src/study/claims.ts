@@ -19,6 +19,8 @@ export interface ClaimsConfig {
   /** Adam + L∗/F + --polish and GNMR told the rank (claims 7, 8; absent in results files older than them). */
   polished?: string;
   gnmr?: string;
+  /** The control (spectral start + the polish's rank search, no L∗/F, no Adam) beside claims 7 and 8; absent in older results files. */
+  control?: string;
   /** The sample count of the optimizer ablation (claims 3, 4). */
   compareAt: number;
   /** The sample count of claim 7 (the rank found unasked). */
@@ -97,6 +99,7 @@ const NAMES = {
   deep: 'depth 3, group-rmsprop',
   polished: 'adam + L*/F + polish',
   gnmr: 'gnmr (told the rank)',
+  control: 'the control (spectral start + polish)',
 };
 
 /** The methods of a claims sweep, with the settings that differ between the quick and the full version. */
@@ -156,6 +159,8 @@ function claimsMethods(p: {
     // Claims 7 and 8: the same Adam run with the rank-free Gauss–Newton finish, and GNMR told the true rank.
     { name: NAMES.polished, ...ratio, optimizer: 'adam', lr: p.adamLr, polish: true },
     { name: NAMES.gnmr, method: 'gnmr' },
+    // What L∗/F + Adam add beyond the rank search and the Gauss–Newton finish (math.md 3.5e).
+    { name: NAMES.control, method: 'spectral-polish' },
     ...(p.denominator ?? []).map(({ optimizer, lr }) => ({
       name: denominatorName(optimizer),
       ...ratio,
@@ -636,7 +641,11 @@ function polishRuns(
   return records
     .filter((r) => r.name === name && r.samples === m && r.metrics)
     .map((r) => ({
-      rank: (r.metrics as { polish?: { estimatedRank: number | null } }).polish?.estimatedRank ?? null,
+      rank:
+        (r.metrics as { polish?: { estimatedRank: number | null }; estimatedRank?: number | null }).polish
+          ?.estimatedRank ??
+        (r.metrics as { estimatedRank?: number | null }).estimatedRank ??
+        null,
       relError: (r.metrics as { relError: number }).relError,
     }));
 }
@@ -649,6 +658,17 @@ function polishClaims(records: readonly RunRecord[], config: ClaimsConfig): Clai
   const rankAt = config.rankAt ?? config.compareAt;
   const trueRank = records.find((r) => r.name === polished)?.rank;
   const at = polishRuns(records, polished, rankAt);
+  // The control says whether L∗/F + Adam are what finds the rank and recovers, or the rank search and GN finish.
+  const control =
+    config.control !== undefined && records.some((r) => r.name === config.control) ? config.control : null;
+  const controlAt = control === null ? [] : polishRuns(records, control, rankAt);
+  const controlRank =
+    controlAt.length === 0
+      ? ''
+      : `; ${control} estimated ${controlAt.map((x) => x.rank ?? 'none').join(', ')}` +
+        (controlAt.every((x) => x.rank === trueRank)
+          ? ': the control finds it too, so the rank search finds it here, not L*/F + Adam'
+          : '');
   const out: ClaimResult[] = [];
   out.push({
     id: 7,
@@ -657,7 +677,7 @@ function polishClaims(records: readonly RunRecord[], config: ClaimsConfig): Clai
     evidence:
       at.length === 0
         ? `no ${polished} runs at m=${rankAt}`
-        : `true rank ${trueRank}; estimated ${at.map((x) => x.rank ?? 'none').join(', ')}`,
+        : `true rank ${trueRank}; estimated ${at.map((x) => x.rank ?? 'none').join(', ')}${controlRank}`,
     verdict: at.length === 0 ? 'inconclusive' : at.every((x) => x.rank === trueRank) ? 'supported' : 'not supported',
   });
   // Exact on every seed at m, per method.
@@ -667,7 +687,26 @@ function polishClaims(records: readonly RunRecord[], config: ClaimsConfig): Clai
     return runs.every((r) => r.metrics !== null && (r.metrics as { relError: number }).relError <= exact);
   };
   const ms = samplesOf(records, gnmr).filter((m) => samplesOf(records, polished).includes(m));
-  const rows = ms.map((m) => ({ m, gnmr: exactAt(gnmr, m), polished: exactAt(polished, m) }));
+  const rows = ms.map((m) => ({
+    m,
+    gnmr: exactAt(gnmr, m),
+    polished: exactAt(polished, m),
+    control: control === null ? null : exactAt(control, m),
+  }));
+  const withControl = rows.filter((x) => x.control !== null);
+  const polishOnly = withControl.filter((x) => x.polished && !x.control).map((x) => x.m);
+  const controlOnly = withControl.filter((x) => x.control && !x.polished).map((x) => x.m);
+  const controlVerdict =
+    withControl.length === 0
+      ? ''
+      : polishOnly.length === 0 && controlOnly.length === 0
+        ? '. The control is exact exactly where the polish is: L*/F + Adam add nothing to exact recovery here'
+        : [
+            polishOnly.length > 0
+              ? `. Only the polish is exact at m=${polishOnly.join(', ')}: what L*/F + Adam add`
+              : '',
+            controlOnly.length > 0 ? `. Only the control is exact at m=${controlOnly.join(', ')}` : '',
+          ].join('');
   const missed = rows.filter((x) => x.gnmr && !x.polished);
   const smallest = (key: 'gnmr' | 'polished'): number | undefined => rows.find((x) => x[key])?.m;
   const [sg, sp] = [smallest('gnmr'), smallest('polished')];
@@ -679,8 +718,12 @@ function polishClaims(records: readonly RunRecord[], config: ClaimsConfig): Clai
       rows.length === 0
         ? `no m with runs of both ${polished} and ${gnmr}`
         : rows
-            .map((x) => `m=${x.m}: gnmr ${x.gnmr ? 'exact' : 'not'}, polish ${x.polished ? 'exact' : 'not'}`)
-            .join('; '),
+            .map(
+              (x) =>
+                `m=${x.m}: gnmr ${x.gnmr ? 'exact' : 'not'}, polish ${x.polished ? 'exact' : 'not'}` +
+                (x.control === null ? '' : `, control ${x.control ? 'exact' : 'not'}`),
+            )
+            .join('; ') + controlVerdict,
     verdict:
       rows.length === 0 || sg === undefined
         ? 'inconclusive'

@@ -114,3 +114,34 @@ test('the built-in claims sweeps run the polished Adam and GNMR at rankAt', () =
       );
   }
 });
+
+test('claims 7 and 8 say whether the control (no L*/F, no Adam) matches the polish', () => {
+  const withControl: ClaimsConfig = { ...config, control: 'control' };
+  const at = (name: string, m: number, errors: number[], rank: number | null = 2): RunRecord[] =>
+    errors.map((e, s) => {
+      const r = rec(name, m, s, e, name === 'polish' ? rank : undefined);
+      return name === 'control' ? { ...r, metrics: { ...r.metrics, estimatedRank: rank } as RunRecord['metrics'] } : r;
+    });
+  const base = [...at('gnmr', 400, [1e-15, 1e-15]), ...at('polish', 400, [1e-15, 1e-15])];
+  const same = [...base, ...at('control', 400, [1e-15, 1e-15])];
+  const c7 = evaluateClaims(same, withControl).find((c) => c.id === 7)!;
+  assert.equal(c7.verdict, 'supported');
+  assert.match(c7.evidence, /control estimated 2, 2: the control finds it too, so the rank search finds it here/);
+  const c8 = evaluateClaims(same, withControl).find((c) => c.id === 8)!;
+  assert.match(c8.evidence, /m=400: gnmr exact, polish exact, control exact/);
+  assert.match(c8.evidence, /L\*\/F \+ Adam add nothing to exact recovery here/);
+  const worse = [...base, ...at('control', 400, [1e-15, 0.3], null)];
+  const w7 = evaluateClaims(worse, withControl).find((c) => c.id === 7)!;
+  assert.match(w7.evidence, /control estimated none, none$/);
+  const w8 = evaluateClaims(worse, withControl).find((c) => c.id === 8)!;
+  assert.match(w8.evidence, /Only the polish is exact at m=400: what L\*\/F \+ Adam add/);
+  // Without control runs in the file (older results), the evidence is as before.
+  assert.doesNotMatch(evaluateClaims(base, withControl).find((c) => c.id === 8)!.evidence, /control/);
+});
+
+test('the built-in claims sweeps run the control at rankAt', () => {
+  for (const preset of [QUICK_CLAIMS, FULL_CLAIMS]) {
+    const tasks = expandSweep(validateSweepSpec(preset.spec, preset.spec.name));
+    assert.ok(tasks.some((t) => t.name === preset.config.control && t.settings.samples === preset.config.rankAt));
+  }
+});
