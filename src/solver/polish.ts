@@ -69,8 +69,8 @@ export interface PolishAttempt {
   fitResidual: number;
   /** ||P_H(UVᵀ) − P_H(X)|| / ||P_H(X)|| (NaN, null in JSON, for a scan attempt: the scan holds nothing out). */
   holdoutError: number;
-  /** 'scan' for an attempt of the greedy rank scan; absent for a gap candidate. */
-  rule?: 'scan';
+  /** 'scan' (greedy start) or 'scan-spectral' (spectral start) for an attempt of the rank scan; absent for a gap candidate. */
+  rule?: 'scan' | 'scan-spectral';
   iterations: number;
   accepted: boolean;
 }
@@ -281,8 +281,8 @@ export interface RankScanResult {
 /**
  * The greedy rank scan (math.md 3.5f): Gauss–Newton on all of Ω at rank 1, 2, … up to opts.maxRank, rank 1 from the
  * top singular pair of P_Ω(X)/p, rank k + 1 from the rank-k fit with the top pair of its residual P_Ω(X − UVᵀ)/p
- * appended; a rank is left once stuck (scanStuck) or after scanMaxIters iterations, and the first rank whose fit
- * reaches fitTol is returned. Below the true rank no fit exists (fewer unknowns than equations), so the ranks below
+ * appended, and when that run does not fit, a second one from the rank-k spectral start of P_Ω(X)/p; a run is
+ * left once stuck (scanStuck) or after scanMaxIters iterations, and the first rank whose fit reaches fitTol is returned. Below the true rank no fit exists (fewer unknowns than equations), so the ranks below
  * stall at their floors within a few iterations; the warm start puts the true rank's run near its solution. Each
  * rank's attempt is appended to `attempts` (with W's gap at that rank, for the record). Cost per rank: its GN
  * iterations, O(|Ω|·k) per LSQR step, plus one top pair of a sparse matrix.
@@ -297,21 +297,9 @@ export function rankScan(
   const p = obs.values.length / (n1 * n2);
   let iterations = 0;
   let start: Factors | null = null;
-  for (let k = 1; k <= opts.maxRank; k++) {
-    const base = start === null ? null : sampledProduct(start.U, start.V, obs);
-    // The start's precision matters little (GN corrects it): a loose tolerance keeps the pair cheap on flat spectra.
-    const top = sparseTopSvd({ ...obs, values: obs.values.map((v, t) => (v - (base === null ? 0 : base[t])) / p) }, 1, {
-      seed: opts.seed + k,
-      tol: 1e-8,
-      maxIters: 300,
-    });
-    const init: Factors =
-      start === null
-        ? truncatedFactors(top, 1)
-        : {
-            U: appendColumn(start.U, top.U, Math.sqrt(top.s[0])),
-            V: appendColumn(start.V, top.V, Math.sqrt(top.s[0])),
-          };
+  let spectral: ThinSvd | null = null;
+  // One Gauss–Newton run at rank k from `init`, recorded; the fit when it reaches fitTol.
+  const tryRank = (k: number, init: Factors, rule: 'scan' | 'scan-spectral') => {
     const g = gnmr(obs, {
       rank: k,
       variant: 'setting',
@@ -329,10 +317,35 @@ export function rankScan(
       holdoutError: NaN,
       iterations: g.iterations,
       accepted: fits,
-      rule: 'scan',
+      rule,
     });
-    if (fits) return { rank: k, factors: g, iterations };
-    start = g;
+    return { g, fits };
+  };
+  for (let k = 1; k <= opts.maxRank; k++) {
+    const base = start === null ? null : sampledProduct(start.U, start.V, obs);
+    // The start's precision matters little (GN corrects it): a loose tolerance keeps the pair cheap on flat spectra.
+    const top = sparseTopSvd({ ...obs, values: obs.values.map((v, t) => (v - (base === null ? 0 : base[t])) / p) }, 1, {
+      seed: opts.seed + k,
+      tol: 1e-8,
+      maxIters: 300,
+    });
+    const init: Factors =
+      start === null
+        ? truncatedFactors(top, 1)
+        : {
+            U: appendColumn(start.U, top.U, Math.sqrt(top.s[0])),
+            V: appendColumn(start.V, top.V, Math.sqrt(top.s[0])),
+          };
+    const greedy = tryRank(k, init, 'scan');
+    if (greedy.fits) return { rank: k, factors: greedy.g, iterations };
+    // A second chance from the rank-k spectral start of P_Ω(X)/p (gnmr's own): with equal singular values (κ = 1)
+    // the lower ranks' fits are not unique, and a greedy start built on them can stall at the true rank.
+    if (k > 1) {
+      spectral ??= sparseTopSvd({ ...obs, values: obs.values.map((v) => v / p) }, opts.maxRank, { seed: opts.seed });
+      const second = tryRank(k, truncatedFactors(spectral, k), 'scan-spectral');
+      if (second.fits) return { rank: k, factors: second.g, iterations };
+    }
+    start = greedy.g;
   }
   return { rank: 0, iterations };
 }

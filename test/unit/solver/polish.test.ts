@@ -156,6 +156,7 @@ test('rankScan: ranks below the truth stall above fitTol, the true rank 3 fits Î
     [
       [1, 'scan', false],
       [2, 'scan', false],
+      [2, 'scan-spectral', false],
       [3, 'scan', true],
     ],
   );
