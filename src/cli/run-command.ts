@@ -16,7 +16,7 @@ import { MODEL_NAMES } from '../methods/gradient.ts';
 import { RUN_DEFAULTS } from '../defaults.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
 import { defaultText, describeParam, flagOf, paramAccepts, ParamError, type Param } from '../params.ts';
-import { intInRange, invalid, positiveNumber, unitFraction } from './parse.ts';
+import { decimal, intInRange, invalid, positiveNumber, unitFraction } from './parse.ts';
 import { createProgressReporter } from './progress.ts';
 import { DivergenceError } from '../solver/loop.ts';
 import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
@@ -119,7 +119,7 @@ function problemOption(key: 'n2' | 'rho' | 'kappa' | 'maskMinPerLine'): Option {
   const text = `${p.doc}${p.defaultDoc === undefined ? '' : ` (default: ${p.defaultDoc})`}`;
   // The declaration's own bounds, in its words ("a finite number >= 1"); cross-parameter checks come later.
   return new Option(`${flagOf(key, p)} ${placeholder(p)}`, text).argParser((value: string) => {
-    const x = Number(value);
+    const x = decimal(value);
     if (value.trim() === '' || !paramAccepts(p, x)) throw invalid(value, describeParam(p));
     return x;
   });
