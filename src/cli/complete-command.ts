@@ -326,6 +326,11 @@ function phasedProgress(quiet: boolean): { update: (e: CompleteProgress) => void
   let reporter: ProgressReporter | null = null;
   return {
     update(e) {
+      // The plan is one line, before the work it plans.
+      if (e.phase === 'plan') {
+        if (!quiet) process.stderr.write(`mcomplete: ${e.info}\n`);
+        return;
+      }
       if (e.phase !== phase) {
         reporter?.stop();
         phase = e.phase;

@@ -102,3 +102,13 @@ test('an empty path is refused, never dropped nor read as the current folder', a
   }
   assert.deepEqual(readdirSync(dir).sort(), ['r.csv']);
 });
+
+test('--queue with a database beyond 0..15 is a usage error (exit 2) before anything connects or runs', async () => {
+  const out = join(dir, 'db99');
+  await refused(
+    ['worker', '--queue', 'redis://127.0.0.1:1/99'],
+    /'--queue <url>'.*database .* must be an integer in 0\.\.15, got "99"/,
+  );
+  await refused(['phase', '--quick', '--queue', 'redis://127.0.0.1:1/99', '--out', out], /0\.\.15, got "99"/, out);
+  await refused(['sweep', join(dir, 's.json'), '--queue', 'redis://127.0.0.1:1/x'], /0\.\.15, got "x"/);
+});
