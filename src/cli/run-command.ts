@@ -326,8 +326,16 @@ async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   if (method === 'gradient') process.once('SIGINT', onSigint);
+  // An identifiable mask may take many draws: from the second one on, they are progress of their own.
+  let drawing: ReturnType<typeof createProgressReporter> | null = null;
+  const onMaskDraw = (draw: number, most: number): void => {
+    if (draw < 2) return;
+    drawing ??= createProgressReporter('drawing an identifiable mask', { quiet: flags.quiet, intervalSeconds: 2 });
+    drawing.update(draw, most, { samples: String(settings.samples) });
+  };
   try {
     return await runSyntheticAsync(settings, {
+      onMaskDraw,
       signal: method === 'gradient' ? controller.signal : undefined,
       progressEvery: method === 'gradient' ? 50 : 10,
       onProgress: (e) => progress.update(e.step, e.maxIters, progressFields(e)),
@@ -341,6 +349,7 @@ async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<
     }
     throw err;
   } finally {
+    (drawing as ReturnType<typeof createProgressReporter> | null)?.stop();
     progress.stop();
     process.removeListener('SIGINT', onSigint);
   }
