@@ -326,10 +326,11 @@ async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   if (method === 'gradient') process.once('SIGINT', onSigint);
-  // An identifiable mask may take many draws: from the second one on, they are progress of their own.
+  // An identifiable mask may take many draws: from the second one on, they are progress of their own (a bar on a
+  // terminal; otherwise a line every 2 s while they last, so redraws over in less say nothing more).
   let drawing: ReturnType<typeof createProgressReporter> | null = null;
   const onMaskDraw = (draw: number, most: number): void => {
-    if (draw < 2) return;
+    if (draw < 2 || draw >= most) return;
     drawing ??= createProgressReporter('drawing an identifiable mask', { quiet: flags.quiet, intervalSeconds: 2 });
     drawing.update(draw, most, { samples: String(settings.samples) });
   };
