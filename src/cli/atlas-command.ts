@@ -5,6 +5,7 @@ import {
   ATLAS_QUICK,
   LR_RULES,
   TUNING_PROTOCOLS,
+  atlasCells,
   atlasSpec,
   atlasSweepName,
   atlasTable,
@@ -29,7 +30,8 @@ import { atlasFigures, atlasSections } from '../report/atlas.ts';
 import { renderReport } from '../report/html.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';
-import { intInRange, unitFraction } from './parse.ts';
+import { checkBuiltInSweep, SpecError } from '../sweep/spec.ts';
+import { distinctList, intInRange, pathArg, unitFraction } from './parse.ts';
 import {
   addBuiltInSweepOptions,
   interruptedMessage,
@@ -89,21 +91,17 @@ function stepCounts(
   };
 }
 
-/** A commander parser for a comma-separated list of `allowed` names. */
+/** A commander parser for a comma-separated list of distinct `allowed` names. */
 function nameList(allowed: readonly string[]) {
-  return (value: string): string[] => {
-    const names = value.split(',').map((s) => s.trim());
-    for (const n of names)
-      if (!allowed.includes(n))
-        throw new InvalidArgumentError(`expected names among ${allowed.join(', ')}, got "${n}".`);
-    return names;
-  };
+  return distinctList((n: string): string => {
+    if (!allowed.includes(n)) throw new InvalidArgumentError(`expected names among ${allowed.join(', ')}, got "${n}".`);
+    return n;
+  });
 }
 
-/** A commander parser for a comma-separated list of integers in [min, max]. */
+/** A commander parser for a comma-separated list of distinct integers in [min, max]. */
 function intList(min: number, max: number) {
-  const one = intInRange(min, max);
-  return (value: string): number[] => value.split(',').map((s) => one(s.trim()));
+  return distinctList(intInRange(min, max));
 }
 
 /**
@@ -148,7 +146,11 @@ export function atlasCommand(): Command {
         .argParser(unitFraction())
         .default(ATLAS_FULL.tuneFraction),
     )
-    .addOption(new Option('--out <dir>', 'folder for results.jsonl, atlas.json and index.html').default('atlas'))
+    .addOption(
+      new Option('--out <dir>', 'folder for results.jsonl, atlas.json and index.html')
+        .default('atlas')
+        .argParser(pathArg),
+    )
     .addOption(
       new Option(
         '--optimizers <list>',
@@ -176,6 +178,22 @@ export function atlasCommand(): Command {
     protocol.tuning = flags.tuning;
     protocol.tuneSeedCount = flags.tuneSeeds;
     protocol.tuneFraction = flags.tuneFraction;
+    // Both sweeps validated as spec files are, before any folder or file is made (the atlas at the grid's first
+    // rate: the rates it will run at are the grid's).
+    const fieldFlags = { seeds: '--seeds', methods: '--optimizers, --penalties or --depths' };
+    try {
+      checkBuiltInSweep(tuningSpec(protocol), 'atlas (tuning)', fieldFlags);
+      const placeholder = atlasCells(protocol).map((cell) => ({
+        cell,
+        rule: protocol.lrRule,
+        grid: [],
+        lr: protocol.lrGrid[0],
+      }));
+      checkBuiltInSweep(atlasSpec(protocol, placeholder), 'atlas', fieldFlags);
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      command.error(`error: ${err.message}`, { exitCode: 2 });
+    }
     const halving = protocol.tuning === 'halving';
     // One tuning file per sweep (one, or one per round of halving), then the atlas runs at the chosen rates.
     const tuningNames = halving

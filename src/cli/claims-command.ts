@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { evaluateClaims, formatClaims, FULL_CLAIMS, QUICK_CLAIMS } from '../study/claims.ts';
 import { renderReport } from '../report/html.ts';
+import { checkBuiltInSweep } from '../sweep/spec.ts';
+import { pathArg } from './parse.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';
 import {
@@ -32,13 +34,17 @@ export function claimsCommand(): Command {
         'print a verdict for each claim and write an HTML report',
     )
     .option('--full', 'the full protocol: n=100, rank 5, m from 1000 to 5000, 3 seeds', false)
-    .addOption(new Option('--out <dir>', 'folder for results.jsonl and index.html').default('report'));
+    .addOption(
+      new Option('--out <dir>', 'folder for results.jsonl and index.html').default('report').argParser(pathArg),
+    );
   return addBuiltInSweepOptions(definition, {
     resume: 'continue an interrupted claims sweep in --out instead of starting afresh',
     force: 'start --out/results.jsonl afresh even if it holds runs',
     json: 'print one JSON object (claims, summary, file names) on stdout instead of the table',
   }).action(async (flags: ClaimsFlags, command: Command) => {
     const preset = flags.full ? FULL_CLAIMS : QUICK_CLAIMS;
+    // Validated as a spec file is, before any folder or file is made.
+    checkBuiltInSweep(preset.spec, `claims (${preset.spec.name})`);
     const [results, index] = prepareOutputFolder(command, flags, ['results.jsonl'], ['index.html']);
     const queue = queueOf(flags);
     const summary = await runSweepCli(preset.spec, {

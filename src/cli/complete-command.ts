@@ -19,7 +19,7 @@ import {
 import { COMPLETE_COMMAND_DEFAULTS } from '../defaults.ts';
 import { DECAY_MODES, type DecayMode } from '../complete/factored-fit.ts';
 import { FACTORED_WEIGHTINGS, type FactoredWeighting } from '../solver/factored-train.ts';
-import { intInRange, invalid, positiveNumber } from './parse.ts';
+import { decimal, intInRange, invalid, pathArg, positiveNumber } from './parse.ts';
 import { createProgressReporter, type ProgressReporter } from './progress.ts';
 import { readTextFile } from './files.ts';
 import { checkOutputs, stageOutputs, type OutputPath } from './output.ts';
@@ -69,12 +69,17 @@ interface ObservedInput {
 export function completeCommand(): Command {
   return new Command('complete')
     .description('fill in the missing entries of a matrix (ratings triples, a dense grid with gaps, or Matrix Market)')
-    .argument('<observed>', 'observed entries: CSV with header row id,column id,value (or --dense grid, or .mtx)')
-    .option('--query <cells>', 'CSV of cells to predict: the id columns (others ignored)')
-    .option('--out <predictions.csv>', 'write the query cells with a value column (needs --query)')
+    .argument(
+      '<observed>',
+      'observed entries: CSV with header row id,column id,value (or --dense grid, or .mtx)',
+      pathArg,
+    )
+    .option('--query <cells>', 'CSV of cells to predict: the id columns (others ignored)', pathArg)
+    .option('--out <predictions.csv>', 'write the query cells with a value column (needs --query)', pathArg)
     .option(
       '--out-matrix <dense.csv>',
       `write the whole completed matrix (at most ${OUT_MATRIX_LIMIT.toLocaleString('en')} cells)`,
+      pathArg,
     )
     .addOption(
       new Option('--columns <row,col,value>', 'pick the id and value columns by header name').argParser(parseColumns),
@@ -152,6 +157,7 @@ export function completeCommand(): Command {
     .option(
       '--report <report.html|report.json>',
       'write the settings tried, the choice, the timings and diagnostics: an HTML page with figures (.html, .htm) or JSON (any other name)',
+      pathArg,
     )
     .option(
       '--save-model <model.mcm>',
@@ -173,10 +179,10 @@ export function completeCommand(): Command {
         usage("option '--lambda' needs '--method ratio|soft-impute|nuclear' (λ means something different for each)");
       // Every output is checked before any work: a writable place, never an input, never another output.
       const outputs: OutputPath[] = [];
-      if (flags.out) outputs.push({ flag: '--out', path: flags.out });
-      if (flags.outMatrix) outputs.push({ flag: '--out-matrix', path: flags.outMatrix });
-      if (flags.report) outputs.push({ flag: '--report', path: flags.report });
-      if (flags.saveModel) outputs.push({ flag: '--save-model', path: flags.saveModel });
+      if (flags.out !== undefined) outputs.push({ flag: '--out', path: flags.out });
+      if (flags.outMatrix !== undefined) outputs.push({ flag: '--out-matrix', path: flags.outMatrix });
+      if (flags.report !== undefined) outputs.push({ flag: '--report', path: flags.report });
+      if (flags.saveModel !== undefined) outputs.push({ flag: '--save-model', path: flags.saveModel });
       const inputs = [{ what: 'the observed file', path: observedPath }];
       if (flags.query) inputs.push({ what: 'the query file (--query)', path: flags.query });
       checkOutputs(outputs, inputs);
@@ -330,6 +336,11 @@ function phasedProgress(quiet: boolean): { update: (e: CompleteProgress) => void
   let reporter: ProgressReporter | null = null;
   return {
     update(e) {
+      // The plan is one line, before the work it plans.
+      if (e.phase === 'plan') {
+        if (!quiet) process.stderr.write(`mcomplete: ${e.info}\n`);
+        return;
+      }
       if (e.phase !== phase) {
         reporter?.stop();
         phase = e.phase;
@@ -354,7 +365,7 @@ function parseColumns(value: string): [string, string, string] {
 function parseList(integers: boolean) {
   return (value: string): number[] => {
     const parts = value.split(',').map((s) => s.trim());
-    const xs = parts.map(Number);
+    const xs = parts.map(decimal);
     const ok = parts.every(
       (s, i) => s !== '' && Number.isFinite(xs[i]) && (integers ? Number.isInteger(xs[i]) && xs[i] >= 1 : xs[i] >= 0),
     );
@@ -374,7 +385,7 @@ function parseWeightings(value: string): FactoredWeighting[] {
 }
 
 function fractionArg(value: string): number {
-  const x = Number(value);
+  const x = decimal(value);
   if (value.trim() === '' || !(x > 0 && x <= 0.5)) throw invalid(value, 'a fraction in (0, 0.5]');
   return x;
 }

@@ -233,6 +233,47 @@ function tempName(path: string, tag: string): string {
   );
 }
 
+/** Temporary files written and not yet renamed or removed, in this process: removed on Ctrl-C, SIGTERM or exit. */
+const liveTemps = new Set<string>();
+
+/**
+ * Remove every live temporary file, then end the process as the signal would have (its listener removed and the
+ * signal raised again), unless another part of the command listens to it and decides.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  for (const tmp of liveTemps) removeFile(tmp);
+  liveTemps.clear();
+  if (process.listenerCount(signal) > 1) return;
+  unwatchSignals();
+  process.kill(process.pid, signal);
+}
+
+/** Remove every live temporary file on the way out (process.exit, or the end of the event loop). */
+function onExit(): void {
+  for (const tmp of liveTemps) removeFile(tmp);
+}
+
+/** Watch SIGINT, SIGTERM and exit while a temporary file is live, so that none survives them. */
+function watchSignals(): void {
+  if (process.listeners('exit').includes(onExit)) return;
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', onExit);
+}
+
+/** Stop watching once no temporary file is live (so a later Ctrl-C behaves as the command alone decides). */
+function unwatchSignals(): void {
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  process.removeListener('exit', onExit);
+}
+
+/** Forget a temporary file renamed or removed; the last one stops the watch. */
+function settled(tmp: string): void {
+  liveTemps.delete(tmp);
+  if (liveTemps.size === 0) unwatchSignals();
+}
+
 /** Write `text` fully into a new file `file` (created exclusively); throws the raw fs error, after removing it. */
 function writeNew(file: string, text: string | Uint8Array): void {
   let fd: number | null = null;
@@ -290,7 +331,11 @@ export function stageOutputs(): StagedOutputs {
   // rename would replace the device node itself.
   const staged: { out: OutputPath; target: string; tmp: string | null; text: string | Uint8Array }[] = [];
   const abort = (): void => {
-    for (const s of staged) if (s.tmp !== null) removeFile(s.tmp);
+    for (const s of staged) {
+      if (s.tmp === null) continue;
+      removeFile(s.tmp);
+      settled(s.tmp);
+    }
     staged.length = 0;
   };
   return {
@@ -301,9 +346,12 @@ export function stageOutputs(): StagedOutputs {
       }
       const target = realTarget(out.path);
       const tmp = tempName(target, 'tmp');
+      liveTemps.add(tmp);
+      watchSignals();
       try {
         writeNew(tmp, text);
       } catch (err) {
+        settled(tmp);
         abort();
         throw new InputError({ file: out.path }, `cannot write ${out.flag}: ${fsReason(err, 'write')}`);
       }
@@ -314,7 +362,10 @@ export function stageOutputs(): StagedOutputs {
       for (const s of staged) {
         try {
           if (s.tmp === null) writeFileSync(s.target, s.text);
-          else renameSync(s.tmp, s.target);
+          else {
+            renameSync(s.tmp, s.target);
+            settled(s.tmp);
+          }
         } catch (err) {
           for (const p of placed) removeFile(p);
           abort();

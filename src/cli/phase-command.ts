@@ -12,7 +12,8 @@ import { renderPhaseReport } from '../report/phase.ts';
 import type { RunRecord } from '../sweep/execute.ts';
 import { writeFileAtomic } from './output.ts';
 import { queueResumeFlags } from './worker-command.ts';
-import { intInRange, positiveNumber } from './parse.ts';
+import { checkBuiltInSweep, SpecError } from '../sweep/spec.ts';
+import { decimal, distinctList, intInRange, invalid, pathArg, positiveNumber } from './parse.ts';
 import {
   addBuiltInSweepOptions,
   interruptedMessage,
@@ -26,9 +27,9 @@ interface PhaseFlags {
   grid: keyof typeof PHASE_GRIDS;
   quick: boolean;
   methods: string | undefined;
-  rhos: string | undefined;
+  rhos: number[] | undefined;
   seeds: number | undefined;
-  kappas: string | undefined;
+  kappas: number[] | undefined;
   success: number;
   out: string;
   workers: number;
@@ -38,6 +39,13 @@ interface PhaseFlags {
   json: boolean;
   queue?: string;
   queueName: string;
+}
+
+/** A commander parser for a finite number >= 1 (a condition number). */
+function atLeastOne(value: string): number {
+  const x = decimal(value);
+  if (!(x >= 1 && Number.isFinite(x))) throw invalid(value, 'numbers >= 1, separated by commas');
+  return x;
 }
 
 /** The `mcomplete phase` command: a built-in resumable sweep of methods × ρ × seeds, its table and report. */
@@ -61,17 +69,29 @@ export function phaseCommand(): Command {
         `comma-separated labels (${Object.keys(phaseMethods({ lr: 1, lambda: 1, iters: 1 })).join(', ')})`,
       ),
     )
-    .addOption(new Option('--rhos <list>', "comma-separated ρ values (default: the grid's)"))
+    .addOption(
+      new Option('--rhos <list>', "comma-separated ρ values (default: the grid's)").argParser(
+        distinctList(positiveNumber()),
+      ),
+    )
     .addOption(new Option('--seeds <int>', "seeds 0..N−1 (default: the grid's)").argParser(intInRange(1, 1000)))
-    .addOption(new Option('--kappas <list>', "comma-separated condition numbers ≥ 1 (default: the grid's)"))
+    .addOption(
+      new Option('--kappas <list>', "comma-separated condition numbers ≥ 1 (default: the grid's)").argParser(
+        distinctList(atLeastOne),
+      ),
+    )
     .addOption(
       new Option('--success <x>', 'success: relError at most this').default(PHASE_SUCCESS).argParser(positiveNumber()),
     )
-    .addOption(new Option('--out <dir>', 'folder for results.jsonl and index.html').default('phase'));
+    .addOption(
+      new Option('--out <dir>', 'folder for results.jsonl and index.html').default('phase').argParser(pathArg),
+    );
   return addBuiltInSweepOptions(definition, {
     resume: 'continue an interrupted phase sweep in --out instead of starting afresh',
     json: 'print one JSON object (cells, thresholds, file names) on stdout instead of the table',
   }).action(async (flags: PhaseFlags, command: Command) => {
+    if (flags.quick && command.getOptionValueSource('grid') === 'cli')
+      command.error("error: options '--quick' and '--grid' both choose the grid: give one of them", { exitCode: 2 });
     const base = flags.quick ? PHASE_GRIDS.quick : PHASE_GRIDS[flags.grid];
     const known = Object.keys(phaseMethods(base));
     const grid: PhaseGrid = { ...base };
@@ -86,25 +106,14 @@ export function phaseCommand(): Command {
           `error: option '--methods' takes labels among ${known.join(', ')}, got ${JSON.stringify(bad ?? flags.methods)}`,
           { exitCode: 2 },
         );
+      const twice = list.find((m, i) => list.indexOf(m) !== i);
+      if (twice !== undefined)
+        command.error(`error: option '--methods' names ${JSON.stringify(twice)} twice`, { exitCode: 2 });
       grid.methods = list;
     }
-    if (flags.rhos !== undefined) {
-      const rhos = flags.rhos.split(',').map(Number);
-      if (rhos.some((r) => !(r > 0 && Number.isFinite(r))))
-        command.error(`error: option '--rhos' takes positive numbers, got ${JSON.stringify(flags.rhos)}`, {
-          exitCode: 2,
-        });
-      grid.rhos = rhos;
-    }
+    if (flags.rhos !== undefined) grid.rhos = flags.rhos;
     if (flags.seeds !== undefined) grid.seeds = Array.from({ length: flags.seeds }, (_, i) => i);
-    if (flags.kappas !== undefined) {
-      const kappas = flags.kappas.split(',').map(Number);
-      if (kappas.length === 0 || kappas.some((k) => !(k >= 1 && Number.isFinite(k))))
-        command.error(`error: option '--kappas' takes numbers ≥ 1, got ${JSON.stringify(flags.kappas)}`, {
-          exitCode: 2,
-        });
-      grid.kappas = kappas;
-    }
+    if (flags.kappas !== undefined) grid.kappas = flags.kappas;
     // A customized grid is a different sweep: its name says so, so resume never mixes grids.
     if (
       flags.methods !== undefined ||
@@ -114,6 +123,20 @@ export function phaseCommand(): Command {
     )
       grid.name = `${base.name}-custom`;
     const sweeps = phaseSweeps(grid);
+    // Each sweep is validated as a spec file is, before any folder or file is made: a bad setting names its flag.
+    const fieldFlags = { samples: '--rhos', rho: '--rhos', seeds: '--seeds', methods: '--methods', kappa: '--kappas' };
+    for (const { spec } of sweeps) {
+      try {
+        checkBuiltInSweep(
+          spec,
+          `phase (${grid.name}: n=${grid.n}, rank ${grid.rank}, m = round(ρ·r(2n − r)))`,
+          fieldFlags,
+        );
+      } catch (err) {
+        if (!(err instanceof SpecError)) throw err;
+        command.error(`error: ${err.message}`, { exitCode: 2 });
+      }
+    }
     // One results file per κ (results.jsonl without one), then the report of all of them.
     const names = sweeps.map((s) => (s.kappa === undefined ? 'results.jsonl' : `results-kappa${s.kappa}.jsonl`));
     const paths = prepareOutputFolder(command, flags, names, ['index.html']);

@@ -6,6 +6,7 @@ import { checkOneSweep, readResults } from '../sweep/results.ts';
 import { renderReport } from '../report/html.ts';
 import { InputError } from '../data/input-error.ts';
 import { checkOutputs, ensureFolder, fsReason, removeFolders, writeFileAtomic } from './output.ts';
+import { pathArg } from './parse.ts';
 
 /** The `mcomplete report <results.jsonl>` command: an HTML report with SVG figures from a results file. */
 export function reportCommand(): Command {
@@ -13,8 +14,8 @@ export function reportCommand(): Command {
     .description(
       'write an HTML report (SVG figures, tables, the claims when the runs are a claims sweep) from a results file',
     )
-    .argument('<results.jsonl>', 'a results file written by `mcomplete sweep` or `mcomplete claims`')
-    .addOption(new Option('--out <dir>', 'folder for index.html').default('report'))
+    .argument('<results.jsonl>', 'a results file written by `mcomplete sweep` or `mcomplete claims`', pathArg)
+    .addOption(new Option('--out <dir>', 'folder for index.html').default('report').argParser(pathArg))
     .action(async (file: string, flags: { out: string }) => {
       checkResultsFile(file);
       const results = readResults(file);

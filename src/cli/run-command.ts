@@ -16,7 +16,7 @@ import { MODEL_NAMES } from '../methods/gradient.ts';
 import { DEEP_MODEL_MAX_ENTRIES, RUN_DEFAULTS } from '../defaults.ts';
 import type { SyntheticSpec } from '../data/synthetic.ts';
 import { defaultText, describeParam, flagOf, paramAccepts, ParamError, type Param } from '../params.ts';
-import { intInRange, invalid, positiveNumber, unitFraction } from './parse.ts';
+import { decimal, intInRange, invalid, positiveNumber, unitFraction } from './parse.ts';
 import { createProgressReporter } from './progress.ts';
 import { DivergenceError } from '../solver/loop.ts';
 import { MASK_RULES, type MaskRule } from '../data/synthetic.ts';
@@ -119,7 +119,7 @@ function problemOption(key: 'n2' | 'rho' | 'kappa' | 'maskMinPerLine'): Option {
   const text = `${p.doc}${p.defaultDoc === undefined ? '' : ` (default: ${p.defaultDoc})`}`;
   // The declaration's own bounds, in its words ("a finite number >= 1"); cross-parameter checks come later.
   return new Option(`${flagOf(key, p)} ${placeholder(p)}`, text).argParser((value: string) => {
-    const x = Number(value);
+    const x = decimal(value);
     if (value.trim() === '' || !paramAccepts(p, x)) throw invalid(value, describeParam(p));
     return x;
   });
@@ -327,8 +327,17 @@ async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   if (method === 'gradient') process.once('SIGINT', onSigint);
+  // An identifiable mask may take many draws: from the second one on, they are progress of their own (a bar on a
+  // terminal; otherwise a line every 2 s while they last, so redraws over in less say nothing more).
+  let drawing: ReturnType<typeof createProgressReporter> | null = null;
+  const onMaskDraw = (draw: number, most: number): void => {
+    if (draw < 2 || draw >= most) return;
+    drawing ??= createProgressReporter('drawing an identifiable mask', { quiet: flags.quiet, intervalSeconds: 2 });
+    drawing.update(draw, most, { samples: String(settings.samples) });
+  };
   try {
     return await runSyntheticAsync(settings, {
+      onMaskDraw,
       signal: method === 'gradient' ? controller.signal : undefined,
       progressEvery: method === 'gradient' ? 50 : 10,
       onProgress: (e) => progress.update(e.step, e.maxIters, progressFields(e)),
@@ -342,6 +351,7 @@ async function runWithProgress(settings: RunSettings, flags: RunFlags): Promise<
     }
     throw err;
   } finally {
+    (drawing as ReturnType<typeof createProgressReporter> | null)?.stop();
     progress.stop();
     process.removeListener('SIGINT', onSigint);
   }

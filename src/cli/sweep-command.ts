@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { countRuns, parseSweepSpec, SpecError, type SweepSpec } from '../sweep/spec.ts';
 import { SWEEP_MAX_RUNS } from '../defaults.ts';
-import { intInRange } from './parse.ts';
+import { intInRange, pathArg } from './parse.ts';
 import { queueResumeFlags } from './worker-command.ts';
 import { checkOutputs, fsReason } from './output.ts';
 import {
@@ -30,8 +30,8 @@ interface SweepFlags {
 export function sweepCommand(): Command {
   return new Command('sweep')
     .description('run a sweep spec (methods × sample counts × seeds) on worker threads; one JSON line per finished run')
-    .argument('<spec.json>', 'the sweep spec (see docs/cli.md: n, rank, samples, seeds, methods)')
-    .addOption(new Option('--out <file>', 'results file (JSON Lines)').default('results.jsonl'))
+    .argument('<spec.json>', 'the sweep spec (see docs/cli.md: n, rank, samples, seeds, methods)', pathArg)
+    .addOption(new Option('--out <file>', 'results file (JSON Lines)').default('results.jsonl').argParser(pathArg))
     .addOption(workersFlag())
     .option('--resume', 'keep the results file and skip the runs it already holds', false)
     .option('--force', 'start the results file afresh even if it holds runs', false)

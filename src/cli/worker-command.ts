@@ -15,6 +15,12 @@ interface WorkerFlags {
 export function redisUrlOption(value: string): string {
   if (!/^rediss?:\/\/[^/]/i.test(value))
     throw new InvalidArgumentError(`expected redis://host:port[/db] or rediss://..., got ${redactUrl(value)}.`);
+  try {
+    redisTarget(value, {}); // the whole URL checked now (its database, its port): a usage error, not a failed run
+  } catch (err) {
+    if (err instanceof QueueError) throw new InvalidArgumentError(`${err.message.replace(/^--queue: /, '')}.`);
+    throw err;
+  }
   return value;
 }
 

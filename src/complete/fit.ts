@@ -9,8 +9,12 @@ import {
   candidateRanks,
   fitGridToBudget,
   NUCLEAR_FRACTIONS,
+  PLAN_WORK_RATE,
   RATIO_LAMBDAS,
+  searchWork,
   softImputeBudgetCut,
+  softImputePathLength,
+  softImputePathWork,
   type CompletionMethod,
   type RankContext,
 } from './grid.ts';
@@ -217,10 +221,38 @@ export function tunePhase(split: SplitPhase, plan: PlanPhase, biases: BiasPhase,
           plan.ranks.get('soft-impute') ?? [],
           COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters,
           fitCount,
+          split.m + split.n,
           s.searchBudget,
         )
       : null;
   if (siCut) notes.push(siCut.note);
+  // The plan, stated before any of it is spent.
+  const planned = config.methods.map((mth) => {
+    const ranks = plan.ranks.get(mth) ?? [];
+    if (mth === 'soft-impute') {
+      const iters = siCut?.maxIters ?? COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters;
+      const lambdaCount = s.lambdas?.length ?? softImputePathLength(siCut?.stride ?? 1);
+      const work =
+        (softImputePathWork(ranks, iters, fitCount, split.m + split.n) * lambdaCount) / softImputePathLength();
+      return { method: mth, candidates: ranks.length * lambdaCount, work };
+    }
+    const lambdaCount = s.lambdas?.length ?? (mth === 'ratio' ? RATIO_LAMBDAS.length : NUCLEAR_FRACTIONS.length);
+    const decays = weightDecays.get(mth) ?? [0];
+    const unweighted = unweightedDecays.get(mth);
+    const decayCount = (weightings.get(mth) ?? ['none']).reduce(
+      (a, w) => a + (w === 'none' && unweighted ? unweighted.length : decays.length),
+      0,
+    );
+    const candidates = ranks.length * lambdaCount * decayCount;
+    const meanRank = ranks.reduce((a, k) => a + k, 0) / Math.max(1, ranks.length);
+    return { method: mth, candidates, work: searchWork(halvingSchedule(candidates, maxSteps), fitCount, meanRank) };
+  });
+  const plannedWork = planned.reduce((a, p) => a + p.work, 0);
+  const planText =
+    `plan: ${planned.map((p) => `${p.method} ${p.candidates} candidates (${p.work.toExponential(1)})`).join(', ')}; ` +
+    `planned work ${plannedWork.toExponential(2)} at most (early stops spend less), up to about ${formatDuration(plannedWork / PLAN_WORK_RATE)} at ${PLAN_WORK_RATE.toExponential(0)} a second`;
+  notes.push(planText);
+  progressOf(s)({ phase: 'plan', done: 0, total: 0, info: planText });
   const settings: Omit<TuningSettings, 'evaluate'> = {
     methods: config.methods,
     seed: s.seed,
@@ -625,4 +657,11 @@ function valueRange(values: Float64Array): [number, number] {
     if (values[t] > hi) hi = values[t];
   }
   return [lo, hi];
+}
+
+/** A duration in words for a plan: "40 s", "12 min", "3.5 h". */
+function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toPrecision(2)} h`;
 }

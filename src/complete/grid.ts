@@ -190,23 +190,57 @@ export function fitGridToBudget(
 }
 
 /**
- * soft-impute's share of a large problem's budget: the default path's planned work, Σ over its λ of the iteration cap
- * × |Ω_fit| × the rank cap (an ALS iteration costs ~8|Ω|k flops), held within `budget` by taking every other λ (the
- * same range, ratio PATH_RATIO²), then a lower iteration cap (at least 10). Null when the path fits. Cost O(1).
+ * The work of one softImpute-ALS iteration at rank cap k, in the unit of the search budget (~8 flops), every term of
+ * it counted: the data term |Ω_fit|·k (residuals on Ω and the two sparse products, ~8|Ω|k flops), (m + n)·k² (the
+ * two thin SVDs of the (m or n)×k iterates, the two rotations and the change, ~8(m + n)k² flops) and 6k³ (the two
+ * k×k SVD cores, ~50k³ flops). With many ids and few ratings each the middle term dominates: 10⁶ ratings of 10⁶
+ * users and 10⁶ items at k = 20 cost 2·10⁷ + 8·10⁸ units an iteration. `lines` is m + n. Cost O(1).
+ */
+export function alsIterationWork(fitCount: number, lines: number, k: number): number {
+  return fitCount * k + lines * k * k + 6 * k ** 3;
+}
+
+/** The λ count of soft-impute's default path when every `stride`-th λ is taken. */
+export function softImputePathLength(stride = 1): number {
+  return Math.ceil(PATH_LENGTH / stride);
+}
+
+/**
+ * Work units a second for a plan's time estimate, from softImpute-ALS at k = 20 on 2·10⁵ ratings with 2·10⁵ and
+ * with 2·10³ ids (`node --import tsx bench/als-work.bench.ts --iters 3`, native backend, a 2-core machine at load
+ * 21, 2026-12-06): 1.1e7 and 8.2e6 units a second. A plan counts the caps (early stops spend less), so its time is
+ * an upper bound on such a machine.
+ */
+export const PLAN_WORK_RATE = 1e7;
+
+/** The planned work of soft-impute's default path: every `stride`-th λ, `iters` iterations each, at every rank cap. */
+export function softImputePathWork(
+  ranks: readonly number[],
+  iters: number,
+  fitCount: number,
+  lines: number,
+  stride = 1,
+): number {
+  const perIteration = ranks.reduce((a, k) => a + alsIterationWork(fitCount, lines, k), 0);
+  return softImputePathLength(stride) * iters * perIteration;
+}
+
+/**
+ * soft-impute's share of a large problem's budget: the default path's planned work (softImputePathWork: Σ over its
+ * λ of the iteration cap × alsIterationWork, every term of an iteration counted), held within `budget` by taking
+ * every other λ (the same range, ratio PATH_RATIO²), then a lower iteration cap (at least 10). Null when the path
+ * fits. `lines` is m + n. Cost O(ranks).
  */
 export function softImputeBudgetCut(
   ranks: readonly number[],
   maxIters: number,
   fitCount: number,
+  lines: number,
   budget: number,
 ): { stride: number; maxIters: number; note: string } | null {
-  const rankSum = ranks.reduce((a, k) => a + k, 0);
-  const work = (stride: number, iters: number): number => Math.ceil(PATH_LENGTH / stride) * iters * fitCount * rankSum;
+  const work = (stride: number, iters: number): number => softImputePathWork(ranks, iters, fitCount, lines, stride);
   if (work(1, maxIters) <= budget) return null;
-  const iters = Math.max(
-    10,
-    Math.min(maxIters, Math.floor(budget / (Math.ceil(PATH_LENGTH / 2) * fitCount * Math.max(1, rankSum)))),
-  );
+  const iters = Math.max(10, Math.min(maxIters, Math.floor(budget / Math.max(1, work(2, 1)))));
   return {
     stride: 2,
     maxIters: iters,

@@ -50,7 +50,8 @@ function offerBest<T>(best: BestFit<T>, rmse: number, L: Matrix | null, R: Matri
 
 /** One progress report: `done` of `total` units of a phase, and what is running. */
 export interface CompleteProgress {
-  phase: 'tuning' | 'fitting';
+  /** 'plan': once, before tuning, with the plan in `info` (done = total = 0); then 'tuning' and 'fitting'. */
+  phase: 'plan' | 'tuning' | 'fitting';
   done: number;
   total: number;
   info: string;

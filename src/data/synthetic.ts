@@ -48,6 +48,9 @@ export const MASK_RULES: readonly MaskRule[] = Object.freeze(['uniform', 'identi
  */
 export const FIELD_MASK_DRAWS = 1000;
 
+/** Told of each draw of an identifiable mask (the draw, 1-based, and the most there will be): progress for redraws. */
+export type MaskDrawHook = (draw: number, most: number) => void;
+
 /** Draws of `masks: 'identifiable'` before giving up (near m = (r+1)·max(n₁, n₂) almost no uniform mask qualifies). */
 export const IDENTIFIABLE_MASK_DRAWS = 10000;
 
@@ -85,7 +88,7 @@ export interface SyntheticProblem {
  * 2021 (conditionedFactors), at the same scale. Ω = `samples` distinct entries drawn uniformly without replacement
  * (syntheticMask); no noise. Cost O(n₁n₂r).
  */
-export function syntheticProblem(spec: SyntheticSpec): SyntheticProblem {
+export function syntheticProblem(spec: SyntheticSpec, onMaskDraw?: MaskDrawHook): SyntheticProblem {
   const { rank, seed } = spec;
   checkSpec(spec);
   const [n1, n2] = problemShape(spec);
@@ -95,7 +98,7 @@ export function syntheticProblem(spec: SyntheticSpec): SyntheticProblem {
     const f = conditionedFactors(n1, n2, rank, spec.kappa, deriveRng(seed, 'data'));
     truth = gemm(scaleColumns(f.U, f.s), f.V, { transB: true });
   }
-  const mask = syntheticMask(spec);
+  const mask = syntheticMask(spec, onMaskDraw);
   return { spec: { ...spec }, truth, observations: observeAt(truth, mask) };
 }
 
@@ -115,7 +118,7 @@ export interface SyntheticFactors {
  * singular values, and the observed values U_i·V_j. Equal to syntheticProblem up to rounding (~1e-15 relative).
  * Cost O((n₁ + n₂) r² + |Ω| r) time, O((n₁ + n₂) r + |Ω|) memory.
  */
-export function syntheticFactors(spec: SyntheticSpec): SyntheticFactors {
+export function syntheticFactors(spec: SyntheticSpec, onMaskDraw?: MaskDrawHook): SyntheticFactors {
   const { rank, samples, seed } = spec;
   checkSpec(spec);
   const [n1, n2] = problemShape(spec);
@@ -136,7 +139,7 @@ export function syntheticFactors(spec: SyntheticSpec): SyntheticFactors {
     U = scaleColumns(f.U, f.s);
     V = f.V;
   }
-  const mask = syntheticMask(spec);
+  const mask = syntheticMask(spec, onMaskDraw);
   const rows = new Int32Array(samples);
   const cols = new Int32Array(samples);
   const values = new Float64Array(samples);
@@ -209,7 +212,7 @@ function scaleColumns(M: Matrix, s: Float64Array): Matrix {
  * IDENTIFIABLE_MASK_DRAWS draws, or when samples < maskMinPerLine·max(n₁, n₂) makes it impossible. Deterministic from
  * the seed. Cost O(|Ω| log |Ω|) per draw.
  */
-export function syntheticMask(spec: SyntheticSpec): Int32Array {
+export function syntheticMask(spec: SyntheticSpec, onMaskDraw?: MaskDrawHook): Int32Array {
   const { samples, seed } = spec;
   const [n1, n2] = problemShape(spec);
   const rng = deriveRng(seed, 'mask');
@@ -231,6 +234,7 @@ export function syntheticMask(spec: SyntheticSpec): Int32Array {
   }
   for (let draw = 0; draw < IDENTIFIABLE_MASK_DRAWS; draw++) {
     const mask = sampleWithoutReplacement(n1 * n2, samples, rng);
+    onMaskDraw?.(draw + 1, IDENTIFIABLE_MASK_DRAWS);
     if (everyLineHas(mask, n1, n2, least)) return mask;
   }
   throw new RangeError(

@@ -302,7 +302,7 @@ function startGradient(spec: RunSpec, hooks: RunHooks): SyntheticRun<RunResult> 
     );
   }
   if (spec.holdout !== undefined) return holdoutRun(spec, optimizer, backend, hooks);
-  const problem = syntheticProblem(spec);
+  const problem = syntheticProblem(spec, hooks.onMaskDraw);
   const trainer = startTrain(problem.observations, deepTrainOptions(spec, optimizer, backend, problem, hooks));
   if (spec.polish) {
     let seen = false;
@@ -365,7 +365,7 @@ function holdoutRun(
 ): SyntheticRun<RunResult> {
   if (spec.polish)
     throw new RangeError('holdout and polish cannot be combined (the polish draws its own held-out entries)');
-  const full = syntheticProblem(spec);
+  const full = syntheticProblem(spec, hooks.onMaskDraw);
   const { fit, held } = holdoutObservations(full.observations, spec.holdout as number, spec.seed, spec.rank);
   const problem: SyntheticProblem = { ...full, observations: fit };
   const heldRms = Math.sqrt(held.values.reduce((a, v) => a + v * v, 0) / held.values.length);
@@ -450,7 +450,7 @@ function factoredRun(spec: FactoredRunSpec, optimizer: GradientTransform<unknown
   if (!(FACTORED_PENALTIES as readonly string[]).includes(spec.penalty)) {
     throw new RangeError(`the factored model supports penalties ${FACTORED_PENALTIES.join(', ')}, not ${spec.penalty}`);
   }
-  const problem = syntheticFactors(spec);
+  const problem = syntheticFactors(spec, hooks.onMaskDraw);
   const { onProgress } = hooks;
   const trainer = startTrainFactored(problem.observations, {
     rank: spec.k,

@@ -6,6 +6,7 @@ import type { SVD, SvdWorkspace } from '../linalg/svd.ts';
 import {
   MASK_RULES,
   MAX_MASK_ENTRIES,
+  type MaskDrawHook,
   problemShape,
   samplesForRho,
   type SyntheticFactors,
@@ -99,6 +100,8 @@ export interface RunHooks {
   signal?: AbortSignal;
   /** Called once with the returned matrix when the method forms one (not the factored model); a live view. */
   onSolution?: (X: Matrix) => void;
+  /** masks identifiable: called after each draw of the mask (progress while it redraws; see syntheticMask). */
+  onMaskDraw?: MaskDrawHook;
 }
 
 /** Where a run stands: updates so far, the stop reason once it stopped, and the live estimate (deep gradient only). */

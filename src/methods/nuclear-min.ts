@@ -62,7 +62,7 @@ export interface NuclearMinRunResult extends RunMetrics {
  * `iterations` counts ADMM iterations (one SVD each). Usually reached through runSynthetic.
  */
 export function runNuclearMin(spec: NuclearMinRunSpec, hooks: RunHooks = {}): NuclearMinRunResult {
-  const problem = syntheticProblem(spec);
+  const problem = syntheticProblem(spec, hooks.onMaskDraw);
   const { onProgress } = hooks;
   const r = nuclearMin(problem.observations, {
     boxHalfWidth: spec.boxTol,

@@ -85,7 +85,7 @@ export function runRankGiven<S extends RankGivenSettings>(
   checkGivenRank(spec);
   const [n1, n2] = problemShape(spec);
   const large = matrixFree && n1 * n2 > DENSE_MAX_ENTRIES;
-  const problem = large ? syntheticFactors(spec) : syntheticProblem(spec);
+  const problem = large ? syntheticFactors(spec, hooks.onMaskDraw) : syntheticProblem(spec, hooks.onMaskDraw);
   const warning = rankGivenWarning(problem.observations, spec.givenRank);
   const r = solve(problem.observations, { rank: spec.givenRank, signal: hooks.signal, backend: getBackend() });
   let metrics: ReturnType<typeof measureFactors>;

@@ -84,7 +84,7 @@ export interface SoftImputeRunResult extends RunMetrics {
  */
 export function runSoftImpute(spec: SoftImputeRunSpec, hooks: RunHooks = {}): SoftImputeRunResult {
   const start = performance.now();
-  const problem = syntheticProblem(spec);
+  const problem = syntheticProblem(spec, hooks.onMaskDraw);
   const top = lambdaMax(problem.observations);
   const given = spec.lambda !== null;
   let lambdas: Float64Array;

@@ -214,7 +214,8 @@ export function phaseSweep(grid: PhaseGrid): SweepSpec {
       throw new RangeError(`phase: unknown method ${JSON.stringify(label)} (known: ${Object.keys(table).join(', ')})`);
     return { name: label, ...m } as MethodSpec;
   });
-  const samples = [...new Set(grid.rhos.map((rho) => samplesFor(rho, grid.n, grid.rank)))];
+  // Two ρ giving one sample count are kept as two entries, which the sweep's validation refuses (a run twice).
+  const samples = grid.rhos.map((rho) => samplesFor(rho, grid.n, grid.rank));
   return {
     name: grid.name,
     n: grid.n,

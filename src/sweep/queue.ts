@@ -185,7 +185,15 @@ export function connectionError(err: unknown, target: RedisTarget): QueueError {
     );
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new QueueError(`cannot reach ${at}: unknown host`);
-  if (code === 'ETIMEDOUT' || /timed? ?out/i.test(message)) return new QueueError(`cannot reach ${at}: timed out`);
+  if (code === 'ETIMEDOUT' || /timed? ?out/i.test(message)) {
+    // A plain Redis never answers a TLS client's hello (it waits for the end of a command line), so rediss:// to it
+    // times out in the TLS handshake rather than failing.
+    if (target.options.tls)
+      return new QueueError(
+        `cannot reach ${at}: no TLS handshake within the time limit (rediss:// speaks TLS; if this Redis has no TLS, use redis://)`,
+      );
+    return new QueueError(`cannot reach ${at}: timed out`);
+  }
   if (/Protocol error|wrong version number|ssl|tls/i.test(message))
     return new QueueError(`${at} does not speak the Redis protocol (${oneLine(message)})`);
   return new QueueError(`cannot use ${at}: ${oneLine(message)}`);

@@ -8,7 +8,7 @@ import {
   type RunSpec,
 } from '../methods/run.ts';
 import type { GnmrVariant } from '../solver/gnmr.ts';
-import { describeParam, paramAccepts, type Param } from '../params.ts';
+import { describeParam, ParamError, paramAccepts, type Param } from '../params.ts';
 import { MASK_RULES, samplesForRho, type MaskRule, type SyntheticSpec } from '../data/synthetic.ts';
 import { MAX_PROBLEM_SIZE } from '../methods/method.ts';
 import { INVARIANCE_PROBE, probeNamed, TAIL_STEP_PROBE } from '../methods/probes.ts';
@@ -130,9 +130,15 @@ export function taskProbes(task: Pick<RunTask, 'probes' | 'recordTailStep'>): st
 
 /** A sweep spec that is not valid: the message names the file and the field (one line, no stack trace needed). */
 export class SpecError extends Error {
+  /** The field at fault ("samples[2]", "methods[0].givenRank"), or "" for the whole file. */
+  readonly field: string;
+  /** What is wrong with it, without the file and field. */
+  readonly problem: string;
   constructor(file: string, field: string, problem: string) {
     super(field ? `${file}: ${field}: ${problem}` : `${file}: ${problem}`);
     this.name = 'SpecError';
+    this.field = field;
+    this.problem = problem;
   }
 }
 
@@ -203,7 +209,7 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
   });
   const masks = choice(top.masks, file, 'masks', MASK_RULES);
   const probes = probeList(top.probes, file, 'probes');
-  return {
+  const spec: SweepSpec = {
     name,
     n,
     ...(n2 === undefined || n2 === n ? {} : { n2 }),
@@ -217,6 +223,66 @@ export function validateSweepSpec(raw: unknown, file: string): SweepSpec {
     ...(probes === undefined ? {} : { probes }),
     ...(masks === undefined || masks === 'uniform' ? {} : { masks }),
   };
+  checkRunSettings(spec, file);
+  return spec;
+}
+
+/**
+ * Every run of `spec` resolves (the checks resolveSettings makes across parameters: a sample count identifiable masks
+ * cannot meet, a givenRank beyond n, …), tried once per method and sample count (seeds change no check), so a sweep
+ * that cannot run is refused before its first run rather than by a worker. Throws SpecError naming the field.
+ */
+function checkRunSettings(spec: SweepSpec, file: string): void {
+  spec.methods.forEach((m, i) => {
+    for (const point of sweepPoints(spec, m)) {
+      const problem = {
+        n: spec.n,
+        ...(spec.n2 === undefined ? {} : { n2: spec.n2 }),
+        rank: spec.rank,
+        samples: point.samples,
+        ...(point.rho === undefined ? {} : { rho: point.rho }),
+        seed: (m.seeds ?? spec.seeds)[0],
+        ...(spec.kappa === undefined ? {} : { kappa: spec.kappa }),
+        ...(spec.masks === undefined ? {} : { masks: spec.masks }),
+      };
+      try {
+        methodSettings(m, problem);
+      } catch (err) {
+        if (!(err instanceof RangeError)) throw err;
+        const param = err instanceof ParamError ? err.param : '';
+        const at = spec.samples.indexOf(point.samples);
+        const field =
+          param === 'samples' || param === 'rho'
+            ? `${spec.rho === undefined ? 'samples' : 'rho'}[${at}]`
+            : param !== '' && Object.hasOwn(m, param)
+              ? `methods[${i}].${param}`
+              : `methods[${i}]`;
+        throw new SpecError(file, field, `${err.message} (method ${m.name}, ${point.samples} samples)`);
+      }
+    }
+  });
+}
+
+/**
+ * Validate a sweep built in code (the studies': claims, atlas, phase) exactly as a spec file is (validateSweepSpec),
+ * so that it is refused before anything runs; the spec itself is left as built (its run keys unchanged). `where`
+ * names the study in messages, and `fieldFlags` maps a top-level field ("samples", "seeds", "methods") to the flag
+ * it came from, which the message then names. Throws SpecError.
+ */
+export function checkBuiltInSweep(
+  spec: SweepSpec,
+  where: string,
+  fieldFlags: Readonly<Record<string, string>> = {},
+): void {
+  const { recordTailStep: _tail, ...asFile } = spec;
+  try {
+    validateSweepSpec(asFile, where);
+  } catch (err) {
+    if (!(err instanceof SpecError) || err.field === '') throw err;
+    const flag = fieldFlags[err.field.replace(/[[.].*$/, '')];
+    if (flag === undefined) throw err;
+    throw new SpecError(where, `option '${flag}'`, `${err.field}: ${err.problem}`);
+  }
 }
 
 /** Validate one entry of "methods". */

@@ -14,7 +14,14 @@ import {
 import { parseTriplets } from '../../../src/data/formats/triplets.ts';
 import { splitObservations } from '../../../src/data/split.ts';
 import { ratingsProblem } from '../../helpers/ratings.ts';
-import { BUDGET_SPEEDUP, fitGridToBudget, searchWork, softImputeBudgetCut } from '../../../src/complete/grid.ts';
+import {
+  alsIterationWork,
+  BUDGET_SPEEDUP,
+  fitGridToBudget,
+  searchWork,
+  softImputeBudgetCut,
+  softImputePathWork,
+} from '../../../src/complete/grid.ts';
 
 test('halvingSchedule: rungs of ceil(n/3^r) candidates with 3× the steps, the last at the step cap', () => {
   assert.deepEqual(halvingSchedule(27, 2700), [
@@ -180,14 +187,31 @@ test('fitGridToBudget: the planned work Σ candidates × steps × |Ω_fit| × me
 });
 
 test('softImputeBudgetCut: the path fits as it is, or takes every other λ and an iteration cap that fits the budget', () => {
-  // 31 λ × 100 iterations × 1000 entries × rank 20 = 6.2e7.
-  assert.equal(softImputeBudgetCut([20], 100, 1000, 6.2e7), null);
-  const cut = softImputeBudgetCut([20], 100, 1000, 1e7);
-  // 16 λ: floor(1e7 / (16 · 1000 · 20)) = 31 iterations; 16 · 31 · 1000 · 20 = 9.92e6 <= 1e7.
-  assert.deepEqual({ stride: cut?.stride, maxIters: cut?.maxIters }, { stride: 2, maxIters: 31 });
-  assert.match(cut?.note ?? '', /every other λ \(16\) and at most 31 iterations/);
+  // An iteration at k = 20 of 1000 entries, m + n = 50: 1000·20 + 50·20² + 6·20³ = 88000; 31 λ × 100 iterations = 2.728e8.
+  assert.equal(alsIterationWork(1000, 50, 20), 88000);
+  assert.equal(softImputeBudgetCut([20], 100, 1000, 50, 2.728e8), null);
+  const cut = softImputeBudgetCut([20], 100, 1000, 50, 1e8);
+  // 16 λ: floor(1e8 / (16 · 88000)) = 71 iterations; 16 · 71 · 88000 = 9.9968e7 <= 1e8.
+  assert.deepEqual({ stride: cut?.stride, maxIters: cut?.maxIters }, { stride: 2, maxIters: 71 });
+  assert.match(cut?.note ?? '', /every other λ \(16\) and at most 71 iterations/);
   // Never below 10 iterations.
-  assert.equal(softImputeBudgetCut([20], 100, 1000, 1)?.maxIters, 10);
+  assert.equal(softImputeBudgetCut([20], 100, 1000, 50, 1)?.maxIters, 10);
+});
+
+test('softImputeBudgetCut counts every term of an ALS iteration: many ids with few ratings each are planned as expensive', () => {
+  // 10⁶ ratings where every user and every item appears once (m = n = 10⁶), the rank cap 20: the (m + n)·k² of the
+  // thin SVDs is 40 times the |Ω|·k of the data term (which alone planned 6.2e10 and was cut to 16 λ × 31
+  // iterations, 9.9e9, about 20 minutes in fact); counted, even 16 λ × 10 iterations are over the budget.
+  const [count, lines, k] = [1e6, 2e6, 20];
+  assert.equal(alsIterationWork(count, lines, k) - alsIterationWork(count, 0, k), lines * k * k);
+  assert.equal(lines * k * k, 40 * count * k);
+  const full = softImputePathWork([k], 100, count, lines);
+  assert.ok(full > 40 * 31 * 100 * count * k, `planned ${full}`);
+  const cut = softImputeBudgetCut([k], 100, count, lines, 1e10);
+  assert.equal(cut?.maxIters, 10, 'the floor: even 10 iterations are over the budget');
+  assert.ok(softImputePathWork([k], 10, count, lines, 2) > 1e10);
+  // The same ratings on 10³ users and 10³ items: the data term dominates, and nothing is cut at the same budget.
+  assert.ok(alsIterationWork(count, 2e3, k) < 1.05 * count * k);
 });
 
 test('gradientCandidates: weighting none takes its ω from the unweighted list, frequency from the other; without it both share one', () => {
@@ -205,4 +229,48 @@ test('gradientCandidates: weighting none takes its ω from the unweighted list, 
     '20/0.6/none',
   ]);
   assert.equal(gradientCandidates([4], [1e-2], [0, 0.1], ['frequency', 'none']).length, 4);
+});
+
+test('complete() states its plan (candidates per method, planned work, estimated time) before it spends any of it', () => {
+  const events: { phase: string; info: string }[] = [];
+  const model = complete(observed, {
+    method: 'auto',
+    maxSteps: 200,
+    onProgress: (e) => events.push({ phase: e.phase, info: e.info }),
+  });
+  assert.equal(events[0]?.phase, 'plan');
+  assert.equal(events.filter((e) => e.phase === 'plan').length, 1);
+  assert.match(
+    events[0].info,
+    /^plan: ratio \d+ candidates \(.+\), soft-impute \d+ candidates \(.+\); planned work .+ at most \(early stops spend less\), up to about \d+ (s|min)/,
+  );
+  assert.ok(model.report.notes.includes(events[0].info));
+  // Every id once and few ratings each: the plan says hours or minutes, not seconds, before a single fit.
+  const count = 20000;
+  const ids = Array.from({ length: count }, (_, t) => t);
+  const sparse = {
+    rows: Int32Array.from(ids),
+    cols: Int32Array.from(ids, (t) => (t * 7919) % count),
+    values: Float64Array.from(ids, (t) => 1 + (t % 5)),
+    shape: [count, count] as [number, number],
+  };
+  let plan = '';
+  assert.throws(
+    () =>
+      complete(sparse, {
+        method: 'soft-impute',
+        onProgress: (e) => {
+          if (e.phase !== 'plan') assert.fail(`${e.phase} before the plan`);
+          plan = e.info;
+          throw new Error('planned');
+        },
+      }),
+    /planned/,
+  );
+  // 31 λ × 100 iterations × (18000·20 + 40000·20² + 6·20³) = 5.1e10 is cut to 16 λ × 38 iterations: 1.0e10, ~17 min at 1e7 a second.
+  assert.match(plan, /^plan: soft-impute 16 candidates/);
+  assert.match(
+    plan,
+    /soft-impute 16 candidates \(1\.0e\+10\); planned work 9\.98e\+9 at most.*, up to about 17 min at 1e\+7 a second$/,
+  );
 });
