@@ -43,9 +43,9 @@ export interface QueueWorkerOptions {
 
 /**
  * Take runs from the queue and run them, `concurrency` at a time, on the same worker threads (worker.ts →
- * executeTask) as a local sweep; each job's return value is the run's full record. Before running a job the
- * worker checks it (jobProblem: its id is the hash of its key, its settings pass the spec validator and its key is
- * theirs); an altered one fails unrun (no retry) with the reason, and the worker goes on. A job enqueued by another
+ * executeTask) as a local sweep; each job's return value is the run's full record. Before running a job of its
+ * version the worker checks it (jobProblem: its id is the hash of its key, its settings pass the spec validator and
+ * its key is theirs); an altered one fails unrun (no retry) with the reason, and the worker goes on. A job enqueued by another
  * mcomplete version is put back to waiting untouched and the worker stops with a QueueError (as it does at once
  * when the queue's owner is of another version). A run that throws fails its job (no retry; divergence is a record,
  * not an error). A worker killed mid-run loses its lock after lockSeconds and the run goes to another worker
@@ -73,21 +73,28 @@ export async function runQueueWorker(opts: QueueWorkerOptions): Promise<{ runs: 
   let fatal: QueueError | null = null;
   let runs = 0;
   const processor = async (job: Job, token?: string): Promise<RunRecord> => {
+    const data = job.data as Partial<QueueJobData> | null;
+    const theirs = typeof data?.version === 'string' ? data.version : null;
+    // A job of another version is that version's to check (its settings may have fields this one does not know).
+    if (refused !== null || (theirs !== null && theirs !== version)) {
+      refused ??= refusal(theirs ?? '?', String(data?.sweep ?? ''));
+      await job.moveToWait(token); // untouched, for a worker of the right version
+      setImmediate(onAbort);
+      throw new WaitingError();
+    }
     const problem = jobProblem(job.id, job.data);
     if (problem !== null) {
       opts.onRefused?.(job.id ?? '(no id)', problem);
       throw new UnrecoverableError(`refused an altered job: ${problem}`);
     }
-    const data = job.data as QueueJobData;
-    if (refused !== null || data.version !== version) {
-      refused ??= refusal(data.version, data.sweep);
-      await job.moveToWait(token); // untouched, for a worker of the right version
-      setImmediate(onAbort);
-      throw new WaitingError();
-    }
-    opts.onRunStart?.(data.task);
+    const checked = job.data as QueueJobData;
+    opts.onRunStart?.(checked.task);
     const t0 = performance.now();
-    const record = (await pool.run({ task: data.task, version: data.version, sweep: data.sweep })) as RunRecord;
+    const record = (await pool.run({
+      task: checked.task,
+      version: checked.version,
+      sweep: checked.sweep,
+    })) as RunRecord;
     runs++;
     opts.onRunDone?.(record, (performance.now() - t0) / 1000);
     return record;
