@@ -33,9 +33,17 @@ const faults = new Map<string, number>(FAULTS.map((f) => [f, 0]));
 const stops = new Map<string, number>();
 let collectors = 0;
 let failed = false;
+let ran = 0;
+let stopping = false;
+// Ctrl-C: finish the schedule in progress, then print the summary of those that ran (and end every process started).
+process.once('SIGINT', () => {
+  stopping = true;
+  console.log('# SIGINT: stopping after this schedule');
+});
 try {
-  for (let seed = first; seed < first + count; seed++) {
+  for (let seed = first; seed < first + count && !stopping; seed++) {
     const outcome = await harness.runSchedule(seed);
+    ran++;
     collectors += outcome.collectors;
     for (const e of outcome.events) faults.set(e.split('@')[0], (faults.get(e.split('@')[0]) ?? 0) + 1);
     for (const s of outcome.stopped) {
@@ -55,7 +63,7 @@ try {
 }
 const seconds = (performance.now() - t0) / 1000;
 console.log(
-  `# bench/queue-faults.ts: ${count} schedules from seed ${first}${failed ? ' (stopped at a failure)' : ', all held'}`,
+  `# bench/queue-faults.ts: ${ran} of ${count} schedules from seed ${first}${failed ? ' (stopped at a failure)' : ', all held'}`,
 );
 console.log(`faults: ${[...faults].map(([k, v]) => `${k} ${v}`).join(', ')}; collectors started: ${collectors}`);
 for (const [kind, n] of stops) console.log(`one-line stop ×${n}: ${kind}`);
