@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       err instanceof QueueError
     ) {
       process.stderr.write(`mcomplete: ${oneLine(err.message)}\n`);
-      return 1;
+      return err instanceof QueueError ? err.exitCode : 1;
     }
     throw err;
   }

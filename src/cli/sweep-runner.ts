@@ -71,7 +71,12 @@ export async function runSweepCli(
       },
     };
     if (!opts.queue) return await sweep(spec, { ...common, workers: opts.workers });
-    return await queueSweep(spec, { ...common, redis: redisTarget(opts.queue.url), queueName: opts.queue.name });
+    return await queueSweep(spec, {
+      ...common,
+      redis: redisTarget(opts.queue.url),
+      queueName: opts.queue.name,
+      onNotice: (line) => stream.write(`mcomplete: ${line}\n`),
+    });
   } finally {
     if (!barStopped) progress.stop();
     process.removeListener('SIGINT', onSigint);

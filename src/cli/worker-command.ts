@@ -94,6 +94,7 @@ export function workerCommand(): Command {
               `waiting for runs on ${redis.shown} queue ${flags.queueName} (mcomplete ${i.version}, ${i.concurrency} at a time, lock ${i.lockSeconds} s)`,
             ),
           onRunStart: (t) => say(`started ${t.name} m=${t.settings.samples} seed ${t.settings.seed}`),
+          onRefused: (id, problem) => stream.write(`mcomplete worker: refused job ${id}: ${problem}\n`),
           onConnectionError: (m) => stream.write(`mcomplete worker: Redis at ${redis.shown}: ${m} (reconnecting)\n`),
           onRunDone: (r, s) =>
             say(

@@ -1,7 +1,8 @@
-import type { Job, Queue } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 import type { RunRecord } from './execute.ts';
 import {
   bullQueueName,
+  claimCollector,
   DEFAULT_QUEUE_NAME,
   jobId,
   oneLine,
@@ -10,12 +11,13 @@ import {
   QueueError,
   readOwner,
   sweepIdentity,
+  type CollectorClaim,
   type QueueJobData,
   type QueueOwner,
   type RedisTarget,
 } from './queue.ts';
-import { openResults, readResults, type ResultsWriter } from './results.ts';
-import { expandSweep, inTaskOrder, type RunTask, type SweepSpec } from './spec.ts';
+import { isRunRecord, openSweepResults, type ResultsWriter } from './results.ts';
+import { canonicalJson, expandSweep, inTaskOrder, taskKey, type RunTask, type SweepSpec } from './spec.ts';
 import { estimatedCost, type SweepOptions, type SweepSummary } from './sweep.ts';
 import { packageVersion } from './version.ts';
 
@@ -26,16 +28,35 @@ export interface QueueSweepOptions extends Omit<SweepOptions, 'workers'> {
   queueName?: string;
   /** How often to look for finished runs, in ms (default 200). */
   pollMs?: number;
+  /**
+   * How often to look for runs owed to the sweep that are in no state of the queue, in ms (default
+   * LOST_CHECK_MS); a run missing at two looks in a row is enqueued again.
+   */
+  lostCheckMs?: number;
+  /** Called with one line when the collector refuses a record or enqueues runs again that had vanished. */
+  onNotice?: (line: string) => void;
 }
+
+/** The default interval of the look for vanished runs (ms): a run that vanishes is enqueued again within twice this. */
+export const LOST_CHECK_MS = 5000;
+
+/** How many records of one run the collector refuses (each time enqueueing the run again) before it stops. */
+export const MAX_REFUSALS = 3;
 
 /**
  * Run `spec` on a BullMQ queue: enqueue every run the results file does not hold (the job id is a hash of the run
  * key, so a run already queued is not queued twice), then collect the records that `mcomplete worker` processes
  * return, appending each to `opts.out` (fsync'd) before removing its job, so a collector killed at any point and
- * restarted with `resume` neither loses nor duplicates a run. This collector is the only writer of the file. A run
- * that fails on a worker (any error but divergence, which is a record with `error` as in a local sweep) stops the
- * collection with a QueueError; rerunning retries it. Aborting pauses the queue (workers finish their current run
- * and take no new one; their records wait in Redis for the next collector) and returns what was collected.
+ * restarted with `resume` neither loses nor duplicates a run. One collector per queue (claimCollector: an atomic
+ * claim it renews several times a second) and one writer per results file (openSweepResults: a lock file); the
+ * collector touches only the jobs of its own runs. Every record is checked as a line of a results file is
+ * (isRunRecord) and against the run it claims to be (key, name, samples, seed, settings); a bad one is refused
+ * with a notice and its run enqueued again (MAX_REFUSALS times, then a QueueError). Runs owed that vanish from the
+ * queue (removed, or Redis restarted without persistence) are enqueued again within 2·lostCheckMs. A run that
+ * fails on a worker (any error but divergence, which is a record with `error` as in a local sweep; or a job the
+ * worker refused as altered) stops the collection with a QueueError; rerunning enqueues the collector's own run
+ * again. Aborting pauses the queue (workers finish their current run and take no new one; their records wait in
+ * Redis for the next collector) and returns what was collected.
  */
 export async function queueSweep(spec: SweepSpec, opts: QueueSweepOptions): Promise<SweepSummary> {
   const start = performance.now();
@@ -43,9 +64,11 @@ export async function queueSweep(spec: SweepSpec, opts: QueueSweepOptions): Prom
   const owner: QueueOwner = { identity: sweepIdentity(spec, version), sweep: spec.name, version };
   const name = opts.queueName ?? DEFAULT_QUEUE_NAME;
   const tasks = expandSweep(spec);
-  const byKey = new Map(tasks.map((t) => [t.key, t]));
+  const byJobId = new Map(tasks.map((t) => [jobId(t.key), t]));
+  const notice = (line: string): void => opts.onNotice?.(line);
   const queue = await openQueue(opts.redis, name); // before the results file is touched
   let writer: ResultsWriter | null = null;
+  let claim: CollectorClaim | null = null;
   const lost = (err: unknown): unknown =>
     err instanceof QueueError || !isConnectionError(err)
       ? err
@@ -53,49 +76,132 @@ export async function queueSweep(spec: SweepSpec, opts: QueueSweepOptions): Prom
           `lost the connection to Redis at ${opts.redis.shown}: ${oneLine(String((err as Error).message))}`,
         );
   try {
-    await claimQueue(queue, owner, name, opts.redis);
-    const existing = opts.resume ? readResults(opts.out, { repair: true }) : { records: [], partialBytes: 0 };
+    await claimQueue(queue, owner, name, opts.redis, false); // a queue of another sweep: say so first
+    claim = await claimCollector(queue, name, opts.redis);
+    await claimQueue(queue, owner, name, opts.redis, true);
+    const opened = openSweepResults(opts.out, {
+      resume: opts.resume ?? false,
+      sweepName: spec.name,
+      keys: new Set(tasks.map((t) => t.key)),
+    });
+    writer = opened.writer;
+    const existing = opened.existing;
     const done = new Set(existing.records.map((r) => r.key));
-    const records = existing.records.filter((r) => byKey.has(r.key));
+    const records = [...existing.records];
     const skipped = tasks.filter((t) => done.has(t.key)).length;
     let remaining = tasks.length - skipped;
     let completed = 0;
-    writer = openResults(opts.out, { truncate: !opts.resume });
     opts.onStart?.({ total: tasks.length, skipped, partialBytes: existing.partialBytes });
+    const refusals = new Map<string, number>();
+    let missingBefore = new Set<string>();
+    let lookNow = false;
 
-    /** Append every finished run's record that the file does not hold yet, then remove its job. */
+    /** Renew the claim; stop when another collector holds it; after Redis lost it, write the owner record again. */
+    const keepClaim = async (): Promise<void> => {
+      const state = await claim!.renew();
+      if (state === 'lost') {
+        throw new QueueError(
+          `another collector took queue "${name}" over while this one could not renew its claim; this one stops ` +
+            `(${opts.out} holds every run it collected)`,
+        );
+      }
+      if (state === 'retaken') {
+        notice(
+          `queue "${name}": Redis had lost this collector's claim (restarted without persistence?); claimed it again`,
+        );
+        const client = await queue.client;
+        await client.hset(ownerKey(queue), { ...owner });
+        lookNow = true;
+      }
+    };
+
+    /** Refuse a completed job's record: remove the job, enqueue the collector's own run again (or stop). */
+    const refuse = async (job: Job, task: RunTask, problem: string): Promise<void> => {
+      const count = (refusals.get(task.key) ?? 0) + 1;
+      refusals.set(task.key, count);
+      await queue.remove(job.id!);
+      if (count >= MAX_REFUSALS) {
+        await queue.pause();
+        throw new QueueError(
+          `refused ${count} records of run ${describe(task)} from the queue (${problem}); the results file is untouched ` +
+            'and the queue paused: secure Redis (docs/distributed.md), then rerun with --resume',
+        );
+      }
+      notice(
+        `refused the record of run ${describe(task)} from the queue: ${problem}; the results file is untouched, the run is queued again`,
+      );
+      await enqueue(queue, [task], owner);
+    };
+
+    /** Append every finished run of this sweep that the file does not hold yet, then remove its job. */
     const collect = async (): Promise<void> => {
-      for (;;) {
-        const jobs = await queue.getJobs(['completed'], 0, 99, true);
-        if (jobs.length === 0) return;
+      const client = await queue.client;
+      const ids = (await client.zrange(queue.toKey('completed'), 0, -1)).filter((id) => byJobId.has(id));
+      for (let i = 0; i < ids.length; i += 100) {
+        await keepClaim();
+        const jobs = await Promise.all(ids.slice(i, i + 100).map((id) => Job.fromId(queue, id)));
         for (const job of jobs) {
-          const record = job.returnvalue as RunRecord | null;
-          const data = job.data as QueueJobData;
-          if (record && data.identity === owner.identity && byKey.has(record.key) && !done.has(record.key)) {
-            writer!.append(record);
-            records.push(record);
-            done.add(record.key);
+          if (!job?.id) continue;
+          const task = byJobId.get(job.id)!;
+          if (!done.has(task.key)) {
+            const record: unknown = job.returnvalue;
+            const problem = recordProblem(record, task, spec.name, version);
+            if (problem !== null) {
+              await refuse(job, task, problem);
+              continue;
+            }
+            writer!.append(record as RunRecord);
+            records.push(record as RunRecord);
+            done.add(task.key);
             completed++;
             remaining--;
-            opts.onRunDone?.(record, skipped + completed, tasks.length);
+            opts.onRunDone?.(record as RunRecord, skipped + completed, tasks.length);
           }
-          await job.remove();
+          await queue.remove(job.id);
         }
       }
     };
 
-    // Records that workers finished while no collector ran come first; then what is still missing is (re)queued.
+    /** Enqueue again the runs owed that are in no state of the queue at this look and the one before (or now). */
+    const findLost = async (): Promise<void> => {
+      const present = await jobsInQueue(queue);
+      const missing = tasks.filter((t) => !done.has(t.key) && !present.has(jobId(t.key)));
+      const vanished = lookNow ? missing : missing.filter((t) => missingBefore.has(t.key));
+      missingBefore = new Set(missing.map((t) => t.key));
+      lookNow = false;
+      if (vanished.length === 0) return;
+      notice(
+        `${vanished.length} of the runs still owed were no longer in queue "${name}" (removed, or Redis restarted ` +
+          'without persistence); queued them again',
+      );
+      const client = await queue.client;
+      for (const t of vanished) {
+        const id = jobId(t.key);
+        await client.del(queue.toKey(id), queue.toKey(`${id}:lock`), queue.toKey(`${id}:logs`));
+        missingBefore.delete(t.key);
+      }
+      await enqueue(queue, vanished, owner);
+    };
+
+    // Records that workers finished while no collector ran come first; then what is still missing is (re)queued:
+    // always the collector's own runs, never the data a job in Redis holds.
     await collect();
-    await requeueFailed(queue, done);
+    await removeOwnFailed(queue, byJobId);
     const pending = tasks
       .filter((t) => !done.has(t.key))
       .sort((a, b) => estimatedCost(b.settings) - estimatedCost(a.settings));
     await enqueue(queue, pending, owner);
     await queue.resume(); // a previous collector's Ctrl-C paused it
 
+    let nextLook = performance.now() + (opts.lostCheckMs ?? LOST_CHECK_MS);
     while (remaining > 0 && !opts.signal?.aborted) {
+      await keepClaim();
       await collect();
-      await stopOnFailure(queue, byKey);
+      await stopOnFailure(queue, byJobId);
+      if (remaining > 0 && (lookNow || performance.now() >= nextLook)) {
+        await findLost();
+        nextLook = performance.now() + (opts.lostCheckMs ?? LOST_CHECK_MS);
+      }
       if (remaining > 0) await sleep(opts.pollMs ?? 200, opts.signal);
     }
     if (remaining > 0) await queue.pause();
@@ -114,15 +220,77 @@ export async function queueSweep(spec: SweepSpec, opts: QueueSweepOptions): Prom
     throw lost(err);
   } finally {
     writer?.close();
+    await claim?.release().catch(() => {});
     await queue.close().catch(() => {});
   }
 }
 
+/** "nm m=100 seed 3": a run as messages name it. */
+function describe(task: RunTask): string {
+  return `${task.name} m=${task.settings.samples} seed ${task.settings.seed}`;
+}
+
+/**
+ * Why `value`, returned by a worker for `task`, is not a record the results file may hold, or null when it is: it
+ * passes the check of a line of a results file (isRunRecord), and its key, name, method, sizes, samples, seed,
+ * settings and spectrum interval are those of `task`, its key the key of its own settings (taskKey), its sweep
+ * and version this collector's.
+ */
+export function recordProblem(value: unknown, task: RunTask, sweepName: string, version: string): string | null {
+  if (!isRunRecord(value)) return 'not a run record of mcomplete (a field missing or of the wrong type)';
+  const s = task.settings;
+  if (value.key !== task.key) return "its key is not this run's";
+  if (
+    value.name !== task.name ||
+    value.method !== (s.method ?? 'gradient') ||
+    value.n !== s.n ||
+    value.rank !== s.rank ||
+    value.samples !== s.samples ||
+    value.seed !== s.seed
+  )
+    return "its name, method, n, rank, samples or seed are not this run's";
+  if (canonicalJson(value.settings) !== canonicalJson(s) || value.recordSpectrumEvery !== task.recordSpectrumEvery)
+    return "its settings are not this run's";
+  const own = taskKey({
+    ...task,
+    name: value.name,
+    settings: value.settings,
+    recordSpectrumEvery: value.recordSpectrumEvery,
+  });
+  if (own !== value.key) return 'its key is not the key of its settings';
+  if (value.sweep !== sweepName) return `it names sweep ${JSON.stringify(oneLine(String(value.sweep)))}`;
+  if (value.version !== version) return `it names mcomplete ${JSON.stringify(oneLine(String(value.version)))}`;
+  return null;
+}
+
+/**
+ * The ids of every job in some state of `queue` (waiting, paused, active, prioritized, delayed, waiting for
+ * children, completed, failed), read in one MULTI so that a job moving between states is seen in one of them.
+ */
+async function jobsInQueue(queue: Queue): Promise<Set<string>> {
+  const client = await queue.client;
+  const tx = client.multi();
+  for (const list of ['wait', 'paused', 'active']) tx.lrange(queue.toKey(list), 0, -1);
+  for (const set of ['prioritized', 'delayed', 'waiting-children', 'completed', 'failed'])
+    tx.zrange(queue.toKey(set), 0, -1);
+  const replies = (await tx.exec()) ?? [];
+  const ids = new Set<string>();
+  for (const [err, value] of replies) if (!err && Array.isArray(value)) for (const id of value) ids.add(String(id));
+  return ids;
+}
+
 /**
  * Make `queue` this sweep's: fine when it is already, or when it holds no job at all; a queue with jobs of another
- * sweep (or version) is a QueueError.
+ * sweep (or version) is a QueueError. With `write` (called with the collector's claim held, so that the read and
+ * the write of the owner record cannot interleave with another collector's) the owner record is written.
  */
-async function claimQueue(queue: Queue, owner: QueueOwner, name: string, redis: RedisTarget): Promise<void> {
+async function claimQueue(
+  queue: Queue,
+  owner: QueueOwner,
+  name: string,
+  redis: RedisTarget,
+  write: boolean,
+): Promise<void> {
   const current = await readOwner(queue);
   if (current?.identity === owner.identity) return;
   const counts = await queue.getJobCounts();
@@ -136,6 +304,7 @@ async function claimQueue(queue: Queue, owner: QueueOwner, name: string, redis: 
         'let its collector finish, or pass --queue-name to use another queue',
     );
   }
+  if (!write) return;
   const client = await queue.client;
   await client.hset(ownerKey(queue), { ...owner });
 }
@@ -149,12 +318,10 @@ async function releaseQueue(queue: Queue): Promise<void> {
   }
 }
 
-/** Runs that failed under an earlier collector go back to waiting (or away, when the file holds them). */
-async function requeueFailed(queue: Queue, done: Set<string>): Promise<void> {
-  for (const job of await queue.getJobs(['failed'])) {
-    if (done.has((job.data as QueueJobData).task.key)) await job.remove();
-    else await job.retry('failed');
-  }
+/** Remove this sweep's failed jobs (an earlier collector stopped on them): their runs are enqueued afresh from the spec. */
+async function removeOwnFailed(queue: Queue, byJobId: Map<string, RunTask>): Promise<void> {
+  const client = await queue.client;
+  for (const id of await client.zrange(queue.toKey('failed'), 0, -1)) if (byJobId.has(id)) await queue.remove(id);
 }
 
 /** Add one job per pending run, longest first; BullMQ skips a job id already in the queue (waiting, active or done). */
@@ -170,14 +337,19 @@ async function enqueue(queue: Queue, pending: RunTask[], owner: QueueOwner): Pro
   }
 }
 
-/** A run that failed on a worker (not divergence: an error, or a worker crashing on it again and again) stops the sweep. */
-async function stopOnFailure(queue: Queue, byKey: Map<string, RunTask>): Promise<void> {
-  const failed: Job[] = await queue.getJobs(['failed'], 0, 0);
-  if (failed.length === 0) return;
+/**
+ * A run of this sweep that failed on a worker (an error, not divergence; a worker crashing on it again and again; or
+ * a job the worker refused as altered) stops the sweep; the message names the collector's own run.
+ */
+async function stopOnFailure(queue: Queue, byJobId: Map<string, RunTask>): Promise<void> {
+  const client = await queue.client;
+  const id = (await client.zrange(queue.toKey('failed'), 0, -1)).find((i) => byJobId.has(i));
+  if (id === undefined) return;
   await queue.pause();
-  const task = byKey.get((failed[0].data as QueueJobData).task.key) ?? (failed[0].data as QueueJobData).task;
+  const task = byJobId.get(id)!;
+  const job = await Job.fromId(queue, id);
   throw new QueueError(
-    `run ${task.name} m=${task.settings.samples} seed ${task.settings.seed} failed on a worker: ${oneLine(failed[0].failedReason ?? 'unknown reason')} ` +
+    `run ${describe(task)} failed on a worker: ${oneLine(job?.failedReason ?? 'unknown reason')} ` +
       '(the queue is paused; rerun with --resume to retry it)',
   );
 }

@@ -1,8 +1,9 @@
-import { WaitingError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { RunRecord } from './execute.ts';
 import {
   bullQueueName,
   DEFAULT_QUEUE_NAME,
+  jobProblem,
   oneLine,
   openQueue,
   QueueError,
@@ -34,13 +35,17 @@ export interface QueueWorkerOptions {
   onReady?: (info: { queue: string; version: string; concurrency: number; lockSeconds: number }) => void;
   onRunStart?: (task: RunTask) => void;
   onRunDone?: (record: RunRecord, seconds: number) => void;
+  /** Called with the job's id and the reason when the worker refuses an altered job (it fails the job, unrun). */
+  onRefused?: (id: string, problem: string) => void;
   /** Called with each new connection error while the worker tries to reconnect. */
   onConnectionError?: (message: string) => void;
 }
 
 /**
  * Take runs from the queue and run them, `concurrency` at a time, on the same worker threads (worker.ts →
- * executeTask) as a local sweep; each job's return value is the run's full record. A job enqueued by another
+ * executeTask) as a local sweep; each job's return value is the run's full record. Before running a job of its
+ * version the worker checks it (jobProblem: its id is the hash of its key, its settings pass the spec validator and
+ * its key is theirs); an altered one fails unrun (no retry) with the reason, and the worker goes on. A job enqueued by another
  * mcomplete version is put back to waiting untouched and the worker stops with a QueueError (as it does at once
  * when the queue's owner is of another version). A run that throws fails its job (no retry; divergence is a record,
  * not an error). A worker killed mid-run loses its lock after lockSeconds and the run goes to another worker
@@ -68,16 +73,28 @@ export async function runQueueWorker(opts: QueueWorkerOptions): Promise<{ runs: 
   let fatal: QueueError | null = null;
   let runs = 0;
   const processor = async (job: Job, token?: string): Promise<RunRecord> => {
-    const data = job.data as QueueJobData;
-    if (refused !== null || data.version !== version) {
-      refused ??= refusal(data.version, data.sweep);
+    const data = job.data as Partial<QueueJobData> | null;
+    const theirs = typeof data?.version === 'string' ? data.version : null;
+    // A job of another version is that version's to check (its settings may have fields this one does not know).
+    if (refused !== null || (theirs !== null && theirs !== version)) {
+      refused ??= refusal(theirs ?? '?', String(data?.sweep ?? ''));
       await job.moveToWait(token); // untouched, for a worker of the right version
       setImmediate(onAbort);
       throw new WaitingError();
     }
-    opts.onRunStart?.(data.task);
+    const problem = jobProblem(job.id, job.data);
+    if (problem !== null) {
+      opts.onRefused?.(job.id ?? '(no id)', problem);
+      throw new UnrecoverableError(`refused an altered job: ${problem}`);
+    }
+    const checked = job.data as QueueJobData;
+    opts.onRunStart?.(checked.task);
     const t0 = performance.now();
-    const record = (await pool.run({ task: data.task, version: data.version, sweep: data.sweep })) as RunRecord;
+    const record = (await pool.run({
+      task: checked.task,
+      version: checked.version,
+      sweep: checked.sweep,
+    })) as RunRecord;
     runs++;
     opts.onRunDone?.(record, (performance.now() - t0) / 1000);
     return record;

@@ -1,17 +1,25 @@
 // What the collector (queue-sweep.ts) and the workers (queue-worker.ts) of a distributed sweep share: the Redis
 // connection (URL, password, TLS, bounded timeouts, redaction), the queue's name, its owner record and the job data.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { Queue, type RedisOptions } from 'bullmq';
+import { METHOD_NAMES, METHODS, type MethodName } from '../methods/run.ts';
 import type { RunTask, SweepSpec } from './spec.ts';
-import { canonicalJson } from './spec.ts';
+import { canonicalJson, expandSweep, SpecError, validateSweepSpec } from './spec.ts';
+import { processRuns } from './results.ts';
 import { packageVersion } from './version.ts';
 
-/** A distributed-sweep problem for the user (Redis unreachable, wrong password, queue taken...): one line, exit 1. */
+/**
+ * A distributed-sweep problem for the user (Redis unreachable, wrong password, queue taken...): one line; exit
+ * `exitCode` (1, or 2 when the queue already has a collector).
+ */
 export class QueueError extends Error {
-  constructor(message: string) {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
     super(message);
     this.name = 'QueueError';
+    this.exitCode = exitCode;
   }
 }
 
@@ -126,6 +134,146 @@ export function workerVersion(env: NodeJS.ProcessEnv = process.env): string {
 /** The Redis key of a queue's owner record. */
 export function ownerKey(queue: Queue): string {
   return queue.toKey('mcomplete-owner');
+}
+
+/** How long a collector's claim on a queue lasts unless renewed (ms); a live collector renews it several times a second. */
+export const COLLECTOR_LEASE_MS = 10_000;
+
+/** The Redis key of a queue's collector claim (a string: the holder's pid, host and a random token). */
+export function collectorKey(queue: Queue): string {
+  return queue.toKey('mcomplete-collector');
+}
+
+/** A collector's hold on a queue, taken by claimCollector. */
+export interface CollectorClaim {
+  /**
+   * Extend the claim by COLLECTOR_LEASE_MS: 'held' when it was still this collector's, 'retaken' when the key was gone
+   * (Redis lost it: restarted without persistence) and this collector took it again, 'lost' when another holds it.
+   */
+  renew(): Promise<'held' | 'retaken' | 'lost'>;
+  /** Give the claim up (only if it is still this collector's). */
+  release(): Promise<void>;
+}
+
+// The claim's scripts (each atomic on the server): take it if free (SET NX PX), extend it while it holds our token
+// (taking it again when it is gone), delete it while ours, and replace a given dead holder's token with ours.
+const CLAIM_SCRIPTS = {
+  mcompleteClaim: `if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end return 0`,
+  mcompleteRenew: `local v = redis.call('get', KEYS[1])
+if v == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return 1 end
+if not v then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end
+return 0`,
+  mcompleteRelease: `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`,
+  mcompleteTakeOver: `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end
+return 0`,
+};
+
+/**
+ * Make this process the one collector of `queue`: `SET key token NX PX lease` in a Lua script (atomic, so of two
+ * collectors starting together exactly one wins), renewed by the caller through renew(). The claim of a collector
+ * of this host that no longer runs (killed) is taken over at once (compare-and-set); any other live claim is a
+ * QueueError with exit code 2. A killed collector of another host frees the queue when its lease lapses.
+ */
+export async function claimCollector(queue: Queue, name: string, target: RedisTarget): Promise<CollectorClaim> {
+  const client = await queue.client;
+  for (const [cmd, lua] of Object.entries(CLAIM_SCRIPTS)) client.defineCommand(cmd, { numberOfKeys: 1, lua });
+  const key = collectorKey(queue);
+  const token = JSON.stringify({ pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex') });
+  const run = async (cmd: keyof typeof CLAIM_SCRIPTS, ...args: (string | number)[]): Promise<number> =>
+    Number(await client.runCommand(cmd, [key, ...args]));
+  let ok = (await run('mcompleteClaim', token, COLLECTOR_LEASE_MS)) === 1;
+  if (!ok) {
+    const current = await client.get(key);
+    const holder = parseHolder(current);
+    if (current !== null && holder !== null && holder.host === hostname() && !processRuns(holder.pid))
+      ok = (await run('mcompleteTakeOver', current, token, COLLECTOR_LEASE_MS)) === 1;
+    else if (current === null) ok = (await run('mcompleteClaim', token, COLLECTOR_LEASE_MS)) === 1;
+    if (!ok) {
+      const who = holder ? `process ${holder.pid} on ${holder.host}` : 'another process';
+      throw new QueueError(
+        `queue "${name}" (${bullQueueName(name)}) on ${target.shown} already has a collector (${who}); one collector per queue: ` +
+          `let it finish or stop it (the claim of a killed one lapses within ${COLLECTOR_LEASE_MS / 1000} s), or pass --queue-name`,
+        2,
+      );
+    }
+  }
+  return {
+    async renew() {
+      const r = await run('mcompleteRenew', token, COLLECTOR_LEASE_MS);
+      return r === 1 ? 'held' : r === 2 ? 'retaken' : 'lost';
+    },
+    async release() {
+      await run('mcompleteRelease', token);
+    },
+  };
+}
+
+/** The pid and host in a collector claim, or null. */
+function parseHolder(value: string | null): { pid: number; host: string } | null {
+  try {
+    const v = JSON.parse(value ?? '') as { pid?: unknown; host?: unknown };
+    return typeof v.pid === 'number' && typeof v.host === 'string' ? { pid: v.pid, host: v.host } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why the data of job `id` is not a run a collector of this tool enqueued, or null when it is: the job carries a
+ * version, sweep, identity and task; its id is jobId of the task's key; and the task is exactly the one run that
+ * a spec passing validateSweepSpec expands to (the settings, key, probes of the run rebuilt from its own fields),
+ * so a job altered in Redis (n = 8000, an unknown method, a setting no spec can give, a key of other settings) is
+ * refused before anything runs.
+ */
+export function jobProblem(id: string | undefined, data: unknown): string | null {
+  if (!isObject(data)) return 'its data is not an object';
+  const d = data as Partial<QueueJobData>;
+  if (typeof d.version !== 'string' || typeof d.sweep !== 'string' || typeof d.identity !== 'string')
+    return 'its data lacks the version, sweep or identity of a collector';
+  if (!isObject(d.task)) return 'it carries no run';
+  const t = d.task as Partial<RunTask>;
+  if (typeof t.key !== 'string' || typeof t.name !== 'string' || !isObject(t.settings))
+    return 'its run lacks a key, a name or settings';
+  if (id !== jobId(t.key)) return `its id ${id ?? '(none)'} is not the hash of its run's key`;
+  const s = t.settings as unknown as Record<string, unknown>;
+  const method = s.method ?? 'gradient';
+  if (typeof method !== 'string' || !(METHOD_NAMES as readonly string[]).includes(method))
+    return `unknown method ${JSON.stringify(method)}`;
+  if (t.recordTailStep !== undefined && t.recordTailStep !== true) return 'recordTailStep is not true';
+  const params = Object.keys(METHODS[method as MethodName].params);
+  const raw: Record<string, unknown> = {
+    name: d.sweep === '' ? 'job' : d.sweep,
+    n: s.n,
+    ...(s.n2 === undefined ? {} : { n2: s.n2 }),
+    rank: s.rank,
+    ...(s.rho === undefined ? { samples: [s.samples] } : { rho: [s.rho] }),
+    seeds: [s.seed],
+    ...(s.kappa === undefined ? {} : { kappa: s.kappa }),
+    ...(s.masks === undefined ? {} : { masks: s.masks }),
+    recordSpectrumEvery: t.recordSpectrumEvery,
+    ...(t.probes === undefined ? {} : { probes: t.probes }),
+    methods: [{ name: t.name, method, ...Object.fromEntries(Object.entries(s).filter(([k]) => params.includes(k))) }],
+  };
+  let expanded: RunTask[];
+  try {
+    const spec = validateSweepSpec(raw, 'job');
+    if (t.recordTailStep) spec.recordTailStep = true;
+    expanded = expandSweep(spec); // resolveSettings: the methods' own checks (dense size, masks, ...)
+  } catch (err) {
+    return err instanceof SpecError ? err.message : `job: ${oneLine(String((err as Error).message))}`;
+  }
+  if (expanded.length !== 1) return 'its settings do not give one run';
+  const [own] = expanded;
+  if (canonicalJson(own.settings) !== canonicalJson(t.settings))
+    return 'its settings are not those a spec gives (a field added, changed or out of range)';
+  if (own.key !== t.key) return 'its key is not the key of its settings (runKey)';
+  if (canonicalJson(own.probes ?? null) !== canonicalJson(t.probes ?? null)) return 'its probes differ from its key';
+  return null;
+}
+
+/** Whether `v` is a non-null, non-array object. */
+function isObject(v: unknown): v is object {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** The owner of `queue`, or null when no collector has claimed it. */

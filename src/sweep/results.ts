@@ -1,4 +1,16 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
 import { InputError } from '../data/input-error.ts';
 import type { RunRecord } from './execute.ts';
 
@@ -60,7 +72,7 @@ export function readResults(file: string, opts: { repair?: boolean } = {}): Resu
       let record: RunRecord | null = null;
       try {
         const parsed: unknown = JSON.parse(body);
-        if (isRecord(parsed)) record = parsed;
+        if (isRunRecord(parsed)) record = parsed;
       } catch {
         record = null;
       }
@@ -138,8 +150,11 @@ export function checkOneSweep(file: string, results: Pick<ResultsFile, 'records'
   });
 }
 
-/** Whether a parsed line is a RunRecord: the identity fields a report and a resume read, and metrics (or null). */
-function isRecord(v: unknown): v is RunRecord {
+/**
+ * Whether a parsed value is a RunRecord: the identity fields a report and a resume read, and metrics (or null). The
+ * one check of a record, for a line of a results file and for a record a queue worker returns alike.
+ */
+export function isRunRecord(v: unknown): v is RunRecord {
   if (v === null || typeof v !== 'object') return false;
   const r = v as RunRecord;
   const metricsOk = r.metrics === null || (typeof r.metrics === 'object' && typeof r.metrics.relError === 'number');
@@ -164,12 +179,14 @@ export interface ResultsWriter {
 /**
  * Open `file` for appending (created if missing; emptied first when `truncate`). Each record is one write(2) of
  * one complete line on an O_APPEND descriptor, then fsync, so a crash loses at most the line being written, which
- * readResults ignores.
+ * readResults ignores. With `lock` (from lockResults) close() also releases that lock.
  */
-export function openResults(file: string, opts: { truncate?: boolean } = {}): ResultsWriter {
+export function openResults(file: string, opts: { truncate?: boolean; lock?: ResultsLock } = {}): ResultsWriter {
   let fd: number;
   try {
-    fd = openSync(file, opts.truncate ? 'w' : 'a');
+    // Always O_APPEND: emptied by ftruncate, so a writer that (wrongly) shares the file still never writes at an offset.
+    fd = openSync(file, 'a');
+    if (opts.truncate) ftruncateSync(fd, 0);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new InputError({ file }, `cannot open the results file for writing (${code})`);
@@ -194,6 +211,121 @@ export function openResults(file: string, opts: { truncate?: boolean } = {}): Re
     close() {
       if (open) closeSync(fd);
       open = false;
+      opts.lock?.release();
     },
   };
+}
+
+/** A held lock on a results file (see lockResults). */
+export interface ResultsLock {
+  /** The lock file, FILE.lock. */
+  path: string;
+  /** Remove the lock file (once; later calls do nothing). */
+  release(): void;
+}
+
+/**
+ * Take the lock that makes this process the only writer of results file `file`: FILE.lock created with O_EXCL,
+ * holding the pid and host. A lock left by a process of this host that no longer runs (killed) is taken over; any
+ * other is an InputError naming the file and the process that holds it.
+ */
+export function lockResults(file: string): ResultsLock {
+  const path = `${file}.lock`;
+  const me = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
+  for (let attempt = 0; ; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (code !== 'EEXIST')
+        throw new InputError({ file }, `cannot create the lock file ${path} beside the results file (${code})`);
+      const holder = readLock(path);
+      if (attempt === 0 && holder !== null && holder.host === hostname() && !processRuns(holder.pid)) {
+        try {
+          unlinkSync(path); // left by a killed process
+        } catch {
+          // another process removed it first; the next attempt decides
+        }
+        continue;
+      }
+      const who = holder ? `process ${holder.pid} on ${holder.host} (since ${holder.since})` : 'another process';
+      throw new InputError(
+        { file },
+        `is being written by ${who}: one writer per results file; wait for it to finish (if it no longer runs, remove ${path})`,
+      );
+    }
+    try {
+      writeSync(fd, me);
+    } finally {
+      closeSync(fd);
+    }
+    let held = true;
+    return {
+      path,
+      release() {
+        if (!held) return;
+        held = false;
+        try {
+          unlinkSync(path);
+        } catch {
+          // already gone: nothing to release
+        }
+      },
+    };
+  }
+}
+
+/** The holder recorded in a lock file, or null when it cannot be read (being written, or not ours). */
+function readLock(path: string): { pid: number; host: string; since: string } | null {
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; host?: unknown; since?: unknown };
+    if (typeof v.pid !== 'number' || typeof v.host !== 'string') return null;
+    return { pid: v.pid, host: v.host, since: typeof v.since === 'string' ? v.since : '?' };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a process with this pid runs on this host (signal 0 probes without signalling). */
+export function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A results file opened by a sweep: the records it held (resume) and the writer that appends to it. */
+export interface SweepResults {
+  existing: ResultsFile;
+  writer: ResultsWriter;
+}
+
+/**
+ * Open results file `file` for a sweep named `sweepName` with run keys `keys`: the one reader of every resume (sweep,
+ * phase, atlas, claims, the queue's collector). It takes the file's lock (lockResults) first; with `resume` it reads
+ * the file, refuses records of another sweep (checkSameSweep) and a run held twice (checkOneSweep, the check of
+ * `report`), and only then cuts off a last line left half-written; without `resume` it empties the file. The writer's
+ * close() releases the lock; on an error the lock is released and the file is as it was.
+ */
+export function openSweepResults(
+  file: string,
+  opts: { resume: boolean; sweepName: string; keys: ReadonlySet<string> },
+): SweepResults {
+  const lock = lockResults(file);
+  try {
+    let existing: ResultsFile = { records: [], lines: [], partialBytes: 0, repaired: false };
+    if (opts.resume) {
+      existing = readResults(file);
+      checkSameSweep(file, existing, opts.sweepName, opts.keys);
+      checkOneSweep(file, existing);
+      if (existing.partialBytes > 0) existing = { ...existing, repaired: readResults(file, { repair: true }).repaired };
+    }
+    return { existing, writer: openResults(file, { truncate: !opts.resume, lock }) };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
 }

@@ -382,8 +382,6 @@ function sweepPoints(
 /** The runs of a sweep, methods in spec order, then sample counts, then seeds; defaults filled in. */
 export function expandSweep(spec: SweepSpec): RunTask[] {
   const tasks: RunTask[] = [];
-  // A probe list other than the default is part of the keys; without one the keys stay as they were.
-  const probes = spec.probes && !sameList(spec.probes, DEFAULT_PROBES) ? [...spec.probes] : undefined;
   for (const m of spec.methods) {
     const every = m.recordSpectrumEvery ?? spec.recordSpectrumEvery;
     for (const point of sweepPoints(spec, m)) {
@@ -399,24 +397,10 @@ export function expandSweep(spec: SweepSpec): RunTask[] {
           ...(spec.masks === undefined ? {} : { masks: spec.masks }),
         };
         const settings = methodSettings(m, problem);
-        const task: RunTask = {
-          key: runKey(m.name, settings, every),
-          name: m.name,
-          settings,
-          recordSpectrumEvery: every,
-        };
+        const task: RunTask = { key: '', name: m.name, settings, recordSpectrumEvery: every };
         if (spec.probes) task.probes = [...spec.probes];
-        if (spec.recordTailStep || probes) {
-          // Only then are they part of the key, so the keys of every other sweep stay as they were.
-          task.key = canonicalJson({
-            name: m.name,
-            settings,
-            recordSpectrumEvery: every,
-            ...(spec.recordTailStep ? { recordTailStep: true } : {}),
-            ...(probes ? { probes } : {}),
-          });
-        }
         if (spec.recordTailStep) task.recordTailStep = true;
+        task.key = taskKey(task);
         tasks.push(task);
       }
     }
@@ -446,6 +430,23 @@ export function inTaskOrder<R extends { key: string }>(records: R[], tasks: read
 /** The identity of a run: canonical JSON (sorted keys) of its name, settings and spectrum interval. */
 export function runKey(name: string, settings: RunSettings, recordSpectrumEvery: number): string {
   return canonicalJson({ name, settings, recordSpectrumEvery });
+}
+
+/**
+ * The key of a run: runKey of its name, settings and spectrum interval, or, when it records the tail step or names
+ * probes other than DEFAULT_PROBES, the canonical JSON of those too (only then, so the keys of every other run stay
+ * as they were).
+ */
+export function taskKey(task: Omit<RunTask, 'key'>): string {
+  const probes = task.probes && !sameList(task.probes, DEFAULT_PROBES) ? [...task.probes] : undefined;
+  if (!task.recordTailStep && !probes) return runKey(task.name, task.settings, task.recordSpectrumEvery);
+  return canonicalJson({
+    name: task.name,
+    settings: task.settings,
+    recordSpectrumEvery: task.recordSpectrumEvery,
+    ...(task.recordTailStep ? { recordTailStep: true } : {}),
+    ...(probes ? { probes } : {}),
+  });
 }
 
 /** Whether two lists of names are equal, element by element. */

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { createPool } from './pool.ts';
 import { methodOf } from '../methods/run.ts';
 import type { RunRecord } from './execute.ts';
-import { checkSameSweep, openResults, readResults } from './results.ts';
+import { openSweepResults } from './results.ts';
 import { expandSweep, inTaskOrder, type RunSettings, type SweepSpec } from './spec.ts';
 import { packageVersion } from './version.ts';
 
@@ -49,16 +49,13 @@ export async function sweep(spec: SweepSpec, opts: SweepOptions): Promise<SweepS
   const start = performance.now();
   const tasks = expandSweep(spec);
   const keys = new Set(tasks.map((t) => t.key));
-  const existing = opts.resume ? readResults(opts.out) : { records: [], lines: [], partialBytes: 0 };
-  checkSameSweep(opts.out, existing, spec.name, keys); // before the cut-off last line, if any, is repaired
-  if (existing.partialBytes > 0) readResults(opts.out, { repair: true });
+  const { existing, writer } = openSweepResults(opts.out, { resume: opts.resume ?? false, sweepName: spec.name, keys });
   const done = new Set(existing.records.map((r) => r.key));
   const records = existing.records.filter((r) => keys.has(r.key));
   const pending = tasks
     .filter((t) => !done.has(t.key))
     .sort((a, b) => estimatedCost(b.settings) - estimatedCost(a.settings));
   const skipped = tasks.length - pending.length;
-  const writer = openResults(opts.out, { truncate: !opts.resume });
   opts.onStart?.({ total: tasks.length, skipped, partialBytes: existing.partialBytes });
   let completed = 0;
   let firstError: unknown = null;

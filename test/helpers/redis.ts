@@ -9,6 +9,8 @@ export interface TestRedis {
   port: number;
   /** redis://127.0.0.1:PORT (no password in it). */
   url: string;
+  /** Kill the server (SIGKILL: no persistence, so every key is lost) and start it again on the same port. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,18 +86,18 @@ export async function startRedis(
     : ['--port', String(port)];
   const args = [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
   if (opts.password) args.push('--requirepass', opts.password);
-  const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  while (!(await accepts(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`redis-server did not start on port ${port}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let child = await spawnRedis(args, port);
   return {
     port,
     url: `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
+    async restart() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      child = await spawnRedis(args, port);
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -105,6 +107,20 @@ export async function startRedis(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Start redis-server with `args`; resolves once it accepts connections on `port`. */
+async function spawnRedis(args: string[], port: number): Promise<ChildProcess> {
+  const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  while (!(await accepts(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not start on port ${port}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return child;
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
