@@ -161,7 +161,7 @@ export const POLISH_DEFAULTS = Object.freeze({
   abortResidual: 0.2,
   /** The greedy rank scan (when no gap is confirmed at the end): GN iterations per rank, and when a rank is left. */
   scanMaxIters: 100,
-  scanStuck: Object.freeze({ iters: 5, ratio: 0.8 }),
+  scanStuck: Object.freeze({ iters: 5, ratio: 0.9 }),
 });
 
 // ---- optimizers ---------------------------------------------------------------------------------------------
