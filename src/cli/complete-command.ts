@@ -1,10 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { InputError } from '../data/input-error.ts';
 import { DUPLICATE_POLICIES, type DuplicatePolicy, type LabeledObservations } from '../data/labels.ts';
-import { parseTriplets } from '../data/formats/triplets.ts';
-import { parseDense } from '../data/formats/dense.ts';
-import { parseMatrixMarket } from '../data/formats/matrix-market.ts';
-import { parseQuery } from '../data/formats/query.ts';
+import { readTriplets } from '../data/formats/triplets.ts';
+import { readDense } from '../data/formats/dense.ts';
+import { readMatrixMarket } from '../data/formats/matrix-market.ts';
+import { readQuery } from '../data/formats/query.ts';
 import { formatDenseMatrix, formatPredictions } from '../data/formats/write.ts';
 import {
   complete,
@@ -20,8 +20,8 @@ import { COMPLETE_COMMAND_DEFAULTS } from '../defaults.ts';
 import { DECAY_MODES, type DecayMode } from '../complete/factored-fit.ts';
 import { FACTORED_WEIGHTINGS, type FactoredWeighting } from '../solver/factored-train.ts';
 import { decimal, intInRange, invalid, pathArg, positiveNumber } from './parse.ts';
-import { createProgressReporter, type ProgressReporter } from './progress.ts';
-import { readTextFile } from './files.ts';
+import { createProgressReporter, createReadProgress, type ProgressReporter } from './progress.ts';
+import { MAX_INPUT_BYTES, readFileChunks, regularFileSize, formatBytes } from './files.ts';
 import { checkOutputs, stageOutputs, type OutputPath } from './output.ts';
 import { formatSummary } from './complete-summary.ts';
 import { renderCompletionReport } from '../report/complete.ts';
@@ -54,6 +54,7 @@ interface CompleteFlags {
   report?: string;
   saveModel?: string;
   quiet: boolean;
+  maxInputBytes: number;
 }
 
 /** An observed file read, whatever its format: the labeled observations and the names used on output. */
@@ -164,6 +165,14 @@ export function completeCommand(): Command {
       'write the fitted model (binary, docs/complete.md#saved-models): `mcomplete predict` and `recommend` read it without a refit',
     )
     .option('--quiet', 'no progress and no summary on stderr', false)
+    .addOption(
+      new Option(
+        '--max-input-bytes <n>',
+        `read at most this many bytes of the observed file and of the query file (suffix K, M or G for KiB, MiB, GiB; default ${formatBytes(MAX_INPUT_BYTES)})`,
+      )
+        .default(MAX_INPUT_BYTES, formatBytes(MAX_INPUT_BYTES))
+        .argParser(byteCount),
+    )
     .action(async (observedPath: string, flags: CompleteFlags, command: Command) => {
       const usage = (msg: string): never => command.error(`error: ${msg}`, { exitCode: 2 });
       if (flags.query && !flags.out) usage("option '--query' needs '--out <predictions.csv>'");
@@ -188,14 +197,17 @@ export function completeCommand(): Command {
       checkOutputs(outputs, inputs);
 
       const started = performance.now();
-      const input = readObserved(observedPath, flags);
+      const input = await readObserved(observedPath, flags);
       const query = flags.query
-        ? parseQuery(readTextFile(flags.query), {
-            file: flags.query,
-            idNames: [input.names[0], input.names[1]],
-            requireNames: !!flags.columns,
-            knownIds: input.labeled,
-          })
+        ? await readInput(flags.query, flags, (chunks, onProgress) =>
+            readQuery(chunks, {
+              file: flags.query as string,
+              idNames: [input.names[0], input.names[1]],
+              requireNames: !!flags.columns,
+              knownIds: input.labeled,
+              onProgress,
+            }),
+          )
         : null;
       const [m, n] = input.labeled.observations.shape;
       if (flags.outMatrix && m * n > OUT_MATRIX_LIMIT) {
@@ -298,23 +310,54 @@ function reportKind(path: string): 'html' | 'json' {
   return /\.html?$/i.test(path) ? 'html' : 'json';
 }
 
-/** Read the observed file in the format the flags and the extension say. */
-function readObserved(path: string, flags: CompleteFlags): ObservedInput {
-  const text = readTextFile(path);
+/** Read the observed file in the format the flags and the extension say, streaming it, with progress. */
+async function readObserved(path: string, flags: CompleteFlags): Promise<ObservedInput> {
   if (flags.dense) {
-    const d = parseDense(text, { file: path, header: flags.header });
+    const d = await readInput(path, flags, (chunks, onProgress) =>
+      readDense(chunks, { file: path, header: flags.header, onProgress }),
+    );
     return { labeled: d, format: 'dense', names: ['row', 'col', 'value'], denseHeader: d.header };
   }
   if (/\.mtx$/i.test(path)) {
     return {
-      labeled: parseMatrixMarket(text, { file: path, duplicates: flags.duplicates }),
+      labeled: await readInput(path, flags, (chunks, onProgress) =>
+        readMatrixMarket(chunks, { file: path, duplicates: flags.duplicates, onProgress }),
+      ),
       format: 'matrix-market',
       names: ['row', 'col', 'value'],
       denseHeader: false,
     };
   }
-  const t = parseTriplets(text, { file: path, columns: flags.columns, duplicates: flags.duplicates });
+  const t = await readInput(path, flags, (chunks, onProgress) =>
+    readTriplets(chunks, { file: path, columns: flags.columns, duplicates: flags.duplicates, onProgress }),
+  );
   return { labeled: t, format: 'triplets', names: t.names, denseHeader: false };
+}
+
+/** Runs a streaming reader over a file's chunks (at most --max-input-bytes), showing progress unless --quiet. */
+async function readInput<T>(
+  path: string,
+  flags: CompleteFlags,
+  read: (chunks: AsyncIterable<Uint8Array>, onProgress: (p: { bytes: number; lines: number }) => void) => Promise<T>,
+): Promise<T> {
+  const progress = createReadProgress(path, { totalBytes: regularFileSize(path), quiet: flags.quiet });
+  try {
+    return await read(
+      readFileChunks(path, { maxBytes: flags.maxInputBytes, raise: '--max-input-bytes' }),
+      progress.update,
+    );
+  } finally {
+    progress.stop();
+  }
+}
+
+/** A byte count: a positive integer, optionally with K, M or G (KiB, MiB, GiB). */
+function byteCount(value: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(value.trim());
+  const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(m?.[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'];
+  const x = m ? Number(m[1]) * scale : NaN;
+  if (!Number.isSafeInteger(x) || x < 1) throw invalid(value, 'a positive number of bytes, such as 500M or 16G');
+  return x;
 }
 
 /** The query part of the report: how many cells, and how many fell back because an id was never observed. */

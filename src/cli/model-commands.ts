@@ -5,7 +5,7 @@ import { formatPredictions, formatRecommendations } from '../data/formats/write.
 import { quoteField } from '../data/formats/csv.ts';
 import { loadModel, type FittedModel } from '../complete/index.ts';
 import { intInRange } from './parse.ts';
-import { readBinaryFile, readTextFile } from './files.ts';
+import { MAX_INPUT_BYTES, readBinaryFile, readTextFile } from './files.ts';
 import { checkOutputs, stageOutputs } from './output.ts';
 
 /** A saved model read from `path`; a file that is not one (or is damaged) is a one-line InputError naming it. */
@@ -53,7 +53,7 @@ export function predictCommand(): Command {
       const started = performance.now();
       const model = readModel(modelPath);
       const names = savedNames(model);
-      const query = parseQuery(readTextFile(flags.query), {
+      const query = parseQuery(readTextFile(flags.query, { maxBytes: MAX_INPUT_BYTES }), {
         file: flags.query,
         idNames: [names[0], names[1]],
         requireNames: model.info.input?.columnsGiven ?? false,

@@ -135,6 +135,12 @@ function checkWritableFile(out: OutputPath): void {
   } catch (err) {
     if (err instanceof InputError) throw err;
   }
+  // Appending means reading the file first: a FIFO would block that read (or the open), a device never ends it.
+  if (out.append && exists && isSpecialFile(out.path))
+    throw new InputError(
+      { file: out.path },
+      `is not a regular file (a pipe, a device or a socket): ${out.flag} is read back and appended to, so name a file`,
+    );
   if ((out.append && exists) || isSpecialFile(out.path)) {
     try {
       closeSync(openSync(out.path, 'a'));

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { formatBytes, MAX_SPEC_BYTES, readUpTo } from './files.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { countRuns, parseSweepSpec, SpecError, type SweepSpec } from '../sweep/spec.ts';
 import { SWEEP_MAX_RUNS } from '../defaults.ts';
@@ -97,7 +98,13 @@ function loadSpec(file: string, command: Command): SweepSpec {
   try {
     if (statSync(file).isDirectory())
       return command.error(`error: ${file}: cannot read the spec (it is a folder, not a file)`, { exitCode: 2 });
-    text = readFileSync(file, 'utf8');
+    const read = readUpTo(file, MAX_SPEC_BYTES);
+    if (read === null)
+      return command.error(
+        `error: ${file}: cannot read the spec (larger than ${formatBytes(MAX_SPEC_BYTES)}, the limit for a spec file)`,
+        { exitCode: 2 },
+      );
+    text = read;
   } catch (err) {
     if (err instanceof CommanderError) throw err;
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : fsReason(err, 'read');
