@@ -80,6 +80,9 @@ test('atlas --resume refuses a tuning file that holds a run twice', async () => 
     ...restrictProtocol(ATLAS_QUICK, only),
     lrRule: ATLAS_FULL.lrRule,
     tuneFraction: ATLAS_FULL.tuneFraction,
+    // The full-length protocol on one tuning seed: one tuning file (halving writes one per round).
+    tuning: 'full' as const,
+    tuneSeedCount: 1,
   };
   await refusesTwice(join(out, 'tuning.jsonl'), tuningSpec(protocol), [
     'atlas',
@@ -89,6 +92,10 @@ test('atlas --resume refuses a tuning file that holds a run twice', async () => 
     '--penalties',
     'ratio',
     '--depths',
+    '1',
+    '--tuning',
+    'full',
+    '--tune-seeds',
     '1',
     '--out',
     out,
