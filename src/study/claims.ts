@@ -640,14 +640,15 @@ function polishRuns(
 ): { rank: number | null; relError: number }[] {
   return records
     .filter((r) => r.name === name && r.samples === m && r.metrics)
-    .map((r) => ({
-      rank:
-        (r.metrics as { polish?: { estimatedRank: number | null }; estimatedRank?: number | null }).polish
-          ?.estimatedRank ??
-        (r.metrics as { estimatedRank?: number | null }).estimatedRank ??
-        null,
-      relError: (r.metrics as { relError: number }).relError,
-    }));
+    .map((r) => {
+      // A polished gradient run reports its rank in metrics.polish, the control in metrics.estimatedRank.
+      const m = r.metrics as {
+        polish?: { estimatedRank: number | null };
+        estimatedRank?: number | null;
+        relError: number;
+      };
+      return { rank: m.polish?.estimatedRank ?? m.estimatedRank ?? null, relError: m.relError };
+    });
 }
 
 /** Claims 7 and 8 (the rank found unasked; exact recovery wherever GNMR told the rank recovers). */
