@@ -52,14 +52,16 @@ export interface PolishContext<T, R> {
 }
 
 /** A trainer whose run ends with the polish (see the top of this file). */
-export function polishedRun<T extends { iterations: number; stopReason: StopReason }, R extends { relError: number }>(
-  trainer: SteppedRun<T>,
-  ctx: PolishContext<T, R>,
-): SyntheticRun<R & Polished> {
+export function polishedRun<
+  T extends { iterations: number; stopReason: StopReason },
+  R extends { relError: number; seconds: number },
+>(trainer: SteppedRun<T>, ctx: PolishContext<T, R>): SyntheticRun<R & Polished> {
   const opts = { ...POLISH_DEFAULTS, seed: ctx.seed };
   const retry = { failedGap: new Map<number, number>(), growth: POLISH_DEFAULTS.retryGrowth };
   const attempts: PolishReport['attempts'] = [];
   let seconds = 0;
+  // The trainer's clock stops when training does: the last look comes after it and is added to the run's seconds.
+  let finalLookSeconds = 0;
   let iterations = 0;
   let looks = 0;
   let accepted: { factors: Factors; rank: number; gap: number; step: number; before: number } | null = null;
@@ -91,7 +93,9 @@ export function polishedRun<T extends { iterations: number; stopReason: StopReas
         before: lastBefore,
       };
     }
-    seconds += (performance.now() - start) / 1000;
+    const spent = (performance.now() - start) / 1000;
+    seconds += spent;
+    if (final) finalLookSeconds = spent;
   };
 
   return {
@@ -141,7 +145,12 @@ export function polishedRun<T extends { iterations: number; stopReason: StopReas
           : interrupted
             ? 'polish: interrupted before a rank was confirmed; the result is the trained W'
             : 'polish: no candidate rank was confirmed (fit on Ω and held-out entries); the result is the trained W';
-      return { ...measured, polish: report, ...(warning ? { warning } : {}) };
+      return {
+        ...measured,
+        seconds: measured.seconds + finalLookSeconds,
+        polish: report,
+        ...(warning ? { warning } : {}),
+      };
     },
     status: (): RunStatus => {
       const r = trainer.result();
