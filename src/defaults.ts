@@ -162,6 +162,8 @@ export const POLISH_DEFAULTS = Object.freeze({
   /** The greedy rank scan (when no gap is confirmed at the end): GN iterations per rank, and when a rank is left. */
   scanMaxIters: 100,
   scanStuck: Object.freeze({ iters: 5, ratio: 0.9 }),
+  /** The scan's second run (the rank-k spectral start) is given more patience: its plateau can last 25 iterations. */
+  scanSpectralStuck: Object.freeze({ iters: 10, ratio: 0.9 }),
 });
 
 // ---- optimizers ---------------------------------------------------------------------------------------------

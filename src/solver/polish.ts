@@ -58,6 +58,8 @@ export interface PolishOptions {
    * residual of the last iters iterations is above scanStuck.ratio times the lowest of the iters before.
    */
   scanStuck: { iters: number; ratio: number };
+  /** The stuck rule of the scan's second run at a rank (from the rank-k spectral start of P_Ω(X)/p). */
+  scanSpectralStuck: { iters: number; ratio: number };
 }
 
 /** One candidate rank the polish tried. */
@@ -282,14 +284,16 @@ export interface RankScanResult {
  * The greedy rank scan (math.md 3.5f): Gauss–Newton on all of Ω at rank 1, 2, … up to opts.maxRank, rank 1 from the
  * top singular pair of P_Ω(X)/p, rank k + 1 from the rank-k fit with the top pair of its residual P_Ω(X − UVᵀ)/p
  * appended, and when that run does not fit, a second one from the rank-k spectral start of P_Ω(X)/p; a run is
- * left once stuck (scanStuck) or after scanMaxIters iterations, and the first rank whose fit reaches fitTol is returned. Below the true rank no fit exists (fewer unknowns than equations), so the ranks below
+ * left once stuck (scanStuck; the second run scanSpectralStuck) or after scanMaxIters iterations, and the first rank whose fit reaches fitTol is returned. Below the true rank no fit exists (fewer unknowns than equations), so the ranks below
  * stall at their floors within a few iterations; the warm start puts the true rank's run near its solution. Each
  * rank's attempt is appended to `attempts` (with W's gap at that rank, for the record). Cost per rank: its GN
  * iterations, O(|Ω|·k) per LSQR step, plus one top pair of a sparse matrix.
  */
 export function rankScan(
   obs: Observations,
-  opts: Pick<PolishOptions, 'fitTol' | 'scanMaxIters' | 'scanStuck' | 'seed'> & { maxRank: number },
+  opts: Pick<PolishOptions, 'fitTol' | 'scanMaxIters' | 'scanStuck' | 'scanSpectralStuck' | 'seed'> & {
+    maxRank: number;
+  },
   w: ThinSvd,
   attempts: PolishAttempt[],
 ): RankScanResult {
@@ -306,7 +310,7 @@ export function rankScan(
       init,
       maxIters: opts.scanMaxIters,
       tol: opts.fitTol / 10,
-      stuck: opts.scanStuck,
+      stuck: rule === 'scan' ? opts.scanStuck : opts.scanSpectralStuck,
     });
     iterations += g.iterations;
     const fits = g.residual <= opts.fitTol;
