@@ -168,6 +168,22 @@ test('rankScan: ranks below the truth stall above fitTol, the true rank 3 fits Î
   assert.ok(relativeError(gemm(f.U, f.V, { transB: true }), truth) < 1e-9);
 });
 
+test('rankScan: the second run at a rank (scan-spectral) is left by scanSpectralStuck, the greedy one by scanStuck', () => {
+  const truth = withSpectrum(40, [30, 20, 12], 1);
+  const { obs } = setup(truth, zeros(40, 40), 600, 9);
+  const flat = svd(randomMatrix(40, 40, 5));
+  // Ratio 0: the rule fires at its first check, iteration 3Â·iters, on a run that cannot fit (rank 2 of a rank-3 truth).
+  for (const iters of [2, 4]) {
+    const attempts: Parameters<typeof rankScan>[3] = [];
+    rankScan(obs, { ...OPTS, maxRank: 6, scanSpectralStuck: { iters, ratio: 0 } }, flat, attempts);
+    const second = attempts.find((a) => a.rank === 2 && a.rule === 'scan-spectral');
+    assert.equal(second?.iterations, 3 * iters);
+  }
+  const attempts: Parameters<typeof rankScan>[3] = [];
+  rankScan(obs, { ...OPTS, maxRank: 6, scanStuck: { iters: 2, ratio: 0 } }, flat, attempts);
+  assert.equal(attempts.find((a) => a.rank === 2 && a.rule === 'scan')?.iterations, 6);
+});
+
 test('polish with scan: no gap candidate confirms, the scan does, and the refinement reaches rounding', () => {
   const truth = withSpectrum(40, [30, 20, 12], 1);
   const { obs } = setup(truth, zeros(40, 40), 600, 9);
