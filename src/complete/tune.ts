@@ -637,6 +637,14 @@ export function runGradientJob(job: GradientJob): GradientJobResult {
   return { kind: 'gradient', trial, ran: result.iterations, best: fit };
 }
 
+/** A job in words, for progress lines: the run, the λ path or the refit it is. */
+export function jobLabel(job: FitJob): string {
+  if (job.kind === 'gradient') return `${job.method} ${candidateLabel(job.candidate)} (rung ${job.rung + 1})`;
+  if (job.kind === 'soft-impute') return `soft-impute rank≤${job.rank}, ${job.path.length} λ`;
+  const c = job.chosen;
+  return `${c.method} rank ${c.rank}${c.weighting && c.weighting !== 'none' ? ` ${c.weighting}` : ''}`;
+}
+
 /** A candidate in words, for progress lines. */
 function candidateLabel(c: GradientCandidate): string {
   return `rank ${c.rank} λ ${fmt(c.lambda)} wd ${fmt(c.weightDecay)}${c.weighting === 'none' ? '' : ` ${c.weighting}`}`;

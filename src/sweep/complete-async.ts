@@ -1,0 +1,116 @@
+import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
+import type { Observations } from '../data/observations.ts';
+import type { LabeledObservations } from '../data/labels.ts';
+import { resolveCompleteOptions, type CompleteOptions, type CompletionModel } from '../complete/complete.ts';
+import { fitCompletionSteps } from '../complete/fit.ts';
+import { jobLabel, jobUnits, type FitJob, type FitJobDone, type FitJobResult } from '../complete/tune.ts';
+import { getBackend } from '../linalg/backend.ts';
+import { ParamError, showValue } from '../params.ts';
+import { createWireEncoder } from './complete-jobs.ts';
+import { createPool } from './pool.ts';
+
+/** complete()'s options, plus the worker threads and a signal that stops the fit. */
+export type CompleteAsyncOptions = CompleteOptions & {
+  /** Worker threads that run the tuning runs and refits (default: os.availableParallelism()). */
+  workers?: number;
+  /** Aborting stops every job (their threads are terminated) and rejects with an AbortError. */
+  signal?: AbortSignal;
+};
+
+/**
+ * complete() on worker threads: the same model, bit for bit, for any number of workers (each job, a tuning run, a
+ * soft-impute path or a refit, depends on its inputs alone, and the results are taken as complete() takes them:
+ * fitCompletionSteps). The calling thread only splits, plans, blends and assembles between jobs, so its event loop
+ * keeps running; `onProgress` hears of each job as it finishes. The jobs run on the backend of the calling thread.
+ * Aborting `signal` terminates the jobs' threads and rejects with an AbortError saying what was stopped; the pool
+ * is destroyed before the promise settles, whatever happens. Cost: complete()'s, spread over the workers.
+ */
+export async function completeAsync(
+  input: Observations | LabeledObservations,
+  options: CompleteAsyncOptions = {},
+): Promise<CompletionModel> {
+  const { workers, signal, ...rest } = options;
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 256))
+    throw new ParamError('workers', `completeAsync: workers must be an integer in [1, 256], got ${showValue(workers)}`);
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new ParamError('signal', `completeAsync: signal must be an AbortSignal, got ${showValue(signal)}`);
+  const config = resolveCompleteOptions(rest);
+  const where = { phase: 'starting', done: 0, total: 0 };
+  const stopped = (): DOMException =>
+    new DOMException(
+      `completeAsync aborted while ${where.phase}` +
+        (where.total > 0 ? ` (${Math.floor(where.done)} of ${where.total} tuning units done)` : '') +
+        '; its worker threads are stopped',
+      'AbortError',
+    );
+  if (signal?.aborted) throw stopped();
+  const stop = new AbortController();
+  setMaxListeners(Infinity, stop.signal); // piscina adds one listener per job in flight
+  const onAbort = (): void => stop.abort();
+  signal?.addEventListener('abort', onAbort);
+  const pool = createPool(workers ?? availableParallelism(), 'complete-worker');
+  const encode = createWireEncoder(getBackend().name);
+  const inflight = new Map<FitJob, Promise<FitJobDone>>();
+  const steps = fitCompletionSteps(input, config);
+  try {
+    // The first phases (split, plan, biases) run after this function has returned its promise.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    let next = steps.next(undefined);
+    while (!next.done) {
+      if (stop.signal.aborted) throw stopped();
+      // Longest first: a soft-impute path (a chain of warm starts) before the gradient runs, larger budgets first.
+      for (const job of [...next.value.start].sort((a, b) => jobWork(b) - jobWork(a))) {
+        started(job);
+        const run = pool.run(encode(job), { signal: stop.signal }) as Promise<FitJobResult>;
+        const done = run.then((result) => ({ job, result }));
+        done.catch(() => {}); // each is awaited below (a failure after another's is not unhandled)
+        inflight.set(job, done);
+      }
+      if (inflight.size === 0) throw new Error('completeAsync: the fit waits for a job it never started');
+      const done = await Promise.race(inflight.values());
+      inflight.delete(done.job);
+      finished(done.job);
+      next = steps.next(done);
+    }
+    return next.value;
+  } catch (err) {
+    if (stop.signal.aborted) throw stopped();
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    stop.abort(); // ends what is still in flight after a failure
+    await Promise.allSettled(inflight.values());
+    steps.return(undefined as unknown as CompletionModel);
+    await pool.destroy();
+  }
+
+  function started(job: FitJob): void {
+    if (job.kind === 'refit') {
+      where.phase = 'fitting';
+      job.progress?.({ phase: 'fitting', done: 0, total: 1, info: `refit: ${jobLabel(job)}` });
+    } else if (job.tally) {
+      where.phase = 'tuning';
+      where.total = job.tally.total;
+    }
+  }
+
+  function finished(job: FitJob): void {
+    if (job.kind === 'refit') {
+      job.progress?.({ phase: 'fitting', done: 1, total: 1, info: `refit: ${jobLabel(job)}` });
+      return;
+    }
+    if (!job.tally) return;
+    job.tally.done += jobUnits(job);
+    where.done = job.tally.done;
+    job.tally.report({ phase: 'tuning', done: job.tally.done, total: job.tally.total, info: jobLabel(job) });
+  }
+}
+
+/** A rough relative cost of a job, to start the longest first: steps or iterations × entries × rank. */
+function jobWork(job: FitJob): number {
+  const entries = job.resid.values.length;
+  if (job.kind === 'gradient') return job.budget * entries * job.candidate.rank;
+  if (job.kind === 'soft-impute') return job.path.length * job.maxIters * entries * job.rank;
+  return Infinity;
+}
