@@ -167,7 +167,7 @@ export function completeCommand(): Command {
       'write the fitted model (binary, docs/complete.md#saved-models): `mcomplete predict` and `recommend` read it without a refit',
     )
     .option('--quiet', 'no progress and no summary on stderr', false)
-    .addOption(workersFlag('worker threads of the tuning runs and refits (the same result for any number)'))
+    .addOption(workersFlag('worker threads of the tuning runs and refits (0: none; the same result for any number)', 0))
     .addOption(
       new Option(
         '--max-input-bytes <n>',

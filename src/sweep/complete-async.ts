@@ -3,16 +3,19 @@ import { availableParallelism } from 'node:os';
 import type { Observations } from '../data/observations.ts';
 import type { LabeledObservations } from '../data/labels.ts';
 import { resolveCompleteOptions, type CompleteOptions, type CompletionModel } from '../complete/complete.ts';
-import { fitCompletionSteps } from '../complete/fit.ts';
+import { fitCompletionSteps, runFitJob } from '../complete/fit.ts';
 import { jobLabel, jobUnits, type FitJob, type FitJobDone, type FitJobResult } from '../complete/tune.ts';
 import { getBackend } from '../linalg/backend.ts';
 import { ParamError, showValue } from '../params.ts';
-import { createWireEncoder } from './complete-jobs.ts';
-import { createPool } from './pool.ts';
+import { createWireEncoder, fromWireError, type WireError } from './complete-jobs.ts';
+import { createPool, type RunPool } from './pool.ts';
 
 /** complete()'s options, plus the worker threads and a signal that stops the fit. */
 export type CompleteAsyncOptions = CompleteOptions & {
-  /** Worker threads that run the tuning runs and refits (default: os.availableParallelism()). */
+  /**
+   * Worker threads that run the tuning runs and refits (default: os.availableParallelism()); 0: none, the jobs run
+   * on the calling thread, one per turn of its event loop (each job blocks it while it runs).
+   */
   workers?: number;
   /** Aborting stops every job (their threads are terminated) and rejects with an AbortError. */
   signal?: AbortSignal;
@@ -31,8 +34,8 @@ export async function completeAsync(
   options: CompleteAsyncOptions = {},
 ): Promise<CompletionModel> {
   const { workers, signal, ...rest } = options;
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 256))
-    throw new ParamError('workers', `completeAsync: workers must be an integer in [1, 256], got ${showValue(workers)}`);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0 && workers <= 256))
+    throw new ParamError('workers', `completeAsync: workers must be an integer in [0, 256], got ${showValue(workers)}`);
   if (signal !== undefined && !(signal instanceof AbortSignal))
     throw new ParamError('signal', `completeAsync: signal must be an AbortSignal, got ${showValue(signal)}`);
   const config = resolveCompleteOptions(rest);
@@ -49,7 +52,8 @@ export async function completeAsync(
   setMaxListeners(Infinity, stop.signal); // piscina adds one listener per job in flight
   const onAbort = (): void => stop.abort();
   signal?.addEventListener('abort', onAbort);
-  const pool = createPool(workers ?? availableParallelism(), 'complete-worker');
+  // Made at the first job: data refused by the first phases starts no thread.
+  let pool: RunPool | null = null;
   const encode = createWireEncoder(getBackend().name);
   const inflight = new Map<FitJob, Promise<FitJobDone>>();
   const steps = fitCompletionSteps(input, config);
@@ -62,7 +66,21 @@ export async function completeAsync(
       // Longest first: a soft-impute path (a chain of warm starts) before the gradient runs, larger budgets first.
       for (const job of [...next.value.start].sort((a, b) => jobWork(b) - jobWork(a))) {
         started(job);
-        const run = pool.run(encode(job), { signal: stop.signal }) as Promise<FitJobResult>;
+        let run: Promise<FitJobResult>;
+        if (workers === 0) {
+          // Its progress is reported here, as for a job on a thread.
+          const here = { ...job, tally: undefined, progress: undefined };
+          run = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+            if (stop.signal.aborted) throw stopped();
+            return runFitJob(here);
+          });
+        } else {
+          pool ??= createPool(workers ?? availableParallelism(), 'complete-worker');
+          run = (pool.run(encode(job), { signal: stop.signal }) as Promise<FitJobResult | WireError>).then((r) => {
+            if (r.kind === 'error') throw fromWireError(r);
+            return r;
+          });
+        }
         const done = run.then((result) => ({ job, result }));
         done.catch(() => {}); // each is awaited below (a failure after another's is not unhandled)
         inflight.set(job, done);
@@ -82,7 +100,7 @@ export async function completeAsync(
     stop.abort(); // ends what is still in flight after a failure
     await Promise.allSettled(inflight.values());
     steps.return(undefined as unknown as CompletionModel);
-    await pool.destroy();
+    await pool?.destroy();
   }
 
   function started(job: FitJob): void {

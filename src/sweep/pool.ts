@@ -52,6 +52,9 @@ export function createPool(threads: number, worker: PoolWorker = 'worker'): RunP
     }
   });
   pool.on('workerDestroy', wake);
+  // The answer of a thread to a task aborted meanwhile (and the end of an idle thread) comes as the pool's 'error'
+  // event, which unheard would end the process; the task's promise has settled already, so nothing waits for it.
+  pool.on('error', () => {});
   // Every live thread has loaded (a thread that failed to start is no longer listed).
   const allLoaded = (): boolean => pool.threads.every((t) => loaded.has(t.threadId));
   const untilLoaded = async (): Promise<void> => {

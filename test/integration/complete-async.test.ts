@@ -7,6 +7,7 @@ import { complete, parseTriplets, type LabeledObservations } from '../../src/ind
 import type { CompleteProgress } from '../../src/complete/tune.ts';
 import { completeAsync } from '../../src/node.ts';
 import { ParamError } from '../../src/params.ts';
+import { DivergenceError } from '../../src/solver/loop.ts';
 import { ratingsProblem } from '../helpers/ratings.ts';
 
 /** A generated ratings file, parsed: a rank-`rank` matrix plus noise, a share `p` of it observed. */
@@ -31,7 +32,7 @@ function threadCount(): number | null {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-test('completeAsync with 1 and 2 workers predicts every cell exactly as complete() (auto, soft-impute, no centering)', async () => {
+test('completeAsync with 0, 1 and 2 workers predicts every cell exactly as complete() (auto, soft-impute, no centering)', async () => {
   const data = ratings(36, 30, 0.5, 4);
   const [m, n] = data.observations.shape;
   const cases = [
@@ -42,7 +43,7 @@ test('completeAsync with 1 and 2 workers predicts every cell exactly as complete
   for (const options of cases) {
     const sync = complete(data, options);
     const expected = everyCell(sync, m, n);
-    for (const workers of [1, 2]) {
+    for (const workers of [0, 1, 2]) {
       const model = await completeAsync(data, { ...options, workers });
       const got = everyCell(model, m, n);
       const at = got.findIndex((v, k) => !Object.is(v, expected[k]));
@@ -121,13 +122,26 @@ test('aborting mid-tuning rejects within seconds with an AbortError naming the p
 
 test('completeAsync refuses a bad workers count and an aborted signal before starting any thread', async () => {
   const data = ratings(12, 10, 0.6, 2);
-  for (const workers of [0, 1.5, -1, 257]) {
+  for (const workers of [1.5, -1, 257]) {
     await assert.rejects(completeAsync(data, { workers }), (err: unknown) => {
       assert.ok(err instanceof ParamError);
-      assert.match(err.message, /workers must be an integer in \[1, 256\]/);
+      assert.match(err.message, /workers must be an integer in \[0, 256\]/);
       return true;
     });
   }
   await assert.rejects(completeAsync(data, { signal: AbortSignal.abort() }), { name: 'AbortError' });
   await assert.rejects(completeAsync(data, { methd: 'auto' } as never), /unknown option "methd"/);
+});
+
+test('an error thrown on a worker thread keeps its class: a divergence is a DivergenceError, as with complete()', async () => {
+  const data = ratings(12, 10, 0.6, 2);
+  const options = { maxSteps: 5, lr: 1e16 };
+  assert.throws(() => complete(data, options), DivergenceError);
+  for (const workers of [1, 2]) {
+    await assert.rejects(completeAsync(data, { ...options, workers }), (err: unknown) => {
+      assert.ok(err instanceof DivergenceError, String(err));
+      assert.match(err.message, /^training diverged: /);
+      return true;
+    });
+  }
 });
