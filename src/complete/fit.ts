@@ -27,6 +27,7 @@ import { lowRankSpectrum, validationDiagnostics } from './diagnostics.ts';
 import {
   halvingSchedule,
   makeEvaluator,
+  concurrently,
   resultOf,
   runBatch,
   runInline,
@@ -59,21 +60,46 @@ export function fitCompletion(input: Observations | LabeledObservations, config:
 /**
  * fitCompletion as jobs (FitSteps): the tuning runs and the refits are jobs, the rest runs between them. Its model
  * depends on the jobs' results only, so it is the same whichever threads run them (runInline: fitCompletion).
+ * `speculate` (for jobs run side by side): the refit of the choice on the biases starts beside the centering check
+ * and is kept unless the check keeps the mean alone (then the refit is done again on the mean's residual): the same
+ * model, sooner, at the cost of a refit thrown away when the mean wins.
  */
 export function* fitCompletionSteps(
   input: Observations | LabeledObservations,
   config: CompleterConfig,
+  options: { speculate?: boolean } = {},
 ): FitSteps<CompletionModel> {
   const started = performance.now();
-  const split = splitPhase(input, config.settings);
+  const s = config.settings;
+  const split = splitPhase(input, s);
   const plan = planPhase(split, config);
-  const biases = biasPhase(split, config.settings);
+  const biases = biasPhase(split, s);
   const tuned = yield* tunePhase(split, plan, biases, config);
-  const blend = blendPhase(split, biases, tuned, config.settings);
-  const selected = yield* selectPhase(split, biases, tuned, blend, config.settings);
-  const tunedAt = performance.now();
-  const refitted = yield* refitPhase(split, biases, tuned, blend, selected, config.settings);
-  return modelPhase(split, biases, tuned, blend, selected, refitted, config.settings, { started, tuned: tunedAt });
+  const blend = blendPhase(split, biases, tuned, s);
+  const times = { started, tuned: 0 };
+  function* select(): FitSteps<SelectPhase> {
+    const selected = yield* selectPhase(split, biases, tuned, blend, s);
+    times.tuned = performance.now();
+    return selected;
+  }
+  let selected: SelectPhase;
+  let refitted: RefitPhase;
+  if (options.speculate && s.center) {
+    // What selectPhase picks when the check keeps the biases.
+    const onBiases = { chosen: tuned.best, softImpute: tuned.tuning.softImpute, blended: blend.won, meanOnly: false };
+    const [picked, guessed] = yield* concurrently<SelectPhase | RefitPhase>([
+      select(),
+      refitPhase(split, biases, tuned, blend, onBiases, s),
+    ]);
+    selected = picked as SelectPhase;
+    refitted = selected.meanOnly
+      ? yield* refitPhase(split, biases, tuned, blend, selected, s)
+      : (guessed as RefitPhase);
+  } else {
+    selected = yield* select();
+    refitted = yield* refitPhase(split, biases, tuned, blend, selected, s);
+  }
+  return modelPhase(split, biases, tuned, blend, selected, refitted, s, times);
 }
 
 /** Runs any job of complete()'s on this thread: a tuning run (runTuneJob) or a refit (runRefitJob). */
@@ -409,7 +435,7 @@ export function* refitPhase(
   biases: BiasPhase,
   tuned: TunePhase,
   blend: BlendPhase,
-  selected: SelectPhase,
+  selected: Pick<SelectPhase, 'chosen' | 'softImpute' | 'blended' | 'meanOnly'>,
   s: CompleteSettings,
 ): FitSteps<RefitPhase> {
   const { obs, m, n, fitCount } = split;

@@ -39,12 +39,18 @@ export async function completeAsync(
   if (signal !== undefined && !(signal instanceof AbortSignal))
     throw new ParamError('signal', `completeAsync: signal must be an AbortSignal, got ${showValue(signal)}`);
   const config = resolveCompleteOptions(rest);
-  const where = { phase: 'starting', done: 0, total: 0 };
+  const inflight = new Map<FitJob, Promise<FitJobDone>>();
+  const where = { done: 0, total: 0 };
+  // What is running, for the abort's message: tuning runs, refits, or neither yet.
+  const phase = (): string => {
+    const kinds = new Set([...inflight.keys()].map((j) => (j.kind === 'refit' ? 'fitting' : 'tuning')));
+    return kinds.size === 0 ? 'starting' : [...kinds].sort().reverse().join(' and ');
+  };
   const stopped = (): DOMException =>
     new DOMException(
-      `completeAsync aborted while ${where.phase}` +
+      `completeAsync aborted while ${phase()}` +
         (where.total > 0 ? ` (${Math.floor(where.done)} of ${where.total} tuning units done)` : '') +
-        '; its worker threads are stopped',
+        (workers === 0 ? '' : '; its worker threads are stopped'),
       'AbortError',
     );
   if (signal?.aborted) throw stopped();
@@ -55,8 +61,8 @@ export async function completeAsync(
   // Made at the first job: data refused by the first phases starts no thread.
   let pool: RunPool | null = null;
   const encode = createWireEncoder(getBackend().name);
-  const inflight = new Map<FitJob, Promise<FitJobDone>>();
-  const steps = fitCompletionSteps(input, config);
+  // Side by side on two threads or more, the refit need not wait for the centering check.
+  const steps = fitCompletionSteps(input, config, { speculate: (workers ?? availableParallelism()) >= 2 });
   try {
     // The first phases (split, plan, biases) run after this function has returned its promise.
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -104,13 +110,11 @@ export async function completeAsync(
   }
 
   function started(job: FitJob): void {
-    if (job.kind === 'refit') {
-      where.phase = 'fitting';
+    const tuning = [...inflight.keys()].some((j) => j.kind !== 'refit');
+    // A refit started beside tuning runs (speculate) is heard of when it is done, not to switch phases back and forth.
+    if (job.kind === 'refit' && !tuning)
       job.progress?.({ phase: 'fitting', done: 0, total: 1, info: `refit: ${jobLabel(job)}` });
-    } else if (job.tally) {
-      where.phase = 'tuning';
-      where.total = job.tally.total;
-    }
+    else if (job.kind !== 'refit' && job.tally) where.total = job.tally.total;
   }
 
   function finished(job: FitJob): void {
