@@ -37,3 +37,6 @@ export {
 
 // Reports: figures of a sweep as one HTML page.
 export { renderReport, writeReport, type ReportOptions } from './report/html.ts';
+
+// complete() on worker threads: the same model, a free event loop, an AbortSignal.
+export { completeAsync, type CompleteAsyncOptions } from './sweep/complete-async.ts';

@@ -7,7 +7,6 @@ import { readMatrixMarket } from '../data/formats/matrix-market.ts';
 import { readQuery } from '../data/formats/query.ts';
 import { formatDenseMatrix, formatPredictions } from '../data/formats/write.ts';
 import {
-  complete,
   COMPLETE_DEFAULTS,
   FALLBACK_RULE,
   METHOD_CHOICES,
@@ -25,6 +24,8 @@ import { MAX_INPUT_BYTES, readFileChunks, regularFileSize, formatBytes } from '.
 import { checkOutputs, stageOutputs, type OutputPath } from './output.ts';
 import { formatSummary } from './complete-summary.ts';
 import { renderCompletionReport } from '../report/complete.ts';
+import { completeAsync } from '../sweep/complete-async.ts';
+import { workersFlag } from './sweep-runner.ts';
 
 /** Largest matrix --out-matrix writes (cells); beyond it a dense file is unwieldy: use --query. */
 export const OUT_MATRIX_LIMIT = 2_000_000;
@@ -55,6 +56,7 @@ interface CompleteFlags {
   saveModel?: string;
   quiet: boolean;
   maxInputBytes: number;
+  workers: number;
 }
 
 /** An observed file read, whatever its format: the labeled observations and the names used on output. */
@@ -165,6 +167,7 @@ export function completeCommand(): Command {
       'write the fitted model (binary, docs/complete.md#saved-models): `mcomplete predict` and `recommend` read it without a refit',
     )
     .option('--quiet', 'no progress and no summary on stderr', false)
+    .addOption(workersFlag('worker threads of the tuning runs and refits (0: none; the same result for any number)', 0))
     .addOption(
       new Option(
         '--max-input-bytes <n>',
@@ -218,9 +221,17 @@ export function completeCommand(): Command {
       }
 
       const progress = phasedProgress(flags.quiet);
+      // The first Ctrl-C stops the fit (its worker threads end, nothing is written); a second one exits at once.
+      const controller = new AbortController();
+      const onSigint = (): void => {
+        if (controller.signal.aborted) process.exit(130);
+        progress.stop();
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
       let model: CompletionModel;
       try {
-        model = complete(input.labeled, {
+        model = await completeAsync(input.labeled, {
           method: flags.method,
           center: flags.center,
           clip: flags.clip,
@@ -236,8 +247,16 @@ export function completeCommand(): Command {
           weightings: flags.weighting,
           decay: flags.decay,
           onProgress: progress.update,
+          workers: flags.workers,
+          signal: controller.signal,
         });
+      } catch (err) {
+        if (!(err instanceof DOMException && err.name === 'AbortError')) throw err;
+        process.stderr.write(`mcomplete: interrupted: ${err.message}; no file written\n`);
+        process.exitCode = 130;
+        return;
       } finally {
+        process.removeListener('SIGINT', onSigint);
         progress.stop();
       }
 

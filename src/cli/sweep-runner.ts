@@ -122,9 +122,9 @@ export function resumeArgs(argv: readonly string[]): string[] {
   return kept;
 }
 
-/** The `--workers N` option of every sweep-running command: worker threads, default one per core. */
-export function workersFlag(): Option {
-  return new Option('--workers <int>', 'worker threads').default(availableParallelism()).argParser(intInRange(1, 256));
+/** The `--workers N` option of every sweep-running command (and complete): worker threads, default one per core. */
+export function workersFlag(description = 'worker threads', min = 1): Option {
+  return new Option('--workers <int>', description).default(availableParallelism()).argParser(intInRange(min, 256));
 }
 
 /** The `--queue URL` option of every sweep-running command (sweep, claims, atlas, phase). */

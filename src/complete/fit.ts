@@ -21,15 +21,24 @@ import {
 import type { CompletionParts } from './predictor.ts';
 import { makeFittedModel, type FoldInBlock } from './model.ts';
 import { dataFingerprint } from '../data/fingerprint.ts';
-import { refit, type RefitSummary } from './refit.ts';
+import { refitSettingsOf, runRefitJob, type RefitJob, type RefitSummary } from './refit.ts';
 import type { FactoredWeighting } from '../solver/factored-train.ts';
 import { lowRankSpectrum, validationDiagnostics } from './diagnostics.ts';
 import {
   halvingSchedule,
   makeEvaluator,
+  concurrently,
+  resultOf,
+  runBatch,
+  runInline,
+  runTuneJob,
   tuneBiases,
   tuneMethods,
   type BestFit,
+  type FitJob,
+  type FitJobResult,
+  type FitSteps,
+  type MethodsTuning,
   type BiasTrial,
   type Evaluator,
   type SoftImputeBest,
@@ -45,16 +54,57 @@ import type { Matrix } from '../linalg/matrix.ts';
  * the refit (see trainFactored and softImputeAls).
  */
 export function fitCompletion(input: Observations | LabeledObservations, config: CompleterConfig): CompletionModel {
+  return runInline(fitCompletionSteps(input, config), runFitJob);
+}
+
+/**
+ * fitCompletion as jobs (FitSteps): the tuning runs and the refits are jobs, the rest runs between them. Its model
+ * depends on the jobs' results only, so it is the same whichever threads run them (runInline: fitCompletion).
+ * `speculate` (for jobs run side by side): the refit of the choice on the biases starts beside the centering check
+ * and is kept unless the check keeps the mean alone (then the refit is done again on the mean's residual): the same
+ * model, sooner, at the cost of a refit thrown away when the mean wins.
+ */
+export function* fitCompletionSteps(
+  input: Observations | LabeledObservations,
+  config: CompleterConfig,
+  options: { speculate?: boolean } = {},
+): FitSteps<CompletionModel> {
   const started = performance.now();
-  const split = splitPhase(input, config.settings);
+  const s = config.settings;
+  const split = splitPhase(input, s);
   const plan = planPhase(split, config);
-  const biases = biasPhase(split, config.settings);
-  const tuned = tunePhase(split, plan, biases, config);
-  const blend = blendPhase(split, biases, tuned, config.settings);
-  const selected = selectPhase(split, biases, tuned, blend, config.settings);
-  const tunedAt = performance.now();
-  const refitted = refitPhase(split, biases, tuned, blend, selected, config.settings);
-  return modelPhase(split, biases, tuned, blend, selected, refitted, config.settings, { started, tuned: tunedAt });
+  const biases = biasPhase(split, s);
+  const tuned = yield* tunePhase(split, plan, biases, config);
+  const blend = blendPhase(split, biases, tuned, s);
+  const times = { started, tuned: 0 };
+  function* select(): FitSteps<SelectPhase> {
+    const selected = yield* selectPhase(split, biases, tuned, blend, s);
+    times.tuned = performance.now();
+    return selected;
+  }
+  let selected: SelectPhase;
+  let refitted: RefitPhase;
+  if (options.speculate && s.center) {
+    // What selectPhase picks when the check keeps the biases.
+    const onBiases = { chosen: tuned.best, softImpute: tuned.tuning.softImpute, blended: blend.won, meanOnly: false };
+    const [picked, guessed] = yield* concurrently<SelectPhase | RefitPhase>([
+      select(),
+      refitPhase(split, biases, tuned, blend, onBiases, s),
+    ]);
+    selected = picked as SelectPhase;
+    refitted = selected.meanOnly
+      ? yield* refitPhase(split, biases, tuned, blend, selected, s)
+      : (guessed as RefitPhase);
+  } else {
+    selected = yield* select();
+    refitted = yield* refitPhase(split, biases, tuned, blend, selected, s);
+  }
+  return modelPhase(split, biases, tuned, blend, selected, refitted, s, times);
+}
+
+/** Runs any job of complete()'s on this thread: a tuning run (runTuneJob) or a refit (runRefitJob). */
+export function runFitJob(job: FitJob): FitJobResult {
+  return job.kind === 'refit' ? runRefitJob(job) : runTuneJob(job);
 }
 
 /** The split phase's output: the checked data, and the fit and validation parts of its observed entries. */
@@ -148,7 +198,7 @@ export interface TunePhase {
   /** The settings every method was tuned with (lr and maxSteps as cut to the budget); the refit uses them too. */
   settings: Omit<TuningSettings, 'evaluate'>;
   evaluator: Evaluator;
-  tuning: ReturnType<typeof tuneMethods>;
+  tuning: MethodsTuning;
   /** The trial with the lowest validation RMSE. */
   best: Trial;
   notes: string[];
@@ -158,7 +208,12 @@ export interface TunePhase {
  * The grids of the methods (default weight decays scaled to the residual's mean square; a large problem's default
  * search cut to the budget by fitGridToBudget), then every method's candidates tuned on validation (tuneMethods).
  */
-export function tunePhase(split: SplitPhase, plan: PlanPhase, biases: BiasPhase, config: CompleterConfig): TunePhase {
+export function* tunePhase(
+  split: SplitPhase,
+  plan: PlanPhase,
+  biases: BiasPhase,
+  config: CompleterConfig,
+): FitSteps<TunePhase> {
   const s = config.settings;
   const { fitCount } = split;
   const notes = [...plan.notes];
@@ -270,7 +325,7 @@ export function tunePhase(split: SplitPhase, plan: PlanPhase, biases: BiasPhase,
     ...(siCut ? { softImputeCut: { stride: siCut.stride, maxIters: siCut.maxIters } } : {}),
   };
   const evaluator = makeEvaluator(split.fit, split.val, biases.fitBias, biases.clip);
-  const tuning = tuneMethods(biases.fitResid, plan.ranks, s.lambdas, { ...settings, evaluate: evaluator });
+  const tuning = yield* tuneMethods(biases.fitResid, plan.ranks, s.lambdas, { ...settings, evaluate: evaluator });
   if (tuning.tried.length === 0) throw new RangeError(`no method could be tuned: ${notes.join('; ')}`);
   return { settings, evaluator, tuning, best: lowest(tuning.tried), notes };
 }
@@ -311,7 +366,7 @@ export interface SelectPhase {
   softImpute: SoftImputeBest | null;
   blended: boolean;
   meanOnly: boolean;
-  centerCheck: ReturnType<typeof checkCentering> | null;
+  centerCheck: CenterCheck | null;
   diagnostics: ReturnType<typeof validationDiagnostics>;
   notes: string[];
 }
@@ -321,17 +376,17 @@ export interface SelectPhase {
  * single setting retuned on the mean alone is kept when it beats the best on the biases (the blend, when it won).
  * Then the choice's validation diagnostics.
  */
-export function selectPhase(
+export function* selectPhase(
   split: SplitPhase,
   biases: BiasPhase,
   tuned: TunePhase,
   blend: BlendPhase,
   s: CompleteSettings,
-): SelectPhase {
+): FitSteps<SelectPhase> {
   const { fit, val } = split;
   const { clip, fitBias } = biases;
   const against = blend.won && blend.mix ? blend.mix.validationRMSE : tuned.best.validationRMSE;
-  const centerCheck = s.center ? checkCentering(fit, val, tuned.best, clip, tuned.settings, against) : null;
+  const centerCheck = s.center ? yield* checkCentering(fit, val, tuned.best, clip, tuned.settings, against) : null;
   const meanOnly = centerCheck?.kept === 'mean';
   const notes: string[] = [];
   if (meanOnly) {
@@ -359,6 +414,9 @@ export function selectPhase(
   };
 }
 
+/** One refit's low-rank part, summary and notes. */
+type RefitResult = Omit<ReturnType<typeof runRefitJob>, 'kind'>;
+
 /** The refit phase's output: the biases on all entries, each component's refit, and the low-rank part predicted. */
 export interface RefitPhase {
   /** The biases of all entries at the chosen ridge weight (the fallback of unknown ids). */
@@ -366,29 +424,36 @@ export interface RefitPhase {
   /** The baseline of the predictions: allBias, its mean alone, or zero. */
   biases: Biases;
   components: Trial[];
-  finals: ReturnType<typeof refit>[];
+  finals: RefitResult[];
   lowRank: { L: Matrix; R: Matrix };
   notes: string[];
 }
 
-/** The chosen setting (or both components of the blend) refit on every observed entry, then blended. */
-export function refitPhase(
+/** The chosen setting (or both components of the blend) refit on every observed entry, then blended. Jobs: the refits. */
+export function* refitPhase(
   split: SplitPhase,
   biases: BiasPhase,
   tuned: TunePhase,
   blend: BlendPhase,
-  selected: SelectPhase,
+  selected: Pick<SelectPhase, 'chosen' | 'softImpute' | 'blended' | 'meanOnly'>,
   s: CompleteSettings,
-): RefitPhase {
+): FitSteps<RefitPhase> {
   const { obs, m, n, fitCount } = split;
   const allBias = fitBiases(obs, biases.lambda);
   const base = !s.center ? zeroBiases(m, n) : selected.meanOnly ? meanBiases(allBias) : allBias;
   const allResid = residualObservations(obs, base);
   const si = selected.softImpute;
-  const refitOf = (trial: Trial): ReturnType<typeof refit> =>
-    refit(allResid, trial, si?.trial === trial ? si.state : null, fitCount, tuned.settings, tuned.settings.progress);
+  const refitOf = (trial: Trial): RefitJob => ({
+    kind: 'refit',
+    resid: allResid,
+    chosen: trial,
+    softImputeState: si?.trial === trial ? si.state : null,
+    fitCount,
+    settings: refitSettingsOf(tuned.settings),
+    progress: tuned.settings.progress,
+  });
   const components = selected.blended && blend.pair ? [blend.pair[0].trial, blend.pair[1].trial] : [selected.chosen];
-  const finals = components.map(refitOf);
+  const finals = (yield* runBatch(components.map(refitOf))).map((r) => resultOf(r, 'refit'));
   const lowRank =
     selected.blended && blend.mix
       ? blendFactors(finals[0].L, finals[0].R, finals[1].L, finals[1].R, blend.mix.weight)
@@ -532,6 +597,15 @@ function meanBiases(b: Biases): Biases {
   return { mean: b.mean, row: new Float64Array(b.row.length), col: new Float64Array(b.col.length), lambda: Infinity };
 }
 
+/** What checkCentering found: the mean-only biases, both validation RMSEs, which was kept, and the retuning. */
+interface CenterCheck {
+  bias: Biases;
+  biasesRMSE: number;
+  meanOnlyRMSE: number;
+  kept: 'biases' | 'mean';
+  tuning: MethodsTuning;
+}
+
 /**
  * Whether the row and column biases help the chosen setting. They are tuned alone, before any low-rank part, so
  * they soak up what a low-rank part would fit better: on a matrix with no biases (the scale problem of
@@ -541,24 +615,18 @@ function meanBiases(b: Biases): Biases {
  * the mean alone and kept when its validation RMSE is below `against` (the best on the biases: the chosen setting's, or
  * the blend's when auto blended). Cost: one more tuning of one setting.
  */
-function checkCentering(
+function* checkCentering(
   fit: Observations,
   val: Observations,
   chosen: Trial,
   clip: [number, number] | null,
   s: Omit<TuningSettings, 'methods' | 'evaluate'>,
   against: number,
-): {
-  bias: Biases;
-  biasesRMSE: number;
-  meanOnlyRMSE: number;
-  kept: 'biases' | 'mean';
-  tuning: ReturnType<typeof tuneMethods>;
-} {
+): FitSteps<CenterCheck> {
   const bias = meanBiases(fitBiases(fit, 0, 0));
   const mth = chosen.method;
   const one = <T>(x: T): Map<CompletionMethod, readonly T[]> => new Map([[mth, [x]]]);
-  const tuning = tuneMethods(
+  const tuning = yield* tuneMethods(
     residualObservations(fit, bias),
     one(chosen.rank),
     mth === 'soft-impute' ? undefined : [chosen.lambda],

@@ -108,3 +108,30 @@ export function refit(
   );
   return { L: r.model.A, R: r.model.B, summary: { lambda, steps, trainRMSE: NaN }, notes };
 }
+
+/** A refit of one chosen setting (refit's arguments): a job that depends on its fields alone. */
+export interface RefitJob {
+  kind: 'refit';
+  resid: Observations;
+  chosen: Trial;
+  softImputeState: SoftImputeAlsState | null;
+  fitCount: number;
+  settings: RefitSettings;
+  /** Where progress goes (on the thread that made the job; a job run elsewhere reports none). */
+  progress?: (event: CompleteProgress) => void;
+}
+
+/** A refit job's result: refit's. */
+export type RefitJobResult = { kind: 'refit' } & ReturnType<typeof refit>;
+
+/** The plain fields of the refit's settings (what a job carries to another thread). */
+export function refitSettingsOf(s: RefitSettings): RefitSettings {
+  const { seed, lr, initScale, nuclearWeight, decay } = s;
+  return { seed, lr, initScale, nuclearWeight, decay };
+}
+
+/** Runs a refit job (refit). */
+export function runRefitJob(job: RefitJob): RefitJobResult {
+  const progress = job.progress ?? ((): void => {});
+  return { kind: 'refit', ...refit(job.resid, job.chosen, job.softImputeState, job.fitCount, job.settings, progress) };
+}

@@ -7,6 +7,7 @@ import { fitBiases, type Biases } from './biases.ts';
 import { fitGradient, type GradientSetting } from './factored-fit.ts';
 import type { FactoredWeighting } from '../solver/factored-train.ts';
 import { gradientLambdas, softImputeLambdas, supportedRank, type CompletionMethod } from './grid.ts';
+import type { RefitJob, RefitJobResult } from './refit.ts';
 
 /** One setting tried on the validation split. */
 export interface Trial {
@@ -48,6 +49,114 @@ function offerBest<T>(best: BestFit<T>, rmse: number, L: Matrix | null, R: Matri
   return true;
 }
 
+/** Takes L and R (not copies: the caller hands them over) when `rmse` beats the best so far. */
+function takeBest<T>(best: BestFit<T>, rmse: number, L: Matrix | null, R: Matrix | null): boolean {
+  if (!(rmse < best.validationRMSE)) return false;
+  best.validationRMSE = rmse;
+  best.L = L;
+  best.R = R;
+  return true;
+}
+
+/** A unit of complete()'s work that depends on its fields alone, so that any thread may run it. */
+export type FitJob = GradientJob | SoftImputeJob | RefitJob;
+
+/** A job's result, by the job's kind. */
+export type FitJobResult = GradientJobResult | SoftImputeJobResult | RefitJobResult;
+
+/** A job that finished and its result, handed back to the computation that started it. */
+export interface FitJobDone {
+  job: FitJob;
+  result: FitJobResult;
+}
+
+/**
+ * A computation as a generator of jobs: it yields the jobs it starts (none: it waits) and is resumed with one
+ * finished job at a time, in any order; it takes its results by job, so what it returns depends on the jobs'
+ * results only, never on the order in which they finish or on the thread that ran them (runInline: all on the
+ * calling thread, in the order started; the Node module src/sweep/complete-async.ts: on worker threads).
+ */
+export type FitSteps<R> = Generator<{ start: FitJob[] }, R, FitJobDone | undefined>;
+
+/** Runs a computation's jobs one after the other on this thread, in the order started, with `run`. */
+export function runInline<R>(steps: FitSteps<R>, run: (job: FitJob) => FitJobResult): R {
+  const queue: FitJob[] = [];
+  let next = steps.next(undefined);
+  for (let head = 0; !next.done; head++) {
+    queue.push(...next.value.start);
+    if (head >= queue.length) throw new Error('complete: a computation waits for a job it never started');
+    const job = queue[head];
+    next = steps.next({ job, result: run(job) });
+  }
+  return next.value;
+}
+
+/** Starts `jobs` and returns their results in the order of `jobs`, however they finish. */
+export function* runBatch(jobs: readonly FitJob[]): FitSteps<FitJobResult[]> {
+  const results = new Map<FitJob, FitJobResult>();
+  if (jobs.length === 0) return [];
+  let done = yield { start: [...jobs] };
+  for (;;) {
+    if (done) results.set(done.job, done.result);
+    if (results.size === jobs.length) break;
+    done = yield { start: [] };
+  }
+  return jobs.map((j) => results.get(j) as FitJobResult);
+}
+
+/**
+ * Several computations at once: each is started in order (running up to its first job), gets back its own jobs'
+ * results, and returns its value in its place. Their jobs may run at the same time; each result is as if alone.
+ */
+export function* concurrently<R>(all: readonly FitSteps<R>[]): FitSteps<R[]> {
+  const owner = new Map<FitJob, number>();
+  const values: R[] = new Array<R>(all.length);
+  let live = all.length;
+  let start: FitJob[] = [];
+  const advance = (g: number, done?: FitJobDone): void => {
+    const next = all[g].next(done);
+    if (next.done) {
+      values[g] = next.value;
+      live--;
+      return;
+    }
+    for (const job of next.value.start) owner.set(job, g);
+    start.push(...next.value.start);
+  };
+  for (let g = 0; g < all.length; g++) advance(g);
+  while (live > 0) {
+    const done = yield { start };
+    start = [];
+    const g = done ? owner.get(done.job) : undefined;
+    if (done === undefined || g === undefined) throw new Error('complete: a result for a job nobody started');
+    owner.delete(done.job);
+    advance(g, done);
+  }
+  return values;
+}
+
+/** A finished job's result as the kind its job asked for. */
+export function resultOf<K extends FitJobResult['kind']>(
+  result: FitJobResult,
+  kind: K,
+): Extract<FitJobResult, { kind: K }> {
+  if (result.kind !== kind) throw new Error(`complete: a ${kind} job returned a ${result.kind} result`);
+  return result as Extract<FitJobResult, { kind: K }>;
+}
+
+/** The progress units a tuning job stands for: one per gradient run, one per λ of a soft-impute path (0: a refit). */
+export function jobUnits(job: FitJob): number {
+  return job.kind === 'gradient' ? 1 : job.kind === 'soft-impute' ? job.path.length : 0;
+}
+
+/** Runs a tuning job (gradient or soft-impute) on this thread, then counts it in its tally. */
+export function runTuneJob(job: FitJob): FitJobResult {
+  if (job.kind === 'refit') throw new Error('complete: a refit job is not a tuning job');
+  const result = job.kind === 'gradient' ? runGradientJob(job) : runSoftImputeJob(job);
+  if (job.tally) job.tally.done += jobUnits(job);
+  return result;
+}
+
 /** One progress report: `done` of `total` units of a phase, and what is running. */
 export interface CompleteProgress {
   /** 'plan': once, before tuning, with the plan in `info` (done = total = 0); then 'tuning' and 'fitting'. */
@@ -64,8 +173,19 @@ export interface TuningTally {
   readonly report: (event: CompleteProgress) => void;
 }
 
-/** Validation RMSE of the fitted baseline plus a low-rank part L·R^T (null: the baseline alone). */
-export type Evaluator = (L: Matrix | null, R: Matrix | null) => number;
+/** What an evaluator scores against: the fit (the rows and columns it saw), the validation entries, baseline and clip. */
+export interface EvaluatorSource {
+  fit: Observations;
+  val: Observations;
+  b: Biases;
+  clip: readonly [number, number] | null;
+}
+
+/**
+ * Validation RMSE of the fitted baseline plus a low-rank part L·R^T (null: the baseline alone); `source` is the data
+ * of makeEvaluator's evaluators, from which another thread makes the same one.
+ */
+export type Evaluator = ((L: Matrix | null, R: Matrix | null) => number) & { readonly source?: EvaluatorSource };
 
 /** A bias ridge weight tried on validation, with the biases it fitted. */
 export interface BiasTrial {
@@ -112,7 +232,10 @@ export function makeEvaluator(
   clip: readonly [number, number] | null,
 ): Evaluator {
   const { seenRow, seenCol } = seenRowsAndCols(fit);
-  return (L, R) => validationRMSE(val, b, L, R, clip, seenRow, seenCol);
+  const source: EvaluatorSource = { fit, val, b, clip };
+  return Object.assign((L: Matrix | null, R: Matrix | null) => validationRMSE(val, b, L, R, clip, seenRow, seenCol), {
+    source,
+  });
 }
 
 /** The best soft-impute trial so far and its ALS state (a warm start for the refit; null on the λ >= λ_max side). */
@@ -131,85 +254,160 @@ export function tuneSoftImpute(
   ranks: readonly number[],
   path: readonly number[],
   lambdaMax: number,
-  ctx: {
-    seed: number;
-    stopEarly: boolean;
-    evaluate: Evaluator;
-    tally: TuningTally;
-    bestFit?: BestFit;
-    maxIters?: number;
-  },
+  ctx: SoftImputeTuning,
 ): { trials: Trial[]; best: SoftImputeBest | null } {
+  return runInline(tuneSoftImputeSteps(resid, ranks, path, lambdaMax, ctx), runTuneJob);
+}
+
+/** What tuneSoftImpute needs besides the data: the seed, the early stop, the scorer, the progress tally. */
+export interface SoftImputeTuning {
+  seed: number;
+  stopEarly: boolean;
+  evaluate: Evaluator;
+  tally: TuningTally;
+  bestFit?: BestFit;
+  maxIters?: number;
+}
+
+/**
+ * tuneSoftImpute as jobs: one job per rank cap (its λ path is one chain of warm starts), the results taken in rank
+ * order, so the trials, the best and the best fit are those of the ranks one after the other.
+ */
+export function* tuneSoftImputeSteps(
+  resid: Observations,
+  ranks: readonly number[],
+  path: readonly number[],
+  lambdaMax: number,
+  ctx: SoftImputeTuning,
+): FitSteps<{ trials: Trial[]; best: SoftImputeBest | null }> {
   const { seed, evaluate, tally } = ctx;
   const maxIters = ctx.maxIters ?? COMPLETE_SOFT_IMPUTE_ALS.tuneMaxIters;
   const bestFit = ctx.bestFit ?? { validationRMSE: Infinity, trial: null, L: null, R: null };
+  const jobs = ranks.map((rank): SoftImputeJob => ({
+    kind: 'soft-impute',
+    resid,
+    rank,
+    path,
+    lambdaMax,
+    seed,
+    stopEarly: ctx.stopEarly,
+    maxIters,
+    evaluate,
+    tally,
+  }));
   const trials: Trial[] = [];
   let best: SoftImputeBest | null = null;
-  for (const rank of ranks) {
-    let warm: SoftImputeAlsState | undefined;
-    let bestHere = Infinity;
-    let worse = 0;
-    for (let q = 0; q < path.length; q++) {
-      const lambda = path[q];
-      const t0 = performance.now();
-      const info = `soft-impute rank≤${rank} λ ${fmt(lambda)}`;
-      tally.report({ phase: 'tuning', done: tally.done, total: tally.total, info });
-      let trial: Trial;
-      let state: SoftImputeAlsState | null = null;
-      if (lambda >= lambdaMax) {
-        trial = {
-          method: 'soft-impute',
-          rank,
-          lambda,
-          iterations: 0,
-          solutionRank: 0,
-          validationRMSE: evaluate(null, null),
-          seconds: 0,
-        };
-        if (offerBest(bestFit, trial.validationRMSE, null, null)) bestFit.trial = trial;
-      } else {
-        const r = softImputeAls(resid, lambda, {
-          rank,
-          maxIters,
-          squaredChangeTol: COMPLETE_SOFT_IMPUTE_ALS.tol,
-          seed,
-          warmStart: warm,
-          onProgress: ({ step }) =>
-            tally.report({
-              phase: 'tuning',
-              done: tally.done + Math.min(step / maxIters, 0.99),
-              total: tally.total,
-              info: `${info}, iteration ${step}`,
-            }),
-        });
-        warm = r.state;
-        state = r.state;
-        const L = scaleColumns(r.U, r.s);
-        const rmse = evaluate(L, r.V);
-        trial = {
-          method: 'soft-impute',
-          rank,
-          lambda,
-          iterations: r.iterations,
-          solutionRank: r.rank,
-          validationRMSE: rmse,
-          seconds: (performance.now() - t0) / 1000,
-        };
-        if (offerBest(bestFit, rmse, L, r.V)) bestFit.trial = trial;
-      }
-      trials.push(trial);
-      tally.done++;
-      if (!best || trial.validationRMSE < best.trial.validationRMSE) best = { trial, state };
-      if (trial.validationRMSE < bestHere) {
-        bestHere = trial.validationRMSE;
-        worse = 0;
-      } else if (ctx.stopEarly && q >= 3 && ++worse >= 2) {
-        tally.done += path.length - q - 1;
-        break;
-      }
-    }
+  for (const done of yield* runBatch(jobs)) {
+    const r = resultOf(done, 'soft-impute');
+    trials.push(...r.trials);
+    const first = r.trials[r.best];
+    if (first && (!best || first.validationRMSE < best.trial.validationRMSE)) best = { trial: first, state: r.state };
+    const fitted = r.trials[r.fitted];
+    if (fitted && takeBest(bestFit, fitted.validationRMSE, r.L, r.R)) bestFit.trial = fitted;
   }
   return { trials, best };
+}
+
+/** One rank cap's λ path of soft-impute's tuning: a job whose result depends on its fields alone. */
+export interface SoftImputeJob {
+  kind: 'soft-impute';
+  resid: Observations;
+  rank: number;
+  path: readonly number[];
+  lambdaMax: number;
+  seed: number;
+  stopEarly: boolean;
+  maxIters: number;
+  evaluate: Evaluator;
+  /** Where progress goes (on the thread that made the job; a job run elsewhere reports none). */
+  tally?: TuningTally;
+}
+
+/**
+ * A soft-impute job's trials; `best`: the index of the first trial with the lowest validation RMSE (a later one
+ * replaces it only when lower), with its ALS state; `fitted`: the first trial below every earlier one and Infinity
+ * (−1: none), with its low-rank part L = U·diag(s), R = V.
+ */
+export interface SoftImputeJobResult {
+  kind: 'soft-impute';
+  trials: Trial[];
+  best: number;
+  state: SoftImputeAlsState | null;
+  fitted: number;
+  L: Matrix | null;
+  R: Matrix | null;
+}
+
+/** Runs a soft-impute job: its rank's λ path, warm-started λ to λ, with the early stop. Cost: one softImputeAls per λ. */
+export function runSoftImputeJob(job: SoftImputeJob): SoftImputeJobResult {
+  const { resid, rank, path, lambdaMax, seed, maxIters, evaluate, tally } = job;
+  const base = tally?.done ?? 0;
+  const trials: Trial[] = [];
+  const out: SoftImputeJobResult = { kind: 'soft-impute', trials, best: -1, state: null, fitted: -1, L: null, R: null };
+  let fittedRMSE = Infinity;
+  let warm: SoftImputeAlsState | undefined;
+  let bestHere = Infinity;
+  let worse = 0;
+  for (let q = 0; q < path.length; q++) {
+    const lambda = path[q];
+    const t0 = performance.now();
+    const info = `soft-impute rank≤${rank} λ ${fmt(lambda)}`;
+    tally?.report({ phase: 'tuning', done: base + q, total: tally.total, info });
+    let trial: Trial;
+    let state: SoftImputeAlsState | null = null;
+    let L: Matrix | null = null;
+    let R: Matrix | null = null;
+    if (lambda >= lambdaMax) {
+      trial = {
+        method: 'soft-impute',
+        rank,
+        lambda,
+        iterations: 0,
+        solutionRank: 0,
+        validationRMSE: evaluate(null, null),
+        seconds: 0,
+      };
+    } else {
+      const r = softImputeAls(resid, lambda, {
+        rank,
+        maxIters,
+        squaredChangeTol: COMPLETE_SOFT_IMPUTE_ALS.tol,
+        seed,
+        warmStart: warm,
+        onProgress: ({ step }) =>
+          tally?.report({
+            phase: 'tuning',
+            done: base + q + Math.min(step / maxIters, 0.99),
+            total: tally.total,
+            info: `${info}, iteration ${step}`,
+          }),
+      });
+      warm = r.state;
+      state = r.state;
+      L = scaleColumns(r.U, r.s);
+      R = r.V;
+      trial = {
+        method: 'soft-impute',
+        rank,
+        lambda,
+        iterations: r.iterations,
+        solutionRank: r.rank,
+        validationRMSE: evaluate(L, R),
+        seconds: (performance.now() - t0) / 1000,
+      };
+    }
+    trials.push(trial);
+    if (trial.validationRMSE < fittedRMSE) {
+      fittedRMSE = trial.validationRMSE;
+      Object.assign(out, { fitted: q, L, R });
+    }
+    if (out.best < 0 || trial.validationRMSE < trials[out.best].validationRMSE) Object.assign(out, { best: q, state });
+    if (trial.validationRMSE < bestHere) {
+      bestHere = trial.validationRMSE;
+      worse = 0;
+    } else if (job.stopEarly && q >= 3 && ++worse >= 2) break;
+  }
+  return out;
 }
 
 /** Settings of a gradient method's tuning: everything of a GradientSetting but the candidate's, plus early stopping. */
@@ -279,11 +477,27 @@ export function tuneGradient(
   settings: GradientTuning,
   ctx: { evaluate: Evaluator; tally: TuningTally; bestFit?: BestFit; bestFitOf?: (c: GradientCandidate) => BestFit },
 ): { trials: Trial[]; rungs: Rung[]; steps: number } {
+  return runInline(tuneGradientSteps(method, resid, candidates, settings, ctx), runTuneJob);
+}
+
+/**
+ * tuneGradient as jobs: the runs of a rung are one batch of independent jobs (each run starts from the seed, so it
+ * depends on its candidate and budget alone); their results are taken in candidate order, each run's best fit
+ * offered then, so the trials, the next rung and the best fits are those of the runs one after the other.
+ */
+export function* tuneGradientSteps(
+  method: 'ratio' | 'nuclear',
+  resid: Observations,
+  candidates: readonly GradientCandidate[],
+  settings: GradientTuning,
+  ctx: { evaluate: Evaluator; tally: TuningTally; bestFit?: BestFit; bestFitOf?: (c: GradientCandidate) => BestFit },
+): FitSteps<{ trials: Trial[]; rungs: Rung[]; steps: number }> {
   const { evaluate, tally } = ctx;
   const shared = ctx.bestFit ?? { validationRMSE: Infinity, trial: null, L: null, R: null };
   // Where a candidate's best fit is offered: one shared BestFit, or one per group (auto's blend keeps each group's).
   const bestFitOf = ctx.bestFitOf ?? ((): BestFit => shared);
   const rungs = halvingSchedule(candidates.length, settings.maxSteps);
+  const tuning = gradientTuningOf(settings);
   const latest: (Trial & { stopped: boolean })[] = [];
   let alive = candidates.map((_, q) => q);
   let steps = 0;
@@ -292,20 +506,32 @@ export function tuneGradient(
       alive.sort((a, b) => latest[a].validationRMSE - latest[b].validationRMSE || a - b);
       alive = alive.slice(0, rung.candidates);
     }
+    const runs: { q: number; job: GradientJob }[] = [];
     for (const q of alive) {
       if (latest[q]?.stopped) {
         tally.done++;
         continue;
       }
-      const run = runGradient(method, resid, candidates[q], rung.budget, settings, {
+      const job: GradientJob = {
+        kind: 'gradient',
+        method,
+        resid,
+        candidate: candidates[q],
+        budget: rung.budget,
+        settings: tuning,
+        rung: r,
         evaluate,
         tally,
-        bestFit: bestFitOf(candidates[q]),
-        rung: r,
-      });
+      };
+      runs.push({ q, job });
+    }
+    const done = yield* runBatch(runs.map((x) => x.job));
+    for (const [i, { q }] of runs.entries()) {
+      const run = resultOf(done[i], 'gradient');
+      const bestFit = bestFitOf(candidates[q]);
+      if (run.best && takeBest(bestFit, run.best.validationRMSE, run.best.L, run.best.R)) bestFit.trial = run.trial;
       steps += run.ran;
       latest[q] = run.trial;
-      tally.done++;
     }
   }
   const trials = latest.map(({ stopped: _s, ...t }) => t);
@@ -316,22 +542,48 @@ export function tuneGradient(
   return { trials, rungs, steps };
 }
 
-/** One gradient run of a candidate for up to `budget` steps with early stopping on validation. */
-function runGradient(
-  method: 'ratio' | 'nuclear',
-  resid: Observations,
-  c: GradientCandidate,
-  budget: number,
-  settings: GradientTuning,
-  ctx: { evaluate: Evaluator; tally: TuningTally; bestFit: BestFit; rung: number },
-): { trial: Trial & { stopped: boolean }; ran: number } {
-  const { evaluate, tally, bestFit } = ctx;
+/** The plain fields of a gradient method's tuning settings (what a job carries to another thread). */
+function gradientTuningOf(s: GradientTuning): GradientTuning {
+  const { nuclearWeight, decay, lr, initScale, seed, maxSteps, evalEvery, patience } = s;
+  return { nuclearWeight, decay, lr, initScale, seed, maxSteps, evalEvery, patience };
+}
+
+/** One gradient run of a candidate for up to `budget` steps with early stopping: a job that depends on its fields alone. */
+export interface GradientJob {
+  kind: 'gradient';
+  method: 'ratio' | 'nuclear';
+  resid: Observations;
+  candidate: GradientCandidate;
+  budget: number;
+  settings: GradientTuning;
+  /** The rung of successive halving (0-based), for progress lines. */
+  rung: number;
+  evaluate: Evaluator;
+  /** Where progress goes (on the thread that made the job; a job run elsewhere reports none). */
+  tally?: TuningTally;
+}
+
+/**
+ * A gradient run's trial (and whether it stopped before its budget), the steps it ran, and its best fit: the factors
+ * at the first evaluation with its lowest validation RMSE (null when none was below Infinity).
+ */
+export interface GradientJobResult {
+  kind: 'gradient';
+  trial: Trial & { stopped: boolean };
+  ran: number;
+  best: { validationRMSE: number; L: Matrix; R: Matrix } | null;
+}
+
+/** Runs a gradient job: one fitGradient with a validation check every evalEvery steps and the early stop. */
+export function runGradientJob(job: GradientJob): GradientJobResult {
+  const { method, resid, candidate: c, budget, settings, evaluate, tally } = job;
   const t0 = performance.now();
-  const info = `${method} ${candidateLabel(c)} (rung ${ctx.rung + 1})`;
+  const base = tally?.done ?? 0;
+  const info = `${method} ${candidateLabel(c)} (rung ${job.rung + 1})`;
   let best = Infinity;
   let bestStep = 0;
   let since = 0;
-  let wonBest = false;
+  let fit: GradientJobResult['best'] = null;
   let stopped = false;
   const curve: { step: number; validationRMSE: number }[] = [];
   const setting: GradientSetting = {
@@ -349,15 +601,19 @@ function runGradient(
     onEvaluate: ({ step, model }) => {
       const rmse = evaluate(model.A, model.B);
       curve.push({ step, validationRMSE: rmse });
-      if (offerBest(bestFit, rmse, model.A, model.B)) wonBest = true;
       if (rmse < best) {
         best = rmse;
         bestStep = step;
         since = 0;
+        if (fit) {
+          fit.validationRMSE = rmse;
+          fit.L.data.set(model.A.data);
+          fit.R.data.set(model.B.data);
+        } else fit = { validationRMSE: rmse, L: clone(model.A), R: clone(model.B) };
       } else since++;
-      tally.report({
+      tally?.report({
         phase: 'tuning',
-        done: tally.done + Math.min(step / budget, 0.99),
+        done: base + Math.min(step / budget, 0.99),
         total: tally.total,
         info: `${info}, step ${step}, val RMSE ${rmse.toFixed(4)}`,
       });
@@ -378,8 +634,15 @@ function runGradient(
     curve,
     stopped: stopped || result.stopReason !== 'max-iters',
   };
-  if (wonBest) bestFit.trial = trial;
-  return { trial, ran: result.iterations };
+  return { kind: 'gradient', trial, ran: result.iterations, best: fit };
+}
+
+/** A job in words, for progress lines: the run, the λ path or the refit it is. */
+export function jobLabel(job: FitJob): string {
+  if (job.kind === 'gradient') return `${job.method} ${candidateLabel(job.candidate)} (rung ${job.rung + 1})`;
+  if (job.kind === 'soft-impute') return `soft-impute rank≤${job.rank}, ${job.path.length} λ`;
+  const c = job.chosen;
+  return `${c.method} rank ${c.rank}${c.weighting && c.weighting !== 'none' ? ` ${c.weighting}` : ''}`;
 }
 
 /** A candidate in words, for progress lines. */
@@ -468,6 +731,8 @@ export interface TuningCandidate<T extends ScoredTrial = Trial> {
   readonly method: string;
   readonly planned: number;
   search(resid: Observations, ctx: SearchContext<T>): CandidateResult<T>;
+  /** The same search as jobs (FitSteps), which other threads may run; without it the search runs on the caller's. */
+  steps?(resid: Observations, ctx: SearchContext<T>): FitSteps<CandidateResult<T>>;
 }
 
 /**
@@ -480,6 +745,18 @@ export function tuneCandidates<T extends ScoredTrial>(
   candidates: readonly TuningCandidate<T>[],
   ctx: { evaluate: Evaluator; progress: (event: CompleteProgress) => void },
 ): { tried: T[]; results: CandidateResult<T>[]; bestFit: BestFit<T>; bestByGroup: Map<string, BestFit<T>> } {
+  return runInline(tuneCandidatesSteps(resid, candidates, ctx), runTuneJob);
+}
+
+/**
+ * tuneCandidates as jobs: the candidates' searches run concurrently (each started in order, so the groups are made
+ * in the same order), each taking its own results; a candidate without `steps` searches on the calling thread.
+ */
+export function* tuneCandidatesSteps<T extends ScoredTrial>(
+  resid: Observations,
+  candidates: readonly TuningCandidate<T>[],
+  ctx: { evaluate: Evaluator; progress: (event: CompleteProgress) => void },
+): FitSteps<{ tried: T[]; results: CandidateResult<T>[]; bestFit: BestFit<T>; bestByGroup: Map<string, BestFit<T>> }> {
   const bestByGroup = new Map<string, BestFit<T>>();
   const bestFitOf = (group: string): BestFit<T> => {
     let b = bestByGroup.get(group);
@@ -487,10 +764,23 @@ export function tuneCandidates<T extends ScoredTrial>(
     return b;
   };
   const tally: TuningTally = { done: 0, total: candidates.reduce((a, c) => a + c.planned, 0), report: ctx.progress };
-  const results = candidates.map((c) => c.search(resid, { evaluate: ctx.evaluate, tally, bestFitOf }));
+  const search = { evaluate: ctx.evaluate, tally, bestFitOf };
+  const results = yield* concurrently(
+    candidates.map((c) => (c.steps ? c.steps(resid, search) : searchHere(c, resid, search))),
+  );
   const empty: BestFit<T> = { validationRMSE: Infinity, trial: null, L: null, R: null };
   const bestFit = [...bestByGroup.values()].reduce((a, b) => (b.validationRMSE < a.validationRMSE ? b : a), empty);
   return { tried: results.flatMap((r) => r.trials), results, bestFit, bestByGroup };
+}
+
+/** A candidate's search on this thread, as a computation with no jobs. */
+// eslint-disable-next-line require-yield
+function* searchHere<T extends ScoredTrial>(
+  c: TuningCandidate<T>,
+  resid: Observations,
+  ctx: SearchContext<T>,
+): FitSteps<CandidateResult<T>> {
+  return c.search(resid, ctx);
 }
 
 /** A trial of gridCandidate: the method, the setting, its validation RMSE and time. */
@@ -543,18 +833,20 @@ export function softImputeCandidate(
   lambdaMax: number,
   options: { seed: number; stopEarly: boolean; maxIters?: number },
 ): TuningCandidate {
+  function* steps(resid: Observations, ctx: SearchContext): FitSteps<CandidateResult> {
+    const r = yield* tuneSoftImputeSteps(resid, ranks, path, lambdaMax, {
+      ...options,
+      evaluate: ctx.evaluate,
+      tally: ctx.tally,
+      bestFit: ctx.bestFitOf('soft-impute'),
+    });
+    return { trials: r.trials, ...(r.best ? { warm: r.best } : {}) };
+  }
   return {
     method: 'soft-impute',
     planned: ranks.length * path.length,
-    search(resid, ctx) {
-      const r = tuneSoftImpute(resid, ranks, path, lambdaMax, {
-        ...options,
-        evaluate: ctx.evaluate,
-        tally: ctx.tally,
-        bestFit: ctx.bestFitOf('soft-impute'),
-      });
-      return { trials: r.trials, ...(r.best ? { warm: r.best } : {}) };
-    },
+    search: (resid, ctx) => runInline(steps(resid, ctx), runTuneJob),
+    steps,
   };
 }
 
@@ -565,23 +857,34 @@ export function gradientSearchCandidate(
   settings: GradientTuning,
 ): TuningCandidate {
   const group = (c: GradientCandidate): string => `${method}/${c.weighting}`;
+  function* steps(resid: Observations, ctx: SearchContext): FitSteps<CandidateResult> {
+    for (const c of candidates) ctx.bestFitOf(group(c));
+    const r = yield* tuneGradientSteps(method, resid, candidates, settings, {
+      evaluate: ctx.evaluate,
+      tally: ctx.tally,
+      bestFitOf: (c) => ctx.bestFitOf(group(c)),
+    });
+    const strategy = r.rungs.length > 1 ? 'successive halving' : 'every candidate in full';
+    return {
+      trials: r.trials,
+      summary: { method, strategy, candidates: candidates.length, rungs: r.rungs, steps: r.steps },
+    };
+  }
   return {
     method,
     planned: halvingSchedule(candidates.length, settings.maxSteps).reduce((a, r) => a + r.candidates, 0),
-    search(resid, ctx) {
-      for (const c of candidates) ctx.bestFitOf(group(c));
-      const r = tuneGradient(method, resid, candidates, settings, {
-        evaluate: ctx.evaluate,
-        tally: ctx.tally,
-        bestFitOf: (c) => ctx.bestFitOf(group(c)),
-      });
-      const strategy = r.rungs.length > 1 ? 'successive halving' : 'every candidate in full';
-      return {
-        trials: r.trials,
-        summary: { method, strategy, candidates: candidates.length, rungs: r.rungs, steps: r.steps },
-      };
-    },
+    search: (resid, ctx) => runInline(steps(resid, ctx), runTuneJob),
+    steps,
   };
+}
+
+/** What tuneMethods found: every trial, soft-impute's best with its state, the best fit of each group and over all. */
+export interface MethodsTuning {
+  tried: Trial[];
+  softImpute: SoftImputeBest | null;
+  bestFit: BestFit;
+  bestByGroup: Map<string, BestFit>;
+  searches: SearchSummary[];
 }
 
 /**
@@ -589,20 +892,14 @@ export function gradientSearchCandidate(
  * soft-impute along its λ path (softImputeLambdas), the gradient methods over rank × λ (gradientLambdas); λ_max =
  * ||P_Ω(resid)||_2 by power iteration when soft-impute or nuclear is tuned. Returns every trial in order, soft-impute's
  * best with its state, and the best fit of each group (soft-impute; a gradient method per weighting: its factors, for
- * auto's blend) and over all. Cost: the sum of the fits tried.
+ * auto's blend) and over all. Jobs: the candidates' (tuneCandidatesSteps). Cost: the sum of the fits tried.
  */
-export function tuneMethods(
+export function* tuneMethods(
   resid: Observations,
   ranks: ReadonlyMap<CompletionMethod, readonly number[]>,
   lambdas: readonly number[] | undefined,
   settings: TuningSettings,
-): {
-  tried: Trial[];
-  softImpute: SoftImputeBest | null;
-  bestFit: BestFit;
-  bestByGroup: Map<string, BestFit>;
-  searches: SearchSummary[];
-} {
+): FitSteps<MethodsTuning> {
   const { methods, seed, evaluate } = settings;
   const [m, n] = resid.shape;
   const fitCount = resid.values.length;
@@ -635,7 +932,7 @@ export function tuneMethods(
         })
       : gradientSearchCandidate(mth, candidatesOf(mth), settings),
   );
-  const r = tuneCandidates(resid, candidates, { evaluate, progress: settings.progress });
+  const r = yield* tuneCandidatesSteps(resid, candidates, { evaluate, progress: settings.progress });
   const softImpute = r.results.find((x) => x.warm)?.warm ?? null;
   const searches = r.results.flatMap((x) => (x.summary ? [x.summary] : []));
   return { tried: r.tried, softImpute, bestFit: r.bestFit, bestByGroup: r.bestByGroup, searches };

@@ -15,9 +15,12 @@ export interface RunPool {
 /** The longest wait for threads to load before running or stopping them anyway (a thread that never loads). */
 const LOAD_WAIT_MS = 120_000;
 
+/** The worker modules beside this one a pool can run: a sweep's runs (worker.ts), or complete()'s jobs. */
+export type PoolWorker = 'worker' | 'complete-worker';
+
 /**
- * A pool whose workers load worker.ts/worker.js beside this module: the compiled JavaScript in dist/ in
- * production, the TypeScript source through tsx when this module itself runs from source (tests, tsx).
+ * A pool whose workers load `worker`.ts/.js beside this module (worker.ts unless told): the compiled JavaScript in
+ * dist/ in production, the TypeScript source through tsx when this module itself runs from source (tests, tsx).
  *
  * A thread is never terminated while it is still loading its modules: V8 aborts the whole process (exit 134,
  * "v8::Module::IsGraphAsync … must be used on an instantiated module") when a worker is terminated while its module
@@ -26,12 +29,12 @@ const LOAD_WAIT_MS = 120_000;
  * handed out only once every thread has posted WORKER_LOADED, and destroy() first waits for every live thread
  * (replacements included) to have posted it too.
  */
-export function createPool(threads: number): RunPool {
+export function createPool(threads: number, worker: PoolWorker = 'worker'): RunPool {
   if (!Number.isInteger(threads) || threads < 1)
     throw new RangeError(`workers must be a positive integer, got ${threads}`);
   const fromSource = import.meta.url.endsWith('.ts');
   const pool = new Piscina({
-    filename: new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href,
+    filename: new URL(`./${worker}.${fromSource ? 'ts' : 'js'}`, import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
     // tsx by its resolved URL: a bare 'tsx' would be looked up from the working directory, which may be anywhere.
@@ -49,6 +52,9 @@ export function createPool(threads: number): RunPool {
     }
   });
   pool.on('workerDestroy', wake);
+  // The answer of a thread to a task aborted meanwhile (and the end of an idle thread) comes as the pool's 'error'
+  // event, which unheard would end the process; the task's promise has settled already, so nothing waits for it.
+  pool.on('error', () => {});
   // Every live thread has loaded (a thread that failed to start is no longer listed).
   const allLoaded = (): boolean => pool.threads.every((t) => loaded.has(t.threadId));
   const untilLoaded = async (): Promise<void> => {

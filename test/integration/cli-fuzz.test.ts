@@ -246,6 +246,7 @@ const FLAGS: Record<string, Flag[]> = {
     ['--decay', v(['loss', 'decoupled', 'l2'])],
     ['--report', fc.constant(null).map(() => path(`report-${serial++}.html`))],
     ['--save-model', output],
+    ['--workers', v(['0', '1', '2'], smallNumber)],
   ],
   predict: [
     ['--query', v([path('query.csv')], inputPath)],
@@ -271,7 +272,7 @@ const FLAGS: Record<string, Flag[]> = {
   claims: [
     ['--out', fc.constantFrom(path('plain.txt'), join(path('plain.txt'), 'x'), '/proc/nope/x', path('claims-dir'))],
     ['--full', null],
-    ['--workers', v(['1', '2'], smallNumber)],
+    ['--workers', v(['0', '1', '2'], smallNumber)],
     ['--resume', null],
     ['--force', null],
     ['--json', null],
@@ -300,7 +301,7 @@ const FLAGS: Record<string, Flag[]> = {
     ['--penalties', v(['ratio', 'none,nuclear', 'l1'])],
     ['--depths', v(['1', '1,3', '4'], smallNumber)],
     ['--seeds', v(['0', '0,1'], smallNumber)],
-    ['--workers', v(['1', '2'], smallNumber)],
+    ['--workers', v(['0', '1', '2'], smallNumber)],
     ['--lr-rule', v(['holdout', 'objective', 'relerror'])],
     ['--tune-fraction', v(['0.25', '1', '0', '1.5'], realNumber)],
     ['--resume', null],
@@ -312,7 +313,7 @@ const FLAGS: Record<string, Flag[]> = {
 /** Guards first (a later random flag overrides them): tiny problems and few steps for any run that starts. */
 const GUARDS: Record<string, string[]> = {
   run: ['--n', '3', '--rank', '1', '--samples', '5', '--max-iters', '5', '--quiet'],
-  complete: ['--max-steps', '5', '--quiet'],
+  complete: ['--max-steps', '5', '--workers', '0', '--quiet'],
   predict: ['--quiet'],
   recommend: ['--quiet'],
   sweep: ['--workers', '1', '--quiet'],

@@ -1,5 +1,6 @@
 // Ctrl-C while `mcomplete complete` renders its HTML report (its other outputs already staged in temporary files):
-// a real SIGINT to a child process, sent once a temporary file exists, leaves no temporary file and no output.
+// a real SIGINT to a child process, sent once a temporary file exists, leaves no temporary file and no output. And
+// Ctrl-C while it tunes on worker threads: the fit stops, exit 130, nothing written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,6 +58,39 @@ test('SIGINT while complete renders its report leaves no temporary file behind (
       }
     }
     assert.ok(interrupted >= 1, 'the report never rendered long enough to be interrupted');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGINT while complete tunes on worker threads stops it: exit 130, one line, no output and no temporary file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'complete-sigint-tune-'));
+  try {
+    const p = ratingsProblem({ m: 90, n: 80, rank: 3, p: 0.5, noise: 0.1, seed: 6 });
+    writeFileSync(join(dir, 'ratings.csv'), p.observedCsv);
+    writeFileSync(join(dir, 'query.csv'), p.queryCsv);
+    const cli = startCli([
+      'complete',
+      join(dir, 'ratings.csv'),
+      '--query',
+      join(dir, 'query.csv'),
+      '--out',
+      join(dir, 'pred.csv'),
+      '--save-model',
+      join(dir, 'model.mcm'),
+      '--workers',
+      '2',
+    ]);
+    // The plan is printed as tuning starts.
+    await cli.waitForStderr(/mcomplete: plan: /, 60_000);
+    await new Promise((r) => setTimeout(r, 300));
+    cli.kill('SIGINT');
+    const code = await cli.exited;
+    assert.equal(code, 130, cli.stderr());
+    assert.match(cli.stderr(), /mcomplete: interrupted: completeAsync aborted while tuning .*; no file written\n$/);
+    assert.doesNotMatch(cli.stderr(), /\n\s+at /, 'a stack trace');
+    const left = readdirSync(dir).filter((f) => !['ratings.csv', 'query.csv'].includes(f));
+    assert.deepEqual(left, [], `left behind after SIGINT: ${left.join(', ')}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
