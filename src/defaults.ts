@@ -275,6 +275,16 @@ export const COMPLETE_COMMAND_DEFAULTS = Object.freeze({
   duplicates: 'error',
 } as const);
 
+/** What the completion report (`complete --report page.html`) shows of the fitted model's top-N lists. */
+export const COMPLETE_REPORT_DEFAULTS = Object.freeze({
+  /** The first this many users (in id order) get their lists shown. */
+  topNUsers: 3,
+  /** Items per list. */
+  topN: 10,
+  /** The second list of each user keeps only items with at least this many training ratings. */
+  topNMinSupport: 20,
+});
+
 /** Defaults of crossValidate() and `mcomplete evaluate` (docs/complete.md, "Evaluate"). */
 export const EVALUATE_DEFAULTS = Object.freeze({
   /** Folds: every rating is in the test part of exactly one. */
@@ -309,5 +319,6 @@ export const DEFAULTS = Object.freeze({
   complete: COMPLETE_DEFAULTS,
   completeSoftImputeAls: COMPLETE_SOFT_IMPUTE_ALS,
   completeCommand: COMPLETE_COMMAND_DEFAULTS,
+  completeReport: COMPLETE_REPORT_DEFAULTS,
   evaluate: EVALUATE_DEFAULTS,
 });

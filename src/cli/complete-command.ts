@@ -24,7 +24,7 @@ import { createProgressReporter, createReadProgress, type ProgressReporter } fro
 import { MAX_INPUT_BYTES, readFileChunks, regularFileSize, formatBytes } from './files.ts';
 import { checkOutputs, stageOutputs, type OutputPath } from './output.ts';
 import { formatSummary } from './complete-summary.ts';
-import { renderCompletionReport } from '../report/complete.ts';
+import { renderCompletionReport, topNView } from '../report/complete.ts';
 
 /** Largest matrix --out-matrix writes (cells); beyond it a dense file is unwieldy: use --query. */
 export const OUT_MATRIX_LIMIT = 2_000_000;
@@ -289,10 +289,12 @@ export function completeCommand(): Command {
           staged.write({ flag: '--save-model', path: flags.saveModel }, model.save({ input: saved }));
         }
         if (flags.report) {
+          // The report also shows a few users' top-N lists, each item with its training support.
+          const withViews = { ...full, topN: topNView(model) };
           const text =
             reportKind(flags.report) === 'html'
-              ? await renderCompletionReport(full)
-              : `${JSON.stringify(full, null, 2)}\n`;
+              ? await renderCompletionReport(withViews)
+              : `${JSON.stringify(withViews, null, 2)}\n`;
           staged.write({ flag: '--report', path: flags.report }, text);
         }
         staged.commit();
