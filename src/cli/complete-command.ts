@@ -58,7 +58,7 @@ interface CompleteFlags {
 }
 
 /** An observed file read, whatever its format: the labeled observations and the names used on output. */
-interface ObservedInput {
+export interface ObservedInput {
   labeled: LabeledObservations;
   format: 'triplets' | 'dense' | 'matrix-market';
   /** Names of the row id, column id and value columns (from the header, or row, col, value). */
@@ -312,8 +312,11 @@ function reportKind(path: string): 'html' | 'json' {
   return /\.html?$/i.test(path) ? 'html' : 'json';
 }
 
+/** The flags that say how to read an observed file (complete's, and evaluate's). */
+export type ReadFlags = Pick<CompleteFlags, 'dense' | 'header' | 'columns' | 'duplicates' | 'quiet' | 'maxInputBytes'>;
+
 /** Read the observed file in the format the flags and the extension say, streaming it, with progress. */
-async function readObserved(path: string, flags: CompleteFlags): Promise<ObservedInput> {
+export async function readObserved(path: string, flags: ReadFlags): Promise<ObservedInput> {
   if (flags.dense) {
     const d = await readInput(path, flags, (chunks, onProgress) =>
       readDense(chunks, { file: path, header: flags.header, onProgress }),
@@ -339,7 +342,7 @@ async function readObserved(path: string, flags: CompleteFlags): Promise<Observe
 /** Runs a streaming reader over a file's chunks (at most --max-input-bytes), showing progress unless --quiet. */
 async function readInput<T>(
   path: string,
-  flags: CompleteFlags,
+  flags: ReadFlags,
   read: (chunks: AsyncIterable<Uint8Array>, onProgress: (p: { bytes: number; lines: number }) => void) => Promise<T>,
 ): Promise<T> {
   const progress = createReadProgress(path, { totalBytes: regularFileSize(path), quiet: flags.quiet });
@@ -399,7 +402,8 @@ function phasedProgress(quiet: boolean): { update: (e: CompleteProgress) => void
   };
 }
 
-function parseColumns(value: string): [string, string, string] {
+/** A commander parser for --columns: three different, non-empty column names. */
+export function parseColumns(value: string): [string, string, string] {
   const parts = value.split(',').map((s) => s.trim());
   if (parts.length !== 3 || parts.some((s) => s === ''))
     throw new InvalidArgumentError('expected three column names: row,col,value.');
