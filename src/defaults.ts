@@ -277,6 +277,32 @@ export const COMPLETE_COMMAND_DEFAULTS = Object.freeze({
   duplicates: 'error',
 } as const);
 
+/** What the completion report (`complete --report page.html`) shows of the fitted model's top-N lists. */
+export const COMPLETE_REPORT_DEFAULTS = Object.freeze({
+  /** The first this many users (in id order) get their lists shown. */
+  topNUsers: 3,
+  /** Items per list. */
+  topN: 10,
+  /** The second list of each user keeps only items with at least this many training ratings. */
+  topNMinSupport: 20,
+});
+
+/** Defaults of crossValidate() and `mcomplete evaluate` (docs/complete.md, "Evaluate"). */
+export const EVALUATE_DEFAULTS = Object.freeze({
+  /** Folds: every rating is in the test part of exactly one. */
+  folds: 5,
+  /** Seed of the fold assignment and of every fit's validation split and random starts. */
+  seed: 0,
+  /** The methods compared: complete()'s auto and the biases-only baseline. */
+  methods: Object.freeze(['auto', 'biases'] as const),
+  /** Length of each user's list for precision@k, recall@k, NDCG@k and MAP@k. */
+  k: 10,
+  /** Without a threshold, a held-out rating is relevant at or above lo + thresholdShare·(hi − lo) (4 on 1–5). */
+  thresholdShare: 0.75,
+  /** Items with fewer training ratings in the fold are not ranked (0: every item). */
+  minSupport: 0,
+});
+
 /** Every default of the project in one table: runs, baselines, optimizers, the web page and real-data completion. */
 export const DEFAULTS = Object.freeze({
   run: RUN_DEFAULTS,
@@ -295,4 +321,6 @@ export const DEFAULTS = Object.freeze({
   complete: COMPLETE_DEFAULTS,
   completeSoftImputeAls: COMPLETE_SOFT_IMPUTE_ALS,
   completeCommand: COMPLETE_COMMAND_DEFAULTS,
+  completeReport: COMPLETE_REPORT_DEFAULTS,
+  evaluate: EVALUATE_DEFAULTS,
 });

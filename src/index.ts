@@ -106,6 +106,15 @@ export {
   type Recommendation,
   type RecommendOptions,
 } from './complete/index.ts';
+export {
+  crossValidate,
+  type CrossValidation,
+  type EvaluateMethod,
+  type EvaluateOptions,
+  type EvaluateProgress,
+  type FoldResult,
+  type MethodSummary,
+} from './complete/index.ts';
 
 // Synthetic experiments: every method through one runSynthetic.
 export {

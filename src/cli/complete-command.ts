@@ -23,7 +23,7 @@ import { createProgressReporter, createReadProgress, type ProgressReporter } fro
 import { MAX_INPUT_BYTES, readFileChunks, regularFileSize, formatBytes } from './files.ts';
 import { checkOutputs, stageOutputs, type OutputPath } from './output.ts';
 import { formatSummary } from './complete-summary.ts';
-import { renderCompletionReport } from '../report/complete.ts';
+import { renderCompletionReport, topNView } from '../report/complete.ts';
 import { completeAsync } from '../sweep/complete-async.ts';
 import { workersFlag } from './sweep-runner.ts';
 
@@ -60,7 +60,7 @@ interface CompleteFlags {
 }
 
 /** An observed file read, whatever its format: the labeled observations and the names used on output. */
-interface ObservedInput {
+export interface ObservedInput {
   labeled: LabeledObservations;
   format: 'triplets' | 'dense' | 'matrix-market';
   /** Names of the row id, column id and value columns (from the header, or row, col, value). */
@@ -308,10 +308,12 @@ export function completeCommand(): Command {
           staged.write({ flag: '--save-model', path: flags.saveModel }, model.save({ input: saved }));
         }
         if (flags.report) {
+          // The report also shows a few users' top-N lists, each item with its training support.
+          const withViews = { ...full, topN: topNView(model) };
           const text =
             reportKind(flags.report) === 'html'
-              ? await renderCompletionReport(full)
-              : `${JSON.stringify(full, null, 2)}\n`;
+              ? await renderCompletionReport(withViews)
+              : `${JSON.stringify(withViews, null, 2)}\n`;
           staged.write({ flag: '--report', path: flags.report }, text);
         }
         staged.commit();
@@ -329,8 +331,11 @@ function reportKind(path: string): 'html' | 'json' {
   return /\.html?$/i.test(path) ? 'html' : 'json';
 }
 
+/** The flags that say how to read an observed file (complete's, and evaluate's). */
+export type ReadFlags = Pick<CompleteFlags, 'dense' | 'header' | 'columns' | 'duplicates' | 'quiet' | 'maxInputBytes'>;
+
 /** Read the observed file in the format the flags and the extension say, streaming it, with progress. */
-async function readObserved(path: string, flags: CompleteFlags): Promise<ObservedInput> {
+export async function readObserved(path: string, flags: ReadFlags): Promise<ObservedInput> {
   if (flags.dense) {
     const d = await readInput(path, flags, (chunks, onProgress) =>
       readDense(chunks, { file: path, header: flags.header, onProgress }),
@@ -356,7 +361,7 @@ async function readObserved(path: string, flags: CompleteFlags): Promise<Observe
 /** Runs a streaming reader over a file's chunks (at most --max-input-bytes), showing progress unless --quiet. */
 async function readInput<T>(
   path: string,
-  flags: CompleteFlags,
+  flags: ReadFlags,
   read: (chunks: AsyncIterable<Uint8Array>, onProgress: (p: { bytes: number; lines: number }) => void) => Promise<T>,
 ): Promise<T> {
   const progress = createReadProgress(path, { totalBytes: regularFileSize(path), quiet: flags.quiet });
@@ -416,7 +421,8 @@ function phasedProgress(quiet: boolean): { update: (e: CompleteProgress) => void
   };
 }
 
-function parseColumns(value: string): [string, string, string] {
+/** A commander parser for --columns: three different, non-empty column names. */
+export function parseColumns(value: string): [string, string, string] {
   const parts = value.split(',').map((s) => s.trim());
   if (parts.length !== 3 || parts.some((s) => s === ''))
     throw new InvalidArgumentError('expected three column names: row,col,value.');

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { runCommand } from './run-command.ts';
 import { completeCommand } from './complete-command.ts';
 import { predictCommand, recommendCommand } from './model-commands.ts';
+import { evaluateCommand } from './evaluate-command.ts';
 import { sweepCommand } from './sweep-command.ts';
 import { claimsCommand } from './claims-command.ts';
 import { reportCommand } from './report-command.ts';
@@ -56,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(completeCommand())
     .addCommand(predictCommand())
     .addCommand(recommendCommand())
+    .addCommand(evaluateCommand())
     .addCommand(sweepCommand())
     .addCommand(claimsCommand())
     .addCommand(reportCommand())

@@ -51,3 +51,19 @@ export {
   type SavedInput,
 } from './model.ts';
 export { fitBiases, residualObservations, zeroBiases, type Biases } from './biases.ts';
+export {
+  assignFolds,
+  crossValidate,
+  EVALUATE_METHODS,
+  EVALUATE_PARAMS,
+  foldParts,
+  scoreFold,
+  type CrossValidation,
+  type EvaluateMethod,
+  type EvaluateOptions,
+  type EvaluateProgress,
+  type FitOptions,
+  type FoldResult,
+  type MeanStd,
+  type MethodSummary,
+} from './evaluate.ts';

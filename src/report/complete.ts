@@ -2,7 +2,9 @@
 // pipeline as the claims report, one self-contained HTML file. Every string from the user (file names, ids in notes,
 // column names) is escaped.
 import type { TopLevelSpec } from 'vega-lite';
-import type { CompletionReport, Trial } from '../complete/index.ts';
+import type { CompletionReport, FittedModel, Trial } from '../complete/index.ts';
+import type { CountBucket } from '../complete/diagnostics.ts';
+import { COMPLETE_REPORT_DEFAULTS } from '../defaults.ts';
 import { esc } from './html.ts';
 import { renderSvg, type Figure } from './figures.ts';
 
@@ -24,6 +26,76 @@ export interface CompletionReportFile extends CompletionReport {
   keepObserved?: boolean;
   outputs?: { predictions: string | null; matrix: string | null; model?: string | null };
   wallSeconds?: number;
+  /** A few users' top-N lists with each item's training support, unfiltered and with a minimum support. */
+  topN?: TopNView;
+}
+
+/** One recommended item as the report shows it: its id, its score and its number of training ratings. */
+export interface TopNItem {
+  item: string;
+  score: number;
+  support: number;
+}
+
+/** The top-N view: for a few users, their list by model.recommend, and the same with a minimum support. */
+export interface TopNView {
+  top: number;
+  minSupport: number;
+  users: { user: string; ratings: number; plain: TopNItem[]; supported: TopNItem[] }[];
+}
+
+/**
+ * The top-N view of a fitted model: for its first `users` users (id order), the `top` items of model.recommend
+ * (seen items left out) and the same with minSupport, each item with its training support, so that an item with one
+ * rating high on its bias alone shows. Cost O(users·n·k).
+ */
+export function topNView(model: FittedModel, opts: { users?: number; top?: number; minSupport?: number } = {}): TopNView {
+  const D = COMPLETE_REPORT_DEFAULTS;
+  const top = opts.top ?? D.topN;
+  const minSupport = opts.minSupport ?? D.topNMinSupport;
+  const users = model.rowIds.slice(0, opts.users ?? D.topNUsers);
+  const support = model.itemSupport();
+  const col = new Map(model.colIds.map((id, j) => [id, j]));
+  const withSupport = (recs: { item: string; score: number }[]): TopNItem[] =>
+    recs.map((r) => ({ item: r.item, score: r.score, support: support[col.get(r.item) as number] }));
+  const plain = model.recommendMany(users, { top });
+  const supported = model.recommendMany(users, { top, minSupport });
+  return {
+    top,
+    minSupport,
+    users: users.map((user, u) => ({
+      user,
+      ratings: model.seenItems(user).length,
+      plain: withSupport(plain[u]),
+      supported: withSupport(supported[u]),
+    })),
+  };
+}
+
+/** The cold-start buckets of the summary table: by fit entries of the row (column), 0, 1–5, 6–20 and more than 20. */
+export const COLD_START_BUCKETS: readonly (readonly [number, number])[] = [
+  [0, 0],
+  [1, 5],
+  [6, 20],
+  [21, Infinity],
+];
+
+/**
+ * The finer buckets of the diagnostics merged into COLD_START_BUCKETS: entries add up, RMSEs combine through their
+ * sums of squares (rmse²·entries). A bucket of the diagnostics must lie inside one of them.
+ */
+export function coarseBuckets(buckets: readonly CountBucket[]): { lo: number; hi: number | null; entries: number; rmse: number | null }[] {
+  return COLD_START_BUCKETS.map(([lo, hi]) => {
+    let entries = 0;
+    let sse = 0;
+    for (const b of buckets) {
+      const bHi = b.hi ?? Infinity;
+      if (b.lo < lo || bHi > hi) continue;
+      entries += b.entries;
+      if (b.rmse !== null) sse += b.rmse * b.rmse * b.entries;
+    }
+    return { lo, hi: Number.isFinite(hi) ? hi : null, entries, rmse: entries > 0 ? Math.sqrt(sse / entries) : null };
+  });
 }
 
 const FRAME = {
@@ -311,6 +383,8 @@ export async function renderCompletionReport(r: CompletionReportFile): Promise<s
     ...(r.notes.length ? [`<ul class="notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`] : []),
     '<h2>Fallbacks</h2>',
     fallbackTable(r),
+    coldStartTable(r),
+    ...(r.topN ? [topNSection(r.topN)] : []),
   ];
   for (const [i, f] of figures.entries()) {
     parts.push(`<figure id="${esc(f.id)}"><h2>Figure ${i + 1}. ${esc(f.title)}</h2>${svgs[i]}`, `<figcaption>${esc(f.caption)}</figcaption></figure>`);
@@ -345,6 +419,39 @@ function fallbackTable(r: CompletionReportFile): string {
   return `<table><tbody>${lines.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</tbody></table>`;
 }
 
+/** Validation RMSE by the user's (and the item's) number of fit entries, in the coarse buckets: the cold start in numbers. */
+function coldStartTable(r: CompletionReport): string {
+  const users = coarseBuckets(r.diagnostics.byRowCount);
+  const items = coarseBuckets(r.diagnostics.byColCount);
+  const label = (lo: number, hi: number | null): string => (hi === null ? `> ${lo - 1}` : lo === hi ? `${lo}` : `${lo}–${hi}`);
+  const cell = (b: { entries: number; rmse: number | null }): string => `<td>${b.rmse === null ? '–' : b.rmse.toFixed(4)}</td><td>${b.entries}</td>`;
+  return [
+    '<h2>Cold start: validation RMSE by number of ratings</h2>',
+    '<table id="cold-start-table"><thead><tr><th>ratings in the fit split</th><th>RMSE, by the user’s count</th><th>validation entries</th><th>RMSE, by the item’s count</th><th>validation entries</th></tr></thead><tbody>',
+    ...users.map((u, q) => `<tr><td>${label(u.lo, u.hi)}</td>${cell(u)}${cell(items[q])}</tr>`),
+    '</tbody></table>',
+    '<p class="notes">The chosen setting as tuned (fit split only), scored on the validation entries grouped by how many fit entries their user (row) or item (column) has (the figure "cold start" below, in coarser buckets); 0: the fallback alone.</p>',
+  ].join('\n');
+}
+
+/** The top-N lists of a few users, unfiltered and with the minimum support, each item with its training support. */
+function topNSection(v: TopNView): string {
+  const list = (items: TopNItem[]): string =>
+    items.length === 0
+      ? '<td>–</td>'
+      : `<td><ol>${items.map((x) => `<li>${esc(x.item)} <span class="score">(${x.score.toFixed(2)}; ${x.support} rating${x.support === 1 ? '' : 's'})</span></li>`).join('')}</ol></td>`;
+  const obscure = (items: TopNItem[]): number => items.filter((x) => x.support < v.minSupport).length;
+  return [
+    `<h2>Top ${v.top} for the first ${v.users.length} users</h2>`,
+    `<table id="top-n"><thead><tr><th>user (training ratings)</th><th>top ${v.top} (score; item’s training ratings)</th><th>top ${v.top}, items with ≥ ${v.minSupport} ratings</th></tr></thead><tbody>`,
+    ...v.users.map((u) => `<tr><td>${esc(u.user)} (${u.ratings})</td>${list(u.plain)}${list(u.supported)}</tr>`),
+    '</tbody></table>',
+    `<p class="notes">By model.recommend: mean + user bias + item bias + the low-rank part, before the clip, the user’s training items left out. ` +
+      `Items with fewer than ${v.minSupport} ratings in the unfiltered lists: ${v.users.map((u) => `${obscure(u.plain)} of ${u.plain.length}`).join(', ')} ` +
+      `(an item with one high rating can rank on its bias alone); the right column keeps items with at least ${v.minSupport} (recommend's minSupport, \`--min-support\` of \`mcomplete recommend\`).</p>`,
+  ].join('\n');
+}
+
 function num(x: number): string {
   return Number(x.toPrecision(3)).toString();
 }
@@ -357,4 +464,5 @@ table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; } tr.chosen td { font-weight: bold; background: #eef6ee; }
 figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; }
+#top-n ol { margin: 0; padding-left: 1.4em; } .score { color: #666; }
 `;

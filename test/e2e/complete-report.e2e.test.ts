@@ -70,6 +70,7 @@ describe('completion report in headless Chromium', { skip, timeout: 180_000 }, (
       rep.diagnostics.byRowCount.reduce((s: number, b: { entries: number }) => s + b.entries, 0),
       rep.validation.entries,
     );
+    assert.equal(rep.topN.users.length, 3, 'the JSON report carries the top-N view too');
 
     const { chromium: browserType } = await import('playwright-core');
     const profile = mkdtempSync(join(tmpdir(), 'mcomplete-chromium-'));
@@ -103,6 +104,16 @@ describe('completion report in headless Chromium', { skip, timeout: 180_000 }, (
       assert.match(fallback ?? '', /cells with an id never observed \(fallback\)\s*1/);
       const shown = await page.locator('figure#spectrum svg').boundingBox();
       assert.ok(shown && shown.width > 100 && shown.height > 100);
+      // The cold-start table (four buckets by the user's number of ratings) and the top-N lists of three users, each
+      // item with its training support, both unfiltered and with the minimum support.
+      const cold = await page.$$eval('#cold-start-table tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+      assert.equal(cold.length, 4, cold.join(' | '));
+      assert.match(cold[1], /^1–5/);
+      const lists = await page.$$eval('#top-n tbody tr', (trs) => trs.map((tr) => tr.querySelectorAll('ol li').length));
+      assert.equal(lists.length, 3);
+      for (const items of lists) assert.ok(items > 0 && items <= 20, `top-N items shown: ${items}`);
+      assert.ok(await page.locator('#top-n').isVisible());
+      assert.match((await page.textContent('#top-n tbody tr li')) ?? '', /\(\d+\.\d\d; \d+ ratings?\)/);
     } finally {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

@@ -20,7 +20,7 @@ import { parseTriplets } from '../../src/data/formats/triplets.ts';
 // frame and no raw "TypeError: …" line, a failure ends with one "mcomplete: …" line, and no input file changed.
 // Values are mostly (4 in 5) allowed ones, so many cases do real work: of the 5,000 cases of seed 17, 997 exited
 // 0 (a fit, a run, a sweep, a report, or --help), 1,079 exited 1 and 2,924 exited 2 (about a minute on one core).
-// CASES cases per command, 7 commands: 7 × 1,000 = 7,000 cases in CI (MCOMPLETE_FUZZ_RUNS overrides the count,
+// CASES cases per command, 10 commands: 10 × 1,000 = 10,000 cases in CI (MCOMPLETE_FUZZ_RUNS overrides the count,
 // MCOMPLETE_FUZZ_ONLY=<command> runs one command's property, MCOMPLETE_FUZZ_LOG=<file> logs each argv and its time).
 const CASES = Number(process.env.MCOMPLETE_FUZZ_RUNS ?? 1000);
 const SEED = 17;
@@ -261,6 +261,22 @@ const FLAGS: Record<string, Flag[]> = {
     ['--include-seen', null],
     ['--out', output],
   ],
+  evaluate: [
+    ['--folds', v(['2', '3'], smallNumber)],
+    ['--methods', v(['biases', 'soft-impute', 'biases,soft-impute', 'auto', 'ratio,ratio', 'svd'])],
+    ['--k', v(ints(1, 4), smallNumber)],
+    ['--threshold', v(['3', '4.5', '-1'], realNumber)],
+    ['--seed', v(ints(0, 3), smallNumber)],
+    ['--min-support', v(ints(0, 3), smallNumber)],
+    ['--validation', v(['0.1', '0.3', '0.5'], realNumber)],
+    ['--max-steps', v(ints(1, 6), smallNumber)],
+    ['--columns', v(['user,item,rating', 'item,user,rating', 'rating,item,user'])],
+    ['--dense', null],
+    ['--header', null],
+    ['--duplicates', v(['error', 'mean', 'last'])],
+    ['--out-dir', output],
+    ['--json', null],
+  ],
   sweep: [
     ['--out', output],
     ['--workers', v(['1'], fc.constantFrom('0', '-1', 'abc', '1e400', '999'))],
@@ -316,6 +332,7 @@ const GUARDS: Record<string, string[]> = {
   complete: ['--max-steps', '5', '--workers', '0', '--quiet'],
   predict: ['--quiet'],
   recommend: ['--quiet'],
+  evaluate: ['--max-steps', '5', '--methods', 'biases,soft-impute', '--quiet'],
   sweep: ['--workers', '1', '--quiet'],
   claims: ['--out', path('claims-dir'), '--quiet'],
   report: [],
@@ -343,6 +360,11 @@ const POSITIONAL: Record<string, fc.Arbitrary<string[]>> = {
   recommend: fc.oneof(
     { arbitrary: fc.constantFrom(...['model.mcm', 'cut-model.mcm'].map(path)).map((p) => [p]), weight: 3 },
     { arbitrary: inputPath.map((p) => [p]), weight: 2 },
+  ),
+  evaluate: fc.oneof(
+    { arbitrary: fc.constantFrom(...['ratings.csv', 'dense.csv', 'matrix.mtx'].map(path)).map((p) => [p]), weight: 3 },
+    { arbitrary: inputPath.map((p) => [p]), weight: 2 },
+    { arbitrary: fc.constant<string[]>([]), weight: 1 },
   ),
   claims: fc.constant<string[]>([]),
   atlas: fc.constant<string[]>([]),
