@@ -128,10 +128,10 @@ export function atlasCommand(): Command {
     .addOption(
       new Option(
         '--tuning <protocol>',
-        'how the tuning runs spend their steps: lean = successive halving over the rates on seed 1000 alone (budgets ' +
-          'cap/27, cap/9, cap/3, cap; a third kept per round, at least 2), then its finalists run on the other tuning ' +
-          'seeds at the cap, best first, while one can still win; halving = successive halving on every tuning seed ' +
-          '(budgets cap/9, cap/3, cap); both with early stops of every run; full = every rate for --tune-fraction of the cap',
+        'how the tuning runs spend their steps: halving = successive halving over the rates on every tuning seed ' +
+          '(budgets cap/9, cap/3, cap; a third kept per round, at least 2 in the last); lean = the same, its last ' +
+          'round on seed 1000 alone, then its finalists run on the other tuning seeds at the cap, best first, while ' +
+          'one can still win; both with early stops of every run; full = every rate for --tune-fraction of the cap',
       )
         .choices(TUNING_PROTOCOLS)
         .default(ATLAS_FULL.tuning),

@@ -38,8 +38,8 @@ export const LR_RULES: readonly LrRule[] = Object.freeze(['objective', 'holdout'
 /**
  * How the tuning runs spend their steps: 'full', every grid rate for tuneFraction of the cap on every tuning seed;
  * 'halving', successive halving over the grid on every tuning seed with early stops, every run of it and of the atlas
- * included; 'lean', the same from a first round at cap/27, its last round on the first tuning seed alone, then its
- * finalists checked on the others while one can still win (docs/design/protocols.md 4.1).
+ * included; 'lean', the same with its last round on the first tuning seed alone, then its finalists checked on the
+ * others while one can still win (docs/design/protocols.md 4.1).
  */
 export type TuningProtocol = 'full' | 'halving' | 'lean';
 
@@ -124,7 +124,7 @@ export const ATLAS_FULL: AtlasProtocol = {
   halvingRounds: 3,
   halvingEta: 3,
   halvingFinal: 2,
-  leanDivisors: [27, 3, 1],
+  leanDivisors: [9, 3, 1],
   earlyStopShare: 0.25,
   earlyStopTol: 0.01,
   earlyStopExact: 1e-6,

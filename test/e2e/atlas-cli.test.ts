@@ -217,7 +217,7 @@ test('atlas --quick under successive halving on two tuning seeds: the rounds, th
   );
 });
 
-test('atlas --quick under the lean protocol (the default): rounds from cap/27 on both seeds, the last on seed 1000, checks on 1001, the worst-seed choice, the records; resume reruns nothing, under halving it is refused', () => {
+test('atlas --quick under the lean protocol (the default): rounds on both seeds, the last on seed 1000, checks on 1001, the worst-seed choice, the records; resume reruns nothing, under halving it is refused', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'mcomplete-atlas-')), 'l');
   const args = ['atlas', '--quick', '--optimizers', 'sign', '--penalties', 'ratio', '--depths', '1', '--seeds', '0'];
   const r = runCli([...args, '--workers', '2', '--out', out, '--quiet', '--json'], 600_000);
@@ -237,7 +237,7 @@ test('atlas --quick under the lean protocol (the default): rounds from cap/27 on
   const [r1, r2, r3, c1, c2] = stages;
   assert.ok(
     r1.length === 14 &&
-      r1.every((x) => x.settings.maxIters === 444 && /round 1\/3 \(444 of 12000 steps\)$/.test(x.name)),
+      r1.every((x) => x.settings.maxIters === 1333 && /round 1\/3 \(1333 of 12000 steps\)$/.test(x.name)),
   );
   assert.ok(r2.every((x) => x.settings.maxIters === 4000 && x.sweep === 'atlas-quick-holdout-lean-tune-2'));
   assert.ok(
@@ -253,7 +253,7 @@ test('atlas --quick under the lean protocol (the default): rounds from cap/27 on
   assert.deepEqual(
     c.rounds.map((x: { budget: number; seeds: number[] }) => [x.budget, x.seeds]),
     [
-      [444, [1000, 1001]],
+      [1333, [1000, 1001]],
       [4000, [1000, 1001]],
       [12000, [1000]],
       [12000, c.rounds[3].seeds],
@@ -279,7 +279,7 @@ test('atlas --quick under the lean protocol (the default): rounds from cap/27 on
   assert.equal(j.steps.tuning.run, steps);
   assert.equal(j.steps.tuning.fixedCap, LR_GRID.length * 2 * 12000);
   const { protocol } = JSON.parse(readFileSync(join(out, 'atlas.json'), 'utf8'));
-  assert.deepEqual([protocol.tuning, protocol.leanDivisors, protocol.halvingRounds], ['lean', [27, 3, 1], 3]);
+  assert.deepEqual([protocol.tuning, protocol.leanDivisors, protocol.halvingRounds], ['lean', [9, 3, 1], 3]);
   const resumed = runCli([...args, '--out', out, '--quiet', '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.equal(
