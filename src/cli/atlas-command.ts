@@ -10,13 +10,14 @@ import {
   atlasSweepName,
   atlasTable,
   cellName,
-  chooseByHalving,
-  chooseLearningRates,
+  chooseByTuning,
   formatAtlasTable,
-  halvingRoundSpec,
   restrictProtocol,
   tuneSeeds,
   tuningSpec,
+  tuningStageCount,
+  tuningStageSpec,
+  withTuning,
   type AtlasProtocol,
   type AtlasRow,
   type LrChoice,
@@ -127,8 +128,10 @@ export function atlasCommand(): Command {
     .addOption(
       new Option(
         '--tuning <protocol>',
-        'how the tuning runs spend their steps: halving = successive halving over the rates (a third kept per round, ' +
-          'budgets cap/9, cap/3, cap) with early stops of every run; full = every rate for --tune-fraction of the cap',
+        'how the tuning runs spend their steps: halving = successive halving over the rates on every tuning seed ' +
+          '(budgets cap/9, cap/3, cap; a third kept per round, at least 2 in the last); lean = the same, its last ' +
+          'round on seed 1000 alone, then its finalists run on the other tuning seeds at the cap, best first, while ' +
+          'one can still win; both with early stops of every run; full = every rate for --tune-fraction of the cap',
       )
         .choices(TUNING_PROTOCOLS)
         .default(ATLAS_FULL.tuning),
@@ -168,14 +171,16 @@ export function atlasCommand(): Command {
     resume: 'continue an interrupted atlas in --out',
     json: 'print one JSON object (choices, table, file names) on stdout instead of the table',
   }).action(async (flags: AtlasFlags, command: Command) => {
-    const protocol: AtlasProtocol = restrictProtocol(flags.quick ? ATLAS_QUICK : ATLAS_FULL, {
-      optimizers: flags.optimizers,
-      penalties: flags.penalties,
-      depths: flags.depths,
-      seeds: flags.seeds,
-    });
+    const protocol: AtlasProtocol = withTuning(
+      restrictProtocol(flags.quick ? ATLAS_QUICK : ATLAS_FULL, {
+        optimizers: flags.optimizers,
+        penalties: flags.penalties,
+        depths: flags.depths,
+        seeds: flags.seeds,
+      }),
+      flags.tuning,
+    );
     protocol.lrRule = flags.lrRule;
-    protocol.tuning = flags.tuning;
     protocol.tuneSeedCount = flags.tuneSeeds;
     protocol.tuneFraction = flags.tuneFraction;
     // Both sweeps validated as spec files are, before any folder or file is made (the atlas at the grid's first
@@ -194,11 +199,14 @@ export function atlasCommand(): Command {
       if (!(err instanceof SpecError)) throw err;
       command.error(`error: ${err.message}`, { exitCode: 2 });
     }
-    const halving = protocol.tuning === 'halving';
-    // One tuning file per sweep (one, or one per round of halving), then the atlas runs at the chosen rates.
-    const tuningNames = halving
-      ? Array.from({ length: protocol.halvingRounds }, (_, r) => `tuning-${r + 1}.jsonl`)
-      : ['tuning.jsonl'];
+    // One tuning file per sweep (one, one per round of halving, then one per check under 'lean'), then the atlas runs
+    // at the chosen rates.
+    const tuningNames =
+      protocol.tuning === 'full'
+        ? ['tuning.jsonl']
+        : Array.from({ length: tuningStageCount(protocol) }, (_, r) =>
+            r < protocol.halvingRounds ? `tuning-${r + 1}.jsonl` : `check-${r - protocol.halvingRounds + 1}.jsonl`,
+          );
     const files = prepareOutputFolder(command, flags, [...tuningNames, 'results.jsonl'], ['atlas.json', 'index.html']);
     const [results, summaryFile, index] = files.slice(tuningNames.length);
     const queue = queueOf(flags);
@@ -207,7 +215,7 @@ export function atlasCommand(): Command {
     const rounds: RunRecord[][] = [];
     let tuningRuns = 0;
     for (let r = 0; r < tuningNames.length; r++) {
-      const spec = halving ? halvingRoundSpec(protocol, r, rounds) : tuningSpec(protocol);
+      const spec = tuningStageSpec(protocol, r, rounds);
       if (spec.methods.length === 0) {
         rounds.push([]);
         continue;
@@ -221,7 +229,7 @@ export function atlasCommand(): Command {
       rounds.push(tuning.records);
       tuningRuns += tuning.total;
     }
-    const choices: LrChoice[] = halving ? chooseByHalving(protocol, rounds) : chooseLearningRates(protocol, rounds[0]);
+    const choices: LrChoice[] = chooseByTuning(protocol, rounds);
     const atlas = await runSweepCli(atlasSpec(protocol, choices), { ...sweepOpts, out: results, resume: flags.resume });
     if (atlas.interrupted) {
       process.stderr.write(interruptedMessage(atlas, again));

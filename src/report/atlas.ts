@@ -169,7 +169,7 @@ export function atlasSections(
   const seedText = tuneSeeds.length > 1 ? `the worst over tuning seeds ${tuneSeeds.join(', ')}` : 'tuning seed';
   const roundsTable = choices.map(
     (c) =>
-      `<tr><td>${esc(cellName(c.cell))}</td>${(c.rounds ?? []).map((r) => `<td>${r.lrs.join(', ') || '–'} (${r.budget} steps; ran ${r.steps})</td>`).join('')}` +
+      `<tr><td>${esc(cellName(c.cell))}</td>${(c.rounds ?? []).map((r) => `<td>${r.lrs.join(', ') || '–'} (${r.budget} steps${r.seeds ? ` on seed ${r.seeds.join(', ') || '–'}` : ''}; ran ${r.steps})</td>`).join('')}` +
       `<td>${c.lr ?? '–'}</td><td>${c.stepsRun ?? '–'} of ${c.fixedCapSteps ?? '–'}</td></tr>`,
   );
   const rounds = choices[0]?.rounds ?? [];
@@ -184,7 +184,7 @@ export function atlasSections(
     ...(halving
       ? [
           '<h2>Successive halving</h2>',
-          '<p>The rates each round compared, its step budget and the steps its runs took (a run that stopped early is carried to the next round, not rerun), the rate chosen, and the steps of all the cell\'s tuning runs against every rate on every tuning seed for the whole cap.</p>',
+          '<p>The rates each round compared, its step budget and the steps its runs took (a run that stopped early is carried to the next round, not rerun), the rate chosen, and the steps of all the cell\'s tuning runs against every rate on every tuning seed for the whole cap. Under the lean protocol the last two columns are the checks: a finalist run on the other tuning seed at the cap while it can still win.</p>',
           `<table><thead><tr><th>cell</th>${rounds.map((_, i) => `<th>round ${i + 1}</th>`).join('')}<th>lr</th><th>steps run of fixed cap</th></tr></thead>`,
           `<tbody>${roundsTable.join('')}</tbody></table>`,
         ]

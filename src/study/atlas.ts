@@ -3,9 +3,10 @@
 // separate tuning seeds and never by the error against the truth: the rate of LR_GRID whose tuning runs end, on the
 // worst of the tuning seeds, with the least training objective ('objective', the first rule), or, trained on Ω minus
 // a held-out tenth, the least RMSE on the held-out observed entries ('holdout'). The tuning runs are either every rate
-// for the whole cap ('full') or successive halving with early stops ('halving', the default). Tuning sweeps (one per
-// round), then the atlas runs at the chosen rates (seeds 0–2). All resume; the sweep names carry the rule and the
-// tuning protocol, so a resume with another is refused.
+// for the whole cap ('full'), successive halving with early stops ('halving'), or successive halving whose last round
+// runs on one tuning seed, its finalists then checked on the other while one can still win ('lean', the default).
+// Tuning sweeps (one per round or check), then the atlas runs at the chosen rates (seeds 0–2). All resume; the sweep
+// names carry the rule and the tuning protocol, so a resume with another is refused.
 import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/index.ts';
 import type { PenaltyName } from '../penalty/index.ts';
 import type { RunRecord } from '../sweep/execute.ts';
@@ -36,13 +37,22 @@ export const LR_RULES: readonly LrRule[] = Object.freeze(['objective', 'holdout'
 
 /**
  * How the tuning runs spend their steps: 'full', every grid rate for tuneFraction of the cap on every tuning seed;
- * 'halving', successive halving over the grid with early stops, every run of it and of the atlas included
- * (docs/design/protocols.md 4.1).
+ * 'halving', successive halving over the grid on every tuning seed with early stops, every run of it and of the atlas
+ * included; 'lean', the same with its last round on the first tuning seed alone, then its finalists checked on the
+ * others while one can still win (docs/design/protocols.md 4.1).
  */
-export type TuningProtocol = 'full' | 'halving';
+export type TuningProtocol = 'full' | 'halving' | 'lean';
 
-/** The tuning protocols, for the CLI. */
-export const TUNING_PROTOCOLS: readonly TuningProtocol[] = Object.freeze(['halving', 'full'] as const);
+/** The tuning protocols, for the CLI (the default first). */
+export const TUNING_PROTOCOLS: readonly TuningProtocol[] = Object.freeze(['lean', 'halving', 'full'] as const);
+
+/** The protocol `p` under tuning protocol `tuning`, with that protocol's number of rounds of halving. */
+export function withTuning(p: AtlasProtocol, tuning: TuningProtocol): AtlasProtocol {
+  return { ...p, tuning, halvingRounds: tuning === 'lean' ? p.leanDivisors.length : HALVING_ROUNDS };
+}
+
+/** The rounds of halving of the 'halving' protocol (budgets cap/9, cap/3, cap at η = 3). */
+export const HALVING_ROUNDS = 3;
 
 /** Everything that fixes an atlas: the problem, the grid of cells, the budgets and the learning-rate rule. */
 export interface AtlasProtocol {
@@ -58,13 +68,18 @@ export interface AtlasProtocol {
   tuneSeedCount: number;
   /** How the tuning runs spend their steps (see TuningProtocol). */
   tuning: TuningProtocol;
-  /** 'halving': rounds, each at 1/halvingEta of the next one's budget (the last at the cap), keeping 1/halvingEta of the rates. */
+  /** 'halving': rounds, each at 1/halvingEta of the next one's budget (the last at the cap), keeping 1/halvingEta of the rates ('lean': see leanDivisors). */
   halvingRounds: number;
   halvingEta: number;
-  /** 'halving': the last round compares at least this many rates (when as many have a score). */
+  /** 'halving', 'lean': the last round compares at least this many rates (when as many have a score). */
   halvingFinal: number;
   /**
-   * 'halving': the early stops of every run (tuning and atlas): the watched error (held-out in tuning runs,
+   * 'lean': round r's budget is cap/leanDivisors[r] (the last divisor 1), keeping ⌈k/halvingEta⌉ of the k rates
+   * per round; halvingRounds is their count.
+   */
+  leanDivisors: number[];
+  /**
+   * 'halving', 'lean': the early stops of every run (tuning and atlas): the watched error (held-out in tuning runs,
    * relError in atlas runs) has not fallen by the share earlyStopTol for earlyStopShare of the cap, or is at or
    * below earlyStopExact.
    */
@@ -105,10 +120,11 @@ export const ATLAS_FULL: AtlasProtocol = {
   seeds: [0, 1, 2],
   tuneSeed: 1000,
   tuneSeedCount: 2,
-  tuning: 'halving',
+  tuning: 'lean',
   halvingRounds: 3,
   halvingEta: 3,
   halvingFinal: 2,
+  leanDivisors: [9, 3, 1],
   earlyStopShare: 0.25,
   earlyStopTol: 0.01,
   earlyStopExact: 1e-6,
@@ -140,16 +156,22 @@ export const ATLAS_QUICK: AtlasProtocol = {
 
 /**
  * The atlas sweep's name: the protocol's name under the 'objective' rule (the sweep's name before the holdout rule
- * existed), `${name}-${rule}` otherwise, then "-halving" under that tuning protocol; the tuning sweep adds "-tune"
- * ("-tune-1", "-tune-2", … per round of halving). Different rules or protocols, different sweeps.
+ * existed), `${name}-${rule}` otherwise, then "-halving" or "-lean" under those tuning protocols; the tuning sweep adds
+ * "-tune" ("-tune-1", "-tune-2", … per round of halving, "-check-1", … per check of 'lean'). Different rules or
+ * protocols, different sweeps.
  */
 export function atlasSweepName(p: Pick<AtlasProtocol, 'name' | 'lrRule'> & { tuning?: TuningProtocol }): string {
-  return `${p.lrRule === 'objective' ? p.name : `${p.name}-${p.lrRule}`}${p.tuning === 'halving' ? '-halving' : ''}`;
+  return `${p.lrRule === 'objective' ? p.name : `${p.name}-${p.lrRule}`}${p.tuning === 'halving' || p.tuning === 'lean' ? `-${p.tuning}` : ''}`;
 }
 
 /** The tuning seeds: tuneSeed, tuneSeed + 1, … (tuneSeedCount of them). */
 export function tuneSeeds(p: Pick<AtlasProtocol, 'tuneSeed' | 'tuneSeedCount'>): number[] {
   return Array.from({ length: p.tuneSeedCount }, (_, i) => p.tuneSeed + i);
+}
+
+/** The tuning seeds round `round` (0-based) of halving runs on: every one, but under 'lean' the first alone in the last round. */
+function roundSeeds(p: AtlasProtocol, round: number): number[] {
+  return p.tuning === 'lean' && round === p.halvingRounds - 1 ? [p.tuneSeed] : tuneSeeds(p);
 }
 
 /** One cell of the atlas. */
@@ -186,7 +208,7 @@ function cellMethod(
   holdout?: number,
 ): MethodSpec {
   const early =
-    p.tuning === 'halving'
+    p.tuning !== 'full'
       ? {
           earlyStopWindow: Math.max(1, Math.round(p.earlyStopShare * capOf(p, c))),
           earlyStopTol: p.earlyStopTol,
@@ -242,6 +264,8 @@ export interface HalvingRound {
   lrs: number[];
   /** Steps the runs of this round took (runs carried over from an earlier round, which stopped early, count there). */
   steps: number;
+  /** 'lean': the tuning seeds this round ran on (all, the first alone in the last round, the others in the checks). */
+  seeds?: number[];
 }
 
 /** A cell's learning-rate choice: the rule, each grid rate's value under it (null: diverged) and the rate chosen. */
@@ -253,7 +277,7 @@ export interface LrChoice {
    * + λ·penalty) under 'objective', its held-out RMSE under 'holdout'; null if a run diverged, is missing, or a value
    * is not finite. Under 'halving', the value at the last round the rate reached (`round`, 1-based).
    */
-  grid: { lr: number; value: number | null; round?: number }[];
+  grid: { lr: number; value: number | null; round?: number; seeds?: number[] }[];
   /** The rate with the least value (ties: the smaller rate); null when every tuning run diverged. */
   lr: number | null;
   /** 'halving': the rounds, and the steps all this cell's tuning runs took against the 'full' protocol's count. */
@@ -327,7 +351,10 @@ export function chooseLearningRates(p: AtlasProtocol, tuning: readonly RunRecord
 export function halvingBudgets(p: AtlasProtocol, c: AtlasCell): number[] {
   const cap = capOf(p, c);
   return Array.from({ length: p.halvingRounds }, (_, r) =>
-    Math.max(1, Math.round(cap / p.halvingEta ** (p.halvingRounds - 1 - r))),
+    Math.max(
+      1,
+      Math.round(cap / (p.tuning === 'lean' ? p.leanDivisors[r] : p.halvingEta ** (p.halvingRounds - 1 - r))),
+    ),
   );
 }
 
@@ -412,7 +439,7 @@ export function halvingRoundSpec(
   round: number,
   before: readonly (readonly RunRecord[])[],
 ): SweepSpec {
-  const seeds = tuneSeeds(p);
+  const seeds = roundSeeds(p, round);
   const prior = round > 0 ? replayHalving(p, before, round - 1)[round - 1].latest : new Map<string, RunRecord>();
   const alive = replayHalving(p, [...before.slice(0, round)], round)[round].alive;
   const holdout = p.lrRule === 'holdout' ? p.holdoutFraction : undefined;
@@ -457,7 +484,7 @@ export function chooseByHalving(p: AtlasProtocol, rounds: readonly (readonly Run
       worstValue(
         p,
         cell,
-        seeds.map((s) => plans[r].latest.get(`${name}|${lr}|${s}`)),
+        tuneSeeds(p).map((s) => plans[r].latest.get(`${name}|${lr}|${s}`)),
       );
     const grid = p.lrGrid.map((lr) => {
       const reached = plans.reduce((last, plan, r) => ((plan.alive.get(name) ?? []).includes(lr) ? r : last), 0);
@@ -481,6 +508,186 @@ export function chooseByHalving(p: AtlasProtocol, rounds: readonly (readonly Run
       fixedCapSteps: p.lrGrid.length * seeds.length * capOf(p, cell),
     };
   });
+}
+
+/** The label of a cell's check run at one rate: the `k`-th check (0-based), on the tuning seeds after the first, at the cap. */
+export function checkName(p: AtlasProtocol, c: AtlasCell, lr: number, k: number): string {
+  return `${tuneName(c, lr)} · check ${k + 1}/${p.halvingFinal} (${capOf(p, c)} of ${capOf(p, c)} steps)`;
+}
+
+/** A finalist under 'lean': its worst score over the runs at the final budget known so far, and whether it has one on every tuning seed. */
+export interface Finalist {
+  lr: number;
+  /** The worst over its final-budget runs so far (a lower bound of its worst over every seed); null: a run diverged. */
+  value: number | null;
+  complete: boolean;
+}
+
+/**
+ * The finalist to check next under 'lean', or null: the incomplete one with the least value (ties: the smaller rate),
+ * when that value (a lower bound of its worst over every tuning seed) can still beat the least value of the complete
+ * ones (ties: the smaller rate). No finalist left out could have won, so the rate chosen is the one the worst-seed
+ * rule picks with every finalist run on every tuning seed at the final budget.
+ */
+export function nextCheck(finalists: readonly Finalist[]): number | null {
+  const best = leastRate(finalists.filter((f) => f.complete));
+  const next = leastRate(finalists.filter((f) => !f.complete));
+  if (next === null) return null;
+  if (best === null) return next;
+  const bestValue = finalists.find((f) => f.lr === best)?.value as number;
+  const nextValue = finalists.find((f) => f.lr === next)?.value as number;
+  return nextValue < bestValue || (nextValue === bestValue && next < best) ? next : null;
+}
+
+/** Whether a run is final at budget `budget`: it ran that budget, or stopped before its own (carried, diverged). */
+function isFinal(r: RunRecord, budget: number): boolean {
+  return (r.settings as { maxIters?: number }).maxIters === budget || r.metrics?.stopReason !== 'max-iters';
+}
+
+/** One cell's finalists under 'lean' after the last round and the checks up to `upTo` (exclusive), and each check's rate. */
+function replayChecks(
+  p: AtlasProtocol,
+  cell: AtlasCell,
+  plan: HalvingRoundPlan,
+  checks: readonly (readonly RunRecord[])[],
+  upTo: number,
+): { finalists: Finalist[]; candidates: (number | null)[]; missing: number[][] } {
+  const name = cellName(cell);
+  const cap = capOf(p, cell);
+  const seeds = tuneSeeds(p);
+  const known = new Map<number, (RunRecord | undefined)[]>(
+    (plan.alive.get(name) ?? []).map((lr) => [
+      lr,
+      seeds.map((s) => {
+        const r = plan.latest.get(`${name}|${lr}|${s}`);
+        return r && isFinal(r, cap) ? r : undefined;
+      }),
+    ]),
+  );
+  const state = (): Finalist[] =>
+    [...known].map(([lr, runs]) => {
+      const done = runs.filter((r): r is RunRecord => r !== undefined);
+      return { lr, value: worstValue(p, cell, done), complete: done.length === seeds.length };
+    });
+  const candidates: (number | null)[] = [];
+  const missing: number[][] = [];
+  for (let k = 0; k < upTo; k++) {
+    const lr = nextCheck(state());
+    candidates.push(lr);
+    if (lr === null) {
+      missing.push([]);
+      continue;
+    }
+    const runs = known.get(lr) as (RunRecord | undefined)[];
+    missing.push(seeds.filter((_, i) => runs[i] === undefined));
+    seeds.forEach((s, i) => {
+      runs[i] ??= (checks[k] ?? []).find((r) => r.seed === s && r.name === checkName(p, cell, lr, k));
+      // A check that left a seed without a run (a failed write) still completes the rate: its value is then null.
+      runs[i] ??= { metrics: null, settings: { maxIters: cap } } as unknown as RunRecord;
+    });
+  }
+  return { finalists: state(), candidates, missing };
+}
+
+/** The most finalists a cell can have under 'lean' (the rates its last round keeps): at most this many checks. */
+export function finalistCount(p: AtlasProtocol): number {
+  let k = p.lrGrid.length;
+  for (let r = 1; r < p.halvingRounds; r++)
+    k = Math.min(
+      k,
+      r === p.halvingRounds - 1 ? Math.max(Math.ceil(k / p.halvingEta), p.halvingFinal) : Math.ceil(k / p.halvingEta),
+    );
+  return k;
+}
+
+/** How many tuning sweeps a protocol runs: 1 ('full'), its rounds ('halving'), its rounds and checks ('lean'). */
+export function tuningStageCount(p: AtlasProtocol): number {
+  if (p.tuning === 'full') return 1;
+  return p.halvingRounds + (p.tuning === 'lean' ? finalistCount(p) : 0);
+}
+
+/**
+ * The tuning sweep of stage `stage` (0-based) given the records of the stages before it: 'full', the one tuning
+ * sweep; 'halving', its rounds; 'lean', its rounds, then its checks: check k runs, for each cell, the finalist
+ * nextCheck names on the tuning seeds where it has no run at the cap yet, at the cap (none when no finalist can still win).
+ */
+export function tuningStageSpec(p: AtlasProtocol, stage: number, before: readonly (readonly RunRecord[])[]): SweepSpec {
+  if (p.tuning === 'full') return tuningSpec(p);
+  if (stage < p.halvingRounds) return halvingRoundSpec(p, stage, before);
+  const k = stage - p.halvingRounds;
+  const plan = replayHalving(p, before.slice(0, p.halvingRounds), p.halvingRounds - 1)[p.halvingRounds - 1];
+  const seeds = tuneSeeds(p);
+  const holdout = p.lrRule === 'holdout' ? p.holdoutFraction : undefined;
+  const methods: MethodSpec[] = [];
+  for (const c of atlasCells(p)) {
+    const { candidates, missing } = replayChecks(p, c, plan, before.slice(p.halvingRounds), k + 1);
+    const lr = candidates[k];
+    if (lr === null || missing[k].length === 0) continue;
+    methods.push({
+      ...cellMethod(p, c, checkName(p, c, lr, k), lr, capOf(p, c), holdout),
+      ...(missing[k].length < seeds.length ? { seeds: missing[k] } : {}),
+    });
+  }
+  return {
+    name: `${atlasSweepName(p)}-check-${k + 1}`,
+    n: p.n,
+    rank: p.rank,
+    samples: [p.samples],
+    seeds,
+    methods,
+    recordSpectrumEvery: 0,
+  };
+}
+
+/**
+ * The rule of `p` after every tuning stage ('lean'): the rounds of halving (chooseByHalving), then the checks; the
+ * rate chosen is the finalist with the least worst score over every tuning seed at the cap (ties: the smaller rate)
+ * among those checked to the end. A finalist's grid value is its worst over the runs at the cap it has (`seeds`), a
+ * lower bound of its worst when it was not checked on every seed; `rounds` lists the checks after the rounds.
+ */
+export function chooseLean(p: AtlasProtocol, stages: readonly (readonly RunRecord[])[]): LrChoice[] {
+  const screened = chooseByHalving(p, stages.slice(0, p.halvingRounds));
+  const plan = replayHalving(p, stages.slice(0, p.halvingRounds), p.halvingRounds - 1)[p.halvingRounds - 1];
+  const checks = stages.slice(p.halvingRounds);
+  const count = finalistCount(p);
+  return screened.map((choice) => {
+    const { cell } = choice;
+    const name = cellName(cell);
+    const cap = capOf(p, cell);
+    const { candidates, missing, finalists } = replayChecks(p, cell, plan, checks, count);
+    const checkRounds = candidates.map((lr, k) => ({
+      budget: cap,
+      lrs: lr === null || missing[k].length === 0 ? [] : [lr],
+      steps: (checks[k] ?? [])
+        .filter((r) => lr !== null && r.name === checkName(p, cell, lr, k))
+        .reduce((a, r) => a + stepsOf(r), 0),
+      seeds: missing[k],
+    }));
+    const grid = choice.grid.map((g) => {
+      const f = finalists.find((x) => x.lr === g.lr);
+      if (!f) return g;
+      const k = candidates.indexOf(g.lr);
+      const seeds = tuneSeeds(p).filter((s) => {
+        const r = plan.latest.get(`${name}|${g.lr}|${s}`);
+        return (r !== undefined && isFinal(r, cap)) || (k >= 0 && missing[k].includes(s));
+      });
+      return { lr: g.lr, value: f.value, round: k >= 0 ? p.halvingRounds + k + 1 : p.halvingRounds, seeds };
+    });
+    const rounds = [...(choice.rounds ?? []).map((r, i) => ({ ...r, seeds: roundSeeds(p, i) })), ...checkRounds];
+    return {
+      ...choice,
+      grid,
+      lr: leastRate(finalists.filter((f) => f.complete)),
+      rounds,
+      stepsRun: rounds.reduce((a, r) => a + r.steps, 0),
+    };
+  });
+}
+
+/** The rule of `p` on the records of its tuning stages, whichever its protocol. */
+export function chooseByTuning(p: AtlasProtocol, stages: readonly (readonly RunRecord[])[]): LrChoice[] {
+  if (p.tuning === 'full') return chooseLearningRates(p, stages[0] ?? []);
+  return p.tuning === 'lean' ? chooseLean(p, stages) : chooseByHalving(p, stages);
 }
 
 /** The atlas sweep: every cell with a chosen rate, on the protocol's seeds, recording spectra and tail steps. */

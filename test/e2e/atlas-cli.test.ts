@@ -136,11 +136,13 @@ test('atlas --quick under successive halving on two tuning seeds: the rounds, th
     '1',
     '--seeds',
     '0',
+    '--tuning',
+    'halving',
   ];
   const r = runCli([...args, '--workers', '2', '--out', out, '--quiet', '--json'], 600_000);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
-  assert.equal(j.tuning, 'halving', 'the default protocol');
+  assert.equal(j.tuning, 'halving', 'the protocol asked for (the default before lean)');
   assert.equal(j.sweep, 'atlas-quick-holdout-halving');
   const rounds = [1, 2, 3].map((k) => jsonLines(join(out, `tuning-${k}.jsonl`)));
   const all = rounds.flat() as {
@@ -213,6 +215,82 @@ test('atlas --quick under successive halving on two tuning seeds: the rounds, th
     all.length,
     'nothing rerun',
   );
+});
+
+test('atlas --quick under the lean protocol (the default): rounds on both seeds, the last on seed 1000, checks on 1001, the worst-seed choice, the records; resume reruns nothing, under halving it is refused', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'mcomplete-atlas-')), 'l');
+  const args = ['atlas', '--quick', '--optimizers', 'sign', '--penalties', 'ratio', '--depths', '1', '--seeds', '0'];
+  const r = runCli([...args, '--workers', '2', '--out', out, '--quiet', '--json'], 600_000);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.tuning, 'lean', 'the default protocol');
+  assert.equal(j.sweep, 'atlas-quick-holdout-lean');
+  type Rec = {
+    name: string;
+    sweep: string;
+    seed: number;
+    settings: Record<string, number>;
+    metrics: { iterations: number; stopReason: string; heldoutRMSE: number } | null;
+  };
+  const files = ['tuning-1', 'tuning-2', 'tuning-3', 'check-1', 'check-2'].map((f) => join(out, `${f}.jsonl`));
+  const stages = files.map((f) => (existsSync(f) ? (jsonLines(f) as unknown as Rec[]) : []));
+  const [r1, r2, r3, c1, c2] = stages;
+  assert.ok(
+    r1.length === 14 &&
+      r1.every((x) => x.settings.maxIters === 1333 && /round 1\/3 \(1333 of 12000 steps\)$/.test(x.name)),
+  );
+  assert.ok(r2.every((x) => x.settings.maxIters === 4000 && x.sweep === 'atlas-quick-holdout-lean-tune-2'));
+  assert.ok(
+    r3.length > 0 && r3.every((x) => x.seed === 1000 && x.settings.maxIters === 12000),
+    'the last round on seed 1000',
+  );
+  assert.ok(
+    c1.length > 0 &&
+      [...c1, ...c2].every((x) => x.seed === 1001 && /check [12]\/2 \(12000 of 12000 steps\)$/.test(x.name)),
+  );
+  for (const x of stages.flat()) assert.ok(x.settings.holdout === 0.1 && x.settings.earlyStopWindow === 3000);
+  const [c] = j.choices;
+  assert.deepEqual(
+    c.rounds.map((x: { budget: number; seeds: number[] }) => [x.budget, x.seeds]),
+    [
+      [1333, [1000, 1001]],
+      [4000, [1000, 1001]],
+      [12000, [1000]],
+      [12000, c.rounds[3].seeds],
+      [12000, c.rounds[4].seeds],
+    ],
+  );
+  // The rate chosen: among the finalists run at the cap on both seeds, the least worst held-out RMSE, from the files.
+  const atCap = (lr: number, seed: number) =>
+    stages
+      .flat()
+      .filter((x) => x.settings.lr === lr && x.seed === seed)
+      .find((x) => x.settings.maxIters === 12000 || x.metrics?.stopReason !== 'max-iters');
+  const complete = c.rounds[2].lrs.filter((lr: number) => atCap(lr, 1000) && atCap(lr, 1001));
+  const worst = (lr: number) => Math.max(...[1000, 1001].map((s) => atCap(lr, s)?.metrics?.heldoutRMSE ?? Infinity));
+  assert.ok(complete.length >= 1);
+  assert.equal(c.lr, [...complete].sort((a: number, b: number) => worst(a) - worst(b) || a - b)[0]);
+  assert.equal(c.grid.find((g: { lr: number }) => g.lr === c.lr).value, worst(c.lr));
+  // A finalist left unchecked could not have won: its seed-1000 score at the cap is no less than the winner's worst.
+  for (const lr of c.rounds[2].lrs.filter((x: number) => !complete.includes(x)))
+    assert.ok(atCap(lr, 1000)!.metrics!.heldoutRMSE >= worst(c.lr));
+  const steps = stages.flat().reduce((a, x) => a + (x.metrics ? x.metrics.iterations : 0), 0);
+  assert.equal(c.stepsRun, steps);
+  assert.equal(j.steps.tuning.run, steps);
+  assert.equal(j.steps.tuning.fixedCap, LR_GRID.length * 2 * 12000);
+  const { protocol } = JSON.parse(readFileSync(join(out, 'atlas.json'), 'utf8'));
+  assert.deepEqual([protocol.tuning, protocol.leanDivisors, protocol.halvingRounds], ['lean', [9, 3, 1], 3]);
+  const resumed = runCli([...args, '--out', out, '--quiet', '--resume']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(
+    files.reduce((a, f) => a + (existsSync(f) ? jsonLines(f).length : 0), 0),
+    stages.flat().length,
+    'nothing rerun',
+  );
+  const old = runCli([...args, '--out', out, '--quiet', '--resume', '--tuning', 'halving']);
+  assert.equal(old.code, 1, old.stderr);
+  assert.match(old.stderr, /tuning-1\.jsonl.*another sweep \("atlas-quick-holdout-lean-tune-1"\)/);
+  assert.equal(old.stderr.trim().split('\n').length, 1, 'one line');
 });
 
 test(

@@ -18,6 +18,7 @@ import {
   restrictProtocol,
   tuneName,
   tuneSeeds,
+  withTuning,
   type AtlasCell,
   type AtlasProtocol,
 } from '../../../src/study/atlas.ts';
@@ -139,8 +140,12 @@ function rec(
   } as unknown as RunRecord;
 }
 
+// The 'halving' protocol (the default before 'lean', test/unit/study/atlas-lean.test.ts), named explicitly.
 describe('successive halving over the rates on two tuning seeds', () => {
-  const p: AtlasProtocol = restrictProtocol(ATLAS_QUICK, { optimizers: ['adam'], penalties: ['ratio'], depths: [1] });
+  const p: AtlasProtocol = withTuning(
+    restrictProtocol(ATLAS_QUICK, { optimizers: ['adam'], penalties: ['ratio'], depths: [1] }),
+    'halving',
+  );
   const cell: AtlasCell = { optimizer: 'adam', penalty: 'ratio', depth: 1 };
 
   it('the protocol: two tuning seeds, budgets cap/9, cap/3, cap, its own sweep names', () => {
