@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { runCommand } from './run-command.ts';
-import { completeCommand } from './complete-command.ts';
+import { completeCommand, reportKind } from './complete-command.ts';
 import { predictCommand, recommendCommand } from './model-commands.ts';
 import { sweepCommand } from './sweep-command.ts';
 import { claimsCommand } from './claims-command.ts';
@@ -8,6 +8,7 @@ import { reportCommand } from './report-command.ts';
 import { workerCommand } from './worker-command.ts';
 import { atlasCommand } from './atlas-command.ts';
 import { QueueError } from '../sweep/queue.ts';
+import { loadBullmq, loadVega, MissingPackageError } from '../sweep/optional-packages.ts';
 import { phaseCommand } from './phase-command.ts';
 import { InputError } from '../data/input-error.ts';
 import { DivergenceError } from '../solver/loop.ts';
@@ -30,6 +31,23 @@ export function oneLine(message: string): string {
           ? '\\t'
           : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+}
+
+/** The commands that draw figures (Vega, Vega-Lite), whatever their flags. */
+const FIGURE_COMMANDS = new Set(['claims', 'report', 'atlas', 'phase']);
+
+/**
+ * Load the optional packages a command line will use before it does any work, so that a missing one stops it at once
+ * with one line (MissingPackageError), not after a sweep: figures need Vega, `--queue` and `worker` need BullMQ.
+ */
+async function loadOptionalPackages(command: string, flags: Record<string, unknown>): Promise<void> {
+  const report = flags.report;
+  if (
+    FIGURE_COMMANDS.has(command) ||
+    (command === 'complete' && typeof report === 'string' && reportKind(report) === 'html')
+  )
+    await loadVega();
+  if (command === 'worker' || flags.queue !== undefined) await loadBullmq();
 }
 
 /** Exit code for bad flags or arguments (as in BSD sysexits' spirit and common CLIs). */
@@ -61,7 +79,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(reportCommand())
     .addCommand(atlasCommand())
     .addCommand(phaseCommand())
-    .addCommand(workerCommand());
+    .addCommand(workerCommand())
+    .hook('preAction', (_, command) => loadOptionalPackages(command.name(), command.opts()));
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -76,7 +95,8 @@ export async function main(argv: string[]): Promise<number> {
       err instanceof DivergenceError ||
       err instanceof RangeError ||
       err instanceof InputError ||
-      err instanceof QueueError
+      err instanceof QueueError ||
+      err instanceof MissingPackageError
     ) {
       process.stderr.write(`mcomplete: ${oneLine(err.message)}\n`);
       return err instanceof QueueError ? err.exitCode : 1;

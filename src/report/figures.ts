@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { loadVega } from '../sweep/optional-packages.ts';
 import type { RunRecord } from '../sweep/execute.ts';
 import { WITH_DENOMINATOR } from '../study/claims.ts';
 import { summarize, type SummaryRow } from './data.ts';
@@ -348,8 +349,8 @@ export function finalSpectra(runs: readonly RunRecord[], top = 12): Figure {
 
 /** Render a Vega-Lite spec to an SVG string in Node (Vega's headless renderer; no DOM, no canvas). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const { vega, vegaLite } = await loadVega();
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
