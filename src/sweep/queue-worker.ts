@@ -61,8 +61,8 @@ export async function runQueueWorker(opts: QueueWorkerOptions): Promise<{ runs: 
   const refusal = (theirs: string, sweep: string): string =>
     `queue "${name}" holds runs of mcomplete ${theirs} (sweep "${sweep}") but this worker is mcomplete ${version}; ` +
     `start workers of version ${theirs} (records of two versions are not mixed)`;
-  const probeQueue = await openQueue(opts.redis, name);
   const { UnrecoverableError, WaitingError, Worker } = await loadBullmq();
+  const probeQueue = await openQueue(opts.redis, name);
   try {
     const owner = await readOwner(probeQueue);
     if (owner && owner.version !== version) throw new QueueError(refusal(owner.version, owner.sweep));
