@@ -8,7 +8,7 @@ import { reportCommand } from './report-command.ts';
 import { workerCommand } from './worker-command.ts';
 import { atlasCommand } from './atlas-command.ts';
 import { QueueError } from '../sweep/queue.ts';
-import { loadBullmq, loadVega, MissingPackageError } from '../sweep/optional-packages.ts';
+import { checkBullmq, checkVega, MissingPackageError } from '../sweep/optional-packages.ts';
 import { phaseCommand } from './phase-command.ts';
 import { InputError } from '../data/input-error.ts';
 import { DivergenceError } from '../solver/loop.ts';
@@ -37,17 +37,18 @@ export function oneLine(message: string): string {
 const FIGURE_COMMANDS = new Set(['claims', 'report', 'atlas', 'phase']);
 
 /**
- * Load the optional packages a command line will use before it does any work, so that a missing one stops it at once
- * with one line (MissingPackageError), not after a sweep: figures need Vega, `--queue` and `worker` need BullMQ.
+ * Check that the optional packages a command line will use are installed before it does any work, so that a missing
+ * one stops it at once with one line (MissingPackageError), not after a sweep: figures need Vega, `--queue` and
+ * `worker` need BullMQ. They are loaded where they are used.
  */
-async function loadOptionalPackages(command: string, flags: Record<string, unknown>): Promise<void> {
+function checkOptionalPackages(command: string, flags: Record<string, unknown>): void {
   const report = flags.report;
   if (
     FIGURE_COMMANDS.has(command) ||
     (command === 'complete' && typeof report === 'string' && reportKind(report) === 'html')
   )
-    await loadVega();
-  if (command === 'worker' || flags.queue !== undefined) await loadBullmq();
+    checkVega();
+  if (command === 'worker' || flags.queue !== undefined) checkBullmq();
 }
 
 /** Exit code for bad flags or arguments (as in BSD sysexits' spirit and common CLIs). */
@@ -80,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(atlasCommand())
     .addCommand(phaseCommand())
     .addCommand(workerCommand())
-    .hook('preAction', (_, command) => loadOptionalPackages(command.name(), command.opts()));
+    .hook('preAction', (_, command) => checkOptionalPackages(command.name(), command.opts()));
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv, { from: 'user' });

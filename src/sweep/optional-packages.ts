@@ -28,18 +28,33 @@ export class MissingPackageError extends Error {
   }
 }
 
-type Importer = (name: OptionalPackage) => Promise<unknown>;
-const importPackage: Importer = (name) => import(name);
-let importer: Importer = importPackage;
+type Specifier = (name: OptionalPackage) => string;
+let specifier: Specifier = (name) => name;
 const loaded = new Map<OptionalPackage, Promise<unknown>>();
 
 /**
- * Replace how optional packages are imported (tests point it at modules that do not exist, to see what a user
- * without them gets); no argument restores `import(name)`. Clears what was loaded.
+ * Replace the module specifier each optional package is imported by (tests point them at modules that do not exist,
+ * to see what a user without them gets); no argument restores the package names. Clears what was loaded.
  */
-export function setPackageImporter(next?: Importer): void {
-  importer = next ?? importPackage;
+export function setPackageSpecifier(next?: Specifier): void {
+  specifier = next ?? ((name) => name);
   loaded.clear();
+}
+
+const notFound = (err: unknown): boolean => (err as { code?: string } | null)?.code === 'ERR_MODULE_NOT_FOUND';
+
+/** Throw MissingPackageError naming those of `names` that do not resolve (nothing is loaded). */
+function check(names: OptionalPackage[], purpose: string): void {
+  const missing = names.filter((name) => {
+    try {
+      import.meta.resolve(specifier(name));
+      return false;
+    } catch (err) {
+      if (notFound(err)) return true;
+      throw err;
+    }
+  });
+  if (missing.length > 0) throw new MissingPackageError(missing, purpose);
 }
 
 /** Import `names` (once each); throws MissingPackageError naming every one that is not installed. */
@@ -48,7 +63,7 @@ async function loadAll(names: OptionalPackage[], purpose: string): Promise<unkno
     names.map((name) => {
       let p = loaded.get(name);
       if (!p) {
-        p = importer(name);
+        p = import(specifier(name));
         loaded.set(name, p);
         p.catch(() => loaded.delete(name));
       }
@@ -57,13 +72,23 @@ async function loadAll(names: OptionalPackage[], purpose: string): Promise<unkno
   );
   const missing = names.filter((_, i) => {
     const r = results[i];
-    return r.status === 'rejected' && (r.reason as { code?: string } | null)?.code === 'ERR_MODULE_NOT_FOUND';
+    return r.status === 'rejected' && notFound(r.reason);
   });
   if (missing.length > 0) throw new MissingPackageError(missing, purpose);
   return results.map((r) => {
     if (r.status === 'rejected') throw r.reason;
     return r.value;
   });
+}
+
+/** Throw MissingPackageError unless Vega and Vega-Lite are installed; resolves them without loading them. */
+export function checkVega(): void {
+  check(['vega', 'vega-lite'], PURPOSE.figures);
+}
+
+/** Throw MissingPackageError unless BullMQ is installed; resolves it without loading it. */
+export function checkBullmq(): void {
+  check(['bullmq'], PURPOSE.queue);
 }
 
 /** Vega and Vega-Lite, for rendering figures; throws MissingPackageError when either is not installed. */

@@ -13,7 +13,7 @@ import {
   loadVega,
   MissingPackageError,
   OPTIONAL_PACKAGES,
-  setPackageImporter,
+  setPackageSpecifier,
   type OptionalPackage,
 } from '../../../src/sweep/optional-packages.ts';
 import { renderSvg } from '../../../src/report/figures.ts';
@@ -23,13 +23,13 @@ import { runMain } from '../../helpers/main.ts';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mcomplete-optional-'));
 after(() => {
-  setPackageImporter();
+  setPackageSpecifier();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Import as usual, except that the packages in `absent` resolve to a name nobody installed. */
+/** Import as usual, except that the packages in `absent` are looked up under a name nobody installed. */
 function without(...absent: OptionalPackage[]): void {
-  setPackageImporter((name) => import(absent.includes(name) ? `${name}-not-installed-here` : name));
+  setPackageSpecifier((name) => (absent.includes(name) ? `${name}-not-installed-here` : name));
 }
 
 const FIGURES_LINE =
@@ -159,7 +159,7 @@ describe('the optional packages as package.json declares them', () => {
   });
 
   it('load when installed (as in this repository)', async () => {
-    setPackageImporter();
+    setPackageSpecifier();
     const { vega, vegaLite } = await loadVega();
     assert.equal(typeof vega.View, 'function');
     assert.equal(typeof vegaLite.compile, 'function');
