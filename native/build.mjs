@@ -5,9 +5,12 @@
 // get it, and exits 0 (the pure-TypeScript backend then does everything). A fresh addon must pass a smoke test (load,
 // one gemm, one SVD, in a child process) or it is removed, so a library missing a symbol never reaches the loader.
 //
-// Environment: MCOMPLETE_BUILD_NATIVE=0 skips the build; MCOMPLETE_OPENBLAS_DIR=/prefix uses that prefix's include/
-// and lib/. Arguments: --dry-run prints the line without compiling; --verbose shows node-gyp's output; --root=DIR
-// looks for everything (pkg-config included) under DIR as if it were / (what a machine without the libraries gets).
+// It builds for the command line's users (this repository, a global install, npx, `npm rebuild mcomplete`), not when
+// a project installs mcomplete as a library (installWants in native/find-blas.mjs).
+// Environment: MCOMPLETE_BUILD_NATIVE=0 skips the build, =1 builds it in a library install too;
+// MCOMPLETE_OPENBLAS_DIR=/prefix uses that prefix's include/ and lib/. Arguments: --dry-run prints the line without
+// compiling; --verbose shows node-gyp's output; --root=DIR looks for everything (pkg-config included) under DIR as if
+// it were / (what a machine without the libraries gets).
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -55,12 +58,14 @@ function pkgConfig(pcArgs) {
   }
 }
 
-let findBlas;
+let findBlas, installWants;
 try {
-  ({ findBlas } = await import('./find-blas.mjs'));
+  ({ findBlas, installWants } = await import('./find-blas.mjs'));
 } catch (err) {
   off(`native/find-blas.mjs did not load: ${String(err?.message ?? err).split('\n')[0]}`, 'reinstall the package');
 }
+const wanted = installWants({ env: process.env, packageRoot: path.dirname(here) });
+if (!wanted.build) off(wanted.why, wanted.how);
 const found = findBlas({
   platform: process.platform,
   arch: process.arch,

@@ -38,3 +38,9 @@ export function knownDirs(platform: string, arch: string): { include: string[]; 
 
 /** The flags for OpenBLAS + LAPACKE, or why they were not found and how to get them. */
 export function findBlas(probe: BlasProbe): BlasFound | BlasMissing;
+
+/** Whether this install should build the addon: yes for the repository, a global install, npx and a rebuild; no as a project's dependency. */
+export function installWants(probe: {
+  env?: Record<string, string | undefined>;
+  packageRoot: string;
+}): { build: true } | { build: false; why: string; how: string };

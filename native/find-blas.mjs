@@ -223,3 +223,23 @@ export function findBlas({ platform, arch, env = {}, exists, pkgConfig, root = '
   const pc = listing === null ? 'pkg-config not available' : 'pkg-config has no openblas and lapacke';
   return { ok: false, why: `${pc}; ${found.why}`, how };
 }
+
+/**
+ * Whether this install should build the addon, from npm's environment and where the package is. It builds for those
+ * who run the command line: the repository's own `npm ci` or `npm install`, a global install (`npm install -g`),
+ * `npx mcomplete`, `npm rebuild mcomplete` and `npm run build:native`. It does not when a project installs mcomplete
+ * as a library (the package lies inside that project's node_modules): `complete()` and the rest run on the TypeScript
+ * backend there. MCOMPLETE_BUILD_NATIVE=1 builds, and =0 skips (findBlas), whatever the context.
+ * Returns { build: true } or { build: false, why, how }.
+ */
+export function installWants({ env = {}, packageRoot }) {
+  if (env.MCOMPLETE_BUILD_NATIVE === '1') return { build: true };
+  const byNpmInstall = env.npm_lifecycle_event === 'install' && !['exec', 'rebuild'].includes(env.npm_command ?? '');
+  const asLibrary = packageRoot.split(/[\\/]/).includes('node_modules') && env.npm_config_global !== 'true';
+  if (!byNpmInstall || !asLibrary) return { build: true };
+  return {
+    build: false,
+    why: 'installed as a library: the TypeScript backend runs complete() and the rest',
+    how: 'run `npm rebuild mcomplete` in your project (or install with MCOMPLETE_BUILD_NATIVE=1)',
+  };
+}

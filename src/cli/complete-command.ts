@@ -327,7 +327,7 @@ export function completeCommand(): Command {
 }
 
 /** The report's format by its extension (case-insensitive): .html/.htm a page with figures, anything else JSON. */
-function reportKind(path: string): 'html' | 'json' {
+export function reportKind(path: string): 'html' | 'json' {
   return /\.html?$/i.test(path) ? 'html' : 'json';
 }
 

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { runCommand } from './run-command.ts';
-import { completeCommand } from './complete-command.ts';
+import { completeCommand, reportKind } from './complete-command.ts';
 import { predictCommand, recommendCommand } from './model-commands.ts';
 import { evaluateCommand } from './evaluate-command.ts';
 import { sweepCommand } from './sweep-command.ts';
@@ -9,6 +9,7 @@ import { reportCommand } from './report-command.ts';
 import { workerCommand } from './worker-command.ts';
 import { atlasCommand } from './atlas-command.ts';
 import { QueueError } from '../sweep/queue.ts';
+import { checkBullmq, checkVega, MissingPackageError } from '../sweep/optional-packages.ts';
 import { phaseCommand } from './phase-command.ts';
 import { InputError } from '../data/input-error.ts';
 import { DivergenceError } from '../solver/loop.ts';
@@ -31,6 +32,24 @@ export function oneLine(message: string): string {
           ? '\\t'
           : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+}
+
+/** The commands that draw figures (Vega, Vega-Lite), whatever their flags. */
+const FIGURE_COMMANDS = new Set(['claims', 'report', 'atlas', 'phase']);
+
+/**
+ * Check that the optional packages a command line will use are installed before it does any work, so that a missing
+ * one stops it at once with one line (MissingPackageError), not after a sweep: figures need Vega, `--queue` and
+ * `worker` need BullMQ. They are loaded where they are used.
+ */
+function checkOptionalPackages(command: string, flags: Record<string, unknown>): void {
+  const report = flags.report;
+  if (
+    FIGURE_COMMANDS.has(command) ||
+    (command === 'complete' && typeof report === 'string' && reportKind(report) === 'html')
+  )
+    checkVega();
+  if (command === 'worker' || flags.queue !== undefined) checkBullmq();
 }
 
 /** Exit code for bad flags or arguments (as in BSD sysexits' spirit and common CLIs). */
@@ -63,7 +82,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(reportCommand())
     .addCommand(atlasCommand())
     .addCommand(phaseCommand())
-    .addCommand(workerCommand());
+    .addCommand(workerCommand())
+    .hook('preAction', (_, command) => checkOptionalPackages(command.name(), command.opts()));
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -78,7 +98,8 @@ export async function main(argv: string[]): Promise<number> {
       err instanceof DivergenceError ||
       err instanceof RangeError ||
       err instanceof InputError ||
-      err instanceof QueueError
+      err instanceof QueueError ||
+      err instanceof MissingPackageError
     ) {
       process.stderr.write(`mcomplete: ${oneLine(err.message)}\n`);
       return err instanceof QueueError ? err.exitCode : 1;

@@ -1,14 +1,21 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { loadVega } from '../sweep/optional-packages.ts';
 import type { RunRecord } from '../sweep/execute.ts';
 import { WITH_DENOMINATOR } from '../study/claims.ts';
 import { summarize, type SummaryRow } from './data.ts';
+
+/**
+ * A Vega-Lite spec (vega-lite's TopLevelSpec, built as one here). Exported signatures say `object`, so that the
+ * package's types do not import vega-lite, an optional peer dependency a library user may not have.
+ */
+export type VegaLiteSpec = object;
 
 /** A figure: its title, its Vega-Lite spec, and a caption (what is plotted and which runs it comes from). */
 export interface Figure {
   id: string;
   title: string;
   caption: string;
-  spec: TopLevelSpec;
+  spec: VegaLiteSpec;
 }
 
 const WIDTH = 520;
@@ -229,7 +236,7 @@ export function seriesLines(
   p: Panels,
   values: readonly Record<string, unknown>[],
   enc: { key: string; legend: string; x: { field: string; [k: string]: unknown }; y: { field: string; [k: string]: unknown } },
-): Omit<TopLevelSpec, '$schema'> {
+): VegaLiteSpec {
   return panelled(p, WIDTH, p.panels.length > 1 ? PANEL_HEIGHT : HEIGHT, (series) =>
     lineWithMarkers(
       values.filter((d) => series.includes(d[enc.key] as string)),
@@ -347,9 +354,9 @@ export function finalSpectra(runs: readonly RunRecord[], top = 12): Figure {
 }
 
 /** Render a Vega-Lite spec to an SVG string in Node (Vega's headless renderer; no DOM, no canvas). */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  const { vega, vegaLite } = await loadVega();
+  const view = new vega.View(vega.parse(vegaLite.compile(spec as TopLevelSpec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

@@ -1,4 +1,4 @@
-import { Job, type Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { RunRecord } from './execute.ts';
 import {
   bullQueueName,
@@ -19,6 +19,7 @@ import {
 import { isRunRecord, openSweepResults, type ResultsWriter } from './results.ts';
 import { canonicalJson, expandSweep, inTaskOrder, taskKey, type RunTask, type SweepSpec } from './spec.ts';
 import { estimatedCost, type SweepOptions, type SweepSummary } from './sweep.ts';
+import { loadBullmq } from './optional-packages.ts';
 import { packageVersion } from './version.ts';
 
 /** How to run a sweep on a queue: the options of a local sweep (no `workers`: they run elsewhere) and the queue. */
@@ -135,11 +136,12 @@ export async function queueSweep(spec: SweepSpec, opts: QueueSweepOptions): Prom
 
     /** Append every finished run of this sweep that the file does not hold yet, then remove its job. */
     const collect = async (): Promise<void> => {
+      const bullmq = await loadBullmq();
       const client = await queue.client;
       const ids = (await client.zrange(queue.toKey('completed'), 0, -1)).filter((id) => byJobId.has(id));
       for (let i = 0; i < ids.length; i += 100) {
         await keepClaim();
-        const jobs = await Promise.all(ids.slice(i, i + 100).map((id) => Job.fromId(queue, id)));
+        const jobs = await Promise.all(ids.slice(i, i + 100).map((id) => bullmq.Job.fromId(queue, id)));
         for (const job of jobs) {
           if (!job?.id) continue;
           const task = byJobId.get(job.id)!;
@@ -347,7 +349,7 @@ async function stopOnFailure(queue: Queue, byJobId: Map<string, RunTask>): Promi
   if (id === undefined) return;
   await queue.pause();
   const task = byJobId.get(id)!;
-  const job = await Job.fromId(queue, id);
+  const job = await (await loadBullmq()).Job.fromId(queue, id);
   throw new QueueError(
     `run ${describe(task)} failed on a worker: ${oneLine(job?.failedReason ?? 'unknown reason')} ` +
       '(the queue is paused; rerun with --resume to retry it)',

@@ -1,4 +1,4 @@
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { RunRecord } from './execute.ts';
 import {
   bullQueueName,
@@ -13,6 +13,7 @@ import {
   type RedisTarget,
 } from './queue.ts';
 import type { RunTask } from './spec.ts';
+import { loadBullmq } from './optional-packages.ts';
 import { createPool } from './pool.ts';
 
 /** The default lock time of a run (s): a worker that stops renewing it (killed) loses the run after this long. */
@@ -60,6 +61,7 @@ export async function runQueueWorker(opts: QueueWorkerOptions): Promise<{ runs: 
   const refusal = (theirs: string, sweep: string): string =>
     `queue "${name}" holds runs of mcomplete ${theirs} (sweep "${sweep}") but this worker is mcomplete ${version}; ` +
     `start workers of version ${theirs} (records of two versions are not mixed)`;
+  const { UnrecoverableError, WaitingError, Worker } = await loadBullmq();
   const probeQueue = await openQueue(opts.redis, name);
   try {
     const owner = await readOwner(probeQueue);

@@ -3,11 +3,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { Queue, type RedisOptions } from 'bullmq';
+import type { Queue, RedisOptions } from 'bullmq';
 import { METHOD_NAMES, METHODS, type MethodName } from '../methods/run.ts';
 import type { RunTask, SweepSpec } from './spec.ts';
 import { canonicalJson, expandSweep, SpecError, validateSweepSpec } from './spec.ts';
 import { processRuns } from './results.ts';
+import { loadBullmq } from './optional-packages.ts';
 import { packageVersion } from './version.ts';
 
 /**
@@ -289,8 +290,9 @@ export async function readOwner(queue: Queue): Promise<QueueOwner | null> {
  * within a few seconds.
  */
 export async function openQueue(target: RedisTarget, name: string): Promise<Queue> {
+  const bullmq = await loadBullmq();
   await probe(target, name);
-  const queue = new Queue(bullQueueName(name), { connection: { ...target.options } });
+  const queue = new bullmq.Queue(bullQueueName(name), { connection: { ...target.options } });
   queue.on('error', () => {}); // connection errors surface through the awaited calls
   await queue.waitUntilReady();
   return queue;
@@ -298,7 +300,8 @@ export async function openQueue(target: RedisTarget, name: string): Promise<Queu
 
 /** Connect once without retries (fail fast) and read one key; throws QueueError saying what went wrong. */
 async function probe(target: RedisTarget, name: string): Promise<void> {
-  const probeQueue = new Queue(bullQueueName(name), {
+  const bullmq = await loadBullmq();
+  const probeQueue = new bullmq.Queue(bullQueueName(name), {
     connection: { ...target.options, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false },
   });
   probeQueue.on('error', () => {});

@@ -262,13 +262,19 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
       JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }),
     );
     const t0 = performance.now();
-    // The runtime dependencies come from npm's cache when they are there; the native addon is not built.
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], app, {
-      MCOMPLETE_BUILD_NATIVE: '0',
-    });
+    // The runtime dependencies come from npm's cache when they are there. A library install: the command line's
+    // optional peer dependencies stay out, and the install script does not compile the native addon.
+    const env = { MCOMPLETE_BUILD_NATIVE: undefined, npm_config_global: undefined };
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], app, env);
     console.log(
       `npm install of the tarball and its dependencies took ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
+    const installed = await readdir(join(app, 'node_modules'));
+    for (const heavy of ['vega', 'vega-lite', 'bullmq', 'ioredis']) {
+      assert.ok(!installed.includes(heavy), `${heavy} is not installed for a library user`);
+    }
+    const native = await readdir(join(app, 'node_modules', 'mcomplete', 'native'));
+    assert.ok(!native.includes('build'), 'the native addon was not compiled');
 
     await writeFile(
       join(app, 'tsconfig.json'),
@@ -341,7 +347,7 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
     assert.equal(out.predictions.length, 4 * 3);
     for (const p of out.predictions) assert.ok(Number.isFinite(p) && p >= 1 && p <= 5, `prediction ${p}`);
     assert.equal(out.atImport, 'ts', 'importing sets no backend');
-    assert.ok(['ts', 'native'].includes(out.chosen), out.chosen);
+    assert.equal(out.chosen, 'ts', 'no addon: useFastestBackend falls back to the TypeScript backend');
     assert.ok(out.same, 'mcomplete/node re-exports the same complete');
     assert.equal(out.deep, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
     assert.ok(
@@ -362,5 +368,13 @@ describe('npm pack, installed into a separate ESM project', { skip: npmSkip, tim
     );
     assert.equal(runOut.iterations, 50);
     assert.ok(Number.isFinite(runOut.relError));
+    // A command that draws figures says what is missing and how to get it, in one line.
+    const report = spawnSync(process.execPath, [cli, 'report', 'results.jsonl'], { cwd: app, encoding: 'utf8' });
+    assert.equal(report.status, 1, report.stderr);
+    assert.match(
+      report.stderr,
+      /^mcomplete: the report's figures need vega and vega-lite, which are not installed .*`npm install vega@\S+ vega-lite@\S+`.*\n$/,
+    );
+    assert.equal(report.stdout, '');
   });
 });

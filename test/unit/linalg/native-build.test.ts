@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findBlas, type BlasFound, type BlasProbe } from '../../../native/find-blas.mjs';
+import { findBlas, installWants, type BlasFound, type BlasProbe } from '../../../native/find-blas.mjs';
 import { loadNativeBackend, nativeAddonPath, nativeSvdError } from '../../../src/linalg/native.ts';
 import { zeros, type Matrix } from '../../../src/linalg/matrix.ts';
 
@@ -278,3 +278,25 @@ test(
     assert.ok(Math.abs(s[0] - 4) < 1e-12 && Math.abs(s[1] - 3) < 1e-12, `s = ${Array.from(s)}`);
   },
 );
+
+// The environments npm 11 gives an install script, as logged by a package whose script printed them: a project
+// installing it (`npm install pkg` there, cwd in its node_modules), `npm install -g`, `npx`, `npm rebuild pkg`, and
+// the package's own `npm ci`.
+test('installWants: the addon is built for the command line (repository, -g, npx, rebuild), not for a library', () => {
+  const app = '/home/u/app/node_modules/mcomplete';
+  const install = { npm_lifecycle_event: 'install', npm_command: 'install' };
+  const library = installWants({ env: install, packageRoot: app });
+  assert.ok(!library.build && /installed as a library/.test(library.why) && /npm rebuild mcomplete/.test(library.how));
+  assert.equal(installWants({ env: { ...install, npm_command: 'ci' }, packageRoot: app }).build, false);
+  assert.equal(installWants({ env: { ...install, MCOMPLETE_BUILD_NATIVE: '1' }, packageRoot: app }).build, true);
+  const asCli: [string, Record<string, string>, string][] = [
+    ['the repository', { ...install, npm_command: 'ci' }, '/home/u/mcomplete'],
+    ['npm install -g', { ...install, npm_config_global: 'true' }, '/usr/lib/node_modules/mcomplete'],
+    ['npx', { ...install, npm_command: 'exec' }, '/root/.npm/_npx/5e9dd49a8e5ecab2/node_modules/mcomplete'],
+    ['npm rebuild', { ...install, npm_command: 'rebuild' }, app],
+    ['npm run build:native', { npm_lifecycle_event: 'build:native', npm_command: 'run' }, app],
+    ['node native/build.mjs', {}, app],
+  ];
+  for (const [what, env, packageRoot] of asCli) assert.equal(installWants({ env, packageRoot }).build, true, what);
+  assert.equal(installWants({ env: install, packageRoot: 'C:\\app\\node_modules\\mcomplete' }).build, false);
+});
