@@ -35,7 +35,7 @@ export function oneLine(message: string): string {
 }
 
 /** The commands that draw figures (Vega, Vega-Lite), whatever their flags. */
-const FIGURE_COMMANDS = new Set(['claims', 'report', 'atlas', 'phase']);
+const FIGURE_COMMANDS = new Set(['claims', 'report', 'atlas', 'phase', 'evaluate']);
 
 /**
  * Check that the optional packages a command line will use are installed before it does any work, so that a missing

@@ -61,6 +61,7 @@ describe('without vega and vega-lite', () => {
     ['atlas', ['atlas', '--quick', '--out', join(dir, 'atlas-out')], join(dir, 'atlas-out')],
     ['phase', ['phase', '--out', join(dir, 'phase-out')], join(dir, 'phase-out')],
     ['complete --report x.html', ['complete', ratings, '--report', join(dir, 'r.html')], join(dir, 'r.html')],
+    ['evaluate', ['evaluate', ratings, '--folds', '2', '--out-dir', join(dir, 'eval-out')], join(dir, 'eval-out')],
   ];
   for (const [name, argv, output] of commands) {
     it(`mcomplete ${name}: one line naming both packages and how to install them, exit 1, nothing written`, async () => {
